@@ -1,0 +1,62 @@
+-- Creates the extension and the helpers every suite uses. Runs first in every test run.
+CREATE EXTENSION csmetrics;
+SELECT extname, extversion FROM pg_extension WHERE extname = 'csmetrics';
+
+-- Every object of the extension has a comment.
+SELECT pg_describe_object(classid, objid, 0) AS object_without_comment
+FROM pg_depend d
+WHERE d.refclassid = 'pg_extension'::regclass
+  AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'csmetrics')
+  AND d.deptype = 'e'
+  AND obj_description(objid, (SELECT relname FROM pg_class WHERE oid = classid)) IS NULL
+ORDER BY 1;
+
+CREATE SCHEMA regress;
+
+-- Runs a statement that must fail, and shows its SQLSTATE, message and detail.
+CREATE FUNCTION regress.expect_error(query text) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+    state text;
+    message text;
+    detail text;
+BEGIN
+    EXECUTE query;
+    RETURN 'no error';
+EXCEPTION WHEN OTHERS THEN
+    GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, message = MESSAGE_TEXT,
+                            detail = PG_EXCEPTION_DETAIL;
+    RETURN state || ': ' || message || coalesce(' (' || nullif(detail, '') || ')', '');
+END $$;
+
+-- Runs a query under EXPLAIN and says whether the plan contains the given node text
+-- (e.g. 'Partial Aggregate'), so parallel tests can prove the plan they test.
+CREATE FUNCTION regress.plan_has(query text, node text) RETURNS boolean
+LANGUAGE plpgsql AS $$
+DECLARE
+    line text;
+BEGIN
+    FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || query LOOP
+        IF position(node IN line) > 0 THEN
+            RETURN true;
+        END IF;
+    END LOOP;
+    RETURN false;
+END $$;
+
+-- Forces parallel plans for the rest of a session (undo with RESET ALL or regress.serial()).
+CREATE FUNCTION regress.force_parallel() RETURNS void
+LANGUAGE sql AS $$
+    SELECT set_config('parallel_setup_cost', '0', false),
+           set_config('parallel_tuple_cost', '0', false),
+           set_config('min_parallel_table_scan_size', '0', false),
+           set_config('max_parallel_workers_per_gather', '2', false),
+           set_config('parallel_leader_participation', 'off', false),
+           set_config('enable_indexscan', 'off', false),
+           set_config('enable_bitmapscan', 'off', false);
+$$;
+
+CREATE FUNCTION regress.serial() RETURNS void
+LANGUAGE sql AS $$
+    SELECT set_config('max_parallel_workers_per_gather', '0', false);
+$$;

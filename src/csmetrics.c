@@ -1,0 +1,58 @@
+/*
+ * csmetrics.c
+ *		Module entry point and the helpers every KPI family shares.
+ */
+#include "csmetrics.h"
+
+#include "catalog/pg_type.h"
+#include "utils/lsyscache.h"
+
+CSM_MODULE_MAGIC;
+
+/* Memory context of the calling aggregate; an error anywhere else. */
+MemoryContext
+csm_agg_context(FunctionCallInfo fcinfo, const char *fname)
+{
+	MemoryContext aggcontext;
+
+	if (!AggCheckCallContext(fcinfo, &aggcontext))
+		elog(ERROR, "%s called in non-aggregate context", fname);
+	return aggcontext;
+}
+
+/* Read a one-dimensional float8 array; multidimensional arrays are an error. */
+void
+csm_read_float_array(ArrayType *array, const char *what, CsmFloatArray *out)
+{
+	Datum	   *elems;
+	int			i;
+
+	if (ARR_NDIM(array) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("%s must be a one-dimensional array", what),
+				 errdetail("The array has %d dimensions.", ARR_NDIM(array))));
+	if (ARR_ELEMTYPE(array) != FLOAT8OID)
+		elog(ERROR, "%s: expected a float8 array, got type %u", what, ARR_ELEMTYPE(array));
+
+	out->n = ArrayGetNItems(ARR_NDIM(array), ARR_DIMS(array));
+	out->nulls = NULL;
+	if (out->n == 0)
+	{
+		out->values = NULL;
+		return;
+	}
+	if (!ARR_HASNULL(array))
+	{
+		/* float8 is pass-by-value and aligned: the data area is a plain C array. */
+		out->values = (float8 *) ARR_DATA_PTR(array);
+		return;
+	}
+
+	deconstruct_array(array, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE,
+					  &elems, &out->nulls, &out->n);
+	out->values = (float8 *) palloc(sizeof(float8) * out->n);
+	for (i = 0; i < out->n; i++)
+		out->values[i] = out->nulls[i] ? 0.0 : DatumGetFloat8(elems[i]);
+	pfree(elems);
+}

@@ -1,0 +1,1 @@
+-- flow: placeholder, filled by the flow work item.

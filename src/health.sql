@@ -1,0 +1,1 @@
+-- health: placeholder, filled by the health work item.

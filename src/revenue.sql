@@ -1,0 +1,1 @@
+-- revenue: placeholder, filled by the revenue work item.

@@ -1,0 +1,1 @@
+-- survey: placeholder, filled by the survey work item.

@@ -1,0 +1,1 @@
+-- survival: placeholder, filled by the survival work item.

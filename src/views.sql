@@ -1,0 +1,1 @@
+-- views: placeholder, filled by the views work item.

@@ -1,0 +1,53 @@
+-- Benchmark harness: times two queries that give the same answer, in the same run, and
+-- keeps the medians. Each query runs under EXPLAIN ANALYZE (TIMING OFF), so only server
+-- execution is timed, never client transfer, and both sides are measured the same way.
+CREATE SCHEMA IF NOT EXISTS bench;
+
+CREATE TABLE IF NOT EXISTS bench.results (
+    workload   text PRIMARY KEY,
+    what       text NOT NULL,
+    ours_ms    float8 NOT NULL,
+    theirs_ms  float8 NOT NULL,
+    goal       text NOT NULL,
+    goal_ratio float8 NOT NULL,   -- ratio theirs/ours that meets the goal
+    ratio      float8 GENERATED ALWAYS AS (theirs_ms / ours_ms) STORED
+);
+
+-- Execution time of one run of a query, in milliseconds.
+CREATE OR REPLACE FUNCTION bench.run_once(query text) RETURNS float8
+LANGUAGE plpgsql AS $$
+DECLARE
+    plan json;
+BEGIN
+    EXECUTE 'EXPLAIN (ANALYZE, TIMING OFF, SUMMARY ON, FORMAT JSON) ' || query INTO plan;
+    RETURN (plan -> 0 ->> 'Execution Time')::float8;
+END $$;
+
+-- Median of reps runs of each query, alternating ours and theirs after one warm-up run each.
+CREATE OR REPLACE FUNCTION bench.compare(workload text, what text, ours text, theirs text,
+                                         goal text, goal_ratio float8, reps int DEFAULT 5)
+RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    t_ours float8[] := '{}';
+    t_theirs float8[] := '{}';
+    i int;
+BEGIN
+    PERFORM bench.run_once(ours);
+    PERFORM bench.run_once(theirs);
+    FOR i IN 1 .. reps LOOP
+        t_ours := t_ours || bench.run_once(ours);
+        t_theirs := t_theirs || bench.run_once(theirs);
+    END LOOP;
+    INSERT INTO bench.results (workload, what, ours_ms, theirs_ms, goal, goal_ratio)
+    VALUES (workload, what,
+            (SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY x) FROM unnest(t_ours) x),
+            (SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY x) FROM unnest(t_theirs) x),
+            goal, goal_ratio)
+    ON CONFLICT (workload) DO UPDATE
+        SET what = EXCLUDED.what, ours_ms = EXCLUDED.ours_ms, theirs_ms = EXCLUDED.theirs_ms,
+            goal = EXCLUDED.goal, goal_ratio = EXCLUDED.goal_ratio;
+    RAISE NOTICE '% %: csmetrics % ms, reference % ms', workload, what,
+        round((SELECT ours_ms FROM bench.results r WHERE r.workload = compare.workload)::numeric, 1),
+        round((SELECT theirs_ms FROM bench.results r WHERE r.workload = compare.workload)::numeric, 1);
+END $$;
