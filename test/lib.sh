@@ -16,7 +16,8 @@ say() { printf 'csmetrics: %s\n' "$*" >&2; }
 
 # Install the Debian packages this needs, or say exactly which command would.
 ensure_packages() {
-	local pkgs=(make gcc postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR postgresql-contrib "$@")
+	local pkgs=(make gcc postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR postgresql-contrib
+		postgresql-$PG_MAJOR-cron "$@")
 	local missing=() p
 	for p in "${pkgs[@]}"; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -70,6 +71,7 @@ start_server() {
 	mkdir -p "$PGDATA"
 	[ "$PG_USER" = "$(id -un)" ] || chown "$PG_USER" "$WORK" "$PGDATA"
 	as_pg "$STAGE_BIN/initdb" -D "$PGDATA" -A trust -E UTF8 --no-locale >/dev/null
+	[ -z "${SERVER_CONF:-}" ] || echo "include '$SERVER_CONF'" >> "$PGDATA/postgresql.conf"
 	as_pg "$STAGE_BIN/pg_ctl" -D "$PGDATA" -l "$WORK/server.log" -w -o \
 		"-k $WORK -p $PGPORT -c listen_addresses='${LISTEN:-}' $*" start >/dev/null
 	SERVER_STARTED=1

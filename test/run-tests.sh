@@ -5,13 +5,20 @@ source "$(dirname "$0")/lib.sh"
 
 build_and_stage
 
+# Arguments name suites: sql/NAME.sql for pg_regress, test/shell/NAME.sh for shell tests.
+# 00_setup creates the extension and the test helpers every suite uses, so it always runs.
 if [ $# -gt 0 ]; then
-	# 00_setup creates the extension and the test helpers every suite uses.
-	tests=(00_setup)
-	for t in "$@"; do [ "$t" = 00_setup ] || tests+=("$t"); done
+	names=(00_setup "$@")
 else
-	mapfile -t tests < <(cd "$TOP/sql" && ls -1 *.sql | sed 's/\.sql$//' | sort)
+	mapfile -t names < <(cd "$TOP" && ls -1 sql/*.sql test/shell/*.sh 2>/dev/null |
+		sed 's|.*/||; s/\.[a-z]*$//' | sort -u)
 fi
+tests=() shell_tests=()
+for t in "${names[@]}"; do
+	[ -f "$TOP/sql/$t.sql" ] && { [[ " ${tests[*]} " == *" $t "* ]] || tests+=("$t"); }
+	[ -f "$TOP/test/shell/$t.sh" ] && shell_tests+=("$t")
+	[ -f "$TOP/sql/$t.sql" ] || [ -f "$TOP/test/shell/$t.sh" ] || { say "no suite named $t"; exit 2; }
+done
 
 mkdir -p "$WORK/out"
 [ "$PG_USER" = "$(id -un)" ] || chown "$PG_USER" "$WORK/out"
@@ -26,6 +33,23 @@ as_pg "$pg_regress" \
 	--dbname=contrib_regression --no-locale --encoding=UTF8 \
 	"${tests[@]}" 2>&1 | tee "$WORK/out/summary.log"
 set -e
+
+# Shell tests need more than one session or client programs (pg_dump, concurrent readers).
+# Each runs against one shared throw-away server with the regression settings, gets
+# STAGE_BIN, PGHOST, PGPORT, PGUSER and SRC (the copied checkout) and passes by exiting 0.
+if [ ${#shell_tests[@]} -gt 0 ]; then
+	SERVER_CONF=$WORK/src/test/regress.conf start_server
+	for t in "${shell_tests[@]}"; do
+		if as_pg env STAGE_BIN="$STAGE_BIN" PGHOST="$PGHOST" PGPORT="$PGPORT" PGUSER="$PGUSER" \
+			SRC="$WORK/src" PATH="$STAGE_BIN:$PATH" bash "$WORK/src/test/shell/$t.sh" \
+			>"$WORK/out/$t.log" 2>&1; then
+			printf 'shell test %-24s ... ok\n' "$t" | tee -a "$WORK/out/summary.log"
+		else
+			printf 'shell test %-24s ... FAILED\n' "$t" | tee -a "$WORK/out/summary.log"
+			{ echo "=== $t.log"; cat "$WORK/out/$t.log"; } >> "$WORK/out/regression.diffs"
+		fi
+	done
+fi
 
 # pg_regress 15 prints "test name ... ok"; 16 and later print TAP ("ok 1 - name").
 passed=$(grep -cE '(\.\.\. +ok)|^ok [0-9]+ ' "$WORK/out/summary.log" || true)
