@@ -312,19 +312,6 @@ ArgAtRow(WindowObject winobj, int argno, int64 row, bool *isnull)
 	return d;
 }
 
-/* The result cached for the current row: false when it is NULL. */
-static bool
-CurrentResult(WindowObject winobj, HealthPartition *part, float8 *result)
-{
-	int64		pos = WinGetCurrentPosition(winobj);
-
-	if (pos < 0 || pos >= part->nrows)
-		elog(ERROR, "window position %lld outside a partition of %lld rows",
-			 (long long) pos, (long long) part->nrows);
-	*result = part->results[pos];
-	return !isnan(*result);
-}
-
 /* Weights and directions on one row of a partition, validated against nmeasures. */
 static void
 ReadModelAtRow(WindowObject winobj, int64 row, int nmeasures, HealthModel *model)
@@ -500,7 +487,7 @@ RankPartitionScores(FunctionCallInfo fcinfo, WindowObject winobj, HealthPartitio
  * Fill the partition cache of health_quartile_band with each score's percentile rank.
  */
 static void
-RankPartitionPercentiles(WindowObject winobj, HealthPartition *part)
+RankPartitionPercentiles(FunctionCallInfo fcinfo, WindowObject winobj, HealthPartition *part)
 {
 	MemoryContext partcxt = GetMemoryChunkContext(part);
 	MemoryContext workcxt;
@@ -544,6 +531,32 @@ RankPartitionPercentiles(WindowObject winobj, HealthPartition *part)
 	part->nrows = nrows;
 	part->computed = true;
 	MemoryContextDelete(workcxt);
+}
+
+/* Fills the partition cache of one window function. */
+typedef void (*PartitionFiller) (FunctionCallInfo fcinfo, WindowObject winobj,
+								 HealthPartition *part);
+
+/*
+ * The cached result of the current row, filling the cache on the partition's first call;
+ * false when the result is NULL.
+ */
+static bool
+CachedResult(FunctionCallInfo fcinfo, PartitionFiller fill, float8 *result)
+{
+	WindowObject winobj = PG_WINDOW_OBJECT();
+	HealthPartition *part;
+	int64		pos;
+
+	part = (HealthPartition *) WinGetPartitionLocalMemory(winobj, sizeof(HealthPartition));
+	if (!part->computed)
+		fill(fcinfo, winobj, part);
+	pos = WinGetCurrentPosition(winobj);
+	if (pos < 0 || pos >= part->nrows)
+		elog(ERROR, "window position %lld outside a partition of %lld rows",
+			 (long long) pos, (long long) part->nrows);
+	*result = part->results[pos];
+	return !isnan(*result);
 }
 
 /* Band of a score: a score equal to a threshold falls in the lower band. */
@@ -729,14 +742,9 @@ PG_FUNCTION_INFO_V1(health_score_ranked);
 Datum
 health_score_ranked(PG_FUNCTION_ARGS)
 {
-	WindowObject winobj = PG_WINDOW_OBJECT();
-	HealthPartition *part;
 	float8		score;
 
-	part = (HealthPartition *) WinGetPartitionLocalMemory(winobj, sizeof(HealthPartition));
-	if (!part->computed)
-		RankPartitionScores(fcinfo, winobj, part);
-	if (!CurrentResult(winobj, part, &score))
+	if (!CachedResult(fcinfo, RankPartitionScores, &score))
 		PG_RETURN_NULL();
 	PG_RETURN_FLOAT8(score);
 }
@@ -749,14 +757,9 @@ PG_FUNCTION_INFO_V1(health_quartile_band);
 Datum
 health_quartile_band(PG_FUNCTION_ARGS)
 {
-	WindowObject winobj = PG_WINDOW_OBJECT();
-	HealthPartition *part;
 	float8		p;
 
-	part = (HealthPartition *) WinGetPartitionLocalMemory(winobj, sizeof(HealthPartition));
-	if (!part->computed)
-		RankPartitionPercentiles(winobj, part);
-	if (!CurrentResult(winobj, part, &p))
+	if (!CachedResult(fcinfo, RankPartitionPercentiles, &p))
 		PG_RETURN_NULL();
 	if (p >= 75.0)
 		PG_RETURN_TEXT_P(cstring_to_text("healthy"));
