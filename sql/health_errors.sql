@@ -19,6 +19,8 @@ SELECT regress.expect_error('SELECT csmetrics.health_score(''{Infinity,1}'', ''{
 SELECT regress.expect_error('SELECT csmetrics.health_score(''{1,-Infinity}'', ''{1,0}'')');
 SELECT regress.expect_error('SELECT csmetrics.health_score(''{1e308,1e308}'', ''{10,10}'')');
 SELECT regress.expect_error('SELECT csmetrics.health_score(''{1,1}'', ''{1e308,1e308}'')');
+-- overflow to +Infinity, then to -Infinity: the NaN sum is caught too
+SELECT regress.expect_error('SELECT csmetrics.health_score(''{1e308,-1e308}'', ''{10,10}'')');
 
 -- health_points
 SELECT regress.expect_error('SELECT csmetrics.health_points(''{1,2,3}'', ''{1,2}'')');
@@ -31,6 +33,7 @@ SELECT regress.expect_error('SELECT csmetrics.health_points(''{-1,2}'', ''{1,1}'
 SELECT regress.expect_error('SELECT csmetrics.health_points(''{NaN}'', ''{1}'')');
 SELECT regress.expect_error('SELECT csmetrics.health_points(''{Infinity}'', ''{1}'')');
 SELECT regress.expect_error('SELECT csmetrics.health_points(''{1e300,1e300}'', ''{1e10,1e10}'')');
+SELECT regress.expect_error('SELECT csmetrics.health_points(''{1e300,1e300}'', ''{1e10,-1e10}'')');
 
 -- health_normalize
 SELECT regress.expect_error('SELECT csmetrics.health_normalize(''NaN'', 0, 10)');
@@ -87,3 +90,13 @@ SELECT regress.expect_error('SELECT csmetrics.health_score_agg_transfn(NULL, ''{
 SELECT regress.expect_error('SELECT csmetrics.health_score_agg(ARRAY[i], ''{-1}'') FROM generate_series(1, 3) i');
 SELECT regress.expect_error('SELECT csmetrics.health_score_agg(ARRAY[i::float8, ''NaN''], ''{1,1}'') FROM generate_series(1, 3) i');
 SELECT regress.expect_error('SELECT csmetrics.health_score_agg(ARRAY[1e308], ''{1}'') FROM generate_series(1, 3) i');
+-- a hand-made state (here an aggregate's INITCOND) is validated, never trusted
+CREATE AGGREGATE regress.health_short_state(float8[], float8[]) (
+    SFUNC = csmetrics.health_score_agg_transfn, STYPE = float8[], INITCOND = '{1,2}');
+CREATE AGGREGATE regress.health_negative_n(float8[], float8[]) (
+    SFUNC = csmetrics.health_score_agg_transfn, STYPE = float8[], INITCOND = '{-1,0,0}');
+CREATE AGGREGATE regress.health_nan_sum(float8[], float8[]) (
+    SFUNC = csmetrics.health_score_agg_transfn, STYPE = float8[], INITCOND = '{1,NaN,0}');
+SELECT regress.expect_error('SELECT regress.health_short_state(ARRAY[1::float8], ''{1}'')');
+SELECT regress.expect_error('SELECT regress.health_negative_n(ARRAY[1::float8], ''{1}'')');
+SELECT regress.expect_error('SELECT regress.health_nan_sum(ARRAY[1::float8], ''{1}'')');

@@ -165,8 +165,11 @@ FinishWeighted(const WeightedSum *ws, float8 *score)
 {
 	if (ws->weight == 0.0)
 		return false;
-	/* The inputs are finite, so an infinite sum can only be an overflow. */
-	if (unlikely(isinf(ws->sum) || isinf(ws->weight)))
+	/*
+	 * The inputs are finite, so an infinite sum can only be an overflow, and a NaN one an
+	 * overflow to both infinities.
+	 */
+	if (unlikely(isinf(ws->sum) || isnan(ws->sum) || isinf(ws->weight)))
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 				 errmsg("health score is out of range"),
@@ -620,7 +623,8 @@ health_points(PG_FUNCTION_ARGS)
 					 errdetail("Counts must be finite and non-negative; a NULL count counts as 0.")));
 		points += count * impact;
 	}
-	if (isinf(points))
+	/* Finite terms: infinity is an overflow, NaN an overflow to both signs. */
+	if (isinf(points) || isnan(points))
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 				 errmsg("health points are out of range"),
@@ -804,12 +808,20 @@ health_score_agg_transfn(PG_FUNCTION_ARGS)
 	}
 	else
 		state = PG_GETARG_ARRAYTYPE_P(0);
+	if (ARR_ELEMTYPE(state) != FLOAT8OID)
+		elog(ERROR, "health_score_agg_transfn: expected a float8 array state, got type %u",
+			 ARR_ELEMTYPE(state));
+	/* Our own states always pass; a hand-made one passed to a direct call may not. */
+	sums = (float8 *) ARR_DATA_PTR(state);
 	if (ARR_NDIM(state) != 1 || ARR_DIMS(state)[0] != 3 || ARR_HASNULL(state) ||
-		ARR_ELEMTYPE(state) != FLOAT8OID)
-		elog(ERROR, "health_score_agg_transfn: state is not a float8[3] array");
+		!(sums[0] >= 0.0 && sums[0] == floor(sums[0])) || isinf(sums[0]) ||
+		isnan(sums[1]) || isinf(sums[1]) || !(sums[2] >= 0.0) || isinf(sums[2]))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("malformed health_score_agg state"),
+				 errdetail("The state is {N, sum, sum of squared deviations}: three finite numbers, N a whole number >= 0.")));
 
 	/* Youngs–Cramer update, the form float8_combine expects. */
-	sums = (float8 *) ARR_DATA_PTR(state);
 	n = sums[0] + 1.0;
 	sx = sums[1] + score;
 	sxx = sums[2];
