@@ -85,6 +85,9 @@ typedef struct SurvivalSummary
 #define SurvivalSize(slots)		(SURVIVAL_HEADER_SIZE + (Size) (slots) * sizeof(SurvivalCount))
 #define SurvivalSlots(s)		((int) ((VARSIZE(s) - SURVIVAL_HEADER_SIZE) / sizeof(SurvivalCount)))
 
+/* Bytes of one tenure in the binary form: int32 tenure, int64 churned, int64 censored. */
+#define SURVIVAL_ENTRY_BYTES	20
+
 #define PG_GETARG_SURVIVAL(n)	((SurvivalSummary *) PG_DETOAST_DATUM(PG_GETARG_DATUM(n)))
 
 /* A decoded non-negative numeric: value = digits x 10^exponent, digits < 10^38. */
@@ -626,6 +629,7 @@ ArpaMerge(SurvivalSummary *s, const SurvivalSummary *b)
  *   version; horizon (h=- when none); exact sum of arpa; the counts as above.
  * Only the canonical spelling is accepted (no spaces, signs, leading zeros, empty or
  * repeated tenures), so every accepted text is exactly what the value prints as.
+ * The binary forms are sparse in the same way (see RecvCounts), with a version byte.
  * --------------------------------------------------------------------------------- */
 
 /* Reject a malformed text form. */
@@ -915,32 +919,48 @@ RecvError(const char *type, const char *detail)
 			 errdetail("%s", detail)));
 }
 
-/* Read the int32 tenure count and the counts that must fill the rest of the message. */
+/*
+ * Read the counts of a binary value: int32 number of entries, then per tenure with
+ * customers, ascending, int32 tenure, int64 churned, int64 censored; nothing after them.
+ */
 static SurvivalSummary *
 RecvCounts(StringInfo buf, int kind, const char *type)
 {
+	SurvivalCount counts[SURVIVAL_SLOTS];
 	SurvivalSummary *s;
 	const char *problem;
-	int			ntenures;
-	int			t;
+	int			nentries;
+	int			ntenures = 0;
+	int			i;
 
 	if (buf->len - buf->cursor < 4)
 		RecvError(type, "The value ends before its number of tenures.");
-	ntenures = pq_getmsgint(buf, 4);
-	if (ntenures < 0 || ntenures > SURVIVAL_SLOTS)
+	nentries = pq_getmsgint(buf, 4);
+	if (nentries < 0 || nentries > SURVIVAL_SLOTS)
 		RecvError(type, psprintf("The number of tenures %d is out of range 0..%d.",
-								 ntenures, SURVIVAL_SLOTS));
-	if (buf->len - buf->cursor != ntenures * (int) sizeof(SurvivalCount))
+								 nentries, SURVIVAL_SLOTS));
+	if (buf->len - buf->cursor != nentries * SURVIVAL_ENTRY_BYTES)
 		RecvError(type, psprintf("%d tenures need %d bytes of counts, the value has %d.",
-								 ntenures, ntenures * (int) sizeof(SurvivalCount),
+								 nentries, nentries * SURVIVAL_ENTRY_BYTES,
 								 buf->len - buf->cursor));
+	memset(counts, 0, sizeof(counts));
+	for (i = 0; i < nentries; i++)
+	{
+		int			tenure = pq_getmsgint(buf, 4);
+
+		if (tenure < ntenures || tenure > SURVIVAL_MAX_TENURE)
+			RecvError(type, psprintf("Tenure %d is out of range or not in ascending order.",
+									 tenure));
+		counts[tenure].churned = pq_getmsgint64(buf);
+		counts[tenure].censored = pq_getmsgint64(buf);
+		if (counts[tenure].churned == 0 && counts[tenure].censored == 0)
+			RecvError(type, psprintf("Tenure %d has no customers; empty tenures are left out.",
+									 tenure));
+		ntenures = tenure + 1;
+	}
 	s = NewSurvival(kind, ntenures);
 	s->ntenures = ntenures;
-	for (t = 0; t < ntenures; t++)
-	{
-		s->counts[t].churned = pq_getmsgint64(buf);
-		s->counts[t].censored = pq_getmsgint64(buf);
-	}
+	memcpy(s->counts, counts, ntenures * sizeof(SurvivalCount));
 	problem = ValidateCounts(s);
 	if (problem != NULL)
 		RecvError(type, problem);
@@ -961,7 +981,7 @@ RecvVersion(StringInfo buf, const char *type)
 								 version, SURVIVAL_VERSION));
 }
 
-/* Binary input of survival_summary: version byte, int32 tenures, int64 pairs. */
+/* Binary input of survival_summary: version byte, then the counts (RecvCounts). */
 Datum
 survival_summary_recv(PG_FUNCTION_ARGS)
 {
@@ -971,15 +991,22 @@ survival_summary_recv(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(RecvCounts(buf, SURVIVAL_KIND_SUMMARY, "survival_summary"));
 }
 
-/* Append the int32 tenure count and the int64 pairs. */
+/* Append the counts in the binary form RecvCounts reads. */
 static void
 SendCounts(StringInfo buf, const SurvivalSummary *s)
 {
+	int			nentries = 0;
 	int			t;
 
-	pq_sendint32(buf, s->ntenures);
+	for (t = 0; t < s->ntenures; t++)
+		if (s->counts[t].churned != 0 || s->counts[t].censored != 0)
+			nentries++;
+	pq_sendint32(buf, nentries);
 	for (t = 0; t < s->ntenures; t++)
 	{
+		if (s->counts[t].churned == 0 && s->counts[t].censored == 0)
+			continue;
+		pq_sendint32(buf, t);
 		pq_sendint64(buf, s->counts[t].churned);
 		pq_sendint64(buf, s->counts[t].censored);
 	}
