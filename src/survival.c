@@ -940,8 +940,8 @@ RecvCounts(StringInfo buf, int kind, const char *type)
 		RecvError(type, psprintf("The number of tenures %d is out of range 0..%d.",
 								 nentries, SURVIVAL_SLOTS));
 	if (buf->len - buf->cursor != nentries * SURVIVAL_ENTRY_BYTES)
-		RecvError(type, psprintf("%d tenures need %d bytes of counts, the value has %d.",
-								 nentries, nentries * SURVIVAL_ENTRY_BYTES,
+		RecvError(type, psprintf("Expected %d bytes of counts (%d per tenure), got %d.",
+								 nentries * SURVIVAL_ENTRY_BYTES, SURVIVAL_ENTRY_BYTES,
 								 buf->len - buf->cursor));
 	memset(counts, 0, sizeof(counts));
 	for (i = 0; i < nentries; i++)
