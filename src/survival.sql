@@ -97,6 +97,8 @@ COMMENT ON TYPE @extschema@.survival_ltv_state IS
 'transition state of the Kaplan–Meier ltv aggregate: the survival counts, the exact sum of arpa and the horizon';
 
 -- Aggregate support functions (not STRICT: they skip NULL rows and create the state).
+-- SSPACE 1024: a state is a 48-byte header plus 16 bytes per tenure up to the largest one
+-- seen, about 1 kB for five years of monthly tenures; it tells hash aggregation what a group costs.
 CREATE FUNCTION @extschema@.survival_summary_transfn(@extschema@.survival_summary,
                                                      pg_catalog.int4, pg_catalog.bool)
 RETURNS @extschema@.survival_summary
@@ -154,11 +156,13 @@ COMMENT ON FUNCTION @extschema@.survival_summary_final(@extschema@.survival_summ
 CREATE AGGREGATE @extschema@.survival_summary(tenure pg_catalog.int4, churned pg_catalog.bool) (
     SFUNC = @extschema@.survival_summary_transfn,
     STYPE = @extschema@.survival_summary,
+    SSPACE = 1024,
     FINALFUNC = @extschema@.survival_summary_final,
     COMBINEFUNC = @extschema@.survival_summary_combine,
     MSFUNC = @extschema@.survival_summary_mtransfn,
     MINVFUNC = @extschema@.survival_summary_invfn,
     MSTYPE = @extschema@.survival_summary,
+    MSSPACE = 1024,
     MFINALFUNC = @extschema@.survival_summary_final,
     PARALLEL = SAFE
 );
@@ -168,11 +172,13 @@ COMMENT ON AGGREGATE @extschema@.survival_summary(pg_catalog.int4, pg_catalog.bo
 CREATE AGGREGATE @extschema@.rollup(@extschema@.survival_summary) (
     SFUNC = @extschema@.survival_summary_combine,
     STYPE = @extschema@.survival_summary,
+    SSPACE = 1024,
     FINALFUNC = @extschema@.survival_summary_final,
     COMBINEFUNC = @extschema@.survival_summary_combine,
     MSFUNC = @extschema@.survival_summary_rollup_mtransfn,
     MINVFUNC = @extschema@.survival_summary_rollup_invfn,
     MSTYPE = @extschema@.survival_summary,
+    MSSPACE = 1024,
     MFINALFUNC = @extschema@.survival_summary_final,
     PARALLEL = SAFE
 );
@@ -263,6 +269,7 @@ CREATE AGGREGATE @extschema@.ltv(arpa pg_catalog.numeric, tenure pg_catalog.int4
                                  churned pg_catalog.bool) (
     SFUNC = @extschema@.survival_ltv_transfn,
     STYPE = @extschema@.survival_ltv_state,
+    SSPACE = 1024,
     FINALFUNC = @extschema@.survival_ltv_final,
     COMBINEFUNC = @extschema@.survival_ltv_combine,
     PARALLEL = SAFE
@@ -274,6 +281,7 @@ CREATE AGGREGATE @extschema@.ltv(arpa pg_catalog.numeric, tenure pg_catalog.int4
                                  churned pg_catalog.bool, horizon pg_catalog.int4) (
     SFUNC = @extschema@.survival_ltv_transfn,
     STYPE = @extschema@.survival_ltv_state,
+    SSPACE = 1024,
     FINALFUNC = @extschema@.survival_ltv_final,
     COMBINEFUNC = @extschema@.survival_ltv_combine,
     PARALLEL = SAFE
