@@ -213,3 +213,13 @@ FROM (SELECT grp, pg_temp.ltv_state(arpa, tenure, churned) st, sum(arpa) sum_arp
       FROM arpa_mix GROUP BY grp) x;
 SELECT grp, sum(arpa), split_part(pg_temp.ltv_state(arpa, tenure, churned)::text, ';', 3) AS state_sum
 FROM arpa_mix WHERE grp IN (0, 1, 2, 40, 41) GROUP BY grp ORDER BY grp;
+
+-- ltv as a window aggregate (no moving mode: each frame is aggregated afresh) equals the
+-- aggregate over the frame's rows.
+SELECT count(*) AS frames,
+       count(*) FILTER (WHERE w.l IS NOT DISTINCT FROM
+           (SELECT ltv(x.id % 7 + 0.25, tenure, churned) FROM win x WHERE x.id BETWEEN w.id - 5 AND w.id)
+       ) AS equal,
+       round(sum(w.l), 4) AS total
+FROM (SELECT id, ltv(id % 7 + 0.25, tenure, churned) OVER (ORDER BY id ROWS BETWEEN 5 PRECEDING AND CURRENT ROW) l
+      FROM win) w;
