@@ -18,8 +18,6 @@
  */
 #include "csmetrics.h"
 
-#include <float.h>
-
 #include "catalog/pg_type.h"
 #include "lib/stringinfo.h"
 #include "libpq/pqformat.h"
@@ -46,7 +44,7 @@
  */
 #define SURVIVAL_MEDIAN_TOLERANCE 1e-12
 
-/* Largest scale the exact sum of arpa can carry: int128 holds 38 decimal digits. */
+/* Largest power of ten an int128 holds (10^38): bounds every rescaling of the sum of arpa. */
 #define ARPA_MAX_SCALE			38
 /* Largest display scale a numeric can have (its dscale field has 14 bits). */
 #define ARPA_MAX_DSCALE			0x3FFF
@@ -63,7 +61,7 @@ typedef struct SurvivalCount
 /*
  * survival_summary and survival_ltv_state share this layout (kind tells them apart).
  * counts[] may have spare slots beyond ntenures in a transition state (geometric growth);
- * stored values, text and binary forms never do. Every field is 8-byte aligned.
+ * stored values, text and binary forms never do. counts[] starts 8-byte aligned.
  */
 typedef struct SurvivalSummary
 {
@@ -90,7 +88,7 @@ typedef struct SurvivalSummary
 
 #define PG_GETARG_SURVIVAL(n)	((SurvivalSummary *) PG_DETOAST_DATUM(PG_GETARG_DATUM(n)))
 
-/* A decoded non-negative numeric: value = digits x 10^exponent, digits < 10^38. */
+/* A decoded non-negative numeric: value = digits x 10^exponent. */
 typedef struct ArpaValue
 {
 	int128		digits;			/* the significant digits, trailing zeros stripped */
@@ -1297,6 +1295,8 @@ survival_ltv_combine(PG_FUNCTION_ARGS)
 		return ReturnState(fcinfo, state);
 	other = PG_GETARG_SURVIVAL(1);
 	CheckSurvival(other, SURVIVAL_KIND_LTV);
+	if (other->customers == 0)	/* an empty state (text '1;h=-;a=0;') adds nothing */
+		return ReturnState(fcinfo, state);
 	if (state == NULL)
 	{
 		state = SurvivalForUpdate(aggcontext, NULL, SURVIVAL_KIND_LTV, other->ntenures);
