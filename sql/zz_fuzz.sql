@@ -23,8 +23,8 @@ FROM (VALUES
   ('date',     ARRAY['''2024-01-31''','''2024-02-29''','''2024-03-01''','''infinity''','''-infinity''','''4713-01-01 BC''','''5874897-12-31''','NULL']),
   ('timestamp with time zone', ARRAY['''2024-01-31 00:00+00''','''2024-03-31 23:59:59.999999+00''','''infinity''','''-infinity''','''4714-11-24 00:00+00 BC''','''294276-12-31 23:59:59+00''','NULL']),
   ('interval', ARRAY['''1 month''','''1 week''','''3 months''','''1 day''','''0''','''-1 month''','''1 month -40 days''','''1000000 years''','''1 microsecond''','NULL']),
-  ('double precision[]', ARRAY['''{}''','''{1,2,3,4}''','''{NULL,50,NULL,50}''','''{{1,2},{3,4}}''','''{NaN,1}''','''{Infinity,1}''','''{-1,1}''','''{0,0,0,0}''','''[5:8]={1,2,3,4}''','array_fill(1.0::float8, ARRAY[100000])','NULL']),
-  ('boolean[]', ARRAY['''{}''','''{t,f,t,f}''','''{NULL,t}''','''{{t}}''','NULL']),
+  ('double precision[]', ARRAY['''{}''','''{1,2,3,4}''','''{10,20,30,40}''','''{0.5,99,NULL,3}''','''{1,1,1,1}''','''{40,10,20,30}''','''{NULL,50,NULL,50}''','''{{1,2},{3,4}}''','''{NaN,1}''','''{Infinity,1}''','''{-1,1}''','''{0,0,0,0}''','''[5:8]={1,2,3,4}''','array_fill(1.0::float8, ARRAY[100000])','NULL']),
+  ('boolean[]', ARRAY['''{}''','''{t,f,t,f}''','''{t,t,t,t}''','''{f,t,f,t}''','''{NULL,t}''','''{{t}}''','NULL']),
   ('text[]',    ARRAY['''{}''','''{a,b,c}''','''{a,NULL}''','''{{a}}''','NULL'])
 ) AS src(t, vals), unnest(vals) AS v;
 
@@ -61,6 +61,9 @@ $$;
 CREATE FUNCTION fuzz.call_once(f fuzz.target) RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
     args text;
+    first_row text[];
+    same boolean;
+    single boolean := true;
     rows text;
     q text;
     st text;
@@ -73,10 +76,15 @@ BEGIN
         FROM unnest(f.argtypes) WITH ORDINALITY AS a(t, i);
         q := format('SELECT %s(%s)::text', f.fn::oid::regproc, coalesce(args, ''));
     ELSE
-        -- Several rows of random arguments; a constant argument is often required to be
-        -- constant across rows, so half the time the first row's values repeat.
-        SELECT string_agg('(' || g || ', ' || (SELECT string_agg(fuzz.arg(t), ', ' ORDER BY i)
-                                  FROM unnest(f.argtypes) WITH ORDINALITY AS a(t, i)) || ')', ', ')
+        -- Several rows of random arguments. Many arguments must be the same on every row
+        -- (a scale, weights, period bounds), so in half the calls only the first one varies.
+        SELECT array_agg(fuzz.arg(t) ORDER BY i) INTO first_row
+        FROM unnest(f.argtypes) WITH ORDINALITY AS a(t, i);
+        same := random() < 0.5;
+        SELECT string_agg('(' || g || ', ' ||
+                          (SELECT string_agg(CASE WHEN same AND i > 1 THEN first_row[i] ELSE fuzz.arg(t) END,
+                                             ', ' ORDER BY i)
+                           FROM unnest(f.argtypes) WITH ORDINALITY AS a(t, i)) || ')', ', ')
         INTO rows FROM generate_series(1, 1 + (random() * 6)::int) g;
         args := (SELECT string_agg('c' || i, ', ') FROM generate_series(1, cardinality(f.argtypes)) i);
         IF f.prokind = 'a' AND random() < 0.5 THEN
@@ -84,6 +92,7 @@ BEGIN
                         f.fn::oid::regproc, args, rows, args);
         ELSE
             -- as a window function; aggregates over a sliding frame (inverse transitions)
+            single := false;
             q := format('SELECT string_agg(x::text, '','') FROM (SELECT %s(%s) OVER (ORDER BY ord%s) x FROM (VALUES %s) v(ord, %s)) w',
                         f.fn::oid::regproc, args,
                         CASE WHEN f.prokind = 'a' THEN ' ROWS BETWEEN 1 PRECEDING AND CURRENT ROW' ELSE '' END,
@@ -93,7 +102,7 @@ BEGIN
     BEGIN
         EXECUTE q INTO result;
         st := '00000';
-        IF result IS NOT NULL AND rettype::oid IN (SELECT typ::oid FROM fuzz.harvest_types) THEN
+        IF single AND result IS NOT NULL AND rettype::oid IN (SELECT typ::oid FROM fuzz.harvest_types) THEN
             INSERT INTO fuzz.harvest VALUES (rettype, quote_literal(result));
         END IF;
     EXCEPTION WHEN OTHERS THEN
@@ -119,7 +128,7 @@ DECLARE
 BEGIN
     FOR round IN 1 .. 3 LOOP
         FOR f IN SELECT * FROM fuzz.target ORDER BY fn::text LOOP
-            FOR i IN 1 .. 15 LOOP
+            FOR i IN 1 .. 25 LOOP
                 PERFORM fuzz.call_once(f);
             END LOOP;
         END LOOP;
@@ -226,7 +235,11 @@ BEGIN
                           FROM generate_series(1, (random() * 200)::int));
             ELSE
                 -- the value's own binary form, with a few bytes changed or cut
-                EXECUTE format('COPY (SELECT %s::%s) TO %L (FORMAT binary)', src, t, fuzz.copy_file());
+                BEGIN
+                    EXECUTE format('COPY (SELECT %s::%s) TO %L (FORMAT binary)', src, t, fuzz.copy_file());
+                EXCEPTION WHEN OTHERS THEN
+                    RAISE EXCEPTION 'harvested value % of type % does not read back: %', src, t, SQLERRM;
+                END;
                 sent := pg_read_binary_file(fuzz.copy_file());
                 field := substring(sent FROM 26 FOR length(sent) - 27);
                 FOR j IN 1 .. 1 + (random() * 2)::int LOOP
