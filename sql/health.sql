@@ -149,7 +149,7 @@ SELECT segment, round(mean_score::numeric, 6) AS mean_score FROM serial_means OR
 -- the state is avg(float8)'s {N, Σx, Σ(x − mean)²}: its text form reads back exactly,
 -- float8_avg finishes it, and float8_var_samp reads the same state as var_samp() would
 CREATE AGGREGATE regress.health_state(float8[], float8[]) (
-    SFUNC = csmetrics.health_score_agg_transfn, STYPE = float8[]);
+    SFUNC = csmetrics.health_score_agg_transfn, STYPE = float8[], INITCOND = '{0,0,0}');
 SELECT customer, st AS state, st::text::float8[] = st AS text_round_trip,
        float8_avg(st) = health_score_agg AS avg_matches,
        abs(float8_var_samp(st) - var_samp) < 1e-9 AS var_matches

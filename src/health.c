@@ -780,7 +780,6 @@ PG_FUNCTION_INFO_V1(health_score_agg_transfn);
 Datum
 health_score_agg_transfn(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext = csm_agg_context(fcinfo, "health_score_agg_transfn");
 	ArrayType  *state;
 	float8	   *sums;
 	float8		score;
@@ -788,26 +787,20 @@ health_score_agg_transfn(PG_FUNCTION_ARGS)
 	float8		sx;
 	float8		sxx;
 
+	/*
+	 * The state starts as the aggregate's initial value {0,0,0}, which the executor keeps in
+	 * the aggregate context, so it is updated in place and never allocated here.
+	 */
+	csm_agg_context(fcinfo, "health_score_agg_transfn");
+	if (PG_ARGISNULL(0))
+		elog(ERROR, "health_score_agg_transfn: NULL state");
+	state = PG_GETARG_ARRAYTYPE_P(0);
+
 	/* Rows without a score (NULL arrays, all measures NULL) are skipped, like avg(). */
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) ||
 		!ScoreOfArrays(PG_GETARG_ARRAYTYPE_P(1), PG_GETARG_ARRAYTYPE_P(2), &score))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
+		PG_RETURN_ARRAYTYPE_P(state);
 
-	if (PG_ARGISNULL(0))
-	{
-		Datum		zeros[3] = {Float8GetDatum(0.0), Float8GetDatum(0.0), Float8GetDatum(0.0)};
-		MemoryContext oldcxt = MemoryContextSwitchTo(aggcontext);
-
-		state = construct_array(zeros, 3, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL,
-								TYPALIGN_DOUBLE);
-		MemoryContextSwitchTo(oldcxt);
-	}
-	else
-		state = PG_GETARG_ARRAYTYPE_P(0);
 	if (ARR_ELEMTYPE(state) != FLOAT8OID)
 		elog(ERROR, "health_score_agg_transfn: expected a float8 array state, got type %u",
 			 ARR_ELEMTYPE(state));

@@ -62,6 +62,7 @@ COMMENT ON FUNCTION @extschema@.health_score_agg_transfn(pg_catalog.float8[], pg
 CREATE AGGREGATE @extschema@.health_score_agg(measures pg_catalog.float8[], weights pg_catalog.float8[]) (
     SFUNC = @extschema@.health_score_agg_transfn,
     STYPE = pg_catalog.float8[],
+    INITCOND = '{0,0,0}',
     FINALFUNC = pg_catalog.float8_avg,
     COMBINEFUNC = pg_catalog.float8_combine,
     PARALLEL = SAFE
