@@ -766,9 +766,9 @@ StateInputError(const char *input, const char *problem)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-			 errmsg("invalid mrr_movements_state \"%s\"", input),
-			 errdetail("%s. Expected \"v%d;scale;dscale;dscale_rows;rows;7 scaled amounts;7 counts\", "
-					   "separators ; between groups and , within.", problem, MRR_STATE_VERSION)));
+			 errmsg("invalid mrr_movements_state \"%s\": %s", input, problem),
+			 errdetail("The text form is v%d;scale;dscale;dscale_rows;rows;seven amounts times 10^scale;seven customer counts.",
+					   MRR_STATE_VERSION)));
 }
 
 /* Validate a state read from outside, raising 22P02 with the problem. */
@@ -815,7 +815,7 @@ ReadField(const char **p, char sep, const char *input, int128 lo, int128 hi)
 	int128		v;
 
 	if (!ParseInt128(p, &v))
-		StateInputError(input, "a field is not an integer");
+		StateInputError(input, "a field is not an integer in range");
 	if (v < lo || v > hi)
 		StateInputError(input, "a field is out of range");
 	if (sep != '\0')
