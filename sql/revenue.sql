@@ -89,6 +89,21 @@ FROM (SELECT customer, month, mrr_movement(mrr, month) OVER (PARTITION BY custom
       FROM gappy) d
 JOIN classified c USING (customer, month);
 
+-- The timestamptz overload: the calendar month in the session time zone.
+SET TimeZone = 'America/New_York';
+SELECT count(*) AS rows, count(*) FILTER (WHERE a IS DISTINCT FROM b) AS mismatches
+FROM (SELECT mrr_movement(mrr, month) OVER w AS a,
+             mrr_movement(mrr, month::timestamptz + interval '13 hours') OVER w AS b
+      FROM gappy WINDOW w AS (PARTITION BY customer ORDER BY month)) x;
+-- 2024-03-01 03:00 UTC is still February in New York: consecutive months, an expansion;
+-- in UTC it is March, after a missing February: a reactivation.
+SELECT t, mrr_movement(m, t) OVER (ORDER BY t) AS new_york
+FROM (VALUES (10::numeric, '2024-01-15 12:00+00'::timestamptz), (20, '2024-03-01 03:00+00')) v(m, t);
+SET TimeZone = 'UTC';
+SELECT t, mrr_movement(m, t) OVER (ORDER BY t) AS utc
+FROM (VALUES (10::numeric, '2024-01-15 12:00+00'::timestamptz), (20, '2024-03-01 03:00+00')) v(m, t);
+RESET TimeZone;
+
 -- mrr_movements per month against plain SQL sums and counts of the classification.
 CREATE TABLE monthly AS
 SELECT month, mrr_movements(prev, curr, seen) AS m FROM classified GROUP BY month;

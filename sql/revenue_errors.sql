@@ -17,6 +17,11 @@ SELECT regress.expect_error('SELECT mrr_movement(10, d) OVER (ORDER BY d) FROM (
 SELECT regress.expect_error('SELECT mrr_movement(10, d) OVER (ORDER BY d) FROM (VALUES (''2024-01-01''::date), (''2024-01-15'')) v(d)');
 SELECT regress.expect_error('SELECT mrr_movement(10, d) OVER (ORDER BY d DESC) FROM (VALUES (''2024-01-01''::date), (''2024-02-01'')) v(d)');
 
+SELECT regress.expect_error('SELECT mrr_movement(10, t) OVER (ORDER BY t) FROM (VALUES (''-infinity''::timestamptz)) v(t)');
+SET TimeZone = 'America/New_York';
+SELECT regress.expect_error('SELECT mrr_movement(10, t) OVER (ORDER BY t) FROM (VALUES (''2024-01-15 12:00+00''::timestamptz), (''2024-02-01 03:00+00'')) v(t)');
+RESET TimeZone;
+
 -- The mrr_movements aggregate and the cohort aggregates.
 SELECT regress.expect_error('SELECT mrr_movements(p, c, true) FROM (VALUES (-3::numeric, 1::numeric)) v(p, c)');
 SELECT regress.expect_error('SELECT mrr_movements(p, c, true) FROM (VALUES (3::numeric, ''NaN''::numeric)) v(p, c)');

@@ -417,30 +417,66 @@ typedef struct MrrWindowHistory
 	bool		seen_before;	/* some row before next_row had MRR > 0 */
 } MrrWindowHistory;
 
-/* Calendar month number (year x 12 + month - 1) of a finite date. */
+/* How the window functions learn each row's month. */
+typedef enum MrrMonthArg
+{
+	MRR_MONTH_NONE,				/* mrr_movement(mrr): rows are consecutive months */
+	MRR_MONTH_DATE,				/* mrr_movement(mrr, month date) */
+	MRR_MONTH_TIMESTAMPTZ		/* mrr_movement(mrr, month timestamptz), session time zone */
+} MrrMonthArg;
+
+/* Text of a month argument for an error message. */
+static char *
+MonthText(Datum month, MrrMonthArg kind)
+{
+	if (kind == MRR_MONTH_DATE)
+		return DatumGetCString(DirectFunctionCall1(date_out, month));
+	return DatumGetCString(DirectFunctionCall1(timestamptz_out, month));
+}
+
+/* Calendar month number (year x 12 + month - 1) of a finite date or timestamptz. */
 static int32
-MonthNumber(DateADT date)
+MonthNumber(Datum month, MrrMonthArg kind)
 {
 	int			year,
-				month,
+				mon,
 				day;
+	bool		finite;
 
-	if (DATE_NOT_FINITE(date))
+	if (kind == MRR_MONTH_DATE)
+		finite = !DATE_NOT_FINITE(DatumGetDateADT(month));
+	else
+		finite = !TIMESTAMP_NOT_FINITE(DatumGetTimestampTz(month));
+	if (!finite)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
-				 errmsg("month %s is not finite",
-						DatumGetCString(DirectFunctionCall1(date_out, DateADTGetDatum(date)))),
+				 errmsg("month %s is not finite", MonthText(month, kind)),
 				 errdetail("Months must be finite dates.")));
-	j2date(date + POSTGRES_EPOCH_JDATE, &year, &month, &day);
-	return year * 12 + month - 1;
+	if (kind == MRR_MONTH_DATE)
+		j2date(DatumGetDateADT(month) + POSTGRES_EPOCH_JDATE, &year, &mon, &day);
+	else
+	{
+		struct pg_tm tm;
+		fsec_t		fsec;
+		int			tz;
+
+		if (timestamp2tm(DatumGetTimestampTz(month), &tz, &tm, &fsec, NULL, NULL) != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+					 errmsg("month %s is out of range", MonthText(month, kind))));
+		year = tm.tm_year;
+		mon = tm.tm_mon;
+	}
+	return year * 12 + mon - 1;
 }
 
 /*
  * Feed one row into the history and return its class. mrr NULL means no MRR that month.
- * With has_month, a row more than one month after the previous row follows months of MRR 0.
+ * With a month argument, a row more than one month after the previous row follows months
+ * of MRR 0.
  */
 static MrrClass
-HistoryStep(MrrWindowHistory *h, Datum mrr, bool mrr_null, bool has_month,
+HistoryStep(MrrWindowHistory *h, Datum mrr, bool mrr_null, MrrMonthArg kind,
 			Datum month, bool month_null)
 {
 	MrrAmount	curr = {0, 0, 0};
@@ -448,7 +484,7 @@ HistoryStep(MrrWindowHistory *h, Datum mrr, bool mrr_null, bool has_month,
 
 	if (!mrr_null)
 		ReadMrr(mrr, "MRR", &curr);
-	if (has_month)
+	if (kind != MRR_MONTH_NONE)
 	{
 		int32		m;
 
@@ -457,14 +493,14 @@ HistoryStep(MrrWindowHistory *h, Datum mrr, bool mrr_null, bool has_month,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 					 errmsg("month must not be null"),
 					 errdetail("mrr_movement(mrr, month) needs the month of every row.")));
-		m = MonthNumber(DatumGetDateADT(month));
+		m = MonthNumber(month, kind);
 		if (h->next_row > 0)
 		{
 			if (m <= h->prev_month)
 				ereport(ERROR,
 						(errcode(ERRCODE_DATA_EXCEPTION),
 						 errmsg("month %s does not follow the previous row's month",
-								DatumGetCString(DirectFunctionCall1(date_out, month))),
+								MonthText(month, kind)),
 						 errdetail("Order the window by month, with at most one row per customer and month.")));
 			if (m > h->prev_month + 1)
 			{
@@ -485,7 +521,7 @@ HistoryStep(MrrWindowHistory *h, Datum mrr, bool mrr_null, bool has_month,
 
 /* Shared body of both window functions. */
 static Datum
-MrrMovementWindow(FunctionCallInfo fcinfo, bool has_month)
+MrrMovementWindow(FunctionCallInfo fcinfo, MrrMonthArg kind)
 {
 	WindowObject winobj = PG_WINDOW_OBJECT();
 	MrrWindowHistory *h;
@@ -514,19 +550,19 @@ MrrMovementWindow(FunctionCallInfo fcinfo, bool has_month)
 
 			mrr = WinGetFuncArgInPartition(winobj, 0, i, WINDOW_SEEK_HEAD, false,
 										   &mrr_null, &isout);
-			if (has_month)
+			if (kind != MRR_MONTH_NONE)
 				month = WinGetFuncArgInPartition(winobj, 1, i, WINDOW_SEEK_HEAD, false,
 												 &month_null, &isout);
 			if (isout)
 				elog(ERROR, "mrr_movement: partition row " INT64_FORMAT " is missing", i);
-			(void) HistoryStep(h, mrr, mrr_null, has_month, month, month_null);
+			(void) HistoryStep(h, mrr, mrr_null, kind, month, month_null);
 		}
 	}
 
 	mrr = WinGetFuncArgCurrent(winobj, 0, &mrr_null);
-	if (has_month)
+	if (kind != MRR_MONTH_NONE)
 		month = WinGetFuncArgCurrent(winobj, 1, &month_null);
-	result = ClassDatum(HistoryStep(h, mrr, mrr_null, has_month, month, month_null), &isnull);
+	result = ClassDatum(HistoryStep(h, mrr, mrr_null, kind, month, month_null), &isnull);
 	if (isnull)
 		PG_RETURN_NULL();
 	PG_RETURN_DATUM(result);
@@ -537,7 +573,7 @@ PG_FUNCTION_INFO_V1(mrr_movement_window);
 Datum
 mrr_movement_window(PG_FUNCTION_ARGS)
 {
-	return MrrMovementWindow(fcinfo, false);
+	return MrrMovementWindow(fcinfo, MRR_MONTH_NONE);
 }
 
 /* mrr_movement(mrr, month) OVER (...): missing months count as MRR 0. */
@@ -545,7 +581,15 @@ PG_FUNCTION_INFO_V1(mrr_movement_window_month);
 Datum
 mrr_movement_window_month(PG_FUNCTION_ARGS)
 {
-	return MrrMovementWindow(fcinfo, true);
+	return MrrMovementWindow(fcinfo, MRR_MONTH_DATE);
+}
+
+/* mrr_movement(mrr, month timestamptz) OVER (...): months in the session time zone. */
+PG_FUNCTION_INFO_V1(mrr_movement_window_month_tz);
+Datum
+mrr_movement_window_month_tz(PG_FUNCTION_ARGS)
+{
+	return MrrMovementWindow(fcinfo, MRR_MONTH_TIMESTAMPTZ);
 }
 
 /* ---------------------------------------------------------------------------------------

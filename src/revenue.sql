@@ -24,6 +24,13 @@ LANGUAGE C IMMUTABLE WINDOW PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.mrr_movement(pg_catalog.numeric, pg_catalog.date) IS
 'window function, OVER (PARTITION BY customer ORDER BY month): movement class of each row where missing calendar months count as MRR 0 (a row after a gap has prev = 0)';
 
+CREATE FUNCTION @extschema@.mrr_movement(mrr pg_catalog.numeric, month pg_catalog.timestamptz)
+RETURNS pg_catalog.text
+AS 'MODULE_PATHNAME', 'mrr_movement_window_month_tz'
+LANGUAGE C STABLE WINDOW PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.mrr_movement(pg_catalog.numeric, pg_catalog.timestamptz) IS
+'window function, OVER (PARTITION BY customer ORDER BY month): as mrr_movement(mrr, date) with the calendar month of each timestamptz in the session time zone';
+
 -- Transition state of every movement aggregate ---------------------------------------------
 
 CREATE TYPE @extschema@.mrr_movements_state;
