@@ -939,7 +939,7 @@ mrr_movements_state_recv(PG_FUNCTION_ARGS)
 
 	if (buf->len - buf->cursor != expected)
 		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 				 errmsg("invalid mrr_movements_state binary value of %d bytes",
 						buf->len - buf->cursor),
 				 errdetail("Version %d values have %d bytes.", MRR_STATE_VERSION, expected)));
