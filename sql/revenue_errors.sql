@@ -57,6 +57,27 @@ SELECT regress.expect_error('SELECT ''v1;0;0;2;1;0,0,0,0,0,0,0;0,0,0,0,0,0,0''::
 SELECT regress.expect_error('SELECT ''v1;0;0;0;1;999999999999999999999999999999999999999999,0,0,0,0,0,0;0,0,0,0,0,0,0''::mrr_movements_state');
 SELECT regress.expect_error('SELECT ''v1;0;0;0;1;1O,0,0,0,0,0,0;0,0,0,0,0,0,0''::mrr_movements_state');
 
+-- Malformed binary input: bytes written as a bytea column and read back as the state type.
+CREATE TEMP TABLE raw_state (b bytea);
+CREATE TEMP TABLE read_state (s mrr_movements_state);
+INSERT INTO raw_state
+SELECT '\x0102'::bytea
+UNION ALL
+SELECT overlay(mrr_movements_state_send('v1;0;0;0;0;0,0,0,0,0,0,0;0,0,0,0,0,0,0') PLACING '\x00000002'::bytea FROM 1 FOR 4)
+UNION ALL
+SELECT overlay(mrr_movements_state_send('v1;0;0;0;0;0,0,0,0,0,0,0;0,0,0,0,0,0,0') PLACING '\x0009'::bytea FROM 5 FOR 2);
+-- Writes bytes with binary COPY, then reads them back as the state type.
+CREATE FUNCTION pg_temp.read_state_bytes(bytes bytea) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+    f text := '/tmp/csm_revenue_raw_' || pg_backend_pid() || '.bin';
+BEGIN
+    EXECUTE format('COPY (SELECT %L::bytea) TO %L (FORMAT binary)', bytes, f);
+    RETURN regress.expect_error(format('COPY read_state FROM PROGRAM %L (FORMAT binary)',
+                                       'cat ' || f || '; rm -f ' || f));
+END $$;
+SELECT pg_temp.read_state_bytes(b) FROM raw_state;
+
 -- LTV and CLV arguments.
 SELECT regress.expect_error('SELECT ltv(-1, 0.05)');
 SELECT regress.expect_error('SELECT ltv(''NaN'', 0.05)');

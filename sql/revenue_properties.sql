@@ -72,6 +72,10 @@ JOIN LATERAL (SELECT mrr_movements(prev, curr, seen) AS m FROM seg_month r
 SELECT x, (mrr_movements(p, c, true) OVER w).ending_mrr, sum(c) OVER w AS sql_sum
 FROM (VALUES (1, 0::numeric, 1.2345::numeric), (2, 0, 2.5), (3, 0, 3), (4, 0, 4.25)) v(x, p, c)
 WINDOW w AS (ORDER BY x ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) ORDER BY x;
+-- Frames that empty out and fill again start afresh (fraction digits as sum() shows them).
+SELECT x, (mrr_movements(0, c, false) OVER w).new_mrr, sum(c) OVER w AS sql_sum
+FROM (VALUES (1, 1.5::numeric), (2, 2.25), (3, 3), (4, 0.125)) v(x, c)
+WINDOW w AS (ORDER BY x ROWS BETWEEN 1 PRECEDING AND 1 PRECEDING) ORDER BY x;
 -- rollup and the cohort aggregates over sliding frames.
 SELECT count(*) AS frames,
        count(*) FILTER (WHERE w.m::text IS DISTINCT FROM r.m::text) AS rollup_mismatches,

@@ -169,7 +169,7 @@ DecodeNumeric(Datum datum, MrrAmount *out, bool *negative)
 		if (header & NUM_SHORT_WEIGHT_NEG)
 			weight |= ~NUM_SHORT_WEIGHT_MASK;
 		digits = data + sizeof(uint16);
-		ndigits = (len - sizeof(uint16)) / sizeof(int16);
+		ndigits = (len - (int) sizeof(uint16)) / (int) sizeof(int16);
 	}
 	else
 	{
@@ -180,7 +180,7 @@ DecodeNumeric(Datum datum, MrrAmount *out, bool *negative)
 		memcpy(&w, data + sizeof(uint16), sizeof(int16));
 		weight = w;
 		digits = data + 2 * sizeof(int16);
-		ndigits = (len - 2 * sizeof(int16)) / sizeof(int16);
+		ndigits = (len - 2 * (int) sizeof(int16)) / (int) sizeof(int16);
 	}
 
 	/* Trailing zero digits do not change the value (numeric strips them anyway). */
@@ -641,10 +641,18 @@ StateTrackDscale(MrrMovementsState *s, int dscale, int sign)
 	s->rows = csm_sub_count(s->rows, 1);
 	if (dscale > s->dscale)
 		elog(ERROR, "mrr_movements: removed input shows more digits than the state");
+	if (s->rows == 0)
+	{
+		/* Nothing left: start afresh, so later inputs set the scales again. */
+		s->scale = 0;
+		s->dscale = 0;
+		s->dscale_rows = 0;
+		return true;
+	}
 	if (dscale == s->dscale)
 	{
 		s->dscale_rows = csm_sub_count(s->dscale_rows, 1);
-		if (s->dscale_rows == 0 && s->rows > 0)
+		if (s->dscale_rows == 0)
 			return false;
 	}
 	return true;
@@ -803,14 +811,15 @@ AppendInt128(StringInfo buf, int128 v)
 		appendStringInfoChar(buf, digits[--n]);
 }
 
-/* Malformed text or binary input of the state type. */
+/* Malformed text (input) or binary (input NULL) input of the state type. */
 static void
 pg_attribute_noreturn()
 StateInputError(const char *input, const char *problem)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-			 errmsg("invalid mrr_movements_state \"%s\": %s", input, problem),
+			 input ? errmsg("invalid mrr_movements_state \"%s\": %s", input, problem)
+			 : errmsg("invalid mrr_movements_state binary value: %s", problem),
 			 errdetail("The text form is v%d;scale;dscale;dscale_rows;rows;seven amounts times 10^scale;seven customer counts.",
 					   MRR_STATE_VERSION)));
 }
@@ -957,7 +966,7 @@ mrr_movements_state_recv(PG_FUNCTION_ARGS)
 	}
 	for (i = 0; i < MRR_NFIELDS; i++)
 		s->count[i] = pq_getmsgint64(buf);
-	StateValidate(s, "(binary)");
+	StateValidate(s, NULL);
 	PG_RETURN_POINTER(s);
 }
 
@@ -1092,35 +1101,35 @@ mrr_movements_combine(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(a);
 }
 
-/* value / 10^scale as numeric showing dscale fraction digits. */
+/* value / 10^scale as numeric showing dscale (>= scale) fraction digits. */
 static Datum
 AmountToNumeric(int128 value, int scale, int dscale)
 {
-	StringInfoData buf;
 	StringInfoData digits;
-	int			len;
+	StringInfoData buf;
+	int			nint;
 
 	initStringInfo(&digits);
 	AppendInt128(&digits, value < 0 ? -value : value);
-	/* Pad so there is at least one integer digit before the point. */
-	while (digits.len <= scale)
-	{
-		memmove(digits.data + 1, digits.data, digits.len + 1);
-		digits.data[0] = '0';
-		digits.len++;
-		enlargeStringInfo(&digits, 1);
-	}
-	len = digits.len;
 	initStringInfo(&buf);
 	if (value < 0)
 		appendStringInfoChar(&buf, '-');
-	appendBinaryStringInfo(&buf, digits.data, len - scale);
+	/* Integer part, then the fraction: leading zeros, digits, zeros up to dscale. */
+	nint = digits.len - scale;
+	if (nint > 0)
+		appendBinaryStringInfo(&buf, digits.data, nint);
+	else
+		appendStringInfoChar(&buf, '0');
 	if (dscale > 0)
 	{
+		int			i;
+
 		appendStringInfoChar(&buf, '.');
-		appendBinaryStringInfo(&buf, digits.data + len - scale, scale);
-		appendStringInfoSpaces(&buf, dscale - scale);
-		memset(buf.data + buf.len - (dscale - scale), '0', dscale - scale);
+		for (i = nint; i < 0; i++)
+			appendStringInfoChar(&buf, '0');
+		appendBinaryStringInfo(&buf, digits.data + Max(nint, 0), digits.len - Max(nint, 0));
+		for (i = scale; i < dscale; i++)
+			appendStringInfoChar(&buf, '0');
 	}
 	return DirectFunctionCall3(numeric_in, CStringGetDatum(buf.data),
 							   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
@@ -1220,9 +1229,8 @@ StateAddComposite(MrrMovementsState *s, HeapTupleHeader th, int sign)
 					 errmsg("mrr_movements field %s is negative: " INT64_FORMAT,
 							mrr_count_names[i], part.count[i]),
 					 errdetail("Customer counts are at least 0.")));
-		part.rows = Max(part.rows, part.count[i]);
 	}
-	part.rows = Max(part.rows, 1);
+	part.rows = 1;
 	part.dscale = dscale;
 	part.dscale_rows = 1;
 	problem = StateProblem(&part);
@@ -1236,8 +1244,6 @@ StateAddComposite(MrrMovementsState *s, HeapTupleHeader th, int sign)
 	if (sign > 0)
 	{
 		StateMerge(s, &part);
-		/* A composite is one input row of the rollup. */
-		s->rows = csm_sub_count(s->rows, part.rows - 1);
 		return true;
 	}
 	StateRaiseScale(s, part.scale);
