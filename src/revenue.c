@@ -546,13 +546,18 @@ MrrMovementWindow(FunctionCallInfo fcinfo, MrrMonthArg kind)
 		memset(h, 0, sizeof(MrrWindowHistory));
 		for (i = 0; i < pos; i++)
 		{
-			bool		isout;
+			bool		isout = false;
 
-			mrr = WinGetFuncArgInPartition(winobj, 0, i, WINDOW_SEEK_HEAD, false,
-										   &mrr_null, &isout);
+			/*
+			 * The month (by value) first: a later fetch may reuse the slot that a
+			 * by-reference mrr points into.
+			 */
 			if (kind != MRR_MONTH_NONE)
 				month = WinGetFuncArgInPartition(winobj, 1, i, WINDOW_SEEK_HEAD, false,
 												 &month_null, &isout);
+			if (!isout)
+				mrr = WinGetFuncArgInPartition(winobj, 0, i, WINDOW_SEEK_HEAD, false,
+											   &mrr_null, &isout);
 			if (isout)
 				elog(ERROR, "mrr_movement: partition row " INT64_FORMAT " is missing", i);
 			(void) HistoryStep(h, mrr, mrr_null, kind, month, month_null);
