@@ -24,6 +24,7 @@
 #include "utils/typcache.h"
 #include "windowapi.h"
 
+#include <ctype.h>
 #include <float.h>
 #include <math.h>
 
@@ -302,8 +303,7 @@ ReadMrr(Datum datum, const char *what, MrrAmount *out)
 }
 
 /* Error for a sum that no longer fits the fixed-point state. */
-static void
-pg_attribute_noreturn()
+static CSM_NORETURN void
 SumOverflow(void)
 {
 	ereport(ERROR,
@@ -817,8 +817,7 @@ AppendInt128(StringInfo buf, int128 v)
 }
 
 /* Malformed text (input) or binary (input NULL) input of the state type. */
-static void
-pg_attribute_noreturn()
+static CSM_NORETURN void
 StateInputError(const char *input, const char *problem)
 {
 	ereport(ERROR,
