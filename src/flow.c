@@ -162,6 +162,10 @@ InstantDatumText(Datum value, FlowKind kind)
 static char *
 InstantText(int64 instant, FlowKind kind)
 {
+	/* a date series bound at midnight reads best as the date itself */
+	if (kind == FLOW_KIND_DATE && instant % USECS_PER_DAY == 0)
+		return DatumGetCString(DirectFunctionCall1(date_out,
+												   DateADTGetDatum((DateADT) (instant / USECS_PER_DAY))));
 	if (kind == FLOW_KIND_DATE)
 		return DatumGetCString(DirectFunctionCall1(timestamp_out, TimestampGetDatum(instant)));
 	return DatumGetCString(DirectFunctionCall1(timestamptz_out, TimestampTzGetDatum(instant)));
@@ -922,6 +926,16 @@ SeriesAlloc(MemoryContext cxt, int periods)
 	return s;
 }
 
+/* Errors: the start of period k (counted from 0) falls outside the range of timestamps. */
+static void
+PeriodOutOfRange(int k, const Interval *length)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+			 errmsg("start of period %d with period_length %s is out of range", k + 1, IntervalText(length)),
+			 errdetail("The series reaches beyond the range of timestamps.")));
+}
+
 /*
  * Start of period k: first + k × length, computed the way timestamptz + interval (or, for a
  * date series, timestamp + interval) is: months first, clamping to the month's last day, then
@@ -931,22 +945,39 @@ SeriesAlloc(MemoryContext cxt, int periods)
 static int64
 PeriodBoundary(int64 first, const Interval *length, int k, FlowKind kind)
 {
+	MemoryContext cxt = CurrentMemoryContext;
 	Interval	step;
+	int64		result = 0;
 
 	if (pg_mul_s32_overflow(length->month, k, &step.month) ||
 		pg_mul_s32_overflow(length->day, k, &step.day) ||
 		pg_mul_s64_overflow(length->time, (int64) k, &step.time))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
-				 errmsg("period %d of length %s is out of range", k, IntervalText(length)),
-				 errdetail("The series reaches beyond the range of timestamps.")));
-	if (kind == FLOW_KIND_DATE)
-		return DatumGetTimestamp(DirectFunctionCall2(timestamp_pl_interval,
-													 TimestampGetDatum(first),
-													 IntervalPGetDatum(&step)));
-	return DatumGetTimestampTz(DirectFunctionCall2(timestamptz_pl_interval,
-												   TimestampTzGetDatum(first),
-												   IntervalPGetDatum(&step)));
+		PeriodOutOfRange(k, length);
+	/* PostgreSQL's own addition; its bare "timestamp out of range" becomes our message */
+	PG_TRY();
+	{
+		if (kind == FLOW_KIND_DATE)
+			result = DatumGetTimestamp(DirectFunctionCall2(timestamp_pl_interval,
+														   TimestampGetDatum(first),
+														   IntervalPGetDatum(&step)));
+		else
+			result = DatumGetTimestampTz(DirectFunctionCall2(timestamptz_pl_interval,
+															 TimestampTzGetDatum(first),
+															 IntervalPGetDatum(&step)));
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		if (edata->sqlerrcode != ERRCODE_DATETIME_VALUE_OUT_OF_RANGE)
+			PG_RE_THROW();
+		FlushErrorState();
+		PeriodOutOfRange(k, length);
+	}
+	PG_END_TRY();
+	return result;
 }
 
 /* A new series state: checks the parameters and computes every period boundary once. */
@@ -968,10 +999,7 @@ SeriesCreate(MemoryContext aggcontext, FlowKind kind, int64 first, const Interva
 	{
 		bounds[k] = PeriodBoundary(first, length, k, kind);
 		if (!IS_VALID_TIMESTAMP(bounds[k]))
-			ereport(ERROR,
-					(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
-					 errmsg("period %d of length %s is out of range", k, IntervalText(length)),
-					 errdetail("The series reaches beyond the range of timestamps.")));
+			PeriodOutOfRange(k, length);
 		if (bounds[k] <= bounds[k - 1])
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -1318,7 +1346,8 @@ customer_flows_state_in(PG_FUNCTION_ARGS)
 	kind = ReadKind(&c);
 	ExpectText(&c, " periods=");
 	periods = ReadInt64(&c);
-	CheckPeriodCount(periods);
+	if (periods < 1 || periods > FLOW_MAX_PERIODS)
+		TextError(&c, psprintf("A series has 1 to %d periods.", FLOW_MAX_PERIODS));
 	ExpectText(&c, " length=(");
 	v = ReadInt64(&c);
 	if (v < PG_INT32_MIN || v > PG_INT32_MAX)
@@ -1383,7 +1412,8 @@ customer_flows_state_recv(PG_FUNCTION_ARGS)
 	CheckVersion(pq_getmsgint(buf, 4), "customer_flows_state");
 	kind = CheckKind(pq_getmsgint(buf, 4), "customer_flows_state");
 	periods = pq_getmsgint(buf, 4);
-	CheckPeriodCount(periods);
+	if (periods < 1 || periods > FLOW_MAX_PERIODS)
+		StateError("customer_flows_state", psprintf("A series has 1 to %d periods.", FLOW_MAX_PERIODS));
 	s = SeriesAlloc(CurrentMemoryContext, periods);
 	s->kind = kind;
 	s->period_length.month = pq_getmsgint(buf, 4);
