@@ -1,4 +1,7 @@
 SET search_path = csmetrics, public;
+-- Objects of this suite live in their own schema, apart from other suites'.
+CREATE SCHEMA flow_suite;
+SET search_path = flow_suite, csmetrics, public;
 SET TimeZone = 'UTC';
 
 -- SPEC §2 worked example, built from concrete spans for March 2024:

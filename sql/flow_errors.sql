@@ -1,4 +1,7 @@
 SET search_path = csmetrics, public;
+-- Objects of this suite live in their own schema, apart from other suites'.
+CREATE SCHEMA flow_errors_suite;
+SET search_path = flow_errors_suite, csmetrics, public;
 SET TimeZone = 'UTC';
 
 -- Every error path of the customer flow family, with its SQLSTATE, message and detail.

@@ -1,4 +1,7 @@
 SET search_path = csmetrics, public;
+-- Objects of this suite live in their own schema, apart from other suites'.
+CREATE SCHEMA flow_properties_suite;
+SET search_path = flow_properties_suite, csmetrics, public;
 SET TimeZone = 'UTC';
 
 -- 24 000 seeded random spans over 2019-2025, with many starts and ends exactly on month and
