@@ -1029,8 +1029,8 @@ SeriesCheckParameters(const FlowSeriesState *s, int64 first, const Interval *len
 }
 
 /* Number of boundaries at or before x (0..n): binary search over ascending bounds. */
-static inline int
-BoundsAtOrBefore(const int64 *bounds, int n, int64 x)
+static int
+BoundsAtOrBeforeSearch(const int64 *bounds, int n, int64 x)
 {
 	int			lo = 0,
 				hi = n;
@@ -1045,6 +1045,32 @@ BoundsAtOrBefore(const int64 *bounds, int n, int64 x)
 			hi = mid;
 	}
 	return lo;
+}
+
+/*
+ * Number of the P + 1 boundaries at or before x. Calendar periods have nearly equal lengths,
+ * so interpolating between the first and last boundary lands on the right period or its
+ * neighbour; only when it does not (very uneven periods) does a binary search run.
+ */
+static inline int
+BoundsAtOrBefore(const int64 *bounds, int P, int64 x)
+{
+	int			k;
+
+	if (x < bounds[0])
+		return 0;
+	if (x >= bounds[P])
+		return P + 1;
+	k = (int) ((double) (x - bounds[0]) / (double) (bounds[P] - bounds[0]) * P);
+	if (k >= P)
+		k = P - 1;
+	if (bounds[k] > x && k > 0)
+		k--;
+	else if (bounds[k + 1] <= x && k + 1 < P)
+		k++;
+	if (bounds[k] <= x && x < bounds[k + 1])
+		return k + 1;
+	return BoundsAtOrBeforeSearch(bounds, P + 1, x);
 }
 
 /*
@@ -1065,8 +1091,8 @@ SeriesAddSpan(FlowSeriesState *s, int64 start, int64 end, bool open, int sign)
 	CountAdd(&s->inputs, sign, 1);
 	if (start >= bounds[P] || (!open && end < bounds[0]))
 		return;					/* entirely after or before the series */
-	as = BoundsAtOrBefore(bounds, P + 1, start);
-	ae = open ? P + 1 : BoundsAtOrBefore(bounds, P + 1, end);
+	as = BoundsAtOrBefore(bounds, P, start);
+	ae = open ? P + 1 : BoundsAtOrBefore(bounds, P, end);
 
 	if (as == 0)
 	{
