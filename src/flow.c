@@ -10,19 +10,16 @@
  * - customer_flows_state: a varlena holding the boundaries of a whole series of periods and
  *   per-period counts, so customer_flows() answers every period in one pass over the spans.
  *
- * Instants are kept as int64 microseconds: a timestamptz as it is, a date as the local
- * timestamp of its midnight (what date + interval yields). Results report period bounds as
- * timestamptz; a date bound becomes midnight in the session time zone, like date::timestamptz.
+ * Instants and period arithmetic (calendar boundaries, finding an instant's period) live in
+ * period.c. Results report period bounds as timestamptz; a date bound becomes midnight in the
+ * session time zone, like date::timestamptz.
  */
 #include "csmetrics.h"
+#include "period.h"
 
 #include "access/htup_details.h"
-#include "catalog/pg_type.h"
-#include "datatype/timestamp.h"
 #include "funcapi.h"
 #include "libpq/pqformat.h"
-#include "utils/builtins.h"
-#include "utils/date.h"
 #include "utils/float.h"
 #include "utils/lsyscache.h"
 #include "utils/timestamp.h"
@@ -39,13 +36,6 @@
 /* Number of attributes of the composite type customer_flow. */
 #define FLOW_NATTS 7
 
-/* How the instants of a state were given; decides how period bounds are reported. */
-typedef enum FlowKind
-{
-	FLOW_KIND_TIMESTAMPTZ = 1,	/* timestamptz: microseconds since 2000-01-01 UTC */
-	FLOW_KIND_DATE = 2			/* date: its midnight as a local timestamp */
-} FlowKind;
-
 /* The four independent counts of one period; customers_end follows from them. */
 typedef struct FlowCounts
 {
@@ -59,7 +49,7 @@ typedef struct FlowCounts
 typedef struct FlowState
 {
 	int32		version;		/* FLOW_FORMAT_VERSION */
-	int32		kind;			/* FlowKind of period_start/period_end */
+	int32		kind;			/* InstantKind of period_start/period_end */
 	int64		period_start;	/* period bounds [period_start, period_end), microseconds */
 	int64		period_end;
 	int64		inputs;			/* spans (or, for rollup, flows) aggregated; 0 = empty */
@@ -77,7 +67,7 @@ typedef struct FlowSeriesState
 {
 	int32		vl_len_;		/* varlena header */
 	int32		version;		/* FLOW_FORMAT_VERSION */
-	int32		kind;			/* FlowKind of the bounds */
+	int32		kind;			/* InstantKind of the bounds */
 	int32		periods;		/* number of periods, 1..FLOW_MAX_PERIODS */
 	Interval	period_length;	/* the period_length argument, to check every row */
 	int64		inputs;			/* spans aggregated; 0 = empty */
@@ -139,96 +129,25 @@ PG_FUNCTION_INFO_V1(customer_flows_combine);
 PG_FUNCTION_INFO_V1(customer_flows_final);
 
 /* ---------------------------------------------------------------------------------------
- * Instants, periods and counts
+ * Spans and counts
  * --------------------------------------------------------------------------------------- */
-
-/* Name of a FlowKind, as written in the text forms. */
-static const char *
-FlowKindName(int kind)
-{
-	return kind == FLOW_KIND_DATE ? "date" : "timestamptz";
-}
-
-/* Text of a date or timestamptz argument, for error messages. */
-static char *
-InstantDatumText(Datum value, FlowKind kind)
-{
-	if (kind == FLOW_KIND_DATE)
-		return DatumGetCString(DirectFunctionCall1(date_out, value));
-	return DatumGetCString(DirectFunctionCall1(timestamptz_out, value));
-}
-
-/* Text of an instant in state units (microseconds), for error messages. */
-static char *
-InstantText(int64 instant, FlowKind kind)
-{
-	/* a date series bound at midnight reads best as the date itself */
-	if (kind == FLOW_KIND_DATE && instant % USECS_PER_DAY == 0)
-		return DatumGetCString(DirectFunctionCall1(date_out,
-												   DateADTGetDatum((DateADT) (instant / USECS_PER_DAY))));
-	if (kind == FLOW_KIND_DATE)
-		return DatumGetCString(DirectFunctionCall1(timestamp_out, TimestampGetDatum(instant)));
-	return DatumGetCString(DirectFunctionCall1(timestamptz_out, TimestampTzGetDatum(instant)));
-}
-
-/* An instant reported as timestamptz: a date's local midnight goes through the time zone. */
-static TimestampTz
-InstantToTimestampTz(int64 instant, int kind)
-{
-	if (kind == FLOW_KIND_DATE)
-		return DatumGetTimestampTz(DirectFunctionCall1(timestamp_timestamptz,
-													   TimestampGetDatum(instant)));
-	return (TimestampTz) instant;
-}
-
-/* A date or timestamptz argument in state units; infinite values are an error. */
-static int64
-InstantFromDatum(Datum value, FlowKind kind, const char *what)
-{
-	int64		instant;
-	bool		finite;
-
-	if (kind == FLOW_KIND_DATE)
-	{
-		DateADT		d = DatumGetDateADT(value);
-
-		finite = !DATE_NOT_FINITE(d);
-		instant = (int64) d * USECS_PER_DAY;	/* cannot overflow: |d| < 2^31 */
-		if (finite && !IS_VALID_TIMESTAMP(instant))
-			ereport(ERROR,
-					(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
-					 errmsg("%s %s is out of range", what, InstantDatumText(value, kind)),
-					 errdetail("Dates must lie within the range of timestamp.")));
-	}
-	else
-	{
-		instant = DatumGetTimestampTz(value);
-		finite = !TIMESTAMP_NOT_FINITE(instant);
-	}
-	if (!finite)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
-				 errmsg("%s %s is not a finite instant", what, InstantDatumText(value, kind)),
-				 errdetail("Spans and periods take finite dates or timestamps; an open span has ended_at NULL.")));
-	return instant;
-}
 
 /* Reads one span's bounds; *open is set when ended_at is NULL. ended_at < started_at errors. */
 static void
-ReadSpan(FunctionCallInfo fcinfo, FlowKind kind, int64 *start, int64 *end, bool *open)
+ReadSpan(FunctionCallInfo fcinfo, InstantKind kind, int64 *start, int64 *end, bool *open)
 {
-	*start = InstantFromDatum(PG_GETARG_DATUM(1), kind, "started_at");
+	*start = period_instant_from_datum(PG_GETARG_DATUM(1), kind, "started_at");
 	*open = PG_ARGISNULL(2);
 	*end = 0;
 	if (*open)
 		return;
-	*end = InstantFromDatum(PG_GETARG_DATUM(2), kind, "ended_at");
+	*end = period_instant_from_datum(PG_GETARG_DATUM(2), kind, "ended_at");
 	if (*end < *start)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("ended_at %s is before started_at %s",
-						InstantDatumText(PG_GETARG_DATUM(2), kind),
-						InstantDatumText(PG_GETARG_DATUM(1), kind)),
+						period_datum_text(PG_GETARG_DATUM(2), kind),
+						period_datum_text(PG_GETARG_DATUM(1), kind)),
 				 errdetail("A span ends at or after its start.")));
 }
 
@@ -241,18 +160,6 @@ RequireArg(FunctionCallInfo fcinfo, int argno, const char *what)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("%s must not be NULL", what),
 				 errdetail("Only ended_at may be NULL (an open span); rows with NULL started_at are skipped.")));
-}
-
-/* Errors unless the period [start, end) is non-empty. */
-static void
-CheckPeriod(int64 start, int64 end, FlowKind kind)
-{
-	if (end <= start)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("period_end %s is not after period_start %s",
-						InstantText(end, kind), InstantText(start, kind)),
-				 errdetail("A period [period_start, period_end) must not be empty.")));
 }
 
 /* Adds (sign 1) or removes (sign -1) n to a counter, with overflow and underflow checks. */
@@ -388,16 +295,16 @@ ReadInt64(TextCursor *c)
 }
 
 /* Consumes "date" or "timestamptz". */
-static FlowKind
+static InstantKind
 ReadKind(TextCursor *c)
 {
 	if (strncmp(c->p, "date", 4) == 0)
 	{
 		c->p += 4;
-		return FLOW_KIND_DATE;
+		return INSTANT_DATE;
 	}
 	ExpectText(c, "timestamptz");
-	return FLOW_KIND_TIMESTAMPTZ;
+	return INSTANT_TIMESTAMPTZ;
 }
 
 /* Checks a format version read from text or binary input. */
@@ -412,15 +319,15 @@ CheckVersion(int64 version, const char *type)
 }
 
 /* Checks a kind read from binary input. */
-static FlowKind
+static InstantKind
 CheckKind(int32 kind, const char *type)
 {
-	if (kind != FLOW_KIND_DATE && kind != FLOW_KIND_TIMESTAMPTZ)
+	if (kind != INSTANT_DATE && kind != INSTANT_TIMESTAMPTZ)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("invalid %s: unknown instant kind %d", type, kind),
 				 errdetail("Kind 1 is timestamptz, kind 2 is date.")));
-	return (FlowKind) kind;
+	return (InstantKind) kind;
 }
 
 /* Rejects an inconsistent state read from text or binary input. */
@@ -492,7 +399,7 @@ customer_flow_state_out(PG_FUNCTION_ARGS)
 	PG_RETURN_CSTRING(psprintf("v%d %s [" INT64_FORMAT "," INT64_FORMAT ") inputs=" INT64_FORMAT
 							   " start=" INT64_FORMAT " new=" INT64_FORMAT " lost=" INT64_FORMAT
 							   " lost_new=" INT64_FORMAT,
-							   s->version, FlowKindName(s->kind), s->period_start, s->period_end,
+							   s->version, period_kind_name(s->kind), s->period_start, s->period_end,
 							   s->inputs, s->counts.customers_start, s->counts.new_customers,
 							   s->counts.lost_customers, s->counts.lost_new_customers));
 }
@@ -540,11 +447,11 @@ customer_flow_state_send(PG_FUNCTION_ARGS)
 
 /* A new empty state for the period [start, end), allocated in the aggregate context. */
 static FlowState *
-FlowStateCreate(MemoryContext aggcontext, FlowKind kind, int64 start, int64 end)
+FlowStateCreate(MemoryContext aggcontext, InstantKind kind, int64 start, int64 end)
 {
 	FlowState  *s = (FlowState *) MemoryContextAllocZero(aggcontext, sizeof(FlowState));
 
-	CheckPeriod(start, end, kind);
+	period_check(start, end, kind);
 	s->version = FLOW_FORMAT_VERSION;
 	s->kind = kind;
 	s->period_start = start;
@@ -554,14 +461,14 @@ FlowStateCreate(MemoryContext aggcontext, FlowKind kind, int64 start, int64 end)
 
 /* Errors unless the state's period is [start, end): bounds must not vary within a group. */
 static void
-FlowStateCheckPeriod(const FlowState *s, int64 start, int64 end)
+FlowStateperiod_check(const FlowState *s, int64 start, int64 end)
 {
 	if (s->period_start != start || s->period_end != end)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("period [%s, %s) differs from period [%s, %s) of the same group",
-						InstantText(start, s->kind), InstantText(end, s->kind),
-						InstantText(s->period_start, s->kind), InstantText(s->period_end, s->kind)),
+						period_instant_text(start, s->kind), period_instant_text(end, s->kind),
+						period_instant_text(s->period_start, s->kind), period_instant_text(s->period_end, s->kind)),
 				 errdetail("period_start and period_end must be the same on every row of a group; "
 						   "group by the period or use customer_flows() for a series.")));
 }
@@ -600,7 +507,7 @@ FlowStateAddSpan(FlowState *s, int64 start, int64 end, bool open, int sign)
  * (state, started_at, ended_at, period_start, period_end).
  */
 static Datum
-FlowTransition(FunctionCallInfo fcinfo, FlowKind kind, int sign)
+FlowTransition(FunctionCallInfo fcinfo, InstantKind kind, int sign)
 {
 	MemoryContext aggcontext = csm_agg_context(fcinfo, "customer_flow transition");
 	FlowState  *s = PG_ARGISNULL(0) ? NULL : (FlowState *) PG_GETARG_POINTER(0);
@@ -620,13 +527,13 @@ FlowTransition(FunctionCallInfo fcinfo, FlowKind kind, int sign)
 	RequireArg(fcinfo, 3, "period_start");
 	RequireArg(fcinfo, 4, "period_end");
 	ReadSpan(fcinfo, kind, &start, &end, &open);
-	ps = InstantFromDatum(PG_GETARG_DATUM(3), kind, "period_start");
-	pe = InstantFromDatum(PG_GETARG_DATUM(4), kind, "period_end");
+	ps = period_instant_from_datum(PG_GETARG_DATUM(3), kind, "period_start");
+	pe = period_instant_from_datum(PG_GETARG_DATUM(4), kind, "period_end");
 
 	if (s == NULL)
 		s = FlowStateCreate(aggcontext, kind, ps, pe);
 	else
-		FlowStateCheckPeriod(s, ps, pe);
+		FlowStateperiod_check(s, ps, pe);
 	FlowStateAddSpan(s, start, end, open, sign);
 	PG_RETURN_POINTER(s);
 }
@@ -635,28 +542,28 @@ FlowTransition(FunctionCallInfo fcinfo, FlowKind kind, int sign)
 Datum
 customer_flow_trans(PG_FUNCTION_ARGS)
 {
-	return FlowTransition(fcinfo, FLOW_KIND_TIMESTAMPTZ, 1);
+	return FlowTransition(fcinfo, INSTANT_TIMESTAMPTZ, 1);
 }
 
 /* Inverse transition over timestamptz spans (moving-aggregate mode). */
 Datum
 customer_flow_inv(PG_FUNCTION_ARGS)
 {
-	return FlowTransition(fcinfo, FLOW_KIND_TIMESTAMPTZ, -1);
+	return FlowTransition(fcinfo, INSTANT_TIMESTAMPTZ, -1);
 }
 
 /* Transition over date spans. */
 Datum
 customer_flow_trans_date(PG_FUNCTION_ARGS)
 {
-	return FlowTransition(fcinfo, FLOW_KIND_DATE, 1);
+	return FlowTransition(fcinfo, INSTANT_DATE, 1);
 }
 
 /* Inverse transition over date spans (moving-aggregate mode). */
 Datum
 customer_flow_inv_date(PG_FUNCTION_ARGS)
 {
-	return FlowTransition(fcinfo, FLOW_KIND_DATE, -1);
+	return FlowTransition(fcinfo, INSTANT_DATE, -1);
 }
 
 /* Combine two one-period states; their periods must match. Never modifies the second. */
@@ -681,7 +588,7 @@ customer_flow_combine(PG_FUNCTION_ARGS)
 	}
 	if (a->kind != b->kind)
 		elog(ERROR, "customer_flow_combine: states of different kinds (%d, %d)", a->kind, b->kind);
-	FlowStateCheckPeriod(a, b->period_start, b->period_end);
+	FlowStateperiod_check(a, b->period_start, b->period_end);
 	CountsAdd(&a->counts, &b->counts, 1);
 	CountAdd(&a->inputs, 1, b->inputs);
 	PG_RETURN_POINTER(a);
@@ -716,8 +623,8 @@ customer_flow_final(PG_FUNCTION_ARGS)
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "customer_flow_final: return type must be a row type");
 	tupdesc = BlessTupleDesc(tupdesc);
-	PG_RETURN_DATUM(FlowComposite(tupdesc, InstantToTimestampTz(s->period_start, s->kind),
-								  InstantToTimestampTz(s->period_end, s->kind), &s->counts));
+	PG_RETURN_DATUM(FlowComposite(tupdesc, period_instant_to_timestamptz(s->period_start, s->kind),
+								  period_instant_to_timestamptz(s->period_end, s->kind), &s->counts));
 }
 
 /* Returns one rate of a state, or NULL when empty or nobody was there at the start. */
@@ -784,9 +691,9 @@ FlowFromComposite(HeapTupleHeader row, int64 *ps, int64 *pe, FlowCounts *c)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
 				 errmsg("customer_flow period [%s, %s) is not finite",
-						InstantText(*ps, FLOW_KIND_TIMESTAMPTZ), InstantText(*pe, FLOW_KIND_TIMESTAMPTZ)),
+						period_instant_text(*ps, INSTANT_TIMESTAMPTZ), period_instant_text(*pe, INSTANT_TIMESTAMPTZ)),
 				 errdetail("Period bounds must be finite timestamps.")));
-	CheckPeriod(*ps, *pe, FLOW_KIND_TIMESTAMPTZ);
+	period_check(*ps, *pe, INSTANT_TIMESTAMPTZ);
 	if (!CountsValid(c) || CountsEnd(c) != v[6])
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -815,13 +722,13 @@ FlowRollupStep(FunctionCallInfo fcinfo, int sign)
 	}
 	FlowFromComposite(PG_GETARG_HEAPTUPLEHEADER(1), &ps, &pe, &c);
 	if (s == NULL)
-		s = FlowStateCreate(aggcontext, FLOW_KIND_TIMESTAMPTZ, ps, pe);
+		s = FlowStateCreate(aggcontext, INSTANT_TIMESTAMPTZ, ps, pe);
 	else if (s->period_start != ps || s->period_end != pe)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("cannot roll up customer flows of different periods: [%s, %s) and [%s, %s)",
-						InstantText(s->period_start, s->kind), InstantText(s->period_end, s->kind),
-						InstantText(ps, s->kind), InstantText(pe, s->kind)),
+						period_instant_text(s->period_start, s->kind), period_instant_text(s->period_end, s->kind),
+						period_instant_text(ps, s->kind), period_instant_text(pe, s->kind)),
 				 errdetail("rollup(customer_flow) sums segments of one period; group by period_start.")));
 	CountsAdd(&s->counts, &c, sign);
 	CountAdd(&s->inputs, sign, 1);
@@ -896,13 +803,6 @@ annualized_churn(PG_FUNCTION_ARGS)
  * customer_flows_state: a whole series of periods
  * --------------------------------------------------------------------------------------- */
 
-/* Text of an interval, for error messages. */
-static char *
-IntervalText(const Interval *iv)
-{
-	return DatumGetCString(DirectFunctionCall1(interval_out, IntervalPGetDatum(iv)));
-}
-
 /* Errors unless periods is within 1..FLOW_MAX_PERIODS. */
 static void
 CheckPeriodCount(int64 periods)
@@ -926,88 +826,18 @@ SeriesAlloc(MemoryContext cxt, int periods)
 	return s;
 }
 
-/* Errors: the start of period k (counted from 0) falls outside the range of timestamps. */
-static void
-PeriodOutOfRange(int k, const Interval *length)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
-			 errmsg("start of period %d with period_length %s is out of range", k + 1, IntervalText(length)),
-			 errdetail("The series reaches beyond the range of timestamps.")));
-}
-
-/*
- * Start of period k: first + k × length, computed the way timestamptz + interval (or, for a
- * date series, timestamp + interval) is: months first, clamping to the month's last day, then
- * days, then time. Multiplying the interval instead of adding it k times keeps month ends
- * from drifting (Jan 31 + 2 months is Mar 31, not Mar 29).
- */
-static int64
-PeriodBoundary(int64 first, const Interval *length, int k, FlowKind kind)
-{
-	MemoryContext cxt = CurrentMemoryContext;
-	Interval	step;
-	int64		result = 0;
-
-	if (pg_mul_s32_overflow(length->month, k, &step.month) ||
-		pg_mul_s32_overflow(length->day, k, &step.day) ||
-		pg_mul_s64_overflow(length->time, (int64) k, &step.time))
-		PeriodOutOfRange(k, length);
-	/* PostgreSQL's own addition; its bare "timestamp out of range" becomes our message */
-	PG_TRY();
-	{
-		if (kind == FLOW_KIND_DATE)
-			result = DatumGetTimestamp(DirectFunctionCall2(timestamp_pl_interval,
-														   TimestampGetDatum(first),
-														   IntervalPGetDatum(&step)));
-		else
-			result = DatumGetTimestampTz(DirectFunctionCall2(timestamptz_pl_interval,
-															 TimestampTzGetDatum(first),
-															 IntervalPGetDatum(&step)));
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(cxt);
-		edata = CopyErrorData();
-		if (edata->sqlerrcode != ERRCODE_DATETIME_VALUE_OUT_OF_RANGE)
-			PG_RE_THROW();
-		FlushErrorState();
-		PeriodOutOfRange(k, length);
-	}
-	PG_END_TRY();
-	return result;
-}
-
 /* A new series state: checks the parameters and computes every period boundary once. */
 static FlowSeriesState *
-SeriesCreate(MemoryContext aggcontext, FlowKind kind, int64 first, const Interval *length,
+SeriesCreate(MemoryContext aggcontext, InstantKind kind, int64 first, const Interval *length,
 			 int32 periods)
 {
 	FlowSeriesState *s;
-	int64	   *bounds;
-	int			k;
 
 	CheckPeriodCount(periods);
 	s = SeriesAlloc(aggcontext, periods);
 	s->kind = kind;
 	s->period_length = *length;
-	bounds = SeriesBounds(s);
-	bounds[0] = first;
-	for (k = 1; k <= periods; k++)
-	{
-		bounds[k] = PeriodBoundary(first, length, k, kind);
-		if (!IS_VALID_TIMESTAMP(bounds[k]))
-			PeriodOutOfRange(k, length);
-		if (bounds[k] <= bounds[k - 1])
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("period_length %s is not positive", IntervalText(length)),
-					 errdetail("Period %d would start at %s, not after the previous start %s.",
-							   k + 1, InstantText(bounds[k], kind),
-							   InstantText(bounds[k - 1], kind))));
-	}
+	period_bounds(first, length, periods, kind, SeriesBounds(s));
 	return s;
 }
 
@@ -1022,55 +852,10 @@ SeriesCheckParameters(const FlowSeriesState *s, int64 first, const Interval *len
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("series (%s, %s, %d periods) differs from series (%s, %s, %d periods) of the same group",
-						InstantText(first, s->kind), IntervalText(length), periods,
-						InstantText(SeriesBounds(s)[0], s->kind),
-						IntervalText(&s->period_length), s->periods),
+						period_instant_text(first, s->kind), period_interval_text(length), periods,
+						period_instant_text(SeriesBounds(s)[0], s->kind),
+						period_interval_text(&s->period_length), s->periods),
 				 errdetail("first_period_start, period_length and periods must be the same on every row of a group.")));
-}
-
-/* Number of boundaries at or before x (0..n): binary search over ascending bounds. */
-static int
-BoundsAtOrBeforeSearch(const int64 *bounds, int n, int64 x)
-{
-	int			lo = 0,
-				hi = n;
-
-	while (lo < hi)
-	{
-		int			mid = (lo + hi) / 2;
-
-		if (bounds[mid] <= x)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-/*
- * Number of the P + 1 boundaries at or before x. Calendar periods have nearly equal lengths,
- * so interpolating between the first and last boundary lands on the right period or its
- * neighbour; only when it does not (very uneven periods) does a binary search run.
- */
-static inline int
-BoundsAtOrBefore(const int64 *bounds, int P, int64 x)
-{
-	int			k;
-
-	if (x < bounds[0])
-		return 0;
-	if (x >= bounds[P])
-		return P + 1;
-	k = (int) ((double) (x - bounds[0]) / (double) (bounds[P] - bounds[0]) * P);
-	if (k >= P)
-		k = P - 1;
-	if (bounds[k] > x && k > 0)
-		k--;
-	else if (bounds[k + 1] <= x && k + 1 < P)
-		k++;
-	if (bounds[k] <= x && x < bounds[k + 1])
-		return k + 1;
-	return BoundsAtOrBeforeSearch(bounds, P + 1, x);
 }
 
 /*
@@ -1091,8 +876,8 @@ SeriesAddSpan(FlowSeriesState *s, int64 start, int64 end, bool open, int sign)
 	CountAdd(&s->inputs, sign, 1);
 	if (start >= bounds[P] || (!open && end < bounds[0]))
 		return;					/* entirely after or before the series */
-	as = BoundsAtOrBefore(bounds, P, start);
-	ae = open ? P + 1 : BoundsAtOrBefore(bounds, P, end);
+	as = period_locate(bounds, P, start);
+	ae = open ? P + 1 : period_locate(bounds, P, end);
 
 	if (as == 0)
 	{
@@ -1121,7 +906,7 @@ SeriesArg(FunctionCallInfo fcinfo, int argno)
  * first_period_start, period_length, periods).
  */
 static Datum
-SeriesTransition(FunctionCallInfo fcinfo, FlowKind kind, int sign)
+SeriesTransition(FunctionCallInfo fcinfo, InstantKind kind, int sign)
 {
 	MemoryContext aggcontext = csm_agg_context(fcinfo, "customer_flows transition");
 	FlowSeriesState *s = NULL;
@@ -1156,7 +941,7 @@ SeriesTransition(FunctionCallInfo fcinfo, FlowKind kind, int sign)
 	RequireArg(fcinfo, 4, "period_length");
 	RequireArg(fcinfo, 5, "periods");
 	ReadSpan(fcinfo, kind, &start, &end, &open);
-	first = InstantFromDatum(PG_GETARG_DATUM(3), kind, "first_period_start");
+	first = period_instant_from_datum(PG_GETARG_DATUM(3), kind, "first_period_start");
 	length = PG_GETARG_INTERVAL_P(4);
 	periods = PG_GETARG_INT32(5);
 
@@ -1172,28 +957,28 @@ SeriesTransition(FunctionCallInfo fcinfo, FlowKind kind, int sign)
 Datum
 customer_flows_trans(PG_FUNCTION_ARGS)
 {
-	return SeriesTransition(fcinfo, FLOW_KIND_TIMESTAMPTZ, 1);
+	return SeriesTransition(fcinfo, INSTANT_TIMESTAMPTZ, 1);
 }
 
 /* Inverse transition of customer_flows over timestamptz spans. */
 Datum
 customer_flows_inv(PG_FUNCTION_ARGS)
 {
-	return SeriesTransition(fcinfo, FLOW_KIND_TIMESTAMPTZ, -1);
+	return SeriesTransition(fcinfo, INSTANT_TIMESTAMPTZ, -1);
 }
 
 /* Transition of customer_flows over date spans. */
 Datum
 customer_flows_trans_date(PG_FUNCTION_ARGS)
 {
-	return SeriesTransition(fcinfo, FLOW_KIND_DATE, 1);
+	return SeriesTransition(fcinfo, INSTANT_DATE, 1);
 }
 
 /* Inverse transition of customer_flows over date spans. */
 Datum
 customer_flows_inv_date(PG_FUNCTION_ARGS)
 {
-	return SeriesTransition(fcinfo, FLOW_KIND_DATE, -1);
+	return SeriesTransition(fcinfo, INSTANT_DATE, -1);
 }
 
 /* Combine two series states with the same parameters. Never modifies the second. */
@@ -1279,8 +1064,8 @@ customer_flows_final(PG_FUNCTION_ARGS)
 		c.lost_customers = SeriesLost(s)[k];
 		c.lost_new_customers = SeriesLostNew(s)[k];
 		rows[k] = FlowComposite(info->tupdesc,
-								InstantToTimestampTz(SeriesBounds(s)[k], s->kind),
-								InstantToTimestampTz(SeriesBounds(s)[k + 1], s->kind), &c);
+								period_instant_to_timestamptz(SeriesBounds(s)[k], s->kind),
+								period_instant_to_timestamptz(SeriesBounds(s)[k + 1], s->kind), &c);
 		c.customers_start = CountsEnd(&c);
 	}
 	PG_RETURN_ARRAYTYPE_P(construct_array(rows, s->periods, info->elemtype,
@@ -1360,7 +1145,7 @@ customer_flows_state_in(PG_FUNCTION_ARGS)
 {
 	char	   *str = PG_GETARG_CSTRING(0);
 	TextCursor	c = {str, str, "customer_flows_state"};
-	FlowKind	kind;
+	InstantKind	kind;
 	int64		periods;
 	Interval	length;
 	FlowSeriesState *s;
@@ -1415,7 +1200,7 @@ customer_flows_state_out(PG_FUNCTION_ARGS)
 	initStringInfo(&buf);
 	appendStringInfo(&buf, "v%d %s periods=%d length=(%d,%d," INT64_FORMAT ") inputs=" INT64_FORMAT
 					 " start=" INT64_FORMAT,
-					 s->version, FlowKindName(s->kind), s->periods, s->period_length.month,
+					 s->version, period_kind_name(s->kind), s->periods, s->period_length.month,
 					 s->period_length.day, s->period_length.time, s->inputs, s->customers_start);
 	AppendList(&buf, "bounds", SeriesBounds(s), s->periods + 1);
 	AppendList(&buf, "new", SeriesNew(s), s->periods);
@@ -1429,7 +1214,7 @@ Datum
 customer_flows_state_recv(PG_FUNCTION_ARGS)
 {
 	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
-	FlowKind	kind;
+	InstantKind	kind;
 	int32		periods;
 	FlowSeriesState *s;
 	int			i,
