@@ -93,6 +93,11 @@ SELECT period_start, period_end FROM unnest((
     FROM (VALUES (timestamptz '2024-03-02')) v(s)));
 SET TimeZone = 'UTC';
 
+-- The longest series allowed: 10 000 daily periods.
+SELECT cardinality(fs) AS periods, (fs[1]).customers_start AS first_start, (fs[10000]).period_end AS last_end,
+       (fs[10000]).customers_end AS last_end_count
+FROM (SELECT customer_flows(started_at, ended_at, '2000-01-01', '1 day', 10000) AS fs FROM spans) x;
+
 -- The states are real SQL types: their text and binary forms read back exactly.
 CREATE AGGREGATE flow_state(timestamptz, timestamptz, timestamptz, timestamptz) (
     SFUNC = customer_flow_trans, STYPE = customer_flow_state, COMBINEFUNC = customer_flow_combine);

@@ -62,6 +62,13 @@ SELECT flows_mismatches('2019-06-01', '1 month', 60) AS monthly,
        flows_mismatches('2019-01-31', '1 month', 40) AS month_ends,
        flows_mismatches('2019-03-10 12:00', '10 days 6 hours', 100) AS odd_length;
 SELECT * FROM naive_flows('2019-06-01', '1 month', 60) WHERE k IN (0, 1, 30, 59) ORDER BY k;
+-- In a time zone with daylight-saving changes, boundaries stay on local midnights and still
+-- match the naive count (both compute first + k * length in the session time zone).
+SET TimeZone = 'Europe/Berlin';
+SELECT flows_mismatches('2019-06-01', '1 month', 60) AS monthly_berlin,
+       flows_mismatches('2019-06-03', '1 week', 150) AS weekly_berlin;
+SELECT period_start, period_end FROM unnest((SELECT customer_flows(started_at, ended_at, '2021-03-22', '1 week', 2) FROM spans));
+SET TimeZone = 'UTC';
 SELECT (unnest(customer_flows(started_at, ended_at, '2019-01-01', interval '3 months', 26))).*
 FROM spans LIMIT 3;
 
@@ -152,6 +159,18 @@ FROM unnest((SELECT customer_flows(started_at, ended_at, '2019-06-01', '1 month'
 JOIN naive_flows('2019-06-01', '1 month', 60) r ON r.k = c.ordinality - 1
 WHERE (c.customers_start, c.new_customers, c.lost_customers, c.lost_new_customers, c.customers_end)
       IS DISTINCT FROM (r.s, r.nw, r.l, r.ln, r.e);
+-- rollup of stored flows in parallel, month by month (flows of 100 small segments)
+CREATE TABLE seg_flows AS
+SELECT ps, id % 100 AS segment, customer_flow(started_at, ended_at, ps, pe) AS f
+FROM months CROSS JOIN spans GROUP BY ps, id % 100;
+ANALYZE seg_flows;
+SELECT regress.plan_has($$SELECT rollup(f) AS r FROM seg_flows WHERE ps = '2022-01-01'$$, 'Partial Aggregate') AS rollup_parallel;
+SELECT r IS NOT DISTINCT FROM (SELECT f FROM per_month WHERE ps = '2022-01-01') AS parallel_rollup_equals_total,
+       (r).customers_start, (r).customers_end
+FROM (SELECT rollup(f) AS r FROM seg_flows WHERE ps = '2022-01-01') x;
+SELECT count(*) AS parallel_rollup_mismatches
+FROM months m JOIN per_month p USING (ps)
+WHERE (SELECT rollup(f) FROM seg_flows s WHERE s.ps = m.ps) IS DISTINCT FROM p.f;
 SELECT regress.serial();
 
 -- Window frames (moving-aggregate mode with inverse transitions) against recomputation.
