@@ -16,7 +16,7 @@
 #include "utils/date.h"
 #include "utils/timestamp.h"
 
-/* Name of a InstantKind, as written in the text forms. */
+/* Name of an InstantKind, as written in the text forms. */
 const char *
 period_kind_name(int kind)
 {
