@@ -73,6 +73,16 @@ SELECT regress.expect_error($$SELECT 'v1 date periods=0 length=(1,0,0) inputs=0 
 SELECT regress.expect_error($$SELECT 'v1 date periods=20000 length=(1,0,0) inputs=0 start=0'::customer_flows_state$$) AS series_too_many_periods;
 SELECT regress.expect_error($$SELECT 'v1 date periods=1 length=(99999999999,0,0) inputs=0 start=0 bounds={0,1} new={0} lost={0} lost_new={0}'::customer_flows_state$$) AS series_interval_months;
 
+-- A state of date instants cannot take timestamptz input (only a hand-made aggregate can try).
+CREATE AGGREGATE mixed_flow(timestamptz, timestamptz, timestamptz, timestamptz) (
+    SFUNC = customer_flow_trans, STYPE = customer_flow_state,
+    INITCOND = 'v1 date [0,86400000000) inputs=0 start=0 new=0 lost=0 lost_new=0');
+CREATE AGGREGATE mixed_flows(timestamptz, timestamptz, timestamptz, interval, int) (
+    SFUNC = customer_flows_trans, STYPE = customer_flows_state,
+    INITCOND = 'v1 date periods=1 length=(0,1,0) inputs=0 start=0 bounds={0,86400000000} new={0} lost={0} lost_new={0}');
+SELECT regress.expect_error($$SELECT mixed_flow(started_at, ended_at, ps, pe) FROM spans$$) AS state_kind_mismatch;
+SELECT regress.expect_error($$SELECT mixed_flows(started_at, ended_at, '2000-01-01', '1 day', 1) FROM spans$$) AS series_state_kind_mismatch;
+
 -- Transition functions outside an aggregate are refused.
 SELECT regress.expect_error($$SELECT customer_flow_trans(NULL::customer_flow_state, now(), NULL, now(), now())$$) AS not_in_aggregate;
 SELECT regress.expect_error($$SELECT customer_flows_combine(NULL, NULL)$$) AS combine_not_in_aggregate;

@@ -162,6 +162,21 @@ RequireArg(FunctionCallInfo fcinfo, int argno, const char *what)
 				 errdetail("Only ended_at may be NULL (an open span); rows with NULL started_at are skipped.")));
 }
 
+/*
+ * Errors unless a state holds instants of the kind this function reads. Our aggregates never
+ * mix kinds; a user-defined aggregate with a hand-written INITCOND could.
+ */
+static void
+CheckStateKind(int state_kind, InstantKind kind)
+{
+	if (state_kind != kind)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a customer flow state of %s cannot take %s input",
+						period_kind_name(state_kind), period_kind_name(kind)),
+				 errdetail("A state and its inputs must both use date or both use timestamptz.")));
+}
+
 /* Adds (sign 1) or removes (sign -1) n to a counter, with overflow and underflow checks. */
 static inline void
 CountAdd(int64 *counter, int sign, int64 n)
@@ -461,7 +476,7 @@ FlowStateCreate(MemoryContext aggcontext, InstantKind kind, int64 start, int64 e
 
 /* Errors unless the state's period is [start, end): bounds must not vary within a group. */
 static void
-FlowStateperiod_check(const FlowState *s, int64 start, int64 end)
+FlowStateCheckPeriod(const FlowState *s, int64 start, int64 end)
 {
 	if (s->period_start != start || s->period_end != end)
 		ereport(ERROR,
@@ -533,7 +548,10 @@ FlowTransition(FunctionCallInfo fcinfo, InstantKind kind, int sign)
 	if (s == NULL)
 		s = FlowStateCreate(aggcontext, kind, ps, pe);
 	else
-		FlowStateperiod_check(s, ps, pe);
+	{
+		CheckStateKind(s->kind, kind);
+		FlowStateCheckPeriod(s, ps, pe);
+	}
 	FlowStateAddSpan(s, start, end, open, sign);
 	PG_RETURN_POINTER(s);
 }
@@ -586,9 +604,8 @@ customer_flow_combine(PG_FUNCTION_ARGS)
 		memcpy(a, b, sizeof(FlowState));
 		PG_RETURN_POINTER(a);
 	}
-	if (a->kind != b->kind)
-		elog(ERROR, "customer_flow_combine: states of different kinds (%d, %d)", a->kind, b->kind);
-	FlowStateperiod_check(a, b->period_start, b->period_end);
+	CheckStateKind(b->kind, a->kind);
+	FlowStateCheckPeriod(a, b->period_start, b->period_end);
 	CountsAdd(&a->counts, &b->counts, 1);
 	CountAdd(&a->inputs, 1, b->inputs);
 	PG_RETURN_POINTER(a);
@@ -723,7 +740,9 @@ FlowRollupStep(FunctionCallInfo fcinfo, int sign)
 	FlowFromComposite(PG_GETARG_HEAPTUPLEHEADER(1), &ps, &pe, &c);
 	if (s == NULL)
 		s = FlowStateCreate(aggcontext, INSTANT_TIMESTAMPTZ, ps, pe);
-	else if (s->period_start != ps || s->period_end != pe)
+	else
+		CheckStateKind(s->kind, INSTANT_TIMESTAMPTZ);
+	if (s->period_start != ps || s->period_end != pe)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("cannot roll up customer flows of different periods: [%s, %s) and [%s, %s)",
@@ -948,7 +967,10 @@ SeriesTransition(FunctionCallInfo fcinfo, InstantKind kind, int sign)
 	if (s == NULL)
 		s = SeriesCreate(aggcontext, kind, first, length, periods);
 	else
+	{
+		CheckStateKind(s->kind, kind);
 		SeriesCheckParameters(s, first, length, periods);
+	}
 	SeriesAddSpan(s, start, end, open, sign);
 	PG_RETURN_POINTER(s);
 }
@@ -1004,8 +1026,7 @@ customer_flows_combine(PG_FUNCTION_ARGS)
 		memcpy(a, b, VARSIZE(b));
 		PG_RETURN_POINTER(a);
 	}
-	if (a->kind != b->kind)
-		elog(ERROR, "customer_flows_combine: states of different kinds (%d, %d)", a->kind, b->kind);
+	CheckStateKind(b->kind, a->kind);
 	SeriesCheckParameters(a, SeriesBounds(b)[0], &b->period_length, b->periods);
 	if (memcmp(SeriesBounds(a), SeriesBounds(b), sizeof(int64) * (a->periods + 1)) != 0)
 		ereport(ERROR,
