@@ -98,6 +98,15 @@ SELECT cardinality(fs) AS periods, (fs[1]).customers_start AS first_start, (fs[1
        (fs[10000]).customers_end AS last_end_count
 FROM (SELECT customer_flows(started_at, ended_at, '2000-01-01', '1 day', 10000) AS fs FROM spans) x;
 
+-- Extreme but valid instants: a series spanning nearly the whole timestamp range (the
+-- period lookup must not overflow), and the last date that fits a timestamp.
+SELECT k, period_start, new_customers, customers_end
+FROM unnest((SELECT customer_flows(s, NULL, timestamptz '4713-01-01 00:00 BC', '1000 years', 298)
+             FROM (VALUES (timestamptz '293287-12-31'), ('4713-01-01 00:00 BC'), ('150000-06-01')) v(s)))
+     WITH ORDINALITY u(period_start, period_end, customers_start, new_customers, lost_customers, lost_new_customers, customers_end, k)
+WHERE k IN (1, 2, 152, 153, 298) ORDER BY k;
+SELECT (customer_flow(date '294276-12-30', NULL, date '294276-12-01', date '294276-12-31')).new_customers;
+
 -- The states are real SQL types: their text and binary forms read back exactly.
 CREATE AGGREGATE flow_state(timestamptz, timestamptz, timestamptz, timestamptz) (
     SFUNC = customer_flow_trans, STYPE = customer_flow_state, COMBINEFUNC = customer_flow_combine);

@@ -17,6 +17,8 @@ SELECT regress.expect_error($$SELECT customer_flow(timestamptz 'infinity', NULL,
 SELECT regress.expect_error($$SELECT customer_flow('2024-01-01', timestamptz 'infinity', '2024-03-01', '2024-04-01')$$) AS infinite_end;
 SELECT regress.expect_error($$SELECT churn_rate(date '-infinity', NULL, date '2024-03-01', date '2024-04-01')$$) AS infinite_date;
 SELECT regress.expect_error($$SELECT customer_flows(date '5000000-01-01', NULL, date '2024-01-01', '1 month', 3)$$) AS date_beyond_timestamp;
+SELECT regress.expect_error($$SELECT customer_flow(date '2000-01-01', date '5874897-12-31', date '2024-01-01', date '2024-02-01')$$) AS last_date_beyond_timestamp;
+SELECT regress.expect_error($$SELECT customer_flow(date '2000-01-01', NULL, date '2024-01-01', date '294277-01-01')$$) AS period_date_beyond_timestamp;
 
 -- Periods of the one-period aggregates
 SELECT regress.expect_error($$SELECT customer_flow(started_at, ended_at, '2024-04-01', '2024-04-01') FROM spans$$) AS empty_period;

@@ -67,8 +67,9 @@ period_instant_from_datum(Datum value, InstantKind kind, const char *what)
 		DateADT		d = DatumGetDateADT(value);
 
 		finite = !DATE_NOT_FINITE(d);
-		instant = (int64) d * USECS_PER_DAY;	/* cannot overflow: |d| < 2^31 */
-		if (finite && !IS_VALID_TIMESTAMP(instant))
+		/* far dates overflow int64 microseconds; those beyond timestamp's range are errors */
+		if (finite && (pg_mul_s64_overflow((int64) d, USECS_PER_DAY, &instant) ||
+					   !IS_VALID_TIMESTAMP(instant)))
 			ereport(ERROR,
 					(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
 					 errmsg("%s %s is out of range", what, period_datum_text(value, kind)),

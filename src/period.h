@@ -41,9 +41,12 @@ period_locate(const int64 *bounds, int P, int64 x)
 		return 0;
 	if (x >= bounds[P])
 		return P + 1;
-	k = (int) ((double) (x - bounds[0]) / (double) (bounds[P] - bounds[0]) * P);
+	/* in double: the int64 difference of two extreme timestamps can overflow */
+	k = (int) (((double) x - (double) bounds[0]) / ((double) bounds[P] - (double) bounds[0]) * P);
 	if (k >= P)
 		k = P - 1;
+	if (k < 0)
+		k = 0;
 	if (bounds[k] > x && k > 0)
 		k--;
 	else if (bounds[k + 1] <= x && k + 1 < P)
