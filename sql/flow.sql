@@ -127,7 +127,8 @@ DECLARE f text := '/tmp/csmetrics_flow_states_' || pg_backend_pid() || '.bin';
 BEGIN
     EXECUTE format('COPY states TO %L (FORMAT binary)', f);
     CREATE TEMP TABLE states_back (LIKE states);
-    EXECUTE format('COPY states_back FROM %L (FORMAT binary)', f);
+    -- read the file back and remove it in one step
+    EXECUTE format('COPY states_back FROM PROGRAM %L (FORMAT binary)', 'cat ' || f || ' && rm -f ' || f);
 END $$;
 SELECT b.one::text = s.one::text AS one_binary_round_trip,
        b.series::text = s.series::text AS series_binary_round_trip
