@@ -355,6 +355,15 @@ StateError(const char *type, const char *detail)
 			 errdetail("%s", detail)));
 }
 
+/* Binary input must hold exactly the bytes its layout needs: a short or long value is malformed. */
+static void
+RecvCheckLength(StringInfo buf, int64 need, const char *type)
+{
+	if (buf->len - buf->cursor != need)
+		StateError(type, psprintf("The binary value has %d bytes where %lld are expected.",
+								  buf->len - buf->cursor, (long long) need));
+}
+
 /* ---------------------------------------------------------------------------------------
  * customer_flow_state: one period
  * --------------------------------------------------------------------------------------- */
@@ -426,6 +435,8 @@ customer_flow_state_recv(PG_FUNCTION_ARGS)
 	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
 	FlowState  *s = (FlowState *) palloc0(sizeof(FlowState));
 
+	/* version, kind, then seven 8-byte fields */
+	RecvCheckLength(buf, 2 * 4 + 7 * 8, "customer_flow_state");
 	CheckVersion(pq_getmsgint(buf, 4), "customer_flow_state");
 	s->version = FLOW_FORMAT_VERSION;
 	s->kind = CheckKind(pq_getmsgint(buf, 4), "customer_flow_state");
@@ -1241,11 +1252,15 @@ customer_flows_state_recv(PG_FUNCTION_ARGS)
 	int			i,
 				n;
 
+	if (buf->len - buf->cursor < 3 * 4)
+		RecvCheckLength(buf, 3 * 4, "customer_flows_state");
 	CheckVersion(pq_getmsgint(buf, 4), "customer_flows_state");
 	kind = CheckKind(pq_getmsgint(buf, 4), "customer_flows_state");
 	periods = pq_getmsgint(buf, 4);
 	if (periods < 1 || periods > FLOW_MAX_PERIODS)
 		StateError("customer_flows_state", psprintf("A series has 1 to %d periods.", FLOW_MAX_PERIODS));
+	/* period length (4 + 4 + 8), inputs, customers_start, then 4 × periods + 1 values */
+	RecvCheckLength(buf, 16 + 8 + 8 + 8 * (4 * (int64) periods + 1), "customer_flows_state");
 	s = SeriesAlloc(CurrentMemoryContext, periods);
 	s->kind = kind;
 	s->period_length.month = pq_getmsgint(buf, 4);
