@@ -88,6 +88,25 @@ NewSummary(MemoryContext context, int min, int max, int satisfied_from)
 	return s;
 }
 
+/*
+ * A window aggregate's moving-mode transition may not return NULL, but until the first
+ * non-NULL input arrives the scale of the group is unknown. There the state is "unset":
+ * empty, scale 0..0. It never leaves the window aggregate (every final function sees an
+ * empty summary and returns NULL) and is never valid as input.
+ */
+#define StateIsUnset(s) ((s)->scale_max == 0)
+
+/* The state to return when there is still nothing to count: NULL, or unset in a window. */
+static Datum
+NoState(FunctionCallInfo fcinfo)
+{
+	MemoryContext aggcontext;
+
+	if (AggCheckCallContext(fcinfo, &aggcontext) == AGG_CONTEXT_WINDOW)
+		PG_RETURN_POINTER(NewSummary(aggcontext, 0, 0, 0));
+	PG_RETURN_NULL();
+}
+
 /* ------------------------------------------------------------------------------------
  * Counting
  * ------------------------------------------------------------------------------------ */
@@ -561,11 +580,11 @@ RatingTransition(FunctionCallInfo fcinfo, const RatingKind *kind, ScoreType type
 	if (PG_ARGISNULL(1))
 	{
 		if (state == NULL)
-			PG_RETURN_NULL();
+			return NoState(fcinfo);
 		PG_RETURN_POINTER(state);
 	}
 
-	if (state == NULL)
+	if (state == NULL || unlikely(StateIsUnset(state)))
 	{
 		if (inverse)
 			elog(ERROR, "%s: inverse transition without a state", kind->trans_name);
@@ -675,14 +694,14 @@ MergeStates(FunctionCallInfo fcinfo, const char *fname, bool subtract)
 	RatingSummary *other;
 	int			i;
 
-	if (PG_ARGISNULL(1))
+	if (PG_ARGISNULL(1) || StateIsUnset(PG_GETARG_RATING_SUMMARY(1)))
 	{
 		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
+			return NoState(fcinfo);
 		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 	}
 	other = PG_GETARG_RATING_SUMMARY(1);
-	if (PG_ARGISNULL(0))
+	if (PG_ARGISNULL(0) || StateIsUnset(PG_GETARG_RATING_SUMMARY(0)))
 	{
 		if (subtract)
 			elog(ERROR, "%s: inverse transition without a state", fname);
@@ -834,7 +853,7 @@ GetNpsCounts(const RatingSummary *s, const char *fname)
 {
 	NpsCounts	c;
 
-	if (s->scale_min != 0 || s->scale_max != 10)
+	if ((s->scale_min != 0 || s->scale_max != 10) && !StateIsUnset(s))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s needs a summary on the NPS scale 0..10, not %d..%d",
