@@ -158,8 +158,15 @@ SELECT regress.expect_error('SELECT rating_summary_final(''(v1,1..5,{0,0,0,46116
 -- ... and one below the limit still works.
 SELECT responses('(v1,1..5,{9223372036854775806,1,0,0,0})');
 
--- Support functions refuse to run outside an aggregate (they update their state in place).
-SELECT regress.expect_error('SELECT nps_trans(NULL::rating_summary, 5)');
-SELECT regress.expect_error('SELECT csat_inv(''(v1,1..5,{1,0,0,0,0})'', 1::bigint, 5)');
-SELECT regress.expect_error('SELECT rating_summary_merge(''(v1,1..5,{1,0,0,0,0})'', ''(v1,1..5,{1,0,0,0,0})'')');
-SELECT regress.expect_error('SELECT rating_summary_unmerge(NULL, ''(v1,1..5,{1,0,0,0,0})'')');
+-- Support functions called directly (outside an aggregate) work on a copy: the argument
+-- is left as it was. Their inverses cannot take out what a summary does not hold.
+SELECT s AS before, nps_trans(s, 10) AS added, nps_inv(s, 0) AS removed,
+       csat_trans(NULL, 2::bigint, 3) AS new_state, rating_summary_merge(s, s) AS merged,
+       rating_summary_unmerge(s, s) AS unmerged, s AS after
+FROM (SELECT '(v1,0..10,{1,0,0,0,0,0,0,0,0,0,0})'::rating_summary AS s) q;
+SELECT regress.expect_error('SELECT nps_inv(''(v1,0..10,{1,0,0,0,0,0,0,0,0,0,0})'', 5)');
+SELECT regress.expect_error('SELECT ces_inv(NULL, 5::smallint)');
+SELECT regress.expect_error('SELECT csat_inv(''(v1,1..5,{1,0,0,0,0})'', 9::numeric, 5)');
+SELECT regress.expect_error('SELECT rating_summary_unmerge(''(v1,1..5,{1,0,0,0,0})'', ''(v1,1..5,{1,0,0,0,1})'')');
+SELECT regress.expect_error('SELECT rating_summary_unmerge(NULL, ''(v1,1..5,{0,0,1,0,0})'')');
+SELECT regress.expect_error('SELECT rating_summary_merge(''(v1,1..5,{1,0,0,0,0})'', ''(v1,0..10,{1,0,0,0,0,0,0,0,0,0,0})'')');

@@ -7,8 +7,9 @@
  * finish it with an accessor, the summary aggregates (nps_summary...) return it, and
  * rollup() merges stored ones. Because the state is a histogram of counts, merging
  * (combine, rollup) is addition and the moving-aggregate inverse is subtraction, both
- * exact. The state is allocated once per group in the aggregate context and updated in
- * place, so the per-row cost of nps_agg(int) is a range check and an increment.
+ * exact. The executor keeps each group's state in the aggregate context and the
+ * transition functions update it in place, so the per-row cost of nps_agg(int) is a range
+ * check and an increment, with no allocation.
  */
 #include "csmetrics.h"
 
@@ -75,11 +76,16 @@ ScaleSize(const RatingSummary *s)
 	return s->scale_max - s->scale_min + 1;
 }
 
-/* A fresh, empty summary on the scale min..max, in the given memory context. */
+/*
+ * A fresh, empty summary on the scale min..max, in the current memory context. New
+ * aggregate states are made here too: the executor copies a new by-reference state into
+ * the aggregate context itself (datumCopy), so allocating there as well would only leave
+ * a dead copy per group.
+ */
 static RatingSummary *
-NewSummary(MemoryContext context, int min, int max, int satisfied_from)
+NewSummary(int min, int max, int satisfied_from)
 {
-	RatingSummary *s = MemoryContextAllocZero(context, sizeof(RatingSummary));
+	RatingSummary *s = palloc0(sizeof(RatingSummary));
 
 	s->version = RATING_SUMMARY_VERSION;
 	s->scale_min = (uint8) min;
@@ -100,10 +106,8 @@ NewSummary(MemoryContext context, int min, int max, int satisfied_from)
 static Datum
 NoState(FunctionCallInfo fcinfo)
 {
-	MemoryContext aggcontext;
-
-	if (AggCheckCallContext(fcinfo, &aggcontext) == AGG_CONTEXT_WINDOW)
-		PG_RETURN_POINTER(NewSummary(aggcontext, 0, 0, 0));
+	if (fcinfo->context != NULL && IsA(fcinfo->context, WindowAggState))
+		PG_RETURN_POINTER(NewSummary(0, 0, 0));
 	PG_RETURN_NULL();
 }
 
@@ -278,7 +282,7 @@ rating_summary_in(PG_FUNCTION_ARGS)
 	ExpectText(&ps, "..");
 	max = ReadInteger(&ps, "scale maximum");
 	CheckScale(min, max, input);
-	s = NewSummary(CurrentMemoryContext, (int) min, (int) max, (int) max - 1);
+	s = NewSummary((int) min, (int) max, (int) max - 1);
 
 	ExpectText(&ps, ",{");
 	for (;;)
@@ -367,7 +371,7 @@ rating_summary_recv(PG_FUNCTION_ARGS)
 		SummaryInputError(NULL, "Expected %d bytes of counts for the scale %d..%d, got %d.",
 						  8 * (max - min + 1), min, max, buf->len - buf->cursor);
 
-	s = NewSummary(CurrentMemoryContext, min, max, from);
+	s = NewSummary(min, max, from);
 	for (i = 0; i < ScaleSize(s); i++)
 	{
 		s->counts[i] = (int64) pq_getmsgint64(buf);
@@ -521,7 +525,7 @@ ArgumentVaries(const RatingKind *kind, const char *arg, int first, int now)
 
 /* Empty state for the first row of a group, on the scale the arguments give. */
 static RatingSummary *
-FirstState(FunctionCallInfo fcinfo, const RatingKind *kind, MemoryContext aggcontext)
+FirstState(FunctionCallInfo fcinfo, const RatingKind *kind)
 {
 	int			min = kind->default_min;
 	int			max = kind->default_max;
@@ -530,7 +534,7 @@ FirstState(FunctionCallInfo fcinfo, const RatingKind *kind, MemoryContext aggcon
 	if (PG_NARGS() > 2)
 		max = ScaleMaxArg(fcinfo, kind);
 	from = (PG_NARGS() > 3) ? SatisfiedFromArg(fcinfo, kind, max) : max - 1;
-	return NewSummary(aggcontext, min, max, from);
+	return NewSummary(min, max, from);
 }
 
 /* Later rows: the scale arguments must not change within a group. */
@@ -551,16 +555,37 @@ CheckSameArgs(FunctionCallInfo fcinfo, const RatingKind *kind, const RatingSumma
 }
 
 /*
- * Guard of the per-row transition functions, which update their state in place: that is
- * only safe when an aggregate owns the state. Inline, the same test as
- * AggCheckCallContext without the call, which shows in nps_agg over millions of rows.
+ * True when an aggregate owns the state, so that it may be updated in place. Outside one
+ * (a direct call), the support functions work on a copy and leave their argument alone.
+ * Inline: the same test as AggCheckCallContext without the call, which shows in nps_agg
+ * over millions of rows.
  */
-static inline void
-RequireAggregate(FunctionCallInfo fcinfo, const char *fname)
+static inline bool
+InAggregate(FunctionCallInfo fcinfo)
 {
-	if (unlikely(fcinfo->context == NULL ||
-				 !(IsA(fcinfo->context, AggState) || IsA(fcinfo->context, WindowAggState))))
-		elog(ERROR, "%s called in non-aggregate context", fname);
+	return fcinfo->context != NULL &&
+		(IsA(fcinfo->context, AggState) || IsA(fcinfo->context, WindowAggState));
+}
+
+/* A copy of a summary, in the current memory context. */
+static RatingSummary *
+CopySummary(const RatingSummary *s)
+{
+	RatingSummary *copy = palloc(sizeof(RatingSummary));
+
+	memcpy(copy, s, sizeof(RatingSummary));
+	return copy;
+}
+
+/* Error for an inverse transition that would take out what the summary does not hold. */
+static void
+NothingToRemove(int score)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DATA_EXCEPTION),
+			 errmsg("cannot remove responses with score %d from a rating summary that has fewer",
+					score),
+			 errdetail("Inverse transitions only take out what was added.")));
 }
 
 /*
@@ -571,12 +596,12 @@ RequireAggregate(FunctionCallInfo fcinfo, const char *fname)
 static pg_attribute_always_inline Datum
 RatingTransition(FunctionCallInfo fcinfo, const RatingKind *kind, ScoreType type, bool inverse)
 {
+	bool		in_aggregate = InAggregate(fcinfo);
 	RatingSummary *state = PG_ARGISNULL(0) ? NULL : PG_GETARG_RATING_SUMMARY(0);
 	int			min,
 				max;
 	int64		score;
 
-	RequireAggregate(fcinfo, kind->trans_name);
 	if (PG_ARGISNULL(1))
 	{
 		if (state == NULL)
@@ -585,13 +610,14 @@ RatingTransition(FunctionCallInfo fcinfo, const RatingKind *kind, ScoreType type
 	}
 
 	if (state == NULL || unlikely(StateIsUnset(state)))
+		state = FirstState(fcinfo, kind);
+	else
 	{
-		if (inverse)
-			elog(ERROR, "%s: inverse transition without a state", kind->trans_name);
-		state = FirstState(fcinfo, kind, csm_agg_context(fcinfo, kind->trans_name));
+		if (unlikely(!in_aggregate))
+			state = CopySummary(state);
+		if (PG_NARGS() > 2 && !inverse)
+			CheckSameArgs(fcinfo, kind, state);
 	}
-	else if (PG_NARGS() > 2 && !inverse)
-		CheckSameArgs(fcinfo, kind, state);
 
 	if (PG_NARGS() > 2)
 	{
@@ -623,7 +649,11 @@ RatingTransition(FunctionCallInfo fcinfo, const RatingKind *kind, ScoreType type
 		IntScoreOutOfRange(kind, score, min, max);
 
 	if (inverse)
-		state->counts[score - min] = csm_sub_count(state->counts[score - min], 1);
+	{
+		if (unlikely(state->counts[score - min] == 0))
+			NothingToRemove((int) score);
+		state->counts[score - min]--;
+	}
 	else
 		state->counts[score - min] = csm_add_count(state->counts[score - min], 1);
 	PG_RETURN_POINTER(state);
@@ -682,14 +712,14 @@ CheckSameScale(const RatingSummary *a, const RatingSummary *b)
 
 /*
  * Add (or subtract) the summary in argument 1 into the state in argument 0. The second
- * argument is never modified; the first is modified in place, which is safe because a
- * non-NULL first argument is always a state allocated in the aggregate context (by this
- * function or a transition function).
+ * argument is never modified. The first is modified in place inside an aggregate, where a
+ * non-NULL first argument is always the state the executor keeps in the aggregate
+ * context; outside one, the result is a new summary.
  */
 static Datum
-MergeStates(FunctionCallInfo fcinfo, const char *fname, bool subtract)
+MergeStates(FunctionCallInfo fcinfo, bool subtract)
 {
-	MemoryContext aggcontext = csm_agg_context(fcinfo, fname);
+	bool		in_aggregate = InAggregate(fcinfo);
 	RatingSummary *state;
 	RatingSummary *other;
 	int			i;
@@ -703,18 +733,25 @@ MergeStates(FunctionCallInfo fcinfo, const char *fname, bool subtract)
 	other = PG_GETARG_RATING_SUMMARY(1);
 	if (PG_ARGISNULL(0) || StateIsUnset(PG_GETARG_RATING_SUMMARY(0)))
 	{
-		if (subtract)
-			elog(ERROR, "%s: inverse transition without a state", fname);
-		state = MemoryContextAlloc(aggcontext, sizeof(RatingSummary));
-		memcpy(state, other, sizeof(RatingSummary));
-		PG_RETURN_POINTER(state);
+		for (i = 0; subtract && i < ScaleSize(other); i++)
+			if (other->counts[i] > 0)
+				NothingToRemove(other->scale_min + i);
+		PG_RETURN_POINTER(CopySummary(other));
 	}
 
 	state = PG_GETARG_RATING_SUMMARY(0);
 	CheckSameScale(state, other);
+	if (!in_aggregate)
+		state = CopySummary(state);
 	for (i = 0; i < ScaleSize(state); i++)
-		state->counts[i] = subtract ? csm_sub_count(state->counts[i], other->counts[i])
-			: csm_add_count(state->counts[i], other->counts[i]);
+	{
+		if (!subtract)
+			state->counts[i] = csm_add_count(state->counts[i], other->counts[i]);
+		else if (other->counts[i] > state->counts[i])
+			NothingToRemove(state->scale_min + i);
+		else
+			state->counts[i] -= other->counts[i];
+	}
 	PG_RETURN_POINTER(state);
 }
 
@@ -723,7 +760,7 @@ PG_FUNCTION_INFO_V1(rating_summary_merge);
 Datum
 rating_summary_merge(PG_FUNCTION_ARGS)
 {
-	return MergeStates(fcinfo, "rating_summary_merge", false);
+	return MergeStates(fcinfo, false);
 }
 
 /* Moving-aggregate inverse of rollup: take out a summary that leaves the window frame. */
@@ -731,7 +768,7 @@ PG_FUNCTION_INFO_V1(rating_summary_unmerge);
 Datum
 rating_summary_unmerge(PG_FUNCTION_ARGS)
 {
-	return MergeStates(fcinfo, "rating_summary_unmerge", true);
+	return MergeStates(fcinfo, true);
 }
 
 /*
