@@ -170,3 +170,7 @@ SELECT regress.expect_error('SELECT csat_inv(''(v1,1..5,{1,0,0,0,0})'', 9::numer
 SELECT regress.expect_error('SELECT rating_summary_unmerge(''(v1,1..5,{1,0,0,0,0})'', ''(v1,1..5,{1,0,0,0,1})'')');
 SELECT regress.expect_error('SELECT rating_summary_unmerge(NULL, ''(v1,1..5,{0,0,1,0,0})'')');
 SELECT regress.expect_error('SELECT rating_summary_merge(''(v1,1..5,{1,0,0,0,0})'', ''(v1,0..10,{1,0,0,0,0,0,0,0,0,0,0})'')');
+-- A state of another kind or scale is refused, so no summary gets counts off its scale.
+SELECT regress.expect_error('SELECT nps_trans(''(v1,1..5,{1,0,0,0,0})'', 3)');
+SELECT regress.expect_error('SELECT csat_trans(''(v1,0..10,{1,0,0,0,0,0,0,0,0,0,0})'', 3::smallint, 10)');
+SELECT regress.expect_error('SELECT ces_inv(''(v1,1..5,{1,0,0,0,0})'', 1::numeric)');

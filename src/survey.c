@@ -51,14 +51,14 @@ StaticAssertDecl(sizeof(RatingSummary) == 96, "rating_summary must stay 96 bytes
 typedef struct RatingKind
 {
 	const char *name;			/* "NPS", "CSAT" or "CES" */
-	const char *trans_name;		/* SQL name of its transition functions, for errors */
 	int			default_min;	/* scale of the aggregates without a scale_max argument */
 	int			default_max;
+	bool		scale_args;		/* has aggregates taking scale_max (NPS does not) */
 } RatingKind;
 
-static const RatingKind NpsKind = {"NPS", "nps_trans", 0, 10};
-static const RatingKind CsatKind = {"CSAT", "csat_trans", 1, 5};
-static const RatingKind CesKind = {"CES", "ces_trans", 1, 7};
+static const RatingKind NpsKind = {"NPS", 0, 10, false};
+static const RatingKind CsatKind = {"CSAT", 1, 5, true};
+static const RatingKind CesKind = {"CES", 1, 7, true};
 
 /* The SQL type a score arrives as; each has its own transition function. */
 typedef enum ScoreType
@@ -429,7 +429,7 @@ rating_summary_ne(PG_FUNCTION_ARGS)
  * ------------------------------------------------------------------------------------ */
 
 /* Error for a score outside the scale; value is the score as text. */
-static void
+static pg_noinline pg_attribute_noreturn() void
 ScoreOutOfRange(const RatingKind *kind, const char *value, int min, int max)
 {
 	ereport(ERROR,
@@ -439,7 +439,7 @@ ScoreOutOfRange(const RatingKind *kind, const char *value, int min, int max)
 }
 
 /* Same, for an integer score. */
-static void
+static pg_noinline pg_attribute_noreturn() void
 IntScoreOutOfRange(const RatingKind *kind, int64 score, int min, int max)
 {
 	char		value[32];
@@ -514,7 +514,7 @@ SatisfiedFromArg(FunctionCallInfo fcinfo, const RatingKind *kind, int max)
 }
 
 /* Error when a scale argument differs from the one the group started with. */
-static void
+static pg_noinline pg_attribute_noreturn() void
 ArgumentVaries(const RatingKind *kind, const char *arg, int first, int now)
 {
 	ereport(ERROR,
@@ -578,7 +578,7 @@ CopySummary(const RatingSummary *s)
 }
 
 /* Error for an inverse transition that would take out what the summary does not hold. */
-static void
+static pg_noinline pg_attribute_noreturn() void
 NothingToRemove(int score)
 {
 	ereport(ERROR,
@@ -586,6 +586,18 @@ NothingToRemove(int score)
 			 errmsg("cannot remove responses with score %d from a rating summary that has fewer",
 					score),
 			 errdetail("Inverse transitions only take out what was added.")));
+}
+
+/* Error for a state that the transition functions of this kind did not make. */
+static pg_noinline pg_attribute_noreturn() void
+ForeignState(const RatingKind *kind, const RatingSummary *state)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("%s scores cannot be added to a rating summary of scale %d..%d",
+					kind->name, state->scale_min, state->scale_max),
+			 errdetail("Transition states of %s aggregates are made by the %s aggregate itself.",
+					   kind->name, kind->name)));
 }
 
 /*
@@ -596,6 +608,8 @@ NothingToRemove(int score)
 static pg_attribute_always_inline Datum
 RatingTransition(FunctionCallInfo fcinfo, const RatingKind *kind, ScoreType type, bool inverse)
 {
+	/* NPS has no scale arguments: a constant here drops their code from its functions. */
+	int			nargs = kind->scale_args ? PG_NARGS() : 2;
 	bool		in_aggregate = InAggregate(fcinfo);
 	RatingSummary *state = PG_ARGISNULL(0) ? NULL : PG_GETARG_RATING_SUMMARY(0);
 	int			min,
@@ -613,13 +627,20 @@ RatingTransition(FunctionCallInfo fcinfo, const RatingKind *kind, ScoreType type
 		state = FirstState(fcinfo, kind);
 	else
 	{
+		/*
+		 * A state of another kind or scale can only come from a direct call or a
+		 * hand-made aggregate; counting into it would make an inconsistent summary.
+		 */
+		if (unlikely(state->scale_min != kind->default_min ||
+					 (nargs == 2 && state->scale_max != kind->default_max)))
+			ForeignState(kind, state);
 		if (unlikely(!in_aggregate))
 			state = CopySummary(state);
-		if (PG_NARGS() > 2 && !inverse)
+		if (nargs > 2 && !inverse)
 			CheckSameArgs(fcinfo, kind, state);
 	}
 
-	if (PG_NARGS() > 2)
+	if (nargs > 2)
 	{
 		min = state->scale_min;
 		max = state->scale_max;
