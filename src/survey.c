@@ -429,7 +429,7 @@ rating_summary_ne(PG_FUNCTION_ARGS)
  * ------------------------------------------------------------------------------------ */
 
 /* Error for a score outside the scale; value is the score as text. */
-static pg_noinline pg_attribute_noreturn() void
+static pg_noinline void
 ScoreOutOfRange(const RatingKind *kind, const char *value, int min, int max)
 {
 	ereport(ERROR,
@@ -439,7 +439,7 @@ ScoreOutOfRange(const RatingKind *kind, const char *value, int min, int max)
 }
 
 /* Same, for an integer score. */
-static pg_noinline pg_attribute_noreturn() void
+static pg_noinline void
 IntScoreOutOfRange(const RatingKind *kind, int64 score, int min, int max)
 {
 	char		value[32];
@@ -514,7 +514,7 @@ SatisfiedFromArg(FunctionCallInfo fcinfo, const RatingKind *kind, int max)
 }
 
 /* Error when a scale argument differs from the one the group started with. */
-static pg_noinline pg_attribute_noreturn() void
+static pg_noinline void
 ArgumentVaries(const RatingKind *kind, const char *arg, int first, int now)
 {
 	ereport(ERROR,
@@ -578,7 +578,7 @@ CopySummary(const RatingSummary *s)
 }
 
 /* Error for an inverse transition that would take out what the summary does not hold. */
-static pg_noinline pg_attribute_noreturn() void
+static pg_noinline void
 NothingToRemove(int score)
 {
 	ereport(ERROR,
@@ -589,7 +589,7 @@ NothingToRemove(int score)
 }
 
 /* Error for a state that the transition functions of this kind did not make. */
-static pg_noinline pg_attribute_noreturn() void
+static pg_noinline void
 ForeignState(const RatingKind *kind, const RatingSummary *state)
 {
 	ereport(ERROR,
