@@ -259,145 +259,145 @@ COMMENT ON FUNCTION @extschema@.ces_trans(@extschema@.rating_summary, pg_catalog
 COMMENT ON FUNCTION @extschema@.ces_inv(@extschema@.rating_summary, pg_catalog.numeric, pg_catalog.int4) IS 'Aggregate support: removes a numeric CES score to the state (scale_max must not vary)';
 
 -- One-step aggregates: the KPI straight from scores.
-CREATE AGGREGATE @extschema@.nps_agg(pg_catalog.int2) (
+CREATE AGGREGATE @extschema@.nps_agg(score pg_catalog.int2) (
     SFUNC = @extschema@.nps_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.nps,
     COMBINEFUNC = @extschema@.rating_summary_merge,
     MSFUNC = @extschema@.nps_trans, MINVFUNC = @extschema@.nps_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.nps,
     PARALLEL = SAFE
 );
-CREATE AGGREGATE @extschema@.nps_agg(pg_catalog.int4) (
+CREATE AGGREGATE @extschema@.nps_agg(score pg_catalog.int4) (
     SFUNC = @extschema@.nps_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.nps,
     COMBINEFUNC = @extschema@.rating_summary_merge,
     MSFUNC = @extschema@.nps_trans, MINVFUNC = @extschema@.nps_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.nps,
     PARALLEL = SAFE
 );
-CREATE AGGREGATE @extschema@.nps_agg(pg_catalog.int8) (
+CREATE AGGREGATE @extschema@.nps_agg(score pg_catalog.int8) (
     SFUNC = @extschema@.nps_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.nps,
     COMBINEFUNC = @extschema@.rating_summary_merge,
     MSFUNC = @extschema@.nps_trans, MINVFUNC = @extschema@.nps_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.nps,
     PARALLEL = SAFE
 );
-CREATE AGGREGATE @extschema@.nps_agg(pg_catalog.numeric) (
+CREATE AGGREGATE @extschema@.nps_agg(score pg_catalog.numeric) (
     SFUNC = @extschema@.nps_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.nps,
     COMBINEFUNC = @extschema@.rating_summary_merge,
     MSFUNC = @extschema@.nps_trans, MINVFUNC = @extschema@.nps_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.nps,
     PARALLEL = SAFE
 );
-CREATE AGGREGATE @extschema@.csat_agg(pg_catalog.int2) (
+CREATE AGGREGATE @extschema@.csat_agg(score pg_catalog.int2) (
     SFUNC = @extschema@.csat_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.csat,
     COMBINEFUNC = @extschema@.rating_summary_merge,
     MSFUNC = @extschema@.csat_trans, MINVFUNC = @extschema@.csat_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.csat,
     PARALLEL = SAFE
 );
-CREATE AGGREGATE @extschema@.csat_agg(pg_catalog.int4) (
+CREATE AGGREGATE @extschema@.csat_agg(score pg_catalog.int4) (
     SFUNC = @extschema@.csat_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.csat,
     COMBINEFUNC = @extschema@.rating_summary_merge,
     MSFUNC = @extschema@.csat_trans, MINVFUNC = @extschema@.csat_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.csat,
     PARALLEL = SAFE
 );
-CREATE AGGREGATE @extschema@.csat_agg(pg_catalog.int8) (
+CREATE AGGREGATE @extschema@.csat_agg(score pg_catalog.int8) (
     SFUNC = @extschema@.csat_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.csat,
     COMBINEFUNC = @extschema@.rating_summary_merge,
     MSFUNC = @extschema@.csat_trans, MINVFUNC = @extschema@.csat_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.csat,
     PARALLEL = SAFE
 );
-CREATE AGGREGATE @extschema@.csat_agg(pg_catalog.numeric) (
+CREATE AGGREGATE @extschema@.csat_agg(score pg_catalog.numeric) (
     SFUNC = @extschema@.csat_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.csat,
     COMBINEFUNC = @extschema@.rating_summary_merge,
     MSFUNC = @extschema@.csat_trans, MINVFUNC = @extschema@.csat_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.csat,
     PARALLEL = SAFE
 );
-CREATE AGGREGATE @extschema@.csat_agg(pg_catalog.int2, pg_catalog.int4) (
+CREATE AGGREGATE @extschema@.csat_agg(score pg_catalog.int2, scale_max pg_catalog.int4) (
     SFUNC = @extschema@.csat_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.csat,
     COMBINEFUNC = @extschema@.rating_summary_merge,
     MSFUNC = @extschema@.csat_trans, MINVFUNC = @extschema@.csat_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.csat,
     PARALLEL = SAFE
 );
-CREATE AGGREGATE @extschema@.csat_agg(pg_catalog.int4, pg_catalog.int4) (
+CREATE AGGREGATE @extschema@.csat_agg(score pg_catalog.int4, scale_max pg_catalog.int4) (
     SFUNC = @extschema@.csat_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.csat,
     COMBINEFUNC = @extschema@.rating_summary_merge,
     MSFUNC = @extschema@.csat_trans, MINVFUNC = @extschema@.csat_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.csat,
     PARALLEL = SAFE
 );
-CREATE AGGREGATE @extschema@.csat_agg(pg_catalog.int8, pg_catalog.int4) (
+CREATE AGGREGATE @extschema@.csat_agg(score pg_catalog.int8, scale_max pg_catalog.int4) (
     SFUNC = @extschema@.csat_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.csat,
     COMBINEFUNC = @extschema@.rating_summary_merge,
     MSFUNC = @extschema@.csat_trans, MINVFUNC = @extschema@.csat_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.csat,
     PARALLEL = SAFE
 );
-CREATE AGGREGATE @extschema@.csat_agg(pg_catalog.numeric, pg_catalog.int4) (
+CREATE AGGREGATE @extschema@.csat_agg(score pg_catalog.numeric, scale_max pg_catalog.int4) (
     SFUNC = @extschema@.csat_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.csat,
     COMBINEFUNC = @extschema@.rating_summary_merge,
     MSFUNC = @extschema@.csat_trans, MINVFUNC = @extschema@.csat_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.csat,
     PARALLEL = SAFE
 );
-CREATE AGGREGATE @extschema@.csat_agg(pg_catalog.int2, pg_catalog.int4, pg_catalog.int4) (
+CREATE AGGREGATE @extschema@.csat_agg(score pg_catalog.int2, scale_max pg_catalog.int4, satisfied_from pg_catalog.int4) (
     SFUNC = @extschema@.csat_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.csat,
     COMBINEFUNC = @extschema@.rating_summary_merge,
     MSFUNC = @extschema@.csat_trans, MINVFUNC = @extschema@.csat_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.csat,
     PARALLEL = SAFE
 );
-CREATE AGGREGATE @extschema@.csat_agg(pg_catalog.int4, pg_catalog.int4, pg_catalog.int4) (
+CREATE AGGREGATE @extschema@.csat_agg(score pg_catalog.int4, scale_max pg_catalog.int4, satisfied_from pg_catalog.int4) (
     SFUNC = @extschema@.csat_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.csat,
     COMBINEFUNC = @extschema@.rating_summary_merge,
     MSFUNC = @extschema@.csat_trans, MINVFUNC = @extschema@.csat_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.csat,
     PARALLEL = SAFE
 );
-CREATE AGGREGATE @extschema@.csat_agg(pg_catalog.int8, pg_catalog.int4, pg_catalog.int4) (
+CREATE AGGREGATE @extschema@.csat_agg(score pg_catalog.int8, scale_max pg_catalog.int4, satisfied_from pg_catalog.int4) (
     SFUNC = @extschema@.csat_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.csat,
     COMBINEFUNC = @extschema@.rating_summary_merge,
     MSFUNC = @extschema@.csat_trans, MINVFUNC = @extschema@.csat_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.csat,
     PARALLEL = SAFE
 );
-CREATE AGGREGATE @extschema@.csat_agg(pg_catalog.numeric, pg_catalog.int4, pg_catalog.int4) (
+CREATE AGGREGATE @extschema@.csat_agg(score pg_catalog.numeric, scale_max pg_catalog.int4, satisfied_from pg_catalog.int4) (
     SFUNC = @extschema@.csat_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.csat,
     COMBINEFUNC = @extschema@.rating_summary_merge,
     MSFUNC = @extschema@.csat_trans, MINVFUNC = @extschema@.csat_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.csat,
     PARALLEL = SAFE
 );
-CREATE AGGREGATE @extschema@.ces_agg(pg_catalog.int2) (
+CREATE AGGREGATE @extschema@.ces_agg(score pg_catalog.int2) (
     SFUNC = @extschema@.ces_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.ces,
     COMBINEFUNC = @extschema@.rating_summary_merge,
     MSFUNC = @extschema@.ces_trans, MINVFUNC = @extschema@.ces_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.ces,
     PARALLEL = SAFE
 );
-CREATE AGGREGATE @extschema@.ces_agg(pg_catalog.int4) (
+CREATE AGGREGATE @extschema@.ces_agg(score pg_catalog.int4) (
     SFUNC = @extschema@.ces_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.ces,
     COMBINEFUNC = @extschema@.rating_summary_merge,
     MSFUNC = @extschema@.ces_trans, MINVFUNC = @extschema@.ces_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.ces,
     PARALLEL = SAFE
 );
-CREATE AGGREGATE @extschema@.ces_agg(pg_catalog.int8) (
+CREATE AGGREGATE @extschema@.ces_agg(score pg_catalog.int8) (
     SFUNC = @extschema@.ces_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.ces,
     COMBINEFUNC = @extschema@.rating_summary_merge,
     MSFUNC = @extschema@.ces_trans, MINVFUNC = @extschema@.ces_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.ces,
     PARALLEL = SAFE
 );
-CREATE AGGREGATE @extschema@.ces_agg(pg_catalog.numeric) (
+CREATE AGGREGATE @extschema@.ces_agg(score pg_catalog.numeric) (
     SFUNC = @extschema@.ces_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.ces,
     COMBINEFUNC = @extschema@.rating_summary_merge,
     MSFUNC = @extschema@.ces_trans, MINVFUNC = @extschema@.ces_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.ces,
     PARALLEL = SAFE
 );
-CREATE AGGREGATE @extschema@.ces_agg(pg_catalog.int2, pg_catalog.int4) (
+CREATE AGGREGATE @extschema@.ces_agg(score pg_catalog.int2, scale_max pg_catalog.int4) (
     SFUNC = @extschema@.ces_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.ces,
     COMBINEFUNC = @extschema@.rating_summary_merge,
     MSFUNC = @extschema@.ces_trans, MINVFUNC = @extschema@.ces_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.ces,
     PARALLEL = SAFE
 );
-CREATE AGGREGATE @extschema@.ces_agg(pg_catalog.int4, pg_catalog.int4) (
+CREATE AGGREGATE @extschema@.ces_agg(score pg_catalog.int4, scale_max pg_catalog.int4) (
     SFUNC = @extschema@.ces_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.ces,
     COMBINEFUNC = @extschema@.rating_summary_merge,
     MSFUNC = @extschema@.ces_trans, MINVFUNC = @extschema@.ces_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.ces,
     PARALLEL = SAFE
 );
-CREATE AGGREGATE @extschema@.ces_agg(pg_catalog.int8, pg_catalog.int4) (
+CREATE AGGREGATE @extschema@.ces_agg(score pg_catalog.int8, scale_max pg_catalog.int4) (
     SFUNC = @extschema@.ces_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.ces,
     COMBINEFUNC = @extschema@.rating_summary_merge,
     MSFUNC = @extschema@.ces_trans, MINVFUNC = @extschema@.ces_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.ces,
     PARALLEL = SAFE
 );
-CREATE AGGREGATE @extschema@.ces_agg(pg_catalog.numeric, pg_catalog.int4) (
+CREATE AGGREGATE @extschema@.ces_agg(score pg_catalog.numeric, scale_max pg_catalog.int4) (
     SFUNC = @extschema@.ces_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.ces,
     COMBINEFUNC = @extschema@.rating_summary_merge,
     MSFUNC = @extschema@.ces_trans, MINVFUNC = @extschema@.ces_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.ces,
@@ -405,121 +405,121 @@ CREATE AGGREGATE @extschema@.ces_agg(pg_catalog.numeric, pg_catalog.int4) (
 );
 
 -- Summary aggregates: the storable rating_summary of scores.
-CREATE AGGREGATE @extschema@.nps_summary(pg_catalog.int2) (
+CREATE AGGREGATE @extschema@.nps_summary(score pg_catalog.int2) (
     SFUNC = @extschema@.nps_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.rating_summary_final,
     COMBINEFUNC = @extschema@.rating_summary_merge,
     MSFUNC = @extschema@.nps_trans, MINVFUNC = @extschema@.nps_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.rating_summary_final,
     PARALLEL = SAFE
 );
-CREATE AGGREGATE @extschema@.nps_summary(pg_catalog.int4) (
+CREATE AGGREGATE @extschema@.nps_summary(score pg_catalog.int4) (
     SFUNC = @extschema@.nps_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.rating_summary_final,
     COMBINEFUNC = @extschema@.rating_summary_merge,
     MSFUNC = @extschema@.nps_trans, MINVFUNC = @extschema@.nps_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.rating_summary_final,
     PARALLEL = SAFE
 );
-CREATE AGGREGATE @extschema@.nps_summary(pg_catalog.int8) (
+CREATE AGGREGATE @extschema@.nps_summary(score pg_catalog.int8) (
     SFUNC = @extschema@.nps_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.rating_summary_final,
     COMBINEFUNC = @extschema@.rating_summary_merge,
     MSFUNC = @extschema@.nps_trans, MINVFUNC = @extschema@.nps_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.rating_summary_final,
     PARALLEL = SAFE
 );
-CREATE AGGREGATE @extschema@.nps_summary(pg_catalog.numeric) (
+CREATE AGGREGATE @extschema@.nps_summary(score pg_catalog.numeric) (
     SFUNC = @extschema@.nps_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.rating_summary_final,
     COMBINEFUNC = @extschema@.rating_summary_merge,
     MSFUNC = @extschema@.nps_trans, MINVFUNC = @extschema@.nps_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.rating_summary_final,
     PARALLEL = SAFE
 );
-CREATE AGGREGATE @extschema@.csat_summary(pg_catalog.int2) (
+CREATE AGGREGATE @extschema@.csat_summary(score pg_catalog.int2) (
     SFUNC = @extschema@.csat_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.rating_summary_final,
     COMBINEFUNC = @extschema@.rating_summary_merge,
     MSFUNC = @extschema@.csat_trans, MINVFUNC = @extschema@.csat_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.rating_summary_final,
     PARALLEL = SAFE
 );
-CREATE AGGREGATE @extschema@.csat_summary(pg_catalog.int4) (
+CREATE AGGREGATE @extschema@.csat_summary(score pg_catalog.int4) (
     SFUNC = @extschema@.csat_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.rating_summary_final,
     COMBINEFUNC = @extschema@.rating_summary_merge,
     MSFUNC = @extschema@.csat_trans, MINVFUNC = @extschema@.csat_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.rating_summary_final,
     PARALLEL = SAFE
 );
-CREATE AGGREGATE @extschema@.csat_summary(pg_catalog.int8) (
+CREATE AGGREGATE @extschema@.csat_summary(score pg_catalog.int8) (
     SFUNC = @extschema@.csat_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.rating_summary_final,
     COMBINEFUNC = @extschema@.rating_summary_merge,
     MSFUNC = @extschema@.csat_trans, MINVFUNC = @extschema@.csat_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.rating_summary_final,
     PARALLEL = SAFE
 );
-CREATE AGGREGATE @extschema@.csat_summary(pg_catalog.numeric) (
+CREATE AGGREGATE @extschema@.csat_summary(score pg_catalog.numeric) (
     SFUNC = @extschema@.csat_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.rating_summary_final,
     COMBINEFUNC = @extschema@.rating_summary_merge,
     MSFUNC = @extschema@.csat_trans, MINVFUNC = @extschema@.csat_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.rating_summary_final,
     PARALLEL = SAFE
 );
-CREATE AGGREGATE @extschema@.csat_summary(pg_catalog.int2, pg_catalog.int4) (
+CREATE AGGREGATE @extschema@.csat_summary(score pg_catalog.int2, scale_max pg_catalog.int4) (
     SFUNC = @extschema@.csat_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.rating_summary_final,
     COMBINEFUNC = @extschema@.rating_summary_merge,
     MSFUNC = @extschema@.csat_trans, MINVFUNC = @extschema@.csat_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.rating_summary_final,
     PARALLEL = SAFE
 );
-CREATE AGGREGATE @extschema@.csat_summary(pg_catalog.int4, pg_catalog.int4) (
+CREATE AGGREGATE @extschema@.csat_summary(score pg_catalog.int4, scale_max pg_catalog.int4) (
     SFUNC = @extschema@.csat_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.rating_summary_final,
     COMBINEFUNC = @extschema@.rating_summary_merge,
     MSFUNC = @extschema@.csat_trans, MINVFUNC = @extschema@.csat_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.rating_summary_final,
     PARALLEL = SAFE
 );
-CREATE AGGREGATE @extschema@.csat_summary(pg_catalog.int8, pg_catalog.int4) (
+CREATE AGGREGATE @extschema@.csat_summary(score pg_catalog.int8, scale_max pg_catalog.int4) (
     SFUNC = @extschema@.csat_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.rating_summary_final,
     COMBINEFUNC = @extschema@.rating_summary_merge,
     MSFUNC = @extschema@.csat_trans, MINVFUNC = @extschema@.csat_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.rating_summary_final,
     PARALLEL = SAFE
 );
-CREATE AGGREGATE @extschema@.csat_summary(pg_catalog.numeric, pg_catalog.int4) (
+CREATE AGGREGATE @extschema@.csat_summary(score pg_catalog.numeric, scale_max pg_catalog.int4) (
     SFUNC = @extschema@.csat_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.rating_summary_final,
     COMBINEFUNC = @extschema@.rating_summary_merge,
     MSFUNC = @extschema@.csat_trans, MINVFUNC = @extschema@.csat_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.rating_summary_final,
     PARALLEL = SAFE
 );
-CREATE AGGREGATE @extschema@.ces_summary(pg_catalog.int2) (
+CREATE AGGREGATE @extschema@.ces_summary(score pg_catalog.int2) (
     SFUNC = @extschema@.ces_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.rating_summary_final,
     COMBINEFUNC = @extschema@.rating_summary_merge,
     MSFUNC = @extschema@.ces_trans, MINVFUNC = @extschema@.ces_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.rating_summary_final,
     PARALLEL = SAFE
 );
-CREATE AGGREGATE @extschema@.ces_summary(pg_catalog.int4) (
+CREATE AGGREGATE @extschema@.ces_summary(score pg_catalog.int4) (
     SFUNC = @extschema@.ces_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.rating_summary_final,
     COMBINEFUNC = @extschema@.rating_summary_merge,
     MSFUNC = @extschema@.ces_trans, MINVFUNC = @extschema@.ces_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.rating_summary_final,
     PARALLEL = SAFE
 );
-CREATE AGGREGATE @extschema@.ces_summary(pg_catalog.int8) (
+CREATE AGGREGATE @extschema@.ces_summary(score pg_catalog.int8) (
     SFUNC = @extschema@.ces_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.rating_summary_final,
     COMBINEFUNC = @extschema@.rating_summary_merge,
     MSFUNC = @extschema@.ces_trans, MINVFUNC = @extschema@.ces_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.rating_summary_final,
     PARALLEL = SAFE
 );
-CREATE AGGREGATE @extschema@.ces_summary(pg_catalog.numeric) (
+CREATE AGGREGATE @extschema@.ces_summary(score pg_catalog.numeric) (
     SFUNC = @extschema@.ces_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.rating_summary_final,
     COMBINEFUNC = @extschema@.rating_summary_merge,
     MSFUNC = @extschema@.ces_trans, MINVFUNC = @extschema@.ces_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.rating_summary_final,
     PARALLEL = SAFE
 );
-CREATE AGGREGATE @extschema@.ces_summary(pg_catalog.int2, pg_catalog.int4) (
+CREATE AGGREGATE @extschema@.ces_summary(score pg_catalog.int2, scale_max pg_catalog.int4) (
     SFUNC = @extschema@.ces_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.rating_summary_final,
     COMBINEFUNC = @extschema@.rating_summary_merge,
     MSFUNC = @extschema@.ces_trans, MINVFUNC = @extschema@.ces_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.rating_summary_final,
     PARALLEL = SAFE
 );
-CREATE AGGREGATE @extschema@.ces_summary(pg_catalog.int4, pg_catalog.int4) (
+CREATE AGGREGATE @extschema@.ces_summary(score pg_catalog.int4, scale_max pg_catalog.int4) (
     SFUNC = @extschema@.ces_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.rating_summary_final,
     COMBINEFUNC = @extschema@.rating_summary_merge,
     MSFUNC = @extschema@.ces_trans, MINVFUNC = @extschema@.ces_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.rating_summary_final,
     PARALLEL = SAFE
 );
-CREATE AGGREGATE @extschema@.ces_summary(pg_catalog.int8, pg_catalog.int4) (
+CREATE AGGREGATE @extschema@.ces_summary(score pg_catalog.int8, scale_max pg_catalog.int4) (
     SFUNC = @extschema@.ces_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.rating_summary_final,
     COMBINEFUNC = @extschema@.rating_summary_merge,
     MSFUNC = @extschema@.ces_trans, MINVFUNC = @extschema@.ces_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.rating_summary_final,
     PARALLEL = SAFE
 );
-CREATE AGGREGATE @extschema@.ces_summary(pg_catalog.numeric, pg_catalog.int4) (
+CREATE AGGREGATE @extschema@.ces_summary(score pg_catalog.numeric, scale_max pg_catalog.int4) (
     SFUNC = @extschema@.ces_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.rating_summary_final,
     COMBINEFUNC = @extschema@.rating_summary_merge,
     MSFUNC = @extschema@.ces_trans, MINVFUNC = @extschema@.ces_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.rating_summary_final,
@@ -527,25 +527,25 @@ CREATE AGGREGATE @extschema@.ces_summary(pg_catalog.numeric, pg_catalog.int4) (
 );
 
 -- Rolling up stored summaries, and the one-step KPIs over them (nps_agg(s) = nps(rollup(s))).
-CREATE AGGREGATE @extschema@.rollup(@extschema@.rating_summary) (
+CREATE AGGREGATE @extschema@.rollup(s @extschema@.rating_summary) (
     SFUNC = @extschema@.rating_summary_merge, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.rating_summary_final,
     COMBINEFUNC = @extschema@.rating_summary_merge,
     MSFUNC = @extschema@.rating_summary_merge, MINVFUNC = @extschema@.rating_summary_unmerge, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.rating_summary_final,
     PARALLEL = SAFE
 );
-CREATE AGGREGATE @extschema@.nps_agg(@extschema@.rating_summary) (
+CREATE AGGREGATE @extschema@.nps_agg(s @extschema@.rating_summary) (
     SFUNC = @extschema@.rating_summary_merge, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.nps,
     COMBINEFUNC = @extschema@.rating_summary_merge,
     MSFUNC = @extschema@.rating_summary_merge, MINVFUNC = @extschema@.rating_summary_unmerge, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.nps,
     PARALLEL = SAFE
 );
-CREATE AGGREGATE @extschema@.csat_agg(@extschema@.rating_summary) (
+CREATE AGGREGATE @extschema@.csat_agg(s @extschema@.rating_summary) (
     SFUNC = @extschema@.rating_summary_merge, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.csat,
     COMBINEFUNC = @extschema@.rating_summary_merge,
     MSFUNC = @extschema@.rating_summary_merge, MINVFUNC = @extschema@.rating_summary_unmerge, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.csat,
     PARALLEL = SAFE
 );
-CREATE AGGREGATE @extschema@.ces_agg(@extschema@.rating_summary) (
+CREATE AGGREGATE @extschema@.ces_agg(s @extschema@.rating_summary) (
     SFUNC = @extschema@.rating_summary_merge, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.ces,
     COMBINEFUNC = @extschema@.rating_summary_merge,
     MSFUNC = @extschema@.rating_summary_merge, MINVFUNC = @extschema@.rating_summary_unmerge, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.ces,
