@@ -19,7 +19,8 @@ else
 fi
 for f in "${files[@]}"; do
 	say "running $(basename "$f")"
-	run_psql -d bench -f "$f"
+	# query results go nowhere; the harness's NOTICE per workload shows progress
+	run_psql -d bench -o /dev/null -f "$f" 2>&1 | sed -u 's/^psql:[^ ]*: NOTICE:  /  /'
 done
 echo
 echo "csmetrics $(sed -n "s/^default_version = '\(.*\)'/\1/p" "$TOP/csmetrics.control"), PostgreSQL $("$STAGE_BIN/postgres" --version | awk '{print $3}'), $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)"
