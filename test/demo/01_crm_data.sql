@@ -43,7 +43,7 @@ BEGIN
         r := random();
         tier := CASE WHEN r < 0.6 THEN 'SMB' WHEN r < 0.9 THEN 'Mid-Market' ELSE 'Enterprise' END;
         INSERT INTO crm.accounts VALUES (acct, 'Company ' || acct, tier);
-        signup := first_day + (random() * 1060)::int;
+        signup := first_day + (random() * 1090)::int;
         mrr := round((CASE tier WHEN 'SMB' THEN 49 + random() * 150 WHEN 'Mid-Market' THEN 500 + random() * 1500
                        ELSE 3000 + random() * 7000 END)::numeric, 0);
         churn_p := CASE tier WHEN 'SMB' THEN 0.035 WHEN 'Mid-Market' THEN 0.018 ELSE 0.008 END;
@@ -100,14 +100,14 @@ BEGIN
                 FOR i IN 1..n LOOP
                     t := month + random() * 29 * interval '1 day';
                     INSERT INTO crm.tickets (account_id, created_at, solved_at, touches)
-                    VALUES (acct, t, CASE WHEN t < timestamptz '2026-10-25' OR random() < 0.5
-                                          THEN t + (0.5 + random() * random() * 120) * interval '1 hour' END,
+                    VALUES (acct, t, nullif(least(t + (0.5 + random() * random() * 120) * interval '1 hour',
+                                                  timestamptz '2026-11-01'), timestamptz '2026-11-01'),
                             1 + (random() * random() * 4)::int);
-                    IF random() < 0.5 THEN
+                    IF random() < 0.5 AND t < timestamptz '2026-10-29' THEN
                         INSERT INTO crm.survey_answers VALUES (acct, t + interval '3 days', 'csat',
                             least(5, greatest(1, round(2.5 + engagement * 2.5 + (random() - 0.5) * 2)))::int);
                     END IF;
-                    IF random() < 0.3 THEN
+                    IF random() < 0.3 AND t < timestamptz '2026-10-29' THEN
                         INSERT INTO crm.survey_answers VALUES (acct, t + interval '3 days', 'ces',
                             least(7, greatest(1, round(3 + engagement * 4 + (random() - 0.5) * 3)))::int);
                     END IF;
