@@ -1,1 +1,71 @@
--- health: placeholder, filled by the health work item.
+-- health: customer health scores (SPEC §4), C in src/health.c.
+
+CREATE FUNCTION @extschema@.health_score(measures pg_catalog.float8[], weights pg_catalog.float8[])
+RETURNS pg_catalog.float8
+AS 'MODULE_PATHNAME', 'health_score'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.health_score(pg_catalog.float8[], pg_catalog.float8[]) IS
+'weighted health score sum(w*v)/sum(w) over the measures that are not NULL (0..100 when the measures are); NULL when no measure with a positive weight is present';
+
+CREATE FUNCTION @extschema@.health_points(counts pg_catalog.float8[], impacts pg_catalog.float8[])
+RETURNS pg_catalog.float8
+AS 'MODULE_PATHNAME', 'health_points'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.health_points(pg_catalog.float8[], pg_catalog.float8[]) IS
+'points health score sum(count*impact); NULL counts count as 0, negative impacts subtract';
+
+CREATE FUNCTION @extschema@.health_normalize(x pg_catalog.float8, lo pg_catalog.float8, hi pg_catalog.float8,
+                                             higher_is_better pg_catalog.bool DEFAULT true)
+RETURNS pg_catalog.float8
+AS 'MODULE_PATHNAME', 'health_normalize'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.health_normalize(pg_catalog.float8, pg_catalog.float8, pg_catalog.float8, pg_catalog.bool) IS
+'raw measure on the 0..100 scale by fixed bounds: clamp((x-lo)/(hi-lo), 0, 1)*100, or 100 minus that when lower is better';
+
+CREATE FUNCTION @extschema@.health_band(score pg_catalog.float8)
+RETURNS pg_catalog.text
+AS 'MODULE_PATHNAME', 'health_band'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.health_band(pg_catalog.float8) IS
+'fixed health band: red (score <= 40), yellow (<= 70), green (<= 100), thriving (> 100)';
+
+CREATE FUNCTION @extschema@.health_band(score pg_catalog.float8, thresholds pg_catalog.float8[], labels pg_catalog.text[])
+RETURNS pg_catalog.text
+AS 'MODULE_PATHNAME', 'health_band_custom'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.health_band(pg_catalog.float8, pg_catalog.float8[], pg_catalog.text[]) IS
+'custom health band: labels[i] for the first thresholds[i] >= score, the last label above every threshold; thresholds strictly ascending';
+
+CREATE FUNCTION @extschema@.health_score_ranked(measures pg_catalog.float8[], weights pg_catalog.float8[],
+                                                higher_is_better pg_catalog.bool[])
+RETURNS pg_catalog.float8
+AS 'MODULE_PATHNAME', 'health_score_ranked'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.health_score_ranked(pg_catalog.float8[], pg_catalog.float8[], pg_catalog.bool[]) IS
+'window function: each measure replaced by its percentile rank in the whole partition (ties share the mid-rank, inverted when lower is better), then weighted as health_score';
+
+CREATE FUNCTION @extschema@.health_quartile_band(score pg_catalog.float8)
+RETURNS pg_catalog.text
+AS 'MODULE_PATHNAME', 'health_quartile_band'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.health_quartile_band(pg_catalog.float8) IS
+'window function: healthy (percentile of the score in the whole partition >= 75), unhealthy (< 25), at risk otherwise';
+
+CREATE FUNCTION @extschema@.health_score_agg_transfn(state pg_catalog.float8[], measures pg_catalog.float8[],
+                                                     weights pg_catalog.float8[])
+RETURNS pg_catalog.float8[]
+AS 'MODULE_PATHNAME', 'health_score_agg_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.health_score_agg_transfn(pg_catalog.float8[], pg_catalog.float8[], pg_catalog.float8[]) IS
+'transition function of health_score_agg: adds the row''s weighted score to an avg(float8) state {N, sum, sum of squared deviations}';
+
+CREATE AGGREGATE @extschema@.health_score_agg(measures pg_catalog.float8[], weights pg_catalog.float8[]) (
+    SFUNC = @extschema@.health_score_agg_transfn,
+    STYPE = pg_catalog.float8[],
+    INITCOND = '{0,0,0}',
+    FINALFUNC = pg_catalog.float8_avg,
+    COMBINEFUNC = pg_catalog.float8_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.health_score_agg(pg_catalog.float8[], pg_catalog.float8[]) IS
+'mean weighted health score over the rows (rows without a score are skipped), e.g. rolling health over weekly snapshots';

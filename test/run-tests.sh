@@ -32,6 +32,7 @@ as_pg "$pg_regress" \
 	--inputdir="$WORK/src" --outputdir="$WORK/out" \
 	--dbname=contrib_regression --no-locale --encoding=UTF8 \
 	"${tests[@]}" 2>&1 | tee "$WORK/out/summary.log"
+regress_status=${PIPESTATUS[0]}
 set -e
 
 # Shell tests need more than one session or client programs (pg_dump, concurrent readers).
@@ -54,6 +55,8 @@ fi
 # pg_regress 15 prints "test name ... ok"; 16 and later print TAP ("ok 1 - name").
 passed=$(grep -cE '(\.\.\. +ok)|^ok [0-9]+ ' "$WORK/out/summary.log" || true)
 failed=$(grep -cE '(\.\.\. +FAILED)|(\.\.\. +failed)|^not ok [0-9]+ ' "$WORK/out/summary.log" || true)
+# A pg_regress that stopped early (or ran nothing) counts as a failure of its own.
+if [ "$regress_status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
 [ "$passed" -gt 0 ] || failed=$((failed + 1))
 rm -rf "$TOP/regression.diffs" "$TOP/results"
 if [ "$failed" -gt 0 ]; then

@@ -28,6 +28,7 @@ CREATE OR REPLACE FUNCTION bench.compare(workload text, what text, ours text, th
                                          goal text, goal_ratio float8, reps int DEFAULT 5)
 RETURNS void
 LANGUAGE plpgsql AS $$
+#variable_conflict use_column
 DECLARE
     t_ours float8[] := '{}';
     t_theirs float8[] := '{}';

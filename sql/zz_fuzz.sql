@@ -1,0 +1,312 @@
+-- Fuzzing every SQL entry point (SPEC §8): each C function, aggregate and window function of
+-- the extension is called with random and hostile arguments, and every storable type gets
+-- random and mutated text and binary input. The server must survive all of it, and every
+-- error must be a clean user error: an internal error (SQLSTATE XX000, elog) reached from SQL
+-- input means a check is missing. Runs last, over whatever the other suites installed.
+SET search_path = csmetrics, public;
+SELECT setseed(0.2024);
+
+CREATE SCHEMA fuzz;
+
+-- Hostile values per argument type, as SQL literals (NULL included everywhere).
+CREATE TABLE fuzz.pool (typ regtype, lit text);
+INSERT INTO fuzz.pool
+SELECT t::regtype, v
+FROM (VALUES
+  ('smallint', ARRAY['0','1','-1','5','9','10','11','7','32767','-32768','NULL']),
+  ('integer',  ARRAY['0','1','-1','2','5','7','10','11','12','60','1200','1201','10001','2147483647','-2147483648','NULL']),
+  ('bigint',   ARRAY['0','1','-1','10','11','9223372036854775807','-9223372036854775808','NULL']),
+  ('double precision', ARRAY['0','0.5','1','-1','0.05','1.0000001','1e308','-1e308','1e-320','''NaN''','''Infinity''','''-Infinity''','NULL']),
+  ('numeric',  ARRAY['0','1','-1','5','9.5','10.0','0.00001','1e30','-1e30','''NaN''','123456789012345678901234567890.123456789','1e-40','99999999999999999999999999999999999999','NULL']),
+  ('boolean',  ARRAY['true','false','NULL']),
+  ('text',     ARRAY['''''','''x''','''month''','''healthy''','NULL']),
+  ('date',     ARRAY['''2024-01-31''','''2024-02-29''','''2024-03-01''','''infinity''','''-infinity''','''4713-01-01 BC''','''5874897-12-31''','NULL']),
+  ('timestamp with time zone', ARRAY['''2024-01-31 00:00+00''','''2024-03-31 23:59:59.999999+00''','''infinity''','''-infinity''','''4714-11-24 00:00+00 BC''','''294276-12-31 23:59:59+00''','NULL']),
+  ('interval', ARRAY['''1 month''','''1 week''','''3 months''','''1 day''','''0''','''-1 month''','''1 month -40 days''','''1000000 years''','''1 microsecond''','NULL']),
+  ('double precision[]', ARRAY['''{}''','''{1,2,3,4}''','''{10,20,30,40}''','''{0.5,99,NULL,3}''','''{1,1,1,1}''','''{40,10,20,30}''','''{NULL,50,NULL,50}''','''{{1,2},{3,4}}''','''{NaN,1}''','''{Infinity,1}''','''{-1,1}''','''{0,0,0,0}''','''[5:8]={1,2,3,4}''','array_fill(1.0::float8, ARRAY[100000])','NULL']),
+  ('boolean[]', ARRAY['''{}''','''{t,f,t,f}''','''{t,t,t,t}''','''{f,t,f,t}''','''{NULL,t}''','''{{t}}''','NULL']),
+  ('text[]',    ARRAY['''{}''','''{a,b,c}''','''{a,NULL}''','''{{a}}''','NULL'])
+) AS src(t, vals), unnest(vals) AS v;
+
+-- Functions to fuzz: the extension's C functions (direct calls) and its aggregates and
+-- window functions; plain SQL/plpgsql helpers (views layer) are exercised by their suites.
+CREATE TABLE fuzz.target AS
+SELECT p.oid::regprocedure AS fn, p.proname, p.prokind,
+       p.proargtypes::regtype[] AS argtypes
+FROM pg_proc p
+JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
+JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'csmetrics'
+WHERE (p.prolang = (SELECT oid FROM pg_language WHERE lanname = 'c') OR p.prokind IN ('a', 'w'))
+  AND NOT EXISTS (SELECT FROM unnest(p.proargtypes) t WHERE t IN ('internal'::regtype, 'cstring'::regtype))
+  -- support functions of aggregates refuse direct calls by design; their aggregates are fuzzed
+  AND NOT EXISTS (SELECT FROM pg_aggregate a
+                  WHERE p.oid IN (a.aggtransfn, a.aggfinalfn, a.aggcombinefn,
+                                  a.aggmtransfn, a.aggminvtransfn, a.aggmfinalfn));
+
+-- Values of the extension's own types, harvested below from calls that succeeded.
+CREATE TABLE fuzz.harvest (typ regtype, lit text);
+
+CREATE TABLE fuzz.outcome (fn regprocedure, call text, state text, message text);
+
+-- One literal for an argument type: from the pool, or a harvested value of our own types.
+CREATE FUNCTION fuzz.arg(t regtype) RETURNS text LANGUAGE sql AS $$
+    SELECT coalesce(
+        (SELECT lit FROM (SELECT lit FROM fuzz.pool WHERE typ = t
+                          UNION ALL SELECT lit FROM fuzz.harvest WHERE typ = t) s
+         ORDER BY random() LIMIT 1),
+        'NULL') || '::' || t::text;
+$$;
+
+-- Calls fn once with random arguments; aggregates and window functions run over a few rows.
+CREATE FUNCTION fuzz.call_once(f fuzz.target) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    args text;
+    first_row text[];
+    same boolean;
+    single boolean := true;
+    rows text;
+    q text;
+    st text;
+    msg text;
+    result text;
+    rettype regtype := (SELECT prorettype FROM pg_proc WHERE oid = f.fn);
+BEGIN
+    IF f.prokind = 'f' THEN
+        SELECT string_agg(fuzz.arg(t), ', ' ORDER BY i) INTO args
+        FROM unnest(f.argtypes) WITH ORDINALITY AS a(t, i);
+        q := format('SELECT %s(%s)::text', f.fn::oid::regproc, coalesce(args, ''));
+    ELSE
+        -- Several rows of random arguments. Many arguments must be the same on every row
+        -- (a scale, weights, period bounds), so in half the calls only the first one varies.
+        SELECT array_agg(fuzz.arg(t) ORDER BY i) INTO first_row
+        FROM unnest(f.argtypes) WITH ORDINALITY AS a(t, i);
+        same := random() < 0.5;
+        SELECT string_agg('(' || g || ', ' ||
+                          (SELECT string_agg(CASE WHEN same AND i > 1 THEN first_row[i] ELSE fuzz.arg(t) END,
+                                             ', ' ORDER BY i)
+                           FROM unnest(f.argtypes) WITH ORDINALITY AS a(t, i)) || ')', ', ')
+        INTO rows FROM generate_series(1, 1 + (random() * 6)::int) g;
+        args := (SELECT string_agg('c' || i, ', ') FROM generate_series(1, cardinality(f.argtypes)) i);
+        IF f.prokind = 'a' AND random() < 0.5 THEN
+            q := format('SELECT %s(%s)::text FROM (VALUES %s) v(ord, %s)',
+                        f.fn::oid::regproc, args, rows, args);
+        ELSE
+            -- as a window function; aggregates over a sliding frame (inverse transitions)
+            single := false;
+            q := format('SELECT string_agg(x::text, '','') FROM (SELECT %s(%s) OVER (ORDER BY ord%s) x FROM (VALUES %s) v(ord, %s)) w',
+                        f.fn::oid::regproc, args,
+                        CASE WHEN f.prokind = 'a' THEN ' ROWS BETWEEN 1 PRECEDING AND CURRENT ROW' ELSE '' END,
+                        rows, args);
+        END IF;
+    END IF;
+    BEGIN
+        EXECUTE q INTO result;
+        st := '00000';
+        IF single AND result IS NOT NULL AND rettype::oid IN (SELECT typ::oid FROM fuzz.harvest_types) THEN
+            INSERT INTO fuzz.harvest VALUES (rettype, quote_literal(result));
+        END IF;
+    EXCEPTION WHEN OTHERS THEN
+        GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT;
+    END;
+    INSERT INTO fuzz.outcome VALUES (f.fn, q, st, msg);
+END $$;
+
+-- The extension's own base types (summaries, states): harvested and fuzzed as input.
+CREATE TABLE fuzz.harvest_types AS
+SELECT t.oid::regtype AS typ
+FROM pg_type t
+JOIN pg_depend d ON d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e'
+JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'csmetrics'
+WHERE t.typtype IN ('b', 'c');
+
+-- Three rounds, so values harvested in one round feed the accessors and rollups of the next.
+DO $$
+DECLARE
+    f fuzz.target;
+    round int;
+    i int;
+BEGIN
+    FOR round IN 1 .. 3 LOOP
+        FOR f IN SELECT * FROM fuzz.target ORDER BY fn::text LOOP
+            FOR i IN 1 .. 25 LOOP
+                PERFORM fuzz.call_once(f);
+            END LOOP;
+        END LOOP;
+    END LOOP;
+END $$;
+
+-- Random and mutated text input for every storable type: accepted values must round-trip,
+-- rejected ones must be rejected as malformed or out of range, never as internal errors.
+CREATE FUNCTION fuzz.mutate(s text) RETURNS text LANGUAGE sql AS $$
+    SELECT CASE (random() * 5)::int
+        WHEN 0 THEN overlay(s PLACING chr(32 + (random() * 94)::int) FROM 1 + (random() * greatest(length(s) - 1, 0))::int FOR 1)
+        WHEN 1 THEN left(s, (random() * length(s))::int)
+        WHEN 2 THEN overlay(s PLACING (random() * 1e19)::numeric::text FROM 1 + (random() * greatest(length(s) - 1, 0))::int FOR 1)
+        WHEN 3 THEN s || chr(32 + (random() * 94)::int)
+        WHEN 4 THEN overlay(s PLACING '-' FROM 1 + (random() * greatest(length(s) - 1, 0))::int FOR 0)
+        ELSE repeat(s, 2)
+    END;
+$$;
+
+-- Does a value's text form read back to the same text?
+CREATE FUNCTION fuzz.reparses(txt text, t regtype) RETURNS boolean LANGUAGE plpgsql AS $$
+DECLARE
+    again text;
+BEGIN
+    EXECUTE format('SELECT %L::%s::text', txt, t) INTO again;
+    RETURN again = txt;
+END $$;
+
+CREATE TABLE fuzz.input_outcome (typ regtype, input text, state text, message text, roundtrip boolean);
+
+DO $$
+DECLARE
+    t regtype;
+    src text;
+    txt text;
+    out text;
+    st text;
+    msg text;
+    i int;
+BEGIN
+    FOR t IN SELECT typ FROM fuzz.harvest_types ORDER BY typ::text LOOP
+        FOR i IN 1 .. 400 LOOP
+            src := (SELECT lit FROM fuzz.harvest WHERE typ = t ORDER BY random() LIMIT 1);
+            IF src IS NULL OR i % 4 = 0 THEN
+                -- random printable garbage
+                txt := (SELECT string_agg(chr(32 + (random() * 94)::int), '')
+                        FROM generate_series(1, 1 + (random() * 60)::int));
+            ELSE
+                EXECUTE 'SELECT ' || src INTO txt;
+                txt := fuzz.mutate(txt);
+            END IF;
+            BEGIN
+                EXECUTE format('SELECT %L::%s::text', txt, t) INTO out;
+                st := '00000';
+                msg := NULL;
+            EXCEPTION WHEN OTHERS THEN
+                GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT;
+                out := NULL;
+            END;
+            INSERT INTO fuzz.input_outcome
+            VALUES (t, txt, st, msg,
+                    CASE WHEN out IS NULL THEN NULL
+                         ELSE fuzz.reparses(out, t) END);
+        END LOOP;
+    END LOOP;
+END $$;
+
+-- Random and mutated binary input (COPY ... FORMAT binary calls each type's receive function).
+CREATE FUNCTION fuzz.copy_file() RETURNS text LANGUAGE sql AS $$
+    SELECT current_setting('data_directory') || '/csmetrics_fuzz.bin';
+$$;
+
+-- A one-column binary COPY file holding the given bytes as the field's value.
+CREATE FUNCTION fuzz.binary_copy(field bytea) RETURNS bytea LANGUAGE sql AS $$
+    SELECT '\x5047434f50590aff0d0a00'::bytea                        -- signature
+           || '\x0000000000000000'::bytea                            -- flags, no extension
+           || '\x0001'::bytea                                        -- one field
+           || int4send(length(field)) || field
+           || '\xffff'::bytea;                                       -- trailer
+$$;
+
+CREATE TABLE fuzz.binary_outcome (typ regtype, state text, message text, roundtrip boolean);
+
+DO $$
+DECLARE
+    t regtype;
+    src text;
+    sent bytea;
+    field bytea;
+    lo oid;
+    st text;
+    msg text;
+    txt text;
+    i int;
+    j int;
+BEGIN
+    FOR t IN SELECT typ FROM fuzz.harvest_types WHERE (SELECT typreceive FROM pg_type WHERE oid = typ) <> 0
+             ORDER BY typ::text LOOP
+        EXECUTE format('CREATE TEMP TABLE fuzz_target_col (v %s)', t);
+        FOR i IN 1 .. 300 LOOP
+            src := (SELECT lit FROM fuzz.harvest WHERE typ = t ORDER BY random() LIMIT 1);
+            IF src IS NULL OR i % 5 = 0 THEN
+                field := (SELECT decode(string_agg(lpad(to_hex((random() * 255)::int), 2, '0'), ''), 'hex')
+                          FROM generate_series(1, (random() * 200)::int));
+            ELSE
+                -- the value's own binary form, with a few bytes changed or cut
+                BEGIN
+                    EXECUTE format('COPY (SELECT %s::%s) TO %L (FORMAT binary)', src, t, fuzz.copy_file());
+                EXCEPTION WHEN OTHERS THEN
+                    RAISE EXCEPTION 'harvested value % of type % does not read back: %', src, t, SQLERRM;
+                END;
+                sent := pg_read_binary_file(fuzz.copy_file());
+                field := substring(sent FROM 26 FOR length(sent) - 27);
+                FOR j IN 1 .. 1 + (random() * 2)::int LOOP
+                    IF random() < 0.2 AND length(field) > 1 THEN
+                        field := substring(field FROM 1 FOR (random() * (length(field) - 1))::int);
+                    ELSIF length(field) > 0 THEN
+                        field := set_byte(field, (random() * (length(field) - 1))::int,
+                                          CASE WHEN random() < 0.5 THEN (random() * 255)::int ELSE 255 END);
+                    END IF;
+                END LOOP;
+            END IF;
+            lo := lo_from_bytea(0, fuzz.binary_copy(field));
+            PERFORM lo_export(lo, fuzz.copy_file());
+            PERFORM lo_unlink(lo);
+            TRUNCATE fuzz_target_col;
+            BEGIN
+                EXECUTE format('COPY fuzz_target_col FROM %L (FORMAT binary)', fuzz.copy_file());
+                st := '00000';
+                msg := NULL;
+            EXCEPTION WHEN OTHERS THEN
+                GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT;
+            END;
+            txt := (SELECT v::text FROM fuzz_target_col);
+            INSERT INTO fuzz.binary_outcome
+            VALUES (t, st, msg, CASE WHEN txt IS NULL THEN NULL ELSE fuzz.reparses(txt, t) END);
+        END LOOP;
+        DROP TABLE fuzz_target_col;
+    END LOOP;
+END $$;
+
+-- Every fuzzed function was called, and some calls of each got through the checks.
+SELECT fn AS never_succeeded
+FROM fuzz.outcome GROUP BY fn HAVING count(*) FILTER (WHERE state = '00000') = 0
+ORDER BY 1;
+SELECT count(DISTINCT fn) >= (SELECT count(*) FROM fuzz.target) AS every_function_called,
+       count(*) FILTER (WHERE state = '00000') > 0 AS some_succeeded,
+       count(*) FILTER (WHERE state <> '00000') > 0 AS some_rejected
+FROM fuzz.outcome;
+
+-- Errors are user errors (data exceptions, class 22; program limits, class 54), never
+-- internal ones: an elog() reached from SQL means a missing check.
+SELECT fn, state, message, call
+FROM fuzz.outcome
+WHERE state !~ '^(00|22|54)'
+ORDER BY fn, state, message
+LIMIT 20;
+
+-- Text input: accepted values round-trip; rejected ones are data exceptions.
+SELECT typ, count(*) AS inputs,
+       count(*) FILTER (WHERE state = '00000') > 0 AS some_accepted,
+       count(*) FILTER (WHERE state = '22P02') > 0 AS some_rejected_as_malformed
+FROM fuzz.input_outcome GROUP BY typ ORDER BY typ::text;
+SELECT typ, input, state, message, roundtrip
+FROM fuzz.input_outcome
+WHERE state !~ '^(00|22)' OR roundtrip IS FALSE
+ORDER BY typ::text, input
+LIMIT 20;
+
+-- Binary input: the same rules.
+SELECT typ, count(*) AS inputs,
+       count(*) FILTER (WHERE state = '22P02') > 0 AS some_rejected_as_malformed
+FROM fuzz.binary_outcome GROUP BY typ ORDER BY typ::text;
+SELECT typ, state, message, roundtrip
+FROM fuzz.binary_outcome
+WHERE state !~ '^(00|22)' OR roundtrip IS FALSE
+ORDER BY typ::text, state, message
+LIMIT 20;
+
+SET client_min_messages = warning;
+DROP SCHEMA fuzz CASCADE;

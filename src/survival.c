@@ -1,0 +1,1451 @@
+/*
+ * survival.c
+ *		Kaplan–Meier customer lifetime (SPEC §3, "survival form" of LTV): the storable
+ *		survival_summary type, its aggregates and accessors, and the
+ *		ltv(arpa, tenure, churned [, horizon]) aggregate.
+ *
+ * A summary holds, for every whole-period tenure 0..1200, how many customers churned with
+ * that tenure and how many are still active (censored) with it. That is everything the
+ * Kaplan–Meier estimator needs, and counts add up exactly, so summaries merge (rollup,
+ * parallel combine) and un-merge (sliding windows) without loss.
+ *
+ * Memory: a transition state grows geometrically when a larger tenure arrives. The grown
+ * copy is built in the calling (per-row) memory context and returned; the executor then
+ * copies it into the aggregate context and frees the old state itself. That is why a grown
+ * state is never repalloc'd in the aggregate context: repalloc would free the old value a
+ * second time when the executor frees it, and a palloc there would leak one copy per
+ * growth. Between growths (at most ~11 per group) the state is updated in place.
+ */
+#include "csmetrics.h"
+
+#include "catalog/pg_type.h"
+#include "lib/stringinfo.h"
+#include "libpq/pqformat.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+
+#ifndef HAVE_INT128
+#error "csmetrics needs a compiler with a 128-bit integer type (the exact sum of arpa)"
+#endif
+
+#define SURVIVAL_VERSION		1
+#define SURVIVAL_MAX_TENURE		1200
+#define SURVIVAL_SLOTS			(SURVIVAL_MAX_TENURE + 1)	/* tenures 0..1200 */
+#define SURVIVAL_MAX_HORIZON	SURVIVAL_SLOTS
+
+/* What a value is: a survival_summary, or the state of the ltv aggregate. */
+#define SURVIVAL_KIND_SUMMARY	1
+#define SURVIVAL_KIND_LTV		2
+
+/*
+ * A median is the first k with Ŝ(k) <= 0.5. A product of up to 1201 factors carries a
+ * relative rounding error below 1e-13, so a curve that is exactly one half in exact
+ * arithmetic still counts when it lands just above 0.5 in floating point.
+ */
+#define SURVIVAL_MEDIAN_TOLERANCE 1e-12
+
+/* Largest power of ten an int128 holds (10^38): bounds every rescaling of the sum of arpa. */
+#define ARPA_MAX_SCALE			38
+/* Largest display scale a numeric can have (its dscale field has 14 bits). */
+#define ARPA_MAX_DSCALE			0x3FFF
+
+#define INT128_MAX_VALUE		((int128) (((uint128) 1 << 127) - 1))
+
+/* Customers with one tenure. */
+typedef struct SurvivalCount
+{
+	int64		churned;		/* churned after exactly this many whole periods */
+	int64		censored;		/* still active, observed for exactly this many periods */
+} SurvivalCount;
+
+/*
+ * survival_summary and survival_ltv_state share this layout (kind tells them apart).
+ * counts[] may have spare slots beyond ntenures in a transition state (geometric growth);
+ * stored values, text and binary forms never do. counts[] starts 8-byte aligned.
+ */
+typedef struct SurvivalSummary
+{
+	int32		vl_len_;		/* varlena header; covers every allocated slot of counts[] */
+	uint8		version;		/* format version, SURVIVAL_VERSION */
+	uint8		kind;			/* SURVIVAL_KIND_SUMMARY or SURVIVAL_KIND_LTV */
+	int16		ntenures;		/* largest tenure with a customer + 1; 0 when empty */
+	int32		horizon;		/* ltv: the horizon given on every row, 0 when none */
+	int16		arpa_scale;		/* ltv: the sum of arpa is arpa_sum / 10^arpa_scale */
+	int16		arpa_dscale;	/* ltv: largest display scale of an arpa (as sum() keeps) */
+	int64		customers;		/* sum of all counts; bounds every sum taken over counts */
+	int64		churned;		/* sum of the churned counts */
+	uint64		arpa_lo;		/* ltv: low 64 bits of the fixed-point sum of arpa */
+	int64		arpa_hi;		/* ltv: high 64 bits (kept as two fields: int128 alignment) */
+	SurvivalCount counts[FLEXIBLE_ARRAY_MEMBER];	/* counts[t] for tenure t */
+} SurvivalSummary;
+
+#define SURVIVAL_HEADER_SIZE	offsetof(SurvivalSummary, counts)
+#define SurvivalSize(slots)		(SURVIVAL_HEADER_SIZE + (Size) (slots) * sizeof(SurvivalCount))
+#define SurvivalSlots(s)		((int) ((VARSIZE(s) - SURVIVAL_HEADER_SIZE) / sizeof(SurvivalCount)))
+
+/* Bytes of one tenure in the binary form: int32 tenure, int64 churned, int64 censored. */
+#define SURVIVAL_ENTRY_BYTES	20
+
+#define PG_GETARG_SURVIVAL(n)	((SurvivalSummary *) PG_DETOAST_DATUM(PG_GETARG_DATUM(n)))
+
+/* A decoded non-negative numeric: value = digits x 10^exponent. */
+typedef struct ArpaValue
+{
+	int128		digits;			/* the significant digits, trailing zeros stripped */
+	int			exponent;		/* power of ten the digits are scaled by */
+	int			dscale;			/* the numeric's display scale */
+} ArpaValue;
+
+/* Cursor over a text form, for error messages naming the type and the input. */
+typedef struct SurvivalParser
+{
+	const char *input;			/* the whole input, for messages */
+	const char *p;				/* next character to read */
+	const char *type;			/* type name, for messages */
+} SurvivalParser;
+
+PG_FUNCTION_INFO_V1(survival_summary_in);
+PG_FUNCTION_INFO_V1(survival_summary_out);
+PG_FUNCTION_INFO_V1(survival_summary_recv);
+PG_FUNCTION_INFO_V1(survival_summary_send);
+PG_FUNCTION_INFO_V1(survival_summary_eq);
+PG_FUNCTION_INFO_V1(survival_ltv_state_in);
+PG_FUNCTION_INFO_V1(survival_ltv_state_out);
+PG_FUNCTION_INFO_V1(survival_ltv_state_recv);
+PG_FUNCTION_INFO_V1(survival_ltv_state_send);
+PG_FUNCTION_INFO_V1(survival_summary_transfn);
+PG_FUNCTION_INFO_V1(survival_summary_mtransfn);
+PG_FUNCTION_INFO_V1(survival_summary_invfn);
+PG_FUNCTION_INFO_V1(survival_summary_combine);
+PG_FUNCTION_INFO_V1(survival_summary_rollup_mtransfn);
+PG_FUNCTION_INFO_V1(survival_summary_rollup_invfn);
+PG_FUNCTION_INFO_V1(survival_summary_final);
+PG_FUNCTION_INFO_V1(survival_at);
+PG_FUNCTION_INFO_V1(survival_median_lifetime);
+PG_FUNCTION_INFO_V1(survival_expected_lifetime);
+PG_FUNCTION_INFO_V1(survival_expected_lifetime_horizon);
+PG_FUNCTION_INFO_V1(survival_curve);
+PG_FUNCTION_INFO_V1(survival_customers);
+PG_FUNCTION_INFO_V1(survival_churned);
+PG_FUNCTION_INFO_V1(survival_ltv_transfn);
+PG_FUNCTION_INFO_V1(survival_ltv_combine);
+PG_FUNCTION_INFO_V1(survival_ltv_final);
+
+/* ---------------------------------------------------------------------------------
+ * Building and updating summaries
+ * --------------------------------------------------------------------------------- */
+
+/* A zeroed value of the given kind with room for slots tenures, in the current context. */
+static SurvivalSummary *
+NewSurvival(int kind, int slots)
+{
+	SurvivalSummary *s = palloc0(SurvivalSize(slots));
+
+	SET_VARSIZE(s, SurvivalSize(slots));
+	s->version = SURVIVAL_VERSION;
+	s->kind = kind;
+	return s;
+}
+
+/* Refuse a value of another kind or version (a stored value from a future release). */
+static void
+CheckSurvival(const SurvivalSummary *s, int kind)
+{
+	if (s->version != SURVIVAL_VERSION)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("survival summary version %d is not supported", s->version),
+				 errdetail("This release reads version %d.", SURVIVAL_VERSION)));
+	if (s->kind != kind)
+		elog(ERROR, "survival value of kind %d where kind %d was expected", s->kind, kind);
+}
+
+/* Check a tenure against 0..1200. */
+static void
+CheckTenure(int32 tenure)
+{
+	if (tenure < 0 || tenure > SURVIVAL_MAX_TENURE)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("tenure %d is out of range", tenure),
+				 errdetail("Tenures are whole periods from 0 to %d.", SURVIVAL_MAX_TENURE)));
+}
+
+/* Check a horizon against 1..1201 (RMST sums Ŝ(0) .. Ŝ(horizon - 1)). */
+static void
+CheckHorizon(int32 horizon)
+{
+	if (horizon < 1 || horizon > SURVIVAL_MAX_HORIZON)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("horizon %d is out of range", horizon),
+				 errdetail("The horizon is a number of whole periods from 1 to %d.",
+						   SURVIVAL_MAX_HORIZON)));
+}
+
+/*
+ * The state a transition or combine function may update in place, with room for tenures
+ * 0..slots-1: the state itself when it lives in the aggregate context and is big enough,
+ * otherwise a new (grown) copy in the current context, which the executor moves into the
+ * aggregate context (see the header comment). NULL state: a new empty value.
+ */
+static SurvivalSummary *
+SurvivalForUpdate(MemoryContext aggcontext, SurvivalSummary *state, int kind, int slots)
+{
+	SurvivalSummary *copy;
+	int			have;
+
+	if (state == NULL)
+		return NewSurvival(kind, slots);
+	CheckSurvival(state, kind);
+	have = SurvivalSlots(state);
+	if (slots <= have && GetMemoryChunkContext(state) == aggcontext)
+		return state;
+	if (slots > have)
+		slots = Min(Max(slots, 2 * have), SURVIVAL_SLOTS);
+	else
+		slots = have;
+	copy = NewSurvival(kind, slots);
+	memcpy(copy, state, SurvivalSize(state->ntenures));
+	SET_VARSIZE(copy, SurvivalSize(slots));
+	return copy;
+}
+
+/* Count one customer with the given tenure. */
+static void
+SurvivalAdd(SurvivalSummary *s, int tenure, bool churned)
+{
+	SurvivalCount *c = &s->counts[tenure];
+
+	s->customers = csm_add_count(s->customers, 1);
+	if (churned)
+	{
+		c->churned = csm_add_count(c->churned, 1);
+		s->churned = csm_add_count(s->churned, 1);
+	}
+	else
+		c->censored = csm_add_count(c->censored, 1);
+	if (tenure >= s->ntenures)
+		s->ntenures = tenure + 1;
+}
+
+/* Drop trailing empty tenures, so that equal counts mean equal values. */
+static void
+SurvivalTrim(SurvivalSummary *s)
+{
+	while (s->ntenures > 0 &&
+		   s->counts[s->ntenures - 1].churned == 0 &&
+		   s->counts[s->ntenures - 1].censored == 0)
+		s->ntenures--;
+}
+
+/* Uncount one customer (inverse transition of SurvivalAdd). */
+static void
+SurvivalRemove(SurvivalSummary *s, int tenure, bool churned)
+{
+	SurvivalCount *c;
+
+	if (tenure < 0 || tenure >= s->ntenures)
+		elog(ERROR, "survival inverse transition for tenure %d not in the state", tenure);
+	c = &s->counts[tenure];
+	s->customers = csm_sub_count(s->customers, 1);
+	if (churned)
+	{
+		c->churned = csm_sub_count(c->churned, 1);
+		s->churned = csm_sub_count(s->churned, 1);
+	}
+	else
+		c->censored = csm_sub_count(c->censored, 1);
+	SurvivalTrim(s);
+}
+
+/* Add the counts of b to s, which has room for b's tenures. */
+static void
+SurvivalMergeCounts(SurvivalSummary *s, const SurvivalSummary *b)
+{
+	int			t;
+
+	s->customers = csm_add_count(s->customers, b->customers);
+	s->churned = csm_add_count(s->churned, b->churned);
+	for (t = 0; t < b->ntenures; t++)
+	{
+		s->counts[t].churned = csm_add_count(s->counts[t].churned, b->counts[t].churned);
+		s->counts[t].censored = csm_add_count(s->counts[t].censored, b->counts[t].censored);
+	}
+	if (b->ntenures > s->ntenures)
+		s->ntenures = b->ntenures;
+}
+
+/* Subtract the counts of b from s (inverse of SurvivalMergeCounts). */
+static void
+SurvivalSubtractCounts(SurvivalSummary *s, const SurvivalSummary *b)
+{
+	int			t;
+
+	if (b->ntenures > s->ntenures)
+		elog(ERROR, "survival inverse transition removes tenures not in the state");
+	s->customers = csm_sub_count(s->customers, b->customers);
+	s->churned = csm_sub_count(s->churned, b->churned);
+	for (t = 0; t < b->ntenures; t++)
+	{
+		s->counts[t].churned = csm_sub_count(s->counts[t].churned, b->counts[t].churned);
+		s->counts[t].censored = csm_sub_count(s->counts[t].censored, b->counts[t].censored);
+	}
+	SurvivalTrim(s);
+}
+
+/* A copy of s without spare slots: the form values are stored and compared in. */
+static SurvivalSummary *
+SurvivalCompact(const SurvivalSummary *s)
+{
+	SurvivalSummary *copy = palloc(SurvivalSize(s->ntenures));
+
+	memcpy(copy, s, SurvivalSize(s->ntenures));
+	SET_VARSIZE(copy, SurvivalSize(s->ntenures));
+	return copy;
+}
+
+/* ---------------------------------------------------------------------------------
+ * Kaplan–Meier
+ * --------------------------------------------------------------------------------- */
+
+/*
+ * Walks the Kaplan–Meier curve one whole period at a time. With n_j = customers with
+ * tenure >= j and d_j = customers churned with tenure = j,
+ *
+ *		Ŝ(k) = Π_{j <= k} (1 − d_j / n_j)
+ *
+ * A period with n_j = 0 (past the largest tenure) contributes no factor, so the curve
+ * stays at its last value from there on.
+ */
+typedef struct KaplanMeier
+{
+	const SurvivalSummary *s;	/* the counts */
+	int			k;				/* period of the current value, -1 before the first step */
+	int64		at_risk;		/* n_{k+1}: customers with tenure > k */
+	float8		survival;		/* Ŝ(k) (1 before the first step) */
+} KaplanMeier;
+
+/* Start a walk before period 0. */
+static void
+KaplanMeierStart(KaplanMeier *km, const SurvivalSummary *s)
+{
+	km->s = s;
+	km->k = -1;
+	km->at_risk = s->customers;
+	km->survival = 1.0;
+}
+
+/* Advance to the next period and return Ŝ(k) there. */
+static float8
+KaplanMeierStep(KaplanMeier *km)
+{
+	int			j = ++km->k;
+
+	if (j < km->s->ntenures)
+	{
+		const SurvivalCount *c = &km->s->counts[j];
+
+		if (c->churned > 0)		/* then n_j >= d_j > 0 */
+			km->survival *= 1.0 - (float8) c->churned / (float8) km->at_risk;
+		km->at_risk -= c->churned + c->censored;
+	}
+	return km->survival;
+}
+
+/* RMST(τ) = Σ_{k=0}^{τ−1} Ŝ(k): the area under the step curve up to the horizon τ. */
+static float8
+RestrictedMean(const SurvivalSummary *s, int horizon)
+{
+	KaplanMeier km;
+	float8		area = 0.0;
+	int			k;
+
+	KaplanMeierStart(&km, s);
+	for (k = 0; k < horizon; k++)
+		area += KaplanMeierStep(&km);
+	return area;
+}
+
+/* The horizon used when none is given: the largest observed tenure + 1. */
+static int
+DefaultHorizon(const SurvivalSummary *s)
+{
+	return s->ntenures;
+}
+
+/* ---------------------------------------------------------------------------------
+ * Exact sum of arpa: int128 fixed point whose scale grows to the largest scale seen
+ * --------------------------------------------------------------------------------- */
+
+/* 10^k for k in 0..38 as int128. */
+static int128
+Pow10(int k)
+{
+	static int128 powers[ARPA_MAX_SCALE + 1];
+	static bool ready = false;
+
+	Assert(k >= 0 && k <= ARPA_MAX_SCALE);
+	if (!ready)
+	{
+		int			i;
+
+		powers[0] = 1;
+		for (i = 1; i <= ARPA_MAX_SCALE; i++)
+			powers[i] = powers[i - 1] * 10;
+		ready = true;
+	}
+	return powers[k];
+}
+
+/* The error raised when the exact sum of arpa no longer fits. */
+static void
+ArpaOverflow(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+			 errmsg("sum of arpa is out of range"),
+			 errdetail("The exact sum of arpa (integer and fraction digits together) "
+					   "is limited to 38 digits.")));
+}
+
+/* x * 10^k for x >= 0; *ok = false when it does not fit. */
+static int128
+ScaleUp(int128 x, int k, bool *ok)
+{
+	if (k > ARPA_MAX_SCALE || (x != 0 && x > INT128_MAX_VALUE / Pow10(k)))
+	{
+		*ok = x == 0;
+		return 0;
+	}
+	return x * Pow10(k);
+}
+
+/* Read the fixed-point sum of an ltv state. */
+static int128
+ArpaSum(const SurvivalSummary *s)
+{
+	return (int128) (((uint128) (uint64) s->arpa_hi << 64) | (uint128) s->arpa_lo);
+}
+
+/* Store the fixed-point sum of an ltv state. */
+static void
+SetArpaSum(SurvivalSummary *s, int128 sum)
+{
+	s->arpa_lo = (uint64) sum;
+	s->arpa_hi = (int64) (sum >> 64);
+}
+
+/*
+ * Decode a numeric from its on-disk form (stable across releases, since pg_upgrade keeps
+ * data files): a 16-bit header, in the long form a 16-bit weight, then base-10000 digits,
+ * value = Σ digit_i × 10000^(weight − i). The value is read in place, whatever its
+ * varlena header, so a row costs no allocation. Negative or non-finite amounts are errors.
+ */
+static void
+ArpaDecode(Datum datum, ArpaValue *out)
+{
+	struct varlena *v = PG_DETOAST_DATUM_PACKED(datum);
+	const char *data = VARDATA_ANY(v);
+	int			len = VARSIZE_ANY_EXHDR(v);
+	uint16		header;
+	int			weight;
+	int			ndigits;
+	int			i;
+	bool		negative;
+
+	memcpy(&header, data, sizeof(uint16));
+	if ((header & 0xC000) == 0xC000)	/* NaN, Infinity, -Infinity */
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("ARPA %s is out of range",
+						DatumGetCString(DirectFunctionCall1(numeric_out, datum))),
+				 errdetail("It must be a finite amount of at least 0.")));
+	if (header & 0x8000)
+	{
+		/* short form: sign, 6-bit display scale, 7-bit signed weight in the header */
+		negative = (header & 0x2000) != 0;
+		out->dscale = (header & 0x1F80) >> 7;
+		weight = (header & 0x0040) ? (int) (header & 0x003F) - 64 : (int) (header & 0x003F);
+		data += sizeof(uint16);
+		len -= sizeof(uint16);
+	}
+	else
+	{
+		int16		w;
+
+		negative = (header & 0x4000) != 0;
+		out->dscale = header & 0x3FFF;
+		memcpy(&w, data + sizeof(uint16), sizeof(int16));
+		weight = w;
+		data += 2 * sizeof(uint16);
+		len -= 2 * sizeof(uint16);
+	}
+	ndigits = len / (int) sizeof(int16);
+
+	out->digits = 0;
+	for (i = 0; i < ndigits; i++)
+	{
+		int16		d;
+
+		memcpy(&d, data + i * sizeof(int16), sizeof(int16));
+		if (d < 0 || d > 9999)
+			elog(ERROR, "corrupt numeric digit %d", d);
+		if (out->digits > (INT128_MAX_VALUE - d) / 10000)
+			ArpaOverflow();
+		out->digits = out->digits * 10000 + d;
+	}
+	out->exponent = 4 * (weight - ndigits + 1);
+	if (out->digits == 0)
+	{
+		out->exponent = 0;
+		return;
+	}
+	if (negative)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("ARPA %s is out of range",
+						DatumGetCString(DirectFunctionCall1(numeric_out, datum))),
+				 errdetail("It must be a finite amount of at least 0.")));
+	while (out->exponent < 0 && out->digits % 10 == 0)
+	{
+		out->digits /= 10;
+		out->exponent++;
+	}
+}
+
+/* Raise the scale of an ltv state's sum to at least scale. */
+static void
+ArpaRaiseScale(SurvivalSummary *s, int scale)
+{
+	bool		ok = true;
+	int128		sum;
+
+	if (scale <= s->arpa_scale)
+		return;
+	sum = ScaleUp(ArpaSum(s), scale - s->arpa_scale, &ok);
+	if (!ok)
+		ArpaOverflow();
+	SetArpaSum(s, sum);
+	s->arpa_scale = scale;
+}
+
+/* Add a decoded arpa to an ltv state's exact sum. */
+static void
+ArpaAdd(SurvivalSummary *s, const ArpaValue *a)
+{
+	int128		value;
+	int128		sum;
+	bool		ok = true;
+
+	if (a->exponent < 0)
+		ArpaRaiseScale(s, -a->exponent);
+	value = ScaleUp(a->digits, a->exponent + s->arpa_scale, &ok);
+	sum = ArpaSum(s);
+	if (!ok || value > INT128_MAX_VALUE - sum)
+		ArpaOverflow();
+	SetArpaSum(s, sum + value);
+	if (a->dscale > s->arpa_dscale)
+		s->arpa_dscale = a->dscale;
+}
+
+/* Append the sum of arpa as a decimal with arpa_dscale fraction digits. */
+static void
+ArpaAppendText(StringInfo buf, const SurvivalSummary *s)
+{
+	char	   *digits = palloc(s->arpa_scale + 42);	/* int128 has at most 39 digits */
+	int			n = 0;
+	int			i;
+	int128		sum = ArpaSum(s);
+
+	/* digits of the integer sum, least significant first, at least scale + 1 of them */
+	do
+	{
+		digits[n++] = '0' + (int) (sum % 10);
+		sum /= 10;
+	} while (sum > 0 || n <= s->arpa_scale);
+	for (i = n - 1; i >= 0; i--)
+	{
+		appendStringInfoChar(buf, digits[i]);
+		if (i == s->arpa_scale && s->arpa_dscale > 0)
+			appendStringInfoChar(buf, '.');
+	}
+	for (i = s->arpa_scale; i < s->arpa_dscale; i++)
+		appendStringInfoChar(buf, '0');
+	pfree(digits);
+}
+
+/* The sum of arpa as a numeric, with the display scale sum(arpa) would have. */
+static Numeric
+ArpaSumNumeric(const SurvivalSummary *s)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	ArpaAppendText(&buf, s);
+	return DatumGetNumeric(DirectFunctionCall3(numeric_in, CStringGetDatum(buf.data),
+											   ObjectIdGetDatum(InvalidOid),
+											   Int32GetDatum(-1)));
+}
+
+/* The error for rows (or partial states) of one group with different horizons. */
+static void
+HorizonMismatch(int32 horizon, int32 expected)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("horizon %d differs from horizon %d of other rows", horizon, expected),
+			 errdetail("The horizon must be the same on every row of a group.")));
+}
+
+/* Merge the ltv fields of b into s (horizon must agree, sums add exactly). */
+static void
+ArpaMerge(SurvivalSummary *s, const SurvivalSummary *b)
+{
+	int128		sum;
+	int128		add;
+	bool		ok = true;
+
+	if (s->horizon != b->horizon)
+		HorizonMismatch(b->horizon, s->horizon);
+	ArpaRaiseScale(s, b->arpa_scale);
+	add = ScaleUp(ArpaSum(b), s->arpa_scale - b->arpa_scale, &ok);
+	sum = ArpaSum(s);
+	if (!ok || add > INT128_MAX_VALUE - sum)
+		ArpaOverflow();
+	SetArpaSum(s, sum + add);
+	if (b->arpa_dscale > s->arpa_dscale)
+		s->arpa_dscale = b->arpa_dscale;
+}
+
+/* ---------------------------------------------------------------------------------
+ * Text and binary forms
+ *
+ * survival_summary:    1;0:1/2,3:0/5
+ *   version; then tenure:churned/censored for every tenure with a customer, ascending.
+ * survival_ltv_state:  1;h=12;a=1295.85;0:1/2,3:0/5
+ *   version; horizon (h=- when none); exact sum of arpa; the counts as above.
+ * Only the canonical spelling is accepted (no spaces, signs, leading zeros, empty or
+ * repeated tenures), so every accepted text is exactly what the value prints as.
+ * The binary forms are sparse in the same way (see RecvCounts), with a version byte.
+ * --------------------------------------------------------------------------------- */
+
+/* Reject a malformed text form. */
+static void
+ParseError(SurvivalParser *ps, const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+			 errmsg("invalid input syntax for type %s: \"%s\"", ps->type, ps->input),
+			 errdetail("%s", detail)));
+}
+
+/* Read an unsigned decimal integer without leading zeros, up to max. */
+static int64
+ParseCount(SurvivalParser *ps, int64 max, const char *what)
+{
+	int64		value = 0;
+
+	if (*ps->p < '0' || *ps->p > '9')
+		ParseError(ps, psprintf("Expected %s at position %d.", what,
+								(int) (ps->p - ps->input) + 1));
+	if (ps->p[0] == '0' && ps->p[1] >= '0' && ps->p[1] <= '9')
+		ParseError(ps, psprintf("The %s at position %d has a leading zero.", what,
+								(int) (ps->p - ps->input) + 1));
+	while (*ps->p >= '0' && *ps->p <= '9')
+	{
+		int			d = *ps->p++ - '0';
+
+		if (value > (max - d) / 10)
+			ParseError(ps, psprintf("The %s ending at position %d is larger than %lld.",
+									what, (int) (ps->p - ps->input), (long long) max));
+		value = value * 10 + d;
+	}
+	return value;
+}
+
+/* Expect one literal character. */
+static void
+ParseExpect(SurvivalParser *ps, char c)
+{
+	if (*ps->p != c)
+		ParseError(ps, psprintf("Expected \"%c\" at position %d.", c,
+								(int) (ps->p - ps->input) + 1));
+	ps->p++;
+}
+
+/* Read "1;" and refuse other versions. */
+static void
+ParseVersion(SurvivalParser *ps)
+{
+	int64		version = ParseCount(ps, PG_INT32_MAX, "version");
+
+	if (version != SURVIVAL_VERSION)
+		ParseError(ps, psprintf("Version %lld is not supported; this release reads version %d.",
+								(long long) version, SURVIVAL_VERSION));
+	ParseExpect(ps, ';');
+}
+
+/*
+ * Check decoded counts and compute the totals; returns what is wrong, or NULL. Tenures
+ * between listed ones may be empty, the last one may not (equal values, equal forms).
+ */
+static const char *
+ValidateCounts(SurvivalSummary *s)
+{
+	int			t;
+	int64		customers = 0;
+	int64		churned = 0;
+
+	for (t = 0; t < s->ntenures; t++)
+	{
+		SurvivalCount *c = &s->counts[t];
+
+		if (c->churned < 0 || c->censored < 0)
+			return psprintf("The counts of tenure %d are negative.", t);
+		if (pg_add_s64_overflow(churned, c->churned, &churned) ||
+			pg_add_s64_overflow(customers, c->churned, &customers) ||
+			pg_add_s64_overflow(customers, c->censored, &customers))
+			return "The total number of customers exceeds the bigint range.";
+	}
+	if (s->ntenures > 0 && s->counts[s->ntenures - 1].churned == 0 &&
+		s->counts[s->ntenures - 1].censored == 0)
+		return psprintf("The last tenure %d has no customers.", s->ntenures - 1);
+	s->customers = customers;
+	s->churned = churned;
+	return NULL;
+}
+
+/* Read the tenure:churned/censored list up to the end of the input. */
+static SurvivalSummary *
+ParseCounts(SurvivalParser *ps, int kind)
+{
+	SurvivalCount counts[SURVIVAL_SLOTS];
+	int			ntenures = 0;
+	SurvivalSummary *s;
+	const char *problem;
+
+	memset(counts, 0, sizeof(counts));
+	while (*ps->p != '\0')
+	{
+		int			tenure;
+
+		if (ntenures > 0)
+			ParseExpect(ps, ',');
+		tenure = (int) ParseCount(ps, PG_INT32_MAX, "tenure");
+		if (tenure > SURVIVAL_MAX_TENURE)
+			ParseError(ps, psprintf("Tenure %d is out of range 0..%d.", tenure,
+									SURVIVAL_MAX_TENURE));
+		if (tenure < ntenures)
+			ParseError(ps, psprintf("Tenure %d is not in ascending order.", tenure));
+		ParseExpect(ps, ':');
+		counts[tenure].churned = ParseCount(ps, PG_INT64_MAX, "churned count");
+		ParseExpect(ps, '/');
+		counts[tenure].censored = ParseCount(ps, PG_INT64_MAX, "censored count");
+		if (counts[tenure].churned == 0 && counts[tenure].censored == 0)
+			ParseError(ps, psprintf("Tenure %d has no customers; empty tenures are left out.",
+									tenure));
+		ntenures = tenure + 1;
+	}
+	s = NewSurvival(kind, ntenures);
+	s->ntenures = ntenures;
+	memcpy(s->counts, counts, ntenures * sizeof(SurvivalCount));
+	problem = ValidateCounts(s);
+	if (problem != NULL)
+		ParseError(ps, problem);
+	return s;
+}
+
+/* Append the tenure:churned/censored list. */
+static void
+AppendCounts(StringInfo buf, const SurvivalSummary *s)
+{
+	bool		first = true;
+	int			t;
+
+	for (t = 0; t < s->ntenures; t++)
+	{
+		const SurvivalCount *c = &s->counts[t];
+
+		if (c->churned == 0 && c->censored == 0)
+			continue;
+		appendStringInfo(buf, "%s%d:%lld/%lld", first ? "" : ",", t,
+						 (long long) c->churned, (long long) c->censored);
+		first = false;
+	}
+}
+
+/* Read the sum of arpa: digits with an optional fraction; sets scale and dscale. */
+static void
+ParseArpaSum(SurvivalParser *ps, SurvivalSummary *s)
+{
+	const char *start = ps->p;
+	const char *end;
+	const char *point = NULL;
+	int128		sum = 0;
+	int			fraction = 0;
+	int			zeros = 0;
+	const char *c;
+
+	if (*ps->p < '0' || *ps->p > '9')
+		ParseError(ps, "Expected the sum of arpa after \"a=\".");
+	if (ps->p[0] == '0' && ps->p[1] >= '0' && ps->p[1] <= '9')
+		ParseError(ps, "The sum of arpa has a leading zero.");
+	while ((*ps->p >= '0' && *ps->p <= '9') || (*ps->p == '.' && point == NULL))
+	{
+		if (*ps->p == '.')
+		{
+			point = ps->p;
+			if (ps->p[1] < '0' || ps->p[1] > '9')
+				ParseError(ps, "The sum of arpa has no digits after its decimal point.");
+		}
+		ps->p++;
+	}
+	end = ps->p;
+	if (point != NULL)
+	{
+		fraction = (int) (end - point - 1);
+		for (c = end - 1; c > point && *c == '0'; c--)
+			zeros++;
+	}
+	if (fraction > ARPA_MAX_DSCALE)
+		ParseError(ps, "The sum of arpa has more than 16383 fraction digits.");
+	/* trailing fraction zeros only set the display scale */
+	for (c = start; c < end - zeros; c++)
+	{
+		if (*c == '.')
+			continue;
+		if (sum > (INT128_MAX_VALUE - (*c - '0')) / 10)
+			ParseError(ps, "The sum of arpa has more than 38 significant digits.");
+		sum = sum * 10 + (*c - '0');
+	}
+	SetArpaSum(s, sum);
+	s->arpa_scale = fraction - zeros;
+	s->arpa_dscale = fraction;
+}
+
+/* Text input of survival_summary. */
+Datum
+survival_summary_in(PG_FUNCTION_ARGS)
+{
+	SurvivalParser ps = {PG_GETARG_CSTRING(0), PG_GETARG_CSTRING(0), "survival_summary"};
+
+	ParseVersion(&ps);
+	PG_RETURN_POINTER(ParseCounts(&ps, SURVIVAL_KIND_SUMMARY));
+}
+
+/* Text output of survival_summary. */
+Datum
+survival_summary_out(PG_FUNCTION_ARGS)
+{
+	SurvivalSummary *s = PG_GETARG_SURVIVAL(0);
+	StringInfoData buf;
+
+	CheckSurvival(s, SURVIVAL_KIND_SUMMARY);
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "%d;", SURVIVAL_VERSION);
+	AppendCounts(&buf, s);
+	PG_RETURN_CSTRING(buf.data);
+}
+
+/* Text input of survival_ltv_state. */
+Datum
+survival_ltv_state_in(PG_FUNCTION_ARGS)
+{
+	SurvivalParser ps = {PG_GETARG_CSTRING(0), PG_GETARG_CSTRING(0), "survival_ltv_state"};
+	SurvivalSummary head;
+	SurvivalSummary *s;
+	int			horizon = 0;
+
+	memset(&head, 0, sizeof(head));
+	ParseVersion(&ps);
+	ParseExpect(&ps, 'h');
+	ParseExpect(&ps, '=');
+	if (*ps.p == '-')
+		ps.p++;
+	else
+	{
+		horizon = (int) ParseCount(&ps, PG_INT32_MAX, "horizon");
+		if (horizon < 1 || horizon > SURVIVAL_MAX_HORIZON)
+			ParseError(&ps, psprintf("Horizon %d is out of range 1..%d.", horizon,
+									 SURVIVAL_MAX_HORIZON));
+	}
+	ParseExpect(&ps, ';');
+	ParseExpect(&ps, 'a');
+	ParseExpect(&ps, '=');
+	ParseArpaSum(&ps, &head);
+	ParseExpect(&ps, ';');
+	s = ParseCounts(&ps, SURVIVAL_KIND_LTV);
+	s->horizon = horizon;
+	s->arpa_scale = head.arpa_scale;
+	s->arpa_dscale = head.arpa_dscale;
+	s->arpa_lo = head.arpa_lo;
+	s->arpa_hi = head.arpa_hi;
+	if (s->customers == 0 && (ArpaSum(s) != 0 || s->arpa_dscale != 0 || horizon != 0))
+		ParseError(&ps, "A state without customers has no arpa and no horizon.");
+	PG_RETURN_POINTER(s);
+}
+
+/* Text output of survival_ltv_state. */
+Datum
+survival_ltv_state_out(PG_FUNCTION_ARGS)
+{
+	SurvivalSummary *s = PG_GETARG_SURVIVAL(0);
+	StringInfoData buf;
+
+	CheckSurvival(s, SURVIVAL_KIND_LTV);
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "%d;h=", SURVIVAL_VERSION);
+	if (s->horizon > 0)
+		appendStringInfo(&buf, "%d", s->horizon);
+	else
+		appendStringInfoChar(&buf, '-');
+	appendStringInfoString(&buf, ";a=");
+	ArpaAppendText(&buf, s);
+	appendStringInfoChar(&buf, ';');
+	AppendCounts(&buf, s);
+	PG_RETURN_CSTRING(buf.data);
+}
+
+/* Reject malformed binary input. */
+static void
+RecvError(const char *type, const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+			 errmsg("invalid binary value of type %s", type),
+			 errdetail("%s", detail)));
+}
+
+/*
+ * Read the counts of a binary value: int32 number of entries, then per tenure with
+ * customers, ascending, int32 tenure, int64 churned, int64 censored; nothing after them.
+ */
+static SurvivalSummary *
+RecvCounts(StringInfo buf, int kind, const char *type)
+{
+	SurvivalCount counts[SURVIVAL_SLOTS];
+	SurvivalSummary *s;
+	const char *problem;
+	int			nentries;
+	int			ntenures = 0;
+	int			i;
+
+	if (buf->len - buf->cursor < 4)
+		RecvError(type, "The value ends before its number of tenures.");
+	nentries = pq_getmsgint(buf, 4);
+	if (nentries < 0 || nentries > SURVIVAL_SLOTS)
+		RecvError(type, psprintf("The number of tenures %d is out of range 0..%d.",
+								 nentries, SURVIVAL_SLOTS));
+	if (buf->len - buf->cursor != nentries * SURVIVAL_ENTRY_BYTES)
+		RecvError(type, psprintf("Expected %d bytes of counts (%d per tenure), got %d.",
+								 nentries * SURVIVAL_ENTRY_BYTES, SURVIVAL_ENTRY_BYTES,
+								 buf->len - buf->cursor));
+	memset(counts, 0, sizeof(counts));
+	for (i = 0; i < nentries; i++)
+	{
+		int			tenure = pq_getmsgint(buf, 4);
+
+		if (tenure < ntenures || tenure > SURVIVAL_MAX_TENURE)
+			RecvError(type, psprintf("Tenure %d is out of range or not in ascending order.",
+									 tenure));
+		counts[tenure].churned = pq_getmsgint64(buf);
+		counts[tenure].censored = pq_getmsgint64(buf);
+		if (counts[tenure].churned == 0 && counts[tenure].censored == 0)
+			RecvError(type, psprintf("Tenure %d has no customers; empty tenures are left out.",
+									 tenure));
+		ntenures = tenure + 1;
+	}
+	s = NewSurvival(kind, ntenures);
+	s->ntenures = ntenures;
+	memcpy(s->counts, counts, ntenures * sizeof(SurvivalCount));
+	problem = ValidateCounts(s);
+	if (problem != NULL)
+		RecvError(type, problem);
+	return s;
+}
+
+/* Read and check the version byte. */
+static void
+RecvVersion(StringInfo buf, const char *type)
+{
+	int			version;
+
+	if (buf->len - buf->cursor < 1)
+		RecvError(type, "The value is empty.");
+	version = pq_getmsgbyte(buf);
+	if (version != SURVIVAL_VERSION)
+		RecvError(type, psprintf("Version %d is not supported; this release reads version %d.",
+								 version, SURVIVAL_VERSION));
+}
+
+/* Binary input of survival_summary: version byte, then the counts (RecvCounts). */
+Datum
+survival_summary_recv(PG_FUNCTION_ARGS)
+{
+	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
+
+	RecvVersion(buf, "survival_summary");
+	PG_RETURN_POINTER(RecvCounts(buf, SURVIVAL_KIND_SUMMARY, "survival_summary"));
+}
+
+/* Append the counts in the binary form RecvCounts reads. */
+static void
+SendCounts(StringInfo buf, const SurvivalSummary *s)
+{
+	int			nentries = 0;
+	int			t;
+
+	for (t = 0; t < s->ntenures; t++)
+		if (s->counts[t].churned != 0 || s->counts[t].censored != 0)
+			nentries++;
+	pq_sendint32(buf, nentries);
+	for (t = 0; t < s->ntenures; t++)
+	{
+		if (s->counts[t].churned == 0 && s->counts[t].censored == 0)
+			continue;
+		pq_sendint32(buf, t);
+		pq_sendint64(buf, s->counts[t].churned);
+		pq_sendint64(buf, s->counts[t].censored);
+	}
+}
+
+/* Binary output of survival_summary. */
+Datum
+survival_summary_send(PG_FUNCTION_ARGS)
+{
+	SurvivalSummary *s = PG_GETARG_SURVIVAL(0);
+	StringInfoData buf;
+
+	CheckSurvival(s, SURVIVAL_KIND_SUMMARY);
+	pq_begintypsend(&buf);
+	pq_sendbyte(&buf, SURVIVAL_VERSION);
+	SendCounts(&buf, s);
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+/*
+ * Binary input of survival_ltv_state: version byte, int32 horizon, int32 scale, int32
+ * display scale, int64 high and low halves of the sum, then the counts.
+ */
+Datum
+survival_ltv_state_recv(PG_FUNCTION_ARGS)
+{
+	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
+	const char *type = "survival_ltv_state";
+	int			horizon;
+	int			scale;
+	int			dscale;
+	int64		hi;
+	int64		lo;
+	SurvivalSummary *s;
+
+	RecvVersion(buf, type);
+	if (buf->len - buf->cursor < 28)
+		RecvError(type, "The value ends before its counts.");
+	horizon = pq_getmsgint(buf, 4);
+	scale = pq_getmsgint(buf, 4);
+	dscale = pq_getmsgint(buf, 4);
+	hi = pq_getmsgint64(buf);
+	lo = pq_getmsgint64(buf);
+	if (horizon != 0 && (horizon < 1 || horizon > SURVIVAL_MAX_HORIZON))
+		RecvError(type, psprintf("Horizon %d is out of range 1..%d (0 for none).", horizon,
+								 SURVIVAL_MAX_HORIZON));
+	if (scale < 0 || dscale < scale || dscale > ARPA_MAX_DSCALE)
+		RecvError(type, psprintf("Scale %d and display scale %d are inconsistent.", scale,
+								 dscale));
+	if (hi < 0)
+		RecvError(type, "The sum of arpa is negative.");
+	s = RecvCounts(buf, SURVIVAL_KIND_LTV, type);
+	s->horizon = horizon;
+	s->arpa_scale = scale;
+	s->arpa_dscale = dscale;
+	s->arpa_hi = hi;
+	s->arpa_lo = (uint64) lo;
+	if (s->customers == 0 && (ArpaSum(s) != 0 || dscale != 0 || horizon != 0))
+		RecvError(type, "A state without customers has no arpa and no horizon.");
+	PG_RETURN_POINTER(s);
+}
+
+/* Binary output of survival_ltv_state. */
+Datum
+survival_ltv_state_send(PG_FUNCTION_ARGS)
+{
+	SurvivalSummary *s = PG_GETARG_SURVIVAL(0);
+	StringInfoData buf;
+
+	CheckSurvival(s, SURVIVAL_KIND_LTV);
+	pq_begintypsend(&buf);
+	pq_sendbyte(&buf, SURVIVAL_VERSION);
+	pq_sendint32(&buf, s->horizon);
+	pq_sendint32(&buf, s->arpa_scale);
+	pq_sendint32(&buf, s->arpa_dscale);
+	pq_sendint64(&buf, s->arpa_hi);
+	pq_sendint64(&buf, (int64) s->arpa_lo);
+	SendCounts(&buf, s);
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+/* survival_summary = survival_summary: the same counts at every tenure. */
+Datum
+survival_summary_eq(PG_FUNCTION_ARGS)
+{
+	SurvivalSummary *a = PG_GETARG_SURVIVAL(0);
+	SurvivalSummary *b = PG_GETARG_SURVIVAL(1);
+
+	CheckSurvival(a, SURVIVAL_KIND_SUMMARY);
+	CheckSurvival(b, SURVIVAL_KIND_SUMMARY);
+	PG_RETURN_BOOL(a->ntenures == b->ntenures &&
+				   memcmp(a->counts, b->counts, a->ntenures * sizeof(SurvivalCount)) == 0);
+}
+
+/* ---------------------------------------------------------------------------------
+ * Aggregates
+ * --------------------------------------------------------------------------------- */
+
+/* The state argument, or NULL. */
+static SurvivalSummary *
+StateArg(FunctionCallInfo fcinfo, int n)
+{
+	return PG_ARGISNULL(n) ? NULL : PG_GETARG_SURVIVAL(n);
+}
+
+/* Return a state that may be NULL. */
+static Datum
+ReturnState(FunctionCallInfo fcinfo, SurvivalSummary *state)
+{
+	if (state == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_POINTER(state);
+}
+
+/*
+ * Count one customer (tenure, churned). moving: the state exists from the first row on,
+ * NULL rows included, because a window frame must never hold a NULL state when it removes
+ * a row (and the final function maps an empty summary to NULL anyway).
+ */
+static Datum
+SummaryTransition(FunctionCallInfo fcinfo, bool moving)
+{
+	MemoryContext aggcontext = csm_agg_context(fcinfo, "survival_summary transition");
+	SurvivalSummary *state = StateArg(fcinfo, 0);
+	int32		tenure;
+
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
+	{
+		if (moving && state == NULL)
+			state = NewSurvival(SURVIVAL_KIND_SUMMARY, 0);
+		return ReturnState(fcinfo, state);
+	}
+	tenure = PG_GETARG_INT32(1);
+	CheckTenure(tenure);
+	state = SurvivalForUpdate(aggcontext, state, SURVIVAL_KIND_SUMMARY, tenure + 1);
+	SurvivalAdd(state, tenure, PG_GETARG_BOOL(2));
+	PG_RETURN_POINTER(state);
+}
+
+/* Add the counts of the summary in argument 1 to the state; moving as above. */
+static Datum
+SummaryMerge(FunctionCallInfo fcinfo, bool moving)
+{
+	MemoryContext aggcontext = csm_agg_context(fcinfo, "survival_summary merge");
+	SurvivalSummary *state = StateArg(fcinfo, 0);
+	SurvivalSummary *other;
+
+	if (PG_ARGISNULL(1))
+	{
+		if (moving && state == NULL)
+			state = NewSurvival(SURVIVAL_KIND_SUMMARY, 0);
+		return ReturnState(fcinfo, state);
+	}
+	other = PG_GETARG_SURVIVAL(1);
+	CheckSurvival(other, SURVIVAL_KIND_SUMMARY);
+	state = SurvivalForUpdate(aggcontext, state, SURVIVAL_KIND_SUMMARY, other->ntenures);
+	SurvivalMergeCounts(state, other);
+	PG_RETURN_POINTER(state);
+}
+
+/* The state of an inverse transition: present, and writable in place. */
+static SurvivalSummary *
+InverseState(FunctionCallInfo fcinfo)
+{
+	MemoryContext aggcontext = csm_agg_context(fcinfo, "survival_summary inverse transition");
+	SurvivalSummary *state = StateArg(fcinfo, 0);
+
+	if (state == NULL)
+		elog(ERROR, "survival_summary inverse transition without a state");
+	return SurvivalForUpdate(aggcontext, state, SURVIVAL_KIND_SUMMARY, 0);
+}
+
+/* survival_summary(tenure, churned) transition: count one customer. */
+Datum
+survival_summary_transfn(PG_FUNCTION_ARGS)
+{
+	return SummaryTransition(fcinfo, false);
+}
+
+/* Moving-aggregate transition of survival_summary(tenure, churned). */
+Datum
+survival_summary_mtransfn(PG_FUNCTION_ARGS)
+{
+	return SummaryTransition(fcinfo, true);
+}
+
+/* Inverse transition: uncount a customer that leaves the window frame. */
+Datum
+survival_summary_invfn(PG_FUNCTION_ARGS)
+{
+	SurvivalSummary *state = InverseState(fcinfo);
+
+	if (!PG_ARGISNULL(1) && !PG_ARGISNULL(2))
+		SurvivalRemove(state, PG_GETARG_INT32(1), PG_GETARG_BOOL(2));
+	PG_RETURN_POINTER(state);
+}
+
+/* Combine (and rollup transition): add the counts of the second summary to the first. */
+Datum
+survival_summary_combine(PG_FUNCTION_ARGS)
+{
+	return SummaryMerge(fcinfo, false);
+}
+
+/* rollup() moving transition. */
+Datum
+survival_summary_rollup_mtransfn(PG_FUNCTION_ARGS)
+{
+	return SummaryMerge(fcinfo, true);
+}
+
+/* rollup() inverse transition: subtract a summary that leaves the window frame. */
+Datum
+survival_summary_rollup_invfn(PG_FUNCTION_ARGS)
+{
+	SurvivalSummary *state = InverseState(fcinfo);
+
+	if (!PG_ARGISNULL(1))
+	{
+		SurvivalSummary *other = PG_GETARG_SURVIVAL(1);
+
+		CheckSurvival(other, SURVIVAL_KIND_SUMMARY);
+		SurvivalSubtractCounts(state, other);
+	}
+	PG_RETURN_POINTER(state);
+}
+
+/* Final function: the summary without spare slots; NULL when no customer was counted. */
+Datum
+survival_summary_final(PG_FUNCTION_ARGS)
+{
+	SurvivalSummary *state = StateArg(fcinfo, 0);
+
+	if (state == NULL || state->customers == 0)
+		PG_RETURN_NULL();
+	CheckSurvival(state, SURVIVAL_KIND_SUMMARY);
+	PG_RETURN_POINTER(SurvivalCompact(state));
+}
+
+/* ltv(arpa, tenure, churned [, horizon]) transition: count the customer, add its arpa. */
+Datum
+survival_ltv_transfn(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcontext = csm_agg_context(fcinfo, "survival_ltv_transfn");
+	SurvivalSummary *state = StateArg(fcinfo, 0);
+	int			nargs = PG_NARGS();
+	int32		tenure;
+	int32		horizon = 0;
+	ArpaValue	arpa;
+	int			i;
+
+	for (i = 1; i < nargs; i++)
+		if (PG_ARGISNULL(i))
+			return ReturnState(fcinfo, state);
+	ArpaDecode(PG_GETARG_DATUM(1), &arpa);
+	tenure = PG_GETARG_INT32(2);
+	CheckTenure(tenure);
+	if (nargs > 4)
+	{
+		horizon = PG_GETARG_INT32(4);
+		CheckHorizon(horizon);
+	}
+	if (state == NULL)
+	{
+		state = SurvivalForUpdate(aggcontext, NULL, SURVIVAL_KIND_LTV, tenure + 1);
+		state->horizon = horizon;
+	}
+	else
+	{
+		if (state->horizon != horizon)
+			HorizonMismatch(horizon, state->horizon);
+		state = SurvivalForUpdate(aggcontext, state, SURVIVAL_KIND_LTV, tenure + 1);
+	}
+	ArpaAdd(state, &arpa);
+	SurvivalAdd(state, tenure, PG_GETARG_BOOL(3));
+	PG_RETURN_POINTER(state);
+}
+
+/* ltv combine: merge counts and sums of arpa exactly; horizons must agree. */
+Datum
+survival_ltv_combine(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcontext = csm_agg_context(fcinfo, "survival_ltv_combine");
+	SurvivalSummary *state = StateArg(fcinfo, 0);
+	SurvivalSummary *other;
+
+	if (PG_ARGISNULL(1))
+		return ReturnState(fcinfo, state);
+	other = PG_GETARG_SURVIVAL(1);
+	CheckSurvival(other, SURVIVAL_KIND_LTV);
+	if (other->customers == 0)	/* an empty state (text '1;h=-;a=0;') adds nothing */
+		return ReturnState(fcinfo, state);
+	if (state == NULL)
+	{
+		state = SurvivalForUpdate(aggcontext, NULL, SURVIVAL_KIND_LTV, other->ntenures);
+		state->horizon = other->horizon;
+	}
+	else
+		state = SurvivalForUpdate(aggcontext, state, SURVIVAL_KIND_LTV, other->ntenures);
+	ArpaMerge(state, other);
+	SurvivalMergeCounts(state, other);
+	PG_RETURN_POINTER(state);
+}
+
+/*
+ * ltv final: LTV_KM = ARPA × RMST(τ), where ARPA is the average arpa over the rows,
+ * computed exactly as avg(arpa) would (the exact sum, with its display scale, divided by
+ * the row count), and RMST is converted to numeric as float8::numeric does; so the result
+ * equals avg(arpa) * expected_lifetime(survival_summary(tenure, churned) [, τ])::numeric.
+ */
+Datum
+survival_ltv_final(PG_FUNCTION_ARGS)
+{
+	SurvivalSummary *state = StateArg(fcinfo, 0);
+	Datum		average;
+	float8		rmst;
+
+	if (state == NULL || state->customers == 0)
+		PG_RETURN_NULL();
+	CheckSurvival(state, SURVIVAL_KIND_LTV);
+	average = DirectFunctionCall2(numeric_div, NumericGetDatum(ArpaSumNumeric(state)),
+								  NumericGetDatum(csm_int64_to_numeric(state->customers)));
+	rmst = RestrictedMean(state, state->horizon > 0 ? state->horizon : DefaultHorizon(state));
+	PG_RETURN_DATUM(DirectFunctionCall2(numeric_mul, average,
+										DirectFunctionCall1(float8_numeric,
+															Float8GetDatum(rmst))));
+}
+
+/* ---------------------------------------------------------------------------------
+ * Accessors
+ * --------------------------------------------------------------------------------- */
+
+/* The summary argument, checked; NULL when it counts no customer. */
+static SurvivalSummary *
+SummaryArg(FunctionCallInfo fcinfo, int n)
+{
+	SurvivalSummary *s = PG_GETARG_SURVIVAL(n);
+
+	CheckSurvival(s, SURVIVAL_KIND_SUMMARY);
+	return s->customers > 0 ? s : NULL;
+}
+
+/* survival_at(s, k): Ŝ(k); past the largest tenure the last value. */
+Datum
+survival_at(PG_FUNCTION_ARGS)
+{
+	SurvivalSummary *s = SummaryArg(fcinfo, 0);
+	int32		k = PG_GETARG_INT32(1);
+	KaplanMeier km;
+	float8		value = 1.0;
+	int			j;
+
+	if (k < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("period %d is out of range", k),
+				 errdetail("Survival is defined for whole periods k >= 0.")));
+	if (s == NULL)
+		PG_RETURN_NULL();
+	KaplanMeierStart(&km, s);
+	for (j = 0; j <= Min(k, s->ntenures - 1); j++)
+		value = KaplanMeierStep(&km);
+	PG_RETURN_FLOAT8(value);
+}
+
+/* median_lifetime(s): the first k with Ŝ(k) <= 0.5; NULL when the curve stays above. */
+Datum
+survival_median_lifetime(PG_FUNCTION_ARGS)
+{
+	SurvivalSummary *s = SummaryArg(fcinfo, 0);
+	KaplanMeier km;
+	int			k;
+
+	if (s == NULL)
+		PG_RETURN_NULL();
+	KaplanMeierStart(&km, s);
+	for (k = 0; k < s->ntenures; k++)
+		if (KaplanMeierStep(&km) <= 0.5 + SURVIVAL_MEDIAN_TOLERANCE)
+			PG_RETURN_INT32(k);
+	PG_RETURN_NULL();
+}
+
+/* expected_lifetime(s): RMST up to the largest observed tenure + 1. */
+Datum
+survival_expected_lifetime(PG_FUNCTION_ARGS)
+{
+	SurvivalSummary *s = SummaryArg(fcinfo, 0);
+
+	if (s == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_FLOAT8(RestrictedMean(s, DefaultHorizon(s)));
+}
+
+/* expected_lifetime(s, horizon): RMST(horizon). */
+Datum
+survival_expected_lifetime_horizon(PG_FUNCTION_ARGS)
+{
+	SurvivalSummary *s = SummaryArg(fcinfo, 0);
+	int32		horizon = PG_GETARG_INT32(1);
+
+	CheckHorizon(horizon);
+	if (s == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_FLOAT8(RestrictedMean(s, horizon));
+}
+
+/* survival_curve(s): Ŝ(0) .. Ŝ(largest tenure) as float8[]. */
+Datum
+survival_curve(PG_FUNCTION_ARGS)
+{
+	SurvivalSummary *s = SummaryArg(fcinfo, 0);
+	KaplanMeier km;
+	Datum	   *values;
+	int			k;
+
+	if (s == NULL)
+		PG_RETURN_NULL();
+	values = palloc(sizeof(Datum) * s->ntenures);
+	KaplanMeierStart(&km, s);
+	for (k = 0; k < s->ntenures; k++)
+		values[k] = Float8GetDatum(KaplanMeierStep(&km));
+	PG_RETURN_ARRAYTYPE_P(construct_array(values, s->ntenures, FLOAT8OID, sizeof(float8),
+										  FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+}
+
+/* customers(s): customers counted (churned and still active). */
+Datum
+survival_customers(PG_FUNCTION_ARGS)
+{
+	SurvivalSummary *s = PG_GETARG_SURVIVAL(0);
+
+	CheckSurvival(s, SURVIVAL_KIND_SUMMARY);
+	PG_RETURN_INT64(s->customers);
+}
+
+/* churned(s): customers counted as churned. */
+Datum
+survival_churned(PG_FUNCTION_ARGS)
+{
+	SurvivalSummary *s = PG_GETARG_SURVIVAL(0);
+
+	CheckSurvival(s, SURVIVAL_KIND_SUMMARY);
+	PG_RETURN_INT64(s->churned);
+}
