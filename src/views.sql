@@ -222,7 +222,7 @@ BEGIN
     ELSE
         SELECT c.relkind INTO relkind FROM pg_class c WHERE c.oid = relation;
         IF relkind IS NULL THEN
-            problems := problems || format('relation with OID %s does not exist', relation::oid);
+            problems := problems || 'the registered relation was dropped'::text;
             states := states || '42P01'::text;
         ELSIF relkind NOT IN ('r', 'p', 'v', 'm', 'f') THEN
             problems := problems || format('%s is not a table, view, materialized view or foreign table', relation);
@@ -528,7 +528,8 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
     SELECT pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(template,
         '{P}', pg_catalog.quote_ident(grain)),
         '{G}', pg_catalog.quote_literal(grain)),
-        '{STEP}', pg_catalog.quote_literal('1 ' OPERATOR(pg_catalog.||) grain) OPERATOR(pg_catalog.||) '::pg_catalog.interval'),
+        '{STEP}', pg_catalog.quote_literal(CASE WHEN grain OPERATOR(pg_catalog.=) 'quarter' THEN '3 months'
+                                                ELSE '1 ' OPERATOR(pg_catalog.||) grain END) OPERATOR(pg_catalog.||) '::pg_catalog.interval'),
         '{S}', CASE WHEN by_segment THEN 'segment, ' ELSE '' END)
 $$;
 COMMENT ON FUNCTION @extschema@.kpi_expand(text, text, boolean) IS 'csmetrics internal: fills in the grain and segment tokens of a view template';
@@ -652,6 +653,7 @@ DECLARE
     asof text[];
     k text;
     m record;
+    problem text;
 BEGIN
     IF grain IS NULL OR grain NOT IN ('day', 'week', 'month', 'quarter') THEN
         RAISE EXCEPTION 'invalid grain "%"', grain USING ERRCODE = '22023', DETAIL = 'The grain must be day, week, month or quarter.';
@@ -683,7 +685,8 @@ BEGIN
             PERFORM @extschema@.kpi_check_source(src.kind, src.relation, src.relation::text, src.columns);
             available := available || src.kind;
         EXCEPTION WHEN OTHERS THEN
-            RAISE NOTICE 'the % source is no longer valid (%: %); its views are skipped', src.kind, SQLERRM, SQLSTATE;
+            GET STACKED DIAGNOSTICS problem = PG_EXCEPTION_DETAIL;
+            RAISE NOTICE 'the % source is no longer valid, its views are skipped: %', src.kind, problem;
         END;
     END LOOP;
     has_segment := 'customers' = ANY (available)
@@ -929,7 +932,9 @@ FROM base$t$;
         'month', materialized, false);
 
     -- Customer health: the measures of each current customer in the latest period and the one
-    -- before, normalised and weighted by the model in csmetrics.health_measures.
+    -- before, normalised and weighted by the model in csmetrics.health_measures. The latest
+    -- period is that of the latest event (usage, answer, ticket, invoice due); subscription
+    -- end dates may lie in the future and do not count.
     parts := ARRAY(SELECT u.kind FROM unnest(ARRAY['usage_events', 'survey_responses', 'tickets', 'invoices']) AS u(kind) WHERE u.kind = ANY (available));
     IF NOT 'customers' = ANY (available) OR cardinality(parts) = 0 THEN
         RAISE NOTICE 'skipping %.customer_health: it needs customers and at least one of usage_events, survey_responses, tickets, invoices',
@@ -950,7 +955,6 @@ asof AS (SELECT date_trunc({G}, greatest($t$
                     WHEN 'tickets' THEN '(SELECT max(opened_at) FROM tickets)'
                     ELSE '(SELECT max(due_at) FROM invoices)' END
                 FROM unnest(parts) AS u(kind)), ', ')
-            || CASE WHEN 'subscriptions' = ANY (available) THEN ', (SELECT max(greatest(started_at, ended_at)) FROM subscriptions)' ELSE '' END
             || $t$))::date AS current_period),
 periods AS (
     SELECT p.{P}, p.{P}::timestamptz AS period_start, (p.{P} + {STEP})::timestamptz AS period_end, p.{P} = a.current_period AS is_current
@@ -1075,16 +1079,18 @@ WHERE c.is_current$t$;
             ('renewals_by_' || grain, 'renewal_rate', 'renewal_rate'),
             ('trials_by_' || grain, 'conversion_rate', 'trial_conversion_rate')) AS t(view_name, col, alias)
     LOOP
-        CONTINUE WHEN NOT format('%I.%I', target_schema, m.view_name) = ANY (made);
+        CONTINUE WHEN format('%I.%I', target_schema, m.view_name) <> ALL (ARRAY(SELECT x FROM unnest(made) x WHERE x IS NOT NULL));
         cols := cols || format('(SELECT v.%I FROM %I.%I v ORDER BY v.%I DESC LIMIT 1) AS %I',
                                m.col, target_schema, m.view_name, grain, m.alias);
-        asof := asof || format('(SELECT max(v.%I) FROM %I.%I v)', grain, target_schema, m.view_name);
+        IF NOT format('(SELECT max(v.%I) FROM %I.%I v)', grain, target_schema, m.view_name) = ANY (asof) THEN
+            asof := asof || format('(SELECT max(v.%I) FROM %I.%I v)', grain, target_schema, m.view_name);
+        END IF;
     END LOOP;
-    IF format('%I.%I', target_schema, 'ltv') = ANY (made) THEN
+    IF format('%I.%I', target_schema, 'ltv') = ANY (ARRAY(SELECT x FROM unnest(made) x WHERE x IS NOT NULL)) THEN
         cols := cols || format('(SELECT v.ltv FROM %I.ltv v WHERE v.segment = %L) AS ltv', target_schema, 'all')
                      || format('(SELECT v.ltv_km FROM %I.ltv v WHERE v.segment = %L) AS ltv_km', target_schema, 'all');
     END IF;
-    IF format('%I.%I', target_schema, 'customer_health') = ANY (made) THEN
+    IF format('%I.%I', target_schema, 'customer_health') = ANY (ARRAY(SELECT x FROM unnest(made) x WHERE x IS NOT NULL)) THEN
         cols := cols || format('(SELECT avg(v.health_score)::float8 FROM %I.customer_health v) AS average_health_score', target_schema)
                      || format('(SELECT count(*) FROM %I.customer_health v WHERE v.health_band = %L) AS red_customers', target_schema, 'red');
         asof := asof || format('(SELECT max(v.%I) FROM %I.customer_health v)', grain, target_schema);
@@ -1165,7 +1171,16 @@ SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     s name;
 BEGIN
-    SELECT n.nspname INTO s FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_cron';
+    -- pg_cron puts its functions in schema cron whatever its extension schema says, so look
+    -- for the schedule() that belongs to the extension.
+    SELECT n.nspname INTO s
+    FROM pg_extension e
+    JOIN pg_depend d ON d.refclassid = 'pg_extension'::regclass AND d.refobjid = e.oid AND d.deptype = 'e'
+                    AND d.classid = 'pg_proc'::regclass
+    JOIN pg_proc p ON p.oid = d.objid AND p.proname = 'schedule'
+    JOIN pg_namespace n ON n.oid = p.pronamespace
+    WHERE e.extname = 'pg_cron'
+    LIMIT 1;
     IF s IS NULL THEN
         RAISE EXCEPTION 'pg_cron is not installed in this database'
             USING ERRCODE = '55000',
