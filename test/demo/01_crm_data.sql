@@ -1,7 +1,7 @@
 -- The demo's CRM: a seeded, realistic sample of a SaaS company's data, as a home-grown CRM
 -- schema would hold it (its own table and column names; 02_register.sql maps them).
 -- Three years of history ending on 2026-10-31, so the report is the same on every run.
-ALTER DATABASE demo SET timezone = 'UTC';
+DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET timezone = %L', current_database(), 'UTC'); END $$;
 SET timezone = 'UTC';
 CREATE EXTENSION csmetrics;
 CREATE SCHEMA crm;
