@@ -82,8 +82,8 @@ BEGIN
                 IF d <= last_day THEN
                     r := random();
                     INSERT INTO crm.invoices VALUES (acct, d,
-                        CASE WHEN r < 0.55 + 0.4 * engagement THEN d - (random() * 10)::int
-                             WHEN r < 0.97 THEN d + (1 + random() * 45)::int END, mrr);
+                        CASE WHEN r < 0.3 + 0.65 * engagement THEN d - (random() * 10)::int
+                             WHEN r < 0.97 THEN d + (1 + random() * 70 * (1.2 - engagement))::int END, mrr);
                 END IF;
                 -- product usage
                 n := (random() * 12 * engagement)::int;
@@ -96,7 +96,7 @@ BEGIN
                     INSERT INTO crm.survey_answers VALUES (acct, month + random() * 29 * interval '1 day', 'nps', score);
                 END IF;
                 -- support tickets, each with a CSAT answer (and sometimes CES) after it is solved
-                n := CASE WHEN random() < 0.25 + 0.2 * (1 - engagement) THEN 1 + (random() * 1.4)::int ELSE 0 END;
+                n := CASE WHEN random() < 0.15 + 0.5 * (1 - engagement) THEN 1 + (random() * 4 * (1 - engagement))::int ELSE 0 END;
                 FOR i IN 1..n LOOP
                     t := month + random() * 29 * interval '1 day';
                     INSERT INTO crm.tickets (account_id, created_at, solved_at, touches)

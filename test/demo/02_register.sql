@@ -17,8 +17,16 @@ SELECT register_source('costs', 'crm.cs_costs', '{"incurred_at": "month", "kind"
 
 \echo
 \echo 'A registration with mistakes is refused with every problem listed at once:'
-\set ON_ERROR_STOP 0
-SELECT register_source('subscriptions', 'crm.subscriptions', '{"customer_id": "account", "mrr": "company", "started": "start_date"}');
-\set ON_ERROR_STOP 1
+DO $$
+DECLARE
+    message text;
+    detail text;
+BEGIN
+    PERFORM csmetrics.register_source('subscriptions', 'crm.subscriptions',
+                                      '{"customer_id": "account", "mrr": "plan", "started": "start_date"}');
+EXCEPTION WHEN OTHERS THEN
+    GET STACKED DIAGNOSTICS message = MESSAGE_TEXT, detail = PG_EXCEPTION_DETAIL;
+    RAISE NOTICE E'%\n%', message, detail;
+END $$;
 
 SELECT kind, relation, columns FROM sources ORDER BY kind;
