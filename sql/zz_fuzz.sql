@@ -225,7 +225,9 @@ DECLARE
     i int;
     j int;
 BEGIN
-    FOR t IN SELECT typ FROM fuzz.harvest_types WHERE (SELECT typreceive FROM pg_type WHERE oid = typ) <> 0
+    -- composite types are read by PostgreSQL's own record_recv: only our base types here
+    FOR t IN SELECT typ FROM fuzz.harvest_types h JOIN pg_type p ON p.oid = h.typ
+             WHERE p.typtype = 'b' AND p.typreceive <> 0
              ORDER BY typ::text LOOP
         EXECUTE format('CREATE TEMP TABLE fuzz_target_col (v %s)', t);
         FOR i IN 1 .. 300 LOOP

@@ -39,4 +39,11 @@
 #define CSM_MODULE_MAGIC PG_MODULE_MAGIC
 #endif
 
+/* 18 replaced pg_attribute_noreturn() with pg_noreturn, a C11 function specifier. */
+#if PG_VERSION_NUM >= 180000
+#define CSM_NORETURN pg_noreturn
+#else
+#define CSM_NORETURN pg_attribute_noreturn()
+#endif
+
 #endif							/* CSMETRICS_PG_COMPAT_H */

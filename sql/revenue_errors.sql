@@ -1,0 +1,94 @@
+-- Every error of the revenue functions, with its SQLSTATE, message and detail.
+SET search_path = csmetrics, public;
+
+-- MRR amounts: negative, NaN, infinite, too precise, too large.
+SELECT regress.expect_error('SELECT mrr_movement(-1, 10, true)');
+SELECT regress.expect_error('SELECT mrr_movement(10, -0.01, true)');
+SELECT regress.expect_error('SELECT mrr_movement(''NaN'', 10, true)');
+SELECT regress.expect_error('SELECT mrr_movement(10, ''Infinity'', true)');
+SELECT regress.expect_error('SELECT mrr_movement(10, 0.000000001, true)');
+SELECT regress.expect_error('SELECT mrr_movement(1e40, 10, true)');
+
+-- Window functions.
+SELECT regress.expect_error('SELECT mrr_movement(m) OVER (ORDER BY x) FROM (VALUES (1, 10::numeric), (2, -5)) v(x, m)');
+SELECT regress.expect_error('SELECT mrr_movement(m) OVER () FROM (VALUES (''NaN''::numeric)) v(m)');
+SELECT regress.expect_error('SELECT mrr_movement(10, d) OVER (ORDER BY d) FROM (VALUES (NULL::date)) v(d)');
+SELECT regress.expect_error('SELECT mrr_movement(10, d) OVER (ORDER BY d) FROM (VALUES (''infinity''::date)) v(d)');
+SELECT regress.expect_error('SELECT mrr_movement(10, d) OVER (ORDER BY d) FROM (VALUES (''2024-01-01''::date), (''2024-01-15'')) v(d)');
+SELECT regress.expect_error('SELECT mrr_movement(10, d) OVER (ORDER BY d DESC) FROM (VALUES (''2024-01-01''::date), (''2024-02-01'')) v(d)');
+
+SELECT regress.expect_error('SELECT mrr_movement(10, t) OVER (ORDER BY t) FROM (VALUES (''-infinity''::timestamptz)) v(t)');
+SET TimeZone = 'America/New_York';
+SELECT regress.expect_error('SELECT mrr_movement(10, t) OVER (ORDER BY t) FROM (VALUES (''2024-01-15 12:00+00''::timestamptz), (''2024-02-01 03:00+00'')) v(t)');
+RESET TimeZone;
+
+-- The mrr_movements aggregate and the cohort aggregates.
+SELECT regress.expect_error('SELECT mrr_movements(p, c, true) FROM (VALUES (-3::numeric, 1::numeric)) v(p, c)');
+SELECT regress.expect_error('SELECT mrr_movements(p, c, true) FROM (VALUES (3::numeric, ''NaN''::numeric)) v(p, c)');
+SELECT regress.expect_error('SELECT mrr_movements(p, c, true) FROM (VALUES (0.123456789::numeric, 1::numeric)) v(p, c)');
+SELECT regress.expect_error('SELECT mrr_movements(1e37, 1e37, true) FROM generate_series(1, 20)');
+SELECT regress.expect_error('SELECT mrr_movements(p, c, true) FROM (VALUES (1e38::numeric, 1::numeric), (0.01, 1)) v(p, c)');
+SELECT regress.expect_error('SELECT nrr(s, e) FROM (VALUES (-1::numeric, 5::numeric)) v(s, e)');
+SELECT regress.expect_error('SELECT grr(s, e) FROM (VALUES (1::numeric, ''Infinity''::numeric)) v(s, e)');
+SELECT regress.expect_error('SELECT mrr_movements_trans(NULL, 1, 2, true)');
+
+-- Composite mrr_movements values that no aggregate could produce.
+SELECT regress.expect_error('SELECT rollup(ROW(NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)::mrr_movements)');
+SELECT regress.expect_error('SELECT rollup(ROW(-1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)::mrr_movements)');
+SELECT regress.expect_error('SELECT rollup(ROW(0, 0, 0, 0, 0, 0, 0, -1, 0, 0, 0, 0, 0, 0)::mrr_movements)');
+SELECT regress.expect_error('SELECT rollup(ROW(10, 20, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0)::mrr_movements)');
+SELECT regress.expect_error('SELECT nrr(ROW(10, 10, 5, 0, 0, 0, 0, 1, 1, 1, 0, 0, 0, 0)::mrr_movements)');
+SELECT regress.expect_error('SELECT quick_ratio(ROW(10, 10, 0, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 0)::mrr_movements)');
+SELECT regress.expect_error('SELECT net_new_mrr(ROW(10, 20, 10, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 0)::mrr_movements)');
+
+-- Malformed state text (Citus ships states as text: never trusted).
+SELECT regress.expect_error('SELECT ''''::mrr_movements_state');
+SELECT regress.expect_error('SELECT ''1;0;0;0;0;0,0,0,0,0,0,0;0,0,0,0,0,0,0''::mrr_movements_state');
+SELECT regress.expect_error('SELECT ''v2;0;0;0;0;0,0,0,0,0,0,0;0,0,0,0,0,0,0''::mrr_movements_state');
+SELECT regress.expect_error('SELECT ''v1;9;9;0;0;0,0,0,0,0,0,0;0,0,0,0,0,0,0''::mrr_movements_state');
+SELECT regress.expect_error('SELECT ''v1;2;1;0;0;0,0,0,0,0,0,0;0,0,0,0,0,0,0''::mrr_movements_state');
+SELECT regress.expect_error('SELECT ''v1;0;0;0;0;0,0,0,0,0,0;0,0,0,0,0,0,0''::mrr_movements_state');
+SELECT regress.expect_error('SELECT ''v1;0;0;0;0;0,0,0,0,0,0,0;0,0,0,0,0,0,0;''::mrr_movements_state');
+SELECT regress.expect_error('SELECT ''v1;0;0;0;1;0,0,0,0,0,0,0;0,0,0,0,0,0,0 x''::mrr_movements_state');
+SELECT regress.expect_error('SELECT ''v1;0;0;0;1;-5,0,0,0,0,0,0;0,0,0,0,0,0,0''::mrr_movements_state');
+SELECT regress.expect_error('SELECT ''v1;0;0;0;1;5,0,0,0,0,0,0;0,0,0,0,0,0,0''::mrr_movements_state');
+SELECT regress.expect_error('SELECT ''v1;0;0;0;1;5,7,0,0,0,0,0;1,1,0,0,0,0,0''::mrr_movements_state');
+SELECT regress.expect_error('SELECT ''v1;0;0;2;1;0,0,0,0,0,0,0;0,0,0,0,0,0,0''::mrr_movements_state');
+SELECT regress.expect_error('SELECT ''v1;0;0;0;1;999999999999999999999999999999999999999999,0,0,0,0,0,0;0,0,0,0,0,0,0''::mrr_movements_state');
+SELECT regress.expect_error('SELECT ''v1;0;0;0;1;1O,0,0,0,0,0,0;0,0,0,0,0,0,0''::mrr_movements_state');
+
+-- Malformed binary input: bytes written as a bytea column and read back as the state type.
+CREATE TEMP TABLE raw_state (b bytea);
+CREATE TEMP TABLE read_state (s mrr_movements_state);
+INSERT INTO raw_state
+SELECT '\x0102'::bytea
+UNION ALL
+SELECT overlay(mrr_movements_state_send('v1;0;0;0;0;0,0,0,0,0,0,0;0,0,0,0,0,0,0') PLACING '\x00000002'::bytea FROM 1 FOR 4)
+UNION ALL
+SELECT overlay(mrr_movements_state_send('v1;0;0;0;0;0,0,0,0,0,0,0;0,0,0,0,0,0,0') PLACING '\x0009'::bytea FROM 5 FOR 2);
+-- Writes bytes with binary COPY, then reads them back as the state type.
+CREATE FUNCTION pg_temp.read_state_bytes(bytes bytea) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+    f text := '/tmp/csm_revenue_raw_' || pg_backend_pid() || '.bin';
+BEGIN
+    EXECUTE format('COPY (SELECT %L::bytea) TO %L (FORMAT binary)', bytes, f);
+    RETURN regress.expect_error(format('COPY read_state FROM PROGRAM %L (FORMAT binary)',
+                                       'cat ' || f || '; rm -f ' || f));
+END $$;
+SELECT pg_temp.read_state_bytes(b) FROM raw_state;
+
+-- LTV and CLV arguments.
+SELECT regress.expect_error('SELECT ltv(-1, 0.05)');
+SELECT regress.expect_error('SELECT ltv(''NaN'', 0.05)');
+SELECT regress.expect_error('SELECT ltv(100, -0.05)');
+SELECT regress.expect_error('SELECT ltv(100, 1.5)');
+SELECT regress.expect_error('SELECT ltv(100, ''NaN'')');
+SELECT regress.expect_error('SELECT ltv(100, 0.05, 1.2)');
+SELECT regress.expect_error('SELECT ltv(100, 0.05, -0.1)');
+SELECT regress.expect_error('SELECT ltv(100, 0.05, ''NaN'')');
+SELECT regress.expect_error('SELECT clv(-20, 2, 3)');
+SELECT regress.expect_error('SELECT clv(''Infinity'', 2, 3)');
+SELECT regress.expect_error('SELECT clv(20, -2, 3)');
+SELECT regress.expect_error('SELECT clv(20, ''Infinity'', 3)');
+SELECT regress.expect_error('SELECT clv(20, 2, ''NaN'')');

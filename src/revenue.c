@@ -1,0 +1,1522 @@
+/*
+ * revenue.c
+ *		MRR movements: the scalar classifier, the window functions that track a customer's
+ *		previous MRR themselves, the mrr_movements aggregate with its rollup and accessors,
+ *		the cohort NRR/GRR aggregates, and the scalar LTV and CLV formulas.
+ *
+ * Money is summed exactly without allocating per row: every amount is decoded straight from
+ * numeric's stored digits into a 128-bit fixed-point integer, and a state keeps all its
+ * amounts at one common scale (number of fraction digits), raised when an input needs more.
+ * An amount may have at most MRR_MAX_SCALE significant fraction digits, and a sum that would
+ * not fit in 128 bits is an error; results go back to numeric only in final functions.
+ */
+#include "csmetrics.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "datatype/timestamp.h"
+#include "funcapi.h"
+#include "libpq/pqformat.h"
+#include "utils/builtins.h"
+#include "utils/date.h"
+#include "utils/datetime.h"
+#include "utils/fmgrprotos.h"
+#include "utils/typcache.h"
+#include "windowapi.h"
+
+#include <ctype.h>
+#include <float.h>
+#include <math.h>
+
+#ifndef HAVE_INT128
+#error "csmetrics needs a compiler with a 128-bit integer type"
+#endif
+
+/* Most significant fraction digits an MRR amount may have (trailing zeros do not count). */
+#define MRR_MAX_SCALE 8
+
+/* On-disk format version of mrr_movements_state (binary and text forms). */
+#define MRR_STATE_VERSION 1
+
+#define MRR_INT128_MAX ((int128) (((uint128) 1 << 127) - 1))
+
+/* The amounts and counts of a movement summary, in the order of the composite's fields. */
+typedef enum MrrField
+{
+	MRR_STARTING,
+	MRR_ENDING,
+	MRR_NEW,
+	MRR_EXPANSION,
+	MRR_CONTRACTION,
+	MRR_CHURNED,
+	MRR_REACTIVATION,
+	MRR_NFIELDS
+} MrrField;
+
+/* Field names of the composite mrr_movements, amounts first, then counts. */
+static const char *const mrr_amount_names[MRR_NFIELDS] = {
+	"starting_mrr", "ending_mrr", "new_mrr", "expansion_mrr", "contraction_mrr",
+	"churned_mrr", "reactivation_mrr"
+};
+static const char *const mrr_count_names[MRR_NFIELDS] = {
+	"customers_start", "customers_end", "new_customers", "expansion_customers",
+	"contraction_customers", "churned_customers", "reactivation_customers"
+};
+
+/*
+ * Transition state of mrr_movements, rollup(mrr_movements), nrr and grr: SQL type
+ * mrr_movements_state, fixed length, passed by reference, updated in place.
+ */
+typedef struct MrrMovementsState
+{
+	int32		version;		/* MRR_STATE_VERSION */
+	int16		scale;			/* amounts hold value x 10^scale; 0..MRR_MAX_SCALE, only grows */
+	int16		dscale;			/* fraction digits shown in results: the most any input showed */
+	int64		dscale_rows;	/* inputs showing dscale digits; an inverse transition that
+								 * removes the last one asks for a recomputation, so dscale
+								 * can shrink exactly as numeric sum() would */
+	int64		rows;			/* non-NULL input rows; 0 with a non-NULL state only after
+								 * inverse transitions removed every row (result NULL) */
+	int128		amount[MRR_NFIELDS];	/* starting_mrr .. reactivation_mrr, scaled */
+	int64		count[MRR_NFIELDS]; /* customers_start .. reactivation_customers */
+} MrrMovementsState;
+
+StaticAssertDecl(sizeof(MrrMovementsState) == 192, "mrr_movements_state must stay 192 bytes");
+
+/* One MRR amount decoded from numeric: value / 10^scale, shown with dscale digits. */
+typedef struct MrrAmount
+{
+	int128		value;			/* the amount times 10^scale */
+	int			scale;			/* significant fraction digits, 0..MRR_MAX_SCALE */
+	int			dscale;			/* numeric's display scale (trailing zeros included) */
+} MrrAmount;
+
+/* What decoding a numeric found. */
+typedef enum MrrDecodeResult
+{
+	MRR_DECODE_OK,
+	MRR_DECODE_NAN,
+	MRR_DECODE_INFINITY,
+	MRR_DECODE_TOO_PRECISE,
+	MRR_DECODE_TOO_LARGE
+} MrrDecodeResult;
+
+/* Movement classes, as the classifier names them. */
+typedef enum MrrClass
+{
+	MRR_CLASS_NONE,				/* prev = curr = 0: no movement, SQL NULL */
+	MRR_CLASS_NEW,
+	MRR_CLASS_REACTIVATION,
+	MRR_CLASS_EXPANSION,
+	MRR_CLASS_CONTRACTION,
+	MRR_CLASS_CHURN,
+	MRR_CLASS_UNCHANGED
+} MrrClass;
+
+static const char *const mrr_class_names[] = {
+	NULL, "new", "reactivation", "expansion", "contraction", "churn", "unchanged"
+};
+
+static const int64 pow10_table[] = {
+	1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000
+};
+
+/*
+ * Bits of numeric's stored header (the on-disk format, unchanged since PostgreSQL 8.3 apart
+ * from the infinities added in 14). Short form: sign, display scale and weight packed into
+ * the first uint16; long form: sign and display scale, then an int16 weight. Digits are
+ * base-10000 int16, the first one worth 10000^weight.
+ */
+#define NUM_FLAG_MASK			0xC000
+#define NUM_FLAG_NEG			0x4000
+#define NUM_FLAG_SHORT			0x8000
+#define NUM_FLAG_SPECIAL		0xC000
+#define NUM_SPECIAL_MASK		0xF000
+#define NUM_SPECIAL_NAN			0xC000
+#define NUM_SHORT_NEG			0x2000
+#define NUM_SHORT_DSCALE_MASK	0x1F80
+#define NUM_SHORT_DSCALE_SHIFT	7
+#define NUM_SHORT_WEIGHT_NEG	0x0040
+#define NUM_SHORT_WEIGHT_MASK	0x003F
+#define NUM_LONG_DSCALE_MASK	0x3FFF
+#define NUM_BASE				10000
+
+/* Read a numeric into fixed point without allocating; *negative reports the sign. */
+static MrrDecodeResult
+DecodeNumeric(Datum datum, MrrAmount *out, bool *negative)
+{
+	struct varlena *v = (struct varlena *) PG_DETOAST_DATUM_PACKED(datum);
+	const char *data = VARDATA_ANY(v);
+	int			len = VARSIZE_ANY_EXHDR(v);
+	uint16		header;
+	int			weight;
+	int			ndigits;
+	const char *digits;
+	int128		m = 0;
+	int			exponent;
+	int			scale;
+	int			i;
+	MrrDecodeResult result = MRR_DECODE_OK;
+
+	memcpy(&header, data, sizeof(uint16));
+	*negative = false;
+	if ((header & NUM_FLAG_MASK) == NUM_FLAG_SPECIAL)
+		return (header & NUM_SPECIAL_MASK) == NUM_SPECIAL_NAN ? MRR_DECODE_NAN : MRR_DECODE_INFINITY;
+	if ((header & NUM_FLAG_MASK) == NUM_FLAG_SHORT)
+	{
+		*negative = (header & NUM_SHORT_NEG) != 0;
+		out->dscale = (header & NUM_SHORT_DSCALE_MASK) >> NUM_SHORT_DSCALE_SHIFT;
+		weight = header & NUM_SHORT_WEIGHT_MASK;
+		if (header & NUM_SHORT_WEIGHT_NEG)
+			weight |= ~NUM_SHORT_WEIGHT_MASK;
+		digits = data + sizeof(uint16);
+		ndigits = (len - (int) sizeof(uint16)) / (int) sizeof(int16);
+	}
+	else
+	{
+		int16		w;
+
+		*negative = (header & NUM_FLAG_MASK) == NUM_FLAG_NEG;
+		out->dscale = header & NUM_LONG_DSCALE_MASK;
+		memcpy(&w, data + sizeof(uint16), sizeof(int16));
+		weight = w;
+		digits = data + 2 * sizeof(int16);
+		ndigits = (len - 2 * (int) sizeof(int16)) / (int) sizeof(int16);
+	}
+
+	/* Trailing zero digits do not change the value (numeric strips them anyway). */
+	while (ndigits > 0)
+	{
+		int16		last;
+
+		memcpy(&last, digits + (ndigits - 1) * sizeof(int16), sizeof(int16));
+		if (last != 0)
+			break;
+		ndigits--;
+	}
+	if (ndigits == 0)
+	{
+		out->value = 0;
+		out->scale = 0;
+		*negative = false;
+		goto done;
+	}
+
+	/* The last digit is worth 10000^exponent; below zero it brings 4 fraction digits each. */
+	exponent = weight - (ndigits - 1);
+	if (exponent < 0 && -4 * exponent - 3 > MRR_MAX_SCALE)
+	{
+		result = MRR_DECODE_TOO_PRECISE;
+		goto done;
+	}
+	for (i = 0; i < ndigits; i++)
+	{
+		int16		d;
+
+		memcpy(&d, digits + i * sizeof(int16), sizeof(int16));
+		if (m > (MRR_INT128_MAX - d) / NUM_BASE)
+		{
+			result = MRR_DECODE_TOO_LARGE;
+			goto done;
+		}
+		m = m * NUM_BASE + d;
+	}
+	scale = 0;
+	if (exponent >= 0)
+	{
+		for (i = 0; i < exponent; i++)
+		{
+			if (m > MRR_INT128_MAX / NUM_BASE)
+			{
+				result = MRR_DECODE_TOO_LARGE;
+				goto done;
+			}
+			m *= NUM_BASE;
+		}
+	}
+	else
+	{
+		scale = -4 * exponent;
+		while (scale > 0 && m % 10 == 0)
+		{
+			m /= 10;
+			scale--;
+		}
+		if (scale > MRR_MAX_SCALE)
+		{
+			result = MRR_DECODE_TOO_PRECISE;
+			goto done;
+		}
+	}
+	out->value = *negative ? -m : m;
+	out->scale = scale;
+
+done:
+	if ((Pointer) v != DatumGetPointer(datum))
+		pfree(v);
+	return result;
+}
+
+/* Text of a numeric for an error message. */
+static char *
+NumericText(Datum datum)
+{
+	return DatumGetCString(DirectFunctionCall1(numeric_out, datum));
+}
+
+/* Decode an MRR amount, raising an error unless it is a finite, non-negative, exact amount. */
+static void
+ReadMrr(Datum datum, const char *what, MrrAmount *out)
+{
+	bool		negative;
+
+	switch (DecodeNumeric(datum, out, &negative))
+	{
+		case MRR_DECODE_OK:
+			break;
+		case MRR_DECODE_NAN:
+		case MRR_DECODE_INFINITY:
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("%s %s is not a finite amount", what, NumericText(datum)),
+					 errdetail("MRR must be a finite amount of at least 0.")));
+			break;
+		case MRR_DECODE_TOO_PRECISE:
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("%s %s has too many fraction digits", what, NumericText(datum)),
+					 errdetail("MRR amounts are summed exactly with at most %d fraction digits.",
+							   MRR_MAX_SCALE)));
+			break;
+		case MRR_DECODE_TOO_LARGE:
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("%s %s is too large", what, NumericText(datum)),
+					 errdetail("MRR amounts must be below 1.7e38 / 10^(fraction digits).")));
+			break;
+	}
+	if (negative)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("%s %s is negative", what, NumericText(datum)),
+				 errdetail("MRR must be a finite amount of at least 0.")));
+}
+
+/* Error for a sum that no longer fits the fixed-point state. */
+static CSM_NORETURN void
+SumOverflow(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+			 errmsg("mrr_movements sum is out of range"),
+			 errdetail("Sums are exact up to 1.7e38 / 10^(fraction digits).")));
+}
+
+/* v x 10^digits, or false when that does not fit. */
+static inline bool
+ScaleUp(int128 v, int digits, int128 *result)
+{
+	int64		factor = pow10_table[digits];
+
+	if (v > MRR_INT128_MAX / factor || v < -(MRR_INT128_MAX / factor))
+		return false;
+	*result = v * factor;
+	return true;
+}
+
+/* a + b with an overflow error. */
+static inline int128
+AddAmount(int128 a, int128 b)
+{
+	uint128		sum = (uint128) a + (uint128) b;
+	int128		result = (int128) sum;
+
+	if ((a >= 0) == (b >= 0) && (result >= 0) != (a >= 0))
+		SumOverflow();
+	return result;
+}
+
+/* -1, 0 or 1 as a is below, equal to or above b; both are non-negative. */
+static int
+CompareAmounts(const MrrAmount *a, const MrrAmount *b)
+{
+	int128		x = a->value;
+	int128		y = b->value;
+
+	/* A value too large to scale up is larger than any value at the finer scale. */
+	if (a->scale < b->scale && !ScaleUp(x, b->scale - a->scale, &x))
+		return 1;
+	if (b->scale < a->scale && !ScaleUp(y, a->scale - b->scale, &y))
+		return -1;
+	return (x > y) - (x < y);
+}
+
+/* The SPEC §3 movement table: classify one customer-month. */
+static MrrClass
+Classify(const MrrAmount *prev, const MrrAmount *curr, bool seen_before)
+{
+	int			cmp;
+
+	if (prev->value == 0)
+	{
+		if (curr->value == 0)
+			return MRR_CLASS_NONE;
+		return seen_before ? MRR_CLASS_REACTIVATION : MRR_CLASS_NEW;
+	}
+	if (curr->value == 0)
+		return MRR_CLASS_CHURN;
+	cmp = CompareAmounts(curr, prev);
+	if (cmp > 0)
+		return MRR_CLASS_EXPANSION;
+	if (cmp < 0)
+		return MRR_CLASS_CONTRACTION;
+	return MRR_CLASS_UNCHANGED;
+}
+
+/* The text result for a class; NULL for no movement. */
+static Datum
+ClassDatum(MrrClass c, bool *isnull)
+{
+	*isnull = (c == MRR_CLASS_NONE);
+	return *isnull ? (Datum) 0 : PointerGetDatum(cstring_to_text(mrr_class_names[c]));
+}
+
+/* mrr_movement(prev, curr, seen_before): the movement class of one customer-month. */
+PG_FUNCTION_INFO_V1(mrr_movement_classify);
+Datum
+mrr_movement_classify(PG_FUNCTION_ARGS)
+{
+	MrrAmount	prev;
+	MrrAmount	curr;
+	Datum		result;
+	bool		isnull;
+
+	ReadMrr(PG_GETARG_DATUM(0), "previous MRR", &prev);
+	ReadMrr(PG_GETARG_DATUM(1), "MRR", &curr);
+	result = ClassDatum(Classify(&prev, &curr, PG_GETARG_BOOL(2)), &isnull);
+	if (isnull)
+		PG_RETURN_NULL();
+	PG_RETURN_DATUM(result);
+}
+
+/* ---------------------------------------------------------------------------------------
+ * Window functions
+ * ---------------------------------------------------------------------------------------
+ */
+
+/*
+ * Partition-local memory of the mrr_movement window functions: what the rows before
+ * next_row left behind. All zeros is the correct history of row 0 (no previous MRR, never
+ * paid), so the zeroed memory the executor hands out is already valid.
+ */
+typedef struct MrrWindowHistory
+{
+	int64		next_row;		/* the partition row this history leads up to */
+	MrrAmount	prev;			/* MRR of row next_row - 1 (0 before the first row) */
+	int32		prev_month;		/* month number of row next_row - 1 (date overload) */
+	bool		seen_before;	/* some row before next_row had MRR > 0 */
+} MrrWindowHistory;
+
+/* How the window functions learn each row's month. */
+typedef enum MrrMonthArg
+{
+	MRR_MONTH_NONE,				/* mrr_movement(mrr): rows are consecutive months */
+	MRR_MONTH_DATE,				/* mrr_movement(mrr, month date) */
+	MRR_MONTH_TIMESTAMPTZ		/* mrr_movement(mrr, month timestamptz), session time zone */
+} MrrMonthArg;
+
+/* Text of a month argument for an error message. */
+static char *
+MonthText(Datum month, MrrMonthArg kind)
+{
+	if (kind == MRR_MONTH_DATE)
+		return DatumGetCString(DirectFunctionCall1(date_out, month));
+	return DatumGetCString(DirectFunctionCall1(timestamptz_out, month));
+}
+
+/* Calendar month number (year x 12 + month - 1) of a finite date or timestamptz. */
+static int32
+MonthNumber(Datum month, MrrMonthArg kind)
+{
+	int			year,
+				mon,
+				day;
+	bool		finite;
+
+	if (kind == MRR_MONTH_DATE)
+		finite = !DATE_NOT_FINITE(DatumGetDateADT(month));
+	else
+		finite = !TIMESTAMP_NOT_FINITE(DatumGetTimestampTz(month));
+	if (!finite)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("month %s is not finite", MonthText(month, kind)),
+				 errdetail("Months must be finite dates.")));
+	if (kind == MRR_MONTH_DATE)
+		j2date(DatumGetDateADT(month) + POSTGRES_EPOCH_JDATE, &year, &mon, &day);
+	else
+	{
+		struct pg_tm tm;
+		fsec_t		fsec;
+		int			tz;
+
+		if (timestamp2tm(DatumGetTimestampTz(month), &tz, &tm, &fsec, NULL, NULL) != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+					 errmsg("month %s is out of range", MonthText(month, kind))));
+		year = tm.tm_year;
+		mon = tm.tm_mon;
+	}
+	return year * 12 + mon - 1;
+}
+
+/*
+ * Feed one row into the history and return its class. mrr NULL means no MRR that month.
+ * With a month argument, a row more than one month after the previous row follows months
+ * of MRR 0.
+ */
+static MrrClass
+HistoryStep(MrrWindowHistory *h, Datum mrr, bool mrr_null, MrrMonthArg kind,
+			Datum month, bool month_null)
+{
+	MrrAmount	curr = {0, 0, 0};
+	MrrClass	c;
+
+	if (!mrr_null)
+		ReadMrr(mrr, "MRR", &curr);
+	if (kind != MRR_MONTH_NONE)
+	{
+		int32		m;
+
+		if (month_null)
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("month must not be null"),
+					 errdetail("mrr_movement(mrr, month) needs the month of every row.")));
+		m = MonthNumber(month, kind);
+		if (h->next_row > 0)
+		{
+			if (m <= h->prev_month)
+				ereport(ERROR,
+						(errcode(ERRCODE_DATA_EXCEPTION),
+						 errmsg("month %s does not follow the previous row's month",
+								MonthText(month, kind)),
+						 errdetail("Order the window by month, with at most one row per customer and month.")));
+			if (m > h->prev_month + 1)
+			{
+				/* The missing months had MRR 0. */
+				h->prev.value = 0;
+				h->prev.scale = 0;
+			}
+		}
+		h->prev_month = m;
+	}
+	c = Classify(&h->prev, &curr, h->seen_before);
+	if (curr.value > 0)
+		h->seen_before = true;
+	h->prev = curr;
+	h->next_row++;
+	return c;
+}
+
+/* Shared body of both window functions. */
+static Datum
+MrrMovementWindow(FunctionCallInfo fcinfo, MrrMonthArg kind)
+{
+	WindowObject winobj = PG_WINDOW_OBJECT();
+	MrrWindowHistory *h;
+	int64		pos = WinGetCurrentPosition(winobj);
+	Datum		mrr;
+	Datum		month = (Datum) 0;
+	bool		mrr_null;
+	bool		month_null = false;
+	bool		isnull;
+	Datum		result;
+
+	h = (MrrWindowHistory *) WinGetPartitionLocalMemory(winobj, sizeof(MrrWindowHistory));
+
+	/*
+	 * Rows normally come in order and the history is the previous row's. Called out of
+	 * order, rebuild it from the partition's first row, never guess.
+	 */
+	if (h->next_row != pos)
+	{
+		int64		i;
+
+		memset(h, 0, sizeof(MrrWindowHistory));
+		for (i = 0; i < pos; i++)
+		{
+			bool		isout = false;
+
+			/*
+			 * The month (by value) first: a later fetch may reuse the slot that a
+			 * by-reference mrr points into.
+			 */
+			if (kind != MRR_MONTH_NONE)
+				month = WinGetFuncArgInPartition(winobj, 1, i, WINDOW_SEEK_HEAD, false,
+												 &month_null, &isout);
+			if (!isout)
+				mrr = WinGetFuncArgInPartition(winobj, 0, i, WINDOW_SEEK_HEAD, false,
+											   &mrr_null, &isout);
+			if (isout)
+				elog(ERROR, "mrr_movement: partition row " INT64_FORMAT " is missing", i);
+			(void) HistoryStep(h, mrr, mrr_null, kind, month, month_null);
+		}
+	}
+
+	mrr = WinGetFuncArgCurrent(winobj, 0, &mrr_null);
+	if (kind != MRR_MONTH_NONE)
+		month = WinGetFuncArgCurrent(winobj, 1, &month_null);
+	result = ClassDatum(HistoryStep(h, mrr, mrr_null, kind, month, month_null), &isnull);
+	if (isnull)
+		PG_RETURN_NULL();
+	PG_RETURN_DATUM(result);
+}
+
+/* mrr_movement(mrr) OVER (PARTITION BY customer ORDER BY month), gap-free months. */
+PG_FUNCTION_INFO_V1(mrr_movement_window);
+Datum
+mrr_movement_window(PG_FUNCTION_ARGS)
+{
+	return MrrMovementWindow(fcinfo, MRR_MONTH_NONE);
+}
+
+/* mrr_movement(mrr, month) OVER (...): missing months count as MRR 0. */
+PG_FUNCTION_INFO_V1(mrr_movement_window_month);
+Datum
+mrr_movement_window_month(PG_FUNCTION_ARGS)
+{
+	return MrrMovementWindow(fcinfo, MRR_MONTH_DATE);
+}
+
+/* mrr_movement(mrr, month timestamptz) OVER (...): months in the session time zone. */
+PG_FUNCTION_INFO_V1(mrr_movement_window_month_tz);
+Datum
+mrr_movement_window_month_tz(PG_FUNCTION_ARGS)
+{
+	return MrrMovementWindow(fcinfo, MRR_MONTH_TIMESTAMPTZ);
+}
+
+/* ---------------------------------------------------------------------------------------
+ * The mrr_movements_state type
+ * ---------------------------------------------------------------------------------------
+ */
+
+/* Raise the state's scale to at least scale, rescaling its amounts exactly. */
+static void
+StateRaiseScale(MrrMovementsState *s, int scale)
+{
+	int			i;
+
+	if (scale <= s->scale)
+		return;
+	for (i = 0; i < MRR_NFIELDS; i++)
+		if (!ScaleUp(s->amount[i], scale - s->scale, &s->amount[i]))
+			SumOverflow();
+	s->scale = scale;
+}
+
+/* An amount at the state's scale (which must be at least the amount's). */
+static int128
+AtStateScale(const MrrMovementsState *s, const MrrAmount *a)
+{
+	int128		v;
+
+	if (!ScaleUp(a->value, s->scale - a->scale, &v))
+		SumOverflow();
+	return v;
+}
+
+/* Count an input showing dscale fraction digits; sign -1 removes it. false: recompute. */
+static bool
+StateTrackDscale(MrrMovementsState *s, int dscale, int sign)
+{
+	if (sign > 0)
+	{
+		s->rows = csm_add_count(s->rows, 1);
+		if (dscale > s->dscale)
+		{
+			s->dscale = dscale;
+			s->dscale_rows = 1;
+		}
+		else if (dscale == s->dscale)
+			s->dscale_rows = csm_add_count(s->dscale_rows, 1);
+		return true;
+	}
+	s->rows = csm_sub_count(s->rows, 1);
+	if (dscale > s->dscale)
+		elog(ERROR, "mrr_movements: removed input shows more digits than the state");
+	if (s->rows == 0)
+	{
+		/* Nothing left: start afresh, so later inputs set the scales again. */
+		s->scale = 0;
+		s->dscale = 0;
+		s->dscale_rows = 0;
+		return true;
+	}
+	if (dscale == s->dscale)
+	{
+		s->dscale_rows = csm_sub_count(s->dscale_rows, 1);
+		if (s->dscale_rows == 0)
+			return false;
+	}
+	return true;
+}
+
+/* Add (sign 1) or remove (sign -1) amount v and one customer to field f. */
+static inline void
+StateCount(MrrMovementsState *s, MrrField f, int128 v, int sign)
+{
+	if (sign > 0)
+	{
+		s->amount[f] = AddAmount(s->amount[f], v);
+		s->count[f] = csm_add_count(s->count[f], 1);
+	}
+	else
+	{
+		s->amount[f] = AddAmount(s->amount[f], -v);
+		s->count[f] = csm_sub_count(s->count[f], 1);
+	}
+}
+
+/*
+ * Add or remove one customer-month. Returns false when an inverse transition cannot
+ * restore the display scale, which asks the executor to recompute the frame.
+ */
+static bool
+StateAddMovement(MrrMovementsState *s, const MrrAmount *prev, const MrrAmount *curr,
+				 bool seen_before, int sign)
+{
+	int128		p;
+	int128		c;
+
+	StateRaiseScale(s, Max(prev->scale, curr->scale));
+	p = AtStateScale(s, prev);
+	c = AtStateScale(s, curr);
+	if (p > 0)
+		StateCount(s, MRR_STARTING, p, sign);
+	if (c > 0)
+		StateCount(s, MRR_ENDING, c, sign);
+	switch (Classify(prev, curr, seen_before))
+	{
+		case MRR_CLASS_NEW:
+			StateCount(s, MRR_NEW, c, sign);
+			break;
+		case MRR_CLASS_REACTIVATION:
+			StateCount(s, MRR_REACTIVATION, c, sign);
+			break;
+		case MRR_CLASS_EXPANSION:
+			StateCount(s, MRR_EXPANSION, c - p, sign);
+			break;
+		case MRR_CLASS_CONTRACTION:
+			StateCount(s, MRR_CONTRACTION, p - c, sign);
+			break;
+		case MRR_CLASS_CHURN:
+			StateCount(s, MRR_CHURNED, p, sign);
+			break;
+		case MRR_CLASS_NONE:
+		case MRR_CLASS_UNCHANGED:
+			break;
+	}
+	return StateTrackDscale(s, Max(prev->dscale, curr->dscale), sign);
+}
+
+/* A new, empty state in the aggregate's memory context. */
+static MrrMovementsState *
+StateCreate(FunctionCallInfo fcinfo, const char *fname)
+{
+	MemoryContext aggcontext = csm_agg_context(fcinfo, fname);
+	MrrMovementsState *s;
+
+	s = (MrrMovementsState *) MemoryContextAllocZero(aggcontext, sizeof(MrrMovementsState));
+	s->version = MRR_STATE_VERSION;
+	return s;
+}
+
+/*
+ * Why a state is not one a movement aggregate could have produced, or NULL. Amounts and
+ * counts must be non-negative and obey the two identities of SPEC §3.
+ */
+static const char *
+StateProblem(const MrrMovementsState *s)
+{
+	int128		net;
+	int64		net_customers;
+	int			i;
+
+	if (s->version != MRR_STATE_VERSION)
+		return "unknown format version";
+	if (s->scale < 0 || s->scale > MRR_MAX_SCALE)
+		return "scale out of range";
+	if (s->dscale < s->scale || s->dscale > NUMERIC_MAX_DISPLAY_SCALE)
+		return "display scale out of range";
+	if (s->rows < 0 || s->dscale_rows < 0 || s->dscale_rows > s->rows)
+		return "row counts out of range";
+	for (i = 0; i < MRR_NFIELDS; i++)
+	{
+		if (s->amount[i] < 0 || s->count[i] < 0)
+			return "negative amount or count";
+		if ((s->amount[i] == 0) != (s->count[i] == 0))
+			return "an amount and its customer count disagree";
+	}
+	/* ending - starting = new + reactivation + expansion - contraction - churn */
+	net = s->amount[MRR_NEW] + s->amount[MRR_REACTIVATION] + s->amount[MRR_EXPANSION]
+		- s->amount[MRR_CONTRACTION] - s->amount[MRR_CHURNED];
+	if (s->amount[MRR_ENDING] - s->amount[MRR_STARTING] != net)
+		return "ending_mrr - starting_mrr differs from the movements";
+	net_customers = s->count[MRR_NEW] + s->count[MRR_REACTIVATION] - s->count[MRR_CHURNED];
+	if (s->count[MRR_ENDING] - s->count[MRR_STARTING] != net_customers)
+		return "customers_end - customers_start differs from new + reactivation - churned";
+	return NULL;
+}
+
+/* Parse a signed decimal integer at *p into a 128-bit value; false on bad syntax/overflow. */
+static bool
+ParseInt128(const char **p, int128 *result)
+{
+	const char *c = *p;
+	bool		negative = false;
+	uint128		v = 0;
+
+	if (*c == '-')
+	{
+		negative = true;
+		c++;
+	}
+	if (!isdigit((unsigned char) *c))
+		return false;
+	while (isdigit((unsigned char) *c))
+	{
+		if (v > ((uint128) MRR_INT128_MAX - (*c - '0')) / 10)
+			return false;
+		v = v * 10 + (*c - '0');
+		c++;
+	}
+	*result = negative ? -(int128) v : (int128) v;
+	*p = c;
+	return true;
+}
+
+/* Append a 128-bit integer in decimal. */
+static void
+AppendInt128(StringInfo buf, int128 v)
+{
+	char		digits[48];
+	int			n = 0;
+	uint128		u = v < 0 ? (uint128) (-(v + 1)) + 1 : (uint128) v;
+
+	do
+	{
+		digits[n++] = '0' + (int) (u % 10);
+		u /= 10;
+	} while (u > 0);
+	if (v < 0)
+		appendStringInfoChar(buf, '-');
+	while (n > 0)
+		appendStringInfoChar(buf, digits[--n]);
+}
+
+/* Malformed text (input) or binary (input NULL) input of the state type. */
+static CSM_NORETURN void
+StateInputError(const char *input, const char *problem)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+			 input ? errmsg("invalid mrr_movements_state \"%s\": %s", input, problem)
+			 : errmsg("invalid mrr_movements_state binary value: %s", problem),
+			 errdetail("The text form is v%d;scale;dscale;dscale_rows;rows;seven amounts times 10^scale;seven customer counts.",
+					   MRR_STATE_VERSION)));
+}
+
+/* Validate a state read from outside, raising 22P02 with the problem. */
+static void
+StateValidate(const MrrMovementsState *s, const char *input)
+{
+	const char *problem = StateProblem(s);
+
+	if (problem)
+		StateInputError(input, problem);
+}
+
+/*
+ * Text form, version 1: v1;scale;dscale;dscale_rows;rows;a0,...,a6;c0,...,c6 with the
+ * amounts as integers times 10^scale, in the field order of the composite mrr_movements.
+ */
+PG_FUNCTION_INFO_V1(mrr_movements_state_out);
+Datum
+mrr_movements_state_out(PG_FUNCTION_ARGS)
+{
+	MrrMovementsState *s = (MrrMovementsState *) PG_GETARG_POINTER(0);
+	StringInfoData buf;
+	int			i;
+
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "v%d;%d;%d;" INT64_FORMAT ";" INT64_FORMAT ";",
+					 s->version, s->scale, s->dscale, s->dscale_rows, s->rows);
+	for (i = 0; i < MRR_NFIELDS; i++)
+	{
+		if (i > 0)
+			appendStringInfoChar(&buf, ',');
+		AppendInt128(&buf, s->amount[i]);
+	}
+	appendStringInfoChar(&buf, ';');
+	for (i = 0; i < MRR_NFIELDS; i++)
+		appendStringInfo(&buf, "%s" INT64_FORMAT, i > 0 ? "," : "", s->count[i]);
+	PG_RETURN_CSTRING(buf.data);
+}
+
+/* Read one separator-terminated integer field of the text form. */
+static int128
+ReadField(const char **p, char sep, const char *input, int128 lo, int128 hi)
+{
+	int128		v;
+
+	if (!ParseInt128(p, &v))
+		StateInputError(input, "a field is not an integer in range");
+	if (v < lo || v > hi)
+		StateInputError(input, "a field is out of range");
+	if (sep != '\0')
+	{
+		if (**p != sep)
+			StateInputError(input, "a separator is missing");
+		(*p)++;
+	}
+	return v;
+}
+
+/* Parse and validate the text form. */
+PG_FUNCTION_INFO_V1(mrr_movements_state_in);
+Datum
+mrr_movements_state_in(PG_FUNCTION_ARGS)
+{
+	const char *input = PG_GETARG_CSTRING(0);
+	const char *p = input;
+	MrrMovementsState *s = palloc0(sizeof(MrrMovementsState));
+	int			i;
+
+	if (*p != 'v')
+		StateInputError(input, "the version prefix is missing");
+	p++;
+	s->version = (int32) ReadField(&p, ';', input, 0, PG_INT32_MAX);
+	if (s->version != MRR_STATE_VERSION)
+		StateInputError(input, "unknown format version");
+	s->scale = (int16) ReadField(&p, ';', input, 0, MRR_MAX_SCALE);
+	s->dscale = (int16) ReadField(&p, ';', input, 0, NUMERIC_MAX_DISPLAY_SCALE);
+	s->dscale_rows = (int64) ReadField(&p, ';', input, 0, PG_INT64_MAX);
+	s->rows = (int64) ReadField(&p, ';', input, 0, PG_INT64_MAX);
+	for (i = 0; i < MRR_NFIELDS; i++)
+		s->amount[i] = ReadField(&p, i < MRR_NFIELDS - 1 ? ',' : ';', input, 0, MRR_INT128_MAX);
+	for (i = 0; i < MRR_NFIELDS; i++)
+		s->count[i] = (int64) ReadField(&p, i < MRR_NFIELDS - 1 ? ',' : '\0', input, 0,
+										PG_INT64_MAX);
+	if (*p != '\0')
+		StateInputError(input, "there is text after the last field");
+	StateValidate(s, input);
+	PG_RETURN_POINTER(s);
+}
+
+/* Binary form: the text form's fields in order, amounts as two int64 (high, low). */
+PG_FUNCTION_INFO_V1(mrr_movements_state_send);
+Datum
+mrr_movements_state_send(PG_FUNCTION_ARGS)
+{
+	MrrMovementsState *s = (MrrMovementsState *) PG_GETARG_POINTER(0);
+	StringInfoData buf;
+	int			i;
+
+	pq_begintypsend(&buf);
+	pq_sendint32(&buf, s->version);
+	pq_sendint16(&buf, s->scale);
+	pq_sendint16(&buf, s->dscale);
+	pq_sendint64(&buf, s->dscale_rows);
+	pq_sendint64(&buf, s->rows);
+	for (i = 0; i < MRR_NFIELDS; i++)
+	{
+		pq_sendint64(&buf, (int64) (s->amount[i] >> 64));
+		pq_sendint64(&buf, (int64) (uint64) s->amount[i]);
+	}
+	for (i = 0; i < MRR_NFIELDS; i++)
+		pq_sendint64(&buf, s->count[i]);
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+/* Read and validate the binary form. */
+PG_FUNCTION_INFO_V1(mrr_movements_state_recv);
+Datum
+mrr_movements_state_recv(PG_FUNCTION_ARGS)
+{
+	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
+	MrrMovementsState *s = palloc0(sizeof(MrrMovementsState));
+	int			expected = 4 + 2 + 2 + 8 + 8 + MRR_NFIELDS * 24;
+	int			i;
+
+	if (buf->len - buf->cursor != expected)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("invalid mrr_movements_state binary value of %d bytes",
+						buf->len - buf->cursor),
+				 errdetail("Version %d values have %d bytes.", MRR_STATE_VERSION, expected)));
+	s->version = pq_getmsgint(buf, 4);
+	s->scale = (int16) pq_getmsgint(buf, 2);
+	s->dscale = (int16) pq_getmsgint(buf, 2);
+	s->dscale_rows = pq_getmsgint64(buf);
+	s->rows = pq_getmsgint64(buf);
+	for (i = 0; i < MRR_NFIELDS; i++)
+	{
+		int64		hi = pq_getmsgint64(buf);
+		uint64		lo = (uint64) pq_getmsgint64(buf);
+
+		s->amount[i] = (int128) (((uint128) (uint64) hi << 64) | lo);
+	}
+	for (i = 0; i < MRR_NFIELDS; i++)
+		s->count[i] = pq_getmsgint64(buf);
+	StateValidate(s, NULL);
+	PG_RETURN_POINTER(s);
+}
+
+/* ---------------------------------------------------------------------------------------
+ * Aggregate support: transitions, combine, finals
+ * ---------------------------------------------------------------------------------------
+ */
+
+/* Shared body of the mrr_movements transition (sign 1) and inverse transition (sign -1). */
+static Datum
+MovementsTransition(FunctionCallInfo fcinfo, int sign)
+{
+	MrrMovementsState *s = PG_ARGISNULL(0) ? NULL : (MrrMovementsState *) PG_GETARG_POINTER(0);
+	MrrAmount	prev;
+	MrrAmount	curr;
+
+	if (s == NULL)
+		s = StateCreate(fcinfo, "mrr_movements");
+	else
+		(void) csm_agg_context(fcinfo, "mrr_movements");
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
+		PG_RETURN_POINTER(s);
+	ReadMrr(PG_GETARG_DATUM(1), "previous MRR", &prev);
+	ReadMrr(PG_GETARG_DATUM(2), "MRR", &curr);
+	if (!StateAddMovement(s, &prev, &curr, PG_GETARG_BOOL(3), sign))
+		PG_RETURN_NULL();
+	PG_RETURN_POINTER(s);
+}
+
+/* mrr_movements transition: add one customer-month (prev, curr, seen_before). */
+PG_FUNCTION_INFO_V1(mrr_movements_trans);
+Datum
+mrr_movements_trans(PG_FUNCTION_ARGS)
+{
+	return MovementsTransition(fcinfo, 1);
+}
+
+/* mrr_movements inverse transition (sliding window frames): remove one customer-month. */
+PG_FUNCTION_INFO_V1(mrr_movements_inv);
+Datum
+mrr_movements_inv(PG_FUNCTION_ARGS)
+{
+	return MovementsTransition(fcinfo, -1);
+}
+
+/* Shared body of the cohort transitions: rows whose start MRR is 0 are ignored. */
+static Datum
+CohortTransition(FunctionCallInfo fcinfo, int sign)
+{
+	MrrMovementsState *s = PG_ARGISNULL(0) ? NULL : (MrrMovementsState *) PG_GETARG_POINTER(0);
+	MrrAmount	start;
+	MrrAmount	end;
+
+	if (s == NULL)
+		s = StateCreate(fcinfo, "nrr/grr");
+	else
+		(void) csm_agg_context(fcinfo, "nrr/grr");
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		PG_RETURN_POINTER(s);
+	ReadMrr(PG_GETARG_DATUM(1), "start MRR", &start);
+	ReadMrr(PG_GETARG_DATUM(2), "end MRR", &end);
+	if (start.value == 0)
+		PG_RETURN_POINTER(s);
+	/* A cohort customer is a movement from start to end; it was seen before by definition. */
+	if (!StateAddMovement(s, &start, &end, true, sign))
+		PG_RETURN_NULL();
+	PG_RETURN_POINTER(s);
+}
+
+/* nrr/grr(start_mrr, end_mrr) transition. */
+PG_FUNCTION_INFO_V1(mrr_cohort_trans);
+Datum
+mrr_cohort_trans(PG_FUNCTION_ARGS)
+{
+	return CohortTransition(fcinfo, 1);
+}
+
+/* nrr/grr(start_mrr, end_mrr) inverse transition. */
+PG_FUNCTION_INFO_V1(mrr_cohort_inv);
+Datum
+mrr_cohort_inv(PG_FUNCTION_ARGS)
+{
+	return CohortTransition(fcinfo, -1);
+}
+
+/* Merge state b into a (both at their own scale); b is not modified. */
+static void
+StateMerge(MrrMovementsState *a, const MrrMovementsState *b)
+{
+	MrrMovementsState bcopy = *b;
+	int			i;
+
+	StateRaiseScale(a, b->scale);
+	StateRaiseScale(&bcopy, a->scale);
+	for (i = 0; i < MRR_NFIELDS; i++)
+	{
+		a->amount[i] = AddAmount(a->amount[i], bcopy.amount[i]);
+		a->count[i] = csm_add_count(a->count[i], bcopy.count[i]);
+	}
+	if (b->dscale > a->dscale)
+	{
+		a->dscale = b->dscale;
+		a->dscale_rows = b->dscale_rows;
+	}
+	else if (b->dscale == a->dscale)
+		a->dscale_rows = csm_add_count(a->dscale_rows, b->dscale_rows);
+	a->rows = csm_add_count(a->rows, b->rows);
+}
+
+/* Combine function of every movement aggregate. */
+PG_FUNCTION_INFO_V1(mrr_movements_combine);
+Datum
+mrr_movements_combine(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcontext = csm_agg_context(fcinfo, "mrr_movements_combine");
+	MrrMovementsState *a;
+
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_POINTER(PG_GETARG_POINTER(0));
+	}
+	if (PG_ARGISNULL(0))
+	{
+		a = (MrrMovementsState *) MemoryContextAlloc(aggcontext, sizeof(MrrMovementsState));
+		memcpy(a, PG_GETARG_POINTER(1), sizeof(MrrMovementsState));
+		PG_RETURN_POINTER(a);
+	}
+	a = (MrrMovementsState *) PG_GETARG_POINTER(0);
+	StateMerge(a, (MrrMovementsState *) PG_GETARG_POINTER(1));
+	PG_RETURN_POINTER(a);
+}
+
+/* value / 10^scale as numeric showing dscale (>= scale) fraction digits. */
+static Datum
+AmountToNumeric(int128 value, int scale, int dscale)
+{
+	StringInfoData digits;
+	StringInfoData buf;
+	int			nint;
+
+	initStringInfo(&digits);
+	AppendInt128(&digits, value < 0 ? -value : value);
+	initStringInfo(&buf);
+	if (value < 0)
+		appendStringInfoChar(&buf, '-');
+	/* Integer part, then the fraction: leading zeros, digits, zeros up to dscale. */
+	nint = digits.len - scale;
+	if (nint > 0)
+		appendBinaryStringInfo(&buf, digits.data, nint);
+	else
+		appendStringInfoChar(&buf, '0');
+	if (dscale > 0)
+	{
+		int			i;
+
+		appendStringInfoChar(&buf, '.');
+		for (i = nint; i < 0; i++)
+			appendStringInfoChar(&buf, '0');
+		appendBinaryStringInfo(&buf, digits.data + Max(nint, 0), digits.len - Max(nint, 0));
+		for (i = scale; i < dscale; i++)
+			appendStringInfoChar(&buf, '0');
+	}
+	return DirectFunctionCall3(numeric_in, CStringGetDatum(buf.data),
+							   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+}
+
+/* The composite mrr_movements of a state. */
+static Datum
+StateToComposite(FunctionCallInfo fcinfo, const MrrMovementsState *s)
+{
+	TupleDesc	tupdesc;
+	Datum		values[2 * MRR_NFIELDS];
+	bool		nulls[2 * MRR_NFIELDS] = {0};
+	int			i;
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "mrr_movements: return type must be a row type");
+	if (tupdesc->natts != 2 * MRR_NFIELDS)
+		elog(ERROR, "mrr_movements: the row type has %d fields, expected %d",
+			 tupdesc->natts, 2 * MRR_NFIELDS);
+	tupdesc = BlessTupleDesc(tupdesc);
+	for (i = 0; i < MRR_NFIELDS; i++)
+	{
+		values[i] = AmountToNumeric(s->amount[i], s->scale, s->dscale);
+		values[MRR_NFIELDS + i] = Int64GetDatum(s->count[i]);
+	}
+	return HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls));
+}
+
+/* Final function of mrr_movements and rollup: the composite, NULL without rows. */
+PG_FUNCTION_INFO_V1(mrr_movements_final);
+Datum
+mrr_movements_final(PG_FUNCTION_ARGS)
+{
+	MrrMovementsState *s;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	s = (MrrMovementsState *) PG_GETARG_POINTER(0);
+	if (s->rows == 0)
+		PG_RETURN_NULL();
+	PG_RETURN_DATUM(StateToComposite(fcinfo, s));
+}
+
+/*
+ * Read a composite mrr_movements into state s (sign 1 adds it, -1 removes it). Every field
+ * must be present and the summary consistent. Returns false as StateAddMovement does.
+ */
+static bool
+StateAddComposite(MrrMovementsState *s, HeapTupleHeader th, int sign)
+{
+	Oid			typid = HeapTupleHeaderGetTypeId(th);
+	int32		typmod = HeapTupleHeaderGetTypMod(th);
+	TupleDesc	tupdesc = lookup_rowtype_tupdesc(typid, typmod);
+	HeapTupleData tuple;
+	Datum		values[2 * MRR_NFIELDS];
+	bool		nulls[2 * MRR_NFIELDS];
+	MrrMovementsState part;
+	MrrAmount	amounts[MRR_NFIELDS];
+	const char *problem;
+	int			dscale = 0;
+	int			i;
+
+	if (tupdesc->natts != 2 * MRR_NFIELDS)
+		elog(ERROR, "mrr_movements: the row type has %d fields, expected %d",
+			 tupdesc->natts, 2 * MRR_NFIELDS);
+	tuple.t_len = HeapTupleHeaderGetDatumLength(th);
+	ItemPointerSetInvalid(&tuple.t_self);
+	tuple.t_tableOid = InvalidOid;
+	tuple.t_data = th;
+	heap_deform_tuple(&tuple, tupdesc, values, nulls);
+	ReleaseTupleDesc(tupdesc);
+
+	for (i = 0; i < 2 * MRR_NFIELDS; i++)
+		if (nulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("mrr_movements field %s is null",
+							i < MRR_NFIELDS ? mrr_amount_names[i] : mrr_count_names[i - MRR_NFIELDS]),
+					 errdetail("Every amount and count of an mrr_movements value must be present.")));
+
+	/* Build the composite as a one-row state, validate it, then merge it. */
+	memset(&part, 0, sizeof(part));
+	part.version = MRR_STATE_VERSION;
+	for (i = 0; i < MRR_NFIELDS; i++)
+	{
+		ReadMrr(values[i], mrr_amount_names[i], &amounts[i]);
+		part.scale = Max(part.scale, amounts[i].scale);
+		dscale = Max(dscale, amounts[i].dscale);
+	}
+	for (i = 0; i < MRR_NFIELDS; i++)
+	{
+		part.amount[i] = AtStateScale(&part, &amounts[i]);
+		part.count[i] = DatumGetInt64(values[MRR_NFIELDS + i]);
+		if (part.count[i] < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("mrr_movements field %s is negative: " INT64_FORMAT,
+							mrr_count_names[i], part.count[i]),
+					 errdetail("Customer counts are at least 0.")));
+	}
+	part.rows = 1;
+	part.dscale = dscale;
+	part.dscale_rows = 1;
+	problem = StateProblem(&part);
+	if (problem)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("mrr_movements value is inconsistent: %s", problem),
+				 errdetail("ending_mrr - starting_mrr must equal new + reactivation + expansion - contraction - churned "
+						   "and each amount is 0 exactly when its customer count is.")));
+
+	if (sign > 0)
+	{
+		StateMerge(s, &part);
+		return true;
+	}
+	StateRaiseScale(s, part.scale);
+	for (i = 0; i < MRR_NFIELDS; i++)
+	{
+		s->amount[i] = AddAmount(s->amount[i], -AtStateScale(s, &amounts[i]));
+		s->count[i] = csm_sub_count(s->count[i], part.count[i]);
+	}
+	return StateTrackDscale(s, dscale, -1);
+}
+
+/* Shared body of the rollup transition and inverse transition. */
+static Datum
+RollupTransition(FunctionCallInfo fcinfo, int sign)
+{
+	MrrMovementsState *s = PG_ARGISNULL(0) ? NULL : (MrrMovementsState *) PG_GETARG_POINTER(0);
+
+	if (s == NULL)
+		s = StateCreate(fcinfo, "rollup(mrr_movements)");
+	else
+		(void) csm_agg_context(fcinfo, "rollup(mrr_movements)");
+	if (PG_ARGISNULL(1))
+		PG_RETURN_POINTER(s);
+	if (!StateAddComposite(s, PG_GETARG_HEAPTUPLEHEADER(1), sign))
+		PG_RETURN_NULL();
+	PG_RETURN_POINTER(s);
+}
+
+/* rollup(mrr_movements) transition: add one stored summary. */
+PG_FUNCTION_INFO_V1(mrr_movements_rollup_trans);
+Datum
+mrr_movements_rollup_trans(PG_FUNCTION_ARGS)
+{
+	return RollupTransition(fcinfo, 1);
+}
+
+/* rollup(mrr_movements) inverse transition: remove one stored summary. */
+PG_FUNCTION_INFO_V1(mrr_movements_rollup_inv);
+Datum
+mrr_movements_rollup_inv(PG_FUNCTION_ARGS)
+{
+	return RollupTransition(fcinfo, -1);
+}
+
+/* ---------------------------------------------------------------------------------------
+ * Accessors and cohort finals
+ * ---------------------------------------------------------------------------------------
+ */
+
+/* a / b as float8 for non-negative fixed-point amounts at one scale. */
+static float8
+AmountRatio(int128 a, int128 b)
+{
+	return (float8) ((long double) a / (long double) b);
+}
+
+/* NRR = (starting - churned - contraction + expansion) / starting; false when starting is 0. */
+static bool
+StateNrr(const MrrMovementsState *s, float8 *result)
+{
+	if (s->amount[MRR_STARTING] == 0)
+		return false;
+	*result = AmountRatio(s->amount[MRR_STARTING] - s->amount[MRR_CHURNED]
+						  - s->amount[MRR_CONTRACTION] + s->amount[MRR_EXPANSION],
+						  s->amount[MRR_STARTING]);
+	return true;
+}
+
+/* GRR = (starting - churned - contraction) / starting; false when starting is 0. */
+static bool
+StateGrr(const MrrMovementsState *s, float8 *result)
+{
+	if (s->amount[MRR_STARTING] == 0)
+		return false;
+	*result = AmountRatio(s->amount[MRR_STARTING] - s->amount[MRR_CHURNED]
+						  - s->amount[MRR_CONTRACTION],
+						  s->amount[MRR_STARTING]);
+	return true;
+}
+
+/* A composite argument read into a local state. */
+static void
+CompositeArg(FunctionCallInfo fcinfo, MrrMovementsState *s)
+{
+	memset(s, 0, sizeof(MrrMovementsState));
+	s->version = MRR_STATE_VERSION;
+	(void) StateAddComposite(s, PG_GETARG_HEAPTUPLEHEADER(0), 1);
+}
+
+/* nrr(mrr_movements): net revenue retention. */
+PG_FUNCTION_INFO_V1(mrr_movements_nrr);
+Datum
+mrr_movements_nrr(PG_FUNCTION_ARGS)
+{
+	MrrMovementsState s;
+	float8		result;
+
+	CompositeArg(fcinfo, &s);
+	if (!StateNrr(&s, &result))
+		PG_RETURN_NULL();
+	PG_RETURN_FLOAT8(result);
+}
+
+/* grr(mrr_movements): gross revenue retention. */
+PG_FUNCTION_INFO_V1(mrr_movements_grr);
+Datum
+mrr_movements_grr(PG_FUNCTION_ARGS)
+{
+	MrrMovementsState s;
+	float8		result;
+
+	CompositeArg(fcinfo, &s);
+	if (!StateGrr(&s, &result))
+		PG_RETURN_NULL();
+	PG_RETURN_FLOAT8(result);
+}
+
+/* quick_ratio(mrr_movements) = (new + expansion + reactivation) / (contraction + churned). */
+PG_FUNCTION_INFO_V1(mrr_movements_quick_ratio);
+Datum
+mrr_movements_quick_ratio(PG_FUNCTION_ARGS)
+{
+	MrrMovementsState s;
+	int128		lost;
+
+	CompositeArg(fcinfo, &s);
+	lost = s.amount[MRR_CONTRACTION] + s.amount[MRR_CHURNED];
+	if (lost == 0)
+		PG_RETURN_NULL();
+	PG_RETURN_FLOAT8(AmountRatio(s.amount[MRR_NEW] + s.amount[MRR_EXPANSION]
+								 + s.amount[MRR_REACTIVATION], lost));
+}
+
+/* net_new_mrr(mrr_movements) = new + reactivation + expansion - contraction - churned. */
+PG_FUNCTION_INFO_V1(mrr_movements_net_new_mrr);
+Datum
+mrr_movements_net_new_mrr(PG_FUNCTION_ARGS)
+{
+	MrrMovementsState s;
+
+	CompositeArg(fcinfo, &s);
+	/* By the identity this is ending - starting, which cannot overflow. */
+	PG_RETURN_DATUM(AmountToNumeric(s.amount[MRR_ENDING] - s.amount[MRR_STARTING],
+									s.scale, s.dscale));
+}
+
+/* arpa(mrr_movements) = ending_mrr / customers_end; NULL without paying customers. */
+PG_FUNCTION_INFO_V1(mrr_movements_arpa);
+Datum
+mrr_movements_arpa(PG_FUNCTION_ARGS)
+{
+	MrrMovementsState s;
+
+	CompositeArg(fcinfo, &s);
+	if (s.count[MRR_ENDING] == 0)
+		PG_RETURN_NULL();
+	PG_RETURN_DATUM(DirectFunctionCall2(numeric_div,
+										AmountToNumeric(s.amount[MRR_ENDING], s.scale, s.dscale),
+										NumericGetDatum(csm_int64_to_numeric(s.count[MRR_ENDING]))));
+}
+
+/* Final function of the cohort nrr(start_mrr, end_mrr). */
+PG_FUNCTION_INFO_V1(mrr_cohort_nrr_final);
+Datum
+mrr_cohort_nrr_final(PG_FUNCTION_ARGS)
+{
+	float8		result;
+
+	if (PG_ARGISNULL(0) || !StateNrr((MrrMovementsState *) PG_GETARG_POINTER(0), &result))
+		PG_RETURN_NULL();
+	PG_RETURN_FLOAT8(result);
+}
+
+/* Final function of the cohort grr(start_mrr, end_mrr). */
+PG_FUNCTION_INFO_V1(mrr_cohort_grr_final);
+Datum
+mrr_cohort_grr_final(PG_FUNCTION_ARGS)
+{
+	float8		result;
+
+	if (PG_ARGISNULL(0) || !StateGrr((MrrMovementsState *) PG_GETARG_POINTER(0), &result))
+		PG_RETURN_NULL();
+	PG_RETURN_FLOAT8(result);
+}
+
+/* ---------------------------------------------------------------------------------------
+ * LTV and CLV
+ * ---------------------------------------------------------------------------------------
+ */
+
+/* A float8 argument checked against [lo, hi] (lo_open excludes lo), as numeric. */
+static Datum
+CheckedFactor(float8 v, const char *what, float8 lo, bool lo_open, float8 hi, const char *range)
+{
+	if (isnan(v) || v < lo || (lo_open && v == lo) || v > hi)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("%s %g is out of range", what, v),
+				 errdetail("%s", range)));
+	return DirectFunctionCall1(float8_numeric, Float8GetDatum(v));
+}
+
+/* A numeric money argument that must be finite and at least 0 (any precision). */
+static Datum
+CheckedMoney(Datum v, const char *what)
+{
+	MrrAmount	ignored;
+	bool		negative;
+	MrrDecodeResult r = DecodeNumeric(v, &ignored, &negative);
+
+	if (r == MRR_DECODE_NAN || r == MRR_DECODE_INFINITY || negative)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("%s %s is out of range", what, NumericText(v)),
+				 errdetail("It must be a finite amount of at least 0.")));
+	return v;
+}
+
+/*
+ * ltv(arpa, churn_rate [, gross_margin]) = arpa x gross_margin / churn_rate, in numeric
+ * (the float8 factors converted exactly as ::numeric does); NULL when churn_rate is 0.
+ */
+static Datum
+Ltv(FunctionCallInfo fcinfo, bool has_margin)
+{
+	Datum		arpa = CheckedMoney(PG_GETARG_DATUM(0), "ARPA");
+	float8		churn = PG_GETARG_FLOAT8(1);
+	Datum		churn_num;
+
+	churn_num = CheckedFactor(churn, "churn rate", 0.0, false, 1.0,
+							  "The monthly churn rate must be a fraction from 0 to 1.");
+	if (has_margin)
+		arpa = DirectFunctionCall2(numeric_mul, arpa,
+								   CheckedFactor(PG_GETARG_FLOAT8(2), "gross margin", 0.0, false,
+												 1.0, "The gross margin must be a fraction from 0 to 1."));
+	if (churn == 0.0)
+		PG_RETURN_NULL();
+	PG_RETURN_DATUM(DirectFunctionCall2(numeric_div, arpa, churn_num));
+}
+
+/* ltv(arpa, churn_rate): lifetime value from monthly ARPA and monthly churn. */
+PG_FUNCTION_INFO_V1(ltv_churn);
+Datum
+ltv_churn(PG_FUNCTION_ARGS)
+{
+	return Ltv(fcinfo, false);
+}
+
+/* ltv(arpa, churn_rate, gross_margin): lifetime gross profit. */
+PG_FUNCTION_INFO_V1(ltv_churn_margin);
+Datum
+ltv_churn_margin(PG_FUNCTION_ARGS)
+{
+	return Ltv(fcinfo, true);
+}
+
+/* clv = avg_purchase_value x purchase_frequency x lifespan, in numeric. */
+PG_FUNCTION_INFO_V1(clv);
+Datum
+clv(PG_FUNCTION_ARGS)
+{
+	Datum		value = CheckedMoney(PG_GETARG_DATUM(0), "average purchase value");
+	Datum		frequency = CheckedFactor(PG_GETARG_FLOAT8(1), "purchase frequency", 0.0, false,
+										  DBL_MAX,
+										  "The purchase frequency must be finite and at least 0.");
+	Datum		lifespan = CheckedFactor(PG_GETARG_FLOAT8(2), "lifespan", 0.0, false, DBL_MAX,
+										 "The lifespan must be finite and at least 0.");
+
+	PG_RETURN_DATUM(DirectFunctionCall2(numeric_mul,
+										DirectFunctionCall2(numeric_mul, value, frequency),
+										lifespan));
+}
