@@ -48,7 +48,7 @@ SELECT CASE WHEN random() < 0.5 THEN 1 + (random() * 399)::int END, s, CASE WHEN
 FROM (SELECT date '2024-01-01' + (random() * 729)::int AS s FROM generate_series(1, 800)) g;
 INSERT INTO "CRM Data".costs
 SELECT d, round((1000 + random() * 500)::numeric, 2), k
-FROM generate_series(date '2024-01-01', date '2025-12-01', interval '1 month') d, (VALUES ('success'), ('acquisition')) v(k);
+FROM generate_series(date '2024-01-01', date '2026-12-01', interval '1 month') d, (VALUES ('success'), ('acquisition')) v(k);
 -- Rows the views must leave out, and list in data_issues.
 INSERT INTO "CRM Data"."survey answers" VALUES (5, '2025-03-03', 11, 'nps'), (6, '2025-03-04', 0, 'csat'), (7, '2025-03-05', 5, 'poll');
 INSERT INTO "CRM Data"."Sub""scriptions; DROP TABLE x; --" VALUES (8, '2025-05-01', '2025-04-01', 10), (9, '2025-05-01', NULL, -5), (4242, '2025-01-01', NULL, 10);
@@ -200,7 +200,17 @@ WITH last AS (SELECT max(month) AS month FROM "KPI ""Views""".mrr_by_month),
                          ended_at IS NOT NULL AS churned FROM t_spans) t)
 SELECT v.arpa = a.arpa AS arpa_ok, abs(v.churn_rate - c.churn) < 1e-12 AS churn_ok, v.ltv = ltv(a.arpa, c.churn) AS ltv_ok,
        abs(v.expected_lifetime - k.life) < 1e-9 AS lifetime_ok, v.ltv_km = k.ltv_km AS ltv_km_ok
-FROM "KPI ""Views""".ltv v, arpa a, churn c, km k WHERE v.segment = 'all';
+FROM "KPI ""Views""".ltv v, arpa a, churn c, km k WHERE v.segment = '(all)';
+-- Costs: CRC = success costs of the last 12 months / 12 / customers at the end; CAC =
+-- acquisition costs / new customers over the same 12 months.
+WITH last AS (SELECT max(month) AS month FROM "KPI ""Views""".customer_flow_by_month),
+     f AS (SELECT sum(new_customers) AS new, max(customers_end) FILTER (WHERE month = (SELECT month FROM last)) AS customers
+           FROM "KPI ""Views""".customer_flow_by_month WHERE month > (SELECT month FROM last) - interval '12 months'),
+     c AS (SELECT sum(amount) FILTER (WHERE kind = 'success') AS success, sum(amount) FILTER (WHERE kind = 'acquisition') AS acquisition
+           FROM "CRM Data".costs WHERE incurred_at > (SELECT month FROM last) - interval '12 months')
+SELECT v.crc = c.success / 12 / f.customers AS crc_ok, v.cac IS NOT DISTINCT FROM c.acquisition / nullif(f.new, 0) AS cac_ok, f.new AS new_customers,
+       abs(v.ltv_to_crc - (v.arpa / v.crc)::float8) < 1e-12 AS ltv_to_crc_ok
+FROM "KPI ""Views""".ltv v, f, c WHERE v.segment = '(all)';
 SELECT segment, paying_customers, round(arpa, 2) AS arpa, round(churn_rate::numeric, 4) AS churn_rate, round(ltv, 0) AS ltv,
        round(expected_lifetime::numeric, 2) AS expected_lifetime, round(ltv_km, 0) AS ltv_km, round(crc, 2) AS crc, round(cac, 2) AS cac
 FROM "KPI ""Views""".ltv ORDER BY segment;
@@ -258,7 +268,7 @@ SELECT source, customer_id, problem FROM "KPI ""Views""".data_issues ORDER BY so
 SELECT count(*) AS rows FROM "KPI ""Views""".kpi_overview;
 SELECT o.as_of, o.mrr = (SELECT mrr FROM "KPI ""Views""".mrr_by_month ORDER BY month DESC LIMIT 1) AS mrr_is_latest,
        o.nps = (SELECT nps FROM "KPI ""Views""".nps_by_month ORDER BY month DESC LIMIT 1) AS nps_is_latest,
-       o.ltv = (SELECT ltv FROM "KPI ""Views""".ltv WHERE segment = 'all') AS ltv_ok
+       o.ltv = (SELECT ltv FROM "KPI ""Views""".ltv WHERE segment = '(all)') AS ltv_ok
 FROM "KPI ""Views""".kpi_overview o;
 
 -- Grains name the views and their period column.

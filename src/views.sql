@@ -431,7 +431,7 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
                 THEN 'first day of the ' OPERATOR(pg_catalog.||) grain
                 ELSE pg_catalog.replace(d.descr, '{grain}', grain) END
     FROM (SELECT (('{
-        "segment": "customer segment ((none) when the customer has none; all = every customer)",
+        "segment": "customer segment ((none) when the customer has none; (all) = every customer)",
         "responses": "number of valid answers",
         "promoters": "answers 9 or 10",
         "passives": "answers 7 or 8",
@@ -876,12 +876,12 @@ FROM value GROUP BY {S}{P}$t$, ARRAY[grain],
             grain, materialized, seg);
     END LOOP;
 
-    -- Lifetime value, per segment and for all customers ('all'); always monthly, because
+    -- Lifetime value, per segment and for all customers ('(all)'); always monthly, because
     -- LTV = monthly ARPA / monthly churn.
     body := $t$
-lspans AS (SELECT 'all'::text AS segment, started_at, ended_at FROM spans$t$
+lspans AS (SELECT '(all)'::text AS segment, started_at, ended_at FROM spans$t$
         || CASE WHEN has_segment THEN ' UNION ALL SELECT segment, started_at, ended_at FROM spans' ELSE '' END || $t$),
-lmrr AS (SELECT 'all'::text AS segment, month, mrr FROM customer_mrr$t$
+lmrr AS (SELECT '(all)'::text AS segment, month, mrr FROM customer_mrr$t$
         || CASE WHEN has_segment THEN ' UNION ALL SELECT segment, month, mrr FROM customer_mrr' ELSE '' END || $t$),
 segs AS (SELECT DISTINCT segment FROM lspans),
 last AS (SELECT max(month) AS month, max(period_end) AS data_end FROM periods),
@@ -917,7 +917,7 @@ base AS (
            @extschema@.ltv(a.arpa, ch.churn_rate) AS ltv, k.expected_lifetime, k.ltv_km,
            co.success / 12 / nullif(o.customers, 0) AS crc, co.acquisition / nullif(o.new_customers, 0) AS cac
     FROM segs s LEFT JOIN arpa a ON a.segment = s.segment LEFT JOIN churn ch ON ch.segment = s.segment
-    LEFT JOIN km k ON k.segment = s.segment CROSS JOIN cost co LEFT JOIN churn o ON o.segment = 'all')
+    LEFT JOIN km k ON k.segment = s.segment CROSS JOIN cost co LEFT JOIN churn o ON o.segment = '(all)')
 SELECT segment, paying_customers, arpa, churn_rate::float8 AS churn_rate, ltv::numeric AS ltv,
        expected_lifetime::float8 AS expected_lifetime, ltv_km::numeric AS ltv_km, crc, cac,
        (arpa / nullif(crc, 0))::float8 AS ltv_to_crc, (ltv / nullif(cac, 0))::float8 AS ltv_to_cac
@@ -928,7 +928,7 @@ FROM base$t$;
         replace(replace('{WITH}' || t_spans || ',' || t_bounds || ',' || t_periods || ',' || t_mrr || ',' || body,
                         '{P}', 'month'), '{STEP}', '''1 month''::pg_catalog.interval'),
         '{segment}',
-        'Lifetime value per segment and for all customers (segment all): ARPA at the latest month, average monthly churn of the last 12 months, LTV = ARPA / churn, Kaplan-Meier LTV, retention and acquisition cost',
+        'Lifetime value per segment and for all customers (segment (all)): ARPA at the latest month, average monthly churn of the last 12 months, LTV = ARPA / churn, Kaplan-Meier LTV, retention and acquisition cost',
         'month', materialized, false);
 
     -- Customer health: the measures of each current customer in the latest period and the one
@@ -1087,8 +1087,8 @@ WHERE c.is_current$t$;
         END IF;
     END LOOP;
     IF format('%I.%I', target_schema, 'ltv') = ANY (ARRAY(SELECT x FROM unnest(made) x WHERE x IS NOT NULL)) THEN
-        cols := cols || format('(SELECT v.ltv FROM %I.ltv v WHERE v.segment = %L) AS ltv', target_schema, 'all')
-                     || format('(SELECT v.ltv_km FROM %I.ltv v WHERE v.segment = %L) AS ltv_km', target_schema, 'all');
+        cols := cols || format('(SELECT v.ltv FROM %I.ltv v WHERE v.segment = %L) AS ltv', target_schema, '(all)')
+                     || format('(SELECT v.ltv_km FROM %I.ltv v WHERE v.segment = %L) AS ltv_km', target_schema, '(all)');
     END IF;
     IF format('%I.%I', target_schema, 'customer_health') = ANY (ARRAY(SELECT x FROM unnest(made) x WHERE x IS NOT NULL)) THEN
         cols := cols || format('(SELECT avg(v.health_score)::float8 FROM %I.customer_health v) AS average_health_score', target_schema)

@@ -43,7 +43,7 @@ SELECT segment, paying_customers AS paying, round(arpa, 2) AS arpa, round(churn_
        round(ltv, 0) AS ltv, round(expected_lifetime::numeric, 1) AS km_lifetime_months, round(ltv_km, 0) AS ltv_km,
        round(crc, 2) AS crc, round(ltv_to_crc::numeric, 1) AS ltv_to_crc, round(ltv_to_cac::numeric, 1) AS ltv_to_cac
 FROM kpi.ltv
-ORDER BY segment = 'all', segment;
+ORDER BY segment = '(all)', segment;
 
 \echo
 \echo '== Customer health, latest month (model: csmetrics.health_measures) =='
