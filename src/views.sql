@@ -551,6 +551,8 @@ BEGIN
         RAISE EXCEPTION 'relation %.% already exists and was not created by csmetrics', quote_ident(target_schema), quote_ident(view_name)
             USING ERRCODE = '42P07', HINT = 'Drop or rename it, or create the KPI views in another schema.';
     END IF;
+    -- Rows come out in key order, as a reader of SELECT * expects.
+    query := format('SELECT * FROM (%s) AS kpi ORDER BY %s', query, (SELECT string_agg(quote_ident(k), ', ') FROM unnest(keys) k));
     IF materialized THEN
         EXECUTE format('CREATE MATERIALIZED VIEW %s AS %s WITH DATA', qname, query);
         EXECUTE format('CREATE UNIQUE INDEX %I ON %s (%s)', view_name || '_key', qname,
