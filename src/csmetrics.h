@@ -38,6 +38,11 @@ csm_sub_count(int64 a, int64 b)
 /*
  * Memory context of the aggregate calling us; errors out when the function is called
  * outside an aggregate, so transition functions can update their state in place.
+ *
+ * The rule for pass-by-reference states: create a new state in the per-call context
+ * (palloc), never in the aggregate context. The executor copies any state pointer it did
+ * not hand in into the aggregate context itself, so a state allocated there would be left
+ * behind once per group; every later call gets that copy and may update it in place.
  */
 extern MemoryContext csm_agg_context(FunctionCallInfo fcinfo, const char *fname);
 

@@ -355,6 +355,15 @@ StateError(const char *type, const char *detail)
 			 errdetail("%s", detail)));
 }
 
+/* Binary input must hold exactly the bytes its layout needs: a short or long value is malformed. */
+static void
+RecvCheckLength(StringInfo buf, int64 need, const char *type)
+{
+	if (buf->len - buf->cursor != need)
+		StateError(type, psprintf("The binary value has %d bytes where %lld are expected.",
+								  buf->len - buf->cursor, (long long) need));
+}
+
 /* ---------------------------------------------------------------------------------------
  * customer_flow_state: one period
  * --------------------------------------------------------------------------------------- */
@@ -426,6 +435,8 @@ customer_flow_state_recv(PG_FUNCTION_ARGS)
 	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
 	FlowState  *s = (FlowState *) palloc0(sizeof(FlowState));
 
+	/* version, kind, then seven 8-byte fields */
+	RecvCheckLength(buf, 2 * 4 + 7 * 8, "customer_flow_state");
 	CheckVersion(pq_getmsgint(buf, 4), "customer_flow_state");
 	s->version = FLOW_FORMAT_VERSION;
 	s->kind = CheckKind(pq_getmsgint(buf, 4), "customer_flow_state");
@@ -460,11 +471,14 @@ customer_flow_state_send(PG_FUNCTION_ARGS)
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
-/* A new empty state for the period [start, end), allocated in the aggregate context. */
+/*
+ * A new empty state for the period [start, end), in the per-call context: the executor
+ * copies a new state into the aggregate context once, and later calls update that copy.
+ */
 static FlowState *
-FlowStateCreate(MemoryContext aggcontext, InstantKind kind, int64 start, int64 end)
+FlowStateCreate(InstantKind kind, int64 start, int64 end)
 {
-	FlowState  *s = (FlowState *) MemoryContextAllocZero(aggcontext, sizeof(FlowState));
+	FlowState  *s = (FlowState *) palloc0(sizeof(FlowState));
 
 	period_check(start, end, kind);
 	s->version = FLOW_FORMAT_VERSION;
@@ -524,7 +538,6 @@ FlowStateAddSpan(FlowState *s, int64 start, int64 end, bool open, int sign)
 static Datum
 FlowTransition(FunctionCallInfo fcinfo, InstantKind kind, int sign)
 {
-	MemoryContext aggcontext = csm_agg_context(fcinfo, "customer_flow transition");
 	FlowState  *s = PG_ARGISNULL(0) ? NULL : (FlowState *) PG_GETARG_POINTER(0);
 	int64		start,
 				end,
@@ -532,6 +545,7 @@ FlowTransition(FunctionCallInfo fcinfo, InstantKind kind, int sign)
 				pe;
 	bool		open;
 
+	csm_agg_context(fcinfo, "customer_flow transition");
 	/* NULL started_at: skipped, like any NULL aggregate input */
 	if (PG_ARGISNULL(1))
 	{
@@ -546,7 +560,7 @@ FlowTransition(FunctionCallInfo fcinfo, InstantKind kind, int sign)
 	pe = period_instant_from_datum(PG_GETARG_DATUM(4), kind, "period_end");
 
 	if (s == NULL)
-		s = FlowStateCreate(aggcontext, kind, ps, pe);
+		s = FlowStateCreate(kind, ps, pe);
 	else
 	{
 		CheckStateKind(s->kind, kind);
@@ -588,22 +602,19 @@ customer_flow_inv_date(PG_FUNCTION_ARGS)
 Datum
 customer_flow_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext = csm_agg_context(fcinfo, "customer_flow_combine");
 	FlowState  *a = PG_ARGISNULL(0) ? NULL : (FlowState *) PG_GETARG_POINTER(0);
 	FlowState  *b = PG_ARGISNULL(1) ? NULL : (FlowState *) PG_GETARG_POINTER(1);
 
+	csm_agg_context(fcinfo, "customer_flow_combine");
 	if (b == NULL)
 	{
 		if (a == NULL)
 			PG_RETURN_NULL();
 		PG_RETURN_POINTER(a);
 	}
+	/* the executor keeps its own copy of a state it did not have */
 	if (a == NULL)
-	{
-		a = (FlowState *) MemoryContextAlloc(aggcontext, sizeof(FlowState));
-		memcpy(a, b, sizeof(FlowState));
-		PG_RETURN_POINTER(a);
-	}
+		PG_RETURN_POINTER(b);
 	CheckStateKind(b->kind, a->kind);
 	FlowStateCheckPeriod(a, b->period_start, b->period_end);
 	CountsAdd(&a->counts, &b->counts, 1);
@@ -725,12 +736,12 @@ FlowFromComposite(HeapTupleHeader row, int64 *ps, int64 *pe, FlowCounts *c)
 static Datum
 FlowRollupStep(FunctionCallInfo fcinfo, int sign)
 {
-	MemoryContext aggcontext = csm_agg_context(fcinfo, "rollup(customer_flow)");
 	FlowState  *s = PG_ARGISNULL(0) ? NULL : (FlowState *) PG_GETARG_POINTER(0);
 	int64		ps,
 				pe;
 	FlowCounts	c;
 
+	csm_agg_context(fcinfo, "rollup(customer_flow)");
 	if (PG_ARGISNULL(1))
 	{
 		if (s == NULL)
@@ -739,7 +750,7 @@ FlowRollupStep(FunctionCallInfo fcinfo, int sign)
 	}
 	FlowFromComposite(PG_GETARG_HEAPTUPLEHEADER(1), &ps, &pe, &c);
 	if (s == NULL)
-		s = FlowStateCreate(aggcontext, INSTANT_TIMESTAMPTZ, ps, pe);
+		s = FlowStateCreate(INSTANT_TIMESTAMPTZ, ps, pe);
 	else
 		CheckStateKind(s->kind, INSTANT_TIMESTAMPTZ);
 	if (s->period_start != ps || s->period_end != pe)
@@ -847,13 +858,13 @@ SeriesAlloc(MemoryContext cxt, int periods)
 
 /* A new series state: checks the parameters and computes every period boundary once. */
 static FlowSeriesState *
-SeriesCreate(MemoryContext aggcontext, InstantKind kind, int64 first, const Interval *length,
-			 int32 periods)
+SeriesCreate(InstantKind kind, int64 first, const Interval *length, int32 periods)
 {
 	FlowSeriesState *s;
 
+	/* per-call context: the executor copies a new state into the aggregate context once */
 	CheckPeriodCount(periods);
-	s = SeriesAlloc(aggcontext, periods);
+	s = SeriesAlloc(CurrentMemoryContext, periods);
 	s->kind = kind;
 	s->period_length = *length;
 	period_bounds(first, length, periods, kind, SeriesBounds(s));
@@ -927,7 +938,6 @@ SeriesArg(FunctionCallInfo fcinfo, int argno)
 static Datum
 SeriesTransition(FunctionCallInfo fcinfo, InstantKind kind, int sign)
 {
-	MemoryContext aggcontext = csm_agg_context(fcinfo, "customer_flows transition");
 	FlowSeriesState *s = NULL;
 	int64		start,
 				end,
@@ -936,17 +946,13 @@ SeriesTransition(FunctionCallInfo fcinfo, InstantKind kind, int sign)
 	Interval   *length;
 	int32		periods;
 
+	csm_agg_context(fcinfo, "customer_flows transition");
 	if (!PG_ARGISNULL(0))
 	{
 		s = (FlowSeriesState *) PG_GETARG_POINTER(0);
 		/* our own state is never toasted; a hand-made initial value might be */
 		if (VARATT_IS_EXTENDED(s))
-		{
-			MemoryContext old = MemoryContextSwitchTo(aggcontext);
-
 			s = (FlowSeriesState *) PG_DETOAST_DATUM_COPY(PG_GETARG_DATUM(0));
-			MemoryContextSwitchTo(old);
-		}
 	}
 
 	/* NULL started_at: skipped, like any NULL aggregate input */
@@ -965,7 +971,7 @@ SeriesTransition(FunctionCallInfo fcinfo, InstantKind kind, int sign)
 	periods = PG_GETARG_INT32(5);
 
 	if (s == NULL)
-		s = SeriesCreate(aggcontext, kind, first, length, periods);
+		s = SeriesCreate(kind, first, length, periods);
 	else
 	{
 		CheckStateKind(s->kind, kind);
@@ -1007,12 +1013,12 @@ customer_flows_inv_date(PG_FUNCTION_ARGS)
 Datum
 customer_flows_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext = csm_agg_context(fcinfo, "customer_flows_combine");
 	FlowSeriesState *a = PG_ARGISNULL(0) ? NULL : (FlowSeriesState *) PG_GETARG_POINTER(0);
 	FlowSeriesState *b;
 	int			i,
 				n;
 
+	csm_agg_context(fcinfo, "customer_flows_combine");
 	if (PG_ARGISNULL(1))
 	{
 		if (a == NULL)
@@ -1020,12 +1026,9 @@ customer_flows_combine(PG_FUNCTION_ARGS)
 		PG_RETURN_POINTER(a);
 	}
 	b = SeriesArg(fcinfo, 1);
+	/* the executor keeps its own copy of a state it did not have */
 	if (a == NULL)
-	{
-		a = (FlowSeriesState *) MemoryContextAlloc(aggcontext, VARSIZE(b));
-		memcpy(a, b, VARSIZE(b));
-		PG_RETURN_POINTER(a);
-	}
+		PG_RETURN_POINTER(b);
 	CheckStateKind(b->kind, a->kind);
 	SeriesCheckParameters(a, SeriesBounds(b)[0], &b->period_length, b->periods);
 	if (memcmp(SeriesBounds(a), SeriesBounds(b), sizeof(int64) * (a->periods + 1)) != 0)
@@ -1241,11 +1244,15 @@ customer_flows_state_recv(PG_FUNCTION_ARGS)
 	int			i,
 				n;
 
+	if (buf->len - buf->cursor < 3 * 4)
+		RecvCheckLength(buf, 3 * 4, "customer_flows_state");
 	CheckVersion(pq_getmsgint(buf, 4), "customer_flows_state");
 	kind = CheckKind(pq_getmsgint(buf, 4), "customer_flows_state");
 	periods = pq_getmsgint(buf, 4);
 	if (periods < 1 || periods > FLOW_MAX_PERIODS)
 		StateError("customer_flows_state", psprintf("A series has 1 to %d periods.", FLOW_MAX_PERIODS));
+	/* period length (4 + 4 + 8), inputs, customers_start, then 4 × periods + 1 values */
+	RecvCheckLength(buf, 16 + 8 + 8 + 8 * (4 * (int64) periods + 1), "customer_flows_state");
 	s = SeriesAlloc(CurrentMemoryContext, periods);
 	s->kind = kind;
 	s->period_length.month = pq_getmsgint(buf, 4);

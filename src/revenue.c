@@ -721,14 +721,17 @@ StateAddMovement(MrrMovementsState *s, const MrrAmount *prev, const MrrAmount *c
 	return StateTrackDscale(s, Max(prev->dscale, curr->dscale), sign);
 }
 
-/* A new, empty state in the aggregate's memory context. */
+/*
+ * A new, empty state, in the per-call context: the executor copies a new state into the
+ * aggregate context once, and later calls update that copy in place.
+ */
 static MrrMovementsState *
 StateCreate(FunctionCallInfo fcinfo, const char *fname)
 {
-	MemoryContext aggcontext = csm_agg_context(fcinfo, fname);
 	MrrMovementsState *s;
 
-	s = (MrrMovementsState *) MemoryContextAllocZero(aggcontext, sizeof(MrrMovementsState));
+	csm_agg_context(fcinfo, fname);
+	s = (MrrMovementsState *) palloc0(sizeof(MrrMovementsState));
 	s->version = MRR_STATE_VERSION;
 	return s;
 }
@@ -1085,21 +1088,18 @@ PG_FUNCTION_INFO_V1(mrr_movements_combine);
 Datum
 mrr_movements_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext = csm_agg_context(fcinfo, "mrr_movements_combine");
 	MrrMovementsState *a;
 
+	csm_agg_context(fcinfo, "mrr_movements_combine");
 	if (PG_ARGISNULL(1))
 	{
 		if (PG_ARGISNULL(0))
 			PG_RETURN_NULL();
 		PG_RETURN_POINTER(PG_GETARG_POINTER(0));
 	}
+	/* the executor keeps its own copy of a state it did not have */
 	if (PG_ARGISNULL(0))
-	{
-		a = (MrrMovementsState *) MemoryContextAlloc(aggcontext, sizeof(MrrMovementsState));
-		memcpy(a, PG_GETARG_POINTER(1), sizeof(MrrMovementsState));
-		PG_RETURN_POINTER(a);
-	}
+		PG_RETURN_POINTER(PG_GETARG_POINTER(1));
 	a = (MrrMovementsState *) PG_GETARG_POINTER(0);
 	StateMerge(a, (MrrMovementsState *) PG_GETARG_POINTER(1));
 	PG_RETURN_POINTER(a);

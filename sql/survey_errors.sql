@@ -1,0 +1,176 @@
+-- Survey KPIs: every error path, with its SQLSTATE, message and detail.
+SET search_path = csmetrics, public;
+
+-- Scores out of range, for every KPI and score type.
+SELECT regress.expect_error('SELECT nps_agg(11)');
+SELECT regress.expect_error('SELECT nps_agg(-1)');
+SELECT regress.expect_error('SELECT nps_agg(11::smallint)');
+SELECT regress.expect_error('SELECT nps_agg(9223372036854775807::bigint)');
+SELECT regress.expect_error('SELECT nps_agg(''-9223372036854775808''::bigint)');
+SELECT regress.expect_error('SELECT nps_agg(10.5::numeric)');
+SELECT regress.expect_error('SELECT nps_summary(100)');
+SELECT regress.expect_error('SELECT csat_agg(0)');
+SELECT regress.expect_error('SELECT csat_agg(6::smallint)');
+SELECT regress.expect_error('SELECT csat_agg(6::bigint)');
+SELECT regress.expect_error('SELECT csat_agg(6::numeric)');
+SELECT regress.expect_error('SELECT csat_agg(8, 7)');
+SELECT regress.expect_error('SELECT csat_agg(0::smallint, 7, 5)');
+SELECT regress.expect_error('SELECT csat_summary(11::bigint, 10)');
+SELECT regress.expect_error('SELECT ces_agg(8)');
+SELECT regress.expect_error('SELECT ces_agg(0::smallint)');
+SELECT regress.expect_error('SELECT ces_agg(8::bigint)');
+SELECT regress.expect_error('SELECT ces_agg(6::numeric, 5)');
+SELECT regress.expect_error('SELECT ces_summary(0::numeric)');
+-- A bad score is caught on any row, not only the first.
+SELECT regress.expect_error('SELECT nps_agg(x) FROM unnest(''{1,2,3,12}''::int[]) x');
+
+-- Numeric scores: a fraction, NaN and the infinities.
+SELECT regress.expect_error('SELECT nps_agg(7.5::numeric)');
+SELECT regress.expect_error('SELECT nps_agg(0.001::numeric)');
+SELECT regress.expect_error('SELECT csat_agg(4.5::numeric, 5)');
+SELECT regress.expect_error('SELECT ces_agg(''NaN''::numeric)');
+SELECT regress.expect_error('SELECT nps_agg(''NaN''::numeric)');
+SELECT regress.expect_error('SELECT nps_agg(''Infinity''::numeric)');
+SELECT regress.expect_error('SELECT nps_agg(''-Infinity''::numeric)');
+SELECT regress.expect_error('SELECT nps_agg(1e100::numeric)');
+
+-- scale_max and satisfied_from: out of range, NULL, and varying within a group.
+SELECT regress.expect_error('SELECT csat_agg(1, 1)');
+SELECT regress.expect_error('SELECT csat_agg(1, 11)');
+SELECT regress.expect_error('SELECT csat_agg(1, -5)');
+SELECT regress.expect_error('SELECT ces_agg(1, 1)');
+SELECT regress.expect_error('SELECT ces_summary(1, 11)');
+SELECT regress.expect_error('SELECT csat_summary(1::bigint, 0)');
+SELECT regress.expect_error('SELECT csat_agg(1, NULL)');
+SELECT regress.expect_error('SELECT csat_agg(1, 5, NULL)');
+SELECT regress.expect_error('SELECT csat_agg(1, 5, 0)');
+SELECT regress.expect_error('SELECT csat_agg(1, 5, 6)');
+SELECT regress.expect_error('SELECT csat_agg(x, 3 + x) FROM generate_series(1, 3) x');
+SELECT regress.expect_error('SELECT ces_agg(x::numeric, 5 + x) FROM generate_series(1, 3) x');
+SELECT regress.expect_error('SELECT csat_agg(x, 5, 3 + x % 2) FROM generate_series(1, 3) x');
+SELECT regress.expect_error('SELECT csat_agg(x, CASE WHEN x < 3 THEN 5 END) FROM generate_series(1, 3) x');
+-- A NULL score with a bad scale_max is skipped like any NULL score.
+SELECT csat_agg(NULL::int, 99) AS skipped;
+
+-- Malformed text: every part of (v1,MIN..MAX,{counts}[,satisfied_from=N]).
+SELECT regress.expect_error('SELECT ''''::rating_summary');
+SELECT regress.expect_error('SELECT ''   ''::rating_summary');
+SELECT regress.expect_error('SELECT ''garbage''::rating_summary');
+SELECT regress.expect_error('SELECT ''(v2,0..10,{0,0,0,0,0,0,0,0,0,0,0})''::rating_summary');
+SELECT regress.expect_error('SELECT ''(v0,1..5,{0,0,0,0,0})''::rating_summary');
+SELECT regress.expect_error('SELECT ''(v99999999999999999999,1..5,{0,0,0,0,0})''::rating_summary');
+SELECT regress.expect_error('SELECT ''(vx,1..5,{0,0,0,0,0})''::rating_summary');
+SELECT regress.expect_error('SELECT ''(1,1..5,{0,0,0,0,0})''::rating_summary');
+SELECT regress.expect_error('SELECT ''(v1,0..5,{0,0,0,0,0,0})''::rating_summary');
+SELECT regress.expect_error('SELECT ''(v1,1..11,{0,0,0,0,0,0,0,0,0,0,0})''::rating_summary');
+SELECT regress.expect_error('SELECT ''(v1,1..1,{0})''::rating_summary');
+SELECT regress.expect_error('SELECT ''(v1,2..5,{0,0,0,0})''::rating_summary');
+SELECT regress.expect_error('SELECT ''(v1,5..1,{0,0,0,0,0})''::rating_summary');
+SELECT regress.expect_error('SELECT ''(v1,-1..5,{0,0,0,0,0,0,0})''::rating_summary');
+SELECT regress.expect_error('SELECT ''(v1,1.5,{0,0,0,0,0})''::rating_summary');
+SELECT regress.expect_error('SELECT ''(v1,1..5,{0,0,0,0})''::rating_summary');
+SELECT regress.expect_error('SELECT ''(v1,1..5,{0,0,0,0,0,0})''::rating_summary');
+SELECT regress.expect_error('SELECT ''(v1,1..5,{})''::rating_summary');
+SELECT regress.expect_error('SELECT ''(v1,1..5,{0,0,-1,0,0})''::rating_summary');
+SELECT regress.expect_error('SELECT ''(v1,1..5,{0,0,-9223372036854775808,0,0})''::rating_summary');
+SELECT regress.expect_error('SELECT ''(v1,1..5,{0,0,9223372036854775808,0,0})''::rating_summary');
+SELECT regress.expect_error('SELECT ''(v1,1..5,{0,0,1e3,0,0})''::rating_summary');
+SELECT regress.expect_error('SELECT ''(v1,1..5,{0,0,+1,0,0})''::rating_summary');
+SELECT regress.expect_error('SELECT ''(v1,1..5,{0,0,1.0,0,0})''::rating_summary');
+SELECT regress.expect_error('SELECT ''(v1,1..5,{0,0,,0,0})''::rating_summary');
+SELECT regress.expect_error('SELECT ''(v1,1..5,{0, 0,0,0,0})''::rating_summary');
+SELECT regress.expect_error('SELECT ''(v1, 1..5,{0,0,0,0,0})''::rating_summary');
+SELECT regress.expect_error('SELECT ''(v1,1..5,{0,0,0,0,0}''::rating_summary');
+SELECT regress.expect_error('SELECT ''(v1,1..5,{0,0,0,0,0})x''::rating_summary');
+SELECT regress.expect_error('SELECT ''(v1,1..5,{0,0,0,0,0}) )''::rating_summary');
+SELECT regress.expect_error('SELECT ''(v1,1..5,{0,0,0,0,0},satisfied_from=6)''::rating_summary');
+SELECT regress.expect_error('SELECT ''(v1,1..5,{0,0,0,0,0},satisfied_from=0)''::rating_summary');
+SELECT regress.expect_error('SELECT ''(v1,1..5,{0,0,0,0,0},satisfied_from=)''::rating_summary');
+SELECT regress.expect_error('SELECT ''(v1,1..5,{0,0,0,0,0},satisfied=3)''::rating_summary');
+SELECT regress.expect_error('SELECT ''(v1,1..5,{0,0,0,0,0},)''::rating_summary');
+
+-- Malformed binary: a bytea column copied out in binary and read back as rating_summary,
+-- so that rating_summary_recv sees exactly these bytes.
+CREATE TEMP TABLE raw_bytes (b bytea);
+CREATE TEMP TABLE read_back (s rating_summary);
+CREATE FUNCTION pg_temp.from_bytes(bytes bytea) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+    path text := '/tmp/csmetrics_survey_' || pg_backend_pid() || '.bin';
+    result text;
+BEGIN
+    TRUNCATE raw_bytes, read_back;
+    INSERT INTO raw_bytes VALUES (bytes);
+    EXECUTE format('COPY raw_bytes TO %L (FORMAT binary)', path);
+    result := regress.expect_error(format('COPY read_back FROM %L (FORMAT binary)', path));
+    IF result = 'no error' THEN
+        SELECT s::text INTO result FROM read_back;
+    END IF;
+    RETURN result;
+END $$;
+SELECT pg_temp.from_bytes(rating_summary_send('(v1,1..3,{1,2,258})')) AS valid_bytes;
+SELECT pg_temp.from_bytes('\x'::bytea);
+SELECT pg_temp.from_bytes('\x010103'::bytea);
+SELECT pg_temp.from_bytes('\x02010302000000000000000100000000000000020000000000000102'::bytea);
+SELECT pg_temp.from_bytes('\x01000502000000000000000100000000000000020000000000000102'::bytea);
+SELECT pg_temp.from_bytes('\x01010B02000000000000000100000000000000020000000000000102'::bytea);
+SELECT pg_temp.from_bytes('\x01010304000000000000000100000000000000020000000000000102'::bytea);
+SELECT pg_temp.from_bytes('\x01010300000000000000000100000000000000020000000000000102'::bytea);
+SELECT pg_temp.from_bytes('\x010103020000000000000001000000000000000200000000000001'::bytea);
+SELECT pg_temp.from_bytes('\x0101030200000000000000010000000000000002000000000000010200'::bytea);
+SELECT pg_temp.from_bytes('\x010103020000000000000001FFFFFFFFFFFFFFFF0000000000000102'::bytea);
+
+-- Rolling up summaries of different scales or thresholds.
+SELECT regress.expect_error('SELECT rollup(s) FROM (VALUES (''(v1,1..5,{1,0,0,0,0})''::rating_summary), (''(v1,1..7,{1,0,0,0,0,0,0})'')) v(s)');
+SELECT regress.expect_error('SELECT rollup(s) FROM (VALUES (''(v1,1..5,{1,0,0,0,0})''::rating_summary), (''(v1,1..5,{1,0,0,0,0},satisfied_from=3)'')) v(s)');
+SELECT regress.expect_error('SELECT nps_agg(s) FROM (VALUES (''(v1,0..10,{0,0,0,0,0,0,0,0,0,0,1})''::rating_summary), (''(v1,1..10,{1,0,0,0,0,0,0,0,0,0})'')) v(s)');
+
+-- NPS accessors on summaries that are not on the 0..10 scale.
+SELECT regress.expect_error('SELECT nps(''(v1,1..10,{1,0,0,0,0,0,0,0,0,0})'')');
+SELECT regress.expect_error('SELECT promoters(''(v1,1..5,{1,0,0,0,0})'')');
+SELECT regress.expect_error('SELECT passives(''(v1,1..5,{1,0,0,0,0})'')');
+SELECT regress.expect_error('SELECT detractors(''(v1,1..5,{1,0,0,0,0})'')');
+SELECT regress.expect_error('SELECT nps_stderr(''(v1,1..7,{1,0,0,0,0,0,0})'')');
+SELECT regress.expect_error('SELECT nps_ci_lower(''(v1,1..7,{1,0,0,0,0,0,0})'', 0.95)');
+SELECT regress.expect_error('SELECT nps_ci_upper(''(v1,1..7,{1,0,0,0,0,0,0})'', 0.95)');
+SELECT regress.expect_error('SELECT nps_agg(s) FROM (VALUES (''(v1,1..5,{1,0,0,0,0})''::rating_summary)) v(s)');
+
+-- Confidence levels outside (0, 1).
+SELECT regress.expect_error('SELECT nps_ci_lower(''(v1,0..10,{1,0,0,0,0,0,0,0,0,0,1})'', 0)');
+SELECT regress.expect_error('SELECT nps_ci_lower(''(v1,0..10,{1,0,0,0,0,0,0,0,0,0,1})'', 1)');
+SELECT regress.expect_error('SELECT nps_ci_upper(''(v1,0..10,{1,0,0,0,0,0,0,0,0,0,1})'', 95)');
+SELECT regress.expect_error('SELECT nps_ci_upper(''(v1,0..10,{1,0,0,0,0,0,0,0,0,0,1})'', -0.5)');
+SELECT regress.expect_error('SELECT nps_ci_upper(''(v1,0..10,{1,0,0,0,0,0,0,0,0,0,1})'', ''NaN'')');
+
+-- Scores that are not on the summary's scale, in accessors.
+SELECT regress.expect_error('SELECT score_count(''(v1,0..10,{1,0,0,0,0,0,0,0,0,0,1})'', 11)');
+SELECT regress.expect_error('SELECT score_count(''(v1,1..5,{1,0,0,0,0})'', 0)');
+SELECT regress.expect_error('SELECT share_at_least(''(v1,1..5,{1,0,0,0,0})'', 6)');
+SELECT regress.expect_error('SELECT csat(''(v1,1..5,{1,0,0,0,0})'', 0)');
+
+-- Counter overflow: counts near 2^63 added up, never wrapped around.
+SELECT regress.expect_error('SELECT rollup(s) FROM (VALUES (''(v1,1..5,{9223372036854775807,0,0,0,0})''::rating_summary), (''(v1,1..5,{1,0,0,0,0})'')) v(s)');
+SELECT regress.expect_error('SELECT responses(''(v1,1..5,{9223372036854775807,1,0,0,0})'')');
+SELECT regress.expect_error('SELECT nps(''(v1,0..10,{0,0,0,0,0,0,0,0,0,9223372036854775807,1})'')');
+SELECT regress.expect_error('SELECT csat(''(v1,1..5,{0,0,0,4611686018427387904,4611686018427387904})'')');
+SELECT regress.expect_error('SELECT mean_score(''(v1,1..5,{0,0,0,4611686018427387904,4611686018427387904})'')');
+SELECT regress.expect_error('SELECT rating_summary_final(''(v1,1..5,{0,0,0,4611686018427387904,4611686018427387904})'')');
+-- ... and one below the limit still works.
+SELECT responses('(v1,1..5,{9223372036854775806,1,0,0,0})');
+
+-- Support functions called directly (outside an aggregate) work on a copy: the argument
+-- is left as it was. Their inverses cannot take out what a summary does not hold.
+SELECT s AS before, nps_trans(s, 10) AS added, nps_inv(s, 0) AS removed,
+       csat_trans(NULL, 2::bigint, 3) AS new_state, rating_summary_merge(s, s) AS merged,
+       rating_summary_unmerge(s, s) AS unmerged, s AS after
+FROM (SELECT '(v1,0..10,{1,0,0,0,0,0,0,0,0,0,0})'::rating_summary AS s) q;
+SELECT regress.expect_error('SELECT nps_inv(''(v1,0..10,{1,0,0,0,0,0,0,0,0,0,0})'', 5)');
+SELECT regress.expect_error('SELECT ces_inv(NULL, 5::smallint)');
+SELECT regress.expect_error('SELECT csat_inv(''(v1,1..5,{1,0,0,0,0})'', 9::numeric, 5)');
+SELECT regress.expect_error('SELECT rating_summary_unmerge(''(v1,1..5,{1,0,0,0,0})'', ''(v1,1..5,{1,0,0,0,1})'')');
+SELECT regress.expect_error('SELECT rating_summary_unmerge(NULL, ''(v1,1..5,{0,0,1,0,0})'')');
+SELECT regress.expect_error('SELECT rating_summary_merge(''(v1,1..5,{1,0,0,0,0})'', ''(v1,0..10,{1,0,0,0,0,0,0,0,0,0,0})'')');
+-- A state of another kind or scale is refused, so no summary gets counts off its scale.
+SELECT regress.expect_error('SELECT nps_trans(''(v1,1..5,{1,0,0,0,0})'', 3)');
+SELECT regress.expect_error('SELECT csat_trans(''(v1,0..10,{1,0,0,0,0,0,0,0,0,0,0})'', 3::smallint, 10)');
+SELECT regress.expect_error('SELECT ces_inv(''(v1,1..5,{1,0,0,0,0})'', 1::numeric)');
