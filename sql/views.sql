@@ -236,6 +236,16 @@ SELECT month, tickets_opened, tickets_resolved, first_contact_resolutions, round
        round(median_resolution_hours::numeric, 2) AS median_hours
 FROM "KPI ""Views""".support_by_month ORDER BY month LIMIT 2;
 
+-- Time to first value: days from a customer's first subscription to its first usage event.
+WITH f AS (SELECT customer_id, min(started_at) AS started_at FROM t_subs GROUP BY 1),
+     d AS (SELECT date_trunc('month', f.started_at)::date AS month, count(*) AS started,
+                  percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM v.first - f.started_at) / 86400) AS med
+           FROM f LEFT JOIN LATERAL (SELECT min(u.occurred_at) AS first FROM "CRM Data".usage_events u
+                                     WHERE u.customer_id::text = f.customer_id AND u.occurred_at >= f.started_at) v ON true
+           GROUP BY 1)
+SELECT count(*) AS months, count(*) FILTER (WHERE v.customers_started <> d.started OR abs(v.median_days_to_first_value - d.med) > 1e-9) AS mismatches
+FROM "KPI ""Views""".time_to_value_by_month v FULL JOIN d USING (month);
+
 -- Customer health follows the model: scores recomputed here from the view's own measures.
 SELECT count(*) AS customers,
        count(*) FILTER (WHERE abs(health_score - health_score(ARRAY[usage_health, nps_health, support_health, billing_health],
@@ -338,4 +348,9 @@ SELECT register_source('trials', '"CRM Data".trials2');
 DROP TABLE "CRM Data".trials2;
 SELECT count(*) FROM create_kpi_views('kpi_partial');
 SELECT to_regclass('kpi_partial.trials_by_month') IS NULL AS trials_skipped, to_regclass('kpi_partial.nps_by_month') IS NOT NULL AS nps_made;
+-- A view can be registered: messier data is cleaned up in a view first.
+CREATE VIEW "CRM Data".trials_clean AS SELECT customer_id AS who, started_at::timestamp AS began, converted_at AS paid FROM "CRM Data".trials;
+SELECT register_source('trials', '"CRM Data".trials_clean', '{"customer_id": "who", "started_at": "began", "converted_at": "paid"}');
+SELECT count(*) FROM create_kpi_views('kpi_partial');
+SELECT (SELECT sum(trials_started) FROM kpi_partial.trials_by_month) = (SELECT sum(trials_started) FROM "KPI ""Views""".trials_by_month) AS same_trials;
 SELECT unregister_source('trials'), unregister_source('trials');
