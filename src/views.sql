@@ -59,6 +59,7 @@ INSERT INTO @extschema@.source_columns (kind, role, required, type_class, positi
     ('costs', 'incurred_at', true, 'timestamp', 1, 'when the cost was incurred'),
     ('costs', 'amount', true, 'number', 2, 'amount'),
     ('costs', 'kind', true, 'text', 3, 'success (customer retention) or acquisition');
+GRANT SELECT ON @extschema@.source_columns TO PUBLIC;
 
 ---------------------------------------------------------------------------------------------
 -- Configuration tables. All are kept by pg_dump (pg_extension_config_dump).
