@@ -265,6 +265,7 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_check_source(text, regclass, text, jsonb) IS 'csmetrics internal: validates a registration and returns the resolved column map; reports every problem in one error';
 
+-- Validates a source registration and records (or replaces) it.
 CREATE FUNCTION @extschema@.register_source(kind text, relation regclass, columns jsonb DEFAULT '{}')
 RETURNS void
 LANGUAGE plpgsql
@@ -292,6 +293,7 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION @extschema@.register_source(text, text, jsonb) IS 'Registers a source given by name: like register_source(kind, regclass, columns), but a missing relation is reported together with the other problems';
 
+-- Forgets the source of one kind.
 CREATE FUNCTION @extschema@.unregister_source(kind text) RETURNS boolean
 LANGUAGE sql AS $$
     WITH d AS (DELETE FROM @extschema@.sources s WHERE s.kind OPERATOR(pg_catalog.=) unregister_source.kind RETURNING 1)
@@ -630,6 +632,8 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_try_view(name, text, text[], text[], text[], text, text[], text, text, boolean, boolean) IS 'csmetrics internal: creates one KPI view if its sources and functions are there, else says why not';
 
+-- Writes every KPI view whose sources are registered into target_schema, replacing the
+-- views an earlier call made there, all in the caller's transaction.
 CREATE FUNCTION @extschema@.create_kpi_views(target_schema name DEFAULT 'kpi', grain text DEFAULT 'month',
                                              materialized boolean DEFAULT false)
 RETURNS SETOF text
@@ -1133,6 +1137,7 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_grant(regrole, name) IS 'csmetrics internal: grants USAGE on the KPI schemas and SELECT on the KPI views';
 
+-- Gives a role read access to every KPI view, now and after the views are re-created.
 CREATE FUNCTION @extschema@.grant_kpi_access(role regrole) RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp AS $$
@@ -1195,6 +1200,7 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_cron_schema() IS 'csmetrics internal: schema of the pg_cron extension, or a clear error when it is not installed';
 
+-- Schedules refresh_kpi_views() with pg_cron, called dynamically (csmetrics does not require it).
 CREATE FUNCTION @extschema@.schedule_kpi_refresh(schedule text) RETURNS bigint
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp AS $$
@@ -1207,6 +1213,7 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION @extschema@.schedule_kpi_refresh(text) IS 'Schedules refresh_kpi_views() with pg_cron (cron syntax, e.g. ''0 3 * * *''; job name csmetrics_refresh_kpi_views, replaced when scheduled again); returns the job id. Clear error when pg_cron is not installed';
 
+-- Removes the pg_cron job of schedule_kpi_refresh().
 CREATE FUNCTION @extschema@.unschedule_kpi_refresh() RETURNS boolean
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp AS $$
