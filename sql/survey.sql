@@ -114,5 +114,6 @@ FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid
 WHERE p.pronamespace = 'csmetrics'::regnamespace
   AND p.proname IN ('nps_agg', 'csat_agg', 'ces_agg', 'nps_summary', 'csat_summary',
                     'ces_summary', 'rollup')
+  AND a.aggtranstype = 'csmetrics.rating_summary'::regtype
 ORDER BY p.oid::regprocedure::text;
 SELECT typname, typlen, typalign, typstorage FROM pg_type WHERE typname = 'rating_summary';
