@@ -100,7 +100,8 @@ COMMENT ON COLUMN @extschema@.health_measures.upper_bound IS 'raw value mapped t
 -- Makes INSERT replace a measure of the same name. A restore runs CREATE EXTENSION (which
 -- inserts the default model) and then loads the dumped rows: each replaces its default.
 CREATE FUNCTION @extschema@.health_measures_replace() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     DELETE FROM @extschema@.health_measures WHERE measure OPERATOR(pg_catalog.=) NEW.measure;
     RETURN NEW;
@@ -265,32 +266,38 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_check_source(text, regclass, text, jsonb) IS 'csmetrics internal: validates a registration and returns the resolved column map; reports every problem in one error';
 
--- Validates a source registration and records (or replaces) it.
-CREATE FUNCTION @extschema@.register_source(kind text, relation regclass, columns jsonb DEFAULT '{}')
+-- Validates a source registration and records (or replaces) it. relation is NULL when
+-- relation_name did not resolve.
+CREATE FUNCTION @extschema@.kpi_register(kind text, relation regclass, relation_name text, columns jsonb)
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    resolved jsonb := @extschema@.kpi_check_source(kind, relation, relation::text, columns);
+    resolved jsonb := @extschema@.kpi_check_source(kind, relation, relation_name, columns);
 BEGIN
     INSERT INTO @extschema@.sources AS s (kind, relation, columns)
     VALUES (kind, relation, resolved)
     ON CONFLICT ON CONSTRAINT sources_pkey
     DO UPDATE SET relation = EXCLUDED.relation, columns = EXCLUDED.columns, registered_at = now();
 END $$;
+COMMENT ON FUNCTION @extschema@.kpi_register(text, regclass, text, jsonb) IS 'csmetrics internal: validates and records a source registration';
+
+-- Registers the relation holding one kind of CRM data.
+CREATE FUNCTION @extschema@.register_source(kind text, relation regclass, columns jsonb DEFAULT '{}')
+RETURNS void
+LANGUAGE sql AS $$
+    SELECT @extschema@.kpi_register(kind, relation, relation::pg_catalog.text, columns)
+$$;
 COMMENT ON FUNCTION @extschema@.register_source(text, regclass, jsonb) IS 'Registers the relation holding one kind of CRM data (customers, subscriptions, survey_responses, tickets, invoices, usage_events, renewals, trials, costs); columns maps canonical names to column names. Validates everything and reports every problem in one error';
 
--- No SET search_path here: the name is resolved with the caller's search_path, like a
--- regclass literal would be.
+-- Registers a source given by name. Deliberately SQL without a pinned search_path: the name
+-- is resolved with the caller's search_path, as a regclass literal would be; everything the
+-- body calls is schema-qualified.
 CREATE FUNCTION @extschema@.register_source(kind text, relation text, columns jsonb DEFAULT '{}')
 RETURNS void
-LANGUAGE plpgsql AS $$
-DECLARE
-    rel pg_catalog.regclass := pg_catalog.to_regclass(relation);
-BEGIN
-    PERFORM @extschema@.kpi_check_source(kind, rel, relation, columns);
-    PERFORM @extschema@.register_source(kind, rel, columns);
-END $$;
+LANGUAGE sql AS $$
+    SELECT @extschema@.kpi_register(kind, pg_catalog.to_regclass(relation), relation, columns)
+$$;
 COMMENT ON FUNCTION @extschema@.register_source(text, text, jsonb) IS 'Registers a source given by name: like register_source(kind, regclass, columns), but a missing relation is reported together with the other problems';
 
 -- Forgets the source of one kind.
@@ -591,7 +598,8 @@ COMMENT ON FUNCTION @extschema@.kpi_create_view(name, text, text, text[], text, 
 -- takes milliseconds.
 CREATE FUNCTION @extschema@.kpi_periods(first_period date, last_period date, step interval)
 RETURNS SETOF timestamptz
-LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE ROWS 48 AS $$
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE ROWS 48
+SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN QUERY SELECT pg_catalog.generate_series(first_period::pg_catalog.timestamptz, last_period::pg_catalog.timestamptz, step);
 END $$;
