@@ -1,0 +1,32 @@
+-- Tell csmetrics where each kind of CRM data lives and which column plays which role.
+-- Columns with the canonical name need no mapping; the others are mapped by name.
+SET search_path = csmetrics, public;
+\o /dev/null
+SELECT register_source('customers', 'crm.accounts', '{"customer_id": "id", "name": "company", "segment": "plan_tier"}');
+SELECT register_source('subscriptions', 'crm.subscriptions',
+                       '{"customer_id": "account_id", "started_at": "start_date", "ended_at": "end_date"}');
+SELECT register_source('survey_responses', 'crm.survey_answers', '{"customer_id": "account_id", "responded_at": "answered_at"}');
+SELECT register_source('tickets', 'crm.tickets',
+                       '{"customer_id": "account_id", "opened_at": "created_at", "resolved_at": "solved_at", "contacts": "touches"}');
+SELECT register_source('invoices', 'crm.invoices', '{"customer_id": "account_id", "due_at": "due_date", "paid_at": "paid_date"}');
+SELECT register_source('usage_events', 'crm.product_events', '{"customer_id": "account_id", "quantity": "units"}');
+SELECT register_source('renewals', 'crm.renewals', '{"customer_id": "account_id", "due_at": "renewal_date", "amount": "contract_value"}');
+SELECT register_source('trials', 'crm.trials', '{"customer_id": "account_id", "started_at": "trial_start", "converted_at": "converted_on"}');
+SELECT register_source('costs', 'crm.cs_costs', '{"incurred_at": "month", "kind": "cost_type"}');
+\o
+
+\echo
+\echo 'A registration with mistakes is refused with every problem listed at once:'
+DO $$
+DECLARE
+    message text;
+    detail text;
+BEGIN
+    PERFORM csmetrics.register_source('subscriptions', 'crm.subscriptions',
+                                      '{"customer_id": "account", "mrr": "plan", "started": "start_date"}');
+EXCEPTION WHEN OTHERS THEN
+    GET STACKED DIAGNOSTICS message = MESSAGE_TEXT, detail = PG_EXCEPTION_DETAIL;
+    RAISE NOTICE E'%\n%', message, detail;
+END $$;
+
+SELECT kind, relation, columns FROM sources ORDER BY kind;

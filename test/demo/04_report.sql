@@ -1,0 +1,79 @@
+-- The KPI report: the last 12 months, read from the views as a BI tool would.
+\pset footer off
+\pset null '-'
+
+\echo
+\echo '== Headline (kpi.kpi_overview) =='
+SELECT as_of, round(nps::numeric, 1) AS nps, round(csat::numeric, 3) AS csat, round(ces::numeric, 2) AS ces,
+       customers, round(churn_rate::numeric, 4) AS churn, mrr, round(nrr::numeric, 3) AS nrr,
+       round(arpa, 2) AS arpa, round(ltv, 0) AS ltv, round(average_health_score::numeric, 1) AS health
+FROM kpi.kpi_overview;
+
+\echo
+\echo '== Surveys: NPS with its 95% confidence interval, CSAT (top-two-box), CES (mean, 1..7) =='
+SELECT n.month, n.responses, round(n.nps::numeric, 1) AS nps,
+       '[' || round(n.nps_ci_lower::numeric, 1) || ', ' || round(n.nps_ci_upper::numeric, 1) || ']' AS nps_95_ci,
+       round(c.csat::numeric, 3) AS csat, round(e.ces::numeric, 2) AS ces
+FROM kpi.nps_by_month n
+LEFT JOIN kpi.csat_by_month c USING (month) LEFT JOIN kpi.ces_by_month e USING (month)
+WHERE n.month > date '2026-10-01' - interval '12 months'
+ORDER BY n.month;
+
+\echo
+\echo '== Customers: churn and retention =='
+SELECT month, customers_start AS start, new_customers AS new, lost_customers AS lost,
+       lost_new_customers AS lost_new, customers_end AS "end",
+       round(churn_rate::numeric, 4) AS churn, round(retention_rate::numeric, 4) AS retention
+FROM kpi.customer_flow_by_month
+WHERE month > date '2026-10-01' - interval '12 months'
+ORDER BY month;
+
+\echo
+\echo '== Revenue: MRR and its movements =='
+SELECT month, mrr, new_mrr AS new, expansion_mrr AS expansion, contraction_mrr AS contraction,
+       churned_mrr AS churned, reactivation_mrr AS reactivation, net_new_mrr AS net_new,
+       round(nrr::numeric, 3) AS nrr, round(grr::numeric, 3) AS grr, round(quick_ratio::numeric, 2) AS quick_ratio
+FROM kpi.mrr_by_month
+WHERE month > date '2026-10-01' - interval '12 months'
+ORDER BY month;
+
+\echo
+\echo '== Lifetime value by segment (ARPA / churn, and Kaplan-Meier) =='
+SELECT segment, paying_customers AS paying, round(arpa, 2) AS arpa, round(churn_rate::numeric, 4) AS monthly_churn,
+       round(ltv, 0) AS ltv, round(expected_lifetime::numeric, 1) AS km_lifetime_months, round(ltv_km, 0) AS ltv_km,
+       round(crc, 2) AS crc, round(ltv_to_crc::numeric, 1) AS ltv_to_crc, round(ltv_to_cac::numeric, 1) AS ltv_to_cac
+FROM kpi.ltv
+ORDER BY segment = '(all)', segment;
+
+\echo
+\echo '== Customer health, latest month (model: csmetrics.health_measures) =='
+SELECT segment, count(*) AS customers, round(avg(health_score)::numeric, 1) AS avg_score,
+       count(*) FILTER (WHERE health_band = 'red') AS red, count(*) FILTER (WHERE health_band = 'yellow') AS yellow,
+       count(*) FILTER (WHERE health_band = 'green') AS green,
+       count(*) FILTER (WHERE relative_band = 'unhealthy') AS bottom_quartile,
+       round(avg(health_trend)::numeric, 1) AS avg_trend
+FROM kpi.customer_health
+GROUP BY ROLLUP (segment)
+ORDER BY segment IS NULL, segment;
+
+\echo
+\echo '== Support, renewals, trials, time to first value (last 6 months) =='
+SELECT s.month, s.tickets_opened AS tickets, round(s.fcr::numeric, 3) AS fcr,
+       round(s.median_resolution_hours::numeric, 1) AS median_hours_to_resolve,
+       r.renewals_due, round(r.renewal_rate::numeric, 3) AS renewal_rate, round(r.renewal_rate_value::numeric, 3) AS renewal_rate_value,
+       t.trials_started AS trials, round(t.conversion_rate::numeric, 3) AS trial_conversion,
+       round(v.median_days_to_first_value::numeric, 1) AS days_to_first_value
+FROM kpi.support_by_month s
+LEFT JOIN kpi.renewals_by_month r USING (month) LEFT JOIN kpi.trials_by_month t USING (month)
+LEFT JOIN kpi.time_to_value_by_month v USING (month)
+WHERE s.month > date '2026-10-01' - interval '6 months'
+ORDER BY s.month;
+
+\echo
+\echo '== Rows left out of the KPIs (kpi.data_issues) =='
+SELECT source, customer_id, problem, source_row FROM kpi.data_issues ORDER BY source, problem, customer_id;
+
+\echo
+\echo '== The materialized copy (kpi_nightly) agrees with the live views =='
+SELECT (SELECT count(*) FROM (SELECT * FROM kpi.mrr_by_month EXCEPT SELECT * FROM kpi_nightly.mrr_by_month) d) AS mrr_rows_differing,
+       (SELECT count(*) FROM (SELECT * FROM kpi.nps_by_month EXCEPT SELECT * FROM kpi_nightly.nps_by_month) d) AS nps_rows_differing;

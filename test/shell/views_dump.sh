@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# pg_dump / pg_restore into a fresh database gives the same KPI results: registrations, plain
+# and materialized views, the health model, grants and stored summaries all come back.
+set -euo pipefail
+src=views_dump_src
+dst=views_dump_dst
+dump=$(mktemp /tmp/views_dump.XXXXXX)
+createdb $src
+trap 'dropdb --if-exists $src; dropdb --if-exists $dst; rm -f "$dump"' EXIT
+q() { local db=$1; shift; psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" "$@"; }
+q $src -f "$SRC/test/demo/01_crm_data.sql" >/dev/null
+q $src -f "$SRC/test/demo/02_register.sql" >/dev/null 2>&1
+q $src <<'SQL' >/dev/null
+SET search_path = csmetrics, public;
+UPDATE health_measures SET weight = 25 WHERE measure = 'usage';
+INSERT INTO health_measures VALUES ('nps', 15, true, 'rank', NULL, NULL);
+SELECT count(*) FROM create_kpi_views('kpi');
+SELECT count(*) FROM create_kpi_views('kpi_mat', 'week', materialized => true);
+DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'dump_reader') THEN CREATE ROLE dump_reader; END IF; END $$;
+SELECT grant_kpi_access('dump_reader');
+-- stored daily summaries, rolled up later
+CREATE TABLE public.daily_nps AS
+SELECT answered_at::date AS day, nps_summary(score) AS s FROM crm.survey_answers WHERE survey = 'nps' AND score BETWEEN 0 AND 10 GROUP BY 1;
+SQL
+
+# One line per object: an md5 of every row of every KPI view, of the configuration, and of
+# the monthly NPS rolled up from the stored summaries.
+fingerprint() {
+	q "$1" <<'SQL'
+SET search_path = csmetrics, public;
+DO $$
+DECLARE
+    v record;
+    h text;
+BEGIN
+    CREATE TEMP TABLE fp (what text, hash text);
+    FOR v IN SELECT target_schema, view_name FROM csmetrics.kpi_views ORDER BY 1, 2 LOOP
+        EXECUTE format('SELECT md5(coalesce(string_agg(t::text, %L ORDER BY t::text), %L)) FROM %I.%I t', E'\n', '', v.target_schema, v.view_name) INTO h;
+        INSERT INTO fp VALUES (v.target_schema || '.' || v.view_name, h);
+    END LOOP;
+END $$;
+SELECT what || ' ' || hash FROM fp
+UNION ALL SELECT 'sources ' || md5(string_agg(kind || relation::text || columns::text, ',' ORDER BY kind)) FROM sources
+UNION ALL SELECT 'health_measures ' || md5(string_agg(h::text, ',' ORDER BY measure)) FROM health_measures h
+UNION ALL SELECT 'kpi_views ' || md5(string_agg(k::text, ',' ORDER BY target_schema, view_name)) FROM kpi_views k
+UNION ALL SELECT 'kpi_access ' || string_agg(role_name, ',') FROM kpi_access
+UNION ALL SELECT 'daily_nps ' || md5(string_agg(month || ':' || n, ',' ORDER BY month))
+FROM (SELECT date_trunc('month', day) AS month, nps(rollup(s)) AS n FROM public.daily_nps GROUP BY 1) m
+ORDER BY 1;
+SQL
+}
+before=$(fingerprint $src)
+echo "$before" | head -5
+test "$(echo "$before" | wc -l)" -ge 50
+
+pg_dump -Fc -f "$dump" $src
+createdb $dst
+pg_restore --exit-on-error -d $dst "$dump"
+after=$(fingerprint $dst)
+if [ "$before" != "$after" ]; then
+	echo "KPI results differ after restore:"
+	diff <(echo "$before") <(echo "$after") || true
+	exit 1
+fi
+
+# The restored registrations point at the restored tables (new OIDs), and the whole cycle
+# works again there: re-create, refresh, grant.
+q $dst -c "SELECT count(*) FROM csmetrics.sources s JOIN pg_class c ON c.oid = s.relation" | grep -qx 9
+q $dst -c "SELECT count(*) FROM csmetrics.create_kpi_views('kpi')" | grep -qx 25
+q $dst -c "SET client_min_messages = warning; SELECT csmetrics.refresh_kpi_views()" | grep -qx 25
+test "$(q $dst -c "SELECT has_table_privilege('dump_reader', 'kpi.nps_by_month', 'SELECT')")" = t
+test "$(fingerprint $dst)" = "$before"
+echo ok
