@@ -46,4 +46,13 @@
 #define CSM_NORETURN pg_attribute_noreturn()
 #endif
 
+/*
+ * Exact money sums (decimal.c) keep fixed-point values in a 128-bit integer. configure
+ * records the compiler's type as PG_INT128_TYPE in pg_config.h, and c.h defines int128 and
+ * HAVE_INT128 from it when the type can be aligned; without one the sums cannot be exact.
+ */
+#ifndef HAVE_INT128
+#error "csmetrics needs a compiler with a 128-bit integer type (PG_INT128_TYPE / HAVE_INT128)"
+#endif
+
 #endif							/* CSMETRICS_PG_COMPAT_H */

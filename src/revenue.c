@@ -4,13 +4,14 @@
  *		previous MRR themselves, the mrr_movements aggregate with its rollup and accessors,
  *		the cohort NRR/GRR aggregates, and the scalar LTV and CLV formulas.
  *
- * Money is summed exactly without allocating per row: every amount is decoded straight from
- * numeric's stored digits into a 128-bit fixed-point integer, and a state keeps all its
- * amounts at one common scale (number of fraction digits), raised when an input needs more.
- * An amount may have at most MRR_MAX_SCALE significant fraction digits, and a sum that would
- * not fit in 128 bits is an error; results go back to numeric only in final functions.
+ * Money is summed exactly without allocating per row (decimal.c): every amount is decoded
+ * straight from numeric's stored digits into a 128-bit fixed-point integer, and a state keeps
+ * all its amounts at one common scale (number of fraction digits), raised when an input needs
+ * more. An amount may have at most MRR_MAX_SCALE significant fraction digits, and a sum that
+ * would not fit in 128 bits is an error; results go back to numeric only in final functions.
  */
 #include "csmetrics.h"
+#include "decimal.h"
 
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
@@ -28,17 +29,11 @@
 #include <float.h>
 #include <math.h>
 
-#ifndef HAVE_INT128
-#error "csmetrics needs a compiler with a 128-bit integer type"
-#endif
-
 /* Most significant fraction digits an MRR amount may have (trailing zeros do not count). */
 #define MRR_MAX_SCALE 8
 
 /* On-disk format version of mrr_movements_state (binary and text forms). */
 #define MRR_STATE_VERSION 1
-
-#define MRR_INT128_MAX ((int128) (((uint128) 1 << 127) - 1))
 
 /* The amounts and counts of a movement summary, in the order of the composite's fields. */
 typedef enum MrrField
@@ -91,16 +86,6 @@ typedef struct MrrAmount
 	int			dscale;			/* numeric's display scale (trailing zeros included) */
 } MrrAmount;
 
-/* What decoding a numeric found. */
-typedef enum MrrDecodeResult
-{
-	MRR_DECODE_OK,
-	MRR_DECODE_NAN,
-	MRR_DECODE_INFINITY,
-	MRR_DECODE_TOO_PRECISE,
-	MRR_DECODE_TOO_LARGE
-} MrrDecodeResult;
-
 /* Movement classes, as the classifier names them. */
 typedef enum MrrClass
 {
@@ -117,144 +102,24 @@ static const char *const mrr_class_names[] = {
 	NULL, "new", "reactivation", "expansion", "contraction", "churn", "unchanged"
 };
 
-static const int64 pow10_table[] = {
-	1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000
-};
-
-/*
- * Bits of numeric's stored header (the on-disk format, unchanged since PostgreSQL 8.3 apart
- * from the infinities added in 14). Short form: sign, display scale and weight packed into
- * the first uint16; long form: sign and display scale, then an int16 weight. Digits are
- * base-10000 int16, the first one worth 10000^weight.
- */
-#define NUM_FLAG_MASK			0xC000
-#define NUM_FLAG_NEG			0x4000
-#define NUM_FLAG_SHORT			0x8000
-#define NUM_FLAG_SPECIAL		0xC000
-#define NUM_SPECIAL_MASK		0xF000
-#define NUM_SPECIAL_NAN			0xC000
-#define NUM_SHORT_NEG			0x2000
-#define NUM_SHORT_DSCALE_MASK	0x1F80
-#define NUM_SHORT_DSCALE_SHIFT	7
-#define NUM_SHORT_WEIGHT_NEG	0x0040
-#define NUM_SHORT_WEIGHT_MASK	0x003F
-#define NUM_LONG_DSCALE_MASK	0x3FFF
-#define NUM_BASE				10000
-
-/* Read a numeric into fixed point without allocating; *negative reports the sign. */
-static MrrDecodeResult
-DecodeNumeric(Datum datum, MrrAmount *out, bool *negative)
+/* Read an MRR amount into fixed point at its own scale; *negative reports the sign. */
+static DecimalResult
+DecodeMrr(Datum datum, MrrAmount *out, bool *negative)
 {
-	struct varlena *v = (struct varlena *) PG_DETOAST_DATUM_PACKED(datum);
-	const char *data = VARDATA_ANY(v);
-	int			len = VARSIZE_ANY_EXHDR(v);
-	uint16		header;
-	int			weight;
-	int			ndigits;
-	const char *digits;
-	int128		m = 0;
-	int			exponent;
-	int			scale;
-	int			i;
-	MrrDecodeResult result = MRR_DECODE_OK;
+	DecimalNumber n;
+	DecimalResult result = DecimalDecode(datum, MRR_MAX_SCALE, &n);
 
-	memcpy(&header, data, sizeof(uint16));
-	*negative = false;
-	if ((header & NUM_FLAG_MASK) == NUM_FLAG_SPECIAL)
-		return (header & NUM_SPECIAL_MASK) == NUM_SPECIAL_NAN ? MRR_DECODE_NAN : MRR_DECODE_INFINITY;
-	if ((header & NUM_FLAG_MASK) == NUM_FLAG_SHORT)
-	{
-		*negative = (header & NUM_SHORT_NEG) != 0;
-		out->dscale = (header & NUM_SHORT_DSCALE_MASK) >> NUM_SHORT_DSCALE_SHIFT;
-		weight = header & NUM_SHORT_WEIGHT_MASK;
-		if (header & NUM_SHORT_WEIGHT_NEG)
-			weight |= ~NUM_SHORT_WEIGHT_MASK;
-		digits = data + sizeof(uint16);
-		ndigits = (len - (int) sizeof(uint16)) / (int) sizeof(int16);
-	}
-	else
-	{
-		int16		w;
-
-		*negative = (header & NUM_FLAG_MASK) == NUM_FLAG_NEG;
-		out->dscale = header & NUM_LONG_DSCALE_MASK;
-		memcpy(&w, data + sizeof(uint16), sizeof(int16));
-		weight = w;
-		digits = data + 2 * sizeof(int16);
-		ndigits = (len - 2 * (int) sizeof(int16)) / (int) sizeof(int16);
-	}
-
-	/* Trailing zero digits do not change the value (numeric strips them anyway). */
-	while (ndigits > 0)
-	{
-		int16		last;
-
-		memcpy(&last, digits + (ndigits - 1) * sizeof(int16), sizeof(int16));
-		if (last != 0)
-			break;
-		ndigits--;
-	}
-	if (ndigits == 0)
-	{
-		out->value = 0;
-		out->scale = 0;
-		*negative = false;
-		goto done;
-	}
-
-	/* The last digit is worth 10000^exponent; below zero it brings 4 fraction digits each. */
-	exponent = weight - (ndigits - 1);
-	if (exponent < 0 && -4 * exponent - 3 > MRR_MAX_SCALE)
-	{
-		result = MRR_DECODE_TOO_PRECISE;
-		goto done;
-	}
-	for (i = 0; i < ndigits; i++)
-	{
-		int16		d;
-
-		memcpy(&d, digits + i * sizeof(int16), sizeof(int16));
-		if (m > (MRR_INT128_MAX - d) / NUM_BASE)
-		{
-			result = MRR_DECODE_TOO_LARGE;
-			goto done;
-		}
-		m = m * NUM_BASE + d;
-	}
-	scale = 0;
-	if (exponent >= 0)
-	{
-		for (i = 0; i < exponent; i++)
-		{
-			if (m > MRR_INT128_MAX / NUM_BASE)
-			{
-				result = MRR_DECODE_TOO_LARGE;
-				goto done;
-			}
-			m *= NUM_BASE;
-		}
-	}
-	else
-	{
-		scale = -4 * exponent;
-		while (scale > 0 && m % 10 == 0)
-		{
-			m /= 10;
-			scale--;
-		}
-		if (scale > MRR_MAX_SCALE)
-		{
-			result = MRR_DECODE_TOO_PRECISE;
-			goto done;
-		}
-	}
-	out->value = *negative ? -m : m;
-	out->scale = scale;
-
-done:
-	if ((Pointer) v != DatumGetPointer(datum))
-		pfree(v);
-	return result;
+	*negative = n.negative;
+	if (result != DECIMAL_OK)
+		return result;
+	/* A whole number's trailing zeros go into the value: amounts have a scale >= 0. */
+	out->scale = Max(n.scale, 0);
+	out->dscale = n.dscale;
+	if (!DecimalScaleUp(n.digits, out->scale - n.scale, &out->value))
+		return DECIMAL_TOO_LARGE;
+	if (n.negative)
+		out->value = -out->value;
+	return DECIMAL_OK;
 }
 
 /* Text of a numeric for an error message. */
@@ -270,25 +135,25 @@ ReadMrr(Datum datum, const char *what, MrrAmount *out)
 {
 	bool		negative;
 
-	switch (DecodeNumeric(datum, out, &negative))
+	switch (DecodeMrr(datum, out, &negative))
 	{
-		case MRR_DECODE_OK:
+		case DECIMAL_OK:
 			break;
-		case MRR_DECODE_NAN:
-		case MRR_DECODE_INFINITY:
+		case DECIMAL_NAN:
+		case DECIMAL_INFINITY:
 			ereport(ERROR,
 					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 					 errmsg("%s %s is not a finite amount", what, NumericText(datum)),
 					 errdetail("MRR must be a finite amount of at least 0.")));
 			break;
-		case MRR_DECODE_TOO_PRECISE:
+		case DECIMAL_TOO_PRECISE:
 			ereport(ERROR,
 					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 					 errmsg("%s %s has too many fraction digits", what, NumericText(datum)),
 					 errdetail("MRR amounts are summed exactly with at most %d fraction digits.",
 							   MRR_MAX_SCALE)));
 			break;
-		case MRR_DECODE_TOO_LARGE:
+		case DECIMAL_TOO_LARGE:
 			ereport(ERROR,
 					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 					 errmsg("%s %s is too large", what, NumericText(datum)),
@@ -312,26 +177,13 @@ SumOverflow(void)
 			 errdetail("Sums are exact up to 1.7e38 / 10^(fraction digits).")));
 }
 
-/* v x 10^digits, or false when that does not fit. */
-static inline bool
-ScaleUp(int128 v, int digits, int128 *result)
-{
-	int64		factor = pow10_table[digits];
-
-	if (v > MRR_INT128_MAX / factor || v < -(MRR_INT128_MAX / factor))
-		return false;
-	*result = v * factor;
-	return true;
-}
-
 /* a + b with an overflow error. */
 static inline int128
 AddAmount(int128 a, int128 b)
 {
-	uint128		sum = (uint128) a + (uint128) b;
-	int128		result = (int128) sum;
+	int128		result;
 
-	if ((a >= 0) == (b >= 0) && (result >= 0) != (a >= 0))
+	if (!DecimalAdd(a, b, &result))
 		SumOverflow();
 	return result;
 }
@@ -344,9 +196,9 @@ CompareAmounts(const MrrAmount *a, const MrrAmount *b)
 	int128		y = b->value;
 
 	/* A value too large to scale up is larger than any value at the finer scale. */
-	if (a->scale < b->scale && !ScaleUp(x, b->scale - a->scale, &x))
+	if (a->scale < b->scale && !DecimalScaleUp(x, b->scale - a->scale, &x))
 		return 1;
-	if (b->scale < a->scale && !ScaleUp(y, a->scale - b->scale, &y))
+	if (b->scale < a->scale && !DecimalScaleUp(y, a->scale - b->scale, &y))
 		return -1;
 	return (x > y) - (x < y);
 }
@@ -606,14 +458,8 @@ mrr_movement_window_month_tz(PG_FUNCTION_ARGS)
 static void
 StateRaiseScale(MrrMovementsState *s, int scale)
 {
-	int			i;
-
-	if (scale <= s->scale)
-		return;
-	for (i = 0; i < MRR_NFIELDS; i++)
-		if (!ScaleUp(s->amount[i], scale - s->scale, &s->amount[i]))
-			SumOverflow();
-	s->scale = scale;
+	if (!DecimalRaiseScale(s->amount, MRR_NFIELDS, &s->scale, scale))
+		SumOverflow();
 }
 
 /* An amount at the state's scale (which must be at least the amount's). */
@@ -622,7 +468,7 @@ AtStateScale(const MrrMovementsState *s, const MrrAmount *a)
 {
 	int128		v;
 
-	if (!ScaleUp(a->value, s->scale - a->scale, &v))
+	if (!DecimalScaleUp(a->value, s->scale - a->scale, &v))
 		SumOverflow();
 	return v;
 }
@@ -790,7 +636,7 @@ ParseInt128(const char **p, int128 *result)
 		return false;
 	while (isdigit((unsigned char) *c))
 	{
-		if (v > ((uint128) MRR_INT128_MAX - (*c - '0')) / 10)
+		if (v > ((uint128) DECIMAL_INT128_MAX - (*c - '0')) / 10)
 			return false;
 		v = v * 10 + (*c - '0');
 		c++;
@@ -798,25 +644,6 @@ ParseInt128(const char **p, int128 *result)
 	*result = negative ? -(int128) v : (int128) v;
 	*p = c;
 	return true;
-}
-
-/* Append a 128-bit integer in decimal. */
-static void
-AppendInt128(StringInfo buf, int128 v)
-{
-	char		digits[48];
-	int			n = 0;
-	uint128		u = v < 0 ? (uint128) (-(v + 1)) + 1 : (uint128) v;
-
-	do
-	{
-		digits[n++] = '0' + (int) (u % 10);
-		u /= 10;
-	} while (u > 0);
-	if (v < 0)
-		appendStringInfoChar(buf, '-');
-	while (n > 0)
-		appendStringInfoChar(buf, digits[--n]);
 }
 
 /* Malformed text (input) or binary (input NULL) input of the state type. */
@@ -860,7 +687,7 @@ mrr_movements_state_out(PG_FUNCTION_ARGS)
 	{
 		if (i > 0)
 			appendStringInfoChar(&buf, ',');
-		AppendInt128(&buf, s->amount[i]);
+		DecimalAppendText(&buf, s->amount[i], 0, 0);
 	}
 	appendStringInfoChar(&buf, ';');
 	for (i = 0; i < MRR_NFIELDS; i++)
@@ -908,7 +735,7 @@ mrr_movements_state_in(PG_FUNCTION_ARGS)
 	s->dscale_rows = (int64) ReadField(&p, ';', input, 0, PG_INT64_MAX);
 	s->rows = (int64) ReadField(&p, ';', input, 0, PG_INT64_MAX);
 	for (i = 0; i < MRR_NFIELDS; i++)
-		s->amount[i] = ReadField(&p, i < MRR_NFIELDS - 1 ? ',' : ';', input, 0, MRR_INT128_MAX);
+		s->amount[i] = ReadField(&p, i < MRR_NFIELDS - 1 ? ',' : ';', input, 0, DECIMAL_INT128_MAX);
 	for (i = 0; i < MRR_NFIELDS; i++)
 		s->count[i] = (int64) ReadField(&p, i < MRR_NFIELDS - 1 ? ',' : '\0', input, 0,
 										PG_INT64_MAX);
@@ -969,7 +796,7 @@ mrr_movements_state_recv(PG_FUNCTION_ARGS)
 		int64		hi = pq_getmsgint64(buf);
 		uint64		lo = (uint64) pq_getmsgint64(buf);
 
-		s->amount[i] = (int128) (((uint128) (uint64) hi << 64) | lo);
+		s->amount[i] = DecimalFromHalves(hi, lo);
 	}
 	for (i = 0; i < MRR_NFIELDS; i++)
 		s->count[i] = pq_getmsgint64(buf);
@@ -1063,15 +890,14 @@ mrr_cohort_inv(PG_FUNCTION_ARGS)
 static void
 StateMerge(MrrMovementsState *a, const MrrMovementsState *b)
 {
-	MrrMovementsState bcopy = *b;
 	int			i;
 
 	StateRaiseScale(a, b->scale);
-	StateRaiseScale(&bcopy, a->scale);
 	for (i = 0; i < MRR_NFIELDS; i++)
 	{
-		a->amount[i] = AddAmount(a->amount[i], bcopy.amount[i]);
-		a->count[i] = csm_add_count(a->count[i], bcopy.count[i]);
+		if (!DecimalAddScaled(a->amount[i], b->amount[i], a->scale - b->scale, &a->amount[i]))
+			SumOverflow();
+		a->count[i] = csm_add_count(a->count[i], b->count[i]);
 	}
 	if (b->dscale > a->dscale)
 	{
@@ -1105,40 +931,6 @@ mrr_movements_combine(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(a);
 }
 
-/* value / 10^scale as numeric showing dscale (>= scale) fraction digits. */
-static Datum
-AmountToNumeric(int128 value, int scale, int dscale)
-{
-	StringInfoData digits;
-	StringInfoData buf;
-	int			nint;
-
-	initStringInfo(&digits);
-	AppendInt128(&digits, value < 0 ? -value : value);
-	initStringInfo(&buf);
-	if (value < 0)
-		appendStringInfoChar(&buf, '-');
-	/* Integer part, then the fraction: leading zeros, digits, zeros up to dscale. */
-	nint = digits.len - scale;
-	if (nint > 0)
-		appendBinaryStringInfo(&buf, digits.data, nint);
-	else
-		appendStringInfoChar(&buf, '0');
-	if (dscale > 0)
-	{
-		int			i;
-
-		appendStringInfoChar(&buf, '.');
-		for (i = nint; i < 0; i++)
-			appendStringInfoChar(&buf, '0');
-		appendBinaryStringInfo(&buf, digits.data + Max(nint, 0), digits.len - Max(nint, 0));
-		for (i = scale; i < dscale; i++)
-			appendStringInfoChar(&buf, '0');
-	}
-	return DirectFunctionCall3(numeric_in, CStringGetDatum(buf.data),
-							   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
-}
-
 /* The composite mrr_movements of a state. */
 static Datum
 StateToComposite(FunctionCallInfo fcinfo, const MrrMovementsState *s)
@@ -1156,7 +948,7 @@ StateToComposite(FunctionCallInfo fcinfo, const MrrMovementsState *s)
 	tupdesc = BlessTupleDesc(tupdesc);
 	for (i = 0; i < MRR_NFIELDS; i++)
 	{
-		values[i] = AmountToNumeric(s->amount[i], s->scale, s->dscale);
+		values[i] = DecimalToNumeric(s->amount[i], s->scale, s->dscale);
 		values[MRR_NFIELDS + i] = Int64GetDatum(s->count[i]);
 	}
 	return HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls));
@@ -1390,7 +1182,7 @@ mrr_movements_net_new_mrr(PG_FUNCTION_ARGS)
 
 	CompositeArg(fcinfo, &s);
 	/* By the identity this is ending - starting, which cannot overflow. */
-	PG_RETURN_DATUM(AmountToNumeric(s.amount[MRR_ENDING] - s.amount[MRR_STARTING],
+	PG_RETURN_DATUM(DecimalToNumeric(s.amount[MRR_ENDING] - s.amount[MRR_STARTING],
 									s.scale, s.dscale));
 }
 
@@ -1405,7 +1197,7 @@ mrr_movements_arpa(PG_FUNCTION_ARGS)
 	if (s.count[MRR_ENDING] == 0)
 		PG_RETURN_NULL();
 	PG_RETURN_DATUM(DirectFunctionCall2(numeric_div,
-										AmountToNumeric(s.amount[MRR_ENDING], s.scale, s.dscale),
+										DecimalToNumeric(s.amount[MRR_ENDING], s.scale, s.dscale),
 										NumericGetDatum(csm_int64_to_numeric(s.count[MRR_ENDING]))));
 }
 
@@ -1454,11 +1246,10 @@ CheckedFactor(float8 v, const char *what, float8 lo, bool lo_open, float8 hi, co
 static Datum
 CheckedMoney(Datum v, const char *what)
 {
-	MrrAmount	ignored;
-	bool		negative;
-	MrrDecodeResult r = DecodeNumeric(v, &ignored, &negative);
+	DecimalNumber n;
+	DecimalResult r = DecimalDecode(v, DECIMAL_ANY_SCALE, &n);
 
-	if (r == MRR_DECODE_NAN || r == MRR_DECODE_INFINITY || negative)
+	if (r == DECIMAL_NAN || r == DECIMAL_INFINITY || n.negative)
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 				 errmsg("%s %s is out of range", what, NumericText(v)),

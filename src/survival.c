@@ -17,16 +17,13 @@
  * growth. Between growths (at most ~11 per group) the state is updated in place.
  */
 #include "csmetrics.h"
+#include "decimal.h"
 
 #include "catalog/pg_type.h"
 #include "lib/stringinfo.h"
 #include "libpq/pqformat.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
-
-#ifndef HAVE_INT128
-#error "csmetrics needs a compiler with a 128-bit integer type (the exact sum of arpa)"
-#endif
 
 #define SURVIVAL_VERSION		1
 #define SURVIVAL_MAX_TENURE		1200
@@ -43,13 +40,6 @@
  * arithmetic still counts when it lands just above 0.5 in floating point.
  */
 #define SURVIVAL_MEDIAN_TOLERANCE 1e-12
-
-/* Largest power of ten an int128 holds (10^38): bounds every rescaling of the sum of arpa. */
-#define ARPA_MAX_SCALE			38
-/* Largest display scale a numeric can have (its dscale field has 14 bits). */
-#define ARPA_MAX_DSCALE			0x3FFF
-
-#define INT128_MAX_VALUE		((int128) (((uint128) 1 << 127) - 1))
 
 /* Customers with one tenure. */
 typedef struct SurvivalCount
@@ -87,14 +77,6 @@ typedef struct SurvivalSummary
 #define SURVIVAL_ENTRY_BYTES	20
 
 #define PG_GETARG_SURVIVAL(n)	((SurvivalSummary *) PG_DETOAST_DATUM(PG_GETARG_DATUM(n)))
-
-/* A decoded non-negative numeric: value = digits x 10^exponent. */
-typedef struct ArpaValue
-{
-	int128		digits;			/* the significant digits, trailing zeros stripped */
-	int			exponent;		/* power of ten the digits are scaled by */
-	int			dscale;			/* the numeric's display scale */
-} ArpaValue;
 
 /* Cursor over a text form, for error messages naming the type and the input. */
 typedef struct SurvivalParser
@@ -378,26 +360,6 @@ DefaultHorizon(const SurvivalSummary *s)
  * Exact sum of arpa: int128 fixed point whose scale grows to the largest scale seen
  * --------------------------------------------------------------------------------- */
 
-/* 10^k for k in 0..38 as int128. */
-static int128
-Pow10(int k)
-{
-	static int128 powers[ARPA_MAX_SCALE + 1];
-	static bool ready = false;
-
-	Assert(k >= 0 && k <= ARPA_MAX_SCALE);
-	if (!ready)
-	{
-		int			i;
-
-		powers[0] = 1;
-		for (i = 1; i <= ARPA_MAX_SCALE; i++)
-			powers[i] = powers[i - 1] * 10;
-		ready = true;
-	}
-	return powers[k];
-}
-
 /* The error raised when the exact sum of arpa no longer fits. */
 static void
 ArpaOverflow(void)
@@ -409,23 +371,11 @@ ArpaOverflow(void)
 					   "is limited to 38 digits.")));
 }
 
-/* x * 10^k for x >= 0; *ok = false when it does not fit. */
-static int128
-ScaleUp(int128 x, int k, bool *ok)
-{
-	if (k > ARPA_MAX_SCALE || (x != 0 && x > INT128_MAX_VALUE / Pow10(k)))
-	{
-		*ok = x == 0;
-		return 0;
-	}
-	return x * Pow10(k);
-}
-
 /* Read the fixed-point sum of an ltv state. */
 static int128
 ArpaSum(const SurvivalSummary *s)
 {
-	return (int128) (((uint128) (uint64) s->arpa_hi << 64) | (uint128) s->arpa_lo);
+	return DecimalFromHalves(s->arpa_hi, s->arpa_lo);
 }
 
 /* Store the fixed-point sum of an ltv state. */
@@ -436,156 +386,64 @@ SetArpaSum(SurvivalSummary *s, int128 sum)
 	s->arpa_hi = (int64) (sum >> 64);
 }
 
+/* The error for an arpa that is negative or not finite. */
+static void
+ArpaOutOfRange(Datum arpa)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+			 errmsg("ARPA %s is out of range",
+					DatumGetCString(DirectFunctionCall1(numeric_out, arpa))),
+			 errdetail("It must be a finite amount of at least 0.")));
+}
+
 /*
- * Decode a numeric from its on-disk form (stable across releases, since pg_upgrade keeps
- * data files): a 16-bit header, in the long form a 16-bit weight, then base-10000 digits,
- * value = Σ digit_i × 10000^(weight − i). The value is read in place, whatever its
- * varlena header, so a row costs no allocation. Negative or non-finite amounts are errors.
+ * Read an arpa in place (decimal.c), so a row costs no allocation. Any number of fraction
+ * digits is fine as long as the sum fits; negative or non-finite amounts are errors.
  */
 static void
-ArpaDecode(Datum datum, ArpaValue *out)
+ArpaDecode(Datum datum, DecimalNumber *out)
 {
-	struct varlena *v = PG_DETOAST_DATUM_PACKED(datum);
-	const char *data = VARDATA_ANY(v);
-	int			len = VARSIZE_ANY_EXHDR(v);
-	uint16		header;
-	int			weight;
-	int			ndigits;
-	int			i;
-	bool		negative;
-
-	memcpy(&header, data, sizeof(uint16));
-	if ((header & 0xC000) == 0xC000)	/* NaN, Infinity, -Infinity */
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("ARPA %s is out of range",
-						DatumGetCString(DirectFunctionCall1(numeric_out, datum))),
-				 errdetail("It must be a finite amount of at least 0.")));
-	if (header & 0x8000)
+	switch (DecimalDecode(datum, DECIMAL_ANY_SCALE, out))
 	{
-		/* short form: sign, 6-bit display scale, 7-bit signed weight in the header */
-		negative = (header & 0x2000) != 0;
-		out->dscale = (header & 0x1F80) >> 7;
-		weight = (header & 0x0040) ? (int) (header & 0x003F) - 64 : (int) (header & 0x003F);
-		data += sizeof(uint16);
-		len -= sizeof(uint16);
-	}
-	else
-	{
-		int16		w;
-
-		negative = (header & 0x4000) != 0;
-		out->dscale = header & 0x3FFF;
-		memcpy(&w, data + sizeof(uint16), sizeof(int16));
-		weight = w;
-		data += 2 * sizeof(uint16);
-		len -= 2 * sizeof(uint16);
-	}
-	ndigits = len / (int) sizeof(int16);
-
-	out->digits = 0;
-	for (i = 0; i < ndigits; i++)
-	{
-		int16		d;
-
-		memcpy(&d, data + i * sizeof(int16), sizeof(int16));
-		if (d < 0 || d > 9999)
-			elog(ERROR, "corrupt numeric digit %d", d);
-		if (out->digits > (INT128_MAX_VALUE - d) / 10000)
+		case DECIMAL_OK:
+			break;
+		case DECIMAL_NAN:
+		case DECIMAL_INFINITY:
+			ArpaOutOfRange(datum);
+			break;
+		case DECIMAL_TOO_LARGE:
+		case DECIMAL_TOO_PRECISE:
 			ArpaOverflow();
-		out->digits = out->digits * 10000 + d;
+			break;
 	}
-	out->exponent = 4 * (weight - ndigits + 1);
-	if (out->digits == 0)
-	{
-		out->exponent = 0;
-		return;
-	}
-	if (negative)
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("ARPA %s is out of range",
-						DatumGetCString(DirectFunctionCall1(numeric_out, datum))),
-				 errdetail("It must be a finite amount of at least 0.")));
-	while (out->exponent < 0 && out->digits % 10 == 0)
-	{
-		out->digits /= 10;
-		out->exponent++;
-	}
+	if (out->negative)
+		ArpaOutOfRange(datum);
 }
 
 /* Raise the scale of an ltv state's sum to at least scale. */
 static void
 ArpaRaiseScale(SurvivalSummary *s, int scale)
 {
-	bool		ok = true;
-	int128		sum;
-
-	if (scale <= s->arpa_scale)
-		return;
-	sum = ScaleUp(ArpaSum(s), scale - s->arpa_scale, &ok);
-	if (!ok)
-		ArpaOverflow();
-	SetArpaSum(s, sum);
-	s->arpa_scale = scale;
-}
-
-/* Add a decoded arpa to an ltv state's exact sum. */
-static void
-ArpaAdd(SurvivalSummary *s, const ArpaValue *a)
-{
-	int128		value;
-	int128		sum;
-	bool		ok = true;
-
-	if (a->exponent < 0)
-		ArpaRaiseScale(s, -a->exponent);
-	value = ScaleUp(a->digits, a->exponent + s->arpa_scale, &ok);
-	sum = ArpaSum(s);
-	if (!ok || value > INT128_MAX_VALUE - sum)
-		ArpaOverflow();
-	SetArpaSum(s, sum + value);
-	if (a->dscale > s->arpa_dscale)
-		s->arpa_dscale = a->dscale;
-}
-
-/* Append the sum of arpa as a decimal with arpa_dscale fraction digits. */
-static void
-ArpaAppendText(StringInfo buf, const SurvivalSummary *s)
-{
-	char	   *digits = palloc(s->arpa_scale + 42);	/* int128 has at most 39 digits */
-	int			n = 0;
-	int			i;
 	int128		sum = ArpaSum(s);
 
-	/* digits of the integer sum, least significant first, at least scale + 1 of them */
-	do
-	{
-		digits[n++] = '0' + (int) (sum % 10);
-		sum /= 10;
-	} while (sum > 0 || n <= s->arpa_scale);
-	for (i = n - 1; i >= 0; i--)
-	{
-		appendStringInfoChar(buf, digits[i]);
-		if (i == s->arpa_scale && s->arpa_dscale > 0)
-			appendStringInfoChar(buf, '.');
-	}
-	for (i = s->arpa_scale; i < s->arpa_dscale; i++)
-		appendStringInfoChar(buf, '0');
-	pfree(digits);
+	if (!DecimalRaiseScale(&sum, 1, &s->arpa_scale, scale))
+		ArpaOverflow();
+	SetArpaSum(s, sum);
 }
 
-/* The sum of arpa as a numeric, with the display scale sum(arpa) would have. */
-static Numeric
-ArpaSumNumeric(const SurvivalSummary *s)
+/* Add value / 10^scale, shown with dscale fraction digits, to an ltv state's exact sum. */
+static void
+ArpaAddScaled(SurvivalSummary *s, int128 value, int scale, int dscale)
 {
-	StringInfoData buf;
+	int128		sum;
 
-	initStringInfo(&buf);
-	ArpaAppendText(&buf, s);
-	return DatumGetNumeric(DirectFunctionCall3(numeric_in, CStringGetDatum(buf.data),
-											   ObjectIdGetDatum(InvalidOid),
-											   Int32GetDatum(-1)));
+	ArpaRaiseScale(s, scale);
+	if (!DecimalAddScaled(ArpaSum(s), value, s->arpa_scale - scale, &sum))
+		ArpaOverflow();
+	SetArpaSum(s, sum);
+	if (dscale > s->arpa_dscale)
+		s->arpa_dscale = dscale;
 }
 
 /* The error for rows (or partial states) of one group with different horizons. */
@@ -602,20 +460,9 @@ HorizonMismatch(int32 horizon, int32 expected)
 static void
 ArpaMerge(SurvivalSummary *s, const SurvivalSummary *b)
 {
-	int128		sum;
-	int128		add;
-	bool		ok = true;
-
 	if (s->horizon != b->horizon)
 		HorizonMismatch(b->horizon, s->horizon);
-	ArpaRaiseScale(s, b->arpa_scale);
-	add = ScaleUp(ArpaSum(b), s->arpa_scale - b->arpa_scale, &ok);
-	sum = ArpaSum(s);
-	if (!ok || add > INT128_MAX_VALUE - sum)
-		ArpaOverflow();
-	SetArpaSum(s, sum + add);
-	if (b->arpa_dscale > s->arpa_dscale)
-		s->arpa_dscale = b->arpa_dscale;
+	ArpaAddScaled(s, ArpaSum(b), b->arpa_scale, b->arpa_dscale);
 }
 
 /* ---------------------------------------------------------------------------------
@@ -808,14 +655,14 @@ ParseArpaSum(SurvivalParser *ps, SurvivalSummary *s)
 		for (c = end - 1; c > point && *c == '0'; c--)
 			zeros++;
 	}
-	if (fraction > ARPA_MAX_DSCALE)
+	if (fraction > DECIMAL_MAX_DSCALE)
 		ParseError(ps, "The sum of arpa has more than 16383 fraction digits.");
 	/* trailing fraction zeros only set the display scale */
 	for (c = start; c < end - zeros; c++)
 	{
 		if (*c == '.')
 			continue;
-		if (sum > (INT128_MAX_VALUE - (*c - '0')) / 10)
+		if (sum > (DECIMAL_INT128_MAX - (*c - '0')) / 10)
 			ParseError(ps, "The sum of arpa has more than 38 significant digits.");
 		sum = sum * 10 + (*c - '0');
 	}
@@ -901,7 +748,7 @@ survival_ltv_state_out(PG_FUNCTION_ARGS)
 	else
 		appendStringInfoChar(&buf, '-');
 	appendStringInfoString(&buf, ";a=");
-	ArpaAppendText(&buf, s);
+	DecimalAppendText(&buf, ArpaSum(s), s->arpa_scale, s->arpa_dscale);
 	appendStringInfoChar(&buf, ';');
 	AppendCounts(&buf, s);
 	PG_RETURN_CSTRING(buf.data);
@@ -1051,7 +898,7 @@ survival_ltv_state_recv(PG_FUNCTION_ARGS)
 	if (horizon != 0 && (horizon < 1 || horizon > SURVIVAL_MAX_HORIZON))
 		RecvError(type, psprintf("Horizon %d is out of range 1..%d (0 for none).", horizon,
 								 SURVIVAL_MAX_HORIZON));
-	if (scale < 0 || dscale < scale || dscale > ARPA_MAX_DSCALE)
+	if (scale < 0 || dscale < scale || dscale > DECIMAL_MAX_DSCALE)
 		RecvError(type, psprintf("Scale %d and display scale %d are inconsistent.", scale,
 								 dscale));
 	if (hi < 0)
@@ -1253,7 +1100,7 @@ survival_ltv_transfn(PG_FUNCTION_ARGS)
 	int			nargs = PG_NARGS();
 	int32		tenure;
 	int32		horizon = 0;
-	ArpaValue	arpa;
+	DecimalNumber arpa;
 	int			i;
 
 	for (i = 1; i < nargs; i++)
@@ -1278,7 +1125,7 @@ survival_ltv_transfn(PG_FUNCTION_ARGS)
 			HorizonMismatch(horizon, state->horizon);
 		state = SurvivalForUpdate(aggcontext, state, SURVIVAL_KIND_LTV, tenure + 1);
 	}
-	ArpaAdd(state, &arpa);
+	ArpaAddScaled(state, arpa.digits, arpa.scale, arpa.dscale);
 	SurvivalAdd(state, tenure, PG_GETARG_BOOL(3));
 	PG_RETURN_POINTER(state);
 }
@@ -1325,7 +1172,9 @@ survival_ltv_final(PG_FUNCTION_ARGS)
 	if (state == NULL || state->customers == 0)
 		PG_RETURN_NULL();
 	CheckSurvival(state, SURVIVAL_KIND_LTV);
-	average = DirectFunctionCall2(numeric_div, NumericGetDatum(ArpaSumNumeric(state)),
+	average = DirectFunctionCall2(numeric_div,
+								  DecimalToNumeric(ArpaSum(state), state->arpa_scale,
+												   state->arpa_dscale),
 								  NumericGetDatum(csm_int64_to_numeric(state->customers)));
 	rmst = RestrictedMean(state, state->horizon > 0 ? state->horizon : DefaultHorizon(state));
 	PG_RETURN_DATUM(DirectFunctionCall2(numeric_mul, average,

@@ -1,0 +1,272 @@
+/*
+ * decimal.c
+ *		Exact numeric sums in int128 fixed point: reading a numeric in place, rescaling and
+ *		adding with overflow detection, and building a numeric back from a sum.
+ */
+#include "decimal.h"
+
+#include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
+
+/*
+ * numeric's stored form, read directly so that a row costs no allocation. Reading it is
+ * safe because pg_upgrade copies data files unchanged, so PostgreSQL cannot change this
+ * layout; it is the same in 13 to 18, except that 14 added the infinities as two more
+ * special values, which share the special-value header bits with NaN.
+ *
+ * After the varlena header comes a uint16. Its top two bits say the form:
+ *   11  special value: then 0xC000 is NaN, 0xD000 Infinity, 0xF000 -Infinity;
+ *   10  short form: bit 0x2000 the sign, 6 bits display scale, 7 bits signed weight;
+ *   0s  long form: bit 0x4000 the sign, 14 bits display scale, then an int16 weight.
+ * Then come int16 digits in base 10000, the first worth 10000^weight; stored values have
+ * no leading or trailing zero digits and no nonzero digit beyond the display scale.
+ */
+#define NUM_FLAG_MASK			0xC000
+#define NUM_FLAG_LONG_NEG		0x4000
+#define NUM_FLAG_SHORT			0x8000
+#define NUM_FLAG_SPECIAL		0xC000
+#define NUM_SPECIAL_MASK		0xF000
+#define NUM_SPECIAL_NAN			0xC000
+#define NUM_SHORT_NEG			0x2000
+#define NUM_SHORT_DSCALE_MASK	0x1F80
+#define NUM_SHORT_DSCALE_SHIFT	7
+#define NUM_SHORT_WEIGHT_NEG	0x0040
+#define NUM_SHORT_WEIGHT_MASK	0x003F
+#define NUM_LONG_DSCALE_MASK	DECIMAL_MAX_DSCALE
+#define NUM_BASE				10000
+
+StaticAssertDecl(NUM_LONG_DSCALE_MASK == 0x3FFF, "a numeric's display scale has 14 bits");
+
+/* 10^k for k in 0..DECIMAL_MAX_POW10. */
+static int128
+Pow10(int k)
+{
+	static int128 powers[DECIMAL_MAX_POW10 + 1];
+
+	Assert(k >= 0 && k <= DECIMAL_MAX_POW10);
+	if (powers[0] == 0)
+	{
+		int			i;
+
+		powers[0] = 1;
+		for (i = 1; i <= DECIMAL_MAX_POW10; i++)
+			powers[i] = powers[i - 1] * 10;
+	}
+	return powers[k];
+}
+
+/* The i-th base-10000 digit (unaligned in a packed varlena, hence memcpy). */
+static inline int16
+DigitAt(const char *digits, int i)
+{
+	int16		d;
+
+	memcpy(&d, digits + i * sizeof(int16), sizeof(int16));
+	return d;
+}
+
+/*
+ * Read a numeric into out without allocating (unless it is toasted). A value with more than
+ * max_scale significant fraction digits is DECIMAL_TOO_PRECISE, one whose significant digits
+ * do not fit an int128 DECIMAL_TOO_LARGE; out->negative is set whatever the result.
+ */
+DecimalResult
+DecimalDecode(Datum numeric, int max_scale, DecimalNumber *out)
+{
+	struct varlena *v = (struct varlena *) PG_DETOAST_DATUM_PACKED(numeric);
+	const char *data = VARDATA_ANY(v);
+	int			len = VARSIZE_ANY_EXHDR(v);
+	uint16		header;
+	int			weight;
+	int			ndigits;
+	const char *digits;
+	int			exponent;
+	int			i;
+	DecimalResult result = DECIMAL_OK;
+
+	memset(out, 0, sizeof(DecimalNumber));
+	memcpy(&header, data, sizeof(uint16));
+	if ((header & NUM_FLAG_MASK) == NUM_FLAG_SPECIAL)
+	{
+		result = (header & NUM_SPECIAL_MASK) == NUM_SPECIAL_NAN ? DECIMAL_NAN : DECIMAL_INFINITY;
+		goto done;
+	}
+	if ((header & NUM_FLAG_MASK) == NUM_FLAG_SHORT)
+	{
+		out->negative = (header & NUM_SHORT_NEG) != 0;
+		out->dscale = (header & NUM_SHORT_DSCALE_MASK) >> NUM_SHORT_DSCALE_SHIFT;
+		weight = header & NUM_SHORT_WEIGHT_MASK;
+		if (header & NUM_SHORT_WEIGHT_NEG)
+			weight |= ~NUM_SHORT_WEIGHT_MASK;
+		digits = data + sizeof(uint16);
+		ndigits = (len - (int) sizeof(uint16)) / (int) sizeof(int16);
+	}
+	else
+	{
+		int16		w;
+
+		out->negative = (header & NUM_FLAG_LONG_NEG) != 0;
+		out->dscale = header & NUM_LONG_DSCALE_MASK;
+		memcpy(&w, data + sizeof(uint16), sizeof(int16));
+		weight = w;
+		digits = data + 2 * sizeof(int16);
+		ndigits = (len - 2 * (int) sizeof(int16)) / (int) sizeof(int16);
+	}
+
+	/* Trailing zero digits do not change the value (numeric strips them anyway). */
+	while (ndigits > 0 && DigitAt(digits, ndigits - 1) == 0)
+		ndigits--;
+	if (ndigits == 0)
+	{
+		out->negative = false;
+		goto done;
+	}
+
+	/*
+	 * The last digit is worth 10000^exponent. Below zero it brings 4 fraction digits each,
+	 * at least 4 x -exponent - 3 of them significant: too precise before anything overflows.
+	 */
+	exponent = weight - (ndigits - 1);
+	if (exponent < 0 && -4 * exponent - 3 > max_scale)
+	{
+		result = DECIMAL_TOO_PRECISE;
+		goto done;
+	}
+	for (i = 0; i < ndigits; i++)
+	{
+		int16		d = DigitAt(digits, i);
+
+		if (d < 0 || d >= NUM_BASE)
+			elog(ERROR, "corrupt numeric digit %d", d);
+		if (out->digits > (DECIMAL_INT128_MAX - d) / NUM_BASE)
+		{
+			result = DECIMAL_TOO_LARGE;
+			goto done;
+		}
+		out->digits = out->digits * NUM_BASE + d;
+	}
+	out->scale = -4 * exponent;
+	while (out->scale > 0 && out->digits % 10 == 0)
+	{
+		out->digits /= 10;
+		out->scale--;
+	}
+	if (out->scale > max_scale)
+		result = DECIMAL_TOO_PRECISE;
+
+done:
+	if ((Pointer) v != DatumGetPointer(numeric))
+		pfree(v);
+	return result;
+}
+
+/* v x 10^k for k >= 0, or false when that does not fit. */
+bool
+DecimalScaleUp(int128 v, int k, int128 *result)
+{
+	int128		factor;
+
+	Assert(k >= 0);
+	if (v == 0)
+	{
+		*result = 0;
+		return true;
+	}
+	if (k > DECIMAL_MAX_POW10)
+		return false;
+	factor = Pow10(k);
+	if (v > DECIMAL_INT128_MAX / factor || v < -(DECIMAL_INT128_MAX / factor))
+		return false;
+	*result = v * factor;
+	return true;
+}
+
+/*
+ * Bring n values sharing *scale to new_scale when that is finer, rescaling them exactly.
+ * false when one does not fit; the values are then partly rescaled (callers raise an error).
+ */
+bool
+DecimalRaiseScale(int128 *values, int n, int16 *scale, int new_scale)
+{
+	int			i;
+
+	if (new_scale <= *scale)
+		return true;
+	for (i = 0; i < n; i++)
+		if (!DecimalScaleUp(values[i], new_scale - *scale, &values[i]))
+			return false;
+	*scale = new_scale;
+	return true;
+}
+
+/* a + b (values at one scale), or false when that does not fit. */
+bool
+DecimalAdd(int128 a, int128 b, int128 *result)
+{
+	int128		sum = (int128) ((uint128) a + (uint128) b);
+
+	/* Wrapped around exactly when both have one sign and the sum the other. */
+	if ((a >= 0) == (b >= 0) && (sum >= 0) != (a >= 0))
+		return false;
+	*result = sum;
+	return true;
+}
+
+/* sum + v x 10^k: v brought from its own scale to the sum's (k digits finer); false on overflow. */
+bool
+DecimalAddScaled(int128 sum, int128 v, int k, int128 *result)
+{
+	int128		scaled;
+
+	return DecimalScaleUp(v, k, &scaled) && DecimalAdd(sum, scaled, result);
+}
+
+/* Append value / 10^scale in decimal with dscale (>= scale) fraction digits. */
+void
+DecimalAppendText(StringInfo buf, int128 value, int scale, int dscale)
+{
+	char		digits[40];		/* an int128 has at most 39 digits */
+	int			n = 0;
+	int			nint;
+	int			i;
+	uint128		u = value < 0 ? (uint128) (-(value + 1)) + 1 : (uint128) value;
+
+	Assert(scale >= 0);
+	/* digits[0] is the least significant */
+	do
+	{
+		digits[n++] = '0' + (int) (u % 10);
+		u /= 10;
+	} while (u > 0);
+	if (value < 0)
+		appendStringInfoChar(buf, '-');
+	/* Integer part, then the fraction: leading zeros, digits, zeros up to dscale. */
+	nint = n - scale;
+	if (nint > 0)
+		for (i = n - 1; i >= scale; i--)
+			appendStringInfoChar(buf, digits[i]);
+	else
+		appendStringInfoChar(buf, '0');
+	if (dscale > 0)
+	{
+		appendStringInfoChar(buf, '.');
+		for (i = nint; i < 0; i++)
+			appendStringInfoChar(buf, '0');
+		for (i = Min(scale, n) - 1; i >= 0; i--)
+			appendStringInfoChar(buf, digits[i]);
+		for (i = scale; i < dscale; i++)
+			appendStringInfoChar(buf, '0');
+	}
+}
+
+/* value / 10^scale as numeric showing dscale (>= scale) fraction digits. */
+Datum
+DecimalToNumeric(int128 value, int scale, int dscale)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	DecimalAppendText(&buf, value, scale, dscale);
+	return DirectFunctionCall3(numeric_in, CStringGetDatum(buf.data),
+							   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+}
