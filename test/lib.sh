@@ -31,10 +31,7 @@ ensure_packages() {
 	say "installing missing Debian packages: ${missing[*]}"
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq >&2
-	# The server package would create and start a cluster of its own; we need neither.
-	mkdir -p /etc/postgresql-common
-	[ -e /etc/postgresql-common/createcluster.conf ] ||
-		echo 'create_main_cluster = false' > /etc/postgresql-common/createcluster.conf
+	# (The server package may create a cluster of its own; ours never touch it.)
 	apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 }
 
