@@ -2,9 +2,6 @@
 -- count(*) FILTER (...) OVER w (goal 3x faster), two ways: nps_agg as a window aggregate
 -- (moving-aggregate mode, O(rows)), and daily summaries rolled up over a window of days.
 SET search_path = csmetrics, public;
--- bench.compare's INSERT ... ON CONFLICT (workload) is ambiguous with its parameter of the
--- same name under the default plpgsql.variable_conflict = error; prefer the column.
-SET plpgsql.variable_conflict = use_column;
 SELECT setseed(0.42);
 CREATE TABLE IF NOT EXISTS bench.survey_responses_1m AS
 SELECT (random() * 9999)::int AS customer_id,

@@ -6,9 +6,6 @@ SET TimeZone = 'UTC';
 SET max_parallel_workers_per_gather = 0;
 
 DROP TABLE IF EXISTS b4_spans;
--- bench.compare() (test/bench/harness.sql) names a variable like its table's column; PL/pgSQL
--- must resolve that to the column.
-SET plpgsql.variable_conflict = use_column;
 SELECT setseed(0.4);
 -- One span per customer: started 2018-2024, 40 % still active, others stay 1 day to 5 years.
 CREATE TABLE b4_spans AS
