@@ -134,3 +134,29 @@ SELECT b.one::text = s.one::text AS one_binary_round_trip,
        b.series::text = s.series::text AS series_binary_round_trip
 FROM states s, states_back b;
 SELECT (unnest(customer_flows_final('v1 date periods=2 length=(1,0,0) inputs=3 start=1 bounds={0,2678400000000,5097600000000} new={1,0} lost={1,0} lost_new={0,0}'::customer_flows_state))).*;
+
+-- Sliding frames whose first rows have no span (NULL started_at) or no flow: the moving
+-- transitions must still return a state (PostgreSQL forbids NULL there); the frame of
+-- row 1 holds nothing and gives NULL, row 2 counts one new customer.
+SELECT i,
+       customer_flow(s, e, date '2024-01-01', date '2024-02-01') OVER w AS flow_date,
+       customer_flow(s::timestamptz, e::timestamptz, timestamptz '2024-01-01', timestamptz '2024-02-01') OVER w AS flow_tstz,
+       churn_rate(s, e, date '2024-01-01', date '2024-02-01') OVER w AS churn,
+       retention_rate(s, e, date '2024-01-01', date '2024-02-01') OVER w AS retention,
+       (customer_flows(s, e, date '2024-01-01', '1 month', 2) OVER w)[2] AS second_of_series
+FROM (VALUES (1, NULL::date, NULL::date), (2, date '2024-01-10', date '2024-03-01'),
+             (3, NULL, NULL)) t(i, s, e)
+WINDOW w AS (ORDER BY i ROWS 1 PRECEDING)
+ORDER BY i;
+SELECT i, rollup(f) OVER (ORDER BY i ROWS 1 PRECEDING) AS rolled
+FROM (VALUES (1, NULL::customer_flow),
+             (2, (SELECT customer_flow(date '2024-01-10', NULL::date, date '2024-01-01', date '2024-02-01'))),
+             (3, NULL), (4, NULL)) t(i, f)
+ORDER BY i;
+-- the state of a rollup that has seen no flow yet reads back from its text form
+CREATE AGGREGATE regress.flow_rollup_state(customer_flow) (
+    SFUNC = csmetrics.customer_flow_rollup_trans, STYPE = csmetrics.customer_flow_state);
+SELECT st AS state_without_period, st::text::customer_flow_state::text = st::text AS reads_back
+FROM (SELECT regress.flow_rollup_state(f) AS st
+      FROM (VALUES (NULL::customer_flow), (NULL)) t(f)) x;
+DROP AGGREGATE regress.flow_rollup_state(customer_flow);

@@ -56,6 +56,9 @@ typedef struct FlowState
 	FlowCounts	counts;			/* the period's counts */
 } FlowState;
 
+/* False only for rollup(customer_flow) before its first flow (see FlowStateWithoutPeriod). */
+#define FlowStateHasPeriod(s)	((s)->period_end > (s)->period_start)
+
 /*
  * Transition state of customer_flows() (SQL type customer_flows_state, a varlena).
  * data[] holds, in order: bounds[periods + 1] (period k is [bounds[k], bounds[k+1])),
@@ -374,6 +377,11 @@ FlowStateValidate(const FlowState *s)
 {
 	if (!IS_VALID_TIMESTAMP(s->period_start) || !IS_VALID_TIMESTAMP(s->period_end))
 		StateError("customer_flow_state", "Period bounds must be finite timestamps.");
+	/* the state of rollup(customer_flow) before its first flow: [0,0), nothing counted */
+	if (s->period_start == 0 && s->period_end == 0 && s->inputs == 0 &&
+		s->counts.customers_start == 0 && s->counts.new_customers == 0 &&
+		s->counts.lost_customers == 0 && s->counts.lost_new_customers == 0)
+		return;
 	if (s->period_end <= s->period_start)
 		StateError("customer_flow_state", "period_end must be after period_start.");
 	if (s->inputs < 0 || !CountsValid(&s->counts) || CountsEnd(&s->counts) < 0)
@@ -488,6 +496,20 @@ FlowStateCreate(InstantKind kind, int64 start, int64 end)
 	return s;
 }
 
+/*
+ * rollup(customer_flow) over NULL flows only: no period yet, bounds [0, 0). It takes the
+ * period of the first flow it gets; every other state has period_end > period_start.
+ */
+static FlowState *
+FlowStateWithoutPeriod(void)
+{
+	FlowState  *s = (FlowState *) palloc0(sizeof(FlowState));
+
+	s->version = FLOW_FORMAT_VERSION;
+	s->kind = INSTANT_TIMESTAMPTZ;
+	return s;
+}
+
 /* Errors unless the state's period is [start, end): bounds must not vary within a group. */
 static void
 FlowStateCheckPeriod(const FlowState *s, int64 start, int64 end)
@@ -546,19 +568,16 @@ FlowTransition(FunctionCallInfo fcinfo, InstantKind kind, int sign)
 	bool		open;
 
 	csm_agg_context(fcinfo, "customer_flow transition");
-	/* NULL started_at: skipped, like any NULL aggregate input */
-	if (PG_ARGISNULL(1))
-	{
-		if (s == NULL)
-			PG_RETURN_NULL();
-		PG_RETURN_POINTER(s);
-	}
+
+	/*
+	 * The period comes from the arguments, so the state exists from the first row on, even
+	 * when that row is skipped: a moving aggregate's transition may never return NULL (an
+	 * empty state finishes as NULL all the same).
+	 */
 	RequireArg(fcinfo, 3, "period_start");
 	RequireArg(fcinfo, 4, "period_end");
-	ReadSpan(fcinfo, kind, &start, &end, &open);
 	ps = period_instant_from_datum(PG_GETARG_DATUM(3), kind, "period_start");
 	pe = period_instant_from_datum(PG_GETARG_DATUM(4), kind, "period_end");
-
 	if (s == NULL)
 		s = FlowStateCreate(kind, ps, pe);
 	else
@@ -566,6 +585,11 @@ FlowTransition(FunctionCallInfo fcinfo, InstantKind kind, int sign)
 		CheckStateKind(s->kind, kind);
 		FlowStateCheckPeriod(s, ps, pe);
 	}
+
+	/* NULL started_at: skipped, like any NULL aggregate input */
+	if (PG_ARGISNULL(1))
+		PG_RETURN_POINTER(s);
+	ReadSpan(fcinfo, kind, &start, &end, &open);
 	FlowStateAddSpan(s, start, end, open, sign);
 	PG_RETURN_POINTER(s);
 }
@@ -613,8 +637,10 @@ customer_flow_combine(PG_FUNCTION_ARGS)
 		PG_RETURN_POINTER(a);
 	}
 	/* the executor keeps its own copy of a state it did not have */
-	if (a == NULL)
+	if (a == NULL || !FlowStateHasPeriod(a))
 		PG_RETURN_POINTER(b);
+	if (!FlowStateHasPeriod(b))
+		PG_RETURN_POINTER(a);
 	CheckStateKind(b->kind, a->kind);
 	FlowStateCheckPeriod(a, b->period_start, b->period_end);
 	CountsAdd(&a->counts, &b->counts, 1);
@@ -744,15 +770,23 @@ FlowRollupStep(FunctionCallInfo fcinfo, int sign)
 	csm_agg_context(fcinfo, "rollup(customer_flow)");
 	if (PG_ARGISNULL(1))
 	{
+		/* a moving aggregate's transition may never return NULL: a state without a period */
 		if (s == NULL)
-			PG_RETURN_NULL();
+			s = FlowStateWithoutPeriod();
 		PG_RETURN_POINTER(s);
 	}
 	FlowFromComposite(PG_GETARG_HEAPTUPLEHEADER(1), &ps, &pe, &c);
 	if (s == NULL)
 		s = FlowStateCreate(INSTANT_TIMESTAMPTZ, ps, pe);
 	else
+	{
 		CheckStateKind(s->kind, INSTANT_TIMESTAMPTZ);
+		if (!FlowStateHasPeriod(s))
+		{
+			s->period_start = ps;
+			s->period_end = pe;
+		}
+	}
 	if (s->period_start != ps || s->period_end != pe)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -955,21 +989,13 @@ SeriesTransition(FunctionCallInfo fcinfo, InstantKind kind, int sign)
 			s = (FlowSeriesState *) PG_DETOAST_DATUM_COPY(PG_GETARG_DATUM(0));
 	}
 
-	/* NULL started_at: skipped, like any NULL aggregate input */
-	if (PG_ARGISNULL(1))
-	{
-		if (s == NULL)
-			PG_RETURN_NULL();
-		PG_RETURN_POINTER(s);
-	}
+	/* As for customer_flow: the state exists from the first row on, skipped or not. */
 	RequireArg(fcinfo, 3, "first_period_start");
 	RequireArg(fcinfo, 4, "period_length");
 	RequireArg(fcinfo, 5, "periods");
-	ReadSpan(fcinfo, kind, &start, &end, &open);
 	first = period_instant_from_datum(PG_GETARG_DATUM(3), kind, "first_period_start");
 	length = PG_GETARG_INTERVAL_P(4);
 	periods = PG_GETARG_INT32(5);
-
 	if (s == NULL)
 		s = SeriesCreate(kind, first, length, periods);
 	else
@@ -977,6 +1003,11 @@ SeriesTransition(FunctionCallInfo fcinfo, InstantKind kind, int sign)
 		CheckStateKind(s->kind, kind);
 		SeriesCheckParameters(s, first, length, periods);
 	}
+
+	/* NULL started_at: skipped, like any NULL aggregate input */
+	if (PG_ARGISNULL(1))
+		PG_RETURN_POINTER(s);
+	ReadSpan(fcinfo, kind, &start, &end, &open);
 	SeriesAddSpan(s, start, end, open, sign);
 	PG_RETURN_POINTER(s);
 }
