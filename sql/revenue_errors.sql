@@ -56,6 +56,12 @@ SELECT regress.expect_error('SELECT ''v1;0;0;0;1;5,7,0,0,0,0,0;1,1,0,0,0,0,0''::
 SELECT regress.expect_error('SELECT ''v1;0;0;2;1;0,0,0,0,0,0,0;0,0,0,0,0,0,0''::mrr_movements_state');
 SELECT regress.expect_error('SELECT ''v1;0;0;0;1;999999999999999999999999999999999999999999,0,0,0,0,0,0;0,0,0,0,0,0,0''::mrr_movements_state');
 SELECT regress.expect_error('SELECT ''v1;0;0;0;1;1O,0,0,0,0,0,0;0,0,0,0,0,0,0''::mrr_movements_state');
+-- amounts whose sums wrap around 2^128 must not pass the identity (new + reactivation +
+-- expansion = 2^128 + 2 would wrap to 2 = churned + ending - starting); nor may contraction +
+-- churned wrap in a composite (quick_ratio() adds them: it returned -8.5e37 here)
+SELECT regress.expect_error('SELECT ''v1;0;0;1;1;5,5,170141183460469231731687303715884105727,7,0,5,170141183460469231731687303715884105727;2,2,1,1,0,2,1''::mrr_movements_state');
+SELECT regress.expect_error('SELECT quick_ratio(ROW(5,5,170141183460469231731687303715884105727,7,0,5,170141183460469231731687303715884105727,2,2,1,1,0,2,1)::mrr_movements)');
+SELECT regress.expect_error('SELECT quick_ratio(ROW(170141183460469231731687303715884105727,0,170141183460469231731687303715884105727,0,170141183460469231731687303715884105727,170141183460469231731687303715884105727,0,1,0,1,0,1,2,0)::mrr_movements)');
 
 -- Malformed binary input: bytes written as a bytea column and read back as the state type.
 CREATE TEMP TABLE raw_state (b bytea);

@@ -589,8 +589,9 @@ StateCreate(FunctionCallInfo fcinfo, const char *fname)
 static const char *
 StateProblem(const MrrMovementsState *s)
 {
-	int128		net;
-	int64		net_customers;
+	int128		gained;
+	int128		lost;
+	int64		gained_customers;
 	int			i;
 
 	if (s->version != MRR_STATE_VERSION)
@@ -608,13 +609,20 @@ StateProblem(const MrrMovementsState *s)
 		if ((s->amount[i] == 0) != (s->count[i] == 0))
 			return "an amount and its customer count disagree";
 	}
-	/* ending - starting = new + reactivation + expansion - contraction - churn */
-	net = s->amount[MRR_NEW] + s->amount[MRR_REACTIVATION] + s->amount[MRR_EXPANSION]
-		- s->amount[MRR_CONTRACTION] - s->amount[MRR_CHURNED];
-	if (s->amount[MRR_ENDING] - s->amount[MRR_STARTING] != net)
+	/*
+	 * ending - starting = new + reactivation + expansion - contraction - churn. The sums are
+	 * checked: wrapped around, hostile values could pass as consistent, and quick_ratio()
+	 * adds the same amounts.
+	 */
+	if (!DecimalAdd(s->amount[MRR_NEW], s->amount[MRR_REACTIVATION], &gained) ||
+		!DecimalAdd(gained, s->amount[MRR_EXPANSION], &gained) ||
+		!DecimalAdd(s->amount[MRR_CONTRACTION], s->amount[MRR_CHURNED], &lost))
+		return "the movement amounts add up beyond the range of the sums";
+	if (s->amount[MRR_ENDING] - s->amount[MRR_STARTING] != gained - lost)
 		return "ending_mrr - starting_mrr differs from the movements";
-	net_customers = s->count[MRR_NEW] + s->count[MRR_REACTIVATION] - s->count[MRR_CHURNED];
-	if (s->count[MRR_ENDING] - s->count[MRR_STARTING] != net_customers)
+	if (pg_add_s64_overflow(s->count[MRR_NEW], s->count[MRR_REACTIVATION], &gained_customers))
+		return "the customer counts add up beyond the range of bigint";
+	if (s->count[MRR_ENDING] - s->count[MRR_STARTING] != gained_customers - s->count[MRR_CHURNED])
 		return "customers_end - customers_start differs from new + reactivation - churned";
 	return NULL;
 }
