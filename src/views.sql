@@ -673,7 +673,7 @@ BEGIN
     IF grain IS NULL OR grain NOT IN ('day', 'week', 'month', 'quarter') THEN
         RAISE EXCEPTION 'invalid grain "%"', grain USING ERRCODE = '22023', DETAIL = 'The grain must be day, week, month or quarter.';
     END IF;
-    IF target_schema IS NULL OR target_schema IN ('@extschema@', 'pg_catalog', 'information_schema') OR target_schema LIKE 'pg\_%' THEN
+    IF target_schema IS NULL OR target_schema = '' OR target_schema IN ('@extschema@', 'pg_catalog', 'information_schema') OR target_schema LIKE 'pg\_%' THEN
         RAISE EXCEPTION 'cannot create KPI views in schema %', coalesce(quote_ident(target_schema), 'NULL')
             USING ERRCODE = '22023', DETAIL = 'Choose a schema of your own, such as kpi.';
     END IF;
