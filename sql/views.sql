@@ -198,8 +198,8 @@ WITH last AS (SELECT max(month) AS month FROM "KPI ""Views""".mrr_by_month),
             FROM (SELECT ((extract(year FROM age(coalesce(ended_at, (SELECT month FROM last) + interval '1 month'), started_at)) * 12
                           + extract(month FROM age(coalesce(ended_at, (SELECT month FROM last) + interval '1 month'), started_at))))::int AS tenure,
                          ended_at IS NOT NULL AS churned FROM t_spans) t)
-SELECT v.arpa = a.arpa AS arpa_ok, abs(v.churn_rate - c.churn) < 1e-12 AS churn_ok, v.ltv = ltv(a.arpa, c.churn) AS ltv_ok,
-       abs(v.expected_lifetime - k.life) < 1e-9 AS lifetime_ok, v.ltv_km = k.ltv_km AS ltv_km_ok
+SELECT v.arpa = a.arpa AS arpa_ok, abs(v.churn_rate - c.churn) < 1e-12 AS churn_ok, v.ltv = round(ltv(a.arpa, c.churn), 2) AS ltv_ok,
+       abs(v.expected_lifetime - k.life) < 1e-9 AS lifetime_ok, v.ltv_km = round(k.ltv_km, 2) AS ltv_km_ok
 FROM "KPI ""Views""".ltv v, arpa a, churn c, km k WHERE v.segment = '(all)';
 -- Costs: CRC = success costs of the last 12 months / 12 / customers at the end; CAC =
 -- acquisition costs / new customers over the same 12 months.

@@ -495,8 +495,8 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
         "customers_started": "customers whose first subscription started in the {grain}",
         "customers_reaching_value": "of those, customers with a usage event since (first value)",
         "median_days_to_first_value": "median days from the first subscription to the first usage event",
-        "ltv": "lifetime value: ARPA / monthly churn rate (NULL when churn is 0)",
-        "ltv_km": "Kaplan-Meier lifetime value: ARPA x restricted mean lifetime",
+        "ltv": "lifetime value: ARPA / monthly churn rate, to the cent (NULL when churn is 0)",
+        "ltv_km": "Kaplan-Meier lifetime value: ARPA x restricted mean lifetime, to the cent",
         "expected_lifetime": "Kaplan-Meier restricted mean lifetime in months",
         "crc": "customer retention cost per customer per month (success costs of the last 12 months / 12 / customers)",
         "cac": "customer acquisition cost (acquisition costs of the last 12 months / new customers in them)",
@@ -933,8 +933,10 @@ base AS (
            co.success / 12 / nullif(o.customers, 0) AS crc, co.acquisition / nullif(o.new_customers, 0) AS cac
     FROM segs s LEFT JOIN arpa a ON a.segment = s.segment LEFT JOIN churn ch ON ch.segment = s.segment
     LEFT JOIN km k ON k.segment = s.segment CROSS JOIN cost co LEFT JOIN churn o ON o.segment = '(all)')
-SELECT segment, paying_customers, arpa, churn_rate::float8 AS churn_rate, ltv::numeric AS ltv,
-       expected_lifetime::float8 AS expected_lifetime, ltv_km::numeric AS ltv_km, crc, cac,
+SELECT segment, paying_customers, arpa, churn_rate::float8 AS churn_rate,
+       -- money to the cent: the float churn rate and lifetime leave noise in further digits
+       round(ltv::numeric, 2) AS ltv,
+       expected_lifetime::float8 AS expected_lifetime, round(ltv_km::numeric, 2) AS ltv_km, crc, cac,
        (arpa / nullif(crc, 0))::float8 AS ltv_to_crc, (ltv / nullif(cac, 0))::float8 AS ltv_to_cac
 FROM base$t$;
     made := made || @extschema@.kpi_try_view(target_schema, 'ltv',
