@@ -30,9 +30,18 @@ ensure_packages() {
 	fi
 	say "installing missing Debian packages: ${missing[*]}"
 	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq >&2
+	# apt's progress goes to a log, shown only if the installation fails.
 	# (The server package may create a cluster of its own; ours never touch it.)
-	apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+	local log
+	log=$(mktemp /tmp/csmetrics-apt.XXXXXX)
+	if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}"; } \
+		>"$log" 2>&1; then
+		cat "$log" >&2
+		say "package installation failed (log above)"
+		exit 1
+	fi
+	rm -f "$log"
+	say "installed: ${missing[*]}"
 }
 
 # The unprivileged account that runs servers and clients.
