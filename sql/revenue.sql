@@ -144,8 +144,19 @@ SELECT count(*) FILTER (WHERE abs(nrr(o.m) - ((s.starting_mrr - s.churned_mrr - 
        count(*) FILTER (WHERE abs(quick_ratio(o.m) - ((s.new_mrr + s.expansion_mrr + s.reactivation_mrr)
                                               / nullif(s.contraction_mrr + s.churned_mrr, 0))::float8) > 1e-12) AS quick_ratio_mismatches,
        count(*) FILTER (WHERE nrr(o.m) IS NULL) AS months_without_start,
-       count(*) FILTER (WHERE arpa(o.m) <> s.ending_mrr / s.customers_end) AS arpa_mismatches
+       count(*) FILTER (WHERE arpa(o.m) <> s.ending_mrr / s.customers_end) AS arpa_mismatches,
+       count(*) FILTER (WHERE negative_churn(o.m)
+                              IS DISTINCT FROM (s.expansion_mrr > s.churned_mrr + s.contraction_mrr))
+           AS negative_churn_mismatches,
+       count(*) FILTER (WHERE negative_churn(o.m)) AS months_with_negative_churn,
+       count(*) FILTER (WHERE NOT negative_churn(o.m)) AS months_without
 FROM monthly o JOIN monthly_sql s USING (month);
+-- negative churn on the boundary: expansion 100 against churn 60 + contraction 40 is not
+-- negative churn; one cent more expansion is
+SELECT negative_churn(mrr_movements(prev, curr, true)) AS exactly_offset
+FROM (VALUES (100, 200), (60, 0), (100, 60)) t(prev, curr);
+SELECT negative_churn(mrr_movements(prev, curr, true)) AS one_cent_more
+FROM (VALUES (100, 200.01), (60, 0), (100, 60)) t(prev, curr);
 SELECT month, round(nrr(m)::numeric, 6) AS nrr, round(grr(m)::numeric, 6) AS grr,
        round(quick_ratio(m)::numeric, 6) AS quick_ratio, net_new_mrr(m), round(arpa(m), 4) AS arpa
 FROM monthly WHERE month IN ('2022-01-01', '2022-02-01', '2023-12-01') ORDER BY month;

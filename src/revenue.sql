@@ -202,6 +202,14 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.net_new_mrr(@extschema@.mrr_movements) IS
 'net new MRR: new + reactivation + expansion - contraction - churned (= ending_mrr - starting_mrr)';
 
+-- Negative churn (SPEC §3): expansion outweighs everything lost from existing customers.
+CREATE FUNCTION @extschema@.negative_churn(m @extschema@.mrr_movements)
+RETURNS pg_catalog.bool
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$ SELECT (m).expansion_mrr OPERATOR(pg_catalog.>) ((m).churned_mrr OPERATOR(pg_catalog.+) (m).contraction_mrr) $$;
+COMMENT ON FUNCTION @extschema@.negative_churn(@extschema@.mrr_movements) IS
+'negative churn: expansion_mrr > churned_mrr + contraction_mrr (expansion of existing customers outweighs what they took away)';
+
 CREATE FUNCTION @extschema@.arpa(m @extschema@.mrr_movements)
 RETURNS pg_catalog.numeric
 AS 'MODULE_PATHNAME', 'mrr_movements_arpa'
