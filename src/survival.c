@@ -1,8 +1,8 @@
 /*
  * survival.c
- *		Kaplan–Meier customer lifetime (SPEC §3, "survival form" of LTV): the storable
- *		survival_summary type, its aggregates and accessors, and the
- *		ltv(arpa, tenure, churned [, horizon]) aggregate.
+ *		Kaplan–Meier customer lifetime (SPEC §3): the storable survival_summary type, its
+ *		aggregates and accessors, and the helpers it shares with the "survival form" of LTV,
+ *		the ltv(arpa, tenure, churned [, horizon]) aggregate in survival_ltv.c (survival.h).
  *
  * A summary holds, for every whole-period tenure 0..1200, how many customers churned with
  * that tenure and how many are still active (censored) with it. That is everything the
@@ -17,22 +17,13 @@
  * growth. Between growths (at most ~11 per group) the state is updated in place.
  */
 #include "csmetrics.h"
-#include "decimal.h"
+#include "survival.h"
 
 #include "catalog/pg_type.h"
 #include "lib/stringinfo.h"
 #include "libpq/pqformat.h"
-#include "utils/builtins.h"
+#include "utils/array.h"
 #include "utils/memutils.h"
-
-#define SURVIVAL_VERSION		1
-#define SURVIVAL_MAX_TENURE		1200
-#define SURVIVAL_SLOTS			(SURVIVAL_MAX_TENURE + 1)	/* tenures 0..1200 */
-#define SURVIVAL_MAX_HORIZON	SURVIVAL_SLOTS
-
-/* What a value is: a survival_summary, or the state of the ltv aggregate. */
-#define SURVIVAL_KIND_SUMMARY	1
-#define SURVIVAL_KIND_LTV		2
 
 /*
  * A median is the first k with Ŝ(k) <= 0.5. A product of up to 1201 factors carries a
@@ -41,60 +32,14 @@
  */
 #define SURVIVAL_MEDIAN_TOLERANCE 1e-12
 
-/* Customers with one tenure. */
-typedef struct SurvivalCount
-{
-	int64		churned;		/* churned after exactly this many whole periods */
-	int64		censored;		/* still active, observed for exactly this many periods */
-} SurvivalCount;
-
-/*
- * survival_summary and survival_ltv_state share this layout (kind tells them apart).
- * counts[] may have spare slots beyond ntenures in a transition state (geometric growth);
- * stored values, text and binary forms never do. counts[] starts 8-byte aligned.
- */
-typedef struct SurvivalSummary
-{
-	int32		vl_len_;		/* varlena header; covers every allocated slot of counts[] */
-	uint8		version;		/* format version, SURVIVAL_VERSION */
-	uint8		kind;			/* SURVIVAL_KIND_SUMMARY or SURVIVAL_KIND_LTV */
-	int16		ntenures;		/* largest tenure with a customer + 1; 0 when empty */
-	int32		horizon;		/* ltv: the horizon given on every row, 0 when none */
-	int16		arpa_scale;		/* ltv: the sum of arpa is arpa_sum / 10^arpa_scale */
-	int16		arpa_dscale;	/* ltv: largest display scale of an arpa (as sum() keeps) */
-	int64		customers;		/* sum of all counts; bounds every sum taken over counts */
-	int64		churned;		/* sum of the churned counts */
-	uint64		arpa_lo;		/* ltv: low 64 bits of the fixed-point sum of arpa */
-	int64		arpa_hi;		/* ltv: high 64 bits (kept as two fields: int128 alignment) */
-	SurvivalCount counts[FLEXIBLE_ARRAY_MEMBER];	/* counts[t] for tenure t */
-} SurvivalSummary;
-
-#define SURVIVAL_HEADER_SIZE	offsetof(SurvivalSummary, counts)
-#define SurvivalSize(slots)		(SURVIVAL_HEADER_SIZE + (Size) (slots) * sizeof(SurvivalCount))
-#define SurvivalSlots(s)		((int) ((VARSIZE(s) - SURVIVAL_HEADER_SIZE) / sizeof(SurvivalCount)))
-
 /* Bytes of one tenure in the binary form: int32 tenure, int64 churned, int64 censored. */
 #define SURVIVAL_ENTRY_BYTES	20
-
-#define PG_GETARG_SURVIVAL(n)	((SurvivalSummary *) PG_DETOAST_DATUM(PG_GETARG_DATUM(n)))
-
-/* Cursor over a text form, for error messages naming the type and the input. */
-typedef struct SurvivalParser
-{
-	const char *input;			/* the whole input, for messages */
-	const char *p;				/* next character to read */
-	const char *type;			/* type name, for messages */
-} SurvivalParser;
 
 PG_FUNCTION_INFO_V1(survival_summary_in);
 PG_FUNCTION_INFO_V1(survival_summary_out);
 PG_FUNCTION_INFO_V1(survival_summary_recv);
 PG_FUNCTION_INFO_V1(survival_summary_send);
 PG_FUNCTION_INFO_V1(survival_summary_eq);
-PG_FUNCTION_INFO_V1(survival_ltv_state_in);
-PG_FUNCTION_INFO_V1(survival_ltv_state_out);
-PG_FUNCTION_INFO_V1(survival_ltv_state_recv);
-PG_FUNCTION_INFO_V1(survival_ltv_state_send);
 PG_FUNCTION_INFO_V1(survival_summary_transfn);
 PG_FUNCTION_INFO_V1(survival_summary_mtransfn);
 PG_FUNCTION_INFO_V1(survival_summary_invfn);
@@ -109,17 +54,14 @@ PG_FUNCTION_INFO_V1(survival_expected_lifetime_horizon);
 PG_FUNCTION_INFO_V1(survival_curve);
 PG_FUNCTION_INFO_V1(survival_customers);
 PG_FUNCTION_INFO_V1(survival_churned);
-PG_FUNCTION_INFO_V1(survival_ltv_transfn);
-PG_FUNCTION_INFO_V1(survival_ltv_combine);
-PG_FUNCTION_INFO_V1(survival_ltv_final);
 
 /* ---------------------------------------------------------------------------------
  * Building and updating summaries
  * --------------------------------------------------------------------------------- */
 
 /* A zeroed value of the given kind with room for slots tenures, in the current context. */
-static SurvivalSummary *
-NewSurvival(int kind, int slots)
+SurvivalSummary *
+SurvivalNew(int kind, int slots)
 {
 	SurvivalSummary *s = palloc0(SurvivalSize(slots));
 
@@ -130,8 +72,8 @@ NewSurvival(int kind, int slots)
 }
 
 /* Refuse a value of another kind or version (a stored value from a future release). */
-static void
-CheckSurvival(const SurvivalSummary *s, int kind)
+void
+SurvivalCheck(const SurvivalSummary *s, int kind)
 {
 	if (s->version != SURVIVAL_VERSION)
 		ereport(ERROR,
@@ -143,8 +85,8 @@ CheckSurvival(const SurvivalSummary *s, int kind)
 }
 
 /* Check a tenure against 0..1200. */
-static void
-CheckTenure(int32 tenure)
+void
+SurvivalCheckTenure(int32 tenure)
 {
 	if (tenure < 0 || tenure > SURVIVAL_MAX_TENURE)
 		ereport(ERROR,
@@ -154,8 +96,8 @@ CheckTenure(int32 tenure)
 }
 
 /* Check a horizon against 1..1201 (RMST sums Ŝ(0) .. Ŝ(horizon - 1)). */
-static void
-CheckHorizon(int32 horizon)
+void
+SurvivalCheckHorizon(int32 horizon)
 {
 	if (horizon < 1 || horizon > SURVIVAL_MAX_HORIZON)
 		ereport(ERROR,
@@ -171,15 +113,15 @@ CheckHorizon(int32 horizon)
  * otherwise a new (grown) copy in the current context, which the executor moves into the
  * aggregate context (see the header comment). NULL state: a new empty value.
  */
-static SurvivalSummary *
+SurvivalSummary *
 SurvivalForUpdate(MemoryContext aggcontext, SurvivalSummary *state, int kind, int slots)
 {
 	SurvivalSummary *copy;
 	int			have;
 
 	if (state == NULL)
-		return NewSurvival(kind, slots);
-	CheckSurvival(state, kind);
+		return SurvivalNew(kind, slots);
+	SurvivalCheck(state, kind);
 	have = SurvivalSlots(state);
 	if (slots <= have && GetMemoryChunkContext(state) == aggcontext)
 		return state;
@@ -187,14 +129,14 @@ SurvivalForUpdate(MemoryContext aggcontext, SurvivalSummary *state, int kind, in
 		slots = Min(Max(slots, 2 * have), SURVIVAL_SLOTS);
 	else
 		slots = have;
-	copy = NewSurvival(kind, slots);
+	copy = SurvivalNew(kind, slots);
 	memcpy(copy, state, SurvivalSize(state->ntenures));
 	SET_VARSIZE(copy, SurvivalSize(slots));
 	return copy;
 }
 
 /* Count one customer with the given tenure. */
-static void
+void
 SurvivalAdd(SurvivalSummary *s, int tenure, bool churned)
 {
 	SurvivalCount *c = &s->counts[tenure];
@@ -242,7 +184,7 @@ SurvivalRemove(SurvivalSummary *s, int tenure, bool churned)
 }
 
 /* Add the counts of b to s, which has room for b's tenures. */
-static void
+void
 SurvivalMergeCounts(SurvivalSummary *s, const SurvivalSummary *b)
 {
 	int			t;
@@ -336,8 +278,8 @@ KaplanMeierStep(KaplanMeier *km)
 }
 
 /* RMST(τ) = Σ_{k=0}^{τ−1} Ŝ(k): the area under the step curve up to the horizon τ. */
-static float8
-RestrictedMean(const SurvivalSummary *s, int horizon)
+float8
+SurvivalRestrictedMean(const SurvivalSummary *s, int horizon)
 {
 	KaplanMeier km;
 	float8		area = 0.0;
@@ -350,119 +292,10 @@ RestrictedMean(const SurvivalSummary *s, int horizon)
 }
 
 /* The horizon used when none is given: the largest observed tenure + 1. */
-static int
-DefaultHorizon(const SurvivalSummary *s)
+int
+SurvivalDefaultHorizon(const SurvivalSummary *s)
 {
 	return s->ntenures;
-}
-
-/* ---------------------------------------------------------------------------------
- * Exact sum of arpa: int128 fixed point whose scale grows to the largest scale seen
- * --------------------------------------------------------------------------------- */
-
-/* The error raised when the exact sum of arpa no longer fits. */
-static void
-ArpaOverflow(void)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-			 errmsg("sum of arpa is out of range"),
-			 errdetail("The exact sum of arpa (integer and fraction digits together) "
-					   "is limited to 38 digits.")));
-}
-
-/* Read the fixed-point sum of an ltv state. */
-static int128
-ArpaSum(const SurvivalSummary *s)
-{
-	return DecimalFromHalves(s->arpa_hi, s->arpa_lo);
-}
-
-/* Store the fixed-point sum of an ltv state. */
-static void
-SetArpaSum(SurvivalSummary *s, int128 sum)
-{
-	s->arpa_lo = (uint64) sum;
-	s->arpa_hi = (int64) (sum >> 64);
-}
-
-/* The error for an arpa that is negative or not finite. */
-static void
-ArpaOutOfRange(Datum arpa)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-			 errmsg("ARPA %s is out of range",
-					DatumGetCString(DirectFunctionCall1(numeric_out, arpa))),
-			 errdetail("It must be a finite amount of at least 0.")));
-}
-
-/*
- * Read an arpa in place (decimal.c), so a row costs no allocation. Any number of fraction
- * digits is fine as long as the sum fits; negative or non-finite amounts are errors.
- */
-static void
-ArpaDecode(Datum datum, DecimalNumber *out)
-{
-	switch (DecimalDecode(datum, DECIMAL_ANY_SCALE, out))
-	{
-		case DECIMAL_OK:
-			break;
-		case DECIMAL_NAN:
-		case DECIMAL_INFINITY:
-			ArpaOutOfRange(datum);
-			break;
-		case DECIMAL_TOO_LARGE:
-		case DECIMAL_TOO_PRECISE:
-			ArpaOverflow();
-			break;
-	}
-	if (out->negative)
-		ArpaOutOfRange(datum);
-}
-
-/* Raise the scale of an ltv state's sum to at least scale. */
-static void
-ArpaRaiseScale(SurvivalSummary *s, int scale)
-{
-	int128		sum = ArpaSum(s);
-
-	if (!DecimalRaiseScale(&sum, 1, &s->arpa_scale, scale))
-		ArpaOverflow();
-	SetArpaSum(s, sum);
-}
-
-/* Add value / 10^scale, shown with dscale fraction digits, to an ltv state's exact sum. */
-static void
-ArpaAddScaled(SurvivalSummary *s, int128 value, int scale, int dscale)
-{
-	int128		sum;
-
-	ArpaRaiseScale(s, scale);
-	if (!DecimalAddScaled(ArpaSum(s), value, s->arpa_scale - scale, &sum))
-		ArpaOverflow();
-	SetArpaSum(s, sum);
-	if (dscale > s->arpa_dscale)
-		s->arpa_dscale = dscale;
-}
-
-/* The error for rows (or partial states) of one group with different horizons. */
-static void
-HorizonMismatch(int32 horizon, int32 expected)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("horizon %d differs from horizon %d of other rows", horizon, expected),
-			 errdetail("The horizon must be the same on every row of a group.")));
-}
-
-/* Merge the ltv fields of b into s (horizon must agree, sums add exactly). */
-static void
-ArpaMerge(SurvivalSummary *s, const SurvivalSummary *b)
-{
-	if (s->horizon != b->horizon)
-		HorizonMismatch(b->horizon, s->horizon);
-	ArpaAddScaled(s, ArpaSum(b), b->arpa_scale, b->arpa_dscale);
 }
 
 /* ---------------------------------------------------------------------------------
@@ -474,12 +307,12 @@ ArpaMerge(SurvivalSummary *s, const SurvivalSummary *b)
  *   version; horizon (h=- when none); exact sum of arpa; the counts as above.
  * Only the canonical spelling is accepted (no spaces, signs, leading zeros, empty or
  * repeated tenures), so every accepted text is exactly what the value prints as.
- * The binary forms are sparse in the same way (see RecvCounts), with a version byte.
+ * The binary forms are sparse in the same way (see SurvivalRecvCounts), with a version byte.
  * --------------------------------------------------------------------------------- */
 
 /* Reject a malformed text form. */
-static void
-ParseError(SurvivalParser *ps, const char *detail)
+void
+SurvivalParseError(SurvivalParser *ps, const char *detail)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
@@ -488,23 +321,23 @@ ParseError(SurvivalParser *ps, const char *detail)
 }
 
 /* Read an unsigned decimal integer without leading zeros, up to max. */
-static int64
-ParseCount(SurvivalParser *ps, int64 max, const char *what)
+int64
+SurvivalParseCount(SurvivalParser *ps, int64 max, const char *what)
 {
 	int64		value = 0;
 
 	if (*ps->p < '0' || *ps->p > '9')
-		ParseError(ps, psprintf("Expected %s at position %d.", what,
+		SurvivalParseError(ps, psprintf("Expected %s at position %d.", what,
 								(int) (ps->p - ps->input) + 1));
 	if (ps->p[0] == '0' && ps->p[1] >= '0' && ps->p[1] <= '9')
-		ParseError(ps, psprintf("The %s at position %d has a leading zero.", what,
+		SurvivalParseError(ps, psprintf("The %s at position %d has a leading zero.", what,
 								(int) (ps->p - ps->input) + 1));
 	while (*ps->p >= '0' && *ps->p <= '9')
 	{
 		int			d = *ps->p++ - '0';
 
 		if (value > (max - d) / 10)
-			ParseError(ps, psprintf("The %s ending at position %d is larger than %lld.",
+			SurvivalParseError(ps, psprintf("The %s ending at position %d is larger than %lld.",
 									what, (int) (ps->p - ps->input), (long long) max));
 		value = value * 10 + d;
 	}
@@ -512,25 +345,25 @@ ParseCount(SurvivalParser *ps, int64 max, const char *what)
 }
 
 /* Expect one literal character. */
-static void
-ParseExpect(SurvivalParser *ps, char c)
+void
+SurvivalParseExpect(SurvivalParser *ps, char c)
 {
 	if (*ps->p != c)
-		ParseError(ps, psprintf("Expected \"%c\" at position %d.", c,
+		SurvivalParseError(ps, psprintf("Expected \"%c\" at position %d.", c,
 								(int) (ps->p - ps->input) + 1));
 	ps->p++;
 }
 
 /* Read "1;" and refuse other versions. */
-static void
-ParseVersion(SurvivalParser *ps)
+void
+SurvivalParseVersion(SurvivalParser *ps)
 {
-	int64		version = ParseCount(ps, PG_INT32_MAX, "version");
+	int64		version = SurvivalParseCount(ps, PG_INT32_MAX, "version");
 
 	if (version != SURVIVAL_VERSION)
-		ParseError(ps, psprintf("Version %lld is not supported; this release reads version %d.",
+		SurvivalParseError(ps, psprintf("Version %lld is not supported; this release reads version %d.",
 								(long long) version, SURVIVAL_VERSION));
-	ParseExpect(ps, ';');
+	SurvivalParseExpect(ps, ';');
 }
 
 /*
@@ -564,8 +397,8 @@ ValidateCounts(SurvivalSummary *s)
 }
 
 /* Read the tenure:churned/censored list up to the end of the input. */
-static SurvivalSummary *
-ParseCounts(SurvivalParser *ps, int kind)
+SurvivalSummary *
+SurvivalParseCounts(SurvivalParser *ps, int kind)
 {
 	SurvivalCount counts[SURVIVAL_SLOTS];
 	int			ntenures = 0;
@@ -578,34 +411,34 @@ ParseCounts(SurvivalParser *ps, int kind)
 		int			tenure;
 
 		if (ntenures > 0)
-			ParseExpect(ps, ',');
-		tenure = (int) ParseCount(ps, PG_INT32_MAX, "tenure");
+			SurvivalParseExpect(ps, ',');
+		tenure = (int) SurvivalParseCount(ps, PG_INT32_MAX, "tenure");
 		if (tenure > SURVIVAL_MAX_TENURE)
-			ParseError(ps, psprintf("Tenure %d is out of range 0..%d.", tenure,
+			SurvivalParseError(ps, psprintf("Tenure %d is out of range 0..%d.", tenure,
 									SURVIVAL_MAX_TENURE));
 		if (tenure < ntenures)
-			ParseError(ps, psprintf("Tenure %d is not in ascending order.", tenure));
-		ParseExpect(ps, ':');
-		counts[tenure].churned = ParseCount(ps, PG_INT64_MAX, "churned count");
-		ParseExpect(ps, '/');
-		counts[tenure].censored = ParseCount(ps, PG_INT64_MAX, "censored count");
+			SurvivalParseError(ps, psprintf("Tenure %d is not in ascending order.", tenure));
+		SurvivalParseExpect(ps, ':');
+		counts[tenure].churned = SurvivalParseCount(ps, PG_INT64_MAX, "churned count");
+		SurvivalParseExpect(ps, '/');
+		counts[tenure].censored = SurvivalParseCount(ps, PG_INT64_MAX, "censored count");
 		if (counts[tenure].churned == 0 && counts[tenure].censored == 0)
-			ParseError(ps, psprintf("Tenure %d has no customers; empty tenures are left out.",
+			SurvivalParseError(ps, psprintf("Tenure %d has no customers; empty tenures are left out.",
 									tenure));
 		ntenures = tenure + 1;
 	}
-	s = NewSurvival(kind, ntenures);
+	s = SurvivalNew(kind, ntenures);
 	s->ntenures = ntenures;
 	memcpy(s->counts, counts, ntenures * sizeof(SurvivalCount));
 	problem = ValidateCounts(s);
 	if (problem != NULL)
-		ParseError(ps, problem);
+		SurvivalParseError(ps, problem);
 	return s;
 }
 
 /* Append the tenure:churned/censored list. */
-static void
-AppendCounts(StringInfo buf, const SurvivalSummary *s)
+void
+SurvivalAppendCounts(StringInfo buf, const SurvivalSummary *s)
 {
 	bool		first = true;
 	int			t;
@@ -622,63 +455,14 @@ AppendCounts(StringInfo buf, const SurvivalSummary *s)
 	}
 }
 
-/* Read the sum of arpa: digits with an optional fraction; sets scale and dscale. */
-static void
-ParseArpaSum(SurvivalParser *ps, SurvivalSummary *s)
-{
-	const char *start = ps->p;
-	const char *end;
-	const char *point = NULL;
-	int128		sum = 0;
-	int			fraction = 0;
-	int			zeros = 0;
-	const char *c;
-
-	if (*ps->p < '0' || *ps->p > '9')
-		ParseError(ps, "Expected the sum of arpa after \"a=\".");
-	if (ps->p[0] == '0' && ps->p[1] >= '0' && ps->p[1] <= '9')
-		ParseError(ps, "The sum of arpa has a leading zero.");
-	while ((*ps->p >= '0' && *ps->p <= '9') || (*ps->p == '.' && point == NULL))
-	{
-		if (*ps->p == '.')
-		{
-			point = ps->p;
-			if (ps->p[1] < '0' || ps->p[1] > '9')
-				ParseError(ps, "The sum of arpa has no digits after its decimal point.");
-		}
-		ps->p++;
-	}
-	end = ps->p;
-	if (point != NULL)
-	{
-		fraction = (int) (end - point - 1);
-		for (c = end - 1; c > point && *c == '0'; c--)
-			zeros++;
-	}
-	if (fraction > DECIMAL_MAX_DSCALE)
-		ParseError(ps, "The sum of arpa has more than 16383 fraction digits.");
-	/* trailing fraction zeros only set the display scale */
-	for (c = start; c < end - zeros; c++)
-	{
-		if (*c == '.')
-			continue;
-		if (sum > (DECIMAL_INT128_MAX - (*c - '0')) / 10)
-			ParseError(ps, "The sum of arpa has more than 38 significant digits.");
-		sum = sum * 10 + (*c - '0');
-	}
-	SetArpaSum(s, sum);
-	s->arpa_scale = fraction - zeros;
-	s->arpa_dscale = fraction;
-}
-
 /* Text input of survival_summary. */
 Datum
 survival_summary_in(PG_FUNCTION_ARGS)
 {
 	SurvivalParser ps = {PG_GETARG_CSTRING(0), PG_GETARG_CSTRING(0), "survival_summary"};
 
-	ParseVersion(&ps);
-	PG_RETURN_POINTER(ParseCounts(&ps, SURVIVAL_KIND_SUMMARY));
+	SurvivalParseVersion(&ps);
+	PG_RETURN_POINTER(SurvivalParseCounts(&ps, SURVIVAL_KIND_SUMMARY));
 }
 
 /* Text output of survival_summary. */
@@ -688,75 +472,16 @@ survival_summary_out(PG_FUNCTION_ARGS)
 	SurvivalSummary *s = PG_GETARG_SURVIVAL(0);
 	StringInfoData buf;
 
-	CheckSurvival(s, SURVIVAL_KIND_SUMMARY);
+	SurvivalCheck(s, SURVIVAL_KIND_SUMMARY);
 	initStringInfo(&buf);
 	appendStringInfo(&buf, "%d;", SURVIVAL_VERSION);
-	AppendCounts(&buf, s);
-	PG_RETURN_CSTRING(buf.data);
-}
-
-/* Text input of survival_ltv_state. */
-Datum
-survival_ltv_state_in(PG_FUNCTION_ARGS)
-{
-	SurvivalParser ps = {PG_GETARG_CSTRING(0), PG_GETARG_CSTRING(0), "survival_ltv_state"};
-	SurvivalSummary head;
-	SurvivalSummary *s;
-	int			horizon = 0;
-
-	memset(&head, 0, sizeof(head));
-	ParseVersion(&ps);
-	ParseExpect(&ps, 'h');
-	ParseExpect(&ps, '=');
-	if (*ps.p == '-')
-		ps.p++;
-	else
-	{
-		horizon = (int) ParseCount(&ps, PG_INT32_MAX, "horizon");
-		if (horizon < 1 || horizon > SURVIVAL_MAX_HORIZON)
-			ParseError(&ps, psprintf("Horizon %d is out of range 1..%d.", horizon,
-									 SURVIVAL_MAX_HORIZON));
-	}
-	ParseExpect(&ps, ';');
-	ParseExpect(&ps, 'a');
-	ParseExpect(&ps, '=');
-	ParseArpaSum(&ps, &head);
-	ParseExpect(&ps, ';');
-	s = ParseCounts(&ps, SURVIVAL_KIND_LTV);
-	s->horizon = horizon;
-	s->arpa_scale = head.arpa_scale;
-	s->arpa_dscale = head.arpa_dscale;
-	s->arpa_lo = head.arpa_lo;
-	s->arpa_hi = head.arpa_hi;
-	if (s->customers == 0 && (ArpaSum(s) != 0 || s->arpa_dscale != 0 || horizon != 0))
-		ParseError(&ps, "A state without customers has no arpa and no horizon.");
-	PG_RETURN_POINTER(s);
-}
-
-/* Text output of survival_ltv_state. */
-Datum
-survival_ltv_state_out(PG_FUNCTION_ARGS)
-{
-	SurvivalSummary *s = PG_GETARG_SURVIVAL(0);
-	StringInfoData buf;
-
-	CheckSurvival(s, SURVIVAL_KIND_LTV);
-	initStringInfo(&buf);
-	appendStringInfo(&buf, "%d;h=", SURVIVAL_VERSION);
-	if (s->horizon > 0)
-		appendStringInfo(&buf, "%d", s->horizon);
-	else
-		appendStringInfoChar(&buf, '-');
-	appendStringInfoString(&buf, ";a=");
-	DecimalAppendText(&buf, ArpaSum(s), s->arpa_scale, s->arpa_dscale);
-	appendStringInfoChar(&buf, ';');
-	AppendCounts(&buf, s);
+	SurvivalAppendCounts(&buf, s);
 	PG_RETURN_CSTRING(buf.data);
 }
 
 /* Reject malformed binary input. */
-static void
-RecvError(const char *type, const char *detail)
+void
+SurvivalRecvError(const char *type, const char *detail)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
@@ -768,8 +493,8 @@ RecvError(const char *type, const char *detail)
  * Read the counts of a binary value: int32 number of entries, then per tenure with
  * customers, ascending, int32 tenure, int64 churned, int64 censored; nothing after them.
  */
-static SurvivalSummary *
-RecvCounts(StringInfo buf, int kind, const char *type)
+SurvivalSummary *
+SurvivalRecvCounts(StringInfo buf, int kind, const char *type)
 {
 	SurvivalCount counts[SURVIVAL_SLOTS];
 	SurvivalSummary *s;
@@ -779,13 +504,13 @@ RecvCounts(StringInfo buf, int kind, const char *type)
 	int			i;
 
 	if (buf->len - buf->cursor < 4)
-		RecvError(type, "The value ends before its number of tenures.");
+		SurvivalRecvError(type, "The value ends before its number of tenures.");
 	nentries = pq_getmsgint(buf, 4);
 	if (nentries < 0 || nentries > SURVIVAL_SLOTS)
-		RecvError(type, psprintf("The number of tenures %d is out of range 0..%d.",
+		SurvivalRecvError(type, psprintf("The number of tenures %d is out of range 0..%d.",
 								 nentries, SURVIVAL_SLOTS));
 	if (buf->len - buf->cursor != nentries * SURVIVAL_ENTRY_BYTES)
-		RecvError(type, psprintf("Expected %d bytes of counts (%d per tenure), got %d.",
+		SurvivalRecvError(type, psprintf("Expected %d bytes of counts (%d per tenure), got %d.",
 								 nentries * SURVIVAL_ENTRY_BYTES, SURVIVAL_ENTRY_BYTES,
 								 buf->len - buf->cursor));
 	memset(counts, 0, sizeof(counts));
@@ -794,51 +519,51 @@ RecvCounts(StringInfo buf, int kind, const char *type)
 		int			tenure = pq_getmsgint(buf, 4);
 
 		if (tenure < ntenures || tenure > SURVIVAL_MAX_TENURE)
-			RecvError(type, psprintf("Tenure %d is out of range or not in ascending order.",
+			SurvivalRecvError(type, psprintf("Tenure %d is out of range or not in ascending order.",
 									 tenure));
 		counts[tenure].churned = pq_getmsgint64(buf);
 		counts[tenure].censored = pq_getmsgint64(buf);
 		if (counts[tenure].churned == 0 && counts[tenure].censored == 0)
-			RecvError(type, psprintf("Tenure %d has no customers; empty tenures are left out.",
+			SurvivalRecvError(type, psprintf("Tenure %d has no customers; empty tenures are left out.",
 									 tenure));
 		ntenures = tenure + 1;
 	}
-	s = NewSurvival(kind, ntenures);
+	s = SurvivalNew(kind, ntenures);
 	s->ntenures = ntenures;
 	memcpy(s->counts, counts, ntenures * sizeof(SurvivalCount));
 	problem = ValidateCounts(s);
 	if (problem != NULL)
-		RecvError(type, problem);
+		SurvivalRecvError(type, problem);
 	return s;
 }
 
 /* Read and check the version byte. */
-static void
-RecvVersion(StringInfo buf, const char *type)
+void
+SurvivalRecvVersion(StringInfo buf, const char *type)
 {
 	int			version;
 
 	if (buf->len - buf->cursor < 1)
-		RecvError(type, "The value is empty.");
+		SurvivalRecvError(type, "The value is empty.");
 	version = pq_getmsgbyte(buf);
 	if (version != SURVIVAL_VERSION)
-		RecvError(type, psprintf("Version %d is not supported; this release reads version %d.",
+		SurvivalRecvError(type, psprintf("Version %d is not supported; this release reads version %d.",
 								 version, SURVIVAL_VERSION));
 }
 
-/* Binary input of survival_summary: version byte, then the counts (RecvCounts). */
+/* Binary input of survival_summary: version byte, then the counts (SurvivalRecvCounts). */
 Datum
 survival_summary_recv(PG_FUNCTION_ARGS)
 {
 	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
 
-	RecvVersion(buf, "survival_summary");
-	PG_RETURN_POINTER(RecvCounts(buf, SURVIVAL_KIND_SUMMARY, "survival_summary"));
+	SurvivalRecvVersion(buf, "survival_summary");
+	PG_RETURN_POINTER(SurvivalRecvCounts(buf, SURVIVAL_KIND_SUMMARY, "survival_summary"));
 }
 
-/* Append the counts in the binary form RecvCounts reads. */
-static void
-SendCounts(StringInfo buf, const SurvivalSummary *s)
+/* Append the counts in the binary form SurvivalRecvCounts reads. */
+void
+SurvivalSendCounts(StringInfo buf, const SurvivalSummary *s)
 {
 	int			nentries = 0;
 	int			t;
@@ -864,75 +589,12 @@ survival_summary_send(PG_FUNCTION_ARGS)
 	SurvivalSummary *s = PG_GETARG_SURVIVAL(0);
 	StringInfoData buf;
 
-	CheckSurvival(s, SURVIVAL_KIND_SUMMARY);
+	SurvivalCheck(s, SURVIVAL_KIND_SUMMARY);
 	pq_begintypsend(&buf);
 	pq_sendbyte(&buf, SURVIVAL_VERSION);
-	SendCounts(&buf, s);
+	SurvivalSendCounts(&buf, s);
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
-
-/*
- * Binary input of survival_ltv_state: version byte, int32 horizon, int32 scale, int32
- * display scale, int64 high and low halves of the sum, then the counts.
- */
-Datum
-survival_ltv_state_recv(PG_FUNCTION_ARGS)
-{
-	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
-	const char *type = "survival_ltv_state";
-	int			horizon;
-	int			scale;
-	int			dscale;
-	int64		hi;
-	int64		lo;
-	SurvivalSummary *s;
-
-	RecvVersion(buf, type);
-	if (buf->len - buf->cursor < 28)
-		RecvError(type, "The value ends before its counts.");
-	horizon = pq_getmsgint(buf, 4);
-	scale = pq_getmsgint(buf, 4);
-	dscale = pq_getmsgint(buf, 4);
-	hi = pq_getmsgint64(buf);
-	lo = pq_getmsgint64(buf);
-	if (horizon != 0 && (horizon < 1 || horizon > SURVIVAL_MAX_HORIZON))
-		RecvError(type, psprintf("Horizon %d is out of range 1..%d (0 for none).", horizon,
-								 SURVIVAL_MAX_HORIZON));
-	if (scale < 0 || dscale < scale || dscale > DECIMAL_MAX_DSCALE)
-		RecvError(type, psprintf("Scale %d and display scale %d are inconsistent.", scale,
-								 dscale));
-	if (hi < 0)
-		RecvError(type, "The sum of arpa is negative.");
-	s = RecvCounts(buf, SURVIVAL_KIND_LTV, type);
-	s->horizon = horizon;
-	s->arpa_scale = scale;
-	s->arpa_dscale = dscale;
-	s->arpa_hi = hi;
-	s->arpa_lo = (uint64) lo;
-	if (s->customers == 0 && (ArpaSum(s) != 0 || dscale != 0 || horizon != 0))
-		RecvError(type, "A state without customers has no arpa and no horizon.");
-	PG_RETURN_POINTER(s);
-}
-
-/* Binary output of survival_ltv_state. */
-Datum
-survival_ltv_state_send(PG_FUNCTION_ARGS)
-{
-	SurvivalSummary *s = PG_GETARG_SURVIVAL(0);
-	StringInfoData buf;
-
-	CheckSurvival(s, SURVIVAL_KIND_LTV);
-	pq_begintypsend(&buf);
-	pq_sendbyte(&buf, SURVIVAL_VERSION);
-	pq_sendint32(&buf, s->horizon);
-	pq_sendint32(&buf, s->arpa_scale);
-	pq_sendint32(&buf, s->arpa_dscale);
-	pq_sendint64(&buf, s->arpa_hi);
-	pq_sendint64(&buf, (int64) s->arpa_lo);
-	SendCounts(&buf, s);
-	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
-}
-
 /* survival_summary = survival_summary: the same counts at every tenure. */
 Datum
 survival_summary_eq(PG_FUNCTION_ARGS)
@@ -940,8 +602,8 @@ survival_summary_eq(PG_FUNCTION_ARGS)
 	SurvivalSummary *a = PG_GETARG_SURVIVAL(0);
 	SurvivalSummary *b = PG_GETARG_SURVIVAL(1);
 
-	CheckSurvival(a, SURVIVAL_KIND_SUMMARY);
-	CheckSurvival(b, SURVIVAL_KIND_SUMMARY);
+	SurvivalCheck(a, SURVIVAL_KIND_SUMMARY);
+	SurvivalCheck(b, SURVIVAL_KIND_SUMMARY);
 	PG_RETURN_BOOL(a->ntenures == b->ntenures &&
 				   memcmp(a->counts, b->counts, a->ntenures * sizeof(SurvivalCount)) == 0);
 }
@@ -951,15 +613,15 @@ survival_summary_eq(PG_FUNCTION_ARGS)
  * --------------------------------------------------------------------------------- */
 
 /* The state argument, or NULL. */
-static SurvivalSummary *
-StateArg(FunctionCallInfo fcinfo, int n)
+SurvivalSummary *
+SurvivalStateArg(FunctionCallInfo fcinfo, int n)
 {
 	return PG_ARGISNULL(n) ? NULL : PG_GETARG_SURVIVAL(n);
 }
 
 /* Return a state that may be NULL. */
-static Datum
-ReturnState(FunctionCallInfo fcinfo, SurvivalSummary *state)
+Datum
+SurvivalReturnState(FunctionCallInfo fcinfo, SurvivalSummary *state)
 {
 	if (state == NULL)
 		PG_RETURN_NULL();
@@ -975,17 +637,17 @@ static Datum
 SummaryTransition(FunctionCallInfo fcinfo, bool moving)
 {
 	MemoryContext aggcontext = csm_agg_context(fcinfo, "survival_summary transition");
-	SurvivalSummary *state = StateArg(fcinfo, 0);
+	SurvivalSummary *state = SurvivalStateArg(fcinfo, 0);
 	int32		tenure;
 
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
 	{
 		if (moving && state == NULL)
-			state = NewSurvival(SURVIVAL_KIND_SUMMARY, 0);
-		return ReturnState(fcinfo, state);
+			state = SurvivalNew(SURVIVAL_KIND_SUMMARY, 0);
+		return SurvivalReturnState(fcinfo, state);
 	}
 	tenure = PG_GETARG_INT32(1);
-	CheckTenure(tenure);
+	SurvivalCheckTenure(tenure);
 	state = SurvivalForUpdate(aggcontext, state, SURVIVAL_KIND_SUMMARY, tenure + 1);
 	SurvivalAdd(state, tenure, PG_GETARG_BOOL(2));
 	PG_RETURN_POINTER(state);
@@ -996,17 +658,17 @@ static Datum
 SummaryMerge(FunctionCallInfo fcinfo, bool moving)
 {
 	MemoryContext aggcontext = csm_agg_context(fcinfo, "survival_summary merge");
-	SurvivalSummary *state = StateArg(fcinfo, 0);
+	SurvivalSummary *state = SurvivalStateArg(fcinfo, 0);
 	SurvivalSummary *other;
 
 	if (PG_ARGISNULL(1))
 	{
 		if (moving && state == NULL)
-			state = NewSurvival(SURVIVAL_KIND_SUMMARY, 0);
-		return ReturnState(fcinfo, state);
+			state = SurvivalNew(SURVIVAL_KIND_SUMMARY, 0);
+		return SurvivalReturnState(fcinfo, state);
 	}
 	other = PG_GETARG_SURVIVAL(1);
-	CheckSurvival(other, SURVIVAL_KIND_SUMMARY);
+	SurvivalCheck(other, SURVIVAL_KIND_SUMMARY);
 	state = SurvivalForUpdate(aggcontext, state, SURVIVAL_KIND_SUMMARY, other->ntenures);
 	SurvivalMergeCounts(state, other);
 	PG_RETURN_POINTER(state);
@@ -1017,7 +679,7 @@ static SurvivalSummary *
 InverseState(FunctionCallInfo fcinfo)
 {
 	MemoryContext aggcontext = csm_agg_context(fcinfo, "survival_summary inverse transition");
-	SurvivalSummary *state = StateArg(fcinfo, 0);
+	SurvivalSummary *state = SurvivalStateArg(fcinfo, 0);
 
 	if (state == NULL)
 		elog(ERROR, "survival_summary inverse transition without a state");
@@ -1073,7 +735,7 @@ survival_summary_rollup_invfn(PG_FUNCTION_ARGS)
 	{
 		SurvivalSummary *other = PG_GETARG_SURVIVAL(1);
 
-		CheckSurvival(other, SURVIVAL_KIND_SUMMARY);
+		SurvivalCheck(other, SURVIVAL_KIND_SUMMARY);
 		SurvivalSubtractCounts(state, other);
 	}
 	PG_RETURN_POINTER(state);
@@ -1083,104 +745,14 @@ survival_summary_rollup_invfn(PG_FUNCTION_ARGS)
 Datum
 survival_summary_final(PG_FUNCTION_ARGS)
 {
-	SurvivalSummary *state = StateArg(fcinfo, 0);
+	SurvivalSummary *state = SurvivalStateArg(fcinfo, 0);
 
 	if (state == NULL || state->customers == 0)
 		PG_RETURN_NULL();
-	CheckSurvival(state, SURVIVAL_KIND_SUMMARY);
+	SurvivalCheck(state, SURVIVAL_KIND_SUMMARY);
 	PG_RETURN_POINTER(SurvivalCompact(state));
 }
 
-/* ltv(arpa, tenure, churned [, horizon]) transition: count the customer, add its arpa. */
-Datum
-survival_ltv_transfn(PG_FUNCTION_ARGS)
-{
-	MemoryContext aggcontext = csm_agg_context(fcinfo, "survival_ltv_transfn");
-	SurvivalSummary *state = StateArg(fcinfo, 0);
-	int			nargs = PG_NARGS();
-	int32		tenure;
-	int32		horizon = 0;
-	DecimalNumber arpa;
-	int			i;
-
-	for (i = 1; i < nargs; i++)
-		if (PG_ARGISNULL(i))
-			return ReturnState(fcinfo, state);
-	ArpaDecode(PG_GETARG_DATUM(1), &arpa);
-	tenure = PG_GETARG_INT32(2);
-	CheckTenure(tenure);
-	if (nargs > 4)
-	{
-		horizon = PG_GETARG_INT32(4);
-		CheckHorizon(horizon);
-	}
-	if (state == NULL)
-	{
-		state = SurvivalForUpdate(aggcontext, NULL, SURVIVAL_KIND_LTV, tenure + 1);
-		state->horizon = horizon;
-	}
-	else
-	{
-		if (state->horizon != horizon)
-			HorizonMismatch(horizon, state->horizon);
-		state = SurvivalForUpdate(aggcontext, state, SURVIVAL_KIND_LTV, tenure + 1);
-	}
-	ArpaAddScaled(state, arpa.digits, arpa.scale, arpa.dscale);
-	SurvivalAdd(state, tenure, PG_GETARG_BOOL(3));
-	PG_RETURN_POINTER(state);
-}
-
-/* ltv combine: merge counts and sums of arpa exactly; horizons must agree. */
-Datum
-survival_ltv_combine(PG_FUNCTION_ARGS)
-{
-	MemoryContext aggcontext = csm_agg_context(fcinfo, "survival_ltv_combine");
-	SurvivalSummary *state = StateArg(fcinfo, 0);
-	SurvivalSummary *other;
-
-	if (PG_ARGISNULL(1))
-		return ReturnState(fcinfo, state);
-	other = PG_GETARG_SURVIVAL(1);
-	CheckSurvival(other, SURVIVAL_KIND_LTV);
-	if (other->customers == 0)	/* an empty state (text '1;h=-;a=0;') adds nothing */
-		return ReturnState(fcinfo, state);
-	if (state == NULL)
-	{
-		state = SurvivalForUpdate(aggcontext, NULL, SURVIVAL_KIND_LTV, other->ntenures);
-		state->horizon = other->horizon;
-	}
-	else
-		state = SurvivalForUpdate(aggcontext, state, SURVIVAL_KIND_LTV, other->ntenures);
-	ArpaMerge(state, other);
-	SurvivalMergeCounts(state, other);
-	PG_RETURN_POINTER(state);
-}
-
-/*
- * ltv final: LTV_KM = ARPA × RMST(τ), where ARPA is the average arpa over the rows,
- * computed exactly as avg(arpa) would (the exact sum, with its display scale, divided by
- * the row count), and RMST is converted to numeric as float8::numeric does; so the result
- * equals avg(arpa) * expected_lifetime(survival_summary(tenure, churned) [, τ])::numeric.
- */
-Datum
-survival_ltv_final(PG_FUNCTION_ARGS)
-{
-	SurvivalSummary *state = StateArg(fcinfo, 0);
-	Datum		average;
-	float8		rmst;
-
-	if (state == NULL || state->customers == 0)
-		PG_RETURN_NULL();
-	CheckSurvival(state, SURVIVAL_KIND_LTV);
-	average = DirectFunctionCall2(numeric_div,
-								  DecimalToNumeric(ArpaSum(state), state->arpa_scale,
-												   state->arpa_dscale),
-								  NumericGetDatum(csm_int64_to_numeric(state->customers)));
-	rmst = RestrictedMean(state, state->horizon > 0 ? state->horizon : DefaultHorizon(state));
-	PG_RETURN_DATUM(DirectFunctionCall2(numeric_mul, average,
-										DirectFunctionCall1(float8_numeric,
-															Float8GetDatum(rmst))));
-}
 
 /* ---------------------------------------------------------------------------------
  * Accessors
@@ -1192,7 +764,7 @@ SummaryArg(FunctionCallInfo fcinfo, int n)
 {
 	SurvivalSummary *s = PG_GETARG_SURVIVAL(n);
 
-	CheckSurvival(s, SURVIVAL_KIND_SUMMARY);
+	SurvivalCheck(s, SURVIVAL_KIND_SUMMARY);
 	return s->customers > 0 ? s : NULL;
 }
 
@@ -1244,7 +816,7 @@ survival_expected_lifetime(PG_FUNCTION_ARGS)
 
 	if (s == NULL)
 		PG_RETURN_NULL();
-	PG_RETURN_FLOAT8(RestrictedMean(s, DefaultHorizon(s)));
+	PG_RETURN_FLOAT8(SurvivalRestrictedMean(s, SurvivalDefaultHorizon(s)));
 }
 
 /* expected_lifetime(s, horizon): RMST(horizon). */
@@ -1254,10 +826,10 @@ survival_expected_lifetime_horizon(PG_FUNCTION_ARGS)
 	SurvivalSummary *s = SummaryArg(fcinfo, 0);
 	int32		horizon = PG_GETARG_INT32(1);
 
-	CheckHorizon(horizon);
+	SurvivalCheckHorizon(horizon);
 	if (s == NULL)
 		PG_RETURN_NULL();
-	PG_RETURN_FLOAT8(RestrictedMean(s, horizon));
+	PG_RETURN_FLOAT8(SurvivalRestrictedMean(s, horizon));
 }
 
 /* survival_curve(s): Ŝ(0) .. Ŝ(largest tenure) as float8[]. */
@@ -1285,7 +857,7 @@ survival_customers(PG_FUNCTION_ARGS)
 {
 	SurvivalSummary *s = PG_GETARG_SURVIVAL(0);
 
-	CheckSurvival(s, SURVIVAL_KIND_SUMMARY);
+	SurvivalCheck(s, SURVIVAL_KIND_SUMMARY);
 	PG_RETURN_INT64(s->customers);
 }
 
@@ -1295,6 +867,6 @@ survival_churned(PG_FUNCTION_ARGS)
 {
 	SurvivalSummary *s = PG_GETARG_SURVIVAL(0);
 
-	CheckSurvival(s, SURVIVAL_KIND_SUMMARY);
+	SurvivalCheck(s, SURVIVAL_KIND_SUMMARY);
 	PG_RETURN_INT64(s->churned);
 }
