@@ -1080,8 +1080,12 @@ WHERE c.is_current$t$;
     END IF;
 
     -- kpi_overview: one row with the latest value of each KPI, for dashboard number cards.
+    -- Each source view is read once (its latest row, or for health one summary row) and every
+    -- column taken from that row: over plain views, a subquery per column would compute the
+    -- same view again for each of its columns.
     cols := '{}';
     asof := '{}';
+    parts := '{}';      -- the WITH entries, one per source view
     FOR m IN SELECT * FROM (VALUES
             ('nps_by_' || grain, 'nps', 'nps'), ('nps_by_' || grain, 'nps_ci_lower', 'nps_ci_lower'),
             ('nps_by_' || grain, 'nps_ci_upper', 'nps_ci_upper'), ('enps_by_' || grain, 'nps', 'enps'),
@@ -1097,27 +1101,37 @@ WHERE c.is_current$t$;
             ('trials_by_' || grain, 'conversion_rate', 'trial_conversion_rate')) AS t(view_name, col, alias)
     LOOP
         CONTINUE WHEN format('%I.%I', target_schema, m.view_name) <> ALL (ARRAY(SELECT x FROM unnest(made) x WHERE x IS NOT NULL));
-        cols := cols || format('(SELECT v.%I FROM %I.%I v ORDER BY v.%I DESC LIMIT 1) AS %I',
-                               m.col, target_schema, m.view_name, grain, m.alias);
-        IF NOT format('(SELECT max(v.%I) FROM %I.%I v)', grain, target_schema, m.view_name) = ANY (asof) THEN
-            asof := asof || format('(SELECT max(v.%I) FROM %I.%I v)', grain, target_schema, m.view_name);
+        k := format('%I', 'latest_' || m.view_name);
+        IF NOT k = ANY (asof) THEN
+            parts := parts || format('%s AS (SELECT * FROM %I.%I v ORDER BY v.%I DESC LIMIT 1)',
+                                     k, target_schema, m.view_name, grain);
+            asof := asof || k;
         END IF;
+        cols := cols || format('%s.%I AS %I', k, m.col, m.alias);
     END LOOP;
     IF format('%I.%I', target_schema, 'ltv') = ANY (ARRAY(SELECT x FROM unnest(made) x WHERE x IS NOT NULL)) THEN
-        cols := cols || format('(SELECT v.ltv FROM %I.ltv v WHERE v.segment = %L) AS ltv', target_schema, '(all)')
-                     || format('(SELECT v.ltv_km FROM %I.ltv v WHERE v.segment = %L) AS ltv_km', target_schema, '(all)');
+        parts := parts || format('latest_ltv AS (SELECT v.ltv, v.ltv_km FROM %I.ltv v WHERE v.segment = %L)',
+                                 target_schema, '(all)');
+        cols := cols || 'latest_ltv.ltv AS ltv'::text || 'latest_ltv.ltv_km AS ltv_km'::text;
     END IF;
     IF format('%I.%I', target_schema, 'customer_health') = ANY (ARRAY(SELECT x FROM unnest(made) x WHERE x IS NOT NULL)) THEN
-        cols := cols || format('(SELECT avg(v.health_score)::float8 FROM %I.customer_health v) AS average_health_score', target_schema)
-                     || format('(SELECT count(*) FROM %I.customer_health v WHERE v.health_band = %L) AS red_customers', target_schema, 'red');
-        asof := asof || format('(SELECT max(v.%I) FROM %I.customer_health v)', grain, target_schema);
+        parts := parts || format('latest_health AS (SELECT avg(v.health_score)::float8 AS average_health_score, '
+                                 'count(*) FILTER (WHERE v.health_band = %L) AS red_customers, max(v.%I) AS %I '
+                                 'FROM %I.customer_health v)', 'red', grain, grain, target_schema);
+        cols := cols || 'latest_health.average_health_score AS average_health_score'::text
+                     || 'latest_health.red_customers AS red_customers'::text;
+        asof := asof || 'latest_health'::text;
     END IF;
     IF cardinality(cols) = 0 THEN
         RAISE NOTICE 'skipping %.kpi_overview: no KPI view was created', quote_ident(target_schema);
     ELSE
         made := made || @extschema@.kpi_create_view(target_schema, 'kpi_overview',
-            format('SELECT coalesce(greatest(%s), %L::date) AS as_of, %s', array_to_string(asof, ', '), '-infinity',
-                   array_to_string(cols, ', ')),
+            format('WITH %s SELECT coalesce(greatest(%s), %L::date) AS as_of, %s FROM (SELECT) AS one %s',
+                   array_to_string(parts, ', '),
+                   (SELECT string_agg(format('%s.%I', x, grain), ', ') FROM unnest(asof) x),
+                   '-infinity', array_to_string(cols, ', '),
+                   (SELECT string_agg(format('LEFT JOIN %s ON true', x), ' ')
+                    FROM unnest(parts) p, LATERAL split_part(p, ' AS (', 1) x)),
             '{as_of}', 'One row: the latest value of each KPI (for dashboard number cards)', grain, materialized);
     END IF;
 
