@@ -123,7 +123,7 @@ SELECT one::text::customer_flow_state::text = one::text AS one_text_round_trip,
        (customer_flows_final(series::text::customer_flows_state))[3].customers_end AS end_from_series_text
 FROM states;
 DO $$
-DECLARE f text := '/tmp/csmetrics_flow_states_' || pg_backend_pid() || '.bin';
+DECLARE f text := current_setting('data_directory') || '/csmetrics_flow_states_' || pg_backend_pid() || '.bin';
 BEGIN
     EXECUTE format('COPY states TO %L (FORMAT binary)', f);
     CREATE TEMP TABLE states_back (LIKE states);

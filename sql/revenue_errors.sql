@@ -76,7 +76,7 @@ SELECT overlay(mrr_movements_state_send('v1;0;0;0;0;0,0,0,0,0,0,0;0,0,0,0,0,0,0'
 CREATE FUNCTION pg_temp.read_state_bytes(bytes bytea) RETURNS text
 LANGUAGE plpgsql AS $$
 DECLARE
-    f text := '/tmp/csm_revenue_raw_' || pg_backend_pid() || '.bin';
+    f text := current_setting('data_directory') || '/csm_revenue_raw_' || pg_backend_pid() || '.bin';
 BEGIN
     EXECUTE format('COPY (SELECT %L::bytea) TO %L (FORMAT binary)', bytes, f);
     RETURN regress.expect_error(format('COPY read_state FROM PROGRAM %L (FORMAT binary)',

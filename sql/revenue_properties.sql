@@ -107,10 +107,12 @@ SELECT 'v1;0;0;0;0;0,0,0,0,0,0,0;0,0,0,0,0,0,0'::mrr_movements_state AS empty_st
        (mrr_movements_final('v1;2;2;1;2;1000,1500,500,0,0,0,0;1,2,1,0,0,0,0')).*;
 CREATE TEMP TABLE states_copy (segment int, s mrr_movements_state);
 DO $$
+DECLARE
+    -- inside the throw-away server's data directory, which goes away with it
+    f text := current_setting('data_directory') || '/csm_revenue_' || pg_backend_pid() || '.bin';
 BEGIN
-    EXECUTE format('COPY states TO %L (FORMAT binary)', '/tmp/csm_revenue_' || pg_backend_pid() || '.bin');
-    EXECUTE format('COPY states_copy FROM PROGRAM %L (FORMAT binary)',
-                   'cat /tmp/csm_revenue_' || pg_backend_pid() || '.bin && rm /tmp/csm_revenue_' || pg_backend_pid() || '.bin');
+    EXECUTE format('COPY states TO %L (FORMAT binary)', f);
+    EXECUTE format('COPY states_copy FROM %L (FORMAT binary)', f);
 END $$;
 SELECT count(*) AS rows, count(*) FILTER (WHERE a.s::text <> b.s::text) AS binary_mismatches,
        min(length(mrr_movements_state_send(a.s))) AS send_bytes

@@ -96,7 +96,7 @@ CREATE TEMP TABLE read_back (s rating_summary);
 CREATE FUNCTION pg_temp.from_bytes(bytes bytea) RETURNS text
 LANGUAGE plpgsql AS $$
 DECLARE
-    path text := '/tmp/csmetrics_survey_' || pg_backend_pid() || '.bin';
+    path text := current_setting('data_directory') || '/csmetrics_survey_' || pg_backend_pid() || '.bin';
     result text;
 BEGIN
     TRUNCATE raw_bytes, read_back;

@@ -185,7 +185,7 @@ FROM (SELECT nps_s AS s FROM actual_t UNION ALL SELECT csat_n_s FROM actual_t
 CREATE TEMP TABLE binary_in (id bigint, s rating_summary);
 DO $$
 DECLARE
-    path text := '/tmp/csmetrics_survey_' || pg_backend_pid() || '.bin';
+    path text := current_setting('data_directory') || '/csmetrics_survey_' || pg_backend_pid() || '.bin';
 BEGIN
     EXECUTE format('COPY binary_out TO %L (FORMAT binary)', path);
     EXECUTE format('COPY binary_in FROM %L (FORMAT binary)', path);
