@@ -23,8 +23,11 @@ SELECT setseed(0.42);
 INSERT INTO "CRM Data"."Customers"
 SELECT i, (ARRAY['Small', 'Mid', 'Big "Co"'])[1 + i % 3], 'Customer ' || i FROM generate_series(1, 400) i;
 -- Subscriptions 2024-01 .. 2025-12: some overlap, some touch (plan changes), some come back.
+-- Every date lies in the past (ends capped at 2026-09-30): the views stop at the current
+-- period, so data in the future would make this suite depend on the day it runs.
 INSERT INTO "CRM Data"."Sub""scriptions; DROP TABLE x; --"
-SELECT c, s, CASE WHEN random() < 0.35 THEN s + (20 + random() * 400)::int END, round((20 + random() * 300)::numeric, 0)
+SELECT c, s, CASE WHEN random() < 0.35 THEN least(s + (20 + random() * 400)::int, date '2026-09-30') END,
+       round((20 + random() * 300)::numeric, 0)
 FROM (SELECT 1 + (random() * 399)::int AS c, date '2024-01-01' + (random() * 700)::int AS s FROM generate_series(1, 900)) g;
 INSERT INTO "CRM Data"."survey answers"
 SELECT 1 + (random() * 399)::int, timestamptz '2024-01-01' + random() * interval '730 days',
@@ -48,7 +51,7 @@ SELECT CASE WHEN random() < 0.5 THEN 1 + (random() * 399)::int END, s, CASE WHEN
 FROM (SELECT date '2024-01-01' + (random() * 729)::int AS s FROM generate_series(1, 800)) g;
 INSERT INTO "CRM Data".costs
 SELECT d, round((1000 + random() * 500)::numeric, 2), k
-FROM generate_series(date '2024-01-01', date '2026-12-01', interval '1 month') d, (VALUES ('success'), ('acquisition')) v(k);
+FROM generate_series(date '2024-01-01', date '2026-09-01', interval '1 month') d, (VALUES ('success'), ('acquisition')) v(k);
 -- Rows the views must leave out, and list in data_issues.
 INSERT INTO "CRM Data"."survey answers" VALUES (5, '2025-03-03', 11, 'nps'), (6, '2025-03-04', 0, 'csat'), (7, '2025-03-05', 5, 'poll');
 INSERT INTO "CRM Data"."Sub""scriptions; DROP TABLE x; --" VALUES (8, '2025-05-01', '2025-04-01', 10), (9, '2025-05-01', NULL, -5), (4242, '2025-01-01', NULL, 10);
@@ -207,7 +210,8 @@ WITH last AS (SELECT max(month) AS month FROM "KPI ""Views""".customer_flow_by_m
      f AS (SELECT sum(new_customers) AS new, max(customers_end) FILTER (WHERE month = (SELECT month FROM last)) AS customers
            FROM "KPI ""Views""".customer_flow_by_month WHERE month > (SELECT month FROM last) - interval '12 months'),
      c AS (SELECT sum(amount) FILTER (WHERE kind = 'success') AS success, sum(amount) FILTER (WHERE kind = 'acquisition') AS acquisition
-           FROM "CRM Data".costs WHERE incurred_at > (SELECT month FROM last) - interval '12 months')
+           FROM "CRM Data".costs WHERE incurred_at > (SELECT month FROM last) - interval '12 months'
+                                      AND incurred_at < (SELECT month FROM last) + interval '1 month')
 SELECT v.crc = c.success / 12 / f.customers AS crc_ok, v.cac IS NOT DISTINCT FROM c.acquisition / nullif(f.new, 0) AS cac_ok, f.new AS new_customers,
        abs(v.ltv_to_crc - (v.arpa / v.crc)::float8) < 1e-12 AS ltv_to_crc_ok
 FROM "KPI ""Views""".ltv v, f, c WHERE v.segment = '(all)';

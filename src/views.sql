@@ -725,10 +725,13 @@ spans AS (
 bounds AS (
     SELECT r.first_period, r.last_period,
            (SELECT count(*)::int FROM generate_series(r.first_period::timestamptz, r.last_period::timestamptz, {STEP})) AS periods
+    -- up to the last change, but never past the current period: a scheduled cancellation or
+    -- a contract end date in the future is not yet a KPI
     FROM (SELECT date_trunc({G}, min(started_at))::date AS first_period,
-                 date_trunc({G}, max(greatest(started_at, ended_at)))::date AS last_period
+                 least(date_trunc({G}, max(greatest(started_at, ended_at))),
+                       date_trunc({G}, now()))::date AS last_period
           FROM subscriptions) r
-    WHERE r.first_period IS NOT NULL)$t$;
+    WHERE r.first_period <= r.last_period)$t$;
     t_periods := $t$
 periods AS (
     SELECT p::date AS {P}, p AS period_start, p + {STEP} AS period_end
@@ -1150,11 +1153,15 @@ DECLARE
     s name;
     v record;
 BEGIN
+    -- Only what still exists: a user may have dropped a KPI schema or view by hand.
     FOR s IN SELECT DISTINCT k.target_schema FROM @extschema@.kpi_views k
+             JOIN pg_namespace ns ON ns.nspname = k.target_schema
              WHERE kpi_grant.target_schema IS NULL OR k.target_schema = kpi_grant.target_schema LOOP
         EXECUTE format('GRANT USAGE ON SCHEMA %I TO %s', s, role);
     END LOOP;
     FOR v IN SELECT k.target_schema, k.view_name FROM @extschema@.kpi_views k
+             JOIN pg_namespace ns ON ns.nspname = k.target_schema
+             JOIN pg_class c ON c.relnamespace = ns.oid AND c.relname = k.view_name
              WHERE kpi_grant.target_schema IS NULL OR k.target_schema = kpi_grant.target_schema LOOP
         EXECUTE format('GRANT SELECT ON %I.%I TO %s', v.target_schema, v.view_name, role);
     END LOOP;
