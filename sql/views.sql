@@ -67,6 +67,11 @@ SELECT regress.expect_error($$SELECT register_source('customers', '"CRM Data"."C
 SELECT regress.expect_error($$SELECT register_source('survey_responses', '"CRM Data"."survey answers"',
                                                      '{"customer_id": "Customer ID", "responded_at": "When", "score": "Survey"}')$$);
 SELECT regress.expect_error($$SELECT register_source('customers', 'csmetrics.sources_pkey')$$);
+-- ids and labels must be scalar: a jsonb segment would make every customer its own segment
+CREATE TABLE "CRM Data".synced_customers (id int, metadata jsonb, tags text[]);
+SELECT regress.expect_error($$SELECT register_source('customers', '"CRM Data".synced_customers',
+    '{"customer_id": "id", "segment": "metadata", "name": "tags"}')$$);
+DROP TABLE "CRM Data".synced_customers;
 -- Nothing was registered by the failures.
 SELECT count(*) AS registered FROM sources;
 

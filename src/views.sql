@@ -158,10 +158,13 @@ LANGUAGE sql STABLE STRICT PARALLEL SAFE AS $$
         WHEN 'integer' THEN b IN ('pg_catalog.int2'::pg_catalog.regtype, 'pg_catalog.int4'::pg_catalog.regtype,
                                   'pg_catalog.int8'::pg_catalog.regtype, 'pg_catalog.numeric'::pg_catalog.regtype)
         WHEN 'boolean' THEN b OPERATOR(pg_catalog.=) 'pg_catalog.bool'::pg_catalog.regtype
-        ELSE true
+        -- ids and labels are read as text: a scalar value, not a document, row or array
+        ELSE NOT (b IN ('pg_catalog.json'::pg_catalog.regtype, 'pg_catalog.jsonb'::pg_catalog.regtype)
+                  OR bt.typtype IN ('c', 'p') OR bt.typcategory OPERATOR(pg_catalog.=) 'A')
     END
     FROM (SELECT CASE WHEN t.typtype OPERATOR(pg_catalog.=) 'd' THEN t.typbasetype ELSE t.oid END::pg_catalog.regtype AS b
           FROM pg_catalog.pg_type t WHERE t.oid OPERATOR(pg_catalog.=) typ) s
+    JOIN pg_catalog.pg_type bt ON bt.oid OPERATOR(pg_catalog.=) s.b
 $$;
 COMMENT ON FUNCTION @extschema@.kpi_type_fits(oid, text) IS 'csmetrics internal: whether a column type is usable for a canonical role of the given type class';
 
@@ -246,7 +249,8 @@ BEGIN
                             WHEN 'timestamp' THEN 'date, timestamp or timestamp with time zone'
                             WHEN 'number' THEN 'an integer, numeric or floating-point type'
                             WHEN 'integer' THEN 'an integer type or numeric'
-                            ELSE spec.type_class END);
+                            WHEN 'boolean' THEN 'boolean'
+                            ELSE 'a scalar type (text, an integer, uuid...), not json, a row or an array' END);
                     states := states || '42804'::text;
                 ELSE
                     resolved := resolved || jsonb_build_object(spec.role, wanted);
