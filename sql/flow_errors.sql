@@ -65,6 +65,9 @@ SELECT regress.expect_error($$SELECT 'v1 timestamptz [10,10) inputs=1 start=1 ne
 SELECT regress.expect_error($$SELECT 'v1 timestamptz [0,10) inputs=1 start=1 new=0 lost=2 lost_new=0'::customer_flow_state$$) AS state_lost_above_start;
 SELECT regress.expect_error($$SELECT 'v1 timestamptz [0,10) inputs=1 start=1 new=0 lost=0 lost_new=0 extra'::customer_flow_state$$) AS state_trailing_text;
 SELECT regress.expect_error($$SELECT 'v1 timestamptz [0,10) inputs=1 start=99999999999999999999 new=0 lost=0 lost_new=0'::customer_flow_state$$) AS state_number_overflow;
+SELECT regress.expect_error($$SELECT 'v1 timestamptz [0,10) inputs=1 start=- new=0 lost=0 lost_new=0'::customer_flow_state$$) AS state_number_missing;
+-- the most negative int64 reads as a number, then fails the count check
+SELECT regress.expect_error($$SELECT 'v1 timestamptz [0,10) inputs=1 start=-9223372036854775808 new=0 lost=0 lost_new=0'::customer_flow_state$$) AS state_count_negative;
 SELECT regress.expect_error($$SELECT 'v1 timestamptz [0,10) inputs=1 start=1 new=0 lost=0'::customer_flow_state$$) AS state_truncated;
 SELECT regress.expect_error($$SELECT ''::customer_flow_state$$) AS state_empty_text;
 SELECT regress.expect_error($$SELECT 'v1 date periods=2 length=(1,0,0) inputs=3 start=1 bounds={0,2678400000000} new={1,0} lost={1,0} lost_new={0,0}'::customer_flows_state$$) AS series_too_few_bounds;

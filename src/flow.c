@@ -207,32 +207,18 @@ FlowExpectText(FlowTextCursor *c, const char *lit)
 int64
 FlowReadInt64(FlowTextCursor *c)
 {
-	bool		negative = false;
 	int64		value = 0;
-	const char *start;
 
-	if (*c->p == '-')
+	switch (csm_parse_int64(&c->p, &value))
 	{
-		negative = true;
-		c->p++;
-	}
-	start = c->p;
-	while (*c->p >= '0' && *c->p <= '9')
-	{
-		int			digit = *c->p - '0';
-
-		/* accumulate negatively so that INT64_MIN reads back */
-		if (pg_mul_s64_overflow(value, 10, &value) || pg_sub_s64_overflow(value, digit, &value))
+		case CSM_PARSE_OK:
+			break;
+		case CSM_PARSE_NO_DIGITS:
+			FlowTextError(c, psprintf("Expected a number at \"%.20s\".", c->p));
+			break;
+		case CSM_PARSE_OUT_OF_RANGE:
 			FlowTextError(c, "A number is out of range.");
-		c->p++;
-	}
-	if (c->p == start)
-		FlowTextError(c, psprintf("Expected a number at \"%.20s\".", c->p));
-	if (!negative)
-	{
-		if (value == PG_INT64_MIN)
-			FlowTextError(c, "A number is out of range.");
-		value = -value;
+			break;
 	}
 	return value;
 }

@@ -227,34 +227,21 @@ ExpectText(SummaryParser *ps, const char *lit)
 static int64
 ReadInteger(SummaryParser *ps, const char *what)
 {
-	bool		negative = false;
+	/* messages point at the first digit, after any minus sign */
+	int			at = (int) (ps->p - ps->input) + 1 + (*ps->p == '-');
 	int64		value = 0;
-	const char *start;
 
-	if (*ps->p == '-')
+	switch (csm_parse_int64(&ps->p, &value))
 	{
-		negative = true;
-		ps->p++;
-	}
-	start = ps->p;
-	while (*ps->p >= '0' && *ps->p <= '9')
-	{
-		/* Accumulate negatively so that the most negative count still parses to an error. */
-		if (pg_mul_s64_overflow(value, 10, &value) ||
-			pg_sub_s64_overflow(value, *ps->p - '0', &value))
+		case CSM_PARSE_OK:
+			break;
+		case CSM_PARSE_NO_DIGITS:
+			SummaryInputError(ps->input, "Expected a %s at character %d.", what, at);
+			break;
+		case CSM_PARSE_OUT_OF_RANGE:
 			SummaryInputError(ps->input, "The %s at character %d is out of range for bigint.",
-							  what, (int) (start - ps->input) + 1);
-		ps->p++;
-	}
-	if (ps->p == start)
-		SummaryInputError(ps->input, "Expected a %s at character %d.",
-						  what, (int) (start - ps->input) + 1);
-	if (!negative)
-	{
-		if (value == PG_INT64_MIN)
-			SummaryInputError(ps->input, "The %s at character %d is out of range for bigint.",
-							  what, (int) (start - ps->input) + 1);
-		value = -value;
+							  what, at);
+			break;
 	}
 	return value;
 }

@@ -770,25 +770,19 @@ SELECT {S}{P}, $t$;
     FOREACH seg IN ARRAY CASE WHEN has_segment THEN ARRAY[false, true] ELSE ARRAY[false] END LOOP
         sfx := CASE WHEN seg THEN '_by_segment' ELSE '' END;
 
-        made := made || @extschema@.kpi_try_view(target_schema, 'nps_by_' || grain || sfx, '{survey_responses}',
-            '{nps_summary,responses,promoters,passives,detractors,nps,nps_ci_lower,nps_ci_upper}', available,
-            '{WITH}' || format(t_survey, 'nps_summary', 'nps') || $t$
+        -- NPS and eNPS: the same computation over customer and employee answers.
+        FOR m IN SELECT * FROM (VALUES ('nps', 'Net Promoter Score'),
+                                       ('enps', 'Employee NPS (survey enps)')) AS t(survey, label) LOOP
+            made := made || @extschema@.kpi_try_view(target_schema, m.survey || '_by_' || grain || sfx, '{survey_responses}',
+                '{nps_summary,responses,promoters,passives,detractors,nps,nps_ci_lower,nps_ci_upper}', available,
+                '{WITH}' || format(t_survey, 'nps_summary', m.survey) || $t$
        @extschema@.responses(s)::bigint AS responses, @extschema@.promoters(s)::bigint AS promoters,
        @extschema@.passives(s)::bigint AS passives, @extschema@.detractors(s)::bigint AS detractors,
        @extschema@.nps(s)::float8 AS nps, @extschema@.nps_ci_lower(s, 0.95)::float8 AS nps_ci_lower,
        @extschema@.nps_ci_upper(s, 0.95)::float8 AS nps_ci_upper
-FROM q$t$, ARRAY[grain], 'Net Promoter Score by ' || grain || CASE WHEN seg THEN ' and segment' ELSE '' END || ', with its 95% confidence interval',
-            grain, materialized, seg);
-
-        made := made || @extschema@.kpi_try_view(target_schema, 'enps_by_' || grain || sfx, '{survey_responses}',
-            '{nps_summary,responses,promoters,passives,detractors,nps,nps_ci_lower,nps_ci_upper}', available,
-            '{WITH}' || format(t_survey, 'nps_summary', 'enps') || $t$
-       @extschema@.responses(s)::bigint AS responses, @extschema@.promoters(s)::bigint AS promoters,
-       @extschema@.passives(s)::bigint AS passives, @extschema@.detractors(s)::bigint AS detractors,
-       @extschema@.nps(s)::float8 AS nps, @extschema@.nps_ci_lower(s, 0.95)::float8 AS nps_ci_lower,
-       @extschema@.nps_ci_upper(s, 0.95)::float8 AS nps_ci_upper
-FROM q$t$, ARRAY[grain], 'Employee NPS (survey enps) by ' || grain || CASE WHEN seg THEN ' and segment' ELSE '' END || ', with its 95% confidence interval',
-            grain, materialized, seg);
+FROM q$t$, ARRAY[grain], m.label || ' by ' || grain || CASE WHEN seg THEN ' and segment' ELSE '' END || ', with its 95% confidence interval',
+                grain, materialized, seg);
+        END LOOP;
 
         made := made || @extschema@.kpi_try_view(target_schema, 'csat_by_' || grain || sfx, '{survey_responses}',
             '{csat_summary,responses,csat,mean_score}', available,
