@@ -17,12 +17,14 @@ OBJS       = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
 SQL_PARTS  = src/preamble.sql src/survey.sql src/flow.sql src/revenue.sql src/survival.sql \
              src/health.sql src/views.sql
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
-DATA       = $(wildcard updates/$(EXTENSION)--*--*.sql)
+# sql/ keeps the install scripts of released versions (frozen, so that an upgrade can start
+# from them) and the hand-written update scripts between versions.
+DATA       = $(wildcard sql/$(EXTENSION)--*.sql)
 
-REGRESS      = $(sort $(basename $(notdir $(wildcard sql/*.sql))))
-REGRESS_OPTS = --inputdir=. --no-locale --encoding=UTF8
+REGRESS      = $(sort $(basename $(notdir $(wildcard test/sql/*.sql))))
+REGRESS_OPTS = --inputdir=test --no-locale --encoding=UTF8
 
-PG_CPPFLAGS = -I$(CURDIR)/src
+PG_CPPFLAGS = -I$(CURDIR)/src -DCSM_VERSION='"$(EXTVERSION)"'
 # -Wextra minus two warnings that PostgreSQL's own headers trigger: every fmgr function
 # has an unused fcinfo parameter somewhere, and utils/array.h compares signed with unsigned.
 PG_CFLAGS   = -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare

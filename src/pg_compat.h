@@ -34,7 +34,7 @@
 
 /* 18 lets a module describe itself; older servers only want the magic block. */
 #if PG_VERSION_NUM >= 180000
-#define CSM_MODULE_MAGIC PG_MODULE_MAGIC_EXT(.name = "csmetrics", .version = "0.1.0")
+#define CSM_MODULE_MAGIC PG_MODULE_MAGIC_EXT(.name = "csmetrics", .version = CSM_VERSION)
 #else
 #define CSM_MODULE_MAGIC PG_MODULE_MAGIC
 #endif

@@ -1,23 +1,23 @@
 #!/usr/bin/env bash
-# Run the pg_regress suites (all of sql/*.sql, or the ones named) on a throw-away server and
+# Run the pg_regress suites (all of test/sql/*.sql, or the ones named) on a throw-away server and
 # end with one line "N passed, N failed". Diffs of failures land in ./regression.diffs.
 source "$(dirname "$0")/lib.sh"
 
 build_and_stage
 
-# Arguments name suites: sql/NAME.sql for pg_regress, test/shell/NAME.sh for shell tests.
+# Arguments name suites: test/sql/NAME.sql for pg_regress, test/shell/NAME.sh for shell tests.
 # 00_setup creates the extension and the test helpers every suite uses, so it always runs.
 if [ $# -gt 0 ]; then
 	names=(00_setup "$@")
 else
-	mapfile -t names < <(cd "$TOP" && ls -1 sql/*.sql test/shell/*.sh 2>/dev/null |
+	mapfile -t names < <(cd "$TOP" && ls -1 test/sql/*.sql test/shell/*.sh 2>/dev/null |
 		sed 's|.*/||; s/\.[a-z]*$//' | sort -u)
 fi
 tests=() shell_tests=()
 for t in "${names[@]}"; do
-	[ -f "$TOP/sql/$t.sql" ] && { [[ " ${tests[*]} " == *" $t "* ]] || tests+=("$t"); }
+	[ -f "$TOP/test/sql/$t.sql" ] && { [[ " ${tests[*]} " == *" $t "* ]] || tests+=("$t"); }
 	[ -f "$TOP/test/shell/$t.sh" ] && shell_tests+=("$t")
-	[ -f "$TOP/sql/$t.sql" ] || [ -f "$TOP/test/shell/$t.sh" ] || { say "no suite named $t"; exit 2; }
+	[ -f "$TOP/test/sql/$t.sql" ] || [ -f "$TOP/test/shell/$t.sh" ] || { say "no suite named $t"; exit 2; }
 done
 
 mkdir -p "$WORK/out"
@@ -29,7 +29,7 @@ as_pg "$pg_regress" \
 	--temp-instance="$WORK/out/tmp_check" \
 	--temp-config="$WORK/src/test/regress.conf" \
 	--bindir="$STAGE_BIN" \
-	--inputdir="$WORK/src" --outputdir="$WORK/out" \
+	--inputdir="$WORK/src/test" --outputdir="$WORK/out" \
 	--dbname=contrib_regression --no-locale --encoding=UTF8 \
 	"${tests[@]}" 2>&1 | tee "$WORK/out/summary.log"
 regress_status=${PIPESTATUS[0]}

@@ -1,4 +1,5 @@
 SET search_path = csmetrics, public;
+
 -- The IBM Telco customer-churn data (test/data/README.md): 7043 customers, tenure in whole
 -- months, Churn Yes/No (No = still a customer: censored), MonthlyCharges.
 CREATE TABLE telco (
@@ -9,8 +10,9 @@ CREATE TABLE telco (
     payment_method text, monthly_charges numeric, total_charges text, churn text
 );
 \getenv abs_srcdir PG_ABS_SRCDIR
-\set telco :abs_srcdir '/test/data/telco-customer-churn.csv'
+\set telco :abs_srcdir '/data/telco-customer-churn.csv'
 COPY telco FROM :'telco' WITH (FORMAT csv, HEADER true);
+
 -- Published figures: 1869 of 7043 churned (0.2654); month-to-month 1655/3875, one year
 -- 166/1473, two year 48/1695; mean MonthlyCharges 64.7617; mean tenure 32.3711.
 SELECT count(*) AS customers, count(*) FILTER (WHERE churn = 'Yes') AS churned,
@@ -20,19 +22,8 @@ SELECT count(*) AS customers, count(*) FILTER (WHERE churn = 'Yes') AS churned,
        min(tenure) AS min_tenure, max(tenure) AS max_tenure,
        count(*) FILTER (WHERE total_charges = ' ') AS blank_total_charges
 FROM telco;
- customers | churned | churn_share | mean_monthly_charges | mean_tenure | min_tenure | max_tenure | blank_total_charges 
------------+---------+-------------+----------------------+-------------+------------+------------+---------------------
-      7043 |    1869 |      0.2654 |              64.7617 |     32.3711 |          0 |         72 |                  11
-(1 row)
-
 SELECT contract, count(*) FILTER (WHERE churn = 'Yes') AS churned, count(*) AS customers
 FROM telco GROUP BY contract ORDER BY contract;
-    contract    | churned | customers 
-----------------+---------+-----------
- Month-to-month |    1655 |      3875
- One year       |     166 |      1473
- Two year       |      48 |      1695
-(3 rows)
 
 -- The same counts from the summaries.
 CREATE TABLE telco_s AS
@@ -40,29 +31,13 @@ SELECT contract, survival_summary(tenure, churn = 'Yes') AS s FROM telco GROUP B
 INSERT INTO telco_s SELECT 'All', survival_summary(tenure, churn = 'Yes') FROM telco;
 SELECT contract, churned(s), customers(s), round(churned(s)::numeric / customers(s), 4) AS churn_share
 FROM telco_s ORDER BY contract;
-    contract    | churned | customers | churn_share 
-----------------+---------+-----------+-------------
- All            |    1869 |      7043 |      0.2654
- Month-to-month |    1655 |      3875 |      0.4271
- One year       |     166 |      1473 |      0.1127
- Two year       |      48 |      1695 |      0.0283
-(4 rows)
 
 -- rollup of the per-contract summaries equals the summary of all customers.
 SELECT rollup(s) = (SELECT s FROM telco_s WHERE contract = 'All') AS rollup_equals_whole
 FROM telco_s WHERE contract <> 'All';
- rollup_equals_whole 
----------------------
- t
-(1 row)
-
 -- every stored summary reads back from its text form
 SELECT count(*) FILTER (WHERE s::text::survival_summary = s) AS round_trips, count(*) AS summaries
 FROM telco_s;
- round_trips | summaries 
--------------+-----------
-           4 |         4
-(1 row)
 
 -- Independent Kaplan–Meier in plain SQL: per group and month j, d_j = churned with tenure j
 -- and n_j = customers with tenure >= j (a reverse running sum), then Ŝ(k) as a running
@@ -84,47 +59,25 @@ WITH RECURSIVE km(grp, j, s) AS (
     FROM km JOIN km_grid g ON g.grp = km.grp AND g.j = km.j + 1
 )
 SELECT grp, j, s FROM km;
+
 -- Ŝ(k) for every month 0..80 (beyond 72: the last value), C against SQL.
 SELECT t.contract, count(*) AS months,
        count(*) FILTER (WHERE abs(survival_at(t.s, k.k) - km.s) < 1e-12) AS equal
 FROM telco_s t CROSS JOIN generate_series(0, 80) k(k)
 JOIN km_sql km ON km.grp = t.contract AND km.j = least(k.k, 72)
 GROUP BY t.contract ORDER BY t.contract;
-    contract    | months | equal 
-----------------+--------+-------
- All            |     81 |    81
- Month-to-month |     81 |    81
- One year       |     81 |    81
- Two year       |     81 |    81
-(4 rows)
-
 -- the curve is the same list
 SELECT t.contract, array_length(survival_curve(t.s), 1) AS months,
        (SELECT count(*) FROM unnest(survival_curve(t.s)) WITH ORDINALITY c(v, i)
         JOIN km_sql km ON km.grp = t.contract AND km.j = c.i - 1
         WHERE abs(c.v - km.s) >= 1e-12) AS mismatches
 FROM telco_s t ORDER BY t.contract;
-    contract    | months | mismatches 
-----------------+--------+------------
- All            |     73 |          0
- Month-to-month |     73 |          0
- One year       |     73 |          0
- Two year       |     73 |          0
-(4 rows)
-
 -- actual values
 SELECT t.contract,
        round(survival_at(s, 1)::numeric, 6) AS s_1, round(survival_at(s, 12)::numeric, 6) AS s_12,
        round(survival_at(s, 24)::numeric, 6) AS s_24, round(survival_at(s, 36)::numeric, 6) AS s_36,
        round(survival_at(s, 72)::numeric, 6) AS s_72
 FROM telco_s t ORDER BY t.contract;
-    contract    |   s_1    |   s_12   |   s_24   |   s_36   |   s_72   
-----------------+----------+----------+----------+----------+----------
- All            | 0.945961 | 0.843200 | 0.788736 | 0.748545 | 0.592790
- Month-to-month | 0.901935 | 0.703097 | 0.585915 | 0.491104 | 0.128952
- One year       | 1.000000 | 0.990808 | 0.978272 | 0.959307 | 0.568146
- Two year       | 1.000000 | 1.000000 | 1.000000 | 0.998676 | 0.935739
-(4 rows)
 
 -- Median (first k with Ŝ(k) <= 0.5) and restricted mean RMST(τ) = Σ_{k<τ} Ŝ(k), with τ the
 -- largest tenure + 1 (73 here) and with τ = 12, 24 and 100 (past the data: last value).
@@ -137,13 +90,6 @@ SELECT t.contract, median_lifetime(t.s) AS median,
        abs(expected_lifetime(t.s, 24) - (SELECT sum(s) FROM km_sql WHERE grp = t.contract AND j < 24)) < 1e-9 AS rmst_24_ok,
        abs(expected_lifetime(t.s, 100) - (SELECT sum(s) + 27 * min(s) FROM km_sql WHERE grp = t.contract)) < 1e-9 AS rmst_100_ok
 FROM telco_s t ORDER BY t.contract;
-    contract    | median | median_sql |   rmst    | rmst_ok |  rmst_12  | rmst_12_ok | rmst_24_ok | rmst_100_ok 
-----------------+--------+------------+-----------+---------+-----------+------------+------------+-------------
- All            |        |            | 55.085177 | t       | 10.778148 | t          | t          | t
- Month-to-month |     35 |         35 | 36.426852 | t       |  9.722326 | t          | t          | t
- One year       |        |            | 66.985618 | t       | 11.966891 | t          | t          | t
- Two year       |        |            | 72.476067 | t       | 12.000000 | t          | t          | t
-(4 rows)
 
 -- LTV_KM = avg(MonthlyCharges) × RMST, exactly as the SQL expression computes it.
 SELECT contract, round(ltv(monthly_charges, tenure, churn = 'Yes'), 2) AS ltv,
@@ -153,19 +99,6 @@ SELECT contract, round(ltv(monthly_charges, tenure, churn = 'Yes'), 2) AS ltv,
        ltv(monthly_charges, tenure, churn = 'Yes', 24)
          = avg(monthly_charges) * expected_lifetime(survival_summary(tenure, churn = 'Yes'), 24)::numeric AS same_as_sql_24
 FROM telco GROUP BY ROLLUP (contract) ORDER BY contract;
-    contract    |   ltv   | same_as_sql | ltv_24  | same_as_sql_24 
-----------------+---------+-------------+---------+----------------
- Month-to-month | 2418.69 | t           | 1159.35 | t
- One year       | 4357.32 | t           | 1547.98 | t
- Two year       | 4404.40 | t           | 1458.49 | t
-                | 3567.41 | t           | 1331.98 | t
-(4 rows)
-
 SELECT round(ltv(monthly_charges, tenure, churn = 'Yes'), 2) AS ltv_all,
        round(avg(monthly_charges) * (SELECT sum(s) FROM km_sql WHERE grp = 'All')::numeric, 2) AS ltv_sql
 FROM telco;
- ltv_all | ltv_sql 
----------+---------
- 3567.41 | 3567.41
-(1 row)
-
