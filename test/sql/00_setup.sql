@@ -60,3 +60,21 @@ CREATE FUNCTION regress.serial() RETURNS void
 LANGUAGE sql AS $$
     SELECT set_config('max_parallel_workers_per_gather', '0', false);
 $$;
+
+-- Deterministic pseudo-random numbers, the same on every PostgreSQL version and platform
+-- (the server's random() and setseed() give other sequences before 15): draw i of stream
+-- seed, uniform in [0, 1), from the first 52 bits of an md5, so exactly representable.
+CREATE FUNCTION regress.rand(seed int, i bigint) RETURNS float8
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT ('x' || substr(md5(seed::text || ':' || i::text), 1, 13))::bit(52)::bigint / 4503599627370496.0::float8
+$$;
+
+-- A whole number from lo to hi (both included), drawn like regress.rand.
+CREATE FUNCTION regress.rand_int(seed int, i bigint, lo bigint, hi bigint) RETURNS bigint
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT lo + floor(regress.rand(seed, i) * (hi - lo + 1))::bigint
+$$;
+
+SELECT i, regress.rand(1, i), regress.rand_int(7, i, -3, 3) FROM generate_series(1, 5) i;
+SELECT min(v), max(v), round(avg(v)::numeric, 2) AS mean
+FROM (SELECT regress.rand_int(2, i, 0, 10) AS v FROM generate_series(1, 10000) i) s;
