@@ -47,21 +47,22 @@ END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_spans(jsonb) IS 'csmetrics internal: builder of the spans helper relation (subscriptions merged where they overlap or touch)';
 
 -- Builder of customer_flow_by_<grain>: one customer_flows() pass over the spans gives every
--- period of the series.
+-- period of the series. The spans are read once (a plain spans view is computed once).
 CREATE FUNCTION @extschema@.kpi_view_customer_flow(ctx jsonb) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
+WITH sp AS (SELECT customer_id, segment, started_on, ended_on, last_change_on FROM {{spans}})
 SELECT {{segment}}f.period_start::date AS {{period}}, f.customers_start::bigint AS customers_start,
        f.new_customers::bigint AS new_customers, f.lost_customers::bigint AS lost_customers,
        f.lost_new_customers::bigint AS lost_new_customers, f.customers_end::bigint AS customers_end,
        @extschema@.churn_rate(f)::float8 AS churn_rate, @extschema@.retention_rate(f)::float8 AS retention_rate
 FROM (SELECT {{segment}}@extschema@.customer_flows(sp.started_on, sp.ended_on, b.first_period, {{step}}, b.periods) AS flows
-      FROM {{spans}} AS sp CROSS JOIN ({{bounds}}) AS b
+      FROM sp CROSS JOIN ({{bounds}}) AS b
       GROUP BY {{segment}}b.first_period, b.periods) AS q
 CROSS JOIN LATERAL unnest(q.flows) AS f$t$,
-        ctx || jsonb_build_object('bounds', @extschema@.kpi_series_bounds(ctx, ctx ->> 'spans', ctx ->> 'grain')));
+        ctx || jsonb_build_object('bounds', @extschema@.kpi_series_bounds(ctx, 'sp', ctx ->> 'grain')));
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_customer_flow(jsonb) IS 'csmetrics internal: builder of customer_flow_by_<grain>';
 

@@ -40,6 +40,18 @@ INSERT INTO @extschema@.health_measures VALUES
     ('billing', 30, false, 'bounds', 0, 30);
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.health_measures', '');
 
+-- The sources customer_health reads for its measures: the name of their rows in its query,
+-- the columns it needs, and the local date of their events.
+CREATE FUNCTION @extschema@.kpi_health_sources()
+RETURNS TABLE (n int, kind text, rows text, columns text, day text)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    VALUES (1, 'usage_events', 'usage_rows', 'occurred_on, quantity', 'occurred_on'),
+           (2, 'survey_responses', 'answer_rows', 'responded_at, responded_on, score, survey', 'responded_on'),
+           (3, 'tickets', 'ticket_rows', 'opened_on', 'opened_on'),
+           (4, 'invoices', 'invoice_rows', 'due_at, due_on, paid_at', 'due_on')
+$$;
+COMMENT ON FUNCTION @extschema@.kpi_health_sources() IS 'csmetrics internal: the sources of the customer_health measures, as its builder reads them';
+
 -- Builder of customer_health: the measures of each current customer in the latest period and
 -- the one before, normalised and weighted by the model in health_measures. The latest period
 -- is that of the latest event (usage, answer, ticket, invoice due); subscription end dates
@@ -72,10 +84,12 @@ BEGIN
     ctx := ctx || jsonb_build_object(
         'model', model,
         'normed', normed,
-        'latest_event', (SELECT string_agg(@extschema@.kpi_render('(SELECT max(' || e.day || ') FROM {{' || e.kind || '}})', ctx), ', ')
-                         FROM (VALUES ('usage_events', 'occurred_on'), ('survey_responses', 'responded_on'), ('tickets', 'opened_on'),
-                                      ('invoices', 'due_on')) AS e(kind, day)
-                         WHERE @extschema@.kpi_has(ctx, e.kind)),
+        -- each source is read once: its rows give the latest event and its measure
+        'source_rows', (SELECT string_agg(@extschema@.kpi_render(',
+' || e.rows || ' AS (SELECT customer_id, ' || e.columns || ' FROM {{' || e.kind || '}})', ctx), '' ORDER BY e.n)
+                        FROM @extschema@.kpi_health_sources() AS e WHERE @extschema@.kpi_has(ctx, e.kind)),
+        'latest_event', (SELECT string_agg('(SELECT max(' || e.day || ') FROM ' || e.rows || ')', ', ' ORDER BY e.n)
+                         FROM @extschema@.kpi_health_sources() AS e WHERE @extschema@.kpi_has(ctx, e.kind)),
         'current_only', CASE WHEN @extschema@.kpi_has(ctx, 'subscriptions') THEN @extschema@.kpi_render($m$
     WHERE EXISTS (SELECT FROM {{subscriptions}} AS s WHERE s.customer_id = c.customer_id AND s.started_on < p.period_end
                     AND (s.ended_on IS NULL OR s.ended_on >= p.period_end))$m$, ctx) ELSE '' END);
@@ -84,7 +98,7 @@ BEGIN
         'usage_cte', @extschema@.kpi_render($m$,
 usage_m AS (
     SELECT u.customer_id, p.{{period}}, sum(coalesce(u.quantity, 1))::float8 AS usage
-    FROM {{usage_events}} AS u JOIN periods AS p ON u.occurred_on >= p.{{period}} AND u.occurred_on < p.period_end
+    FROM usage_rows AS u JOIN periods AS p ON u.occurred_on >= p.{{period}} AND u.occurred_on < p.period_end
     GROUP BY u.customer_id, p.{{period}})$m$, ctx),
         'usage', 'coalesce(um.usage, 0)',
         'usage_join', @extschema@.kpi_render(' LEFT JOIN usage_m AS um ON um.customer_id = s.customer_id AND um.{{period}} = s.{{period}}', ctx))
@@ -95,7 +109,7 @@ usage_m AS (
         'nps_cte', @extschema@.kpi_render($m$,
 nps_m AS (
     SELECT DISTINCT ON (r.customer_id, p.{{period}}) r.customer_id, p.{{period}}, r.score::float8 AS nps_answer
-    FROM {{survey_responses}} AS r
+    FROM answer_rows AS r
     JOIN periods AS p ON r.responded_on < p.period_end AND r.responded_on >= (p.period_end - '1 year'::interval)::date
     WHERE coalesce(lower(r.survey), 'nps') = 'nps'
     ORDER BY r.customer_id, p.{{period}}, r.responded_at DESC, r.score)$m$, ctx),
@@ -106,7 +120,7 @@ nps_m AS (
         'support_cte', @extschema@.kpi_render($m$,
 support_m AS (
     SELECT t.customer_id, p.{{period}}, count(*) AS tickets
-    FROM {{tickets}} AS t JOIN periods AS p ON t.opened_on >= p.{{period}} AND t.opened_on < p.period_end
+    FROM ticket_rows AS t JOIN periods AS p ON t.opened_on >= p.{{period}} AND t.opened_on < p.period_end
     GROUP BY t.customer_id, p.{{period}})$m$, ctx),
         'tickets', 'coalesce(tm.tickets, 0)',
         'support_join', @extschema@.kpi_render(' LEFT JOIN support_m AS tm ON tm.customer_id = s.customer_id AND tm.{{period}} = s.{{period}}', ctx))
@@ -117,7 +131,7 @@ support_m AS (
 billing_m AS (
     SELECT i.customer_id, p.{{period}},
            avg(greatest(0, extract(epoch FROM least(coalesce(i.paid_at, p.period_end_at), p.period_end_at) - i.due_at)::float8 / 86400)) AS days_late
-    FROM {{invoices}} AS i
+    FROM invoice_rows AS i
     JOIN periods AS p ON i.due_on < p.period_end AND i.due_on >= (p.period_end - '1 year'::interval)::date
     GROUP BY i.customer_id, p.{{period}})$m$, ctx),
         'days_late', 'bm.days_late',
@@ -125,8 +139,8 @@ billing_m AS (
         ELSE '{"billing_cte": "", "days_late": "NULL::float8", "billing_join": ""}' END;
     RETURN @extschema@.kpi_render($t$
 WITH model AS (
-    SELECT {{model}}true AS ok FROM @extschema@.health_measures),
-asof AS (SELECT @extschema@.kpi_period_start(greatest({{latest_event}}), {{grain}}) AS current_period),
+    SELECT {{model}}true AS ok FROM @extschema@.health_measures){{source_rows}},
+asof AS MATERIALIZED (SELECT @extschema@.kpi_period_start(greatest({{latest_event}}), {{grain}}) AS current_period),
 periods AS (
     SELECT p.{{period}}, (p.{{period}} + {{step}})::date AS period_end,
            ((p.{{period}} + {{step}})::timestamp AT TIME ZONE {{zone}}) AS period_end_at, p.{{period}} = a.current_period AS is_current

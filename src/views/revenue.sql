@@ -8,18 +8,19 @@
 
 -- Builder of customer_mrr (a helper relation): per customer and period from its first
 -- paying period on, without gaps: MRR, previous MRR, whether it paid before, and the
--- movement class.
+-- movement class. The subscriptions are read once (bounds and MRR).
 CREATE FUNCTION @extschema@.kpi_view_customer_mrr(ctx jsonb) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
-WITH periods AS (
+WITH subs AS (SELECT customer_id, segment, started_on, ended_on, mrr FROM {{subscriptions}}),
+periods AS (
     SELECT p AS {{period}}, (p + {{step}})::date AS period_end
     FROM ({{bounds}}) AS b, @extschema@.kpi_period_series(b.first_period, b.last_period, {{step}}) AS p),
 in_force AS (
     SELECT s.customer_id, s.segment, p.{{period}}, sum(s.mrr) AS mrr
-    FROM periods AS p JOIN {{subscriptions}} AS s
+    FROM periods AS p JOIN subs AS s
       ON s.started_on < p.period_end AND (s.ended_on IS NULL OR s.ended_on >= p.period_end)
     GROUP BY s.customer_id, s.segment, p.{{period}}),
 grid AS (
@@ -33,7 +34,7 @@ SELECT g.customer_id, g.segment, g.{{period}}, coalesce(m.mrr, 0) AS mrr,
 FROM grid AS g LEFT JOIN in_force AS m ON m.customer_id = g.customer_id AND m.{{period}} = g.{{period}}
 WINDOW w AS (PARTITION BY g.customer_id ORDER BY g.{{period}})$t$,
         ctx || jsonb_build_object('bounds', @extschema@.kpi_series_bounds(ctx,
-            @extschema@.kpi_render('(SELECT s.started_on, greatest(s.started_on, s.ended_on) AS last_change_on FROM {{subscriptions}} AS s)', ctx),
+            '(SELECT s.started_on, greatest(s.started_on, s.ended_on) AS last_change_on FROM subs AS s)',
             ctx ->> 'grain')));
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_customer_mrr(jsonb) IS 'csmetrics internal: builder of the customer_mrr helper relation (MRR and movement per customer and period)';
@@ -81,8 +82,9 @@ DECLARE
     segmented boolean := (ctx ->> 'segmented')::boolean;
 BEGIN
     RETURN @extschema@.kpi_render($t$
-WITH lspans AS (
-    SELECT '(all)'::text AS segment, started_at, ended_at, started_on, ended_on, last_change_on FROM {{spans}}{{spans_by_segment}}),
+WITH sp AS (SELECT segment, started_at, ended_at, started_on, ended_on, last_change_on FROM {{spans}}),
+lspans AS (
+    SELECT '(all)'::text AS segment, started_at, ended_at, started_on, ended_on, last_change_on FROM sp{{spans_by_segment}}),
 segs AS (SELECT DISTINCT segment FROM lspans),
 bounds AS ({{bounds}}),
 last AS (SELECT max(b.last_period) AS month, (max(b.last_period) + '1 month'::interval)::date AS data_end FROM bounds AS b),
@@ -130,9 +132,9 @@ SELECT segment, paying_customers, round(arpa, 2) AS arpa, churn_rate::float8 AS 
        (arpa / nullif(crc, 0))::float8 AS ltv_to_crc, (ltv / nullif(cac, 0))::float8 AS ltv_to_cac
 FROM base$t$,
         ctx || jsonb_build_object(
-            'bounds', @extschema@.kpi_series_bounds(ctx, ctx ->> 'spans', quote_literal('month')),
+            'bounds', @extschema@.kpi_series_bounds(ctx, 'sp', quote_literal('month')),
             'spans_by_segment', CASE WHEN segmented
-                THEN @extschema@.kpi_render(E'\n    UNION ALL SELECT segment, started_at, ended_at, started_on, ended_on, last_change_on FROM {{spans}}', ctx)
+                THEN E'\n    UNION ALL SELECT segment, started_at, ended_at, started_on, ended_on, last_change_on FROM sp'
                 ELSE '' END,
             'mrr_by_segment', CASE WHEN segmented THEN ' UNION ALL SELECT segment, mrr FROM at_end' ELSE '' END,
             'costs_of_the_year', CASE WHEN @extschema@.kpi_has(ctx, 'costs') THEN @extschema@.kpi_render($c$

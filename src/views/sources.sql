@@ -254,8 +254,8 @@ COMMENT ON FUNCTION @extschema@.unregister_source(text) IS 'Removes the registra
 
 -- One row per check of one kind of source. Two more checks are relational and written in
 -- kpi_source_view(): a per-customer row whose customer_id is not among the customers
--- ("unknown customer", when customers are registered), and a customer listed twice (the
--- first row in a fixed order is used).
+-- ("unknown customer", when customers are registered), and a customer listed more than once
+-- (its row with the first name, then segment, in text order is used; NULLs last).
 CREATE TABLE @extschema@.source_checks (
     kind     text NOT NULL,
     problem  text NOT NULL,
@@ -431,21 +431,15 @@ BEGIN
         'canonical', @extschema@.kpi_source_select(ctx, kind, false),
         'rejects', @extschema@.kpi_source_rejects(kind, with_customers AND kind <> 'customers'));
     IF kind = 'customers' THEN
-        -- Customers listed more than once: the first of their rows in the order of the
-        -- whole row's JSON text is used. Finding them is one hash over the ids; only their
-        -- rows are sorted.
+        -- One row per customer, in one hash aggregate over the ids: a customer listed more
+        -- than once gets its row with the first name, then segment (as arrays compare:
+        -- element by element, NULL after any value).
         RETURN @extschema@.kpi_render($t$
-SELECT x.customer_id, x.name, coalesce(x.segment, '(none)') AS segment
-FROM ({{canonical}}) AS x
-LEFT JOIN ({{duplicates}}) AS d ON d.customer_id = x.customer_id
-WHERE d.customer_id IS NULL AND NOT coalesce({{rejects}}, false)
-UNION ALL
-(SELECT DISTINCT ON (x.customer_id) x.customer_id, x.name, coalesce(x.segment, '(none)') AS segment
- FROM ({{canonical_row}}) AS x
- JOIN ({{duplicates}}) AS d ON d.customer_id = x.customer_id
- ORDER BY x.customer_id, pg_catalog.to_jsonb(x.source_row)::text)$t$,
-            ctx || jsonb_build_object('canonical_row', @extschema@.kpi_source_select(ctx, kind, true),
-                                      'duplicates', @extschema@.kpi_customer_duplicates(ctx)));
+SELECT d.customer_id, d.first_row[1] AS name, coalesce(d.first_row[2], '(none)') AS segment
+FROM (SELECT x.customer_id, min(ARRAY[x.name, x.segment]) AS first_row
+      FROM ({{canonical}}) AS x
+      WHERE NOT coalesce({{rejects}}, false)
+      GROUP BY x.customer_id) AS d$t$, ctx);
     ELSIF NOT @extschema@.kpi_per_customer(kind) THEN
         RETURN @extschema@.kpi_render($t$
 SELECT x.* FROM ({{canonical}}) AS x WHERE NOT coalesce({{rejects}}, false)$t$, ctx);
@@ -461,17 +455,6 @@ SELECT x.*, '(none)'::text AS segment FROM ({{canonical}}) AS x WHERE NOT coales
     END IF;
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_source_view(jsonb) IS 'csmetrics internal: builder of the clean relation of a registered source (the rows that pass its checks, with the customer''s segment)';
-
--- The ids of the customers listed more than once (one hash aggregate over the ids).
-CREATE FUNCTION @extschema@.kpi_customer_duplicates(ctx jsonb) RETURNS text
-LANGUAGE plpgsql STABLE
-SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-    RETURN @extschema@.kpi_render($t$SELECT d.customer_id FROM ({{canonical}}) AS d
-    WHERE d.customer_id IS NOT NULL GROUP BY d.customer_id HAVING count(*) > 1$t$,
-        ctx || jsonb_build_object('canonical', @extschema@.kpi_source_select(ctx, 'customers', false)));
-END $$;
-COMMENT ON FUNCTION @extschema@.kpi_customer_duplicates(jsonb) IS 'csmetrics internal: SELECT of the customer ids listed more than once in the customers source';
 
 -- The data_issues rows of one source kind: every row that fails a check, once per check it
 -- fails. Rows that pass are dropped by the ORed checks before anything else is done, so
@@ -506,16 +489,18 @@ FROM ({{canonical_row}}) AS x
 CROSS JOIN LATERAL pg_catalog.unnest(ARRAY[{{problems}}]::text[]) AS p(problem)
 WHERE ({{rejects}}) AND p.problem IS NOT NULL$t$, ctx);
     IF kind = 'customers' THEN
-        -- every row of a customer listed more than once, but the first
+        -- every row of a customer listed more than once, but the one used (the same order
+        -- as the clean customers, then the whole row's JSON text between rows that agree)
         issues := issues || @extschema@.kpi_render($t$
 UNION ALL
 SELECT {{source}}::text, {{relation}}::text, x.customer_id::pg_catalog.text, 'duplicate customer_id (the first row is used)',
        x.row_text
 FROM (SELECT x.customer_id, pg_catalog.to_jsonb(x.source_row)::text AS row_text,
-             pg_catalog.row_number() OVER (PARTITION BY x.customer_id ORDER BY pg_catalog.to_jsonb(x.source_row)::text) AS copy
+             pg_catalog.row_number() OVER (PARTITION BY x.customer_id
+                                           ORDER BY x.name, x.segment, pg_catalog.to_jsonb(x.source_row)::text) AS copy
       FROM ({{canonical_row}}) AS x
-      JOIN ({{duplicates}}) AS d ON d.customer_id = x.customer_id) AS x
-WHERE x.copy > 1$t$, ctx || jsonb_build_object('duplicates', @extschema@.kpi_customer_duplicates(ctx)));
+      WHERE x.customer_id IN (SELECT d.customer_id FROM ({{canonical}}) AS d GROUP BY d.customer_id HAVING count(*) > 1)) AS x
+WHERE x.copy > 1$t$, ctx || jsonb_build_object('canonical', @extschema@.kpi_source_select(ctx, kind, false)));
     END IF;
     RETURN issues;
 END $$;
