@@ -24,7 +24,10 @@ mkdir -p "$WORK/out"
 [ "$PG_USER" = "$(id -un)" ] || chown "$PG_USER" "$WORK/out"
 pg_regress=$(dirname "$STAGE_BIN")/lib/pgxs/src/test/regress/pg_regress
 
+# pg_regress runs from the copied checkout: suites include test/fixtures/*.sql and read
+# test/data/ by paths relative to it (psql \i, \copy), the same on every PostgreSQL version.
 set +e
+cd "$WORK/src"
 as_pg "$pg_regress" \
 	--temp-instance="$WORK/out/tmp_check" \
 	--temp-config="$WORK/src/test/regress.conf" \
