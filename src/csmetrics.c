@@ -56,38 +56,3 @@ csm_read_float_array(ArrayType *array, const char *what, CsmFloatArray *out)
 		out->values[i] = out->nulls[i] ? 0.0 : DatumGetFloat8(elems[i]);
 	pfree(elems);
 }
-
-/*
- * Read a decimal integer with an optional minus sign at *p, for the text forms of the
- * summary types, and move *p past what was read. Digits accumulate negatively, so the most
- * negative int64 reads back.
- */
-CsmParseResult
-csm_parse_int64(const char **p, int64 *result)
-{
-	const char *s = *p;
-	const char *digits;
-	bool		negative = (*s == '-');
-	int64		value = 0;
-
-	if (negative)
-		s++;
-	digits = s;
-	while (*s >= '0' && *s <= '9')
-	{
-		if (pg_mul_s64_overflow(value, 10, &value) || pg_sub_s64_overflow(value, *s - '0', &value))
-			return CSM_PARSE_OUT_OF_RANGE;
-		s++;
-	}
-	*p = s;
-	if (s == digits)
-		return CSM_PARSE_NO_DIGITS;
-	if (!negative)
-	{
-		if (value == PG_INT64_MIN)
-			return CSM_PARSE_OUT_OF_RANGE;
-		value = -value;
-	}
-	*result = value;
-	return CSM_PARSE_OK;
-}

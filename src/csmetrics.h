@@ -59,14 +59,4 @@ typedef struct CsmFloatArray
 
 extern void csm_read_float_array(ArrayType *array, const char *what, CsmFloatArray *out);
 
-/* What csm_parse_int64 found; each type's input function words its own error. */
-typedef enum CsmParseResult
-{
-	CSM_PARSE_OK,
-	CSM_PARSE_NO_DIGITS,		/* no digit where a number should start */
-	CSM_PARSE_OUT_OF_RANGE		/* more than an int64 holds */
-} CsmParseResult;
-
-extern CsmParseResult csm_parse_int64(const char **p, int64 *result);
-
 #endif							/* CSMETRICS_H */
