@@ -5,19 +5,37 @@
 #include "csmetrics.h"
 
 #include "catalog/pg_type.h"
+#include "utils/datum.h"
 #include "utils/lsyscache.h"
 
 CSM_MODULE_MAGIC;
 
-/* Memory context of the calling aggregate; an error anywhere else. */
-MemoryContext
-csm_agg_context(FunctionCallInfo fcinfo, const char *fname)
+/* A copy of a state in the current memory context (rule 2 of csmetrics.h). */
+Pointer
+csm_copy_state(Datum state, int typlen)
 {
-	MemoryContext aggcontext;
+	if (typlen < 0)
+		return (Pointer) PG_DETOAST_DATUM_COPY(state);
+	return DatumGetPointer(datumCopy(state, false, typlen));
+}
 
-	if (!AggCheckCallContext(fcinfo, &aggcontext))
-		elog(ERROR, "%s called in non-aggregate context", fname);
-	return aggcontext;
+/*
+ * The error of an inverse transition that would take out more than the state holds (rule 5
+ * of csmetrics.h); the detail (printf-style) says what.
+ */
+void
+csm_nothing_to_remove(const char *fmt,...)
+{
+	char		detail[256];
+	va_list		args;
+
+	va_start(args, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, args);
+	va_end(args);
+	ereport(ERROR,
+			(errcode(ERRCODE_DATA_EXCEPTION),
+			 errmsg("cannot remove more than the state holds"),
+			 errdetail_internal("%s Inverse transitions only take out what was added.", detail)));
 }
 
 /* Read a one-dimensional float8 array; multidimensional arrays are an error. */

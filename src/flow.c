@@ -153,6 +153,17 @@ FlowCountsValid(const FlowCounts *c)
 }
 
 /*
+ * After an inverse transition: counts that no longer fit together mean that what was
+ * removed had not been added (only possible in a direct call; csmetrics.h, rule 5).
+ */
+void
+FlowCheckRemoved(const FlowCounts *c)
+{
+	if (!FlowCountsValid(c))
+		csm_nothing_to_remove("What was removed had not been added: lost would exceed start or lost_new would exceed new.");
+}
+
+/*
  * One rate of a period; false (SQL NULL) when nobody was a customer at the start.
  * churn = L / S; churn including newcomers = (L + Ln) / S;
  * retention = (E − N) / S, which equals (S − L − Ln) / S.
@@ -412,8 +423,6 @@ FlowTransition(FunctionCallInfo fcinfo, InstantKind kind, int sign)
 				pe;
 	bool		open;
 
-	csm_agg_context(fcinfo, "customer_flow transition");
-
 	/*
 	 * The period comes from the arguments, so the state exists from the first row on, even
 	 * when that row is skipped: a moving aggregate's transition may never return NULL (an
@@ -427,6 +436,7 @@ FlowTransition(FunctionCallInfo fcinfo, InstantKind kind, int sign)
 		s = FlowStateCreate(kind, ps, pe);
 	else
 	{
+		s = (FlowState *) csm_state_for_update(fcinfo, sizeof(FlowState));
 		FlowCheckStateKind(s->kind, kind);
 		FlowStateCheckPeriod(s, ps, pe);
 	}
@@ -436,6 +446,8 @@ FlowTransition(FunctionCallInfo fcinfo, InstantKind kind, int sign)
 		PG_RETURN_POINTER(s);
 	FlowReadSpan(fcinfo, kind, &start, &end, &open);
 	FlowStateAddSpan(s, start, end, open, sign);
+	if (sign < 0)
+		FlowCheckRemoved(&s->counts);
 	PG_RETURN_POINTER(s);
 }
 
@@ -474,7 +486,6 @@ customer_flow_combine(PG_FUNCTION_ARGS)
 	FlowState  *a = PG_ARGISNULL(0) ? NULL : (FlowState *) PG_GETARG_POINTER(0);
 	FlowState  *b = PG_ARGISNULL(1) ? NULL : (FlowState *) PG_GETARG_POINTER(1);
 
-	csm_agg_context(fcinfo, "customer_flow_combine");
 	if (b == NULL)
 	{
 		if (a == NULL)
@@ -486,6 +497,7 @@ customer_flow_combine(PG_FUNCTION_ARGS)
 		PG_RETURN_POINTER(b);
 	if (!FlowStateHasPeriod(b))
 		PG_RETURN_POINTER(a);
+	a = (FlowState *) csm_state_for_update(fcinfo, sizeof(FlowState));
 	FlowCheckStateKind(b->kind, a->kind);
 	FlowStateCheckPeriod(a, b->period_start, b->period_end);
 	CountsAdd(&a->counts, &b->counts, 1);
@@ -612,7 +624,6 @@ FlowRollupStep(FunctionCallInfo fcinfo, int sign)
 				pe;
 	FlowCounts	c;
 
-	csm_agg_context(fcinfo, "rollup(customer_flow)");
 	if (PG_ARGISNULL(1))
 	{
 		/* a moving aggregate's transition may never return NULL: a state without a period */
@@ -625,6 +636,7 @@ FlowRollupStep(FunctionCallInfo fcinfo, int sign)
 		s = FlowStateCreate(INSTANT_TIMESTAMPTZ, ps, pe);
 	else
 	{
+		s = (FlowState *) csm_state_for_update(fcinfo, sizeof(FlowState));
 		FlowCheckStateKind(s->kind, INSTANT_TIMESTAMPTZ);
 		if (!FlowStateHasPeriod(s))
 		{
@@ -640,6 +652,8 @@ FlowRollupStep(FunctionCallInfo fcinfo, int sign)
 						period_instant_text(ps, s->kind), period_instant_text(pe, s->kind)),
 				 errdetail("rollup(customer_flow) sums segments of one period; group by period_start.")));
 	CountsAdd(&s->counts, &c, sign);
+	if (sign < 0)
+		FlowCheckRemoved(&s->counts);
 	FlowCountAdd(&s->inputs, sign, 1);
 	PG_RETURN_POINTER(s);
 }

@@ -42,6 +42,7 @@ extern void FlowRequireArg(FunctionCallInfo fcinfo, int argno, const char *what)
 extern void FlowCheckStateKind(int state_kind, InstantKind kind);
 extern int64 FlowCountsEnd(const FlowCounts *c);
 extern bool FlowCountsValid(const FlowCounts *c);
+extern void FlowCheckRemoved(const FlowCounts *c);
 
 /* One customer_flow row from a period and its counts. */
 extern Datum FlowComposite(TupleDesc tupdesc, TimestampTz ps, TimestampTz pe,

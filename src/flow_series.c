@@ -171,6 +171,40 @@ SeriesArg(FunctionCallInfo fcinfo, int argno)
 }
 
 /*
+ * What makes a series state inconsistent (bounds not finite and ascending, counts of a
+ * period that do not fit, more spans counted than aggregated), or NULL.
+ */
+static const char *
+SeriesProblem(const FlowSeriesState *s)
+{
+	const int64 *bounds = SeriesBounds(s);
+	FlowCounts	c;
+	int64		counted;
+	int			k;
+
+	if (s->inputs < 0 || s->customers_start < 0)
+		return "Counts must be non-negative.";
+	for (k = 0; k <= s->periods; k++)
+		if (!IS_VALID_TIMESTAMP(bounds[k]) || (k > 0 && bounds[k] <= bounds[k - 1]))
+			return "Period bounds must be finite and ascending.";
+	counted = s->customers_start;
+	c.customers_start = s->customers_start;
+	for (k = 0; k < s->periods; k++)
+	{
+		c.new_customers = SeriesNew(s)[k];
+		c.lost_customers = SeriesLost(s)[k];
+		c.lost_new_customers = SeriesLostNew(s)[k];
+		if (!FlowCountsValid(&c) || FlowCountsEnd(&c) < 0)
+			return psprintf("Counts of period %d are inconsistent.", k + 1);
+		counted = csm_add_count(counted, c.new_customers);
+		c.customers_start = FlowCountsEnd(&c);
+	}
+	if (counted > s->inputs)
+		return "More customers are counted than spans were aggregated.";
+	return NULL;
+}
+
+/*
  * Transition of customer_flows (and its inverse): (state, started_at, ended_at,
  * first_period_start, period_length, periods).
  */
@@ -185,14 +219,8 @@ SeriesTransition(FunctionCallInfo fcinfo, InstantKind kind, int sign)
 	Interval   *length;
 	int32		periods;
 
-	csm_agg_context(fcinfo, "customer_flows transition");
 	if (!PG_ARGISNULL(0))
-	{
-		s = (FlowSeriesState *) PG_GETARG_POINTER(0);
-		/* our own state is never toasted; a hand-made initial value might be */
-		if (VARATT_IS_EXTENDED(s))
-			s = (FlowSeriesState *) PG_DETOAST_DATUM_COPY(PG_GETARG_DATUM(0));
-	}
+		s = (FlowSeriesState *) csm_state_for_update(fcinfo, -1);
 
 	/* As for customer_flow: the state exists from the first row on, skipped or not. */
 	FlowRequireArg(fcinfo, 3, "first_period_start");
@@ -214,6 +242,14 @@ SeriesTransition(FunctionCallInfo fcinfo, InstantKind kind, int sign)
 		PG_RETURN_POINTER(s);
 	FlowReadSpan(fcinfo, kind, &start, &end, &open);
 	SeriesAddSpan(s, start, end, open, sign);
+	/* a window frame only removes what it added; a direct call may try anything */
+	if (sign < 0 && !csm_in_aggregate(fcinfo))
+	{
+		const char *problem = SeriesProblem(s);
+
+		if (problem)
+			csm_nothing_to_remove("What was removed had not been added: %s", problem);
+	}
 	PG_RETURN_POINTER(s);
 }
 
@@ -254,7 +290,6 @@ customer_flows_combine(PG_FUNCTION_ARGS)
 	int			i,
 				n;
 
-	csm_agg_context(fcinfo, "customer_flows_combine");
 	if (PG_ARGISNULL(1))
 	{
 		if (a == NULL)
@@ -265,6 +300,7 @@ customer_flows_combine(PG_FUNCTION_ARGS)
 	/* the executor keeps its own copy of a state it did not have */
 	if (a == NULL)
 		PG_RETURN_POINTER(b);
+	a = (FlowSeriesState *) csm_state_for_update(fcinfo, -1);
 	FlowCheckStateKind(b->kind, a->kind);
 	SeriesCheckParameters(a, SeriesBounds(b)[0], &b->period_length, b->periods);
 	if (memcmp(SeriesBounds(a), SeriesBounds(b), sizeof(int64) * (a->periods + 1)) != 0)
@@ -332,37 +368,14 @@ customer_flows_final(PG_FUNCTION_ARGS)
 										  info->typlen, info->typbyval, info->typalign));
 }
 
-/*
- * Validates a series state read from outside: bounds finite and ascending, counts
- * consistent period by period, no more spans counted than were aggregated.
- */
+/* Rejects a series state read from outside (text or binary) that SeriesProblem finds wrong. */
 static void
 SeriesValidate(CsmInput *in, const FlowSeriesState *s)
 {
-	const int64 *bounds = SeriesBounds(s);
-	FlowCounts	c;
-	int64		counted;
-	int			k;
+	const char *problem = SeriesProblem(s);
 
-	if (s->inputs < 0 || s->customers_start < 0)
-		csm_input_error(in, "Counts must be non-negative.");
-	for (k = 0; k <= s->periods; k++)
-		if (!IS_VALID_TIMESTAMP(bounds[k]) || (k > 0 && bounds[k] <= bounds[k - 1]))
-			csm_input_error(in, "Period bounds must be finite and ascending.");
-	counted = s->customers_start;
-	c.customers_start = s->customers_start;
-	for (k = 0; k < s->periods; k++)
-	{
-		c.new_customers = SeriesNew(s)[k];
-		c.lost_customers = SeriesLost(s)[k];
-		c.lost_new_customers = SeriesLostNew(s)[k];
-		if (!FlowCountsValid(&c) || FlowCountsEnd(&c) < 0)
-			csm_input_error(in, "Counts of period %d are inconsistent.", k + 1);
-		counted = csm_add_count(counted, c.new_customers);
-		c.customers_start = FlowCountsEnd(&c);
-	}
-	if (counted > s->inputs)
-		csm_input_error(in, "More customers are counted than spans were aggregated.");
+	if (problem)
+		csm_input_error(in, "%s", problem);
 }
 
 /* Appends " name={v1,...,vn}". */

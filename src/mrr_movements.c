@@ -128,7 +128,8 @@ StateTrackDscale(MrrMovementsState *s, int dscale, int sign)
 	}
 	s->rows = csm_sub_count(s->rows, 1);
 	if (dscale > s->dscale)
-		elog(ERROR, "mrr_movements: removed input shows more digits than the state");
+		csm_nothing_to_remove("An amount with %d fraction digits is not in a state whose amounts show %d.",
+							  dscale, s->dscale);
 	if (s->rows == 0)
 	{
 		/* Nothing left: start afresh, so later inputs set the scales again. */
@@ -146,6 +147,16 @@ StateTrackDscale(MrrMovementsState *s, int dscale, int sign)
 	return true;
 }
 
+/* Take amount v (at the state's scale) out of field f; more than it holds is an error. */
+static void
+RemoveAmount(MrrMovementsState *s, MrrField f, int128 v)
+{
+	if (v > s->amount[f])
+		csm_nothing_to_remove("The %s of the state is smaller than the amount removed.",
+							  mrr_amount_names[f]);
+	s->amount[f] -= v;
+}
+
 /* Add (sign 1) or remove (sign -1) amount v and one customer to field f. */
 static inline void
 StateCount(MrrMovementsState *s, MrrField f, int128 v, int sign)
@@ -157,10 +168,12 @@ StateCount(MrrMovementsState *s, MrrField f, int128 v, int sign)
 	}
 	else
 	{
-		s->amount[f] = AddAmount(s->amount[f], -v);
+		RemoveAmount(s, f, v);
 		s->count[f] = csm_sub_count(s->count[f], 1);
 	}
 }
+
+static void CheckRemoved(const MrrMovementsState *s);
 
 /*
  * Add or remove one customer-month. Returns false when an inverse transition cannot
@@ -201,22 +214,30 @@ StateAddMovement(MrrMovementsState *s, const MrrAmount *prev, const MrrAmount *c
 		case MRR_CLASS_UNCHANGED:
 			break;
 	}
-	return StateTrackDscale(s, Max(prev->dscale, curr->dscale), sign);
+	if (!StateTrackDscale(s, Max(prev->dscale, curr->dscale), sign))
+		return false;
+	if (sign < 0)
+		CheckRemoved(s);
+	return true;
 }
 
-/*
- * A new, empty state, in the per-call context: the executor copies a new state into the
- * aggregate context once, and later calls update that copy in place.
- */
+/* A new, empty state, in the per-call context (the rule in csmetrics.h). */
 static MrrMovementsState *
-StateCreate(FunctionCallInfo fcinfo, const char *fname)
+StateCreate(void)
 {
-	MrrMovementsState *s;
+	MrrMovementsState *s = (MrrMovementsState *) palloc0(sizeof(MrrMovementsState));
 
-	csm_agg_context(fcinfo, fname);
-	s = (MrrMovementsState *) palloc0(sizeof(MrrMovementsState));
 	s->version = MRR_STATE_VERSION;
 	return s;
+}
+
+/* The state argument ready to be updated: a new one for NULL, else csm_state_for_update. */
+static MrrMovementsState *
+StateArg(FunctionCallInfo fcinfo)
+{
+	if (PG_ARGISNULL(0))
+		return StateCreate();
+	return (MrrMovementsState *) csm_state_for_update(fcinfo, sizeof(MrrMovementsState));
 }
 
 /*
@@ -253,6 +274,10 @@ StateProblem(const MrrMovementsState *s)
 		!DecimalAdd(gained, s->amount[MRR_EXPANSION], &gained) ||
 		!DecimalAdd(s->amount[MRR_CONTRACTION], s->amount[MRR_CHURNED], &lost))
 		return "the movement amounts add up beyond the range of the sums";
+	if (s->rows == 0)
+		for (i = 0; i < MRR_NFIELDS; i++)
+			if (s->count[i] != 0)
+				return "a state without rows counts customers";
 	if (s->amount[MRR_ENDING] - s->amount[MRR_STARTING] != gained - lost)
 		return "ending_mrr - starting_mrr differs from the movements";
 	if (pg_add_s64_overflow(s->count[MRR_NEW], s->count[MRR_REACTIVATION], &gained_customers))
@@ -260,6 +285,19 @@ StateProblem(const MrrMovementsState *s)
 	if (s->count[MRR_ENDING] - s->count[MRR_STARTING] != gained_customers - s->count[MRR_CHURNED])
 		return "customers_end - customers_start differs from new + reactivation - churned";
 	return NULL;
+}
+
+/*
+ * After an inverse transition: a state that StateProblem finds wrong means that what was
+ * removed had not been added (only possible in a direct call; csmetrics.h, rule 5).
+ */
+static void
+CheckRemoved(const MrrMovementsState *s)
+{
+	const char *problem = StateProblem(s);
+
+	if (problem)
+		csm_nothing_to_remove("What was removed had not been added: %s.", problem);
 }
 
 /* Reject a state read from outside (text or binary) that fails StateProblem. */
@@ -397,14 +435,10 @@ mrr_movements_state_recv(PG_FUNCTION_ARGS)
 static Datum
 MovementsTransition(FunctionCallInfo fcinfo, int sign)
 {
-	MrrMovementsState *s = PG_ARGISNULL(0) ? NULL : (MrrMovementsState *) PG_GETARG_POINTER(0);
+	MrrMovementsState *s = StateArg(fcinfo);
 	MrrAmount	prev;
 	MrrAmount	curr;
 
-	if (s == NULL)
-		s = StateCreate(fcinfo, "mrr_movements");
-	else
-		(void) csm_agg_context(fcinfo, "mrr_movements");
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
 		PG_RETURN_POINTER(s);
 	MrrRead(PG_GETARG_DATUM(1), "previous MRR", &prev);
@@ -434,14 +468,10 @@ mrr_movements_inv(PG_FUNCTION_ARGS)
 static Datum
 CohortTransition(FunctionCallInfo fcinfo, int sign)
 {
-	MrrMovementsState *s = PG_ARGISNULL(0) ? NULL : (MrrMovementsState *) PG_GETARG_POINTER(0);
+	MrrMovementsState *s = StateArg(fcinfo);
 	MrrAmount	start;
 	MrrAmount	end;
 
-	if (s == NULL)
-		s = StateCreate(fcinfo, "nrr/grr");
-	else
-		(void) csm_agg_context(fcinfo, "nrr/grr");
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		PG_RETURN_POINTER(s);
 	MrrRead(PG_GETARG_DATUM(1), "start MRR", &start);
@@ -500,7 +530,6 @@ mrr_movements_combine(PG_FUNCTION_ARGS)
 {
 	MrrMovementsState *a;
 
-	csm_agg_context(fcinfo, "mrr_movements_combine");
 	if (PG_ARGISNULL(1))
 	{
 		if (PG_ARGISNULL(0))
@@ -510,7 +539,7 @@ mrr_movements_combine(PG_FUNCTION_ARGS)
 	/* the executor keeps its own copy of a state it did not have */
 	if (PG_ARGISNULL(0))
 		PG_RETURN_POINTER(PG_GETARG_POINTER(1));
-	a = (MrrMovementsState *) PG_GETARG_POINTER(0);
+	a = (MrrMovementsState *) csm_state_for_update(fcinfo, sizeof(MrrMovementsState));
 	StateMerge(a, (MrrMovementsState *) PG_GETARG_POINTER(1));
 	PG_RETURN_POINTER(a);
 }
@@ -629,22 +658,21 @@ StateAddComposite(MrrMovementsState *s, HeapTupleHeader th, int sign)
 	StateRaiseScale(s, part.scale);
 	for (i = 0; i < MRR_NFIELDS; i++)
 	{
-		s->amount[i] = AddAmount(s->amount[i], -AtStateScale(s, &amounts[i]));
+		RemoveAmount(s, (MrrField) i, AtStateScale(s, &amounts[i]));
 		s->count[i] = csm_sub_count(s->count[i], part.count[i]);
 	}
-	return StateTrackDscale(s, dscale, -1);
+	if (!StateTrackDscale(s, dscale, -1))
+		return false;
+	CheckRemoved(s);
+	return true;
 }
 
 /* Shared body of the rollup transition and inverse transition. */
 static Datum
 RollupTransition(FunctionCallInfo fcinfo, int sign)
 {
-	MrrMovementsState *s = PG_ARGISNULL(0) ? NULL : (MrrMovementsState *) PG_GETARG_POINTER(0);
+	MrrMovementsState *s = StateArg(fcinfo);
 
-	if (s == NULL)
-		s = StateCreate(fcinfo, "rollup(mrr_movements)");
-	else
-		(void) csm_agg_context(fcinfo, "rollup(mrr_movements)");
 	if (PG_ARGISNULL(1))
 		PG_RETURN_POINTER(s);
 	if (!StateAddComposite(s, PG_GETARG_HEAPTUPLEHEADER(1), sign))

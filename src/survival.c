@@ -23,7 +23,6 @@
 #include "lib/stringinfo.h"
 #include "libpq/pqformat.h"
 #include "utils/array.h"
-#include "utils/memutils.h"
 
 /*
  * A median is the first k with Ŝ(k) <= 0.5. A product of up to 1201 factors carries a
@@ -110,13 +109,14 @@ SurvivalCheckHorizon(int32 horizon)
 }
 
 /*
- * The state a transition or combine function may update in place, with room for tenures
- * 0..slots-1: the state itself when it lives in the aggregate context and is big enough,
- * otherwise a new (grown) copy in the current context, which the executor moves into the
- * aggregate context (see the header comment). NULL state: a new empty value.
+ * The state a transition or combine function may update, with room for tenures
+ * 0..slots-1 (the rule in csmetrics.h): inside an aggregate the state itself when it is big
+ * enough, otherwise (too small, or a direct call) a copy in the current context, grown
+ * geometrically; the executor moves a new copy into the aggregate context (see the header
+ * comment). NULL state: a new empty value.
  */
 SurvivalSummary *
-SurvivalForUpdate(MemoryContext aggcontext, SurvivalSummary *state, int kind, int slots)
+SurvivalForUpdate(FunctionCallInfo fcinfo, SurvivalSummary *state, int kind, int slots)
 {
 	SurvivalSummary *copy;
 	int			have;
@@ -125,7 +125,7 @@ SurvivalForUpdate(MemoryContext aggcontext, SurvivalSummary *state, int kind, in
 		return SurvivalNew(kind, slots);
 	SurvivalCheck(state, kind);
 	have = SurvivalSlots(state);
-	if (slots <= have && GetMemoryChunkContext(state) == aggcontext)
+	if (slots <= have && csm_in_aggregate(fcinfo))
 		return state;
 	if (slots > have)
 		slots = Min(Max(slots, 2 * have), SURVIVAL_SLOTS);
@@ -172,7 +172,7 @@ SurvivalRemove(SurvivalSummary *s, int tenure, bool churned)
 	SurvivalCount *c;
 
 	if (tenure < 0 || tenure >= s->ntenures)
-		elog(ERROR, "survival inverse transition for tenure %d not in the state", tenure);
+		csm_nothing_to_remove("The state holds no customer with tenure %d.", tenure);
 	c = &s->counts[tenure];
 	s->customers = csm_sub_count(s->customers, 1);
 	if (churned)
@@ -209,7 +209,7 @@ SurvivalSubtractCounts(SurvivalSummary *s, const SurvivalSummary *b)
 	int			t;
 
 	if (b->ntenures > s->ntenures)
-		elog(ERROR, "survival inverse transition removes tenures not in the state");
+		csm_nothing_to_remove("The state holds no customer with tenure %d.", b->ntenures - 1);
 	s->customers = csm_sub_count(s->customers, b->customers);
 	s->churned = csm_sub_count(s->churned, b->churned);
 	for (t = 0; t < b->ntenures; t++)
@@ -567,7 +567,6 @@ SurvivalReturnState(FunctionCallInfo fcinfo, SurvivalSummary *state)
 static Datum
 SummaryTransition(FunctionCallInfo fcinfo, bool moving)
 {
-	MemoryContext aggcontext = csm_agg_context(fcinfo, "survival_summary transition");
 	SurvivalSummary *state = SurvivalStateArg(fcinfo, 0);
 	int32		tenure;
 
@@ -579,7 +578,7 @@ SummaryTransition(FunctionCallInfo fcinfo, bool moving)
 	}
 	tenure = PG_GETARG_INT32(1);
 	SurvivalCheckTenure(tenure);
-	state = SurvivalForUpdate(aggcontext, state, SURVIVAL_KIND_SUMMARY, tenure + 1);
+	state = SurvivalForUpdate(fcinfo, state, SURVIVAL_KIND_SUMMARY, tenure + 1);
 	SurvivalAdd(state, tenure, PG_GETARG_BOOL(2));
 	PG_RETURN_POINTER(state);
 }
@@ -588,7 +587,6 @@ SummaryTransition(FunctionCallInfo fcinfo, bool moving)
 static Datum
 SummaryMerge(FunctionCallInfo fcinfo, bool moving)
 {
-	MemoryContext aggcontext = csm_agg_context(fcinfo, "survival_summary merge");
 	SurvivalSummary *state = SurvivalStateArg(fcinfo, 0);
 	SurvivalSummary *other;
 
@@ -600,21 +598,27 @@ SummaryMerge(FunctionCallInfo fcinfo, bool moving)
 	}
 	other = PG_GETARG_SURVIVAL(1);
 	SurvivalCheck(other, SURVIVAL_KIND_SUMMARY);
-	state = SurvivalForUpdate(aggcontext, state, SURVIVAL_KIND_SUMMARY, other->ntenures);
+	state = SurvivalForUpdate(fcinfo, state, SURVIVAL_KIND_SUMMARY, other->ntenures);
 	SurvivalMergeCounts(state, other);
 	PG_RETURN_POINTER(state);
 }
 
-/* The state of an inverse transition: present, and writable in place. */
+/*
+ * The state of an inverse transition, ready to be updated; a NULL state holds nothing, so
+ * only a NULL input (nothing to remove) may come with it.
+ */
 static SurvivalSummary *
-InverseState(FunctionCallInfo fcinfo)
+InverseState(FunctionCallInfo fcinfo, bool nothing_to_remove)
 {
-	MemoryContext aggcontext = csm_agg_context(fcinfo, "survival_summary inverse transition");
 	SurvivalSummary *state = SurvivalStateArg(fcinfo, 0);
 
 	if (state == NULL)
-		elog(ERROR, "survival_summary inverse transition without a state");
-	return SurvivalForUpdate(aggcontext, state, SURVIVAL_KIND_SUMMARY, 0);
+	{
+		if (!nothing_to_remove)
+			csm_nothing_to_remove("The state is empty.");
+		return SurvivalNew(SURVIVAL_KIND_SUMMARY, 0);
+	}
+	return SurvivalForUpdate(fcinfo, state, SURVIVAL_KIND_SUMMARY, 0);
 }
 
 /* survival_summary(tenure, churned) transition: count one customer. */
@@ -635,9 +639,10 @@ survival_summary_mtransfn(PG_FUNCTION_ARGS)
 Datum
 survival_summary_invfn(PG_FUNCTION_ARGS)
 {
-	SurvivalSummary *state = InverseState(fcinfo);
+	bool		skip = PG_ARGISNULL(1) || PG_ARGISNULL(2);
+	SurvivalSummary *state = InverseState(fcinfo, skip);
 
-	if (!PG_ARGISNULL(1) && !PG_ARGISNULL(2))
+	if (!skip)
 		SurvivalRemove(state, PG_GETARG_INT32(1), PG_GETARG_BOOL(2));
 	PG_RETURN_POINTER(state);
 }
@@ -660,7 +665,7 @@ survival_summary_rollup_mtransfn(PG_FUNCTION_ARGS)
 Datum
 survival_summary_rollup_invfn(PG_FUNCTION_ARGS)
 {
-	SurvivalSummary *state = InverseState(fcinfo);
+	SurvivalSummary *state = InverseState(fcinfo, PG_ARGISNULL(1));
 
 	if (!PG_ARGISNULL(1))
 	{

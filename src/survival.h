@@ -61,7 +61,7 @@ extern SurvivalSummary *SurvivalNew(int kind, int slots);
 extern void SurvivalCheck(const SurvivalSummary *s, int kind);
 extern void SurvivalCheckTenure(int32 tenure);
 extern void SurvivalCheckHorizon(int32 horizon);
-extern SurvivalSummary *SurvivalForUpdate(MemoryContext aggcontext, SurvivalSummary *state,
+extern SurvivalSummary *SurvivalForUpdate(FunctionCallInfo fcinfo, SurvivalSummary *state,
 										  int kind, int slots);
 extern void SurvivalAdd(SurvivalSummary *s, int tenure, bool churned);
 extern void SurvivalMergeCounts(SurvivalSummary *s, const SurvivalSummary *b);

@@ -254,7 +254,6 @@ survival_ltv_state_send(PG_FUNCTION_ARGS)
 Datum
 survival_ltv_transfn(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext = csm_agg_context(fcinfo, "survival_ltv_transfn");
 	SurvivalSummary *state = SurvivalStateArg(fcinfo, 0);
 	int			nargs = PG_NARGS();
 	int32		tenure;
@@ -275,14 +274,14 @@ survival_ltv_transfn(PG_FUNCTION_ARGS)
 	}
 	if (state == NULL)
 	{
-		state = SurvivalForUpdate(aggcontext, NULL, SURVIVAL_KIND_LTV, tenure + 1);
+		state = SurvivalForUpdate(fcinfo, NULL, SURVIVAL_KIND_LTV, tenure + 1);
 		state->horizon = horizon;
 	}
 	else
 	{
 		if (state->horizon != horizon)
 			HorizonMismatch(horizon, state->horizon);
-		state = SurvivalForUpdate(aggcontext, state, SURVIVAL_KIND_LTV, tenure + 1);
+		state = SurvivalForUpdate(fcinfo, state, SURVIVAL_KIND_LTV, tenure + 1);
 	}
 	ArpaAddScaled(state, arpa.digits, arpa.scale, arpa.dscale);
 	SurvivalAdd(state, tenure, PG_GETARG_BOOL(3));
@@ -293,7 +292,6 @@ survival_ltv_transfn(PG_FUNCTION_ARGS)
 Datum
 survival_ltv_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext = csm_agg_context(fcinfo, "survival_ltv_combine");
 	SurvivalSummary *state = SurvivalStateArg(fcinfo, 0);
 	SurvivalSummary *other;
 
@@ -305,11 +303,11 @@ survival_ltv_combine(PG_FUNCTION_ARGS)
 		return SurvivalReturnState(fcinfo, state);
 	if (state == NULL)
 	{
-		state = SurvivalForUpdate(aggcontext, NULL, SURVIVAL_KIND_LTV, other->ntenures);
+		state = SurvivalForUpdate(fcinfo, NULL, SURVIVAL_KIND_LTV, other->ntenures);
 		state->horizon = other->horizon;
 	}
 	else
-		state = SurvivalForUpdate(aggcontext, state, SURVIVAL_KIND_LTV, other->ntenures);
+		state = SurvivalForUpdate(fcinfo, state, SURVIVAL_KIND_LTV, other->ntenures);
 	ArpaMerge(state, other);
 	SurvivalMergeCounts(state, other);
 	PG_RETURN_POINTER(state);
