@@ -52,12 +52,14 @@ set -e
 
 # Shell tests need more than one session or client programs (pg_dump, concurrent readers).
 # Each runs against one shared throw-away server with the regression settings, gets
-# STAGE_BIN, PGHOST, PGPORT, PGUSER and SRC (the copied checkout) and passes by exiting 0.
+# STAGE_BIN, PGHOST, PGPORT, PGUSER, SRC (the copied checkout) and RESULTS (where to write
+# actual outputs; copied to results/ on failure) and passes by exiting 0.
 if [ ${#shell_tests[@]} -gt 0 ]; then
 	SERVER_CONF=$WORK/src/test/regress.conf start_server
 	for t in "${shell_tests[@]}"; do
 		if as_pg env STAGE_BIN="$STAGE_BIN" PGHOST="$PGHOST" PGPORT="$PGPORT" PGUSER="$PGUSER" \
-			SRC="$WORK/src" PATH="$STAGE_BIN:$PATH" bash "$WORK/src/test/shell/$t.sh" \
+			SRC="$WORK/src" RESULTS="$WORK/out/results" PATH="$STAGE_BIN:$PATH" \
+			bash "$WORK/src/test/shell/$t.sh" \
 			>"$WORK/out/$t.log" 2>&1; then
 			printf 'shell test %-24s ... ok\n' "$t" | tee -a "$WORK/out/summary.log"
 		else
