@@ -29,4 +29,4 @@ INSERT INTO @extschema@.kpi_columns (column_name, description) VALUES
     ('source', 'source kind the row comes from'),
     ('relation', 'the registered relation'),
     ('problem', 'why the row is left out of the KPIs'),
-    ('source_row', 'the whole source row, as JSON');
+    ('source_row', 'the whole source row, as JSON (its instants as wall time in the views'' time zone)');
