@@ -55,9 +55,9 @@ FROM plan_kpi_views('kpi_registry', 'month', false, 'Europe/Paris') ORDER BY ord
 -- create_kpi_views() makes exactly that plan.
 SET client_min_messages = warning;
 SELECT count(*) AS views_made FROM create_kpi_views('kpi_registry', 'month', false, 'Europe/Paris');
+SELECT (SELECT array_agg(view_name ORDER BY position) FROM kpi_views WHERE target_schema = 'kpi_registry')
+     = (SELECT array_agg(relation_name ORDER BY ordinal) FROM plan_kpi_views('kpi_registry', 'month', false, 'Europe/Paris')) AS as_planned;
 RESET client_min_messages;
-SELECT (SELECT count(*) FROM kpi_views WHERE target_schema = 'kpi_registry')
-     = (SELECT count(*) FROM plan_kpi_views('kpi_registry', 'month', false, 'Europe/Paris')) AS as_planned;
 SELECT view_name, relation_schema, internal, materialized, time_zone FROM kpi_views WHERE target_schema = 'kpi_registry' ORDER BY position;
 SELECT month, mrr, new_mrr, churned_mrr, paying_customers, arpa FROM kpi_registry.mrr_by_month ORDER BY month;
 
@@ -81,17 +81,28 @@ ROLLBACK;
 
 -- kpi_overview has the same columns whatever sources are registered: NULL where a source is
 -- missing, so a dashboard keeps working when one is added or removed.
-SELECT string_agg(column_name || ' ' || data_type, ', ' ORDER BY ordinal_position) AS overview_columns
-FROM information_schema.columns WHERE table_schema = 'kpi_registry' AND table_name = 'kpi_overview';
+CREATE TEMP TABLE overview_shape AS
+SELECT column_name, data_type, ordinal_position FROM information_schema.columns
+WHERE table_schema = 'kpi_registry' AND table_name = 'kpi_overview';
+SELECT count(*) AS columns, string_agg(column_name || ' ' || data_type, ', ' ORDER BY ordinal_position) AS overview_columns
+FROM overview_shape;
 SELECT unregister_source('subscriptions');
 SET client_min_messages = warning;
 SELECT count(*) AS views_made FROM create_kpi_views('kpi_registry', 'month', false, 'Europe/Paris');
 RESET client_min_messages;
-SELECT string_agg(column_name || ' ' || data_type, ', ' ORDER BY ordinal_position) AS overview_columns
-FROM information_schema.columns WHERE table_schema = 'kpi_registry' AND table_name = 'kpi_overview';
+SELECT count(*) AS columns_that_differ FROM (
+    (SELECT column_name, data_type, ordinal_position FROM information_schema.columns
+     WHERE table_schema = 'kpi_registry' AND table_name = 'kpi_overview'
+     EXCEPT SELECT * FROM overview_shape)
+    UNION ALL
+    (SELECT * FROM overview_shape
+     EXCEPT SELECT column_name, data_type, ordinal_position FROM information_schema.columns
+     WHERE table_schema = 'kpi_registry' AND table_name = 'kpi_overview')) d;
 SELECT as_of, nps, mrr, customers, ltv, average_health_score FROM kpi_registry.kpi_overview;
 
 \set ECHO none
 \i test/fixtures/views_reset.sql
 \set ECHO all
+SET client_min_messages = warning;
 DROP SCHEMA kpi_registry, kpi_registry_internal, registry_src CASCADE;
+RESET client_min_messages;

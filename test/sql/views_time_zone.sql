@@ -92,7 +92,7 @@ INSERT INTO tz_reads SELECT 'Australia/Adelaide', t, r.* FROM unnest('{tz_kolkat
 SET timezone = 'UTC';
 -- Each view reads the same in the four zones (half-hour offsets included), plain and
 -- materialized; the plain and the materialized Kolkata views agree.
-SELECT target, count(DISTINCT reader) AS readers, count(DISTINCT view_name) AS views, sum(rows) / count(DISTINCT reader) AS rows_per_read,
+SELECT target, count(DISTINCT reader) AS readers, count(DISTINCT view_name) AS views, sum(rows)::bigint / count(DISTINCT reader) AS rows_per_read,
        count(*) FILTER (WHERE (view_name, fingerprint) NOT IN (SELECT r.view_name, r.fingerprint FROM tz_reads r
                                                             WHERE r.target = t.target AND r.reader = 'UTC')) AS reads_that_differ
 FROM tz_reads t GROUP BY target ORDER BY target;
