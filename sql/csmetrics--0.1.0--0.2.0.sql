@@ -294,7 +294,9 @@ COMMENT ON FUNCTION @extschema@.kpi_role_column_type(text, text) IS 'csmetrics i
 -- without a cast); labels are text, numbers numeric. An instant role gives two columns: the
 -- instant (timestamptz) and its local date in the views' time zone (started_at and
 -- started_on); a timestamp or date column is read as wall time in that zone. Roles the
--- relation lacks are NULL. with_row adds the whole row as source_row (for data_issues).
+-- relation lacks are NULL. with_row adds the whole row as JSON, source_row (for data_issues),
+-- with its timestamptz columns as wall time in the views' time zone: the JSON of an instant
+-- would otherwise follow the reader's TimeZone.
 CREATE FUNCTION @extschema@.kpi_source_select(ctx jsonb, kind text, with_row boolean) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
@@ -336,7 +338,16 @@ BEGIN
         END IF;
     END LOOP;
     IF with_row THEN
-        cols := cols || 'r AS source_row'::text;
+        cols := cols || ('pg_catalog.to_jsonb(r)'
+                         || coalesce((SELECT string_agg(' || pg_catalog.jsonb_build_object(' || quote_literal(a.attname) || ', (r.'
+                                                        || quote_ident(a.attname) || '::pg_catalog.timestamptz AT TIME ZONE ' || zone || '))',
+                                                        '' ORDER BY a.attnum)
+                                      FROM @extschema@.sources s
+                                      JOIN pg_attribute a ON a.attrelid = s.relation AND a.attnum > 0 AND NOT a.attisdropped
+                                      JOIN pg_type t ON t.oid = a.atttypid
+                                      WHERE s.kind = kpi_source_select.kind
+                                        AND CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END = 'timestamptz'::regtype), '')
+                         || ' AS source_row');
     END IF;
     RETURN 'SELECT ' || array_to_string(cols, ', ') || ' FROM ' || src.relname || ' AS r';
 END $$;
@@ -445,7 +456,7 @@ BEGIN
         'problems', coalesce(problems, 'NULL'));
     issues := @extschema@.kpi_render($t$
 SELECT {{source}}::text AS source, {{relation}}::text AS relation, {{source_id}} AS customer_id, p.problem,
-       pg_catalog.to_jsonb(x.source_row)::text AS source_row
+       x.source_row::text AS source_row
 FROM ({{canonical_row}}) AS x
 {{customer_join}}
 CROSS JOIN LATERAL pg_catalog.unnest(ARRAY[{{problems}}]::text[]) AS p(problem)
@@ -457,9 +468,8 @@ WHERE ({{rejects}}) AND p.problem IS NOT NULL$t$, ctx);
 UNION ALL
 SELECT {{source}}::text, {{relation}}::text, x.customer_id::pg_catalog.text, 'duplicate customer_id (the first row is used)',
        x.row_text
-FROM (SELECT x.customer_id, pg_catalog.to_jsonb(x.source_row)::text AS row_text,
-             pg_catalog.row_number() OVER (PARTITION BY x.customer_id
-                                           ORDER BY x.name, x.segment, pg_catalog.to_jsonb(x.source_row)::text) AS copy
+FROM (SELECT x.customer_id, x.source_row::text AS row_text,
+             pg_catalog.row_number() OVER (PARTITION BY x.customer_id ORDER BY x.name, x.segment, x.source_row::text) AS copy
       FROM ({{canonical_row}}) AS x
       WHERE x.customer_id IN (SELECT d.customer_id FROM ({{canonical}}) AS d GROUP BY d.customer_id HAVING count(*) > 1)) AS x
 WHERE x.copy > 1$t$, ctx || jsonb_build_object('canonical', @extschema@.kpi_source_select(ctx, kind, false)));
@@ -1049,9 +1059,11 @@ WITH model AS (
 asof AS MATERIALIZED (SELECT @extschema@.kpi_period_start(greatest({{latest_event}}), {{grain}}) AS current_period),
 periods AS (
     SELECT p.{{period}}, (p.{{period}} + {{step}})::date AS period_end,
-           ((p.{{period}} + {{step}})::timestamp AT TIME ZONE {{zone}}) AS period_end_at, p.{{period}} = a.current_period AS is_current
-    FROM asof AS a CROSS JOIN LATERAL (VALUES (a.current_period), ((a.current_period - {{step}})::date)) AS p({{period}})
-    WHERE a.current_period IS NOT NULL),
+           ((p.{{period}} + {{step}})::timestamp AT TIME ZONE {{zone}}) AS period_end_at, p.is_current
+    FROM (SELECT a.current_period AS {{period}}, true AS is_current FROM asof AS a
+          UNION ALL
+          SELECT (a.current_period - {{step}})::date, false FROM asof AS a) AS p
+    WHERE p.{{period}} IS NOT NULL),
 scope AS (
     SELECT c.customer_id, c.name, c.segment, p.{{period}}, p.period_end, p.is_current
     FROM {{customers}} AS c CROSS JOIN periods AS p{{current_only}}){{usage_cte}}{{nps_cte}}{{support_cte}}{{billing_cte}},
@@ -1129,7 +1141,7 @@ INSERT INTO @extschema@.kpi_columns (column_name, description) VALUES
     ('source', 'source kind the row comes from'),
     ('relation', 'the registered relation'),
     ('problem', 'why the row is left out of the KPIs'),
-    ('source_row', 'the whole source row, as JSON');
+    ('source_row', 'the whole source row, as JSON (its instants as wall time in the views'' time zone)');
 
 -- Builder of kpi_overview. It always has every column of kpi_overview_columns, NULL where the
 -- view feeding it was not made, so that a dashboard keeps working when a source is added or

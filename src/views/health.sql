@@ -143,9 +143,11 @@ WITH model AS (
 asof AS MATERIALIZED (SELECT @extschema@.kpi_period_start(greatest({{latest_event}}), {{grain}}) AS current_period),
 periods AS (
     SELECT p.{{period}}, (p.{{period}} + {{step}})::date AS period_end,
-           ((p.{{period}} + {{step}})::timestamp AT TIME ZONE {{zone}}) AS period_end_at, p.{{period}} = a.current_period AS is_current
-    FROM asof AS a CROSS JOIN LATERAL (VALUES (a.current_period), ((a.current_period - {{step}})::date)) AS p({{period}})
-    WHERE a.current_period IS NOT NULL),
+           ((p.{{period}} + {{step}})::timestamp AT TIME ZONE {{zone}}) AS period_end_at, p.is_current
+    FROM (SELECT a.current_period AS {{period}}, true AS is_current FROM asof AS a
+          UNION ALL
+          SELECT (a.current_period - {{step}})::date, false FROM asof AS a) AS p
+    WHERE p.{{period}} IS NOT NULL),
 scope AS (
     SELECT c.customer_id, c.name, c.segment, p.{{period}}, p.period_end, p.is_current
     FROM {{customers}} AS c CROSS JOIN periods AS p{{current_only}}){{usage_cte}}{{nps_cte}}{{support_cte}}{{billing_cte}},
