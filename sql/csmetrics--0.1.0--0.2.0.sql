@@ -377,19 +377,47 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_per_customer(text) IS 'csmetrics internal: whether the rows of a source kind belong to a customer';
 
--- The join of a source row x with its customer k (the clean customers): on the ids as they
--- are when both have the same type, so that the join stays on the partition key; as text
+-- The condition that matches a source row x with a customer row of alias: on the ids as
+-- they are when both have the same type, so that joins stay on the partition key; as text
 -- when they differ.
+CREATE FUNCTION @extschema@.kpi_customer_match(kind text, alias text) RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    RETURN CASE WHEN @extschema@.kpi_role_column_type(kind, 'customer_id') = @extschema@.kpi_role_column_type('customers', 'customer_id')
+                THEN alias || '.customer_id = x.customer_id'
+                ELSE alias || '.customer_id::pg_catalog.text = x.customer_id::pg_catalog.text' END;
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_customer_match(text, text) IS 'csmetrics internal: the condition matching a source row with a customer, on the ids in their own type when the types agree';
+
+-- The join of a source row x with its customer k (the clean customers, one row each).
 CREATE FUNCTION @extschema@.kpi_customer_join(ctx jsonb, kind text) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    RETURN 'LEFT JOIN ' || (ctx ->> 'customers') || ' AS k ON '
-           || CASE WHEN @extschema@.kpi_role_column_type(kind, 'customer_id') = @extschema@.kpi_role_column_type('customers', 'customer_id')
-                   THEN 'k.customer_id = x.customer_id'
-                   ELSE 'k.customer_id::pg_catalog.text = x.customer_id::pg_catalog.text' END;
+    RETURN 'LEFT JOIN ' || (ctx ->> 'customers') || ' AS k ON ' || @extschema@.kpi_customer_match(kind, 'k');
 END $$;
-COMMENT ON FUNCTION @extschema@.kpi_customer_join(jsonb, text) IS 'csmetrics internal: LEFT JOIN of a source row with its customer, on the ids in their own type when the types agree';
+COMMENT ON FUNCTION @extschema@.kpi_customer_join(jsonb, text) IS 'csmetrics internal: LEFT JOIN of a source row with its customer';
+
+-- Whether the customer of a source row x is known: a semi-join on the ids of the customers
+-- source (a hash of the ids, no aggregate). A row without customer passes unless the kind
+-- has a check against that.
+CREATE FUNCTION @extschema@.kpi_known_customer(ctx jsonb, kind text) RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    known text := @extschema@.kpi_render($t$EXISTS (SELECT FROM (SELECT x.customer_id FROM ({{customers_canonical}}) AS x
+                WHERE NOT coalesce({{customers_rejects}}, false)) AS c WHERE {{match}})$t$,
+        jsonb_build_object('customers_canonical', @extschema@.kpi_source_select(ctx, 'customers', false),
+                           'customers_rejects', @extschema@.kpi_source_rejects('customers', false),
+                           'match', @extschema@.kpi_customer_match(kind, 'c')));
+BEGIN
+    IF EXISTS (SELECT FROM @extschema@.source_checks c WHERE c.kind = kpi_known_customer.kind AND c.bad_when = 'x.customer_id IS NULL') THEN
+        RETURN known;
+    END IF;
+    RETURN '(x.customer_id IS NULL OR ' || known || ')';
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_known_customer(jsonb, text) IS 'csmetrics internal: SQL condition, true when the customer of a source row is among the customers (or the row has none and may)';
 
 -- Builder of the clean relation of one source kind (ctx.kind): its canonical columns, the
 -- segment of its customer, and only the rows that pass every check.
@@ -402,7 +430,7 @@ DECLARE
 BEGIN
     ctx := ctx || jsonb_build_object(
         'canonical', @extschema@.kpi_source_select(ctx, kind, false),
-        'rejects', @extschema@.kpi_source_rejects(kind, with_customers AND kind <> 'customers'));
+        'rejects', @extschema@.kpi_source_rejects(kind, false));
     IF kind = 'customers' THEN
         -- One row per customer, in one hash aggregate over the ids: a customer listed more
         -- than once gets its row with the first name, then segment (as arrays compare:
@@ -417,11 +445,15 @@ FROM (SELECT x.customer_id, min(ARRAY[x.name, x.segment]) AS first_row
         RETURN @extschema@.kpi_render($t$
 SELECT x.* FROM ({{canonical}}) AS x WHERE NOT coalesce({{rejects}}, false)$t$, ctx);
     ELSIF with_customers THEN
+        -- The segment comes from the one row of each customer: a view that shows no segment
+        -- does not read it, and the planner drops that join.
         RETURN @extschema@.kpi_render($t$
 SELECT x.*, k.segment
 FROM ({{canonical}}) AS x
 {{customer_join}}
-WHERE NOT coalesce({{rejects}}, false)$t$, ctx || jsonb_build_object('customer_join', @extschema@.kpi_customer_join(ctx, kind)));
+WHERE NOT coalesce({{rejects}}, false)
+  AND {{known_customer}}$t$, ctx || jsonb_build_object('customer_join', @extschema@.kpi_customer_join(ctx, kind),
+                                                         'known_customer', @extschema@.kpi_known_customer(ctx, kind)));
     ELSE
         RETURN @extschema@.kpi_render($t$
 SELECT x.*, '(none)'::text AS segment FROM ({{canonical}}) AS x WHERE NOT coalesce({{rejects}}, false)$t$, ctx);
