@@ -377,18 +377,18 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_per_customer(text) IS 'csmetrics internal: whether the rows of a source kind belong to a customer';
 
--- The condition that matches a source row x with a customer row of alias: on the ids as
--- they are when both have the same type, so that joins stay on the partition key; as text
--- when they differ.
-CREATE FUNCTION @extschema@.kpi_customer_match(kind text, alias text) RETURNS text
+-- The condition that matches a row (row_alias) of a source kind with a customer row (alias):
+-- on the ids as they are when both have the same type, so that joins stay on the partition
+-- key; as text when they differ.
+CREATE FUNCTION @extschema@.kpi_customer_match(kind text, alias text, row_alias text DEFAULT 'x') RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN CASE WHEN @extschema@.kpi_role_column_type(kind, 'customer_id') = @extschema@.kpi_role_column_type('customers', 'customer_id')
-                THEN alias || '.customer_id = x.customer_id'
-                ELSE alias || '.customer_id::pg_catalog.text = x.customer_id::pg_catalog.text' END;
+                THEN alias || '.customer_id = ' || row_alias || '.customer_id'
+                ELSE alias || '.customer_id::pg_catalog.text = ' || row_alias || '.customer_id::pg_catalog.text' END;
 END $$;
-COMMENT ON FUNCTION @extschema@.kpi_customer_match(text, text) IS 'csmetrics internal: the condition matching a source row with a customer, on the ids in their own type when the types agree';
+COMMENT ON FUNCTION @extschema@.kpi_customer_match(text, text, text) IS 'csmetrics internal: the condition matching a source row with a customer, on the ids in their own type when the types agree';
 
 -- The join of a source row x with its customer k (the clean customers, one row each).
 CREATE FUNCTION @extschema@.kpi_customer_join(ctx jsonb, kind text) RETURNS text
@@ -398,6 +398,29 @@ BEGIN
     RETURN 'LEFT JOIN ' || (ctx ->> 'customers') || ' AS k ON ' || @extschema@.kpi_customer_match(kind, 'k');
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_customer_join(jsonb, text) IS 'csmetrics internal: LEFT JOIN of a source row with its customer';
+
+-- Template keys for the segment of the customer of rows (row_alias) of a source kind, in a
+-- view that needs it (wanted): segment_join joins the clean customers as k, segment_value is
+-- the segment ((none) without customers), segment_column is ", <segment_value> AS segment".
+-- All empty when not wanted. Helpers such as spans leave the segment out, so that views
+-- that show none do not look customers up at all.
+CREATE FUNCTION @extschema@.kpi_segment_keys(ctx jsonb, kind text, row_alias text, wanted boolean) RETURNS jsonb
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    value text := CASE WHEN @extschema@.kpi_has(ctx, 'customers') THEN 'coalesce(k.segment, ''(none)'')' ELSE '''(none)''::text' END;
+BEGIN
+    IF NOT wanted THEN
+        RETURN '{"segment_join": "", "segment_value": "", "segment_column": ""}';
+    END IF;
+    RETURN jsonb_build_object(
+        'segment_join', CASE WHEN @extschema@.kpi_has(ctx, 'customers')
+                             THEN ' LEFT JOIN ' || (ctx ->> 'customers') || ' AS k ON ' || @extschema@.kpi_customer_match(kind, 'k', row_alias)
+                             ELSE '' END,
+        'segment_value', value,
+        'segment_column', ', ' || value || ' AS segment');
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_segment_keys(jsonb, text, text, boolean) IS 'csmetrics internal: template keys that give a view the segment of the customer of its rows';
 
 -- Whether the customer of a source row x is known: a semi-join on the ids of the customers
 -- source (a hash of the ids, no aggregate). A row without customer passes unless the kind
@@ -624,25 +647,26 @@ COMMENT ON FUNCTION @extschema@.kpi_series_bounds(jsonb, text, text) IS 'csmetri
 -- overlap or touch. A new span starts where a subscription starts after every earlier one
 -- of the customer has ended. Merged as instants, then given as local dates (started_on,
 -- ended_on) for the period series; last_change_on is the last start or end of its
--- subscriptions (an end may lie in the future of an open span's other subscriptions).
+-- subscriptions (an end may lie in the future of an open span's other subscriptions). No
+-- segment: the views by segment look it up.
 CREATE FUNCTION @extschema@.kpi_view_spans(ctx jsonb) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
-SELECT b.customer_id, b.segment, min(b.started_at) AS started_at,
+SELECT b.customer_id, min(b.started_at) AS started_at,
        CASE WHEN bool_or(b.ended_at IS NULL) THEN NULL ELSE max(b.ended_at) END AS ended_at,
        (min(b.started_at) AT TIME ZONE {{zone}})::date AS started_on,
        CASE WHEN bool_or(b.ended_at IS NULL) THEN NULL ELSE (max(b.ended_at) AT TIME ZONE {{zone}})::date END AS ended_on,
        max(greatest(b.started_on, b.ended_on)) AS last_change_on
 FROM (SELECT a.*, count(*) FILTER (WHERE a.starts_span)
                       OVER (PARTITION BY a.customer_id ORDER BY a.started_at, a.ended_at NULLS LAST ROWS UNBOUNDED PRECEDING) AS span_no
-      FROM (SELECT s.customer_id, s.segment, s.started_at, s.ended_at, s.started_on, s.ended_on,
+      FROM (SELECT s.customer_id, s.started_at, s.ended_at, s.started_on, s.ended_on,
                    coalesce(s.started_at > max(coalesce(s.ended_at, 'infinity'))
                             OVER (PARTITION BY s.customer_id ORDER BY s.started_at, s.ended_at NULLS LAST
                                   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), true) AS starts_span
             FROM {{subscriptions}} AS s) AS a) AS b
-GROUP BY b.customer_id, b.segment, b.span_no$t$, ctx);
+GROUP BY b.customer_id, b.span_no$t$, ctx);
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_spans(jsonb) IS 'csmetrics internal: builder of the spans helper relation (subscriptions merged where they overlap or touch)';
 
@@ -653,7 +677,7 @@ LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
-WITH sp AS (SELECT customer_id, segment, started_on, ended_on, last_change_on FROM {{spans}})
+WITH sp AS (SELECT s.customer_id, s.started_on, s.ended_on, s.last_change_on{{segment_column}} FROM {{spans}} AS s{{segment_join}})
 SELECT {{segment}}f.period_start::date AS {{period}}, f.customers_start::bigint AS customers_start,
        f.new_customers::bigint AS new_customers, f.lost_customers::bigint AS lost_customers,
        f.lost_new_customers::bigint AS lost_new_customers, f.customers_end::bigint AS customers_end,
@@ -662,7 +686,8 @@ FROM (SELECT {{segment}}@extschema@.customer_flows(sp.started_on, sp.ended_on, b
       FROM sp CROSS JOIN ({{bounds}}) AS b
       GROUP BY {{segment}}b.first_period, b.periods) AS q
 CROSS JOIN LATERAL unnest(q.flows) AS f$t$,
-        ctx || jsonb_build_object('bounds', @extschema@.kpi_series_bounds(ctx, 'sp', ctx ->> 'grain')));
+        ctx || jsonb_build_object('bounds', @extschema@.kpi_series_bounds(ctx, 'sp', ctx ->> 'grain'))
+            || @extschema@.kpi_segment_keys(ctx, 'subscriptions', 's', (ctx ->> 'by_segment')::boolean));
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_customer_flow(jsonb) IS 'csmetrics internal: builder of customer_flow_by_<grain>';
 
@@ -695,20 +720,20 @@ LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
-WITH subs AS (SELECT customer_id, segment, started_on, ended_on, mrr FROM {{subscriptions}}),
+WITH subs AS (SELECT customer_id, started_on, ended_on, mrr FROM {{subscriptions}}),
 periods AS (
     SELECT p AS {{period}}, (p + {{step}})::date AS period_end
     FROM ({{bounds}}) AS b, @extschema@.kpi_period_series(b.first_period, b.last_period, {{step}}) AS p),
 in_force AS (
-    SELECT s.customer_id, s.segment, p.{{period}}, sum(s.mrr) AS mrr
+    SELECT s.customer_id, p.{{period}}, sum(s.mrr) AS mrr
     FROM periods AS p JOIN subs AS s
       ON s.started_on < p.period_end AND (s.ended_on IS NULL OR s.ended_on >= p.period_end)
-    GROUP BY s.customer_id, s.segment, p.{{period}}),
+    GROUP BY s.customer_id, p.{{period}}),
 grid AS (
-    SELECT c.customer_id, c.segment, p.{{period}}
-    FROM (SELECT customer_id, segment, min({{period}}) AS first_paid FROM in_force WHERE mrr > 0 GROUP BY customer_id, segment) AS c
+    SELECT c.customer_id, p.{{period}}
+    FROM (SELECT customer_id, min({{period}}) AS first_paid FROM in_force WHERE mrr > 0 GROUP BY customer_id) AS c
     JOIN periods AS p ON p.{{period}} >= c.first_paid)
-SELECT g.customer_id, g.segment, g.{{period}}, coalesce(m.mrr, 0) AS mrr,
+SELECT g.customer_id, g.{{period}}, coalesce(m.mrr, 0) AS mrr,
        coalesce(lag(coalesce(m.mrr, 0)) OVER w, 0) AS previous_mrr,
        coalesce(bool_or(coalesce(m.mrr, 0) > 0) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), false) AS seen_before,
        @extschema@.mrr_movement(coalesce(m.mrr, 0)) OVER w AS movement
@@ -726,9 +751,10 @@ LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
-SELECT m.customer_id::text AS customer_id, m.segment, m.{{period}}, m.previous_mrr, m.mrr, m.mrr - m.previous_mrr AS mrr_change, m.movement
-FROM {{customer_mrr}} AS m
-WHERE m.movement IS NOT NULL$t$, ctx);
+SELECT m.customer_id::text AS customer_id, {{segment_value}} AS segment, m.{{period}}, m.previous_mrr, m.mrr,
+       m.mrr - m.previous_mrr AS mrr_change, m.movement
+FROM {{customer_mrr}} AS m{{segment_join}}
+WHERE m.movement IS NOT NULL$t$, ctx || @extschema@.kpi_segment_keys(ctx, 'subscriptions', 'm', true));
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_customer_mrr_movements(jsonb) IS 'csmetrics internal: builder of customer_mrr_movements';
 
@@ -747,7 +773,9 @@ SELECT {{segment}}{{period}}, (q.m).ending_mrr::numeric AS mrr, (q.m).starting_m
        @extschema@.quick_ratio(q.m)::float8 AS quick_ratio, (q.m).customers_end::bigint AS paying_customers,
        round(@extschema@.arpa(q.m), 2)::numeric AS arpa
 FROM (SELECT {{segment}}{{period}}, @extschema@.mrr_movements(c.previous_mrr, c.mrr, c.seen_before) AS m
-      FROM {{customer_mrr}} AS c GROUP BY {{segment}}{{period}}) AS q$t$, ctx);
+      FROM (SELECT c.*{{segment_column}} FROM {{customer_mrr}} AS c{{segment_join}}) AS c
+      GROUP BY {{segment}}{{period}}) AS q$t$,
+        ctx || @extschema@.kpi_segment_keys(ctx, 'subscriptions', 'c', (ctx ->> 'by_segment')::boolean));
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_mrr(jsonb) IS 'csmetrics internal: builder of mrr_by_<grain>';
 
@@ -763,17 +791,17 @@ DECLARE
     segmented boolean := (ctx ->> 'segmented')::boolean;
 BEGIN
     RETURN @extschema@.kpi_render($t$
-WITH sp AS (SELECT segment, started_at, ended_at, started_on, ended_on, last_change_on FROM {{spans}}),
+WITH sp AS (SELECT s.started_at, s.ended_at, s.started_on, s.ended_on, s.last_change_on{{segment_column}} FROM {{spans}} AS s{{segment_join}}),
 lspans AS (
     SELECT '(all)'::text AS segment, started_at, ended_at, started_on, ended_on, last_change_on FROM sp{{spans_by_segment}}),
 segs AS (SELECT DISTINCT segment FROM lspans),
 bounds AS ({{bounds}}),
 last AS (SELECT max(b.last_period) AS month, (max(b.last_period) + '1 month'::interval)::date AS data_end FROM bounds AS b),
 at_end AS (
-    SELECT s.customer_id, s.segment, sum(s.mrr) AS mrr
+    SELECT s.customer_id{{at_end_segment}}, sum(s.mrr) AS mrr
     FROM {{subscriptions}} AS s CROSS JOIN last AS l
     WHERE s.started_on < l.data_end AND (s.ended_on IS NULL OR s.ended_on >= l.data_end)
-    GROUP BY s.customer_id, s.segment),
+    GROUP BY s.customer_id{{at_end_segment}}),
 lmrr AS (SELECT '(all)'::text AS segment, mrr FROM at_end{{mrr_by_segment}}),
 arpa AS (
     SELECT m.segment, count(*) FILTER (WHERE m.mrr > 0) AS paying_customers,
@@ -822,7 +850,9 @@ FROM base$t$,
     SELECT sum(c.amount) FILTER (WHERE c.kind = 'success') AS success, sum(c.amount) FILTER (WHERE c.kind = 'acquisition') AS acquisition
     FROM {{costs}} AS c CROSS JOIN last AS l
     WHERE c.incurred_on >= (l.month - '11 months'::interval)::date AND c.incurred_on < l.data_end$c$, ctx)
-                ELSE 'SELECT NULL::numeric AS success, NULL::numeric AS acquisition' END));
+                ELSE 'SELECT NULL::numeric AS success, NULL::numeric AS acquisition' END,
+            'at_end_segment', CASE WHEN segmented THEN ', s.segment' ELSE '' END)
+        || @extschema@.kpi_segment_keys(ctx, 'subscriptions', 's', segmented));
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_ltv(jsonb) IS 'csmetrics internal: builder of ltv';
 

@@ -14,20 +14,20 @@ LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
-WITH subs AS (SELECT customer_id, segment, started_on, ended_on, mrr FROM {{subscriptions}}),
+WITH subs AS (SELECT customer_id, started_on, ended_on, mrr FROM {{subscriptions}}),
 periods AS (
     SELECT p AS {{period}}, (p + {{step}})::date AS period_end
     FROM ({{bounds}}) AS b, @extschema@.kpi_period_series(b.first_period, b.last_period, {{step}}) AS p),
 in_force AS (
-    SELECT s.customer_id, s.segment, p.{{period}}, sum(s.mrr) AS mrr
+    SELECT s.customer_id, p.{{period}}, sum(s.mrr) AS mrr
     FROM periods AS p JOIN subs AS s
       ON s.started_on < p.period_end AND (s.ended_on IS NULL OR s.ended_on >= p.period_end)
-    GROUP BY s.customer_id, s.segment, p.{{period}}),
+    GROUP BY s.customer_id, p.{{period}}),
 grid AS (
-    SELECT c.customer_id, c.segment, p.{{period}}
-    FROM (SELECT customer_id, segment, min({{period}}) AS first_paid FROM in_force WHERE mrr > 0 GROUP BY customer_id, segment) AS c
+    SELECT c.customer_id, p.{{period}}
+    FROM (SELECT customer_id, min({{period}}) AS first_paid FROM in_force WHERE mrr > 0 GROUP BY customer_id) AS c
     JOIN periods AS p ON p.{{period}} >= c.first_paid)
-SELECT g.customer_id, g.segment, g.{{period}}, coalesce(m.mrr, 0) AS mrr,
+SELECT g.customer_id, g.{{period}}, coalesce(m.mrr, 0) AS mrr,
        coalesce(lag(coalesce(m.mrr, 0)) OVER w, 0) AS previous_mrr,
        coalesce(bool_or(coalesce(m.mrr, 0) > 0) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), false) AS seen_before,
        @extschema@.mrr_movement(coalesce(m.mrr, 0)) OVER w AS movement
@@ -45,9 +45,10 @@ LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
-SELECT m.customer_id::text AS customer_id, m.segment, m.{{period}}, m.previous_mrr, m.mrr, m.mrr - m.previous_mrr AS mrr_change, m.movement
-FROM {{customer_mrr}} AS m
-WHERE m.movement IS NOT NULL$t$, ctx);
+SELECT m.customer_id::text AS customer_id, {{segment_value}} AS segment, m.{{period}}, m.previous_mrr, m.mrr,
+       m.mrr - m.previous_mrr AS mrr_change, m.movement
+FROM {{customer_mrr}} AS m{{segment_join}}
+WHERE m.movement IS NOT NULL$t$, ctx || @extschema@.kpi_segment_keys(ctx, 'subscriptions', 'm', true));
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_customer_mrr_movements(jsonb) IS 'csmetrics internal: builder of customer_mrr_movements';
 
@@ -66,7 +67,9 @@ SELECT {{segment}}{{period}}, (q.m).ending_mrr::numeric AS mrr, (q.m).starting_m
        @extschema@.quick_ratio(q.m)::float8 AS quick_ratio, (q.m).customers_end::bigint AS paying_customers,
        round(@extschema@.arpa(q.m), 2)::numeric AS arpa
 FROM (SELECT {{segment}}{{period}}, @extschema@.mrr_movements(c.previous_mrr, c.mrr, c.seen_before) AS m
-      FROM {{customer_mrr}} AS c GROUP BY {{segment}}{{period}}) AS q$t$, ctx);
+      FROM (SELECT c.*{{segment_column}} FROM {{customer_mrr}} AS c{{segment_join}}) AS c
+      GROUP BY {{segment}}{{period}}) AS q$t$,
+        ctx || @extschema@.kpi_segment_keys(ctx, 'subscriptions', 'c', (ctx ->> 'by_segment')::boolean));
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_mrr(jsonb) IS 'csmetrics internal: builder of mrr_by_<grain>';
 
@@ -82,17 +85,17 @@ DECLARE
     segmented boolean := (ctx ->> 'segmented')::boolean;
 BEGIN
     RETURN @extschema@.kpi_render($t$
-WITH sp AS (SELECT segment, started_at, ended_at, started_on, ended_on, last_change_on FROM {{spans}}),
+WITH sp AS (SELECT s.started_at, s.ended_at, s.started_on, s.ended_on, s.last_change_on{{segment_column}} FROM {{spans}} AS s{{segment_join}}),
 lspans AS (
     SELECT '(all)'::text AS segment, started_at, ended_at, started_on, ended_on, last_change_on FROM sp{{spans_by_segment}}),
 segs AS (SELECT DISTINCT segment FROM lspans),
 bounds AS ({{bounds}}),
 last AS (SELECT max(b.last_period) AS month, (max(b.last_period) + '1 month'::interval)::date AS data_end FROM bounds AS b),
 at_end AS (
-    SELECT s.customer_id, s.segment, sum(s.mrr) AS mrr
+    SELECT s.customer_id{{at_end_segment}}, sum(s.mrr) AS mrr
     FROM {{subscriptions}} AS s CROSS JOIN last AS l
     WHERE s.started_on < l.data_end AND (s.ended_on IS NULL OR s.ended_on >= l.data_end)
-    GROUP BY s.customer_id, s.segment),
+    GROUP BY s.customer_id{{at_end_segment}}),
 lmrr AS (SELECT '(all)'::text AS segment, mrr FROM at_end{{mrr_by_segment}}),
 arpa AS (
     SELECT m.segment, count(*) FILTER (WHERE m.mrr > 0) AS paying_customers,
@@ -141,7 +144,9 @@ FROM base$t$,
     SELECT sum(c.amount) FILTER (WHERE c.kind = 'success') AS success, sum(c.amount) FILTER (WHERE c.kind = 'acquisition') AS acquisition
     FROM {{costs}} AS c CROSS JOIN last AS l
     WHERE c.incurred_on >= (l.month - '11 months'::interval)::date AND c.incurred_on < l.data_end$c$, ctx)
-                ELSE 'SELECT NULL::numeric AS success, NULL::numeric AS acquisition' END));
+                ELSE 'SELECT NULL::numeric AS success, NULL::numeric AS acquisition' END,
+            'at_end_segment', CASE WHEN segmented THEN ', s.segment' ELSE '' END)
+        || @extschema@.kpi_segment_keys(ctx, 'subscriptions', 's', segmented));
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_ltv(jsonb) IS 'csmetrics internal: builder of ltv';
 
