@@ -392,9 +392,10 @@ END $$;
 COMMENT ON FUNCTION @extschema@.kpi_source_select(jsonb, text, boolean) IS 'csmetrics internal: SELECT giving the canonical columns of a registered source (instants also as local dates in the views'' time zone)';
 
 -- The checks of a kind as one condition, true for a row the KPIs leave out (x: the canonical
--- row; k: its customer, when with_customers). ORed into one condition, which the planner
--- estimates sensibly (ANDing a dozen separate ones makes it expect a single row and pick
--- nested loops).
+-- row; k: its customer, when with_customers). ORed into one condition that the views keep
+-- rows by with NOT coalesce(..., false), which the planner takes for half of the rows: its
+-- estimate of the checks themselves (a dozen conditions ANDed, or the OR under IS NOT TRUE)
+-- can fall to a handful of rows and make it pick nested loops.
 CREATE FUNCTION @extschema@.kpi_source_rejects(kind text, with_customers boolean) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
