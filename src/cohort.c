@@ -18,7 +18,6 @@
  */
 #include "csmetrics.h"
 #include "decimal.h"
-#include "flow.h"
 #include "mrr_path.h"
 
 #include "funcapi.h"
@@ -457,9 +456,8 @@ cohort_retention(PG_FUNCTION_ARGS)
  * MRR within 0 and the smaller of MRR and starting MRR.
  */
 static void
-CohortValidate(const CohortSummary *s)
+CohortValidate(CsmInput *in, const CohortSummary *s)
 {
-	const char *type = "cohort_summary";
 	const CohortCell *cells = CohortCells(s);
 	int			P = s->series.periods;
 	int64		customers = 0,
@@ -468,157 +466,132 @@ CohortValidate(const CohortSummary *s)
 	int128		starting = 0,
 				mrr = 0,
 				gross = 0;
-	int			i,
-				k;
+	int			i;
 
-	MrrSeriesCheckKey(&s->series, type);
-	if (s->paths < 0 || s->ncells < 0 || s->ncells != s->nslots || s->hashed != 0)
-		FlowStateError(type, "The counts of paths and cells are inconsistent.");
+	if (s->paths < 0)
+		csm_input_error(in, "The path count " INT64_FORMAT " is negative.", s->paths);
 	if (s->scale < 0 || s->scale > MRR_MAX_SCALE || s->dscale < 0 || s->dscale > DECIMAL_MAX_DSCALE)
-		FlowStateError(type, "The scale or display scale is out of range.");
-	for (k = 0; k <= P; k++)
-		if (!IS_VALID_TIMESTAMP(CohortBounds(s)[k]) || (k > 0 && CohortBounds(s)[k] <= CohortBounds(s)[k - 1]))
-			FlowStateError(type, "Period bounds must be finite and ascending.");
-	if (CohortBounds(s)[0] != s->series.first || MrrBoundsHash(CohortBounds(s), P + 1) != s->series.bounds_hash)
-		FlowStateError(type, "The period bounds are not those of the series.");
+		csm_input_error(in, "The scale %d or display scale %d is out of range.", s->scale, s->dscale);
+	MrrCheckBounds(in, &s->series, CohortBounds(s));
 	for (i = 0; i < s->ncells; i++)
 	{
 		const CohortCell *c = &cells[i];
 
 		if (c->cohort < 0 || c->offset < 0 || c->cohort >= P || c->offset >= P - c->cohort ||
 			(i > 0 && CellCompare(&cells[i - 1], c) >= 0))
-			FlowStateError(type, "Cells must be sorted and inside the triangle.");
+			csm_input_error(in, "Cell %d: cells must be sorted and inside the triangle of %d periods.",
+							i + 1, P);
 		if (c->offset == 0)
 		{
 			/* a new cohort: its customers all pay, so gross = MRR = starting MRR > 0 */
 			if (c->retained <= 0 || c->mrr <= 0 || c->gross != c->mrr)
-				FlowStateError(type, psprintf("Cohort %d does not start with paying customers.", c->cohort + 1));
+				csm_input_error(in, "Cohort %d does not start with paying customers.", c->cohort);
 			customers = retained = c->retained;
 			starting = mrr = gross = c->mrr;
 			counted = csm_add_count(counted, customers);
 			continue;
 		}
 		if (i == 0 || cells[i - 1].cohort != c->cohort)
-			FlowStateError(type, psprintf("Cohort %d has no cell for its first period.", c->cohort + 1));
+			csm_input_error(in, "Cohort %d has no cell for its first period.", c->cohort);
 		if (pg_add_s64_overflow(retained, c->retained, &retained) ||
 			!DecimalAdd(mrr, c->mrr, &mrr) || !DecimalAdd(gross, c->gross, &gross) ||
 			retained < 0 || retained > customers || mrr < 0 || (mrr == 0) != (retained == 0) ||
 			gross < 0 || gross > mrr || gross > starting)
-			FlowStateError(type, psprintf("Cohort %d is inconsistent %d periods after its start.",
-										  c->cohort + 1, c->offset));
+			csm_input_error(in, "Cohort %d is inconsistent %d periods after its start.",
+							c->cohort, c->offset);
 	}
 	if (counted > s->paths)
-		FlowStateError(type, "More customers are in cohorts than paths were aggregated.");
+		csm_input_error(in, INT64_FORMAT " customers in cohorts cannot come from " INT64_FORMAT " paths.",
+						counted, s->paths);
 }
 
 /*
- * Text form: v1 <series> paths=<n> scale=<s> dscale=<d> bounds={...}
- * cells={<cohort>:<k>:<retained>:<mrr>:<gross>,...}, amounts times 10^scale.
+ * Text form: v1 <series> paths=<n> scale=<s> dscale=<d> bounds={...}, then the cells as
+ * parallel lists cohorts={...} offsets={...} retained={...} mrr={...} gross={...}, amounts
+ * times 10^scale.
  */
 Datum
 cohort_summary_out(PG_FUNCTION_ARGS)
 {
 	CohortSummary *s = CohortSorted(CohortArg(fcinfo, 0));
 	const CohortCell *cells = CohortCells(s);
+	int			n = s->ncells;
+	int64	   *ints = (int64 *) palloc(sizeof(int64) * Max(n, 1));
+	int128	   *amounts = (int128 *) palloc(sizeof(int128) * Max(n, 1));
 	StringInfoData buf;
 	int			i;
 
 	initStringInfo(&buf);
-	appendStringInfo(&buf, "v%d ", s->version);
-	MrrSeriesAppendText(&buf, &s->series);
-	appendStringInfo(&buf, " paths=" INT64_FORMAT " scale=%d dscale=%d bounds={", s->paths, s->scale,
-					 s->dscale);
-	for (i = 0; i <= s->series.periods; i++)
-		appendStringInfo(&buf, i == 0 ? INT64_FORMAT : "," INT64_FORMAT, CohortBounds(s)[i]);
-	appendStringInfoString(&buf, "} cells={");
-	for (i = 0; i < s->ncells; i++)
-	{
-		appendStringInfo(&buf, "%s%d:%d:" INT64_FORMAT ":", i > 0 ? "," : "", cells[i].cohort,
-						 cells[i].offset, cells[i].retained);
-		DecimalAppendText(&buf, cells[i].mrr, 0, 0);
-		appendStringInfoChar(&buf, ':');
-		DecimalAppendText(&buf, cells[i].gross, 0, 0);
-	}
-	appendStringInfoChar(&buf, '}');
+	MrrAppendHeader(&buf, s->version, &s->series);
+	appendStringInfo(&buf, " paths=" INT64_FORMAT " scale=%d dscale=%d", s->paths, s->scale, s->dscale);
+	MrrAppendInt64List(&buf, "bounds", CohortBounds(s), s->series.periods + 1);
+	for (i = 0; i < n; i++)
+		ints[i] = cells[i].cohort;
+	MrrAppendInt64List(&buf, "cohorts", ints, n);
+	for (i = 0; i < n; i++)
+		ints[i] = cells[i].offset;
+	MrrAppendInt64List(&buf, "offsets", ints, n);
+	for (i = 0; i < n; i++)
+		ints[i] = cells[i].retained;
+	MrrAppendInt64List(&buf, "retained", ints, n);
+	for (i = 0; i < n; i++)
+		amounts[i] = cells[i].mrr;
+	MrrAppendInt128List(&buf, "mrr", amounts, n);
+	for (i = 0; i < n; i++)
+		amounts[i] = cells[i].gross;
+	MrrAppendInt128List(&buf, "gross", amounts, n);
 	PG_RETURN_CSTRING(buf.data);
-}
-
-/* Consumes a number that must lie within lo..hi. */
-static int64
-ReadBounded(FlowTextCursor *c, int64 lo, int64 hi, const char *what)
-{
-	int64		v = FlowReadInt64(c);
-
-	if (v < lo || v > hi)
-		FlowTextError(c, psprintf("The %s is out of range.", what));
-	return v;
 }
 
 /* Text input: the form cohort_summary_out writes, validated. */
 Datum
 cohort_summary_in(PG_FUNCTION_ARGS)
 {
-	char	   *str = PG_GETARG_CSTRING(0);
-	FlowTextCursor c = {str, str, "cohort_summary"};
+	CsmInput	in;
 	MrrSeriesKey series;
 	CohortSummary *s;
-	int64		paths,
-				scale,
-				dscale;
-	int			n = 0,
-				room = 16,
+	int128	   *values;
+	int			P,
+				max_cells,
+				n,
 				i;
+	int			unused;
 
-	FlowExpectText(&c, "v");
-	FlowCheckVersion(FlowReadInt64(&c), c.type);
-	FlowExpectText(&c, " ");
-	MrrSeriesReadText(&c, &series);
-	FlowExpectText(&c, " paths=");
-	paths = FlowReadInt64(&c);
-	FlowExpectText(&c, " scale=");
-	scale = ReadBounded(&c, 0, MRR_MAX_SCALE, "scale");
-	FlowExpectText(&c, " dscale=");
-	dscale = ReadBounded(&c, 0, DECIMAL_MAX_DSCALE, "display scale");
-	s = CohortAlloc(&series, NULL, room, false);
-	s->paths = paths;
-	s->scale = (int32) scale;
-	s->dscale = (int32) dscale;
-	FlowExpectText(&c, " bounds={");
-	for (i = 0; i <= series.periods; i++)
-	{
-		if (i > 0)
-			FlowExpectText(&c, ",");
-		CohortBounds(s)[i] = FlowReadInt64(&c);
-	}
-	FlowExpectText(&c, "} cells={");
-	while (*c.p != '}')
-	{
-		CohortCell *cell;
-
-		if (n > 0)
-			FlowExpectText(&c, ",");
-		if (n == room)
-		{
-			room *= 2;
-			s = (CohortSummary *) repalloc(s, CohortSize(series.periods, room));
-		}
-		cell = &CohortCells(s)[n++];
-		cell->cohort = (int32) ReadBounded(&c, 0, series.periods - 1, "cohort");
-		FlowExpectText(&c, ":");
-		cell->offset = (int32) ReadBounded(&c, 0, series.periods - 1, "period offset");
-		FlowExpectText(&c, ":");
-		cell->retained = FlowReadInt64(&c);
-		FlowExpectText(&c, ":");
-		cell->mrr = MrrReadInt128(&c);
-		FlowExpectText(&c, ":");
-		cell->gross = MrrReadInt128(&c);
-	}
-	FlowExpectText(&c, "}");
-	if (*c.p != '\0')
-		FlowTextError(&c, "Unexpected text after the cells.");
+	csm_text_begin(&in, "cohort_summary", PG_GETARG_CSTRING(0), true);
+	MrrReadHeader(&in, &series);
+	P = series.periods;
+	/* the triangle has P (P + 1) / 2 cells */
+	max_cells = (int) Min((int64) P * (P + 1) / 2, (int64) PG_INT32_MAX / 2);
+	s = CohortAlloc(&series, NULL, 0, false);
+	csm_text_expect(&in, " paths=");
+	s->paths = csm_text_int64(&in, "path count", 0, PG_INT64_MAX);
+	csm_text_expect(&in, " scale=");
+	s->scale = (int32) csm_text_int64(&in, "scale", 0, MRR_MAX_SCALE);
+	csm_text_expect(&in, " dscale=");
+	s->dscale = (int32) csm_text_int64(&in, "display scale", 0, DECIMAL_MAX_DSCALE);
+	values = MrrReadList(&in, "bounds", P + 1, true, PG_INT64_MIN, PG_INT64_MAX, &unused);
+	for (i = 0; i <= P; i++)
+		CohortBounds(s)[i] = (int64) values[i];
+	values = MrrReadList(&in, "cohorts", max_cells, false, 0, P - 1, &n);
+	s = (CohortSummary *) repalloc(s, CohortSize(P, n));
+	SET_VARSIZE(s, CohortSize(P, n));
 	s->ncells = s->nslots = n;
-	SET_VARSIZE(s, CohortSize(series.periods, n));
-	CohortValidate(s);
+	for (i = 0; i < n; i++)
+		CohortCells(s)[i].cohort = (int32) values[i];
+	values = MrrReadList(&in, "offsets", n, true, 0, P - 1, &unused);
+	for (i = 0; i < n; i++)
+		CohortCells(s)[i].offset = (int32) values[i];
+	values = MrrReadList(&in, "retained", n, true, PG_INT64_MIN, PG_INT64_MAX, &unused);
+	for (i = 0; i < n; i++)
+		CohortCells(s)[i].retained = (int64) values[i];
+	values = MrrReadList(&in, "mrr", n, true, -DECIMAL_INT128_MAX, DECIMAL_INT128_MAX, &unused);
+	for (i = 0; i < n; i++)
+		CohortCells(s)[i].mrr = values[i];
+	values = MrrReadList(&in, "gross", n, true, -DECIMAL_INT128_MAX, DECIMAL_INT128_MAX, &unused);
+	for (i = 0; i < n; i++)
+		CohortCells(s)[i].gross = values[i];
+	csm_text_end(&in);
+	CohortValidate(&in, s);
 	PG_RETURN_POINTER(s);
 }
 
@@ -632,8 +605,7 @@ cohort_summary_send(PG_FUNCTION_ARGS)
 	int			i;
 
 	pq_begintypsend(&buf);
-	pq_sendint32(&buf, s->version);
-	MrrSeriesSend(&buf, &s->series);
+	MrrSendHeader(&buf, s->version, &s->series);
 	pq_sendint64(&buf, s->paths);
 	pq_sendint32(&buf, s->scale);
 	pq_sendint32(&buf, s->dscale);
@@ -645,10 +617,8 @@ cohort_summary_send(PG_FUNCTION_ARGS)
 		pq_sendint32(&buf, cells[i].cohort);
 		pq_sendint32(&buf, cells[i].offset);
 		pq_sendint64(&buf, cells[i].retained);
-		pq_sendint64(&buf, (int64) (cells[i].mrr >> 64));
-		pq_sendint64(&buf, (int64) (uint64) cells[i].mrr);
-		pq_sendint64(&buf, (int64) (cells[i].gross >> 64));
-		pq_sendint64(&buf, (int64) (uint64) cells[i].gross);
+		csm_send_int128(&buf, cells[i].mrr);
+		csm_send_int128(&buf, cells[i].gross);
 	}
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
@@ -657,8 +627,7 @@ cohort_summary_send(PG_FUNCTION_ARGS)
 Datum
 cohort_summary_recv(PG_FUNCTION_ARGS)
 {
-	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
-	const char *type = "cohort_summary";
+	CsmInput	in;
 	MrrSeriesKey series;
 	CohortSummary *s;
 	int64		paths;
@@ -667,39 +636,33 @@ cohort_summary_recv(PG_FUNCTION_ARGS)
 				ncells;
 	int			i;
 
-	/* version 4, series 40, paths 8, scale 4, dscale 4, cell count 4 */
-	if (buf->len - buf->cursor < 64)
-		FlowRecvCheckLength(buf, 64, type);
-	FlowCheckVersion((int32) pq_getmsgint(buf, 4), type);
-	MrrSeriesRecv(buf, &series);
-	MrrSeriesCheckKey(&series, type);
-	paths = pq_getmsgint64(buf);
-	scale = (int32) pq_getmsgint(buf, 4);
-	dscale = (int32) pq_getmsgint(buf, 4);
-	ncells = (int32) pq_getmsgint(buf, 4);
-	if (ncells < 0)
-		FlowStateError(type, "The cell count must be at least 0.");
-	FlowRecvCheckLength(buf, 8 * ((int64) series.periods + 1) + 48 * (int64) ncells, type);
+	csm_recv_begin(&in, "cohort_summary", (StringInfo) PG_GETARG_POINTER(0));
+	MrrRecvHeader(&in, &series);
+	paths = csm_recv_int(&in, 8, "path count");
+	scale = (int32) csm_recv_int(&in, 4, "scale");
+	dscale = (int32) csm_recv_int(&in, 4, "display scale");
+	ncells = (int32) csm_recv_int(&in, 4, "cell count");
+	if (ncells < 0 || (int64) ncells > (int64) series.periods * (series.periods + 1) / 2)
+		csm_input_error(&in, "%d cells do not fit the triangle of %d periods.", ncells, series.periods);
+	csm_recv_length(&in, 8 * ((int64) series.periods + 1) + 48 * (int64) ncells, "bounds and cells");
 	s = CohortAlloc(&series, NULL, ncells, false);
 	s->paths = paths;
 	s->scale = scale;
 	s->dscale = dscale;
 	s->ncells = ncells;
 	for (i = 0; i <= series.periods; i++)
-		CohortBounds(s)[i] = pq_getmsgint64(buf);
+		CohortBounds(s)[i] = csm_recv_int(&in, 8, "bounds");
 	for (i = 0; i < ncells; i++)
 	{
 		CohortCell *cell = &CohortCells(s)[i];
-		int64		hi;
 
-		cell->cohort = (int32) pq_getmsgint(buf, 4);
-		cell->offset = (int32) pq_getmsgint(buf, 4);
-		cell->retained = pq_getmsgint64(buf);
-		hi = pq_getmsgint64(buf);
-		cell->mrr = DecimalFromHalves(hi, (uint64) pq_getmsgint64(buf));
-		hi = pq_getmsgint64(buf);
-		cell->gross = DecimalFromHalves(hi, (uint64) pq_getmsgint64(buf));
+		cell->cohort = (int32) csm_recv_int(&in, 4, "cohort");
+		cell->offset = (int32) csm_recv_int(&in, 4, "offset");
+		cell->retained = csm_recv_int(&in, 8, "retained");
+		cell->mrr = csm_recv_int128(&in, "mrr");
+		cell->gross = csm_recv_int128(&in, "gross");
 	}
-	CohortValidate(s);
+	csm_recv_end(&in);
+	CohortValidate(&in, s);
 	PG_RETURN_POINTER(s);
 }

@@ -209,71 +209,144 @@ SeriesCheckRow(const MrrSeriesKey *state, const MrrSeriesKey *row)
 				 errdetail("first_period_start, period_length and periods must be the same on every row of a group.")));
 }
 
-/* Rejects a stored value that fails validation (text or binary input). */
-static CSM_NORETURN void
-ValueError(const char *type, const char *detail)
+/*
+ * Checks the boundaries stored in a value against its series: finite, ascending, starting at
+ * the first period and giving the series' hash.
+ */
+void
+MrrCheckBounds(CsmInput *in, const MrrSeriesKey *key, const int64 *bounds)
 {
-	FlowStateError(type, detail);
-	pg_unreachable();
+	int			k;
+
+	for (k = 0; k <= key->periods; k++)
+		if (!IS_VALID_TIMESTAMP(bounds[k]) || (k > 0 && bounds[k] <= bounds[k - 1]))
+			csm_input_error(in, "Period bound %d is not finite or not after the previous one.", k);
+	if (bounds[0] != key->first || MrrBoundsHash(bounds, key->periods + 1) != key->bounds_hash)
+		csm_input_error(in, "The period bounds are not those of the series (first or hash differ).");
 }
 
-/* Validates a series key read from outside. */
-void
-MrrSeriesCheckKey(const MrrSeriesKey *key, const char *type)
+/* Validates a series read from outside. */
+static void
+SeriesValidate(CsmInput *in, const MrrSeriesKey *key)
 {
 	if (key->kind != INSTANT_DATE && key->kind != INSTANT_TIMESTAMPTZ)
-		ValueError(type, "The instant kind must be date or timestamptz.");
+		csm_input_error(in, "Instant kind %d is unknown (1 is timestamptz, 2 is date).", key->kind);
 	if (key->periods < 1 || key->periods > MRR_MAX_PERIODS)
-		ValueError(type, psprintf("A series has 1 to %d periods.", MRR_MAX_PERIODS));
+		csm_input_error(in, "A series has 1 to %d periods, not %d.", MRR_MAX_PERIODS, key->periods);
 	if (!IS_VALID_TIMESTAMP(key->first))
-		ValueError(type, "The first period must start at a finite instant.");
+		csm_input_error(in, "The first period must start at a finite instant.");
 }
 
-/* Appends the text form of a series: <kind> first=<instant> length=(<m>,<d>,<us>) periods=<P> hash=<h>. */
+/*
+ * Appends the version and the series of a value:
+ * v<version> kind=<date|timestamptz> first=<instant> length={<months>,<days>,<usecs>}
+ * periods=<P> hash=<h>, instants in state units (microseconds) and the hash as a signed
+ * bigint, so that the text reads back exactly in any time zone.
+ */
 void
-MrrSeriesAppendText(StringInfo buf, const MrrSeriesKey *key)
+MrrAppendHeader(StringInfo buf, int32 version, const MrrSeriesKey *key)
 {
-	appendStringInfo(buf, "%s first=" INT64_FORMAT " length=(%d,%d," INT64_FORMAT ") periods=%d hash=" INT64_FORMAT,
-					 period_kind_name(key->kind), key->first, key->length.month, key->length.day,
-					 key->length.time, key->periods, (int64) key->bounds_hash);
+	appendStringInfo(buf, "v%d kind=%s first=" INT64_FORMAT " length={%d,%d," INT64_FORMAT "} periods=%d hash=" INT64_FORMAT,
+					 version, period_kind_name(key->kind), key->first, key->length.month,
+					 key->length.day, key->length.time, key->periods, (int64) key->bounds_hash);
 }
 
-/* Reads what MrrSeriesAppendText wrote and validates it. */
+/* Reads what MrrAppendHeader wrote and validates the series. */
 void
-MrrSeriesReadText(FlowTextCursor *c, MrrSeriesKey *key)
+MrrReadHeader(CsmInput *in, MrrSeriesKey *key)
 {
-	int64		v;
-
 	memset(key, 0, sizeof(MrrSeriesKey));
-	key->kind = FlowReadKind(c);
-	FlowExpectText(c, " first=");
-	key->first = FlowReadInt64(c);
-	FlowExpectText(c, " length=(");
-	v = FlowReadInt64(c);
-	if (v < PG_INT32_MIN || v > PG_INT32_MAX)
-		FlowTextError(c, "Interval months are out of range.");
-	key->length.month = (int32) v;
-	FlowExpectText(c, ",");
-	v = FlowReadInt64(c);
-	if (v < PG_INT32_MIN || v > PG_INT32_MAX)
-		FlowTextError(c, "Interval days are out of range.");
-	key->length.day = (int32) v;
-	FlowExpectText(c, ",");
-	key->length.time = FlowReadInt64(c);
-	FlowExpectText(c, ") periods=");
-	v = FlowReadInt64(c);
-	if (v < 1 || v > MRR_MAX_PERIODS)
-		FlowTextError(c, psprintf("A series has 1 to %d periods.", MRR_MAX_PERIODS));
-	key->periods = (int32) v;
-	FlowExpectText(c, " hash=");
-	key->bounds_hash = (uint64) FlowReadInt64(c);
-	MrrSeriesCheckKey(key, c->type);
+	csm_text_expect(in, "v");
+	csm_check_version(in, csm_text_int64(in, "version", PG_INT64_MIN, PG_INT64_MAX),
+					  MRR_PATH_FORMAT_VERSION, MRR_PATH_FORMAT_VERSION);
+	csm_text_expect(in, " kind=");
+	if (csm_text_skip(in, "date"))
+		key->kind = INSTANT_DATE;
+	else if (csm_text_skip(in, "timestamptz"))
+		key->kind = INSTANT_TIMESTAMPTZ;
+	else
+		csm_input_error(in, "Expected the kind date or timestamptz at character %d.",
+						csm_text_position(in));
+	csm_text_expect(in, " first=");
+	key->first = csm_text_int64(in, "first period start", PG_INT64_MIN, PG_INT64_MAX);
+	csm_text_expect(in, " length={");
+	key->length.month = (int32) csm_text_int64(in, "months", PG_INT32_MIN, PG_INT32_MAX);
+	csm_text_expect(in, ",");
+	key->length.day = (int32) csm_text_int64(in, "days", PG_INT32_MIN, PG_INT32_MAX);
+	csm_text_expect(in, ",");
+	key->length.time = csm_text_int64(in, "microseconds", PG_INT64_MIN, PG_INT64_MAX);
+	csm_text_expect(in, "} periods=");
+	key->periods = (int32) csm_text_int64(in, "number of periods", 1, MRR_MAX_PERIODS);
+	csm_text_expect(in, " hash=");
+	key->bounds_hash = (uint64) csm_text_int64(in, "hash", PG_INT64_MIN, PG_INT64_MAX);
+	SeriesValidate(in, key);
 }
 
-/* Binary form of a series: first, months, days, time, periods, kind, hash (40 bytes). */
+/* Appends " name={v1,...,vn}". */
 void
-MrrSeriesSend(StringInfo buf, const MrrSeriesKey *key)
+MrrAppendInt64List(StringInfo buf, const char *name, const int64 *values, int n)
 {
+	appendStringInfo(buf, " %s={", name);
+	csm_append_int64_list(buf, values, n);
+	appendStringInfoChar(buf, '}');
+}
+
+/* Appends " name={v1,...,vn}" of int128 values. */
+void
+MrrAppendInt128List(StringInfo buf, const char *name, const int128 *values, int n)
+{
+	int			i;
+
+	appendStringInfo(buf, " %s={", name);
+	for (i = 0; i < n; i++)
+	{
+		if (i > 0)
+			appendStringInfoChar(buf, ',');
+		DecimalAppendText(buf, values[i], 0, 0);
+	}
+	appendStringInfoChar(buf, '}');
+}
+
+/*
+ * Consumes " name={v1,...}": integers in min..max, at most max_n of them, exactly max_n when
+ * exact. Returns them in a new array and their number in *n.
+ */
+int128 *
+MrrReadList(CsmInput *in, const char *name, int max_n, bool exact, int128 min, int128 max, int *n)
+{
+	int			room = exact ? Max(max_n, 1) : Min(Max(max_n, 1), 64);
+	int128	   *values = (int128 *) palloc(sizeof(int128) * room);
+
+	*n = 0;
+	csm_text_expect(in, " ");
+	csm_text_expect(in, name);
+	csm_text_expect(in, "={");
+	if (!csm_text_skip(in, "}"))
+	{
+		do
+		{
+			if (*n == max_n)
+				csm_input_error(in, "The list %s has more than %d values (character %d).",
+								name, max_n, csm_text_position(in));
+			if (*n == room)
+			{
+				room = Min(2 * room, max_n);
+				values = (int128 *) repalloc(values, sizeof(int128) * room);
+			}
+			values[(*n)++] = csm_text_int128(in, name, min, max);
+		} while (csm_text_skip(in, ","));
+		csm_text_expect(in, "}");
+	}
+	if (exact && *n != max_n)
+		csm_input_error(in, "The list %s has %d values where %d are expected.", name, *n, max_n);
+	return values;
+}
+
+/* Binary form of the version and series: version, first, months, days, time, periods, kind, hash. */
+void
+MrrSendHeader(StringInfo buf, int32 version, const MrrSeriesKey *key)
+{
+	pq_sendint32(buf, version);
 	pq_sendint64(buf, key->first);
 	pq_sendint32(buf, key->length.month);
 	pq_sendint32(buf, key->length.day);
@@ -283,44 +356,26 @@ MrrSeriesSend(StringInfo buf, const MrrSeriesKey *key)
 	pq_sendint64(buf, (int64) key->bounds_hash);
 }
 
-/* Reads what MrrSeriesSend wrote; the caller has checked that 40 bytes are there. */
+/* Reads what MrrSendHeader wrote and validates the series. */
 void
-MrrSeriesRecv(StringInfo buf, MrrSeriesKey *key)
+MrrRecvHeader(CsmInput *in, MrrSeriesKey *key)
 {
 	memset(key, 0, sizeof(MrrSeriesKey));
-	key->first = pq_getmsgint64(buf);
-	key->length.month = (int32) pq_getmsgint(buf, 4);
-	key->length.day = (int32) pq_getmsgint(buf, 4);
-	key->length.time = pq_getmsgint64(buf);
-	key->periods = (int32) pq_getmsgint(buf, 4);
-	key->kind = (int32) pq_getmsgint(buf, 4);
-	key->bounds_hash = (uint64) pq_getmsgint64(buf);
+	csm_check_version(in, csm_recv_int(in, 4, "version"), MRR_PATH_FORMAT_VERSION,
+					  MRR_PATH_FORMAT_VERSION);
+	key->first = csm_recv_int(in, 8, "first period start");
+	key->length.month = (int32) csm_recv_int(in, 4, "period length");
+	key->length.day = (int32) csm_recv_int(in, 4, "period length");
+	key->length.time = csm_recv_int(in, 8, "period length");
+	key->periods = (int32) csm_recv_int(in, 4, "number of periods");
+	key->kind = (int32) csm_recv_int(in, 4, "instant kind");
+	key->bounds_hash = (uint64) csm_recv_int(in, 8, "hash");
+	SeriesValidate(in, key);
 }
 
 /* ---------------------------------------------------------------------------------------
  * Amounts
  * --------------------------------------------------------------------------------------- */
-
-/* Consumes a decimal int128 (optional minus sign) of a text form, or errors. */
-int128
-MrrReadInt128(FlowTextCursor *c)
-{
-	bool		negative = (*c->p == '-');
-	const char *start = c->p;
-	uint128		v = 0;
-
-	if (negative)
-		c->p++;
-	if (*c->p < '0' || *c->p > '9')
-		FlowTextError(c, psprintf("Expected a number at \"%.20s\".", start));
-	for (; *c->p >= '0' && *c->p <= '9'; c->p++)
-	{
-		if (v > ((uint128) DECIMAL_INT128_MAX - (*c->p - '0')) / 10)
-			FlowTextError(c, "A number is out of range.");
-		v = v * 10 + (*c->p - '0');
-	}
-	return negative ? -(int128) v : (int128) v;
-}
 
 /* Errors: an exact sum of MRR amounts (what names it) does not fit. */
 void
@@ -778,140 +833,90 @@ mrr_path_final(PG_FUNCTION_ARGS)
  * rows can make (two each).
  */
 static void
-PathValidate(const MrrPath *p)
+PathValidate(CsmInput *in, const MrrPath *p)
 {
-	const char *type = "mrr_path";
 	MrrPathPoint last = {0, 0, 0};
 	int			i;
 
-	MrrSeriesCheckKey(&p->series, type);
 	if (p->rows < 0)
-		ValueError(type, "The row count must be at least 0.");
+		csm_input_error(in, "The row count " INT64_FORMAT " is negative.", p->rows);
 	if (p->scale < 0 || p->scale > MRR_MAX_SCALE)
-		ValueError(type, psprintf("The scale must be 0 to %d.", MRR_MAX_SCALE));
-	if (p->npoints < 0 || p->npoints > p->series.periods || p->npoints > 2 * Min(p->rows, MRR_MAX_PERIODS))
-		ValueError(type, "There are more points than the periods and rows allow.");
+		csm_input_error(in, "The scale %d is outside 0..%d.", p->scale, MRR_MAX_SCALE);
+	if (p->npoints > 2 * Min(p->rows, MRR_MAX_PERIODS))
+		csm_input_error(in, "%d points cannot come from " INT64_FORMAT " rows.", p->npoints, p->rows);
 	for (i = 0; i < p->npoints; i++)
 	{
 		const MrrPathPoint *pt = &p->slots[i];
 
 		if (pt->period < 0 || pt->period >= p->series.periods || (i > 0 && pt->period <= last.period))
-			ValueError(type, "Points must be in ascending period order within the series.");
+			csm_input_error(in, "Point %d: periods must ascend within 0..%d.", i + 1, p->series.periods - 1);
 		if (pt->mrr < 0)
-			ValueError(type, "MRR must be at least 0.");
+			csm_input_error(in, "Point %d: MRR is negative.", i + 1);
 		if (pt->dscale < 0 || pt->dscale > DECIMAL_MAX_DSCALE)
-			ValueError(type, "A display scale is out of range.");
+			csm_input_error(in, "Point %d: display scale %d is out of range.", i + 1, pt->dscale);
 		if (pt->dscale < p->scale)
 		{
 			int128		unit;
 
 			(void) DecimalScaleUp(1, p->scale - pt->dscale, &unit);
 			if (pt->mrr % unit != 0)
-				ValueError(type, "An amount has more fraction digits than its display scale.");
+				csm_input_error(in, "Point %d: MRR has more fraction digits than its display scale.", i + 1);
 		}
 		if (pt->mrr == last.mrr && pt->dscale == last.dscale)
-			ValueError(type, "Each point must change the MRR or its display scale.");
+			csm_input_error(in, "Point %d changes neither the MRR nor its display scale.", i + 1);
 		last = *pt;
 	}
 }
 
 /*
- * Reads an unsigned decimal amount ("150", "99.90"): its value at its significant scale and
- * the fraction digits written (the display scale).
- */
-static void
-ReadAmount(FlowTextCursor *c, int128 *value, int *scale, int *dscale)
-{
-	const char *start = c->p;
-	int128		v = 0;
-	int			digits = 0;
-	int			fraction = -1;
-
-	for (;; c->p++)
-	{
-		if (*c->p == '.' && fraction < 0 && digits > 0)
-		{
-			fraction = 0;
-			continue;
-		}
-		if (*c->p < '0' || *c->p > '9')
-			break;
-		if (v > (DECIMAL_INT128_MAX - (*c->p - '0')) / 10)
-			FlowTextError(c, "An amount is out of range.");
-		v = v * 10 + (*c->p - '0');
-		digits++;
-		if (fraction >= 0)
-			fraction++;
-	}
-	if (digits == 0 || fraction == 0)
-		FlowTextError(c, psprintf("Expected an amount at \"%.20s\".", start));
-	*dscale = Max(fraction, 0);
-	if (*dscale > DECIMAL_MAX_DSCALE)
-		FlowTextError(c, "An amount has too many fraction digits.");
-	*scale = *dscale;
-	while (*scale > 0 && v % 10 == 0)
-	{
-		v /= 10;
-		(*scale)--;
-	}
-	if (*scale > MRR_MAX_SCALE)
-		FlowTextError(c, psprintf("Amounts have at most %d significant fraction digits.", MRR_MAX_SCALE));
-	*value = v;
-}
-
-/*
- * Text input: v1 <series> rows=<n> points={<period>:<mrr>,...}, each mrr written with its
- * display scale ("0" and "0.00" differ: no subscription in force, or free ones).
+ * Text input: v1 <series> rows=<n> point_periods={...} point_mrr={...}, each MRR written with
+ * its display scale ("0" and "0.00" differ: no subscription in force, or free ones).
  */
 Datum
 mrr_path_in(PG_FUNCTION_ARGS)
 {
-	char	   *str = PG_GETARG_CSTRING(0);
-	FlowTextCursor c = {str, str, "mrr_path"};
+	CsmInput	in;
 	MrrSeriesKey series;
 	MrrPath    *p;
+	int128	   *periods;
 	int		   *scales;
-	int64		rows;
-	int			n = 0,
+	int			n,
 				i;
 
-	FlowExpectText(&c, "v");
-	FlowCheckVersion(FlowReadInt64(&c), c.type);
-	FlowExpectText(&c, " ");
-	MrrSeriesReadText(&c, &series);
-	FlowExpectText(&c, " rows=");
-	rows = FlowReadInt64(&c);
-	FlowExpectText(&c, " points={");
+	csm_text_begin(&in, "mrr_path", PG_GETARG_CSTRING(0), true);
+	MrrReadHeader(&in, &series);
 	p = PathAlloc(&series, series.periods);
-	scales = (int *) palloc(sizeof(int) * series.periods);
-	p->rows = rows;
-	while (*c.p != '}')
-	{
-		int64		period;
-		int			dscale;
-
-		if (n > 0)
-			FlowExpectText(&c, ",");
-		if (n == series.periods)
-			FlowTextError(&c, "There are more points than periods.");
-		period = FlowReadInt64(&c);
-		if (period < 0 || period >= series.periods)
-			FlowTextError(&c, "A point's period is outside the series.");
-		p->slots[n].period = (int32) period;
-		FlowExpectText(&c, ":");
-		ReadAmount(&c, &p->slots[n].mrr, &scales[n], &dscale);
-		p->slots[n].dscale = dscale;
-		p->scale = Max(p->scale, scales[n]);
-		n++;
-	}
-	FlowExpectText(&c, "}");
-	if (*c.p != '\0')
-		FlowTextError(&c, "Unexpected text after the points.");
+	csm_text_expect(&in, " rows=");
+	p->rows = csm_text_int64(&in, "row count", 0, PG_INT64_MAX);
+	periods = MrrReadList(&in, "point_periods", series.periods, false, 0, series.periods - 1, &n);
+	csm_text_expect(&in, " point_mrr={");
+	scales = (int *) palloc(sizeof(int) * Max(n, 1));
 	for (i = 0; i < n; i++)
-		p->slots[i].mrr = MrrScaleAmount(p->slots[i].mrr, scales[i], p->scale, "MRR path");
+	{
+		DecimalNumber d;
+
+		if (i > 0)
+			csm_text_expect(&in, ",");
+		DecimalReadText(&in, "MRR", &d);
+		if (d.negative)
+			csm_input_error(&in, "Point %d: MRR is negative.", i + 1);
+		if (d.scale > MRR_MAX_SCALE)
+			csm_input_error(&in, "Point %d: MRR has more than %d significant fraction digits.",
+							i + 1, MRR_MAX_SCALE);
+		p->slots[i].period = (int32) periods[i];
+		p->slots[i].dscale = d.dscale;
+		p->slots[i].mrr = d.digits;
+		scales[i] = d.scale;
+		p->scale = Max(p->scale, d.scale);
+	}
+	csm_text_expect(&in, "}");
+	csm_text_end(&in);
+	for (i = 0; i < n; i++)
+		if (!DecimalScaleUp(p->slots[i].mrr, p->scale - scales[i], &p->slots[i].mrr))
+			csm_input_error(&in, "Point %d: MRR is out of range at %d fraction digits.", i + 1, p->scale);
 	p->npoints = n;
 	SET_VARSIZE(p, MrrPathSize(n));
-	PathValidate(p);
+	PathValidate(&in, p);
 	PG_RETURN_POINTER(p);
 }
 
@@ -924,12 +929,15 @@ mrr_path_out(PG_FUNCTION_ARGS)
 	int			i;
 
 	initStringInfo(&buf);
-	appendStringInfo(&buf, "v%d ", p->version);
-	MrrSeriesAppendText(&buf, &p->series);
-	appendStringInfo(&buf, " rows=" INT64_FORMAT " points={", p->rows);
+	MrrAppendHeader(&buf, p->version, &p->series);
+	appendStringInfo(&buf, " rows=" INT64_FORMAT " point_periods={", p->rows);
+	for (i = 0; i < p->npoints; i++)
+		appendStringInfo(&buf, i == 0 ? "%d" : ",%d", p->slots[i].period);
+	appendStringInfoString(&buf, "} point_mrr={");
 	for (i = 0; i < p->npoints; i++)
 	{
-		appendStringInfo(&buf, "%s%d:", i > 0 ? "," : "", p->slots[i].period);
+		if (i > 0)
+			appendStringInfoChar(&buf, ',');
 		appendStringInfoString(&buf, DatumGetCString(DirectFunctionCall1(numeric_out,
 																		 MrrAmountNumeric(p->slots[i].mrr, p->scale, p->slots[i].dscale))));
 	}
@@ -941,7 +949,7 @@ mrr_path_out(PG_FUNCTION_ARGS)
 Datum
 mrr_path_recv(PG_FUNCTION_ARGS)
 {
-	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
+	CsmInput	in;
 	MrrSeriesKey series;
 	MrrPath    *p;
 	int64		rows;
@@ -949,32 +957,26 @@ mrr_path_recv(PG_FUNCTION_ARGS)
 				npoints;
 	int			i;
 
-	/* version 4, series 40, rows 8, scale 4, npoints 4 */
-	if (buf->len - buf->cursor < 60)
-		FlowRecvCheckLength(buf, 60, "mrr_path");
-	FlowCheckVersion((int32) pq_getmsgint(buf, 4), "mrr_path");
-	MrrSeriesRecv(buf, &series);
-	MrrSeriesCheckKey(&series, "mrr_path");
-	rows = pq_getmsgint64(buf);
-	scale = (int32) pq_getmsgint(buf, 4);
-	npoints = (int32) pq_getmsgint(buf, 4);
+	csm_recv_begin(&in, "mrr_path", (StringInfo) PG_GETARG_POINTER(0));
+	MrrRecvHeader(&in, &series);
+	rows = csm_recv_int(&in, 8, "row count");
+	scale = (int32) csm_recv_int(&in, 4, "scale");
+	npoints = (int32) csm_recv_int(&in, 4, "point count");
 	if (npoints < 0 || npoints > series.periods)
-		ValueError("mrr_path", "There are more points than periods.");
-	FlowRecvCheckLength(buf, 24 * (int64) npoints, "mrr_path");
+		csm_input_error(&in, "%d points do not fit a series of %d periods.", npoints, series.periods);
+	csm_recv_length(&in, 24 * (int64) npoints, "points");
 	p = PathAlloc(&series, npoints);
 	p->rows = rows;
 	p->scale = scale;
 	p->npoints = npoints;
 	for (i = 0; i < npoints; i++)
 	{
-		int64		hi;
-
-		p->slots[i].period = (int32) pq_getmsgint(buf, 4);
-		p->slots[i].dscale = (int32) pq_getmsgint(buf, 4);
-		hi = pq_getmsgint64(buf);
-		p->slots[i].mrr = DecimalFromHalves(hi, (uint64) pq_getmsgint64(buf));
+		p->slots[i].period = (int32) csm_recv_int(&in, 4, "point period");
+		p->slots[i].dscale = (int32) csm_recv_int(&in, 4, "point display scale");
+		p->slots[i].mrr = csm_recv_int128(&in, "point MRR");
 	}
-	PathValidate(p);
+	csm_recv_end(&in);
+	PathValidate(&in, p);
 	PG_RETURN_POINTER(p);
 }
 
@@ -987,8 +989,7 @@ mrr_path_send(PG_FUNCTION_ARGS)
 	int			i;
 
 	pq_begintypsend(&buf);
-	pq_sendint32(&buf, p->version);
-	MrrSeriesSend(&buf, &p->series);
+	MrrSendHeader(&buf, p->version, &p->series);
 	pq_sendint64(&buf, p->rows);
 	pq_sendint32(&buf, p->scale);
 	pq_sendint32(&buf, p->npoints);
@@ -996,8 +997,7 @@ mrr_path_send(PG_FUNCTION_ARGS)
 	{
 		pq_sendint32(&buf, p->slots[i].period);
 		pq_sendint32(&buf, p->slots[i].dscale);
-		pq_sendint64(&buf, (int64) (p->slots[i].mrr >> 64));
-		pq_sendint64(&buf, (int64) (uint64) p->slots[i].mrr);
+		csm_send_int128(&buf, p->slots[i].mrr);
 	}
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }

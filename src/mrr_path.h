@@ -10,9 +10,9 @@
 #define CSMETRICS_MRR_PATH_H
 
 #include "csmetrics.h"
-#include "flow.h"
 #include "period.h"
 #include "revenue.h"
+#include "state_io.h"
 
 #include "access/tupdesc.h"
 #include "datatype/timestamp.h"
@@ -104,11 +104,20 @@ extern void MrrSeriesFromArgs(FunctionCallInfo fcinfo, int argno, InstantKind ki
 extern const MrrSeriesBounds *MrrSeriesGetBounds(const MrrSeriesKey *key);
 extern uint64 MrrBoundsHash(const int64 *bounds, int n);
 extern void MrrSeriesCheckSame(const MrrSeriesKey *a, const MrrSeriesKey *b, const char *what);
-extern void MrrSeriesCheckKey(const MrrSeriesKey *key, const char *type);
-extern void MrrSeriesAppendText(StringInfo buf, const MrrSeriesKey *key);
-extern void MrrSeriesReadText(FlowTextCursor *c, MrrSeriesKey *key);
-extern void MrrSeriesSend(StringInfo buf, const MrrSeriesKey *key);
-extern void MrrSeriesRecv(StringInfo buf, MrrSeriesKey *key);
+extern void MrrCheckBounds(CsmInput *in, const MrrSeriesKey *key, const int64 *bounds);
+
+/*
+ * Text and binary forms of the types over a series: the version and the series first
+ * ("v1 kind=date first=... length={m,d,us} periods=P hash=h"), then lists " name={...}".
+ */
+extern void MrrAppendHeader(StringInfo buf, int32 version, const MrrSeriesKey *key);
+extern void MrrReadHeader(CsmInput *in, MrrSeriesKey *key);
+extern void MrrAppendInt64List(StringInfo buf, const char *name, const int64 *values, int n);
+extern void MrrAppendInt128List(StringInfo buf, const char *name, const int128 *values, int n);
+extern int128 *MrrReadList(CsmInput *in, const char *name, int max_n, bool exact,
+						   int128 min, int128 max, int *n);
+extern void MrrSendHeader(StringInfo buf, int32 version, const MrrSeriesKey *key);
+extern void MrrRecvHeader(CsmInput *in, MrrSeriesKey *key);
 
 /* Paths as arguments (mrr_path.c). */
 extern MrrPath *MrrPathBuilt(MrrPath *p);
@@ -119,7 +128,6 @@ extern int	MrrPathFirstPaying(const MrrPath *p);
 extern Tuplestorestate *MrrMaterialize(FunctionCallInfo fcinfo, TupleDesc tupdesc, const char *fname);
 
 /* Amounts (mrr_path.c). */
-extern int128 MrrReadInt128(FlowTextCursor *c);
 extern CSM_NORETURN void MrrSumOverflow(const char *what);
 extern int128 MrrScaleAmount(int128 v, int from_scale, int to_scale, const char *what);
 extern Datum MrrAmountNumeric(int128 v, int scale, int dscale);

@@ -23,7 +23,6 @@
  */
 #include "csmetrics.h"
 #include "decimal.h"
-#include "flow.h"
 #include "mrr_path.h"
 #include "revenue.h"
 
@@ -434,35 +433,28 @@ mrr_movements_series_movements(PG_FUNCTION_ARGS)
  * --------------------------------------------------------------------------------------- */
 
 /*
- * Validates a state read from outside: boundaries ascending and those of its series, amounts
- * and counts non-negative and zero together, and per period no more lost (churned,
- * contraction) than there was at the start, no more changing customers than started it.
+ * Validates a state read from outside: boundaries those of its series, amounts and counts
+ * non-negative and zero together, and per period no more lost (churned, contraction) than
+ * there was at the start, no more changing customers than started it.
  */
 static void
-SeriesValidate(const MovementsSeries *s)
+SeriesValidate(CsmInput *in, const MovementsSeries *s)
 {
-	const char *type = "mrr_movements_series";
 	int			P = SeriesP(s);
-	const int64 *bounds = SeriesBounds(s);
 	int128		ending = 0;
 	int64		customers_end = 0;
 	int64		new_customers = 0;
 	int			c,
 				k;
 
-	MrrSeriesCheckKey(&s->series, type);
 	if (s->paths < 0)
-		FlowStateError(type, "The path count must be at least 0.");
+		csm_input_error(in, "The path count " INT64_FORMAT " is negative.", s->paths);
 	if (s->scale < 0 || s->scale > MRR_MAX_SCALE)
-		FlowStateError(type, psprintf("The scale must be 0 to %d.", MRR_MAX_SCALE));
-	for (k = 0; k <= P; k++)
-		if (!IS_VALID_TIMESTAMP(bounds[k]) || (k > 0 && bounds[k] <= bounds[k - 1]))
-			FlowStateError(type, "Period bounds must be finite and ascending.");
-	if (bounds[0] != s->series.first || MrrBoundsHash(bounds, P + 1) != s->series.bounds_hash)
-		FlowStateError(type, "The period bounds are not those of the series.");
-	for (k = 1; k < 2 * P; k++)
+		csm_input_error(in, "The scale %d is outside 0..%d.", s->scale, MRR_MAX_SCALE);
+	MrrCheckBounds(in, &s->series, SeriesBounds(s));
+	for (k = P; k < 2 * P; k++)
 		if (SeriesDscales(s)[k] < 0 || SeriesDscales(s)[k] > DECIMAL_MAX_DSCALE)
-			FlowStateError(type, "A display scale is out of range.");
+			csm_input_error(in, "The display scale of period %d is out of range.", k - P + 1);
 	for (k = 0; k < P; k++)
 	{
 		int128		a[SERIES_NCLASSES];
@@ -475,56 +467,29 @@ SeriesValidate(const MovementsSeries *s)
 			a[c] = SeriesAmounts(s, c)[k];
 			n[c] = SeriesCounts(s, c)[k];
 			if (a[c] < 0 || n[c] < 0 || (a[c] == 0) != (n[c] == 0))
-				FlowStateError(type, psprintf("Amounts and counts of period %d must be at least 0 and zero together.", k + 1));
+				csm_input_error(in, "Period %d: %s MRR and customers must be at least 0 and zero together.",
+								k + 1, series_class_names[c]);
 		}
 		/* churned and contraction come out of starting; each customer moves once */
 		if (a[SERIES_CHURNED] > starting || a[SERIES_CONTRACTION] > starting - a[SERIES_CHURNED] ||
 			n[SERIES_CHURNED] > customers_start ||
 			n[SERIES_CONTRACTION] > customers_start - n[SERIES_CHURNED] ||
 			n[SERIES_EXPANSION] > customers_start - n[SERIES_CHURNED] - n[SERIES_CONTRACTION])
-			FlowStateError(type, psprintf("Period %d loses more than it started with.", k + 1));
+			csm_input_error(in, "Period %d loses more MRR or customers than it started with.", k + 1);
 		if (!DecimalAdd(starting - a[SERIES_CHURNED] - a[SERIES_CONTRACTION], a[SERIES_NEW], &ending) ||
 			!DecimalAdd(ending, a[SERIES_REACTIVATION], &ending) ||
 			!DecimalAdd(ending, a[SERIES_EXPANSION], &ending))
-			FlowStateError(type, "The amounts add up beyond the range of the sums.");
+			csm_input_error(in, "Period %d: the MRR adds up beyond the range of the sums.", k + 1);
 		customers_end = csm_add_count(customers_start - n[SERIES_CHURNED],
 									  csm_add_count(n[SERIES_NEW], n[SERIES_REACTIVATION]));
-		if ((ending == 0) != (customers_end == 0) || n[SERIES_EXPANSION] + n[SERIES_CONTRACTION] > customers_end)
-			FlowStateError(type, psprintf("Period %d ends with MRR and paying customers that disagree.", k + 1));
+		if ((ending == 0) != (customers_end == 0) ||
+			n[SERIES_EXPANSION] + n[SERIES_CONTRACTION] > customers_end)
+			csm_input_error(in, "Period %d ends with MRR and paying customers that disagree.", k + 1);
 		new_customers = csm_add_count(new_customers, n[SERIES_NEW]);
 	}
 	if (new_customers > s->paths)
-		FlowStateError(type, "More new customers are counted than paths were aggregated.");
-}
-
-/* Appends " name={v1,...,vn}" of int64 values. */
-static void
-AppendInt64List(StringInfo buf, const char *name, const int64 *values, int n)
-{
-	int			i;
-
-	appendStringInfo(buf, " %s={", name);
-	for (i = 0; i < n; i++)
-		appendStringInfo(buf, i == 0 ? INT64_FORMAT : "," INT64_FORMAT, values[i]);
-	appendStringInfoChar(buf, '}');
-}
-
-/* Consumes " name={v1,...,vn}" with exactly n int64 values. */
-static void
-ReadInt64List(FlowTextCursor *c, const char *name, int64 *values, int n)
-{
-	int			i;
-
-	FlowExpectText(c, " ");
-	FlowExpectText(c, name);
-	FlowExpectText(c, "={");
-	for (i = 0; i < n; i++)
-	{
-		if (i > 0)
-			FlowExpectText(c, ",");
-		values[i] = FlowReadInt64(c);
-	}
-	FlowExpectText(c, "}");
+		csm_input_error(in, INT64_FORMAT " new customers cannot come from " INT64_FORMAT " paths.",
+						new_customers, s->paths);
 }
 
 /*
@@ -537,31 +502,23 @@ mrr_movements_series_out(PG_FUNCTION_ARGS)
 	MovementsSeries *s = SeriesArg(fcinfo, 0);
 	int			P = SeriesP(s);
 	int16	   *dscale = DscalePeriods(SeriesDscales(s), P);
+	int64	   *dscale64 = (int64 *) palloc(sizeof(int64) * P);
 	StringInfoData buf;
 	int			c,
 				k;
 
 	initStringInfo(&buf);
-	appendStringInfo(&buf, "v%d ", s->version);
-	MrrSeriesAppendText(&buf, &s->series);
+	MrrAppendHeader(&buf, s->version, &s->series);
 	appendStringInfo(&buf, " paths=" INT64_FORMAT " scale=%d", s->paths, s->scale);
-	AppendInt64List(&buf, "bounds", SeriesBounds(s), P + 1);
+	MrrAppendInt64List(&buf, "bounds", SeriesBounds(s), P + 1);
 	for (c = 0; c < SERIES_NCLASSES; c++)
 	{
-		appendStringInfo(&buf, " %s_mrr={", series_class_names[c]);
-		for (k = 0; k < P; k++)
-		{
-			if (k > 0)
-				appendStringInfoChar(&buf, ',');
-			DecimalAppendText(&buf, SeriesAmounts(s, c)[k], 0, 0);
-		}
-		appendStringInfoChar(&buf, '}');
-		AppendInt64List(&buf, psprintf("%s_customers", series_class_names[c]), SeriesCounts(s, c), P);
+		MrrAppendInt128List(&buf, psprintf("%s_mrr", series_class_names[c]), SeriesAmounts(s, c), P);
+		MrrAppendInt64List(&buf, psprintf("%s_customers", series_class_names[c]), SeriesCounts(s, c), P);
 	}
-	appendStringInfoString(&buf, " dscale={");
 	for (k = 0; k < P; k++)
-		appendStringInfo(&buf, k == 0 ? "%d" : ",%d", dscale[k]);
-	appendStringInfoChar(&buf, '}');
+		dscale64[k] = dscale[k];
+	MrrAppendInt64List(&buf, "dscale", dscale64, P);
 	PG_RETURN_CSTRING(buf.data);
 }
 
@@ -569,61 +526,45 @@ mrr_movements_series_out(PG_FUNCTION_ARGS)
 Datum
 mrr_movements_series_in(PG_FUNCTION_ARGS)
 {
-	char	   *str = PG_GETARG_CSTRING(0);
-	FlowTextCursor c = {str, str, "mrr_movements_series"};
+	CsmInput	in;
 	MrrSeriesKey series;
 	MovementsSeries *s;
-	int64		paths,
-				scale;
-	int64	   *dscale;
+	int128	   *values;
 	int			P,
-				cl,
+				n,
+				c,
 				k;
 
-	FlowExpectText(&c, "v");
-	FlowCheckVersion(FlowReadInt64(&c), c.type);
-	FlowExpectText(&c, " ");
-	MrrSeriesReadText(&c, &series);
-	FlowExpectText(&c, " paths=");
-	paths = FlowReadInt64(&c);
-	FlowExpectText(&c, " scale=");
-	scale = FlowReadInt64(&c);
-	if (scale < 0 || scale > MRR_MAX_SCALE)
-		FlowTextError(&c, psprintf("The scale must be 0 to %d.", MRR_MAX_SCALE));
+	csm_text_begin(&in, "mrr_movements_series", PG_GETARG_CSTRING(0), true);
+	MrrReadHeader(&in, &series);
 	P = series.periods;
 	s = SeriesAlloc(&series, NULL);
-	s->paths = paths;
-	s->scale = (int32) scale;
-	ReadInt64List(&c, "bounds", SeriesBounds(s), P + 1);
-	for (cl = 0; cl < SERIES_NCLASSES; cl++)
+	csm_text_expect(&in, " paths=");
+	s->paths = csm_text_int64(&in, "path count", 0, PG_INT64_MAX);
+	csm_text_expect(&in, " scale=");
+	s->scale = (int32) csm_text_int64(&in, "scale", 0, MRR_MAX_SCALE);
+	values = MrrReadList(&in, "bounds", P + 1, true, PG_INT64_MIN, PG_INT64_MAX, &n);
+	for (k = 0; k <= P; k++)
+		SeriesBounds(s)[k] = (int64) values[k];
+	for (c = 0; c < SERIES_NCLASSES; c++)
 	{
-		FlowExpectText(&c, " ");
-		FlowExpectText(&c, series_class_names[cl]);
-		FlowExpectText(&c, "_mrr={");
+		values = MrrReadList(&in, psprintf("%s_mrr", series_class_names[c]), P, true,
+							 0, DECIMAL_INT128_MAX, &n);
+		memcpy(SeriesAmounts(s, c), values, sizeof(int128) * P);
+		values = MrrReadList(&in, psprintf("%s_customers", series_class_names[c]), P, true,
+							 0, PG_INT64_MAX, &n);
 		for (k = 0; k < P; k++)
-		{
-			if (k > 0)
-				FlowExpectText(&c, ",");
-			SeriesAmounts(s, cl)[k] = MrrReadInt128(&c);
-		}
-		FlowExpectText(&c, "}");
-		ReadInt64List(&c, psprintf("%s_customers", series_class_names[cl]), SeriesCounts(s, cl), P);
+			SeriesCounts(s, c)[k] = (int64) values[k];
 	}
-	dscale = (int64 *) palloc(sizeof(int64) * P);
-	ReadInt64List(&c, "dscale", dscale, P);
+	values = MrrReadList(&in, "dscale", P, true, 0, DECIMAL_MAX_DSCALE, &n);
 	for (k = 0; k < P; k++)
-	{
-		if (dscale[k] < 0 || dscale[k] > DECIMAL_MAX_DSCALE)
-			FlowTextError(&c, "A display scale is out of range.");
-		SeriesDscales(s)[P + k] = (int16) dscale[k];
-	}
-	if (*c.p != '\0')
-		FlowTextError(&c, "Unexpected text after the last list.");
-	SeriesValidate(s);
+		SeriesDscales(s)[P + k] = (int16) values[k];
+	csm_text_end(&in);
+	SeriesValidate(&in, s);
 	PG_RETURN_POINTER(s);
 }
 
-/* Binary form: version, series, paths, scale, bounds, amounts (high, low), counts, dscales. */
+/* Binary form: version, series, paths, scale, bounds, amounts, counts, dscales. */
 Datum
 mrr_movements_series_send(PG_FUNCTION_ARGS)
 {
@@ -635,17 +576,13 @@ mrr_movements_series_send(PG_FUNCTION_ARGS)
 	int			i;
 
 	pq_begintypsend(&buf);
-	pq_sendint32(&buf, s->version);
-	MrrSeriesSend(&buf, &s->series);
+	MrrSendHeader(&buf, s->version, &s->series);
 	pq_sendint64(&buf, s->paths);
 	pq_sendint32(&buf, s->scale);
 	for (i = 0; i <= P; i++)
 		pq_sendint64(&buf, SeriesBounds(s)[i]);
 	for (i = 0; i < SERIES_NCLASSES * P; i++)
-	{
-		pq_sendint64(&buf, (int64) (amounts[i] >> 64));
-		pq_sendint64(&buf, (int64) (uint64) amounts[i]);
-	}
+		csm_send_int128(&buf, amounts[i]);
 	for (i = 0; i < SERIES_NCLASSES * P; i++)
 		pq_sendint64(&buf, SeriesCounts(s, 0)[i]);
 	for (i = 0; i < P; i++)
@@ -657,41 +594,33 @@ mrr_movements_series_send(PG_FUNCTION_ARGS)
 Datum
 mrr_movements_series_recv(PG_FUNCTION_ARGS)
 {
-	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
-	const char *type = "mrr_movements_series";
+	CsmInput	in;
 	MrrSeriesKey series;
 	MovementsSeries *s;
 	int128	   *amounts;
 	int			P,
 				i;
 
-	/* version 4, series 40, paths 8, scale 4 */
-	if (buf->len - buf->cursor < 56)
-		FlowRecvCheckLength(buf, 56, type);
-	FlowCheckVersion((int32) pq_getmsgint(buf, 4), type);
-	MrrSeriesRecv(buf, &series);
-	MrrSeriesCheckKey(&series, type);
+	csm_recv_begin(&in, "mrr_movements_series", (StringInfo) PG_GETARG_POINTER(0));
+	MrrRecvHeader(&in, &series);
 	P = series.periods;
 	s = SeriesAlloc(&series, NULL);
-	s->paths = pq_getmsgint64(buf);
-	s->scale = (int32) pq_getmsgint(buf, 4);
+	s->paths = csm_recv_int(&in, 8, "path count");
+	s->scale = (int32) csm_recv_int(&in, 4, "scale");
 	/* bounds, amounts (16 bytes) and counts of each class, dscales (2 bytes) */
-	FlowRecvCheckLength(buf, 8 * ((int64) P + 1) + (16 + 8) * (int64) SERIES_NCLASSES * P + 2 * (int64) P,
-						type);
+	csm_recv_length(&in, 8 * ((int64) P + 1) + (16 + 8) * (int64) SERIES_NCLASSES * P + 2 * (int64) P,
+					psprintf("a series of %d periods", P));
 	for (i = 0; i <= P; i++)
-		SeriesBounds(s)[i] = pq_getmsgint64(buf);
+		SeriesBounds(s)[i] = csm_recv_int(&in, 8, "bounds");
 	amounts = SeriesAmounts(s, 0);
 	for (i = 0; i < SERIES_NCLASSES * P; i++)
-	{
-		int64		hi = pq_getmsgint64(buf);
-
-		amounts[i] = DecimalFromHalves(hi, (uint64) pq_getmsgint64(buf));
-	}
+		amounts[i] = csm_recv_int128(&in, "amounts");
 	for (i = 0; i < SERIES_NCLASSES * P; i++)
-		SeriesCounts(s, 0)[i] = pq_getmsgint64(buf);
+		SeriesCounts(s, 0)[i] = csm_recv_int(&in, 8, "counts");
 	for (i = 0; i < P; i++)
-		SeriesDscales(s)[P + i] = (int16) pq_getmsgint(buf, 2);
-	SeriesValidate(s);
+		SeriesDscales(s)[P + i] = (int16) csm_recv_int(&in, 2, "display scales");
+	csm_recv_end(&in);
+	SeriesValidate(&in, s);
 	PG_RETURN_POINTER(s);
 }
 
