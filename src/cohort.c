@@ -376,7 +376,7 @@ cohort_summary_final(PG_FUNCTION_ARGS)
 	out = CohortSorted(s);
 	/* never hand out the transition state itself: a window aggregate reuses it */
 	if (out == s)
-		out = (CohortSummary *) pnstrdup((const char *) s, VARSIZE(s));
+		out = (CohortSummary *) PG_DETOAST_DATUM_COPY(PointerGetDatum(s));
 	PG_RETURN_POINTER(out);
 }
 

@@ -798,7 +798,7 @@ mrr_path_combine(PG_FUNCTION_ARGS)
 		PathRaiseScale(a, b->scale);
 	else if (b->scale < a->scale)
 	{
-		b = (MrrPath *) pnstrdup((const char *) b, VARSIZE(b));
+		b = (MrrPath *) PG_DETOAST_DATUM_COPY(PointerGetDatum(b));
 		PathRaiseScale(b, a->scale);
 	}
 	PG_RETURN_POINTER(PathMerge(a, b));
@@ -819,7 +819,7 @@ mrr_path_final(PG_FUNCTION_ARGS)
 	out = MrrPathBuilt(p);
 	/* never hand out the transition state itself: a window aggregate reuses it */
 	if (out == p)
-		out = (MrrPath *) pnstrdup((const char *) p, VARSIZE(p));
+		out = (MrrPath *) PG_DETOAST_DATUM_COPY(PointerGetDatum(p));
 	PG_RETURN_POINTER(out);
 }
 
