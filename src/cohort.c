@@ -304,9 +304,8 @@ cohort_summary_trans(PG_FUNCTION_ARGS)
 	if (s == NULL)
 	{
 		/* the boundaries of this session must be those the path was built with */
-		const MrrSeriesBounds *b = MrrSeriesGetBounds(&p->series);
+		const MrrSeriesBounds *b = MrrSeriesInSession(&p->series, "an MRR path");
 
-		MrrSeriesCheckSame(&b->key, &p->series, "MRR paths");
 		s = CohortAlloc(&b->key, b->bounds, COHORT_INITIAL_SLOTS, true);
 	}
 	else

@@ -197,6 +197,25 @@ MrrSeriesCheckSame(const MrrSeriesKey *a, const MrrSeriesKey *b, const char *wha
 				 errdetail("The period boundaries differ; compute them with the same TimeZone setting.")));
 }
 
+/*
+ * The boundaries of a stored value's series in this session; an error when they are not the
+ * ones the value was computed with (a timestamptz series in another time zone).
+ */
+const MrrSeriesBounds *
+MrrSeriesInSession(const MrrSeriesKey *key, const char *what)
+{
+	const MrrSeriesBounds *b = MrrSeriesGetBounds(key);
+
+	if (b->key.bounds_hash != key->bounds_hash)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s of series %s was computed in another time zone", what, SeriesText(key)),
+				 errdetail("Its period boundaries differ from those of this session's TimeZone, %s.",
+						   pg_get_timezone_name(session_timezone)),
+				 errhint("Set TimeZone to the zone the value was computed in.")));
+	return b;
+}
+
 /* Errors unless a row's series arguments are those of the group's earlier rows. */
 static void
 SeriesCheckRow(const MrrSeriesKey *state, const MrrSeriesKey *row)

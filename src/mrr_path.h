@@ -103,6 +103,7 @@ extern void MrrSeriesFromArgs(FunctionCallInfo fcinfo, int argno, InstantKind ki
 							  MrrSeriesKey *key);
 extern const MrrSeriesBounds *MrrSeriesGetBounds(const MrrSeriesKey *key);
 extern uint64 MrrBoundsHash(const int64 *bounds, int n);
+extern const MrrSeriesBounds *MrrSeriesInSession(const MrrSeriesKey *key, const char *what);
 extern void MrrSeriesCheckSame(const MrrSeriesKey *a, const MrrSeriesKey *b, const char *what);
 extern void MrrCheckBounds(CsmInput *in, const MrrSeriesKey *key, const int64 *bounds);
 

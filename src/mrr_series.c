@@ -296,9 +296,8 @@ mrr_movements_series_trans(PG_FUNCTION_ARGS)
 	if (s == NULL)
 	{
 		/* the boundaries of this session must be those the path was built with */
-		const MrrSeriesBounds *b = MrrSeriesGetBounds(&p->series);
+		const MrrSeriesBounds *b = MrrSeriesInSession(&p->series, "an MRR path");
 
-		MrrSeriesCheckSame(&b->key, &p->series, "MRR paths");
 		s = SeriesAlloc(&b->key, b->bounds);	/* per-call context: copied once */
 	}
 	else
@@ -685,8 +684,7 @@ customer_mrr_movements(PG_FUNCTION_ARGS)
 	int			j,
 				k;
 
-	b = MrrSeriesGetBounds(&p->series);
-	MrrSeriesCheckSame(&b->key, &p->series, "MRR paths");
+	b = MrrSeriesInSession(&p->series, "an MRR path");
 	store = MrrMaterialize(fcinfo, cache->tupdesc, "customer_mrr_movements");
 	if (first < 0)
 		return (Datum) 0;		/* never paid: no rows */
