@@ -293,7 +293,6 @@ cohort_summary_trans(PG_FUNCTION_ARGS)
 	CohortSummary *s = PG_ARGISNULL(0) ? NULL : (CohortSummary *) PG_GETARG_POINTER(0);
 	MrrPath    *p;
 
-	csm_agg_context(fcinfo, "cohort_summary transition");
 	if (PG_ARGISNULL(1))
 	{
 		if (s == NULL)
@@ -310,8 +309,9 @@ cohort_summary_trans(PG_FUNCTION_ARGS)
 	}
 	else
 	{
-		if (VARATT_IS_EXTENDED(s) || !s->hashed)
-			s = CohortRehash(CohortArg(fcinfo, 0), s->ncells);
+		s = CohortArg(fcinfo, 0);
+		/* a stored summary becomes a table to add into: a new value, as a copy is */
+		s = s->hashed ? (CohortSummary *) MrrStateForUpdate(fcinfo, 0) : CohortRehash(s, s->ncells);
 		MrrSeriesCheckSame(&s->series, &p->series, "MRR paths");
 	}
 	PG_RETURN_POINTER(CohortAddPath(s, p));
@@ -329,7 +329,6 @@ cohort_summary_combine(PG_FUNCTION_ARGS)
 	const CohortCell *cells;
 	int			i;
 
-	csm_agg_context(fcinfo, "cohort_summary_combine");
 	if (PG_ARGISNULL(1))
 	{
 		if (PG_ARGISNULL(0))
@@ -341,15 +340,14 @@ cohort_summary_combine(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0))
 		PG_RETURN_POINTER(b);
 	a = CohortArg(fcinfo, 0);
+	/* a stored summary (the first one rolled up) becomes a table to add into */
+	a = a->hashed ? (CohortSummary *) MrrStateForUpdate(fcinfo, 0) : CohortRehash(a, a->ncells + b->ncells);
 	MrrSeriesCheckSame(&a->series, &b->series, "cohort_summary values");
 	if (memcmp(CohortBounds(a), CohortBounds(b), sizeof(int64) * (a->series.periods + 1)) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("cannot combine cohort_summary values with different period boundaries"),
 				 errdetail("The values were computed in different time zones.")));
-	/* a stored summary (the first one rolled up) becomes a table to add into */
-	if (!a->hashed)
-		a = CohortRehash(a, a->ncells + b->ncells);
 	CohortRaiseScale(a, b->scale);
 	a->paths = csm_add_count(a->paths, b->paths);
 	a->dscale = Max(a->dscale, b->dscale);

@@ -662,6 +662,21 @@ MrrPathBuilt(MrrPath *p)
 	return out;
 }
 
+/*
+ * The state in argument argno, ready to be updated: itself inside an aggregate, which owns
+ * it; a copy when the function is called directly (or the state is toasted, as a hand-written
+ * initial value may be), so that an argument is never modified.
+ */
+Pointer
+MrrStateForUpdate(FunctionCallInfo fcinfo, int argno)
+{
+	Datum		state = PG_GETARG_DATUM(argno);
+
+	if (AggCheckCallContext(fcinfo, NULL) != 0 && !VARATT_IS_EXTENDED(DatumGetPointer(state)))
+		return DatumGetPointer(state);
+	return (Pointer) PG_DETOAST_DATUM_COPY(state);
+}
+
 /* A path argument, detoasted and built. */
 MrrPath *
 MrrPathArg(FunctionCallInfo fcinfo, int argno)
@@ -740,14 +755,8 @@ PathTransition(FunctionCallInfo fcinfo, InstantKind kind)
 				lo,
 				hi;
 
-	csm_agg_context(fcinfo, "mrr_path transition");
 	if (!PG_ARGISNULL(0))
-	{
-		p = (MrrPath *) PG_GETARG_POINTER(0);
-		/* our own state is never toasted; a hand-made initial value might be */
-		if (VARATT_IS_EXTENDED(p))
-			p = (MrrPath *) PG_DETOAST_DATUM_COPY(PG_GETARG_DATUM(0));
-	}
+		p = (MrrPath *) MrrStateForUpdate(fcinfo, 0);
 
 	/* The state exists from the first row on, even a skipped one, as for customer_flows. */
 	MrrSeriesFromArgs(fcinfo, 4, kind, &key);
@@ -799,7 +808,6 @@ mrr_path_combine(PG_FUNCTION_ARGS)
 	MrrPath    *a;
 	MrrPath    *b;
 
-	csm_agg_context(fcinfo, "mrr_path_combine");
 	if (PG_ARGISNULL(1))
 	{
 		if (PG_ARGISNULL(0))
@@ -810,9 +818,8 @@ mrr_path_combine(PG_FUNCTION_ARGS)
 	/* the executor keeps its own copy of a state it did not have */
 	if (PG_ARGISNULL(0))
 		PG_RETURN_POINTER(b);
-	a = MrrPathArg(fcinfo, 0);
+	a = MrrPathBuilt((MrrPath *) MrrStateForUpdate(fcinfo, 0));
 	MrrSeriesCheckSame(&a->series, &b->series, "MRR paths");
-	/* the first argument is our state (or a copy of it): it may change in place */
 	if (a->scale < b->scale)
 		PathRaiseScale(a, b->scale);
 	else if (b->scale < a->scale)

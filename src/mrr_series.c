@@ -285,7 +285,6 @@ mrr_movements_series_trans(PG_FUNCTION_ARGS)
 	MovementsSeries *s = PG_ARGISNULL(0) ? NULL : (MovementsSeries *) PG_GETARG_POINTER(0);
 	MrrPath    *p;
 
-	csm_agg_context(fcinfo, "mrr_movements_series transition");
 	if (PG_ARGISNULL(1))
 	{
 		if (s == NULL)
@@ -302,8 +301,7 @@ mrr_movements_series_trans(PG_FUNCTION_ARGS)
 	}
 	else
 	{
-		if (VARATT_IS_EXTENDED(s))
-			s = (MovementsSeries *) PG_DETOAST_DATUM_COPY(PG_GETARG_DATUM(0));
+		s = (MovementsSeries *) MrrStateForUpdate(fcinfo, 0);
 		MrrSeriesCheckSame(&s->series, &p->series, "MRR paths");
 	}
 	SeriesAddPath(s, p);
@@ -319,7 +317,6 @@ mrr_movements_series_combine(PG_FUNCTION_ARGS)
 {
 	MovementsSeries *a;
 
-	csm_agg_context(fcinfo, "mrr_movements_series_combine");
 	if (PG_ARGISNULL(1))
 	{
 		if (PG_ARGISNULL(0))
@@ -329,9 +326,7 @@ mrr_movements_series_combine(PG_FUNCTION_ARGS)
 	/* the executor keeps its own copy of a state it did not have */
 	if (PG_ARGISNULL(0))
 		PG_RETURN_POINTER(SeriesArg(fcinfo, 1));
-	a = (MovementsSeries *) PG_GETARG_POINTER(0);
-	if (VARATT_IS_EXTENDED(a))
-		a = (MovementsSeries *) PG_DETOAST_DATUM_COPY(PG_GETARG_DATUM(0));
+	a = (MovementsSeries *) MrrStateForUpdate(fcinfo, 0);
 	SeriesMerge(a, SeriesArg(fcinfo, 1));
 	PG_RETURN_POINTER(a);
 }

@@ -182,6 +182,19 @@ SELECT customer, started_at, mrr_path(started_at, ended_at, mrr, date '2024-01-0
                                  OVER (PARTITION BY customer ORDER BY started_at, mrr) AS path_so_far
 FROM subs WHERE customer IN ('gap', 'same_day') ORDER BY customer, started_at;
 
+-- The support functions are ordinary functions: called directly they return a new value and
+-- leave their arguments as they were (here values read from a table).
+SELECT mrr_path_combine(path, path) AS twice_c FROM abc_paths WHERE customer = 'C';
+SELECT mrr_path_trans(path, date '2024-02-01', NULL, 5.5, date '2024-01-01', '1 month', 4) AS c_and_more,
+       path AS c_unchanged
+FROM abc_paths WHERE customer = 'C';
+SELECT (mrr_movements_series_final(mrr_movements_series_combine(s, s)))[1].new_mrr AS twice_new_mrr,
+       (mrr_movements(s))[1].new_mrr AS new_mrr_unchanged
+FROM (SELECT mrr_movements_series(path) AS s FROM abc_paths) x;
+SELECT (SELECT max(customers) FROM cohort_retention(cohort_summary_final(cohort_summary_trans(c, path)))) AS four_customers,
+       (SELECT max(customers) FROM cohort_retention(c)) AS three_customers_unchanged
+FROM (SELECT cohort_summary(path) AS c FROM abc_paths) x, abc_paths WHERE customer = 'A';
+
 -- Text forms read back exactly; the binary forms are checked by the properties suite.
 SELECT count(*) FILTER (WHERE path::text::mrr_path::text <> path::text) AS path_text_mismatches FROM paths;
 SELECT s::text::mrr_movements_series::text = s::text AS series_text_roundtrip,

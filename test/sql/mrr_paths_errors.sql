@@ -65,9 +65,6 @@ SET TimeZone = 'Asia/Kolkata';
 SELECT mrr_movements(path) IS NOT NULL AS date_series_in_any_zone FROM monthly;
 SET TimeZone = 'UTC';
 
--- Support functions are only called by their aggregates.
-SELECT regress.expect_error($$SELECT mrr_path_combine(path, path) FROM monthly$$) AS combine_outside_aggregate;
-
 -- Text input: malformed or hand-edited values are rejected (22P02), never trusted.
 CREATE TABLE good (path text, series text, cohorts text);
 INSERT INTO good
