@@ -311,7 +311,7 @@ cohort_summary_trans(PG_FUNCTION_ARGS)
 	{
 		s = CohortArg(fcinfo, 0);
 		/* a stored summary becomes a table to add into: a new value, as a copy is */
-		s = s->hashed ? (CohortSummary *) MrrStateForUpdate(fcinfo, 0) : CohortRehash(s, s->ncells);
+		s = s->hashed ? (CohortSummary *) csm_state_for_update(fcinfo, -1) : CohortRehash(s, s->ncells);
 		MrrSeriesCheckSame(&s->series, &p->series, "MRR paths");
 	}
 	PG_RETURN_POINTER(CohortAddPath(s, p));
@@ -341,7 +341,7 @@ cohort_summary_combine(PG_FUNCTION_ARGS)
 		PG_RETURN_POINTER(b);
 	a = CohortArg(fcinfo, 0);
 	/* a stored summary (the first one rolled up) becomes a table to add into */
-	a = a->hashed ? (CohortSummary *) MrrStateForUpdate(fcinfo, 0) : CohortRehash(a, a->ncells + b->ncells);
+	a = a->hashed ? (CohortSummary *) csm_state_for_update(fcinfo, -1) : CohortRehash(a, a->ncells + b->ncells);
 	MrrSeriesCheckSame(&a->series, &b->series, "cohort_summary values");
 	if (memcmp(CohortBounds(a), CohortBounds(b), sizeof(int64) * (a->series.periods + 1)) != 0)
 		ereport(ERROR,

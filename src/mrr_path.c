@@ -662,21 +662,6 @@ MrrPathBuilt(MrrPath *p)
 	return out;
 }
 
-/*
- * The state in argument argno, ready to be updated: itself inside an aggregate, which owns
- * it; a copy when the function is called directly (or the state is toasted, as a hand-written
- * initial value may be), so that an argument is never modified.
- */
-Pointer
-MrrStateForUpdate(FunctionCallInfo fcinfo, int argno)
-{
-	Datum		state = PG_GETARG_DATUM(argno);
-
-	if (AggCheckCallContext(fcinfo, NULL) != 0 && !VARATT_IS_EXTENDED(DatumGetPointer(state)))
-		return DatumGetPointer(state);
-	return (Pointer) PG_DETOAST_DATUM_COPY(state);
-}
-
 /* A path argument, detoasted and built. */
 MrrPath *
 MrrPathArg(FunctionCallInfo fcinfo, int argno)
@@ -756,7 +741,7 @@ PathTransition(FunctionCallInfo fcinfo, InstantKind kind)
 				hi;
 
 	if (!PG_ARGISNULL(0))
-		p = (MrrPath *) MrrStateForUpdate(fcinfo, 0);
+		p = (MrrPath *) csm_state_for_update(fcinfo, -1);
 
 	/* The state exists from the first row on, even a skipped one, as for customer_flows. */
 	MrrSeriesFromArgs(fcinfo, 4, kind, &key);
@@ -818,7 +803,7 @@ mrr_path_combine(PG_FUNCTION_ARGS)
 	/* the executor keeps its own copy of a state it did not have */
 	if (PG_ARGISNULL(0))
 		PG_RETURN_POINTER(b);
-	a = MrrPathBuilt((MrrPath *) MrrStateForUpdate(fcinfo, 0));
+	a = MrrPathBuilt((MrrPath *) csm_state_for_update(fcinfo, -1));
 	MrrSeriesCheckSame(&a->series, &b->series, "MRR paths");
 	if (a->scale < b->scale)
 		PathRaiseScale(a, b->scale);

@@ -120,12 +120,6 @@ extern int128 *MrrReadList(CsmInput *in, const char *name, int max_n, bool exact
 extern void MrrSendHeader(StringInfo buf, int32 version, const MrrSeriesKey *key);
 extern void MrrRecvHeader(CsmInput *in, MrrSeriesKey *key);
 
-/*
- * Transition and combine functions update their state in place inside an aggregate (plain
- * or window) and work on a copy when called directly, never modifying an argument.
- */
-extern Pointer MrrStateForUpdate(FunctionCallInfo fcinfo, int argno);
-
 /* Paths as arguments (mrr_path.c). */
 extern MrrPath *MrrPathBuilt(MrrPath *p);
 extern MrrPath *MrrPathArg(FunctionCallInfo fcinfo, int argno);

@@ -301,7 +301,7 @@ mrr_movements_series_trans(PG_FUNCTION_ARGS)
 	}
 	else
 	{
-		s = (MovementsSeries *) MrrStateForUpdate(fcinfo, 0);
+		s = (MovementsSeries *) csm_state_for_update(fcinfo, -1);
 		MrrSeriesCheckSame(&s->series, &p->series, "MRR paths");
 	}
 	SeriesAddPath(s, p);
@@ -326,7 +326,7 @@ mrr_movements_series_combine(PG_FUNCTION_ARGS)
 	/* the executor keeps its own copy of a state it did not have */
 	if (PG_ARGISNULL(0))
 		PG_RETURN_POINTER(SeriesArg(fcinfo, 1));
-	a = (MovementsSeries *) MrrStateForUpdate(fcinfo, 0);
+	a = (MovementsSeries *) csm_state_for_update(fcinfo, -1);
 	SeriesMerge(a, SeriesArg(fcinfo, 1));
 	PG_RETURN_POINTER(a);
 }
