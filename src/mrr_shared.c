@@ -73,17 +73,6 @@ SeriesSameParameters(const MrrSeriesKey *a, const MrrSeriesKey *b)
 		a->length.time == b->length.time;
 }
 
-/* Errors unless periods is within 1..MRR_MAX_PERIODS. */
-static void
-CheckPeriodCount(int64 periods)
-{
-	if (periods < 1 || periods > MRR_MAX_PERIODS)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("periods %lld is out of range", (long long) periods),
-				 errdetail("A series has 1 to %d periods.", MRR_MAX_PERIODS)));
-}
-
 /*
  * The series named by the arguments first_period_start, period_length and periods at argno,
  * argno + 1 and argno + 2; bounds_hash is left 0 (MrrSeriesGetBounds fills it in).
@@ -99,7 +88,7 @@ MrrSeriesFromArgs(FunctionCallInfo fcinfo, int argno, InstantKind kind, MrrSerie
 	key->first = period_instant_from_datum(PG_GETARG_DATUM(argno), kind, "first_period_start");
 	key->length = *PG_GETARG_INTERVAL_P(argno + 1);
 	key->periods = PG_GETARG_INT32(argno + 2);
-	CheckPeriodCount(key->periods);
+	period_check_count(key->periods, MRR_MAX_PERIODS);
 }
 
 /*
