@@ -35,6 +35,9 @@ typedef struct DscaleCount
 	int64		rows;
 } DscaleCount;
 
+/* Event slots of a new transition state: the two events of two subscription rows. */
+#define PATH_INITIAL_SLOTS 4
+
 PG_FUNCTION_INFO_V1(mrr_path_in);
 PG_FUNCTION_INFO_V1(mrr_path_out);
 PG_FUNCTION_INFO_V1(mrr_path_recv);
@@ -283,10 +286,11 @@ PathAddRow(MrrPath *p, int lo, int hi, const MrrAmount *amount)
 	{
 		/* double the room: the executor copies a grown state once, so appends stay O(1) */
 		int			used = p->npoints + p->nevents;
-		MrrPath    *grown = PathAlloc(&p->series, Max(8, 2 * (used + need)));
+		int			room = 2 * (used + need);
+		MrrPath    *grown = PathAlloc(&p->series, room);
 
 		memcpy(grown, p, MrrPathSize(used));
-		SET_VARSIZE(grown, MrrPathSize(Max(8, 2 * (used + need))));
+		SET_VARSIZE(grown, MrrPathSize(room));
 		p = grown;
 	}
 	PathRaiseScale(p, amount->scale);
@@ -335,7 +339,7 @@ PathTransition(FunctionCallInfo fcinfo, InstantKind kind)
 		MrrSeriesCheckRow(&p->series, &key);
 	b = MrrSeriesGetBounds(&key);
 	if (p == NULL)
-		p = PathAlloc(&b->key, 8);	/* per-call context: the executor copies it once */
+		p = PathAlloc(&b->key, PATH_INITIAL_SLOTS);	/* per-call: the executor copies it once */
 	else if (p->series.bounds_hash != b->key.bounds_hash)
 		MrrSeriesCheckSame(&p->series, &b->key, "MRR path rows");
 
