@@ -1,4 +1,4 @@
--- KPI views over registered CRM tables (SPEC §6): registration with hostile names, every
+-- KPI views over registered CRM tables (docs/views.md): registration with hostile names, every
 -- view against direct calls of the aggregates, BI-ready types and comments, data_issues,
 -- grains, materialized views, grants.
 SET search_path = csmetrics, public;

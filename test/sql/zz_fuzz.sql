@@ -1,4 +1,4 @@
--- Fuzzing every SQL entry point (SPEC §8): each C function, aggregate and window function of
+-- Fuzzing every SQL entry point: each C function, aggregate and window function of
 -- the extension is called with random and hostile arguments, and every storable type gets
 -- random and mutated text and binary input. The server must survive all of it, and every
 -- error must be a clean user error: an internal error (SQLSTATE XX000, elog) reached from SQL
