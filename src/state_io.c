@@ -114,6 +114,15 @@ csm_text_expect(CsmInput *in, const char *lit)
 		csm_input_error(in, "Expected \"%s\" at character %d.", lit, csm_text_position(in));
 }
 
+/* Consume the start of a field, " name=" (one space, the name, an equals sign). */
+void
+csm_text_field(CsmInput *in, const char *name)
+{
+	csm_text_expect(in, " ");
+	csm_text_expect(in, name);
+	csm_text_expect(in, "=");
+}
+
 /* Skip white space (the forms that allow it around the value). */
 void
 csm_text_skip_spaces(CsmInput *in)

@@ -99,6 +99,7 @@ extern int	csm_check_version(const CsmInput *in, int64 version, int oldest, int 
  */
 extern bool csm_text_skip(CsmInput *in, const char *lit);
 extern void csm_text_expect(CsmInput *in, const char *lit);
+extern void csm_text_field(CsmInput *in, const char *name);
 extern void csm_text_skip_spaces(CsmInput *in);
 extern void csm_text_end(CsmInput *in);
 extern int	csm_text_position(const CsmInput *in);

@@ -463,19 +463,6 @@ CheckSameArgs(FunctionCallInfo fcinfo, const RatingKind *kind, const RatingSumma
 	}
 }
 
-/*
- * True when an aggregate owns the state, so that it may be updated in place. Outside one
- * (a direct call), the support functions work on a copy and leave their argument alone.
- * Inline: the same test as AggCheckCallContext without the call, which shows in nps_agg
- * over millions of rows.
- */
-static inline bool
-InAggregate(FunctionCallInfo fcinfo)
-{
-	return fcinfo->context != NULL &&
-		(IsA(fcinfo->context, AggState) || IsA(fcinfo->context, WindowAggState));
-}
-
 /* A copy of a summary, in the current memory context. */
 static RatingSummary *
 CopySummary(const RatingSummary *s)
@@ -519,7 +506,6 @@ RatingTransition(FunctionCallInfo fcinfo, const RatingKind *kind, ScoreType type
 {
 	/* NPS has no scale arguments: a constant here drops their code from its functions. */
 	int			nargs = kind->scale_args ? PG_NARGS() : 2;
-	bool		in_aggregate = InAggregate(fcinfo);
 	RatingSummary *state = PG_ARGISNULL(0) ? NULL : PG_GETARG_RATING_SUMMARY(0);
 	int			min,
 				max;
@@ -543,8 +529,7 @@ RatingTransition(FunctionCallInfo fcinfo, const RatingKind *kind, ScoreType type
 		if (unlikely(state->scale_min != kind->default_min ||
 					 (nargs == 2 && state->scale_max != kind->default_max)))
 			ForeignState(kind, state);
-		if (unlikely(!in_aggregate))
-			state = CopySummary(state);
+		state = (RatingSummary *) csm_state_for_update(fcinfo, sizeof(RatingSummary));
 		if (nargs > 2 && !inverse)
 			CheckSameArgs(fcinfo, kind, state);
 	}
@@ -641,15 +626,12 @@ CheckSameScale(const RatingSummary *a, const RatingSummary *b)
 }
 
 /*
- * Add (or subtract) the summary in argument 1 into the state in argument 0. The second
- * argument is never modified. The first is modified in place inside an aggregate, where a
- * non-NULL first argument is always the state the executor keeps in the aggregate
- * context; outside one, the result is a new summary.
+ * Add (or subtract) the summary in argument 1 into the state in argument 0, in place
+ * inside an aggregate and on a copy outside one (the rule in csmetrics.h).
  */
 static Datum
 MergeStates(FunctionCallInfo fcinfo, bool subtract)
 {
-	bool		in_aggregate = InAggregate(fcinfo);
 	RatingSummary *state;
 	RatingSummary *other;
 	int			i;
@@ -669,10 +651,8 @@ MergeStates(FunctionCallInfo fcinfo, bool subtract)
 		PG_RETURN_POINTER(CopySummary(other));
 	}
 
-	state = PG_GETARG_RATING_SUMMARY(0);
+	state = (RatingSummary *) csm_state_for_update(fcinfo, sizeof(RatingSummary));
 	CheckSameScale(state, other);
-	if (!in_aggregate)
-		state = CopySummary(state);
 	for (i = 0; i < ScaleSize(state); i++)
 	{
 		if (!subtract)
