@@ -4,6 +4,6 @@ SELECT workload, what,
        round(theirs_ms::numeric, 1) AS reference_ms,
        round(ratio::numeric, 2)     AS ratio,
        goal,
-       CASE WHEN ratio >= goal_ratio THEN 'met' ELSE 'MISSED' END AS status
+       CASE WHEN goal_ratio IS NULL THEN '' WHEN ratio >= goal_ratio THEN 'met' ELSE 'MISSED' END AS status
 FROM bench.results
-ORDER BY workload;
+ORDER BY seq;
