@@ -4,7 +4,7 @@
 #   make install    install it into the PostgreSQL that pg_config names
 #   make test       every regression suite on a throw-away server (installs Debian packages if needed)
 #   make demo       the KPI demo on a throw-away server (KEEP=1 leaves it running)
-#   make bench      the SPEC §7 benchmarks, csmetrics against hand-written SQL
+#   make bench      the benchmarks of docs/performance.md, csmetrics against hand-written SQL
 
 EXTENSION  = csmetrics
 EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" $(dir $(firstword $(MAKEFILE_LIST)))csmetrics.control)

@@ -1,4 +1,4 @@
--- Declarations every aggregate of every family must have (SPEC §0): parallel safe, a combine
+-- Declarations every aggregate of every family must have: parallel safe, a combine
 -- function, a transition state of a real SQL type (never internal, so Citus can ship it);
 -- and the extension script's security rules, checked on what it installed.
 SET search_path = csmetrics, public;

@@ -88,10 +88,6 @@ CREATE AGGREGATE mixed_flows(timestamptz, timestamptz, timestamptz, interval, in
 SELECT regress.expect_error($$SELECT mixed_flow(started_at, ended_at, ps, pe) FROM spans$$) AS state_kind_mismatch;
 SELECT regress.expect_error($$SELECT mixed_flows(started_at, ended_at, '2000-01-01', '1 day', 1) FROM spans$$) AS series_state_kind_mismatch;
 
--- Transition functions outside an aggregate are refused.
-SELECT regress.expect_error($$SELECT customer_flow_trans(NULL::customer_flow_state, now(), NULL, now(), now())$$) AS not_in_aggregate;
-SELECT regress.expect_error($$SELECT customer_flows_combine(NULL, NULL)$$) AS combine_not_in_aggregate;
-
 -- NULL started_at is skipped (not an error); a group of only such rows gives NULL.
 SELECT customer_flow(NULL::timestamptz, NULL, '2024-03-01', '2024-04-01') IS NULL AS only_null_starts,
        customer_flows(NULL::date, NULL, '2024-01-01', '1 month', 2) IS NULL AS only_null_starts_series;

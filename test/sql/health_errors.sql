@@ -84,8 +84,6 @@ FROM generate_series(1, 6) i ORDER BY i;
 -- health_quartile_band
 SELECT regress.expect_error('SELECT csmetrics.health_quartile_band(CASE WHEN i = 2 THEN ''NaN''::float8 ELSE i END) OVER () FROM generate_series(1, 3) i');
 
--- the transition function outside an aggregate (a "cannot happen" error, not a user path)
-SELECT regress.expect_error('SELECT csmetrics.health_score_agg_transfn(NULL, ''{1}'', ''{1}'')');
 -- health_score_agg reports the scalar's errors
 SELECT regress.expect_error('SELECT csmetrics.health_score_agg(ARRAY[i], ''{-1}'') FROM generate_series(1, 3) i');
 SELECT regress.expect_error('SELECT csmetrics.health_score_agg(ARRAY[i::float8, ''NaN''], ''{1,1}'') FROM generate_series(1, 3) i');

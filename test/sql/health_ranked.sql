@@ -1,6 +1,8 @@
--- Customer health relative to the customer base (SPEC §4): health_score_ranked and
+-- Customer health relative to the customer base (docs/health.md): health_score_ranked and
 -- health_quartile_band, window functions over the whole partition.
-SET search_path = csmetrics, public;
+-- Objects of this suite live in their own schema, apart from other suites'.
+CREATE SCHEMA health_ranked_suite;
+SET search_path = health_ranked_suite, csmetrics, public;
 
 -- Worked example. Usage (higher is better) 10, 20, 20, 40, NULL: n = 4,
 --   p(10) = 100·(0 + 0/2)/3 = 0, p(20) = 100·(1 + 1/2)/3 = 50, p(40) = 100·(3 + 0)/3 = 100.
@@ -52,7 +54,7 @@ UPDATE health_customers SET measures = '{NULL,NULL,NULL,NULL}' WHERE customer % 
 ANALYZE health_customers;
 
 -- The reference: one row per (customer, measure), L = rank() − 1 (NULLs sort last),
--- T = count(*) over equal values, n = count(value) in the segment, then the SPEC's formula,
+-- T = count(*) over equal values, n = count(value) in the segment, then the health formula,
 -- inverted where lower is better, weighted and re-normalised over the measures present.
 CREATE TABLE health_reference AS
 WITH model AS (

@@ -36,11 +36,6 @@ SELECT regress.expect_error($$SELECT pg_temp.ltv_merge(st::csmetrics.survival_lt
 SELECT regress.expect_error($$SELECT rollup(s) FROM (VALUES ('1;0:9223372036854775807/0'::survival_summary), ('1;0:1/0')) v(s)$$);
 SELECT regress.expect_error($$SELECT rollup(s) FROM (VALUES ('1;0:0/9223372036854775807'::survival_summary), ('1;5:1/0')) v(s)$$);
 
--- Support functions called outside an aggregate.
-SELECT regress.expect_error($$SELECT survival_summary_transfn(NULL, 1, true)$$);
-SELECT regress.expect_error($$SELECT survival_summary_combine('1;', '1;0:1/0')$$);
-SELECT regress.expect_error($$SELECT survival_ltv_transfn(NULL, 1, 1, true)$$);
-
 -- Malformed survival_summary text (22P02).
 SELECT regress.expect_error($$SELECT ''::survival_summary$$);
 SELECT regress.expect_error($$SELECT 'abc'::survival_summary$$);
