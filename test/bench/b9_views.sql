@@ -32,15 +32,14 @@ LANGUAGE sql IMMUTABLE AS $$
                 ELSE customers::text END
 $$;
 
+SELECT set_config('b9.started', clock_timestamp()::text, false);
+SET client_min_messages = warning;    -- the generator drops the previous size's tables
 -- Refresh and hand MRR times of each size run so far, for the growth figures.
 CREATE TABLE IF NOT EXISTS bench.b9_sizes (
     customers   bigint PRIMARY KEY,
     refresh_ms  float8 NOT NULL,
     hand_mrr_ms float8 NOT NULL
 );
-
-SELECT set_config('b9.started', clock_timestamp()::text, false);
-SET client_min_messages = warning;    -- the generator drops the previous size's tables
 \ir b9/generate.sql
 \ir b9/check.sql
 \ir b9/hand.sql

@@ -70,6 +70,26 @@ FROM (SELECT c, seg, started_at, life_end, life_to, mrr, shape,
                               FROM (SELECT c, md5('b9:c1:' || c) AS h1, md5('b9:c2:' || c) AS h2, md5('b9:c3:' || c) AS h3
                                     FROM generate_series(1, :b9_size) c OFFSET 0) g OFFSET 0) w) x OFFSET 0) y) z OFFSET 0) zz;
 
+-- Events spread over each customer's life: n per customer (which = 1: 0 to 6 survey
+-- answers, 2: 0 to 4 tickets, 3: about one usage event every two months, more for heavy
+-- users), the j-th at a random point of the j-th of n equal slices of the life, each with
+-- the md5 digest of (tag, customer, j) to draw its attributes from.
+CREATE FUNCTION b9.spread(tag text, which int)
+RETURNS TABLE (c bigint, life_end timestamptz, at timestamptz, h text)
+LANGUAGE sql STABLE AS $$
+    SELECT p.c, p.life_end, b9.at(p.started_at, p.life_to, (j - 1 + b9.u(x.h, 0)) / p.n), x.h
+    FROM (SELECT q.c, q.started_at, q.life_end, q.life_to,
+                 CASE which WHEN 1 THEN floor(b9.u(q.hn, 0) * 7)
+                            WHEN 2 THEN floor(b9.u(q.hn, 1) * 5)
+                            ELSE greatest(1, round(date_part('epoch', q.life_to - q.started_at) / (30.44 * 86400)
+                                                   * (0.1 + 0.8 * b9.u(q.hn, 2)))) END::int AS n
+          FROM (SELECT c, started_at, life_end, coalesce(life_end, '2026-01-01') AS life_to, md5('b9:n:' || c) AS hn
+                FROM b9.plan OFFSET 0) q
+          OFFSET 0) p
+    CROSS JOIN LATERAL generate_series(1, p.n) j
+    CROSS JOIN LATERAL (SELECT md5(tag || ':' || p.c || ':' || j) AS h OFFSET 0) x
+$$;
+
 CREATE TABLE b9.customers (
     id         bigint PRIMARY KEY,
     name       text NOT NULL,
@@ -117,7 +137,7 @@ CREATE TABLE b9.survey_responses (
     score        int NOT NULL
 );
 INSERT INTO b9.survey_responses (customer_id, responded_at, survey, score)
-SELECT c, b9.at(started_at, coalesce(life_end, '2026-01-01'), (j - 1 + b9.u(h, 0)) / n),
+SELECT c, at,
        CASE WHEN b9.u(h, 1) < 0.55 THEN 'nps' WHEN b9.u(h, 1) < 0.83 THEN 'csat' ELSE 'ces' END,
        CASE WHEN b9.u(h, 1) < 0.55 THEN
                 CASE WHEN b9.u(h, 2) < CASE WHEN life_end IS NULL THEN 0.2 ELSE 0.4 END THEN floor(b9.u(h, 3) * 7)
@@ -128,9 +148,7 @@ SELECT c, b9.at(started_at, coalesce(life_end, '2026-01-01'), (j - 1 + b9.u(h, 0
             ELSE CASE WHEN b9.u(h, 2) < 0.04 THEN 1 WHEN b9.u(h, 2) < 0.10 THEN 2 WHEN b9.u(h, 2) < 0.18 THEN 3
                       WHEN b9.u(h, 2) < 0.30 THEN 4 WHEN b9.u(h, 2) < 0.50 THEN 5 WHEN b9.u(h, 2) < 0.75 THEN 6 ELSE 7 END
        END
-FROM (SELECT c, started_at, life_end, floor(b9.u(md5('b9:n:' || c), 0) * 7)::int AS n FROM b9.plan OFFSET 0) p
-CROSS JOIN LATERAL generate_series(1, p.n) j
-CROSS JOIN LATERAL (SELECT md5('b9:s:' || c || ':' || j) AS h OFFSET 0) x;
+FROM b9.spread('b9:s', 1);
 INSERT INTO b9.survey_responses (customer_id, responded_at, survey, score)
 SELECT NULL, b9.at('2020-01-01', '2026-01-01', b9.u(h, 0)), 'enps', floor(b9.u(h, 1) * 11)
 FROM generate_series(1, :b9_size / 50) i, LATERAL (SELECT md5('b9:e:' || i) AS h OFFSET 0) x;
@@ -147,11 +165,8 @@ CREATE TABLE b9.tickets (
 INSERT INTO b9.tickets (customer_id, opened_at, resolved_at, contacts)
 SELECT c, o, CASE WHEN r < '2026-01-01' AND b9.u(h, 2) >= 0.02 THEN r END,
        CASE WHEN b9.u(h, 3) < 0.62 THEN 1 WHEN b9.u(h, 3) < 0.85 THEN 2 WHEN b9.u(h, 3) < 0.95 THEN 3 ELSE 4 END
-FROM (SELECT c, o, h, o + make_interval(secs => floor(3600 * exp(b9.u(h, 1) * ln(240)))) AS r
-      FROM (SELECT c, started_at, life_end, floor(b9.u(md5('b9:n:' || c), 1) * 5)::int AS n FROM b9.plan OFFSET 0) p
-      CROSS JOIN LATERAL generate_series(1, p.n) j
-      CROSS JOIN LATERAL (SELECT md5('b9:t:' || c || ':' || j) AS h OFFSET 0) x
-      CROSS JOIN LATERAL (SELECT b9.at(started_at, coalesce(life_end, '2026-01-01'), (j - 1 + b9.u(h, 0)) / n) AS o OFFSET 0) y) t;
+FROM (SELECT c, at AS o, h, at + make_interval(secs => floor(3600 * exp(b9.u(h, 1) * ln(240)))) AS r
+      FROM b9.spread('b9:t', 2) OFFSET 0) t;
 
 -- Invoices: one per quarter of every paid subscription, three months of MRR; most paid on
 -- time, some late, the latest ones may be unpaid at the end of the data.
@@ -174,7 +189,8 @@ FROM (SELECT s.customer_id, d AS due_at, s.mrr * 3 AS amount,
       CROSS JOIN LATERAL (SELECT md5('b9:i:' || s.id || ':' || d) AS h OFFSET 0) x
       WHERE s.mrr > 0) i;
 
--- Usage events: about one every two months of a customer's life, more for heavy users.
+-- Usage events: about one every two months of a customer's life, more for heavy users;
+-- 1 to 50 units each.
 CREATE TABLE b9.usage_events (
     id          bigserial PRIMARY KEY,
     customer_id bigint NOT NULL,
@@ -182,13 +198,8 @@ CREATE TABLE b9.usage_events (
     quantity    int NOT NULL
 );
 INSERT INTO b9.usage_events (customer_id, occurred_at, quantity)
-SELECT c, b9.at(started_at, life, (j - 1 + b9.u(h, 0)) / n), 1 + floor(b9.u(h, 1) * 50)
-FROM (SELECT c, started_at, coalesce(life_end, '2026-01-01') AS life,
-             greatest(1, round(date_part('epoch', coalesce(life_end, '2026-01-01') - started_at) / (30.44 * 86400)
-                               * (0.1 + 0.8 * b9.u(md5('b9:n:' || c), 2))))::int AS n
-      FROM b9.plan OFFSET 0) p
-CROSS JOIN LATERAL generate_series(1, p.n) j
-CROSS JOIN LATERAL (SELECT md5('b9:u:' || c || ':' || j) AS h OFFSET 0) x;
+SELECT c, at, 1 + floor(b9.u(h, 1) * 50)
+FROM b9.spread('b9:u', 3);
 
 -- Bad rows, about one per 2,000 customers of each kind: the KPI views leave them out and
 -- list them in data_issues, and the hand-written queries must leave them out too.
@@ -213,6 +224,7 @@ SELECT 1 + i * 1999 % :b9_size, d, d, -10
 FROM generate_series(1, greatest(1, :b9_size / 2000)) i,
      LATERAL (SELECT b9.at('2020-01-01', '2026-01-01', b9.u(md5('b9:badi:' || i), 0)) AS d) x;  -- negative amount
 
+DROP FUNCTION b9.spread(text, int);
 DROP TABLE b9.plan;
 VACUUM ANALYZE b9.customers, b9.subscriptions, b9.survey_responses, b9.tickets, b9.invoices, b9.usage_events;
 

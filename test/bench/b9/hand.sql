@@ -13,25 +13,46 @@
 -- spans, a few thousand groups, with running sums over the periods.
 CREATE TABLE b9.hand (view_name text PRIMARY KEY, query text NOT NULL);
 
+-- The start every query shares (a CTE that a query does not use is never run).
+SELECT $w$
+WITH subs AS MATERIALIZED (
+    -- the subscriptions the views count: a known customer, MRR >= 0, no end before the start
+    SELECT s.customer_id, coalesce(c.segment, '(none)') AS segment, s.started_at, s.ended_at, s.mrr,
+           (s.mrr * 100)::bigint AS cents
+    FROM b9.subscriptions s JOIN b9.customers c ON c.id = s.customer_id
+    WHERE s.mrr >= 0 AND (s.ended_at IS NULL OR s.ended_at >= s.started_at)
+), bounds AS (
+    -- the months of the series, from the first start to the last change but never past the
+    -- current month: b = their starts and the end of the last, k = 1 .. last_k, [ps, pe) the last
+    SELECT array_agg(p ORDER BY p) AS b, array_agg(p::date ORDER BY p) AS months, count(*)::int - 1 AS last_k,
+           max(p) - interval '1 month' AS ps, max(p) AS pe
+    FROM (SELECT date_trunc('month', min(started_at)) AS f,
+                 least(date_trunc('month', max(greatest(started_at, ended_at))), date_trunc('month', now())) AS l
+          FROM subs) r
+    CROSS JOIN LATERAL generate_series(r.f, r.l + interval '1 month', interval '1 month') p
+), spans AS (
+    -- a customer's spans: a subscription starts a new one when it starts after every earlier
+    -- one of the customer ended (islands: a running count of those starts numbers the spans)
+    SELECT customer_id, segment, min(started_at) AS started_at,
+           CASE WHEN bool_or(ended_at IS NULL) THEN NULL ELSE max(ended_at) END AS ended_at
+    FROM (SELECT customer_id, segment, started_at, ended_at,
+                 count(*) FILTER (WHERE starts_span) OVER (PARTITION BY customer_id ORDER BY started_at, ended_at
+                                                           ROWS UNBOUNDED PRECEDING) AS span_no
+          FROM (SELECT customer_id, segment, started_at, ended_at,
+                       coalesce(started_at > max(coalesce(ended_at, 'infinity')) OVER (PARTITION BY customer_id ORDER BY started_at, ended_at
+                                                                                      ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), true) AS starts_span
+                FROM subs) m) n
+    GROUP BY customer_id, segment, span_no
+)$w$ AS hand_with \gset
+
 -- mrr_by_month. Each subscription is +MRR in the period it starts and -MRR in the period its
 -- end falls in (it stops counting there); the changes of one customer in one period are
 -- summed, and a running sum per customer gives its MRR level after each change. A change
 -- from 0 is new (the customer's first change) or a reactivation (a later one); from a level
 -- to 0 is churn; otherwise expansion or contraction. Totals per period, then running sums
 -- over the periods give MRR and paying customers.
-INSERT INTO b9.hand VALUES ('mrr_by_month', $q$
-WITH subs AS MATERIALIZED (
-    SELECT s.customer_id, s.started_at, s.ended_at, (s.mrr * 100)::bigint AS cents
-    FROM b9.subscriptions s
-    WHERE s.mrr >= 0 AND (s.ended_at IS NULL OR s.ended_at >= s.started_at)
-      AND s.customer_id IN (SELECT c.id FROM b9.customers c)
-), bounds AS (
-    SELECT array_agg(p ORDER BY p) AS b, count(*)::int - 1 AS last_k
-    FROM (SELECT date_trunc('month', min(started_at)) AS f,
-                 least(date_trunc('month', max(greatest(started_at, ended_at))), date_trunc('month', now())) AS l
-          FROM subs) r
-    CROSS JOIN LATERAL generate_series(r.f, r.l + interval '1 month', interval '1 month') p
-), ev AS (
+INSERT INTO b9.hand VALUES ('mrr_by_month', :'hand_with' || $q$
+, ev AS (
     SELECT s.customer_id, e.k, sum(e.d) AS d
     FROM subs s CROSS JOIN bounds
     CROSS JOIN LATERAL (VALUES (width_bucket(s.started_at, bounds.b), s.cents),
@@ -70,34 +91,11 @@ FROM series CROSS JOIN bounds
 ORDER BY month
 $q$);
 
--- customer_flow_by_month. Spans by the islands method (a subscription starts a new span when
--- it starts after every earlier one of the customer ended), then spans counted per (start
--- period, end period) pair; new, lost and lost-new come straight from the pairs and the
--- customers at each period's start from a running sum of starts minus ends.
-INSERT INTO b9.hand VALUES ('customer_flow_by_month', $q$
-WITH subs AS MATERIALIZED (
-    SELECT s.customer_id, s.started_at, s.ended_at
-    FROM b9.subscriptions s
-    WHERE s.mrr >= 0 AND (s.ended_at IS NULL OR s.ended_at >= s.started_at)
-      AND s.customer_id IN (SELECT c.id FROM b9.customers c)
-), bounds AS (
-    SELECT array_agg(p ORDER BY p) AS b, count(*)::int - 1 AS last_k
-    FROM (SELECT date_trunc('month', min(started_at)) AS f,
-                 least(date_trunc('month', max(greatest(started_at, ended_at))), date_trunc('month', now())) AS l
-          FROM subs) r
-    CROSS JOIN LATERAL generate_series(r.f, r.l + interval '1 month', interval '1 month') p
-), marked AS (
-    SELECT customer_id, started_at, ended_at,
-           coalesce(started_at > max(coalesce(ended_at, 'infinity')) OVER (PARTITION BY customer_id ORDER BY started_at, ended_at
-                                                   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), true) AS starts_span
-    FROM subs
-), spans AS (
-    SELECT min(started_at) AS started_at, CASE WHEN bool_or(ended_at IS NULL) THEN NULL ELSE max(ended_at) END AS ended_at
-    FROM (SELECT customer_id, started_at, ended_at,
-                 count(*) FILTER (WHERE starts_span) OVER (PARTITION BY customer_id ORDER BY started_at, ended_at ROWS UNBOUNDED PRECEDING) AS span_no
-          FROM marked) m
-    GROUP BY customer_id, span_no
-), pairs AS (
+-- customer_flow_by_month. Spans counted per (start period, end period) pair; new, lost and
+-- lost-new come straight from the pairs, the customers at each period's start from a
+-- running sum of starts minus ends.
+INSERT INTO b9.hand VALUES ('customer_flow_by_month', :'hand_with' || $q$
+, pairs AS (
     SELECT width_bucket(sp.started_at, bounds.b) AS sb, width_bucket(sp.ended_at, bounds.b) AS eb, count(*) AS n
     FROM spans sp CROSS JOIN bounds
     GROUP BY 1, 2
@@ -125,25 +123,14 @@ $q$);
 -- segment and customer as the view is, which lets the final ORDER BY sort each customer's
 -- rows only), each expanded into one row per month until the next change: the change
 -- itself, then "unchanged" months while the customer pays.
-INSERT INTO b9.hand VALUES ('customer_mrr_movements', $q$
-WITH subs AS MATERIALIZED (
-    SELECT s.customer_id::text AS customer_id, coalesce(c.segment, '(none)') AS segment,
-           s.started_at, s.ended_at, (s.mrr * 100)::bigint AS mrr
-    FROM b9.subscriptions s JOIN b9.customers c ON c.id = s.customer_id
-    WHERE s.mrr >= 0 AND (s.ended_at IS NULL OR s.ended_at >= s.started_at)
-), bounds AS (
-    SELECT array_agg(p::date ORDER BY p) AS months, array_agg(p ORDER BY p) AS b, count(*)::int - 1 AS last_k
-    FROM (SELECT date_trunc('month', min(started_at)) AS f,
-                 least(date_trunc('month', max(greatest(started_at, ended_at))), date_trunc('month', now())) AS l
-          FROM subs) r
-    CROSS JOIN LATERAL generate_series(r.f, r.l + interval '1 month', interval '1 month') p
-), ev AS (
-    SELECT s.segment, s.customer_id, e.k, sum(e.d) AS d
+INSERT INTO b9.hand VALUES ('customer_mrr_movements', :'hand_with' || $q$
+, ev AS (
+    SELECT s.segment, s.customer_id::text AS customer_id, e.k, sum(e.d) AS d
     FROM subs s CROSS JOIN bounds
-    CROSS JOIN LATERAL (VALUES (width_bucket(s.started_at, bounds.b), s.mrr),
-                               (width_bucket(s.ended_at, bounds.b), -s.mrr)) e(k, d)
+    CROSS JOIN LATERAL (VALUES (width_bucket(s.started_at, bounds.b), s.cents),
+                               (width_bucket(s.ended_at, bounds.b), -s.cents)) e(k, d)
     WHERE e.k <= bounds.last_k
-    GROUP BY s.segment, s.customer_id, e.k
+    GROUP BY s.segment, s.customer_id::text, e.k
     HAVING sum(e.d) <> 0
 ), lv AS (
     SELECT segment, customer_id, k, coalesce(lead(k) OVER w - 1, last_k) AS until,
@@ -168,33 +155,12 @@ $q$);
 -- the subscriptions in force at the end of the last month, churn as the mean of the last 12
 -- monthly churn rates from the span pairs, and the Kaplan-Meier restricted mean lifetime
 -- from the spans' whole-month tenures (survival as exp of a running sum of logs).
-INSERT INTO b9.hand VALUES ('ltv', $q$
-WITH subs AS MATERIALIZED (
-    SELECT s.customer_id, coalesce(c.segment, '(none)') AS segment, s.started_at, s.ended_at, s.mrr
-    FROM b9.subscriptions s JOIN b9.customers c ON c.id = s.customer_id
-    WHERE s.mrr >= 0 AND (s.ended_at IS NULL OR s.ended_at >= s.started_at)
-), bounds AS (
-    SELECT array_agg(p ORDER BY p) AS b, count(*)::int - 1 AS last_k, max(p) AS data_end
-    FROM (SELECT date_trunc('month', min(started_at)) AS f,
-                 least(date_trunc('month', max(greatest(started_at, ended_at))), date_trunc('month', now())) AS l
-          FROM subs) r
-    CROSS JOIN LATERAL generate_series(r.f, r.l + interval '1 month', interval '1 month') p
-), marked AS (
-    SELECT customer_id, segment, started_at, ended_at,
-           coalesce(started_at > max(coalesce(ended_at, 'infinity')) OVER (PARTITION BY customer_id ORDER BY started_at, ended_at
-                                                   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), true) AS starts_span
-    FROM subs
-), spans AS (
-    SELECT segment, min(started_at) AS started_at, CASE WHEN bool_or(ended_at IS NULL) THEN NULL ELSE max(ended_at) END AS ended_at
-    FROM (SELECT customer_id, segment, started_at, ended_at,
-                 count(*) FILTER (WHERE starts_span) OVER (PARTITION BY customer_id ORDER BY started_at, ended_at ROWS UNBOUNDED PRECEDING) AS span_no
-          FROM marked) m
-    GROUP BY customer_id, segment, span_no
-), per_span AS (
+INSERT INTO b9.hand VALUES ('ltv', :'hand_with' || $q$
+, per_span AS (
     -- each span's start and end period, and its tenure in whole months up to the end of the data
     SELECT sp.segment, count(*) AS n, width_bucket(sp.started_at, bounds.b) AS sb, width_bucket(sp.ended_at, bounds.b) AS eb,
-           (date_part('year', age(coalesce(sp.ended_at, bounds.data_end), sp.started_at)) * 12
-            + date_part('month', age(coalesce(sp.ended_at, bounds.data_end), sp.started_at)))::int AS tenure,
+           (date_part('year', age(coalesce(sp.ended_at, bounds.pe), sp.started_at)) * 12
+            + date_part('month', age(coalesce(sp.ended_at, bounds.pe), sp.started_at)))::int AS tenure,
            sp.ended_at IS NOT NULL AS churned
     FROM spans sp CROSS JOIN bounds
     GROUP BY 1, 3, 4, 5, 6
@@ -215,7 +181,7 @@ WITH subs AS MATERIALIZED (
            sum(mrr) / nullif(count(*) FILTER (WHERE mrr > 0), 0) AS arpa
     FROM (SELECT s.customer_id, s.segment, sum(s.mrr) AS mrr
           FROM subs s CROSS JOIN bounds
-          WHERE s.started_at < bounds.data_end AND (s.ended_at IS NULL OR s.ended_at >= bounds.data_end)
+          WHERE s.started_at < bounds.pe AND (s.ended_at IS NULL OR s.ended_at >= bounds.pe)
           GROUP BY s.customer_id, s.segment) m
     GROUP BY GROUPING SETS ((segment), ())
 ), at_risk AS (
@@ -252,35 +218,14 @@ $q$);
 -- resolved in the latest month; the health score of the current customers from their
 -- usage, latest NPS answer, tickets and days late in the health period, usage ranked with
 -- rank() and cume_dist() in one window.
-INSERT INTO b9.hand VALUES ('kpi_overview', $q$
-WITH subs AS MATERIALIZED (
-    SELECT s.customer_id, s.started_at, s.ended_at, s.mrr
-    FROM b9.subscriptions s
-    WHERE s.mrr >= 0 AND (s.ended_at IS NULL OR s.ended_at >= s.started_at)
-      AND s.customer_id IN (SELECT c.id FROM b9.customers c)
-), bounds AS (
-    -- the last period [ps, pe) of the subscription views, and the series' bounds
-    SELECT array_agg(p ORDER BY p) AS b, count(*)::int - 1 AS last_k, max(p) - interval '1 month' AS ps, max(p) AS pe
-    FROM (SELECT date_trunc('month', min(started_at)) AS f,
-                 least(date_trunc('month', max(greatest(started_at, ended_at))), date_trunc('month', now())) AS l
-          FROM subs) r
-    CROSS JOIN LATERAL generate_series(r.f, r.l + interval '1 month', interval '1 month') p
-), marked AS (
-    SELECT customer_id, started_at, ended_at,
-           coalesce(started_at > max(coalesce(ended_at, 'infinity')) OVER (PARTITION BY customer_id ORDER BY started_at, ended_at
-                                                   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), true) AS starts_span
-    FROM subs
-), per_span AS (
+INSERT INTO b9.hand VALUES ('kpi_overview', :'hand_with' || $q$
+, per_span AS (
     -- spans (subscriptions merged where they overlap or touch) by start and end period and tenure
     SELECT count(*) AS n, width_bucket(sp.started_at, bounds.b) AS sb, width_bucket(sp.ended_at, bounds.b) AS eb,
            (date_part('year', age(coalesce(sp.ended_at, bounds.pe), sp.started_at)) * 12
             + date_part('month', age(coalesce(sp.ended_at, bounds.pe), sp.started_at)))::int AS tenure,
            sp.ended_at IS NOT NULL AS churned
-    FROM (SELECT min(started_at) AS started_at, CASE WHEN bool_or(ended_at IS NULL) THEN NULL ELSE max(ended_at) END AS ended_at
-          FROM (SELECT customer_id, started_at, ended_at,
-                       count(*) FILTER (WHERE starts_span) OVER (PARTITION BY customer_id ORDER BY started_at, ended_at ROWS UNBOUNDED PRECEDING) AS span_no
-                FROM marked) m
-          GROUP BY customer_id, span_no) sp
+    FROM spans sp
     CROSS JOIN bounds
     GROUP BY 2, 3, 4, 5
 ), flows AS (
