@@ -1,12 +1,13 @@
--- B9 data: a seeded CRM of :b9_size customers over six years (2020-01-01 to 2026-01-01, UTC),
--- registered as csmetrics sources the way a user registers them. Every value is drawn from
--- md5(tag:row), so every PostgreSQL version builds the same rows; all of it is set-based
--- (INSERT ... SELECT over generate_series), so a million customers take minutes.
+-- B9 data: a seeded CRM of :b9_size customers over six years (2020-01-01 to 2026-01-01, in
+-- UTC, which b9_views.sql sets), registered as csmetrics sources the way a user registers
+-- them. Every value is drawn from md5(tag:row), so every PostgreSQL version builds the same
+-- rows; all of it is set-based (INSERT ... SELECT over generate_series), so a million
+-- customers take minutes.
 --
 -- Per 100k customers: 100k customers in three segments, ~108k subscriptions (upgrades,
 -- downgrades, add-ons that overlap, reactivations after a gap, plan changes that touch),
--- ~300k survey answers (NPS, CSAT, CES, a few anonymous eNPS), ~200k tickets, ~700k
--- quarterly invoices and ~1M usage events, plus a few bad rows of each kind that the KPI
+-- ~300k survey answers (NPS, CSAT, CES, a few anonymous eNPS), ~200k tickets, ~770k
+-- quarterly invoices and ~1.1M usage events, plus a few bad rows of each kind that the KPI
 -- views must leave out (they appear in data_issues).
 DROP SCHEMA IF EXISTS b9 CASCADE;
 CREATE SCHEMA b9;
