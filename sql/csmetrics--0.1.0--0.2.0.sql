@@ -338,6 +338,7 @@ CREATE TABLE @extschema@.kpi_registry (
     keys                text[]  NOT NULL,
     by_segment          boolean NOT NULL DEFAULT false,
     internal            boolean NOT NULL DEFAULT false,
+    materialize         boolean NOT NULL DEFAULT true,
     overview_pick       text    CHECK (overview_pick IN ('latest', 'all', 'summary')),
     description         text    NOT NULL,
     column_descriptions jsonb   NOT NULL DEFAULT '{}',
@@ -354,6 +355,7 @@ COMMENT ON COLUMN @extschema@.kpi_registry.config_tables IS 'csmetrics configura
 COMMENT ON COLUMN @extschema@.kpi_registry.keys IS 'columns that identify a row (the unique index of the materialized view, and the row order); segment is added in _by_segment views';
 COMMENT ON COLUMN @extschema@.kpi_registry.by_segment IS 'true when the view also comes as <name>_by_segment, per customer segment';
 COMMENT ON COLUMN @extschema@.kpi_registry.internal IS 'true for a helper relation shared by several views (kept in the companion schema, not granted to readers)';
+COMMENT ON COLUMN @extschema@.kpi_registry.materialize IS 'false for a view that stays a plain view in a materialized set: reading it costs no more than reading the materialized helpers it unfolds, and it costs the refresh nothing';
 COMMENT ON COLUMN @extschema@.kpi_registry.overview_pick IS 'how kpi_overview reads the view: latest (its latest period), all (its segment (all) row) or summary (aggregates over its rows); NULL: not read';
 COMMENT ON COLUMN @extschema@.kpi_registry.description IS 'comment of the view; {{grain_name}} and {{and_segment}} are filled in';
 COMMENT ON COLUMN @extschema@.kpi_registry.column_descriptions IS 'column name -> comment, for the columns this view describes its own way; the others come from kpi_columns';
@@ -946,13 +948,16 @@ COMMENT ON FUNCTION @extschema@.kpi_series_bounds(jsonb, text, text) IS 'csmetri
 -- overlap or touch. A new span starts where a subscription starts after every earlier one
 -- of the customer has ended. Merged as instants, then given as local dates (started_on,
 -- ended_on) for the period series; last_change_on is the last start or end of its
--- subscriptions (an end may lie in the future of an open span's other subscriptions). No
--- segment: the views by segment look it up.
+-- subscriptions (an end may lie in the future of an open span's other subscriptions). The
+-- customer's segment is joined to the finished spans, so that a view that shows no segment
+-- does not look customers up at all (the planner drops the join).
 CREATE FUNCTION @extschema@.kpi_view_spans(ctx jsonb) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
+SELECT sp.*, {{segment_value}} AS segment
+FROM (
 SELECT b.customer_id, min(b.started_at) AS started_at,
        CASE WHEN bool_or(b.ended_at IS NULL) THEN NULL ELSE max(b.ended_at) END AS ended_at,
        (min(b.started_at) AT TIME ZONE {{zone}})::date AS started_on,
@@ -965,7 +970,8 @@ FROM (SELECT a.*, count(*) FILTER (WHERE a.starts_span)
                             OVER (PARTITION BY s.customer_id ORDER BY s.started_at, s.ended_at NULLS LAST
                                   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), true) AS starts_span
             FROM {{subscriptions}} AS s) AS a) AS b
-GROUP BY b.customer_id, b.span_no$t$, ctx);
+GROUP BY b.customer_id, b.span_no) AS sp{{segment_join}}$t$,
+        ctx || @extschema@.kpi_segment_keys(ctx, 'subscriptions', 'sp', true));
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_spans(jsonb) IS 'csmetrics internal: builder of the spans helper relation (subscriptions merged where they overlap or touch)';
 
@@ -976,7 +982,7 @@ LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
-WITH sp AS (SELECT s.customer_id, s.started_on, s.ended_on, s.last_change_on{{segment_column}} FROM {{spans}} AS s{{segment_join}})
+WITH sp AS (SELECT {{segment}}s.customer_id, s.started_on, s.ended_on, s.last_change_on FROM {{spans}} AS s)
 SELECT {{segment}}f.period_start::date AS {{period}}, f.customers_start::bigint AS customers_start,
        f.new_customers::bigint AS new_customers, f.lost_customers::bigint AS lost_customers,
        f.lost_new_customers::bigint AS lost_new_customers, f.customers_end::bigint AS customers_end,
@@ -985,8 +991,7 @@ FROM (SELECT {{segment}}@extschema@.customer_flows(sp.started_on, sp.ended_on, b
       FROM sp CROSS JOIN ({{bounds}}) AS b
       GROUP BY {{segment}}b.first_period, b.periods) AS q
 CROSS JOIN LATERAL unnest(q.flows) AS f$t$,
-        ctx || jsonb_build_object('bounds', @extschema@.kpi_series_bounds(ctx, 'sp', ctx ->> 'grain'))
-            || @extschema@.kpi_segment_keys(ctx, 'subscriptions', 's', (ctx ->> 'by_segment')::boolean));
+        ctx || jsonb_build_object('bounds', @extschema@.kpi_series_bounds(ctx, 'sp', ctx ->> 'grain')));
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_customer_flow(jsonb) IS 'csmetrics internal: builder of customer_flow_by_<grain>';
 
@@ -1012,19 +1017,22 @@ INSERT INTO @extschema@.kpi_overview_columns (position, column_name, view_name, 
     (90, 'retention_rate', 'customer_flow_by_{{grain_name}}', 'v.retention_rate', 'float8', 'retention rate of the latest period, a fraction');
 
 -- Builder of mrr_paths (a helper relation): one row per customer, its MRR path over the
--- series of the views' periods. The subscriptions are read once (bounds and paths).
+-- series of the views' periods, and its segment (joined to the paths: a view that shows no
+-- segment does not look customers up). The subscriptions are read once (bounds and paths).
 CREATE FUNCTION @extschema@.kpi_view_mrr_paths(ctx jsonb) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
 WITH subs AS (SELECT customer_id, started_on, ended_on, mrr FROM {{subscriptions}})
-SELECT s.customer_id, b.first_period, @extschema@.mrr_path(s.started_on, s.ended_on, s.mrr, b.first_period, {{step}}, b.periods) AS path
-FROM subs AS s CROSS JOIN ({{bounds}}) AS b
-GROUP BY s.customer_id, b.first_period, b.periods$t$,
+SELECT p.customer_id, p.path, {{segment_value}} AS segment
+FROM (SELECT s.customer_id, @extschema@.mrr_path(s.started_on, s.ended_on, s.mrr, b.first_period, {{step}}, b.periods) AS path
+      FROM subs AS s CROSS JOIN ({{bounds}}) AS b
+      GROUP BY s.customer_id, b.first_period, b.periods) AS p{{segment_join}}$t$,
         ctx || jsonb_build_object('bounds', @extschema@.kpi_series_bounds(ctx,
             '(SELECT s.started_on, greatest(s.started_on, s.ended_on) AS last_change_on FROM subs AS s)',
-            ctx ->> 'grain')));
+            ctx ->> 'grain'))
+            || @extschema@.kpi_segment_keys(ctx, 'subscriptions', 'p', true));
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_mrr_paths(jsonb) IS 'csmetrics internal: builder of the mrr_paths helper relation (the MRR path of each customer over the series)';
 
@@ -1035,11 +1043,10 @@ LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
-SELECT p.customer_id::text AS customer_id, {{segment_value}} AS segment, m.period_start::date AS {{period}},
+SELECT p.customer_id::text AS customer_id, p.segment, m.period_start::date AS {{period}},
        m.previous_mrr, m.mrr, m.mrr - m.previous_mrr AS mrr_change, m.movement
-FROM {{mrr_paths}} AS p{{segment_join}}
-CROSS JOIN LATERAL @extschema@.customer_mrr_movements(p.path) AS m$t$,
-        ctx || @extschema@.kpi_segment_keys(ctx, 'subscriptions', 'p', true));
+FROM {{mrr_paths}} AS p
+CROSS JOIN LATERAL @extschema@.customer_mrr_movements(p.path) AS m$t$, ctx);
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_customer_mrr_movements(jsonb) IS 'csmetrics internal: builder of customer_mrr_movements';
 
@@ -1061,11 +1068,10 @@ SELECT {{segment}}{{period}}, (m).ending_mrr::numeric AS mrr, (m).starting_mrr::
 FROM (SELECT {{segment}}(m).period_start::date AS {{period}}, m,
              bool_or((m).customers_end > 0) OVER ({{partition_by_segment}}ORDER BY (m).period_start) AS paid_yet
       FROM (SELECT {{segment}}@extschema@.mrr_movements(p.path) AS movements
-            FROM (SELECT p.path{{segment_column}} FROM {{mrr_paths}} AS p{{segment_join}}) AS p{{group_by_segment}}) AS q
+            FROM {{mrr_paths}} AS p{{group_by_segment}}) AS q
       CROSS JOIN LATERAL unnest(q.movements) AS m) AS r
 WHERE r.paid_yet$t$,
-        ctx || @extschema@.kpi_segment_keys(ctx, 'subscriptions', 'p', (ctx ->> 'by_segment')::boolean)
-            || CASE WHEN (ctx ->> 'by_segment')::boolean
+        ctx || CASE WHEN (ctx ->> 'by_segment')::boolean
                     THEN '{"group_by_segment": "\n            GROUP BY segment", "partition_by_segment": "PARTITION BY segment "}'::jsonb
                     ELSE '{"group_by_segment": "", "partition_by_segment": ""}' END);
 END $$;
@@ -1083,7 +1089,7 @@ DECLARE
     segmented boolean := (ctx ->> 'segmented')::boolean;
 BEGIN
     RETURN @extschema@.kpi_render($t$
-WITH sp AS (SELECT s.started_at, s.ended_at, s.started_on, s.ended_on, s.last_change_on{{segment_column}} FROM {{spans}} AS s{{segment_join}}),
+WITH sp AS (SELECT s.started_at, s.ended_at, s.started_on, s.ended_on, s.last_change_on{{sp_segment}} FROM {{spans}} AS s),
 lspans AS (
     SELECT '(all)'::text AS segment, started_at, ended_at, started_on, ended_on, last_change_on FROM sp{{spans_by_segment}}),
 segs AS (SELECT DISTINCT segment FROM lspans),
@@ -1143,22 +1149,22 @@ FROM base$t$,
     FROM {{costs}} AS c CROSS JOIN last AS l
     WHERE c.incurred_on >= (l.month - '11 months'::interval)::date AND c.incurred_on < l.data_end$c$, ctx)
                 ELSE 'SELECT NULL::numeric AS success, NULL::numeric AS acquisition' END,
-            'at_end_segment', CASE WHEN segmented THEN ', s.segment' ELSE '' END)
-        || @extschema@.kpi_segment_keys(ctx, 'subscriptions', 's', segmented));
+            'at_end_segment', CASE WHEN segmented THEN ', s.segment' ELSE '' END,
+            'sp_segment', CASE WHEN segmented THEN ', s.segment' ELSE '' END));
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_ltv(jsonb) IS 'csmetrics internal: builder of ltv';
 
 INSERT INTO @extschema@.kpi_registry (position, view_name, family, builder, sources, optional_sources, keys, by_segment, internal,
-                                      overview_pick, description, column_descriptions) VALUES
+                                      materialize, overview_pick, description, column_descriptions) VALUES
     (300, 'mrr_paths', 'revenue', '@extschema@.kpi_view_mrr_paths', '{subscriptions}', '{}', ARRAY['customer_id'],
-     false, true, NULL,
+     false, true, true, NULL,
      'MRR path of each customer: its MRR at the end of every {{grain_name}} of the series (helper of the MRR views)', '{}'),
     (310, 'customer_mrr_movements', 'revenue', '@extschema@.kpi_view_customer_mrr_movements', '{subscriptions}', '{}',
-     ARRAY['customer_id', '{{grain_name}}'], false, false, NULL,
+     ARRAY['customer_id', '{{grain_name}}'], false, false, false, NULL,
      'MRR of each customer at the end of each {{grain_name}} and its movement class (new, expansion, contraction, churn, reactivation, unchanged)', '{}'),
-    (320, 'mrr_by_{{grain_name}}', 'revenue', '@extschema@.kpi_view_mrr', '{subscriptions}', '{}', ARRAY['{{grain_name}}'], true, false, 'latest',
+    (320, 'mrr_by_{{grain_name}}', 'revenue', '@extschema@.kpi_view_mrr', '{subscriptions}', '{}', ARRAY['{{grain_name}}'], true, false, true, 'latest',
      'MRR and its movements, NRR, GRR, quick ratio and ARPA by {{grain_name}}{{and_segment}} (MRR = subscriptions in force at the period end)', '{}'),
-    (330, 'ltv', 'revenue', '@extschema@.kpi_view_ltv', '{subscriptions}', '{costs}', ARRAY['segment'], false, false, 'all',
+    (330, 'ltv', 'revenue', '@extschema@.kpi_view_ltv', '{subscriptions}', '{costs}', ARRAY['segment'], false, false, true, 'all',
      'Lifetime value per segment and for all customers (segment (all)): ARPA at the latest month, average monthly churn of the last 12 months, LTV = ARPA / churn, Kaplan-Meier LTV, retention and acquisition cost',
      '{"churn_rate": "mean monthly churn rate of the last 12 months, a fraction",
        "paying_customers": "customers with MRR > 0 at the end of the latest month",
@@ -1666,7 +1672,7 @@ BEGIN
             END IF;
             ordinal := ordinal + 1;
             internal := r.internal;
-            is_materialized := materialized;
+            is_materialized := materialized AND r.materialize;
             keys := ARRAY(SELECT @extschema@.kpi_render(k, vctx) FROM unnest(r.keys) k);
             IF seg THEN
                 keys := 'segment'::text || keys;
@@ -1714,11 +1720,11 @@ BEGIN
     IF materialized THEN
         EXECUTE 'CREATE MATERIALIZED VIEW ' || qname || ' AS ' || definition || ' WITH DATA';
         EXECUTE 'COMMENT ON MATERIALIZED VIEW ' || qname || ' IS ' || quote_literal(description);
+        -- the unique index lets refresh_kpi_views() refresh it concurrently
+        EXECUTE 'CREATE UNIQUE INDEX ' || quote_ident(relation_name || '_key') || ' ON ' || qname || ' (' || key_list || ')';
         IF internal THEN
             -- the views made next plan their reads of it with real statistics
             EXECUTE 'ANALYZE ' || qname;
-        ELSE
-            EXECUTE 'CREATE UNIQUE INDEX ' || quote_ident(relation_name || '_key') || ' ON ' || qname || ' (' || key_list || ')';
         END IF;
     ELSE
         EXECUTE 'CREATE VIEW ' || qname || ' AS ' || definition;
@@ -1832,8 +1838,10 @@ END $$;
 COMMENT ON FUNCTION @extschema@.kpi_grant(regrole, name) IS 'csmetrics internal: grants USAGE on the KPI schemas and SELECT on the KPI views (not on their helper relations)';
 
 -- Refreshes the materialized KPI views in dependency order, concurrently, so readers go on.
--- A helper relation is refreshed first, in place (no reader waits for it: the KPI views
--- hold their own copy of the rows), and analyzed for the views that read it next.
+-- A helper relation comes before the views that read it, and is analyzed for them. It is
+-- refreshed in place when only materialized views read it (they hold their own copy of the
+-- rows, so no reader waits), concurrently when a plain view of the set reads it (such as
+-- customer_mrr_movements, which unfolds the MRR paths).
 CREATE OR REPLACE FUNCTION @extschema@.refresh_kpi_views(target_schema name DEFAULT NULL) RETURNS bigint
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp AS $$
@@ -1842,21 +1850,25 @@ DECLARE
     started timestamptz;
     n bigint := 0;
 BEGIN
-    FOR v IN SELECT k.target_schema, k.relation_schema, k.view_name, k.internal FROM @extschema@.kpi_views k
+    FOR v IN SELECT k.target_schema, k.relation_schema, k.view_name, k.internal,
+                    k.internal AND NOT EXISTS (SELECT FROM pg_depend d
+                                               JOIN pg_rewrite rw ON rw.oid = d.objid AND d.classid = 'pg_rewrite'::regclass
+                                               JOIN pg_class reader ON reader.oid = rw.ev_class AND reader.relkind = 'v'
+                                               WHERE d.refclassid = 'pg_class'::regclass AND d.refobjid = c.oid) AS in_place
+             FROM @extschema@.kpi_views k
              JOIN pg_namespace ns ON ns.nspname = k.relation_schema
              JOIN pg_class c ON c.relnamespace = ns.oid AND c.relname = k.view_name AND c.relkind = 'm'
              WHERE k.materialized AND (refresh_kpi_views.target_schema IS NULL OR k.target_schema = refresh_kpi_views.target_schema)
              ORDER BY k.target_schema, k.position LOOP
         started := clock_timestamp();
+        EXECUTE format('REFRESH MATERIALIZED VIEW %s%I.%I', CASE WHEN v.in_place THEN '' ELSE 'CONCURRENTLY ' END,
+                       v.relation_schema, v.view_name);
         IF v.internal THEN
-            EXECUTE format('REFRESH MATERIALIZED VIEW %I.%I', v.relation_schema, v.view_name);
             EXECUTE format('ANALYZE %I.%I', v.relation_schema, v.view_name);
-        ELSE
-            EXECUTE format('REFRESH MATERIALIZED VIEW CONCURRENTLY %I.%I', v.relation_schema, v.view_name);
         END IF;
         RAISE NOTICE 'refreshed %.% in % ms', quote_ident(v.relation_schema), quote_ident(v.view_name),
             round((extract(epoch FROM clock_timestamp() - started) * 1000)::numeric, 1);
-        IF NOT v.internal THEN
+        IF v.relation_schema = v.target_schema THEN
             n := n + 1;
         END IF;
     END LOOP;

@@ -28,3 +28,21 @@ SELECT refresh_kpi_views('kpi_mat');
 RESET client_min_messages;
 SELECT (SELECT responses FROM kpi_mat.nps_by_month WHERE month = '2025-12-01') = (SELECT responses FROM "KPI ""Views""".nps_by_month WHERE month = '2025-12-01') AS refreshed;
 SELECT view_name FROM kpi_views WHERE target_schema = 'kpi_mat' ORDER BY position DESC LIMIT 1;
+
+-- customer_mrr_movements stays a plain view over the materialized MRR paths: reading it
+-- unfolds them (its cost is its output), and the refresh only refreshes the paths (then
+-- concurrently, so that its readers do not wait either).
+SELECT c.relname, c.relkind FROM pg_class c
+WHERE c.oid IN ('kpi_mat.customer_mrr_movements'::regclass, 'kpi_mat_internal.mrr_paths'::regclass, 'kpi_mat_internal.spans'::regclass)
+ORDER BY 1;
+SELECT count(*) AS differing_rows FROM (
+    (SELECT * FROM "KPI ""Views""".customer_mrr_movements EXCEPT ALL SELECT * FROM kpi_mat.customer_mrr_movements)
+    UNION ALL
+    (SELECT * FROM kpi_mat.customer_mrr_movements EXCEPT ALL SELECT * FROM "KPI ""Views""".customer_mrr_movements)) d;
+INSERT INTO "CRM Data"."Sub""scriptions; DROP TABLE x; --" VALUES (12, '2025-06-01', NULL, 1000);
+SELECT count(*) AS rows_before FROM kpi_mat.customer_mrr_movements WHERE customer_id = '12' AND mrr >= 1000;
+SET client_min_messages = warning;
+SELECT refresh_kpi_views('kpi_mat');
+RESET client_min_messages;
+SELECT count(*) > 0 AS rows_after FROM kpi_mat.customer_mrr_movements WHERE customer_id = '12' AND mrr >= 1000;
+DELETE FROM "CRM Data"."Sub""scriptions; DROP TABLE x; --" WHERE "Customer ID" = 12 AND "MRR $" = 1000;
