@@ -347,7 +347,7 @@ CREATE TABLE @extschema@.kpi_registry (
 COMMENT ON TABLE @extschema@.kpi_registry IS 'csmetrics: every view create_kpi_views() can make, one row each, in dependency order; read-only reference';
 COMMENT ON COLUMN @extschema@.kpi_registry.view_name IS 'name of the view; {{grain_name}} stands for the grain (nps_by_{{grain_name}} is nps_by_month)';
 COMMENT ON COLUMN @extschema@.kpi_registry.family IS 'KPI family: survey, flow, revenue, support, health, issues or overview';
-COMMENT ON COLUMN @extschema@.kpi_registry.builder IS 'function (ctx jsonb) returning the query text of the view, or NULL when there is nothing to show';
+COMMENT ON COLUMN @extschema@.kpi_registry.builder IS 'function (ctx jsonb) returning the query text of the view, or NULL when there is nothing to show (a helper that returns NULL is not needed: it is left out silently)';
 COMMENT ON COLUMN @extschema@.kpi_registry.sources IS 'source kinds the view needs, all of them';
 COMMENT ON COLUMN @extschema@.kpi_registry.any_sources IS 'source kinds of which the view needs at least one (empty: no such condition)';
 COMMENT ON COLUMN @extschema@.kpi_registry.optional_sources IS 'source kinds the view uses when they are registered';
@@ -447,10 +447,10 @@ COMMENT ON FUNCTION @extschema@.kpi_has(jsonb, text) IS 'csmetrics internal: whe
 --   <kind>                    the clean relation of each registered source kind
 --   <helper>                  each helper relation made so far (spans, customer_mrr, ...)
 -- Facts: available (jsonb array of the valid source kinds), segmented (customers have a
--- segment), by_segment (this is the _by_segment variant), made (view name -> qualified name
--- of everything made so far).
+-- segment), by_segment (this is the _by_segment variant), materialized (the set is), made
+-- (view name -> qualified name of everything made so far).
 CREATE FUNCTION @extschema@.kpi_context(target_schema name, internal_schema name, grain text, time_zone text,
-                                        available text[], segmented boolean)
+                                        available text[], segmented boolean, materialized boolean)
 RETURNS jsonb
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
@@ -469,12 +469,13 @@ BEGIN
         'available', to_jsonb(available),
         'segmented', segmented,
         'by_segment', false,
+        'materialized', materialized,
         'made', '{}'::jsonb)
         -- the clean relation of each source kind, by kind
         || coalesce((SELECT jsonb_object_agg(k, quote_ident(internal_schema) || '.' || quote_ident(k))
                      FROM unnest(available) AS k), '{}');
 END $$;
-COMMENT ON FUNCTION @extschema@.kpi_context(name, name, text, text, text[], boolean) IS 'csmetrics internal: the context object given to the view builders (SQL fragments for their templates and facts about the registered sources)';
+COMMENT ON FUNCTION @extschema@.kpi_context(name, name, text, text, text[], boolean, boolean) IS 'csmetrics internal: the context object given to the view builders (SQL fragments for their templates and facts about the registered sources)';
 
 -- The first day of the period (of a grain) containing a date.
 CREATE FUNCTION @extschema@.kpi_period_start(day date, grain text) RETURNS date
@@ -755,13 +756,23 @@ BEGIN
     IF kind = 'customers' THEN
         -- One row per customer, in one hash aggregate over the ids: a customer listed more
         -- than once gets its row with the first name, then segment (as arrays compare:
-        -- element by element, NULL after any value).
+        -- element by element, NULL after any value). When the source gives only one of
+        -- the two, min() of it picks the same row for less.
         RETURN @extschema@.kpi_render($t$
-SELECT d.customer_id, d.first_row[1] AS name, coalesce(d.first_row[2], '(none)') AS segment
-FROM (SELECT x.customer_id, min(ARRAY[x.name, x.segment]) AS first_row
+SELECT d.customer_id, {{name}} AS name, coalesce({{segment_of_first_row}}, '(none)') AS segment
+FROM (SELECT x.customer_id{{first_row}}
       FROM ({{canonical}}) AS x
       WHERE NOT coalesce({{rejects}}, false)
-      GROUP BY x.customer_id) AS d$t$, ctx);
+      GROUP BY x.customer_id) AS d$t$,
+            ctx || (SELECT CASE
+                        WHEN s.columns ? 'name' AND s.columns ? 'segment' THEN
+                            '{"first_row": ", min(ARRAY[x.name, x.segment]) AS first_row", "name": "d.first_row[1]", "segment_of_first_row": "d.first_row[2]"}'
+                        WHEN s.columns ? 'name' THEN
+                            '{"first_row": ", min(x.name) AS name", "name": "d.name", "segment_of_first_row": "NULL::text"}'
+                        WHEN s.columns ? 'segment' THEN
+                            '{"first_row": ", min(x.segment) AS segment", "name": "NULL::text", "segment_of_first_row": "d.segment"}'
+                        ELSE '{"first_row": "", "name": "NULL::text", "segment_of_first_row": "NULL::text"}' END::jsonb
+                    FROM @extschema@.sources s WHERE s.kind = 'customers'));
     ELSIF NOT @extschema@.kpi_per_customer(kind) THEN
         RETURN @extschema@.kpi_render($t$
 SELECT x.* FROM ({{canonical}}) AS x WHERE NOT coalesce({{rejects}}, false)$t$, ctx);
@@ -832,7 +843,9 @@ END $$;
 COMMENT ON FUNCTION @extschema@.kpi_source_issues(jsonb, text) IS 'csmetrics internal: SELECT of the data_issues rows of one source kind (each row that fails a check, once per check)';
 
 -- The common shape of the survey views: one summary of the answers of one survey per period
--- (and segment), read by the accessors in columns. The survey's rows are those whose survey,
+-- (and segment), read by the accessors in columns. In a materialized set the summaries come
+-- from the helper survey_summaries (made once, rolled up by each view); otherwise from the
+-- answers. The survey's rows are those whose survey,
 -- lower-cased, is it (NULL counts as nps); the plain comparison ORed in lets the planner
 -- estimate their share from the column's statistics (of the expression alone it knows
 -- nothing, expects a handful of rows and picks nested loops to look up segments).
@@ -840,14 +853,40 @@ CREATE FUNCTION @extschema@.kpi_survey_view(ctx jsonb, summary text, survey text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
+    ctx := ctx || jsonb_build_object('summary', quote_ident(summary), 'survey', quote_literal(survey), 'columns', columns);
+    IF ctx -> 'made' ? 'survey_summaries' THEN
+        RETURN @extschema@.kpi_render($t$
+SELECT {{segment}}{{period}}, {{columns}}
+FROM (SELECT {{segment}}{{period}}, @extschema@.rollup(u.summary) AS s
+      FROM {{survey_summaries}} AS u WHERE u.survey = {{survey}}
+      GROUP BY {{segment}}{{period}}) AS q$t$, ctx);
+    END IF;
     RETURN @extschema@.kpi_render($t$
 SELECT {{segment}}{{period}}, {{columns}}
 FROM (SELECT {{segment}}@extschema@.kpi_period_start(r.responded_on, {{grain}}) AS {{period}}, @extschema@.{{summary}}(r.score::int) AS s
       FROM {{survey_responses}} AS r WHERE r.survey = {{survey}} OR coalesce(lower(r.survey), 'nps') = {{survey}}
-      GROUP BY {{segment}}{{period}}) AS q$t$,
-        ctx || jsonb_build_object('summary', quote_ident(summary), 'survey', quote_literal(survey), 'columns', columns));
+      GROUP BY {{segment}}{{period}}) AS q$t$, ctx);
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_survey_view(jsonb, text, text, text) IS 'csmetrics internal: the query of a survey view: one summary per period read by the given columns';
+
+-- Builder of survey_summaries (a helper, made in materialized sets only): the rating_summary
+-- of the answers of each survey, period and segment, in one pass over the answers.
+CREATE FUNCTION @extschema@.kpi_view_survey_summaries(ctx jsonb) RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF NOT (ctx ->> 'materialized')::boolean THEN
+        RETURN NULL;
+    END IF;
+    RETURN @extschema@.kpi_render($t$
+SELECT r.segment, @extschema@.kpi_period_start(r.responded_on, {{grain}}) AS {{period}}, coalesce(lower(r.survey), 'nps') AS survey,
+       coalesce(@extschema@.nps_summary(r.score::int) FILTER (WHERE coalesce(lower(r.survey), 'nps') IN ('nps', 'enps')),
+                @extschema@.csat_summary(r.score::int) FILTER (WHERE lower(r.survey) = 'csat'),
+                @extschema@.ces_summary(r.score::int) FILTER (WHERE lower(r.survey) = 'ces')) AS summary
+FROM {{survey_responses}} AS r
+GROUP BY r.segment, {{period}}, coalesce(lower(r.survey), 'nps')$t$, ctx);
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_view_survey_summaries(jsonb) IS 'csmetrics internal: builder of the survey_summaries helper relation (materialized sets only)';
 
 -- The columns of the NPS views (customer and employee NPS alike).
 CREATE FUNCTION @extschema@.kpi_nps_columns() RETURNS text
@@ -891,6 +930,11 @@ LANGUAGE sql STABLE STRICT PARALLEL SAFE AS $$
 $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_ces(jsonb) IS 'csmetrics internal: builder of ces_by_<grain>';
 
+INSERT INTO @extschema@.kpi_registry (position, view_name, family, builder, sources, keys, internal, description) VALUES
+    (90, 'survey_summaries', 'survey', '@extschema@.kpi_view_survey_summaries', '{survey_responses}',
+     ARRAY['segment', '{{grain_name}}', 'survey'], true,
+     'The answers of each survey summarised by {{grain_name}} and segment (helper of the survey views in a materialized set)');
+
 INSERT INTO @extschema@.kpi_registry (position, view_name, family, builder, sources, keys, by_segment, overview_pick,
                                       description, column_descriptions) VALUES
     (100, 'nps_by_{{grain_name}}', 'survey', '@extschema@.kpi_view_nps', '{survey_responses}', ARRAY['{{grain_name}}'], true, 'latest',
@@ -929,18 +973,23 @@ INSERT INTO @extschema@.kpi_overview_columns (position, column_name, view_name, 
 -- start to that of the last change (a start or an end), but never past the current period: a
 -- scheduled cancellation or a contract end date in the future is not yet a KPI. One row
 -- (first_period, last_period, periods), or none when there is nothing to show yet. rows is a
--- relation with the columns started_on and last_change_on; grain a grain literal.
+-- relation with the columns started_on and last_change_on; grain a grain literal. All three
+-- are computed by the aggregate itself, once: as columns of a subquery they would be computed
+-- again for every row joined to them.
 CREATE FUNCTION @extschema@.kpi_series_bounds(ctx jsonb, rows text, grain text) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    RETURN @extschema@.kpi_render($t$SELECT b.first_period, b.last_period, @extschema@.kpi_period_count(b.first_period, b.last_period, {{bounds_grain}}) AS periods
-    FROM (SELECT @extschema@.kpi_period_start(min(r.started_on), {{bounds_grain}}) AS first_period,
-                 least(@extschema@.kpi_period_start(max(r.last_change_on), {{bounds_grain}}),
-                       @extschema@.kpi_period_start({{today}}, {{bounds_grain}})) AS last_period
-          FROM {{bounds_rows}} AS r) AS b
-    WHERE b.first_period <= b.last_period$t$,
-        ctx || jsonb_build_object('bounds_rows', rows, 'bounds_grain', grain));
+    ctx := ctx || jsonb_build_object('bounds_rows', rows, 'bounds_grain', grain);
+    ctx := ctx || jsonb_build_object(
+        'first_period', @extschema@.kpi_render('@extschema@.kpi_period_start(min(r.started_on), {{bounds_grain}})', ctx),
+        'last_period', @extschema@.kpi_render($t$least(@extschema@.kpi_period_start(max(r.last_change_on), {{bounds_grain}}),
+                 @extschema@.kpi_period_start({{today}}, {{bounds_grain}}))$t$, ctx));
+    RETURN @extschema@.kpi_render($t$SELECT {{first_period}} AS first_period,
+           {{last_period}} AS last_period,
+           @extschema@.kpi_period_count({{first_period}}, {{last_period}}, {{bounds_grain}}) AS periods
+    FROM {{bounds_rows}} AS r
+    HAVING {{first_period}} <= {{last_period}}$t$, ctx);
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_series_bounds(jsonb, text, text) IS 'csmetrics internal: SELECT of the first and last period (and their count) of the series over subscriptions';
 
@@ -1627,7 +1676,7 @@ BEGIN
     END LOOP;
     segmented := 'customers' = ANY (available)
                  AND (SELECT s.columns ? 'segment' FROM @extschema@.sources s WHERE s.kind = 'customers');
-    ctx := @extschema@.kpi_context(target_schema, internal_schema, grain, zone, available, segmented);
+    ctx := @extschema@.kpi_context(target_schema, internal_schema, grain, zone, available, segmented, materialized);
     ordinal := 0;
 
     -- The clean relation of each source; customers first, the others join it.
@@ -1666,6 +1715,8 @@ BEGIN
             EXECUTE format('SELECT %s($1)', r.builder) INTO definition USING vctx;
             definition := btrim(definition, E'\n');
             IF definition IS NULL THEN
+                -- a helper the views do without here (one that only pays in a materialized set)
+                CONTINUE WHEN r.internal;
                 RAISE NOTICE 'skipping %.%: nothing it reads is there (no valid source, or no view it summarises)',
                     quote_ident(target_schema), quote_ident(relation_name);
                 CONTINUE;

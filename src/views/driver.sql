@@ -65,7 +65,7 @@ BEGIN
     END LOOP;
     segmented := 'customers' = ANY (available)
                  AND (SELECT s.columns ? 'segment' FROM @extschema@.sources s WHERE s.kind = 'customers');
-    ctx := @extschema@.kpi_context(target_schema, internal_schema, grain, zone, available, segmented);
+    ctx := @extschema@.kpi_context(target_schema, internal_schema, grain, zone, available, segmented, materialized);
     ordinal := 0;
 
     -- The clean relation of each source; customers first, the others join it.
@@ -104,6 +104,8 @@ BEGIN
             EXECUTE format('SELECT %s($1)', r.builder) INTO definition USING vctx;
             definition := btrim(definition, E'\n');
             IF definition IS NULL THEN
+                -- a helper the views do without here (one that only pays in a materialized set)
+                CONTINUE WHEN r.internal;
                 RAISE NOTICE 'skipping %.%: nothing it reads is there (no valid source, or no view it summarises)',
                     quote_ident(target_schema), quote_ident(relation_name);
                 CONTINUE;

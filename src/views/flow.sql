@@ -5,18 +5,23 @@
 -- start to that of the last change (a start or an end), but never past the current period: a
 -- scheduled cancellation or a contract end date in the future is not yet a KPI. One row
 -- (first_period, last_period, periods), or none when there is nothing to show yet. rows is a
--- relation with the columns started_on and last_change_on; grain a grain literal.
+-- relation with the columns started_on and last_change_on; grain a grain literal. All three
+-- are computed by the aggregate itself, once: as columns of a subquery they would be computed
+-- again for every row joined to them.
 CREATE FUNCTION @extschema@.kpi_series_bounds(ctx jsonb, rows text, grain text) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    RETURN @extschema@.kpi_render($t$SELECT b.first_period, b.last_period, @extschema@.kpi_period_count(b.first_period, b.last_period, {{bounds_grain}}) AS periods
-    FROM (SELECT @extschema@.kpi_period_start(min(r.started_on), {{bounds_grain}}) AS first_period,
-                 least(@extschema@.kpi_period_start(max(r.last_change_on), {{bounds_grain}}),
-                       @extschema@.kpi_period_start({{today}}, {{bounds_grain}})) AS last_period
-          FROM {{bounds_rows}} AS r) AS b
-    WHERE b.first_period <= b.last_period$t$,
-        ctx || jsonb_build_object('bounds_rows', rows, 'bounds_grain', grain));
+    ctx := ctx || jsonb_build_object('bounds_rows', rows, 'bounds_grain', grain);
+    ctx := ctx || jsonb_build_object(
+        'first_period', @extschema@.kpi_render('@extschema@.kpi_period_start(min(r.started_on), {{bounds_grain}})', ctx),
+        'last_period', @extschema@.kpi_render($t$least(@extschema@.kpi_period_start(max(r.last_change_on), {{bounds_grain}}),
+                 @extschema@.kpi_period_start({{today}}, {{bounds_grain}}))$t$, ctx));
+    RETURN @extschema@.kpi_render($t$SELECT {{first_period}} AS first_period,
+           {{last_period}} AS last_period,
+           @extschema@.kpi_period_count({{first_period}}, {{last_period}}, {{bounds_grain}}) AS periods
+    FROM {{bounds_rows}} AS r
+    HAVING {{first_period}} <= {{last_period}}$t$, ctx);
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_series_bounds(jsonb, text, text) IS 'csmetrics internal: SELECT of the first and last period (and their count) of the series over subscriptions';
 
