@@ -555,7 +555,13 @@ BEGIN
         'relation', quote_literal((SELECT s.relation::text FROM @extschema@.sources s WHERE s.kind = kpi_source_issues.kind)),
         'source_id', CASE WHEN @extschema@.kpi_per_customer(kind) THEN 'x.customer_id::pg_catalog.text' ELSE 'NULL::pg_catalog.text' END,
         'canonical_row', @extschema@.kpi_source_select(ctx, kind, true),
-        'customer_join', CASE WHEN with_customers THEN @extschema@.kpi_customer_join(ctx, kind) ELSE '' END,
+        -- the known customer ids, once each (no labels to pick: a hash of the ids)
+        'customer_join', CASE WHEN with_customers THEN @extschema@.kpi_render(
+                $j$LEFT JOIN (SELECT DISTINCT x.customer_id FROM ({{customers_canonical}}) AS x
+           WHERE NOT coalesce({{customers_rejects}}, false)) AS k ON {{match}}$j$,
+                jsonb_build_object('customers_canonical', @extschema@.kpi_source_select(ctx, 'customers', false),
+                                   'customers_rejects', @extschema@.kpi_source_rejects('customers', false),
+                                   'match', @extschema@.kpi_customer_match(kind, 'k'))) ELSE '' END,
         'rejects', @extschema@.kpi_source_rejects(kind, with_customers),
         'problems', coalesce(problems, 'NULL'));
     issues := @extschema@.kpi_render($t$
