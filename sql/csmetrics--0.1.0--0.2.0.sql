@@ -1093,14 +1093,16 @@ COMMENT ON FUNCTION @extschema@.kpi_view_mrr_paths(jsonb) IS 'csmetrics internal
 
 -- Builder of customer_mrr_movements: each customer's row for every period from its first
 -- paying period on (periods with no MRR before or after left out), unfolded from its path.
+-- The paths are put in the order of the view's key first, so that sorting its rows only sorts
+-- each customer's few periods (an incremental sort), not millions of rows.
 CREATE FUNCTION @extschema@.kpi_view_customer_mrr_movements(ctx jsonb) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
-SELECT p.customer_id::text AS customer_id, p.segment, m.period_start::date AS {{period}},
+SELECT p.customer_id, p.segment, m.period_start::date AS {{period}},
        m.previous_mrr, m.mrr, m.mrr - m.previous_mrr AS mrr_change, m.movement
-FROM {{mrr_paths}} AS p
+FROM (SELECT p.customer_id::text AS customer_id, p.segment, p.path FROM {{mrr_paths}} AS p ORDER BY 1) AS p
 CROSS JOIN LATERAL @extschema@.customer_mrr_movements(p.path) AS m$t$, ctx);
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_customer_mrr_movements(jsonb) IS 'csmetrics internal: builder of customer_mrr_movements';
