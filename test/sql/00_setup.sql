@@ -29,6 +29,24 @@ EXCEPTION WHEN OTHERS THEN
     RETURN state || ': ' || message || coalesce(' (' || nullif(detail, '') || ')', '');
 END $$;
 
+-- expect_error for a statement about an infinite numeric, which exists from PostgreSQL 14 on
+-- (before, 'Infinity'::numeric is itself malformed input). Where numeric has infinities the
+-- statement runs and its error is shown, with the expected one added when they differ; where
+-- it has none, the expected error is shown: the output is the same on every version.
+CREATE FUNCTION regress.expect_infinity_error(query text, expected text) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+    result text;
+BEGIN
+    BEGIN
+        PERFORM 'Infinity'::numeric;
+    EXCEPTION WHEN invalid_text_representation THEN
+        RETURN expected;
+    END;
+    result := regress.expect_error(query);
+    RETURN result || CASE WHEN result = expected THEN '' ELSE ' [expected ' || expected || ']' END;
+END $$;
+
 -- Runs a query under EXPLAIN and says whether the plan contains the given node text
 -- (e.g. 'Partial Aggregate'), so parallel tests can prove the plan they test.
 CREATE FUNCTION regress.plan_has(query text, node text) RETURNS boolean

@@ -5,7 +5,8 @@ SET search_path = csmetrics, public;
 SELECT regress.expect_error('SELECT mrr_movement(-1, 10, true)');
 SELECT regress.expect_error('SELECT mrr_movement(10, -0.01, true)');
 SELECT regress.expect_error('SELECT mrr_movement(''NaN'', 10, true)');
-SELECT regress.expect_error('SELECT mrr_movement(10, ''Infinity'', true)');
+SELECT regress.expect_infinity_error('SELECT mrr_movement(10, ''Infinity'', true)',
+                                     '22003: MRR Infinity is not a finite amount (MRR must be a finite amount of at least 0.)');
 SELECT regress.expect_error('SELECT mrr_movement(10, 0.000000001, true)');
 SELECT regress.expect_error('SELECT mrr_movement(1e40, 10, true)');
 
@@ -29,7 +30,8 @@ SELECT regress.expect_error('SELECT mrr_movements(p, c, true) FROM (VALUES (0.12
 SELECT regress.expect_error('SELECT mrr_movements(1e37, 1e37, true) FROM generate_series(1, 20)');
 SELECT regress.expect_error('SELECT mrr_movements(p, c, true) FROM (VALUES (1e38::numeric, 1::numeric), (0.01, 1)) v(p, c)');
 SELECT regress.expect_error('SELECT nrr(s, e) FROM (VALUES (-1::numeric, 5::numeric)) v(s, e)');
-SELECT regress.expect_error('SELECT grr(s, e) FROM (VALUES (1::numeric, ''Infinity''::numeric)) v(s, e)');
+SELECT regress.expect_infinity_error('SELECT grr(s, e) FROM (VALUES (1::numeric, ''Infinity''::numeric)) v(s, e)',
+                                     '22003: end MRR Infinity is not a finite amount (MRR must be a finite amount of at least 0.)');
 SELECT regress.expect_error('SELECT mrr_movements_trans(NULL, 1, 2, true)');
 
 -- Composite mrr_movements values that no aggregate could produce.
@@ -94,7 +96,8 @@ SELECT regress.expect_error('SELECT ltv(100, 0.05, 1.2)');
 SELECT regress.expect_error('SELECT ltv(100, 0.05, -0.1)');
 SELECT regress.expect_error('SELECT ltv(100, 0.05, ''NaN'')');
 SELECT regress.expect_error('SELECT clv(-20, 2, 3)');
-SELECT regress.expect_error('SELECT clv(''Infinity'', 2, 3)');
+SELECT regress.expect_infinity_error('SELECT clv(''Infinity'', 2, 3)',
+                                     '22003: average purchase value Infinity is out of range (It must be a finite amount of at least 0.)');
 SELECT regress.expect_error('SELECT clv(20, -2, 3)');
 SELECT regress.expect_error('SELECT clv(20, ''Infinity'', 3)');
 SELECT regress.expect_error('SELECT clv(20, 2, ''NaN'')');

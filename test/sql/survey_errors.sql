@@ -30,8 +30,10 @@ SELECT regress.expect_error('SELECT nps_agg(0.001::numeric)');
 SELECT regress.expect_error('SELECT csat_agg(4.5::numeric, 5)');
 SELECT regress.expect_error('SELECT ces_agg(''NaN''::numeric)');
 SELECT regress.expect_error('SELECT nps_agg(''NaN''::numeric)');
-SELECT regress.expect_error('SELECT nps_agg(''Infinity''::numeric)');
-SELECT regress.expect_error('SELECT nps_agg(''-Infinity''::numeric)');
+SELECT regress.expect_infinity_error('SELECT nps_agg(''Infinity''::numeric)',
+                                     '22003: NPS score Infinity is out of range (Scores must be integers from 0 to 10.)');
+SELECT regress.expect_infinity_error('SELECT nps_agg(''-Infinity''::numeric)',
+                                     '22003: NPS score -Infinity is out of range (Scores must be integers from 0 to 10.)');
 SELECT regress.expect_error('SELECT nps_agg(1e100::numeric)');
 
 -- scale_max and satisfied_from: out of range, NULL, and varying within a group.

@@ -14,8 +14,10 @@ SELECT regress.expect_error($$SELECT expected_lifetime('1;', 1202)$$);
 -- varying across rows, a sum of arpa beyond 38 digits.
 SELECT regress.expect_error($$SELECT ltv(a, 1, true) FROM (VALUES (10.0), (-0.01)) v(a)$$);
 SELECT regress.expect_error($$SELECT ltv('NaN'::numeric, 1, true)$$);
-SELECT regress.expect_error($$SELECT ltv('Infinity'::numeric, 1, true)$$);
-SELECT regress.expect_error($$SELECT ltv('-Infinity'::numeric, 1, true, 12)$$);
+SELECT regress.expect_infinity_error($$SELECT ltv('Infinity'::numeric, 1, true)$$,
+                                     '22003: ARPA Infinity is out of range (It must be a finite amount of at least 0.)');
+SELECT regress.expect_infinity_error($$SELECT ltv('-Infinity'::numeric, 1, true, 12)$$,
+                                     '22003: ARPA -Infinity is out of range (It must be a finite amount of at least 0.)');
 SELECT regress.expect_error($$SELECT ltv(10, -1, true)$$);
 SELECT regress.expect_error($$SELECT ltv(10, 1201, false, 12)$$);
 SELECT regress.expect_error($$SELECT ltv(10, 1, false, 0)$$);
