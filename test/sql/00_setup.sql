@@ -2,12 +2,16 @@
 CREATE EXTENSION csmetrics;
 SELECT extname, extversion FROM pg_extension WHERE extname = 'csmetrics';
 
--- Every object of the extension has a comment.
+-- Every object of the extension has a comment. Objects that exist only as a part of another
+-- (the array type of a type, the row type of a table: an internal dependency on their owner)
+-- are left out: the owner carries the comment, and PostgreSQL lists such parts as extension
+-- members only from 17 on.
 SELECT pg_describe_object(classid, objid, 0) AS object_without_comment
 FROM pg_depend d
 WHERE d.refclassid = 'pg_extension'::regclass
   AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'csmetrics')
   AND d.deptype = 'e'
+  AND NOT EXISTS (SELECT FROM pg_depend i WHERE i.classid = d.classid AND i.objid = d.objid AND i.deptype = 'i')
   AND obj_description(objid, (SELECT relname FROM pg_class WHERE oid = classid)) IS NULL
 ORDER BY 1;
 
