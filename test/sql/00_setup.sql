@@ -1,6 +1,11 @@
 -- Creates the extension and the helpers every suite uses. Runs first in every test run.
-CREATE EXTENSION csmetrics;
-SELECT extname, extversion FROM pg_extension WHERE extname = 'csmetrics';
+-- The extension is created as the released 0.1.0, from its frozen install script, and then
+-- updated: every suite runs on what an update gives (test/shell/upgrade.sh checks that this
+-- is exactly what a fresh install gives).
+CREATE EXTENSION csmetrics VERSION '0.1.0';
+ALTER EXTENSION csmetrics UPDATE;
+SELECT extname, extversion = (SELECT default_version FROM pg_available_extensions WHERE name = 'csmetrics') AS updated_to_default
+FROM pg_extension WHERE extname = 'csmetrics';
 
 -- Every object of the extension has a comment. Objects that exist only as a part of another
 -- (the array type of a type, the row type of a table: an internal dependency on their owner)
