@@ -4,7 +4,7 @@
 #   make install    install it into the PostgreSQL that pg_config names
 #   make test       every regression suite on a throw-away server (installs Debian packages if needed)
 #   make demo       the KPI demo on a throw-away server (KEEP=1 leaves it running)
-#   make bench      the SPEC §7 benchmarks, csmetrics against hand-written SQL
+#   make bench      the benchmarks of docs/performance.md, csmetrics against hand-written SQL
 
 EXTENSION  = csmetrics
 EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" $(dir $(firstword $(MAKEFILE_LIST)))csmetrics.control)
@@ -14,7 +14,8 @@ OBJS       = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
 
 # The install script is assembled from the SQL that sits next to each family's C file, in
 # dependency order: the views layer uses every aggregate, so it comes last.
-SQL_PARTS  = src/preamble.sql src/survey.sql src/flow.sql src/revenue.sql src/survival.sql \
+SQL_PARTS  = src/preamble.sql src/survey.sql src/flow.sql src/revenue.sql src/mrr_paths.sql \
+             src/survival.sql \
              src/health.sql src/views.sql
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 # sql/ keeps the install scripts of released versions (frozen, so that an upgrade can start

@@ -788,13 +788,18 @@ health_score_agg_transfn(PG_FUNCTION_ARGS)
 	float8		sxx;
 
 	/*
-	 * The state starts as the aggregate's initial value {0,0,0}, which the executor keeps in
-	 * the aggregate context, so it is updated in place and never allocated here.
+	 * Inside the aggregate the state starts as its initial value {0,0,0}, which the
+	 * executor keeps in the aggregate context, so it is updated in place. Called directly,
+	 * the function works on a copy, and a NULL state is an empty one (csmetrics.h).
 	 */
-	csm_agg_context(fcinfo, "health_score_agg_transfn");
 	if (PG_ARGISNULL(0))
-		elog(ERROR, "health_score_agg_transfn: NULL state");
-	state = PG_GETARG_ARRAYTYPE_P(0);
+	{
+		Datum		zeros[3] = {Float8GetDatum(0.0), Float8GetDatum(0.0), Float8GetDatum(0.0)};
+
+		state = construct_array(zeros, 3, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
+	}
+	else
+		state = (ArrayType *) csm_state_for_update(fcinfo, -1);
 
 	/* Rows without a score (NULL arrays, all measures NULL) are skipped, like avg(). */
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) ||

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# make bench: the SPEC §7 workloads on a throw-away server. Each test/bench/bN_*.sql
-# generates its data with a fixed seed and calls bench.compare(); the report prints
-# medians and ratios (reference time / csmetrics time: above 1 means csmetrics is faster).
+# make bench: the workloads of docs/performance.md on a throw-away server. Each
+# test/bench/bN_*.sql generates its data with a fixed seed and calls bench.compare(); the
+# report prints medians and ratios (reference time / csmetrics time: above 1 means
+# csmetrics is faster).
 # Pass workload names to run some only: make bench BENCH="b1 b5".
 source "$(dirname "$0")/lib.sh"
 

@@ -1,4 +1,4 @@
--- B3 (SPEC §7): rolling 90-day NPS on every row of 1M survey answers, against the window
+-- B3 : rolling 90-day NPS on every row of 1M survey answers, against the window
 -- count(*) FILTER (...) OVER w (goal 3x faster), two ways: nps_agg as a window aggregate
 -- (moving-aggregate mode, O(rows)), and daily summaries rolled up over a window of days.
 SET search_path = csmetrics, public;

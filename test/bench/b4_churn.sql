@@ -1,4 +1,4 @@
--- B4 (SPEC §7): monthly churn for 1M customers over 60 months.
+-- B4 : monthly churn for 1M customers over 60 months.
 --   B4a: customer_flows() against the best event-based SQL   (goal: >= 2x)
 --   B4b: customer_flows() against the naive customers x months join (goal: >= 20x)
 -- Every query returns the same 60 rows: month and churn = lost / customers at start.

@@ -1,5 +1,5 @@
 -- B7: MRR movements per month, 100k customers x 36 months, csmetrics against the best
--- lag()-based SQL giving the same monthly movement totals (SPEC §7: goal >= 1.5x).
+-- lag()-based SQL giving the same monthly movement totals (goal >= 1.5x, docs/performance.md).
 --
 -- Data: a gap-free customer-month grid (MRR 0 when not paying). Each customer starts in a
 -- random month, moves between plan tiers by a random walk (upgrades and downgrades), skips

@@ -4,7 +4,7 @@
 -- usage up, NPS up, support tickets down, days late down; weights 40/10/20/30.
 --
 -- The reference. percent_rank() alone is (rank − 1)/(N − 1): ties get their lowest rank and
--- NULL rows count in N, which is not the SPEC's rule p = 100·(L + (T − 1)/2)/(n − 1). The
+-- NULL rows count in N, which is not the health rule p = 100·(L + (T − 1)/2)/(n − 1). The
 -- cheapest exact SQL found uses ONE sort per measure: rank() − 1 = L (NULLs sort last) and
 -- cume_dist()·N = L + T share the same window, so L + (T − 1)/2 = ((rank − 1) +
 -- (round(cume_dist·N) − 1))/2, with n = count(measure) OVER () and N = count(*) OVER ().

@@ -47,7 +47,8 @@ ORDER BY 1::text;
 -- on it exactly as far as that is safe.
 -- C functions compute from their arguments alone: IMMUTABLE. The exceptions are STABLE
 -- because their results follow the session's TimeZone: calendar steps of timestamptz series
--- (a month is a month in local time) and dates reported as timestamptz at local midnight.
+-- (a month is a month in local time), series boundaries taken from the first value, and
+-- dates reported as timestamptz at local midnight.
 -- (Aggregates are left out: PostgreSQL records every aggregate as IMMUTABLE whatever its
 -- support functions are; those are checked here as functions.)
 WITH time_zone_dependent(fn) AS (VALUES
@@ -55,7 +56,14 @@ WITH time_zone_dependent(fn) AS (VALUES
     ('customer_flows_trans(customer_flows_state,timestamp with time zone,timestamp with time zone,timestamp with time zone,interval,integer)'),
     ('customer_flows_inv(customer_flows_state,timestamp with time zone,timestamp with time zone,timestamp with time zone,interval,integer)'),
     ('customer_flows_final(customer_flows_state)'),
-    ('mrr_movement(numeric,timestamp with time zone)'))
+    ('mrr_movement(numeric,timestamp with time zone)'),
+    ('mrr_path_trans(mrr_path,timestamp with time zone,timestamp with time zone,numeric,timestamp with time zone,interval,integer)'),
+    ('mrr_movements_series_trans(mrr_movements_series,mrr_path)'),
+    ('mrr_movements_series_final(mrr_movements_series)'),
+    ('mrr_movements(mrr_movements_series)'),
+    ('customer_mrr_movements(mrr_path)'),
+    ('cohort_summary_trans(cohort_summary,mrr_path)'),
+    ('cohort_retention(cohort_summary)'))
 SELECT coalesce(p.oid::regprocedure::text, t.fn || ' (listed, but there is no such function)') AS c_function,
        p.provolatile AS declared
 FROM (SELECT p.* FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang

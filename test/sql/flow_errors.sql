@@ -109,13 +109,6 @@ FROM (VALUES
     ('series_state_kind_mismatch', $$SELECT mixed_flows(started_at, ended_at, '2000-01-01', '1 day', 1) FROM spans$$)
 ) AS cases(name, statement);
 
--- Transition functions outside an aggregate are refused.
-SELECT name, regress.expect_error(statement) AS error
-FROM (VALUES
-    ('not_in_aggregate', $$SELECT customer_flow_trans(NULL::customer_flow_state, now(), NULL, now(), now())$$),
-    ('combine_not_in_aggregate', $$SELECT customer_flows_combine(NULL, NULL)$$)
-) AS cases(name, statement);
-
 -- NULL started_at is skipped (not an error); a group of only such rows gives NULL.
 SELECT customer_flow(NULL::timestamptz, NULL, '2024-03-01', '2024-04-01') IS NULL AS only_null_starts,
        customer_flows(NULL::date, NULL, '2024-01-01', '1 month', 2) IS NULL AS only_null_starts_series;

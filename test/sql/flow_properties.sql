@@ -29,7 +29,7 @@ SELECT count(*) AS spans, count(*) FILTER (WHERE ended_at IS NULL) AS open_spans
        count(*) FILTER (WHERE started_at = date_trunc('month', started_at)) AS month_starts
 FROM spans;
 
--- The SPEC's conditions, period by period: the naive reference.
+-- The conditions of docs/flow.md, period by period: the naive reference.
 CREATE FUNCTION naive_flows(first timestamptz, len interval, n int)
 RETURNS TABLE (k int, period_start timestamptz, period_end timestamptz, s bigint, nw bigint, l bigint, ln bigint, e bigint)
 LANGUAGE sql AS $$

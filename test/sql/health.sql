@@ -1,9 +1,9 @@
--- Customer health scores (SPEC §4): scalar scores, normalising, bands, health_score_agg.
+-- Customer health scores (docs/health.md): scalar scores, normalising, bands, health_score_agg.
 -- Objects of this suite live in their own schema, apart from other suites'.
 CREATE SCHEMA health_suite;
 SET search_path = health_suite, csmetrics, public;
 
--- The SPEC's model: usage 40, NPS 10, support tickets 20, billing 30.
+-- The typical model of docs/health.md: usage 40, NPS 10, support tickets 20, billing 30.
 -- usage 80, NPS 60, support 50, billing 100:
 -- (40·80 + 10·60 + 20·50 + 30·100) / 100 = (3200 + 600 + 1000 + 3000) / 100 = 78
 SELECT health_score('{80,60,50,100}', '{40,10,20,30}') AS spec_model;

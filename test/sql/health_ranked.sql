@@ -1,4 +1,4 @@
--- Customer health relative to the customer base (SPEC §4): health_score_ranked and
+-- Customer health relative to the customer base (docs/health.md): health_score_ranked and
 -- health_quartile_band, window functions over the whole partition.
 -- Objects of this suite live in their own schema, apart from other suites'.
 CREATE SCHEMA health_ranked_suite;
@@ -53,7 +53,7 @@ UPDATE health_customers SET measures = '{NULL,NULL,NULL,NULL}' WHERE customer % 
 ANALYZE health_customers;
 
 -- The reference: one row per (customer, measure), L = rank() − 1 (NULLs sort last),
--- T = count(*) over equal values, n = count(value) in the segment, then the SPEC's formula,
+-- T = count(*) over equal values, n = count(value) in the segment, then the health formula,
 -- inverted where lower is better, weighted and re-normalised over the measures present.
 CREATE TABLE health_reference AS
 WITH model AS (

@@ -1,10 +1,10 @@
--- Revenue KPIs (SPEC §3): the movement table, the window functions against lag() SQL, the
+-- Revenue KPIs (docs/revenue.md): the movement table, the window functions against lag() SQL, the
 -- mrr_movements aggregate against plain SQL sums, NRR/GRR/quick ratio, cohorts, rollup, LTV.
 -- Objects of this suite live in their own schema, apart from other suites'.
 CREATE SCHEMA revenue_suite;
 SET search_path = revenue_suite, csmetrics, public;
 
--- The movement table of SPEC §3, row by row.
+-- The movement table of docs/revenue.md, row by row.
 SELECT prev, curr, seen_before, mrr_movement(prev, curr, seen_before) AS movement
 FROM (VALUES (0::numeric, 49.90::numeric, false), (0, 49.90, true), (49.90, 99.90, true),
              (99.90, 49.90, true), (49.90, 0, true), (49.90, 49.900, true), (0, 0, false),

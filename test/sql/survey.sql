@@ -1,8 +1,8 @@
--- Survey KPIs (SPEC §1): the worked examples, every function on small inputs, the
+-- Survey KPIs (docs/survey.md): the worked examples, every function on small inputs, the
 -- rating_summary text form, and the SQL objects' declarations.
 SET search_path = csmetrics, public;
 
--- SPEC worked example: {10,9,9,8,7,6,3,10,2,9} -> promoters 5, passives 2, detractors 3,
+-- Worked example: {10,9,9,8,7,6,3,10,2,9} -> promoters 5, passives 2, detractors 3,
 -- n = 10, NPS = 20, SE = 27.568, 95% CI = [-34.03, 74.03].
 CREATE TEMP TABLE nps_example AS
 SELECT nps_summary(x) AS s, nps_agg(x) AS nps
@@ -13,7 +13,7 @@ SELECT s, nps, responses(s), promoters(s), passives(s), detractors(s), nps(s),
        round(nps_ci_upper(s, 0.95)::numeric, 2) AS ci_upper
 FROM nps_example;
 
--- SPEC worked example: CSAT {5,4,4,3,5,2,1,5} on 1..5 -> 5 of 8 satisfied, 0.625, mean 3.625.
+-- Worked example: CSAT {5,4,4,3,5,2,1,5} on 1..5 -> 5 of 8 satisfied, 0.625, mean 3.625.
 SELECT csat_agg(x) AS csat, csat_agg(x, 5) AS csat_5, csat_agg(x, 5, 4) AS csat_5_4,
        csat(csat_summary(x)) AS via_summary, mean_score(csat_summary(x)) AS mean,
        csat_summary(x) AS summary

@@ -52,14 +52,6 @@ FROM (VALUES
     ($$SELECT rollup(s) FROM (VALUES ('1;0:0/9223372036854775807'::survival_summary), ('1;5:1/0')) v(s)$$)
 ) AS cases(statement);
 
--- Support functions called outside an aggregate.
-SELECT statement, regress.expect_error(statement) AS error
-FROM (VALUES
-    ($$SELECT survival_summary_transfn(NULL, 1, true)$$),
-    ($$SELECT survival_summary_combine('1;', '1;0:1/0')$$),
-    ($$SELECT survival_ltv_transfn(NULL, 1, 1, true)$$)
-) AS cases(statement);
-
 -- Malformed survival_summary text (22P02).
 SELECT statement, regress.expect_error(statement) AS error
 FROM (VALUES

@@ -1,4 +1,4 @@
--- Fuzzing the views layer's entry points (SPEC §8): register_source, unregister_source,
+-- Fuzzing the views layer's entry points: register_source, unregister_source,
 -- create_kpi_views and grant_kpi_access get hostile kinds, relations, column maps, schema
 -- names and grains. Every call must either work or fail with a clean user error (data
 -- exception 22, syntax/access/undefined object 42, object state 55); none may reach an
