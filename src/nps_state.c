@@ -79,11 +79,11 @@ nps_agg_state_in(PG_FUNCTION_ARGS)
 	csm_check_version(&in, csm_text_int64(&in, "version", 0, PG_INT64_MAX),
 					  NPS_STATE_VERSION, NPS_STATE_VERSION);
 	csm_text_field(&in, "promoters");
-	s->groups[NPS_PROMOTERS] = csm_text_int64(&in, "promoters", 0, PG_INT64_MAX);
+	s->groups[NPS_PROMOTERS] = csm_text_int64(&in, "promoter count", 0, PG_INT64_MAX);
 	csm_text_field(&in, "passives");
-	s->groups[NPS_PASSIVES] = csm_text_int64(&in, "passives", 0, PG_INT64_MAX);
+	s->groups[NPS_PASSIVES] = csm_text_int64(&in, "passive count", 0, PG_INT64_MAX);
 	csm_text_field(&in, "detractors");
-	s->groups[NPS_DETRACTORS] = csm_text_int64(&in, "detractors", 0, PG_INT64_MAX);
+	s->groups[NPS_DETRACTORS] = csm_text_int64(&in, "detractor count", 0, PG_INT64_MAX);
 	csm_text_end(&in);
 	PG_RETURN_POINTER(s);
 }
