@@ -52,7 +52,8 @@ as_pg() {
 }
 
 # Build, then install into a private copy of the installation under $WORK.
-# Sets WORK, STAGE_BIN, and copies test/ to $WORK/src for the server user.
+# Sets WORK, STAGE_BIN, and copies test/ and the documentation (whose examples a test runs)
+# to $WORK/src for the server user.
 build_and_stage() {
 	ensure_packages "$@"
 	make -s -C "$TOP" PG_CONFIG="$SYS_BINDIR/pg_config" >&2
@@ -66,7 +67,7 @@ build_and_stage() {
 	make -s -C "$TOP" PG_CONFIG="$SYS_BINDIR/pg_config" install DESTDIR="$stage" >/dev/null
 	STAGE_BIN=$stage/usr/lib/postgresql/$PG_MAJOR/bin
 	mkdir -p "$WORK/src"
-	cp -a "$TOP/test" "$WORK/src/"
+	cp -a "$TOP/test" "$TOP/README.md" "$TOP/DEVELOPING.md" "$TOP/docs" "$WORK/src/"
 	[ "$PG_USER" = "$(id -un)" ] || chown -R "$PG_USER" "$WORK/src"
 }
 

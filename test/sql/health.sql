@@ -1,5 +1,7 @@
 -- Customer health scores (docs/health.md): scalar scores, normalising, bands, health_score_agg.
-SET search_path = csmetrics, public;
+-- Objects of this suite live in their own schema, apart from other suites'.
+CREATE SCHEMA health_suite;
+SET search_path = health_suite, csmetrics, public;
 
 -- The typical model of docs/health.md: usage 40, NPS 10, support tickets 20, billing 30.
 -- usage 80, NPS 60, support 50, billing 100:

@@ -1,6 +1,8 @@
 -- Customer health relative to the customer base (docs/health.md): health_score_ranked and
 -- health_quartile_band, window functions over the whole partition.
-SET search_path = csmetrics, public;
+-- Objects of this suite live in their own schema, apart from other suites'.
+CREATE SCHEMA health_ranked_suite;
+SET search_path = health_ranked_suite, csmetrics, public;
 
 -- Worked example. Usage (higher is better) 10, 20, 20, 40, NULL: n = 4,
 --   p(10) = 100·(0 + 0/2)/3 = 0, p(20) = 100·(1 + 1/2)/3 = 50, p(40) = 100·(3 + 0)/3 = 100.

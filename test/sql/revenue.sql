@@ -1,6 +1,8 @@
 -- Revenue KPIs (docs/revenue.md): the movement table, the window functions against lag() SQL, the
 -- mrr_movements aggregate against plain SQL sums, NRR/GRR/quick ratio, cohorts, rollup, LTV.
-SET search_path = csmetrics, public;
+-- Objects of this suite live in their own schema, apart from other suites'.
+CREATE SCHEMA revenue_suite;
+SET search_path = revenue_suite, csmetrics, public;
 
 -- The movement table of docs/revenue.md, row by row.
 SELECT prev, curr, seen_before, mrr_movement(prev, curr, seen_before) AS movement

@@ -1,6 +1,8 @@
 -- Revenue properties: parallel plans equal serial ones, window frames equal recomputation,
 -- and the transition state round-trips through its text and binary forms.
-SET search_path = csmetrics, public;
+-- Objects of this suite live in their own schema, apart from other suites'.
+CREATE SCHEMA revenue_properties_suite;
+SET search_path = revenue_properties_suite, csmetrics, public;
 
 -- 2000 customers x 24 months, gap-free (MRR 0 when not paying), amounts with 0 to 4
 -- fraction digits so the fixed-point scale changes while summing.

@@ -4,12 +4,12 @@
 -- what and (for text) at which character; an unknown version is refused the same way by
 -- every type.
 SET search_path = csmetrics, public;
-CREATE SCHEMA storage;
-SET search_path = storage, csmetrics, public;
+CREATE SCHEMA storage_suite;
+SET search_path = storage_suite, csmetrics, public;
 SET TimeZone = 'UTC';
 
 -- Text input of a value: its text form read back, or the error.
-CREATE FUNCTION storage.text_in(t regtype, input text) RETURNS text
+CREATE FUNCTION storage_suite.text_in(t regtype, input text) RETURNS text
 LANGUAGE plpgsql AS $$
 DECLARE
     result text;
@@ -24,7 +24,7 @@ END $$;
 -- Binary input of a value (its type's receive function, through COPY ... FORMAT binary): the
 -- value read back as text, or the error.
 CREATE TABLE raw_bytes (b bytea);
-CREATE FUNCTION storage.binary_in(t regtype, bytes bytea) RETURNS text
+CREATE FUNCTION storage_suite.binary_in(t regtype, bytes bytea) RETURNS text
 LANGUAGE plpgsql AS $$
 DECLARE
     path text := current_setting('data_directory') || '/csmetrics_storage_' || pg_backend_pid() || '.bin';
@@ -43,7 +43,7 @@ BEGIN
 END $$;
 
 -- The binary form of a value given as text.
-CREATE FUNCTION storage.send(t regtype, input text) RETURNS bytea
+CREATE FUNCTION storage_suite.send(t regtype, input text) RETURNS bytea
 LANGUAGE plpgsql AS $$
 DECLARE
     result bytea;
@@ -142,4 +142,4 @@ FROM (VALUES
 ORDER BY typ::text, bytes;
 
 RESET search_path;
-DROP SCHEMA storage CASCADE;
+DROP SCHEMA storage_suite CASCADE;

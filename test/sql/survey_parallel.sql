@@ -1,6 +1,8 @@
 -- Survey aggregates with parallel workers forced on: the plan has a Partial Aggregate
 -- (the combine function runs), and every result equals the serial result exactly.
-SET search_path = csmetrics, public;
+-- Objects of this suite live in their own schema, apart from other suites'.
+CREATE SCHEMA survey_parallel_suite;
+SET search_path = survey_parallel_suite, csmetrics, public;
 
 SELECT setseed(0.42);
 -- A regular table (parallel workers cannot read temporary ones), 120,000 rows.

@@ -1,4 +1,6 @@
-SET search_path = csmetrics, public;
+-- Objects of this suite live in their own schema, apart from other suites'.
+CREATE SCHEMA survival_suite;
+SET search_path = survival_suite, csmetrics, public;
 
 -- Hand example A: six customers, tenure in whole months, churned or still active.
 --   tenure 1 churned, 2 active, 3 churned, 3 churned, 4 active, 5 churned

@@ -1,4 +1,6 @@
-SET search_path = csmetrics, public;
+-- Objects of this suite live in their own schema, apart from other suites'.
+CREATE SCHEMA survival_parallel_suite;
+SET search_path = survival_parallel_suite, csmetrics, public;
 
 -- 100k seeded customers in 7 segments; tenure 0..120 months, some NULL rows.
 SELECT setseed(0.42);

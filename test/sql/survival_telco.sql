@@ -1,4 +1,6 @@
-SET search_path = csmetrics, public;
+-- Objects of this suite live in their own schema, apart from other suites'.
+CREATE SCHEMA survival_telco_suite;
+SET search_path = survival_telco_suite, csmetrics, public;
 
 -- The IBM Telco customer-churn data (test/data/README.md): 7043 customers, tenure in whole
 -- months, Churn Yes/No (No = still a customer: censored), MonthlyCharges.

@@ -2,7 +2,8 @@
 -- the extension is called with random and hostile arguments, and every storable type gets
 -- random and mutated text and binary input. The server must survive all of it, and every
 -- error must be a clean user error: an internal error (SQLSTATE XX000, elog) reached from SQL
--- input means a check is missing. Runs last, over whatever the other suites installed.
+-- input means a check is missing. Only the extension's own objects are fuzzed, so the suite runs
+-- beside the others.
 SET search_path = csmetrics, public;
 SELECT setseed(0.2024);
 
@@ -207,7 +208,11 @@ BEGIN
                         FROM generate_series(1, 1 + (random() * 60)::int));
             ELSE
                 EXECUTE 'SELECT ' || src INTO txt;
-                txt := fuzz.mutate(txt);
+                -- now and then the harvested text as it is: it must read back unchanged,
+                -- however strict the type's validation is about edited values
+                IF i % 8 <> 1 THEN
+                    txt := fuzz.mutate(txt);
+                END IF;
             END IF;
             BEGIN
                 EXECUTE format('SELECT %L::%s::text', txt, t) INTO out;
