@@ -22,7 +22,7 @@ done
 
 mkdir -p "$WORK/out"
 [ "$PG_USER" = "$(id -un)" ] || chown "$PG_USER" "$WORK/out"
-pg_regress=$(dirname "$STAGE_BIN")/lib/pgxs/src/test/regress/pg_regress
+pg_regress=$PG_REGRESS
 
 set +e
 as_pg "$pg_regress" \
@@ -64,5 +64,6 @@ if [ "$failed" -gt 0 ]; then
 	[ -d "$WORK/out/results" ] && cp -r "$WORK/out/results" "$TOP/results"
 	say "differences are in regression.diffs, actual outputs in results/"
 fi
+echo "PostgreSQL $PG_VERSION ($PG_CONFIG)"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
