@@ -60,8 +60,8 @@ $(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS) csmetrics.control
 # the version in csmetrics.control, which META.json and the update scripts must agree with.
 DISTNAME = $(EXTENSION)-$(EXTVERSION)
 dist:
-	@grep -q '"version": "$(EXTVERSION)"' META.json || \
-		{ echo "META.json does not give version $(EXTVERSION) (csmetrics.control)"; exit 1; }
+	@test "$$(grep -c '"version": "$(EXTVERSION)"' META.json)" -eq 2 || \
+		{ echo "META.json should give version $(EXTVERSION) (csmetrics.control) twice: release and provides"; exit 1; }
 	@test -f sql/$(EXTENSION)--$(EXTVERSION).sql || ls sql/$(EXTENSION)--*--$(EXTVERSION).sql >/dev/null 2>&1 || \
 		{ echo "no update script sql/$(EXTENSION)--*--$(EXTVERSION).sql"; exit 1; }
 	@git diff --quiet HEAD -- || echo "note: uncommitted changes are not in the tarball (it is made from HEAD)"
