@@ -47,7 +47,7 @@ PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
 test:
 	@bash test/run-tests.sh $(TESTS)
 demo:
-	@KEEP=$(KEEP) bash test/demo.sh
+	@KEEP=$(KEEP) PORT=$(PORT) bash test/demo.sh
 bench:
 	@bash test/bench.sh $(BENCH)
 test-matrix:

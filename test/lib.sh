@@ -52,7 +52,7 @@ APT_UPDATED=
 apt_update() {
 	[ -n "$APT_UPDATED" ] && return 0
 	say "reading Debian's package lists (apt-get update)"
-	apt-get update -qq >/dev/null 2>&1 || apt-get update || die "apt-get update failed"
+	apt_run apt-get update
 	APT_UPDATED=1
 }
 
@@ -88,13 +88,13 @@ choose_postgres() {
 	PG_CONFIG=/usr/lib/postgresql/$PG_MAJOR/bin/pg_config
 }
 
-# Run apt-get install in the background and print a progress line every 15 seconds: the first
-# installation downloads a few hundred MB (the server, its headers, a C compiler, clang).
-apt_install() {
+# Run an apt-get command in the background and print a progress line every 15 seconds:
+# the first installation downloads a few hundred MB (the server, its headers, a C compiler,
+# clang), which can take minutes. apt-get's own output is shown only if it fails.
+apt_run() {
 	local log pid t=0 total got unpacked setup
 	log=$(mktemp /tmp/csmetrics-apt.XXXXXX)
-	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-		-o Dpkg::Use-Pty=0 "$@" >"$log" 2>&1 &
+	DEBIAN_FRONTEND=noninteractive "$@" -o Dpkg::Use-Pty=0 >"$log" 2>&1 &
 	pid=$!
 	while kill -0 "$pid" 2>/dev/null; do
 		sleep 1
@@ -104,12 +104,16 @@ apt_install() {
 		got=$(grep -c '^Get:' "$log" || true)
 		unpacked=$(grep -c '^Unpacking ' "$log" || true)
 		setup=$(grep -c '^Setting up ' "$log" || true)
-		say "  ... $((t / 60))m$((t % 60))s: ${total:-?} packages: $got downloaded, $unpacked unpacked, $setup set up"
+		if [ -z "$total" ]; then
+			say "  ... $((t / 60))m$((t % 60))s: $got files fetched"
+		else
+			say "  ... $((t / 60))m$((t % 60))s: $total packages: $got downloaded, $unpacked unpacked, $setup set up"
+		fi
 	done
 	if ! wait "$pid"; then
 		tail -n 40 "$log" >&2
 		rm -f "$log"
-		die "package installation failed (apt-get's last lines above)"
+		die "$* failed (its last lines above)"
 	fi
 	rm -f "$log"
 }
@@ -150,7 +154,7 @@ ensure_packages() {
 		apt_knows "$p" || die "Debian has no package $p here: is PostgreSQL $PG_MAJOR packaged for this release? Choose another with PG_MAJOR=NN, or PG_CONFIG=/path/to/pg_config"
 	done
 	say "installing missing Debian packages (a few minutes the first time): ${missing[*]}"
-	apt_install "${missing[@]}"
+	apt_run apt-get install -y --no-install-recommends "${missing[@]}"
 	say "installed: ${missing[*]}"
 }
 
