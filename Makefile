@@ -6,7 +6,7 @@
 #   make test       every test on a throw-away server (bash test/run-tests.sh; installs the
 #                   Debian packages it needs when run as root; PG_MAJOR=NN picks a major)
 #   make demo       the KPI demo on a throw-away server (KEEP=1 leaves it running, PORT=NNNN)
-#   make bench      the benchmarks, csmetrics against hand-written SQL
+#   make bench      the benchmarks of docs/performance.md, csmetrics against hand-written SQL
 #   make test-matrix  make test on PostgreSQL 13, 15, 17 and 18 in Debian chroots (root)
 #   make dist       the release tarball csmetrics-<version>.tar.gz (git archive of HEAD)
 
@@ -18,7 +18,8 @@ OBJS       = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
 
 # The install script is assembled from the SQL that sits next to each family's C file, in
 # dependency order: the views layer uses every aggregate, so it comes last.
-SQL_PARTS  = src/preamble.sql src/survey.sql src/flow.sql src/revenue.sql src/survival.sql \
+SQL_PARTS  = src/preamble.sql src/survey.sql src/flow.sql src/revenue.sql src/mrr_paths.sql \
+             src/survival.sql \
              src/health.sql src/views.sql
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 # sql/ keeps the install scripts of released versions (frozen, so that an upgrade can start

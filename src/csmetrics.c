@@ -5,19 +5,37 @@
 #include "csmetrics.h"
 
 #include "catalog/pg_type.h"
+#include "utils/datum.h"
 #include "utils/lsyscache.h"
 
 CSM_MODULE_MAGIC;
 
-/* Memory context of the calling aggregate; an error anywhere else. */
-MemoryContext
-csm_agg_context(FunctionCallInfo fcinfo, const char *fname)
+/* A copy of a state in the current memory context (rule 2 of csmetrics.h). */
+Pointer
+csm_copy_state(Datum state, int typlen)
 {
-	MemoryContext aggcontext;
+	if (typlen < 0)
+		return (Pointer) PG_DETOAST_DATUM_COPY(state);
+	return DatumGetPointer(datumCopy(state, false, typlen));
+}
 
-	if (!AggCheckCallContext(fcinfo, &aggcontext))
-		elog(ERROR, "%s called in non-aggregate context", fname);
-	return aggcontext;
+/*
+ * The error of an inverse transition that would take out more than the state holds (rule 5
+ * of csmetrics.h); the detail (printf-style) says what.
+ */
+void
+csm_nothing_to_remove(const char *fmt,...)
+{
+	char		detail[256];
+	va_list		args;
+
+	va_start(args, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, args);
+	va_end(args);
+	ereport(ERROR,
+			(errcode(ERRCODE_DATA_EXCEPTION),
+			 errmsg("cannot remove more than the state holds"),
+			 errdetail_internal("%s Inverse transitions only take out what was added.", detail)));
 }
 
 /* Read a one-dimensional float8 array; multidimensional arrays are an error. */
@@ -55,39 +73,4 @@ csm_read_float_array(ArrayType *array, const char *what, CsmFloatArray *out)
 	for (i = 0; i < out->n; i++)
 		out->values[i] = out->nulls[i] ? 0.0 : DatumGetFloat8(elems[i]);
 	pfree(elems);
-}
-
-/*
- * Read a decimal integer with an optional minus sign at *p, for the text forms of the
- * summary types, and move *p past what was read. Digits accumulate negatively, so the most
- * negative int64 reads back.
- */
-CsmParseResult
-csm_parse_int64(const char **p, int64 *result)
-{
-	const char *s = *p;
-	const char *digits;
-	bool		negative = (*s == '-');
-	int64		value = 0;
-
-	if (negative)
-		s++;
-	digits = s;
-	while (*s >= '0' && *s <= '9')
-	{
-		if (pg_mul_s64_overflow(value, 10, &value) || pg_sub_s64_overflow(value, *s - '0', &value))
-			return CSM_PARSE_OUT_OF_RANGE;
-		s++;
-	}
-	*p = s;
-	if (s == digits)
-		return CSM_PARSE_NO_DIGITS;
-	if (!negative)
-	{
-		if (value == PG_INT64_MIN)
-			return CSM_PARSE_OUT_OF_RANGE;
-		value = -value;
-	}
-	*result = value;
-	return CSM_PARSE_OK;
 }

@@ -9,6 +9,7 @@
 #include "pg_compat.h"
 
 #include "common/int.h"
+#include "nodes/execnodes.h"
 #include "utils/array.h"
 
 /* Add two counters, raising an error instead of wrapping around. */
@@ -25,26 +26,67 @@ csm_add_count(int64 a, int64 b)
 	return result;
 }
 
-/* Subtract b from counter a (inverse transitions); a result below zero is a bug. */
+extern CSM_NORETURN void csm_nothing_to_remove(const char *fmt,...) pg_attribute_printf(1, 2);
+
+/* Subtract b from counter a (inverse transitions): taking out more than a holds is an error. */
 static inline int64
 csm_sub_count(int64 a, int64 b)
 {
-	if (unlikely(b > a))
-		elog(ERROR, "csmetrics counter would become negative (%lld - %lld)",
-			 (long long) a, (long long) b);
+	if (unlikely(b > a || b < 0))
+		csm_nothing_to_remove("A count of %lld cannot lose %lld.", (long long) a, (long long) b);
 	return a - b;
 }
 
 /*
- * Memory context of the aggregate calling us; errors out when the function is called
- * outside an aggregate, so transition functions can update their state in place.
+ * TRANSITION FUNCTIONS AND DIRECT CALLS: the rule every csmetrics aggregate follows.
  *
- * The rule for pass-by-reference states: create a new state in the per-call context
- * (palloc), never in the aggregate context. The executor copies any state pointer it did
- * not hand in into the aggregate context itself, so a state allocated there would be left
- * behind once per group; every later call gets that copy and may update it in place.
+ * Transition, inverse and combine functions are ordinary SQL functions of a real state type,
+ * so they behave like PostgreSQL's own (float8_accum, int8inc): anyone may call them.
+ *
+ *  1. Called by an aggregate (csm_in_aggregate: a plain or window aggregate is running
+ *     them), they update the state in their first argument in place and return it. The
+ *     executor owns that state, keeps it in the aggregate's memory context and hands it
+ *     back with the next row; updating it in place is what keeps a row free of allocation.
+ *  2. Called directly (SELECT nps_trans(s, 9)), they never modify an argument: they work on
+ *     a copy (csm_state_for_update makes it) and return that.
+ *  3. A NULL state holds nothing yet. The first input that needs a state makes an empty one
+ *     in the current (per-call) memory context, never in the aggregate context: the executor
+ *     copies a new state into the aggregate context itself, so allocating it there would
+ *     leave a dead copy per group. A state that must grow is grown the same way (a bigger
+ *     copy in the current context, returned; the executor frees the old one).
+ *  4. NULL inputs are skipped, as by any aggregate: the state comes back as it was. In
+ *     moving-aggregate mode a transition may not return NULL, so there an empty state is
+ *     returned instead of NULL.
+ *  5. An inverse transition only takes out what was added; taking out more is an error
+ *     (SQLSTATE 22000), never a negative count. Combine and merge functions never modify
+ *     their second argument.
  */
-extern MemoryContext csm_agg_context(FunctionCallInfo fcinfo, const char *fname);
+
+/* True when a plain or window aggregate is running the function (AggCheckCallContext without the call). */
+static inline bool
+csm_in_aggregate(FunctionCallInfo fcinfo)
+{
+	return fcinfo->context != NULL &&
+		(IsA(fcinfo->context, AggState) || IsA(fcinfo->context, WindowAggState));
+}
+
+extern Pointer csm_copy_state(Datum state, int typlen);
+
+/*
+ * The state in argument 0 (not NULL), ready to be updated: itself inside an aggregate, a
+ * copy outside one (rule 2). typlen is the state type's length, -1 for a varlena type; a
+ * toasted varlena state (a hand-written initial value) is always copied.
+ */
+static inline Pointer
+csm_state_for_update(FunctionCallInfo fcinfo, int typlen)
+{
+	Datum		state = PG_GETARG_DATUM(0);
+
+	if (likely(csm_in_aggregate(fcinfo)) &&
+		(typlen > 0 || !VARATT_IS_EXTENDED(DatumGetPointer(state))))
+		return DatumGetPointer(state);
+	return csm_copy_state(state, typlen);
+}
 
 /*
  * A one-dimensional float8 array, read without copying: values and NULL flags
@@ -58,15 +100,5 @@ typedef struct CsmFloatArray
 } CsmFloatArray;
 
 extern void csm_read_float_array(ArrayType *array, const char *what, CsmFloatArray *out);
-
-/* What csm_parse_int64 found; each type's input function words its own error. */
-typedef enum CsmParseResult
-{
-	CSM_PARSE_OK,
-	CSM_PARSE_NO_DIGITS,		/* no digit where a number should start */
-	CSM_PARSE_OUT_OF_RANGE		/* more than an int64 holds */
-} CsmParseResult;
-
-extern CsmParseResult csm_parse_int64(const char **p, int64 *result);
 
 #endif							/* CSMETRICS_H */

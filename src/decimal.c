@@ -259,6 +259,74 @@ DecimalAppendText(StringInfo buf, int128 value, int scale, int dscale)
 	}
 }
 
+/*
+ * Read a decimal number as DecimalAppendText writes it: an optional minus sign, digits, and
+ * a fraction of at least one digit after a point. out->scale counts the significant fraction
+ * digits (trailing zeros only set dscale) and is never below 0 here. A canonical cursor also
+ * refuses leading zeros and minus zero, so that what reads prints back unchanged.
+ */
+void
+DecimalReadText(CsmInput *in, const char *what, DecimalNumber *out)
+{
+	int			at = csm_text_position(in);
+	const char *start;
+	const char *end;
+	const char *point = NULL;
+	const char *c;
+	int			fraction = 0;
+	int			zeros = 0;
+
+	memset(out, 0, sizeof(DecimalNumber));
+	out->negative = csm_text_skip(in, "-");
+	start = in->p;
+	if (*in->p < '0' || *in->p > '9')
+		csm_input_error(in, "Expected the %s (a decimal number) at character %d.", what, at);
+	if (in->canonical && in->p[0] == '0' && in->p[1] >= '0' && in->p[1] <= '9')
+		csm_input_error(in, "The %s at character %d is not written canonically (leading zero).",
+						what, at);
+	while ((*in->p >= '0' && *in->p <= '9') || (*in->p == '.' && point == NULL))
+	{
+		if (*in->p == '.')
+		{
+			point = in->p;
+			if (in->p[1] < '0' || in->p[1] > '9')
+				csm_input_error(in, "The %s at character %d has no digits after its decimal point.",
+								what, at);
+		}
+		in->p++;
+	}
+	end = in->p;
+	if (point != NULL)
+	{
+		fraction = (int) (end - point - 1);
+		for (c = end - 1; c > point && *c == '0'; c--)
+			zeros++;
+	}
+	if (fraction > DECIMAL_MAX_DSCALE)
+		csm_input_error(in, "The %s at character %d has more than %d fraction digits.",
+						what, at, DECIMAL_MAX_DSCALE);
+	/* trailing fraction zeros only set the display scale */
+	for (c = start; c < end - zeros; c++)
+	{
+		if (*c == '.')
+			continue;
+		if (out->digits > (DECIMAL_INT128_MAX - (*c - '0')) / 10)
+			csm_input_error(in, "The %s at character %d has more than %d significant digits.",
+							what, at, DECIMAL_MAX_POW10);
+		out->digits = out->digits * 10 + (*c - '0');
+	}
+	out->scale = fraction - zeros;
+	out->dscale = fraction;
+	if (out->digits == 0)
+	{
+		if (out->negative && in->canonical)
+			csm_input_error(in, "The %s at character %d is not written canonically (minus zero).",
+							what, at);
+		out->negative = false;
+		out->scale = 0;
+	}
+}
+
 /* value / 10^scale as numeric showing dscale (>= scale) fraction digits. */
 Datum
 DecimalToNumeric(int128 value, int scale, int dscale)

@@ -14,6 +14,7 @@
 #include "pg_compat.h"
 
 #include "lib/stringinfo.h"
+#include "state_io.h"
 
 /* Largest int128. */
 #define DECIMAL_INT128_MAX		((int128) (((uint128) 1 << 127) - 1))
@@ -54,6 +55,7 @@ extern bool DecimalRaiseScale(int128 *values, int n, int16 *scale, int new_scale
 extern bool DecimalAdd(int128 a, int128 b, int128 *result);
 extern bool DecimalAddScaled(int128 sum, int128 v, int k, int128 *result);
 extern void DecimalAppendText(StringInfo buf, int128 value, int scale, int dscale);
+extern void DecimalReadText(CsmInput *in, const char *what, DecimalNumber *out);
 extern Datum DecimalToNumeric(int128 value, int scale, int dscale);
 
 /* An int128 from the two int64 halves the binary forms send (high first). */

@@ -1,6 +1,6 @@
 /*
  * flow.c
- *		Customer flow (SPEC §2): customers at the start of a period, new, lost, lost new and
+ *		Customer flow: customers at the start of a period, new, lost, lost new and
  *		at the end, from customer spans [started_at, ended_at); churn and retention rates.
  *
  * This file holds the one-period aggregates and what both state types share (flow.h):
@@ -131,7 +131,10 @@ CountsAdd(FlowCounts *a, const FlowCounts *b, int sign)
 	FlowCountAdd(&a->lost_new_customers, sign, b->lost_new_customers);
 }
 
-/* customers_end E = S + N − L − Ln (the SPEC identity). */
+/*
+ * customers_end E = S + N − L − Ln: everyone present at the start or new in the period is at
+ * the end unless lost (L from the start, Ln among the new).
+ */
 int64
 FlowCountsEnd(const FlowCounts *c)
 {
@@ -150,6 +153,17 @@ FlowCountsValid(const FlowCounts *c)
 		c->lost_customers >= 0 && c->lost_new_customers >= 0 &&
 		c->lost_customers <= c->customers_start &&
 		c->lost_new_customers <= c->new_customers;
+}
+
+/*
+ * After an inverse transition: counts that no longer fit together mean that what was
+ * removed had not been added (only possible in a direct call; csmetrics.h, rule 5).
+ */
+void
+FlowCheckRemoved(const FlowCounts *c)
+{
+	if (!FlowCountsValid(c))
+		csm_nothing_to_remove("What was removed had not been added: lost would exceed start or lost_new would exceed new.");
 }
 
 /*
@@ -180,102 +194,27 @@ FlowRate(const FlowCounts *c, FlowRateKind which, float8 *rate)
 }
 
 /* ---------------------------------------------------------------------------------------
- * Text form helpers shared by both state types
+ * The instant kind in the text and binary forms of both state types
  * --------------------------------------------------------------------------------------- */
-/* Rejects a malformed text form. */
-void
-FlowTextError(const FlowTextCursor *c, const char *detail)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-			 errmsg("invalid input syntax for type %s: \"%s\"", c->type, c->input),
-			 errdetail("%s", detail)));
-}
-
-/* Consumes the literal lit or errors. */
-void
-FlowExpectText(FlowTextCursor *c, const char *lit)
-{
-	size_t		len = strlen(lit);
-
-	if (strncmp(c->p, lit, len) != 0)
-		FlowTextError(c, psprintf("Expected \"%s\" at \"%.20s\".", lit, c->p));
-	c->p += len;
-}
-
-/* Consumes a decimal int64 (optional minus sign) or errors; overflow is an error. */
-int64
-FlowReadInt64(FlowTextCursor *c)
-{
-	int64		value = 0;
-
-	switch (csm_parse_int64(&c->p, &value))
-	{
-		case CSM_PARSE_OK:
-			break;
-		case CSM_PARSE_NO_DIGITS:
-			FlowTextError(c, psprintf("Expected a number at \"%.20s\".", c->p));
-			break;
-		case CSM_PARSE_OUT_OF_RANGE:
-			FlowTextError(c, "A number is out of range.");
-			break;
-	}
-	return value;
-}
 
 /* Consumes "date" or "timestamptz". */
 InstantKind
-FlowReadKind(FlowTextCursor *c)
+FlowReadKind(CsmInput *in)
 {
-	if (strncmp(c->p, "date", 4) == 0)
-	{
-		c->p += 4;
+	if (csm_text_skip(in, "date"))
 		return INSTANT_DATE;
-	}
-	FlowExpectText(c, "timestamptz");
+	csm_text_expect(in, "timestamptz");
 	return INSTANT_TIMESTAMPTZ;
 }
 
-/* Checks a format version read from text or binary input. */
-void
-FlowCheckVersion(int64 version, const char *type)
-{
-	if (version != FLOW_FORMAT_VERSION)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("%s format version %lld is not supported", type, (long long) version),
-				 errdetail("This csmetrics reads version %d.", FLOW_FORMAT_VERSION)));
-}
-
-/* Checks a kind read from binary input. */
+/* Checks a kind read from binary input: 1 is timestamptz, 2 is date. */
 InstantKind
-FlowCheckKind(int32 kind, const char *type)
+FlowCheckKind(CsmInput *in, int64 kind)
 {
 	if (kind != INSTANT_DATE && kind != INSTANT_TIMESTAMPTZ)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid %s: unknown instant kind %d", type, kind),
-				 errdetail("Kind 1 is timestamptz, kind 2 is date.")));
+		csm_input_error(in, "Unknown instant kind %lld; kind 1 is timestamptz, kind 2 is date.",
+						(long long) kind);
 	return (InstantKind) kind;
-}
-
-/* Rejects an inconsistent state read from text or binary input. */
-void
-FlowStateError(const char *type, const char *detail)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-			 errmsg("invalid %s value", type),
-			 errdetail("%s", detail)));
-}
-
-/* Binary input must hold exactly the bytes its layout needs: a short or long value is malformed. */
-void
-FlowRecvCheckLength(StringInfo buf, int64 need, const char *type)
-{
-	if (buf->len - buf->cursor != need)
-		FlowStateError(type, psprintf("The binary value has %d bytes where %lld are expected.",
-								  buf->len - buf->cursor, (long long) need));
 }
 
 /* ---------------------------------------------------------------------------------------
@@ -284,56 +223,62 @@ FlowRecvCheckLength(StringInfo buf, int64 need, const char *type)
 
 /* Validates a FlowState read from outside (text or binary). */
 static void
-FlowStateValidate(const FlowState *s)
+FlowStateValidate(CsmInput *in, const FlowState *s)
 {
 	if (!IS_VALID_TIMESTAMP(s->period_start) || !IS_VALID_TIMESTAMP(s->period_end))
-		FlowStateError("customer_flow_state", "Period bounds must be finite timestamps.");
+		csm_input_error(in, "Period bounds must be finite timestamps.");
 	/* the state of rollup(customer_flow) before its first flow: [0,0), nothing counted */
 	if (s->period_start == 0 && s->period_end == 0 && s->inputs == 0 &&
 		s->counts.customers_start == 0 && s->counts.new_customers == 0 &&
 		s->counts.lost_customers == 0 && s->counts.lost_new_customers == 0)
 		return;
 	if (s->period_end <= s->period_start)
-		FlowStateError("customer_flow_state", "period_end must be after period_start.");
+		csm_input_error(in, "period_end must be after period_start.");
 	if (s->inputs < 0 || !FlowCountsValid(&s->counts) || FlowCountsEnd(&s->counts) < 0)
-		FlowStateError("customer_flow_state",
-				   "Counts must be non-negative, lost at most start, lost_new at most new.");
+		csm_input_error(in, "Counts must be non-negative, lost at most start, lost_new at most new.");
 }
 
-/* Text input: v1 <kind> [<start>,<end>) inputs=<n> start=<S> new=<N> lost=<L> lost_new=<Ln>. */
+/* Reads one " name=<int64>" field of the text forms. */
+int64
+FlowReadField(CsmInput *in, const char *name)
+{
+	csm_text_field(in, name);
+	return csm_text_int64(in, name, PG_INT64_MIN, PG_INT64_MAX);
+}
+
+/*
+ * Text form, version 1: v1 <kind> [<start>,<end>) inputs=<n> start=<S> new=<N> lost=<L>
+ * lost_new=<Ln>, kind "date" or "timestamptz", bounds in raw microseconds (so the text
+ * reads back exactly in any time zone).
+ */
 Datum
 customer_flow_state_in(PG_FUNCTION_ARGS)
 {
-	char	   *str = PG_GETARG_CSTRING(0);
-	FlowTextCursor	c = {str, str, "customer_flow_state"};
+	CsmInput	in;
 	FlowState  *s = (FlowState *) palloc0(sizeof(FlowState));
 
-	FlowExpectText(&c, "v");
-	FlowCheckVersion(FlowReadInt64(&c), c.type);
-	s->version = FLOW_FORMAT_VERSION;
-	FlowExpectText(&c, " ");
-	s->kind = FlowReadKind(&c);
-	FlowExpectText(&c, " [");
-	s->period_start = FlowReadInt64(&c);
-	FlowExpectText(&c, ",");
-	s->period_end = FlowReadInt64(&c);
-	FlowExpectText(&c, ") inputs=");
-	s->inputs = FlowReadInt64(&c);
-	FlowExpectText(&c, " start=");
-	s->counts.customers_start = FlowReadInt64(&c);
-	FlowExpectText(&c, " new=");
-	s->counts.new_customers = FlowReadInt64(&c);
-	FlowExpectText(&c, " lost=");
-	s->counts.lost_customers = FlowReadInt64(&c);
-	FlowExpectText(&c, " lost_new=");
-	s->counts.lost_new_customers = FlowReadInt64(&c);
-	if (*c.p != '\0')
-		FlowTextError(&c, "Unexpected text after the last count.");
-	FlowStateValidate(s);
+	csm_text_begin(&in, "customer_flow_state", PG_GETARG_CSTRING(0), false);
+	csm_text_expect(&in, "v");
+	s->version = csm_check_version(&in, csm_text_int64(&in, "version", PG_INT64_MIN, PG_INT64_MAX),
+								   FLOW_FORMAT_VERSION, FLOW_FORMAT_VERSION);
+	csm_text_expect(&in, " ");
+	s->kind = FlowReadKind(&in);
+	csm_text_expect(&in, " [");
+	s->period_start = csm_text_int64(&in, "period start", PG_INT64_MIN, PG_INT64_MAX);
+	csm_text_expect(&in, ",");
+	s->period_end = csm_text_int64(&in, "period end", PG_INT64_MIN, PG_INT64_MAX);
+	csm_text_expect(&in, ")");
+	s->inputs = FlowReadField(&in, "inputs");
+	s->counts.customers_start = FlowReadField(&in, "start");
+	s->counts.new_customers = FlowReadField(&in, "new");
+	s->counts.lost_customers = FlowReadField(&in, "lost");
+	s->counts.lost_new_customers = FlowReadField(&in, "lost_new");
+	csm_text_end(&in);
+	FlowStateValidate(&in, s);
 	PG_RETURN_POINTER(s);
 }
 
-/* Text output; bounds are raw microseconds, so the text reads back exactly in any time zone. */
+/* Text output, the form customer_flow_state_in reads. */
 Datum
 customer_flow_state_out(PG_FUNCTION_ARGS)
 {
@@ -347,26 +292,29 @@ customer_flow_state_out(PG_FUNCTION_ARGS)
 							   s->counts.lost_customers, s->counts.lost_new_customers));
 }
 
-/* Binary input: version, kind, bounds, inputs and the four counts. */
+/*
+ * Binary form, version 1: int32 version, int32 kind (1 timestamptz, 2 date), then the
+ * bounds, inputs and the four counts as int64, in the order of the text form.
+ */
 Datum
 customer_flow_state_recv(PG_FUNCTION_ARGS)
 {
-	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
+	CsmInput	in;
 	FlowState  *s = (FlowState *) palloc0(sizeof(FlowState));
 
-	/* version, kind, then seven 8-byte fields */
-	FlowRecvCheckLength(buf, 2 * 4 + 7 * 8, "customer_flow_state");
-	FlowCheckVersion(pq_getmsgint(buf, 4), "customer_flow_state");
-	s->version = FLOW_FORMAT_VERSION;
-	s->kind = FlowCheckKind(pq_getmsgint(buf, 4), "customer_flow_state");
-	s->period_start = pq_getmsgint64(buf);
-	s->period_end = pq_getmsgint64(buf);
-	s->inputs = pq_getmsgint64(buf);
-	s->counts.customers_start = pq_getmsgint64(buf);
-	s->counts.new_customers = pq_getmsgint64(buf);
-	s->counts.lost_customers = pq_getmsgint64(buf);
-	s->counts.lost_new_customers = pq_getmsgint64(buf);
-	FlowStateValidate(s);
+	csm_recv_begin(&in, "customer_flow_state", (StringInfo) PG_GETARG_POINTER(0));
+	csm_recv_length(&in, 2 * 4 + 7 * 8, "a version 1 value");
+	s->version = csm_check_version(&in, csm_recv_int(&in, 4, "version"),
+								   FLOW_FORMAT_VERSION, FLOW_FORMAT_VERSION);
+	s->kind = FlowCheckKind(&in, csm_recv_int(&in, 4, "kind"));
+	s->period_start = csm_recv_int(&in, 8, "period start");
+	s->period_end = csm_recv_int(&in, 8, "period end");
+	s->inputs = csm_recv_int(&in, 8, "inputs");
+	s->counts.customers_start = csm_recv_int(&in, 8, "start");
+	s->counts.new_customers = csm_recv_int(&in, 8, "new");
+	s->counts.lost_customers = csm_recv_int(&in, 8, "lost");
+	s->counts.lost_new_customers = csm_recv_int(&in, 8, "lost_new");
+	FlowStateValidate(&in, s);
 	PG_RETURN_POINTER(s);
 }
 
@@ -436,7 +384,7 @@ FlowStateCheckPeriod(const FlowState *s, int64 start, int64 end)
 }
 
 /*
- * Adds (sign 1) or removes (sign -1) one span to the period's counts, by the SPEC table:
+ * Adds (sign 1) or removes (sign -1) one span to the period's counts [ps, pe):
  * S: started < ps and (open or ended ≥ ps)      N: ps ≤ started < pe
  * L: started < ps and ps ≤ ended < pe           Ln: ps ≤ started and ended < pe
  */
@@ -478,8 +426,6 @@ FlowTransition(FunctionCallInfo fcinfo, InstantKind kind, int sign)
 				pe;
 	bool		open;
 
-	csm_agg_context(fcinfo, "customer_flow transition");
-
 	/*
 	 * The period comes from the arguments, so the state exists from the first row on, even
 	 * when that row is skipped: a moving aggregate's transition may never return NULL (an
@@ -493,6 +439,7 @@ FlowTransition(FunctionCallInfo fcinfo, InstantKind kind, int sign)
 		s = FlowStateCreate(kind, ps, pe);
 	else
 	{
+		s = (FlowState *) csm_state_for_update(fcinfo, sizeof(FlowState));
 		FlowCheckStateKind(s->kind, kind);
 		FlowStateCheckPeriod(s, ps, pe);
 	}
@@ -502,6 +449,8 @@ FlowTransition(FunctionCallInfo fcinfo, InstantKind kind, int sign)
 		PG_RETURN_POINTER(s);
 	FlowReadSpan(fcinfo, kind, &start, &end, &open);
 	FlowStateAddSpan(s, start, end, open, sign);
+	if (sign < 0)
+		FlowCheckRemoved(&s->counts);
 	PG_RETURN_POINTER(s);
 }
 
@@ -540,7 +489,6 @@ customer_flow_combine(PG_FUNCTION_ARGS)
 	FlowState  *a = PG_ARGISNULL(0) ? NULL : (FlowState *) PG_GETARG_POINTER(0);
 	FlowState  *b = PG_ARGISNULL(1) ? NULL : (FlowState *) PG_GETARG_POINTER(1);
 
-	csm_agg_context(fcinfo, "customer_flow_combine");
 	if (b == NULL)
 	{
 		if (a == NULL)
@@ -552,6 +500,7 @@ customer_flow_combine(PG_FUNCTION_ARGS)
 		PG_RETURN_POINTER(b);
 	if (!FlowStateHasPeriod(b))
 		PG_RETURN_POINTER(a);
+	a = (FlowState *) csm_state_for_update(fcinfo, sizeof(FlowState));
 	FlowCheckStateKind(b->kind, a->kind);
 	FlowStateCheckPeriod(a, b->period_start, b->period_end);
 	CountsAdd(&a->counts, &b->counts, 1);
@@ -678,7 +627,6 @@ FlowRollupStep(FunctionCallInfo fcinfo, int sign)
 				pe;
 	FlowCounts	c;
 
-	csm_agg_context(fcinfo, "rollup(customer_flow)");
 	if (PG_ARGISNULL(1))
 	{
 		/* a moving aggregate's transition may never return NULL: a state without a period */
@@ -691,6 +639,7 @@ FlowRollupStep(FunctionCallInfo fcinfo, int sign)
 		s = FlowStateCreate(INSTANT_TIMESTAMPTZ, ps, pe);
 	else
 	{
+		s = (FlowState *) csm_state_for_update(fcinfo, sizeof(FlowState));
 		FlowCheckStateKind(s->kind, INSTANT_TIMESTAMPTZ);
 		if (!FlowStateHasPeriod(s))
 		{
@@ -706,6 +655,8 @@ FlowRollupStep(FunctionCallInfo fcinfo, int sign)
 						period_instant_text(ps, s->kind), period_instant_text(pe, s->kind)),
 				 errdetail("rollup(customer_flow) sums segments of one period; group by period_start.")));
 	CountsAdd(&s->counts, &c, sign);
+	if (sign < 0)
+		FlowCheckRemoved(&s->counts);
 	FlowCountAdd(&s->inputs, sign, 1);
 	PG_RETURN_POINTER(s);
 }

@@ -1,6 +1,6 @@
 /*
  * flow_series.c
- *		customer_flows() (SPEC §2): the customer flow of every period of a series in one pass
+ *		customer_flows(): the customer flow of every period of a series in one pass
  *		over the spans.
  *
  * Its transition state customer_flows_state is a varlena holding the boundaries of the whole
@@ -26,7 +26,7 @@
  * Transition state of customer_flows() (SQL type customer_flows_state, a varlena).
  * data[] holds, in order: bounds[periods + 1] (period k is [bounds[k], bounds[k+1])),
  * new[periods], lost[periods], lost_new[periods]. Customers at the start of period k+1 are
- * those at the start of period k plus new minus lost minus lost new (the SPEC identity), so
+ * those at the start of period k plus new minus lost minus lost new (see FlowCountsEnd), so
  * only the start count of the first period is kept: every other start and end follows.
  */
 typedef struct FlowSeriesState
@@ -72,17 +72,6 @@ PG_FUNCTION_INFO_V1(customer_flows_final);
  * customer_flows_state: a whole series of periods
  * --------------------------------------------------------------------------------------- */
 
-/* Errors unless periods is within 1..FLOW_MAX_PERIODS. */
-static void
-CheckPeriodCount(int64 periods)
-{
-	if (periods < 1 || periods > FLOW_MAX_PERIODS)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("periods %lld is out of range", (long long) periods),
-				 errdetail("A series has 1 to %d periods.", FLOW_MAX_PERIODS)));
-}
-
 /* A zeroed series state of the given size, in context cxt. */
 static FlowSeriesState *
 SeriesAlloc(MemoryContext cxt, int periods)
@@ -102,7 +91,7 @@ SeriesCreate(InstantKind kind, int64 first, const Interval *length, int32 period
 	FlowSeriesState *s;
 
 	/* per-call context: the executor copies a new state into the aggregate context once */
-	CheckPeriodCount(periods);
+	period_check_count(periods, FLOW_MAX_PERIODS);
 	s = SeriesAlloc(CurrentMemoryContext, periods);
 	s->kind = kind;
 	s->period_length = *length;
@@ -171,6 +160,40 @@ SeriesArg(FunctionCallInfo fcinfo, int argno)
 }
 
 /*
+ * What makes a series state inconsistent (bounds not finite and ascending, counts of a
+ * period that do not fit, more spans counted than aggregated), or NULL.
+ */
+static const char *
+SeriesProblem(const FlowSeriesState *s)
+{
+	const int64 *bounds = SeriesBounds(s);
+	FlowCounts	c;
+	int64		counted;
+	int			k;
+
+	if (s->inputs < 0 || s->customers_start < 0)
+		return "Counts must be non-negative.";
+	for (k = 0; k <= s->periods; k++)
+		if (!IS_VALID_TIMESTAMP(bounds[k]) || (k > 0 && bounds[k] <= bounds[k - 1]))
+			return "Period bounds must be finite and ascending.";
+	counted = s->customers_start;
+	c.customers_start = s->customers_start;
+	for (k = 0; k < s->periods; k++)
+	{
+		c.new_customers = SeriesNew(s)[k];
+		c.lost_customers = SeriesLost(s)[k];
+		c.lost_new_customers = SeriesLostNew(s)[k];
+		if (!FlowCountsValid(&c) || FlowCountsEnd(&c) < 0)
+			return psprintf("Counts of period %d are inconsistent.", k + 1);
+		counted = csm_add_count(counted, c.new_customers);
+		c.customers_start = FlowCountsEnd(&c);
+	}
+	if (counted > s->inputs)
+		return "More customers are counted than spans were aggregated.";
+	return NULL;
+}
+
+/*
  * Transition of customer_flows (and its inverse): (state, started_at, ended_at,
  * first_period_start, period_length, periods).
  */
@@ -185,14 +208,8 @@ SeriesTransition(FunctionCallInfo fcinfo, InstantKind kind, int sign)
 	Interval   *length;
 	int32		periods;
 
-	csm_agg_context(fcinfo, "customer_flows transition");
 	if (!PG_ARGISNULL(0))
-	{
-		s = (FlowSeriesState *) PG_GETARG_POINTER(0);
-		/* our own state is never toasted; a hand-made initial value might be */
-		if (VARATT_IS_EXTENDED(s))
-			s = (FlowSeriesState *) PG_DETOAST_DATUM_COPY(PG_GETARG_DATUM(0));
-	}
+		s = (FlowSeriesState *) csm_state_for_update(fcinfo, -1);
 
 	/* As for customer_flow: the state exists from the first row on, skipped or not. */
 	FlowRequireArg(fcinfo, 3, "first_period_start");
@@ -214,6 +231,14 @@ SeriesTransition(FunctionCallInfo fcinfo, InstantKind kind, int sign)
 		PG_RETURN_POINTER(s);
 	FlowReadSpan(fcinfo, kind, &start, &end, &open);
 	SeriesAddSpan(s, start, end, open, sign);
+	/* a window frame only removes what it added; a direct call may try anything */
+	if (sign < 0 && !csm_in_aggregate(fcinfo))
+	{
+		const char *problem = SeriesProblem(s);
+
+		if (problem)
+			csm_nothing_to_remove("What was removed had not been added: %s", problem);
+	}
 	PG_RETURN_POINTER(s);
 }
 
@@ -254,7 +279,6 @@ customer_flows_combine(PG_FUNCTION_ARGS)
 	int			i,
 				n;
 
-	csm_agg_context(fcinfo, "customer_flows_combine");
 	if (PG_ARGISNULL(1))
 	{
 		if (a == NULL)
@@ -265,6 +289,7 @@ customer_flows_combine(PG_FUNCTION_ARGS)
 	/* the executor keeps its own copy of a state it did not have */
 	if (a == NULL)
 		PG_RETURN_POINTER(b);
+	a = (FlowSeriesState *) csm_state_for_update(fcinfo, -1);
 	FlowCheckStateKind(b->kind, a->kind);
 	SeriesCheckParameters(a, SeriesBounds(b)[0], &b->period_length, b->periods);
 	if (memcmp(SeriesBounds(a), SeriesBounds(b), sizeof(int64) * (a->periods + 1)) != 0)
@@ -332,125 +357,91 @@ customer_flows_final(PG_FUNCTION_ARGS)
 										  info->typlen, info->typbyval, info->typalign));
 }
 
-/*
- * Validates a series state read from outside: bounds finite and ascending, counts
- * consistent period by period, no more spans counted than were aggregated.
- */
+/* Rejects a series state read from outside (text or binary) that SeriesProblem finds wrong. */
 static void
-SeriesValidate(const FlowSeriesState *s)
+SeriesValidate(CsmInput *in, const FlowSeriesState *s)
 {
-	const char *type = "customer_flows_state";
-	const int64 *bounds = SeriesBounds(s);
-	FlowCounts	c;
-	int64		counted;
-	int			k;
+	const char *problem = SeriesProblem(s);
 
-	if (s->inputs < 0 || s->customers_start < 0)
-		FlowStateError(type, "Counts must be non-negative.");
-	for (k = 0; k <= s->periods; k++)
-		if (!IS_VALID_TIMESTAMP(bounds[k]) || (k > 0 && bounds[k] <= bounds[k - 1]))
-			FlowStateError(type, "Period bounds must be finite and ascending.");
-	counted = s->customers_start;
-	c.customers_start = s->customers_start;
-	for (k = 0; k < s->periods; k++)
-	{
-		c.new_customers = SeriesNew(s)[k];
-		c.lost_customers = SeriesLost(s)[k];
-		c.lost_new_customers = SeriesLostNew(s)[k];
-		if (!FlowCountsValid(&c) || FlowCountsEnd(&c) < 0)
-			FlowStateError(type, psprintf("Counts of period %d are inconsistent.", k + 1));
-		counted = csm_add_count(counted, c.new_customers);
-		c.customers_start = FlowCountsEnd(&c);
-	}
-	if (counted > s->inputs)
-		FlowStateError(type, "More customers are counted than spans were aggregated.");
+	if (problem)
+		csm_input_error(in, "%s", problem);
 }
 
-/* Appends a braced list of n int64 values. */
+/* Appends " name={v1,...,vn}". */
 static void
 AppendList(StringInfo buf, const char *name, const int64 *values, int n)
 {
-	int			i;
-
 	appendStringInfo(buf, " %s={", name);
-	for (i = 0; i < n; i++)
-		appendStringInfo(buf, i == 0 ? INT64_FORMAT : "," INT64_FORMAT, values[i]);
+	csm_append_int64_list(buf, values, n);
 	appendStringInfoChar(buf, '}');
 }
 
 /* Consumes " name={v1,...,vn}" with exactly n values. */
 static void
-ReadList(FlowTextCursor *c, const char *name, int64 *values, int n)
+ReadList(CsmInput *in, const char *name, int64 *values, int n)
 {
-	int			i;
+	csm_text_field(in, name);
+	csm_text_expect(in, "{");
+	if (csm_text_int64_list(in, name, values, n, PG_INT64_MIN, PG_INT64_MAX) != n)
+		csm_input_error(in, "The list %s ending at character %d needs %d values.",
+						name, csm_text_position(in), n);
+	csm_text_expect(in, "}");
+}
 
-	FlowExpectText(c, " ");
-	FlowExpectText(c, name);
-	FlowExpectText(c, "={");
-	for (i = 0; i < n; i++)
-	{
-		if (i > 0)
-			FlowExpectText(c, ",");
-		values[i] = FlowReadInt64(c);
-	}
-	FlowExpectText(c, "}");
+/* A series length in 1..FLOW_MAX_PERIODS, checked for text or binary input. */
+static int
+ReadPeriods(CsmInput *in, int64 periods)
+{
+	if (periods < 1 || periods > FLOW_MAX_PERIODS)
+		csm_input_error(in, "A series has 1 to %d periods, not %lld.", FLOW_MAX_PERIODS,
+						(long long) periods);
+	return (int) periods;
 }
 
 /*
- * Text input: v1 <kind> periods=<P> length=(<months>,<days>,<usecs>) inputs=<n> start=<S0>
- * bounds={...} new={...} lost={...} lost_new={...}.
+ * Text form, version 1: v1 <kind> periods=<P> length=(<months>,<days>,<usecs>) inputs=<n>
+ * start=<S0> bounds={...} new={...} lost={...} lost_new={...}; bounds in raw microseconds.
  */
 Datum
 customer_flows_state_in(PG_FUNCTION_ARGS)
 {
-	char	   *str = PG_GETARG_CSTRING(0);
-	FlowTextCursor	c = {str, str, "customer_flows_state"};
-	InstantKind	kind;
-	int64		periods;
+	CsmInput	in;
+	InstantKind kind;
+	int			periods;
 	Interval	length;
 	FlowSeriesState *s;
-	int64		v;
 
-	FlowExpectText(&c, "v");
-	FlowCheckVersion(FlowReadInt64(&c), c.type);
-	FlowExpectText(&c, " ");
-	kind = FlowReadKind(&c);
-	FlowExpectText(&c, " periods=");
-	periods = FlowReadInt64(&c);
-	if (periods < 1 || periods > FLOW_MAX_PERIODS)
-		FlowTextError(&c, psprintf("A series has 1 to %d periods.", FLOW_MAX_PERIODS));
-	FlowExpectText(&c, " length=(");
-	v = FlowReadInt64(&c);
-	if (v < PG_INT32_MIN || v > PG_INT32_MAX)
-		FlowTextError(&c, "Interval months are out of range.");
-	length.month = (int32) v;
-	FlowExpectText(&c, ",");
-	v = FlowReadInt64(&c);
-	if (v < PG_INT32_MIN || v > PG_INT32_MAX)
-		FlowTextError(&c, "Interval days are out of range.");
-	length.day = (int32) v;
-	FlowExpectText(&c, ",");
-	length.time = FlowReadInt64(&c);
-	FlowExpectText(&c, ")");
+	csm_text_begin(&in, "customer_flows_state", PG_GETARG_CSTRING(0), false);
+	csm_text_expect(&in, "v");
+	csm_check_version(&in, csm_text_int64(&in, "version", PG_INT64_MIN, PG_INT64_MAX),
+					  FLOW_FORMAT_VERSION, FLOW_FORMAT_VERSION);
+	csm_text_expect(&in, " ");
+	kind = FlowReadKind(&in);
+	periods = ReadPeriods(&in, FlowReadField(&in, "periods"));
+	csm_text_field(&in, "length");
+	csm_text_expect(&in, "(");
+	length.month = (int32) csm_text_int64(&in, "month count", PG_INT32_MIN, PG_INT32_MAX);
+	csm_text_expect(&in, ",");
+	length.day = (int32) csm_text_int64(&in, "day count", PG_INT32_MIN, PG_INT32_MAX);
+	csm_text_expect(&in, ",");
+	length.time = csm_text_int64(&in, "microseconds", PG_INT64_MIN, PG_INT64_MAX);
+	csm_text_expect(&in, ")");
 
-	s = SeriesAlloc(CurrentMemoryContext, (int) periods);
+	s = SeriesAlloc(CurrentMemoryContext, periods);
 	s->kind = kind;
 	s->period_length = length;
-	FlowExpectText(&c, " inputs=");
-	s->inputs = FlowReadInt64(&c);
-	FlowExpectText(&c, " start=");
-	s->customers_start = FlowReadInt64(&c);
-	ReadList(&c, "bounds", SeriesBounds(s), s->periods + 1);
-	ReadList(&c, "new", SeriesNew(s), s->periods);
-	ReadList(&c, "lost", SeriesLost(s), s->periods);
-	ReadList(&c, "lost_new", SeriesLostNew(s), s->periods);
-	if (*c.p != '\0')
-		FlowTextError(&c, "Unexpected text after the last list.");
-	SeriesValidate(s);
+	s->inputs = FlowReadField(&in, "inputs");
+	s->customers_start = FlowReadField(&in, "start");
+	ReadList(&in, "bounds", SeriesBounds(s), s->periods + 1);
+	ReadList(&in, "new", SeriesNew(s), s->periods);
+	ReadList(&in, "lost", SeriesLost(s), s->periods);
+	ReadList(&in, "lost_new", SeriesLostNew(s), s->periods);
+	csm_text_end(&in);
+	SeriesValidate(&in, s);
 	PG_RETURN_POINTER(s);
 }
 
-/* Text output, the form customer_flows_state_in reads; bounds in raw microseconds. */
+/* Text output, the form customer_flows_state_in reads. */
 Datum
 customer_flows_state_out(PG_FUNCTION_ARGS)
 {
@@ -469,37 +460,39 @@ customer_flows_state_out(PG_FUNCTION_ARGS)
 	PG_RETURN_CSTRING(buf.data);
 }
 
-/* Binary input: header fields, then bounds, new, lost and lost_new. */
+/*
+ * Binary form, version 1: int32 version, kind and periods; the period length as int32
+ * months, int32 days, int64 microseconds; int64 inputs and customers_start; then bounds,
+ * new, lost and lost_new as int64, in the order of the text form.
+ */
 Datum
 customer_flows_state_recv(PG_FUNCTION_ARGS)
 {
-	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
-	InstantKind	kind;
-	int32		periods;
+	CsmInput	in;
+	InstantKind kind;
+	int			periods;
 	FlowSeriesState *s;
 	int			i,
 				n;
 
-	if (buf->len - buf->cursor < 3 * 4)
-		FlowRecvCheckLength(buf, 3 * 4, "customer_flows_state");
-	FlowCheckVersion(pq_getmsgint(buf, 4), "customer_flows_state");
-	kind = FlowCheckKind(pq_getmsgint(buf, 4), "customer_flows_state");
-	periods = pq_getmsgint(buf, 4);
-	if (periods < 1 || periods > FLOW_MAX_PERIODS)
-		FlowStateError("customer_flows_state", psprintf("A series has 1 to %d periods.", FLOW_MAX_PERIODS));
+	csm_recv_begin(&in, "customer_flows_state", (StringInfo) PG_GETARG_POINTER(0));
+	csm_check_version(&in, csm_recv_int(&in, 4, "version"), FLOW_FORMAT_VERSION, FLOW_FORMAT_VERSION);
+	kind = FlowCheckKind(&in, csm_recv_int(&in, 4, "kind"));
+	periods = ReadPeriods(&in, csm_recv_int(&in, 4, "periods"));
 	/* period length (4 + 4 + 8), inputs, customers_start, then 4 × periods + 1 values */
-	FlowRecvCheckLength(buf, 16 + 8 + 8 + 8 * (4 * (int64) periods + 1), "customer_flows_state");
+	csm_recv_length(&in, 16 + 8 + 8 + 8 * (4 * (int64) periods + 1),
+					psprintf("a series of %d periods", periods));
 	s = SeriesAlloc(CurrentMemoryContext, periods);
 	s->kind = kind;
-	s->period_length.month = pq_getmsgint(buf, 4);
-	s->period_length.day = pq_getmsgint(buf, 4);
-	s->period_length.time = pq_getmsgint64(buf);
-	s->inputs = pq_getmsgint64(buf);
-	s->customers_start = pq_getmsgint64(buf);
+	s->period_length.month = (int32) csm_recv_int(&in, 4, "months");
+	s->period_length.day = (int32) csm_recv_int(&in, 4, "days");
+	s->period_length.time = csm_recv_int(&in, 8, "microseconds");
+	s->inputs = csm_recv_int(&in, 8, "inputs");
+	s->customers_start = csm_recv_int(&in, 8, "start");
 	n = 4 * periods + 1;
 	for (i = 0; i < n; i++)
-		s->data[i] = pq_getmsgint64(buf);
-	SeriesValidate(s);
+		s->data[i] = csm_recv_int(&in, 8, "counts");
+	SeriesValidate(&in, s);
 	PG_RETURN_POINTER(s);
 }
 

@@ -1,6 +1,6 @@
 /*
  * mrr_movements.c
- *		The mrr_movements aggregate (SPEC §3) with its storable state type, rollup and
+ *		The mrr_movements aggregate with its storable state type, rollup and
  *		accessors (nrr, grr, quick_ratio, net_new_mrr, arpa), and the cohort nrr/grr
  *		aggregates, which share its state. Customer-months are classified by revenue.c.
  *
@@ -13,14 +13,13 @@
 #include "csmetrics.h"
 #include "decimal.h"
 #include "revenue.h"
+#include "state_io.h"
 
 #include "access/htup_details.h"
 #include "funcapi.h"
 #include "libpq/pqformat.h"
 #include "utils/builtins.h"
 #include "utils/typcache.h"
-
-#include <ctype.h>
 
 /* On-disk format version of mrr_movements_state (binary and text forms). */
 #define MRR_STATE_VERSION 1
@@ -129,7 +128,8 @@ StateTrackDscale(MrrMovementsState *s, int dscale, int sign)
 	}
 	s->rows = csm_sub_count(s->rows, 1);
 	if (dscale > s->dscale)
-		elog(ERROR, "mrr_movements: removed input shows more digits than the state");
+		csm_nothing_to_remove("An amount with %d fraction digits is not in a state whose amounts show %d.",
+							  dscale, s->dscale);
 	if (s->rows == 0)
 	{
 		/* Nothing left: start afresh, so later inputs set the scales again. */
@@ -147,6 +147,16 @@ StateTrackDscale(MrrMovementsState *s, int dscale, int sign)
 	return true;
 }
 
+/* Take amount v (at the state's scale) out of field f; more than it holds is an error. */
+static void
+RemoveAmount(MrrMovementsState *s, MrrField f, int128 v)
+{
+	if (v > s->amount[f])
+		csm_nothing_to_remove("The %s of the state is smaller than the amount removed.",
+							  mrr_amount_names[f]);
+	s->amount[f] -= v;
+}
+
 /* Add (sign 1) or remove (sign -1) amount v and one customer to field f. */
 static inline void
 StateCount(MrrMovementsState *s, MrrField f, int128 v, int sign)
@@ -158,10 +168,12 @@ StateCount(MrrMovementsState *s, MrrField f, int128 v, int sign)
 	}
 	else
 	{
-		s->amount[f] = AddAmount(s->amount[f], -v);
+		RemoveAmount(s, f, v);
 		s->count[f] = csm_sub_count(s->count[f], 1);
 	}
 }
+
+static void CheckRemoved(const MrrMovementsState *s);
 
 /*
  * Add or remove one customer-month. Returns false when an inverse transition cannot
@@ -202,27 +214,37 @@ StateAddMovement(MrrMovementsState *s, const MrrAmount *prev, const MrrAmount *c
 		case MRR_CLASS_UNCHANGED:
 			break;
 	}
-	return StateTrackDscale(s, Max(prev->dscale, curr->dscale), sign);
+	if (!StateTrackDscale(s, Max(prev->dscale, curr->dscale), sign))
+		return false;
+	if (sign < 0)
+		CheckRemoved(s);
+	return true;
 }
 
-/*
- * A new, empty state, in the per-call context: the executor copies a new state into the
- * aggregate context once, and later calls update that copy in place.
- */
+/* A new, empty state, in the per-call context (the rule in csmetrics.h). */
 static MrrMovementsState *
-StateCreate(FunctionCallInfo fcinfo, const char *fname)
+StateCreate(void)
 {
-	MrrMovementsState *s;
+	MrrMovementsState *s = (MrrMovementsState *) palloc0(sizeof(MrrMovementsState));
 
-	csm_agg_context(fcinfo, fname);
-	s = (MrrMovementsState *) palloc0(sizeof(MrrMovementsState));
 	s->version = MRR_STATE_VERSION;
 	return s;
 }
 
+/* The state argument ready to be updated: a new one for NULL, else csm_state_for_update. */
+static MrrMovementsState *
+StateArg(FunctionCallInfo fcinfo)
+{
+	if (PG_ARGISNULL(0))
+		return StateCreate();
+	return (MrrMovementsState *) csm_state_for_update(fcinfo, sizeof(MrrMovementsState));
+}
+
 /*
  * Why a state is not one a movement aggregate could have produced, or NULL. Amounts and
- * counts must be non-negative and obey the two identities of SPEC §3.
+ * counts must be non-negative and obey the two identities of a movement summary: the ending
+ * MRR is the starting MRR plus new, reactivation and expansion minus contraction and churn,
+ * and the customers at the end are those at the start plus new and reactivated minus churned.
  */
 static const char *
 StateProblem(const MrrMovementsState *s)
@@ -232,8 +254,6 @@ StateProblem(const MrrMovementsState *s)
 	int64		gained_customers;
 	int			i;
 
-	if (s->version != MRR_STATE_VERSION)
-		return "unknown format version";
 	if (s->scale < 0 || s->scale > MRR_MAX_SCALE)
 		return "scale out of range";
 	if (s->dscale < s->scale || s->dscale > NUMERIC_MAX_DISPLAY_SCALE)
@@ -256,6 +276,10 @@ StateProblem(const MrrMovementsState *s)
 		!DecimalAdd(gained, s->amount[MRR_EXPANSION], &gained) ||
 		!DecimalAdd(s->amount[MRR_CONTRACTION], s->amount[MRR_CHURNED], &lost))
 		return "the movement amounts add up beyond the range of the sums";
+	if (s->rows == 0)
+		for (i = 0; i < MRR_NFIELDS; i++)
+			if (s->count[i] != 0)
+				return "a state without rows counts customers";
 	if (s->amount[MRR_ENDING] - s->amount[MRR_STARTING] != gained - lost)
 		return "ending_mrr - starting_mrr differs from the movements";
 	if (pg_add_s64_overflow(s->count[MRR_NEW], s->count[MRR_REACTIVATION], &gained_customers))
@@ -265,53 +289,27 @@ StateProblem(const MrrMovementsState *s)
 	return NULL;
 }
 
-/* Parse a signed decimal integer at *p into a 128-bit value; false on bad syntax/overflow. */
-static bool
-ParseInt128(const char **p, int128 *result)
-{
-	const char *c = *p;
-	bool		negative = false;
-	uint128		v = 0;
-
-	if (*c == '-')
-	{
-		negative = true;
-		c++;
-	}
-	if (!isdigit((unsigned char) *c))
-		return false;
-	while (isdigit((unsigned char) *c))
-	{
-		if (v > ((uint128) DECIMAL_INT128_MAX - (*c - '0')) / 10)
-			return false;
-		v = v * 10 + (*c - '0');
-		c++;
-	}
-	*result = negative ? -(int128) v : (int128) v;
-	*p = c;
-	return true;
-}
-
-/* Malformed text (input) or binary (input NULL) input of the state type. */
-static CSM_NORETURN void
-StateInputError(const char *input, const char *problem)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-			 input ? errmsg("invalid mrr_movements_state \"%s\": %s", input, problem)
-			 : errmsg("invalid mrr_movements_state binary value: %s", problem),
-			 errdetail("The text form is v%d;scale;dscale;dscale_rows;rows;seven amounts times 10^scale;seven customer counts.",
-					   MRR_STATE_VERSION)));
-}
-
-/* Validate a state read from outside, raising 22P02 with the problem. */
+/*
+ * After an inverse transition: a state that StateProblem finds wrong means that what was
+ * removed had not been added (only possible in a direct call; csmetrics.h, rule 5).
+ */
 static void
-StateValidate(const MrrMovementsState *s, const char *input)
+CheckRemoved(const MrrMovementsState *s)
 {
 	const char *problem = StateProblem(s);
 
 	if (problem)
-		StateInputError(input, problem);
+		csm_nothing_to_remove("What was removed had not been added: %s.", problem);
+}
+
+/* Reject a state read from outside (text or binary) that fails StateProblem. */
+static void
+StateValidate(CsmInput *in, const MrrMovementsState *s)
+{
+	const char *problem = StateProblem(s);
+
+	if (problem)
+		csm_input_error(in, "The state is inconsistent: %s.", problem);
 }
 
 /*
@@ -336,28 +334,8 @@ mrr_movements_state_out(PG_FUNCTION_ARGS)
 		DecimalAppendText(&buf, s->amount[i], 0, 0);
 	}
 	appendStringInfoChar(&buf, ';');
-	for (i = 0; i < MRR_NFIELDS; i++)
-		appendStringInfo(&buf, "%s" INT64_FORMAT, i > 0 ? "," : "", s->count[i]);
+	csm_append_int64_list(&buf, s->count, MRR_NFIELDS);
 	PG_RETURN_CSTRING(buf.data);
-}
-
-/* Read one separator-terminated integer field of the text form. */
-static int128
-ReadField(const char **p, char sep, const char *input, int128 lo, int128 hi)
-{
-	int128		v;
-
-	if (!ParseInt128(p, &v))
-		StateInputError(input, "a field is not an integer in range");
-	if (v < lo || v > hi)
-		StateInputError(input, "a field is out of range");
-	if (sep != '\0')
-	{
-		if (**p != sep)
-			StateInputError(input, "a separator is missing");
-		(*p)++;
-	}
-	return v;
 }
 
 /* Parse and validate the text form. */
@@ -365,33 +343,45 @@ PG_FUNCTION_INFO_V1(mrr_movements_state_in);
 Datum
 mrr_movements_state_in(PG_FUNCTION_ARGS)
 {
-	const char *input = PG_GETARG_CSTRING(0);
-	const char *p = input;
+	CsmInput	in;
 	MrrMovementsState *s = palloc0(sizeof(MrrMovementsState));
 	int			i;
 
-	if (*p != 'v')
-		StateInputError(input, "the version prefix is missing");
-	p++;
-	s->version = (int32) ReadField(&p, ';', input, 0, PG_INT32_MAX);
-	if (s->version != MRR_STATE_VERSION)
-		StateInputError(input, "unknown format version");
-	s->scale = (int16) ReadField(&p, ';', input, 0, MRR_MAX_SCALE);
-	s->dscale = (int16) ReadField(&p, ';', input, 0, NUMERIC_MAX_DISPLAY_SCALE);
-	s->dscale_rows = (int64) ReadField(&p, ';', input, 0, PG_INT64_MAX);
-	s->rows = (int64) ReadField(&p, ';', input, 0, PG_INT64_MAX);
+	csm_text_begin(&in, "mrr_movements_state", PG_GETARG_CSTRING(0), false);
+	csm_text_expect(&in, "v");
+	s->version = csm_check_version(&in, csm_text_int64(&in, "version", PG_INT64_MIN, PG_INT64_MAX),
+								   MRR_STATE_VERSION, MRR_STATE_VERSION);
+	csm_text_expect(&in, ";");
+	s->scale = (int16) csm_text_int64(&in, "scale", 0, MRR_MAX_SCALE);
+	csm_text_expect(&in, ";");
+	s->dscale = (int16) csm_text_int64(&in, "display scale", 0, NUMERIC_MAX_DISPLAY_SCALE);
+	csm_text_expect(&in, ";");
+	s->dscale_rows = csm_text_int64(&in, "dscale_rows", 0, PG_INT64_MAX);
+	csm_text_expect(&in, ";");
+	s->rows = csm_text_int64(&in, "rows", 0, PG_INT64_MAX);
+	csm_text_expect(&in, ";");
 	for (i = 0; i < MRR_NFIELDS; i++)
-		s->amount[i] = ReadField(&p, i < MRR_NFIELDS - 1 ? ',' : ';', input, 0, DECIMAL_INT128_MAX);
+	{
+		if (i > 0)
+			csm_text_expect(&in, ",");
+		s->amount[i] = csm_text_int128(&in, mrr_amount_names[i], 0, DECIMAL_INT128_MAX);
+	}
+	csm_text_expect(&in, ";");
 	for (i = 0; i < MRR_NFIELDS; i++)
-		s->count[i] = (int64) ReadField(&p, i < MRR_NFIELDS - 1 ? ',' : '\0', input, 0,
-										PG_INT64_MAX);
-	if (*p != '\0')
-		StateInputError(input, "there is text after the last field");
-	StateValidate(s, input);
+	{
+		if (i > 0)
+			csm_text_expect(&in, ",");
+		s->count[i] = csm_text_int64(&in, mrr_count_names[i], 0, PG_INT64_MAX);
+	}
+	csm_text_end(&in);
+	StateValidate(&in, s);
 	PG_RETURN_POINTER(s);
 }
 
-/* Binary form: the text form's fields in order, amounts as two int64 (high, low). */
+/*
+ * Binary form, version 1: int32 version, int16 scale, int16 dscale, int64 dscale_rows and
+ * rows, the seven amounts as int128 (two int64 halves, high first), the seven counts as int64.
+ */
 PG_FUNCTION_INFO_V1(mrr_movements_state_send);
 Datum
 mrr_movements_state_send(PG_FUNCTION_ARGS)
@@ -407,10 +397,7 @@ mrr_movements_state_send(PG_FUNCTION_ARGS)
 	pq_sendint64(&buf, s->dscale_rows);
 	pq_sendint64(&buf, s->rows);
 	for (i = 0; i < MRR_NFIELDS; i++)
-	{
-		pq_sendint64(&buf, (int64) (s->amount[i] >> 64));
-		pq_sendint64(&buf, (int64) (uint64) s->amount[i]);
-	}
+		csm_send_int128(&buf, s->amount[i]);
 	for (i = 0; i < MRR_NFIELDS; i++)
 		pq_sendint64(&buf, s->count[i]);
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
@@ -421,32 +408,23 @@ PG_FUNCTION_INFO_V1(mrr_movements_state_recv);
 Datum
 mrr_movements_state_recv(PG_FUNCTION_ARGS)
 {
-	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
+	CsmInput	in;
 	MrrMovementsState *s = palloc0(sizeof(MrrMovementsState));
-	int			expected = 4 + 2 + 2 + 8 + 8 + MRR_NFIELDS * 24;
 	int			i;
 
-	if (buf->len - buf->cursor != expected)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("invalid mrr_movements_state binary value of %d bytes",
-						buf->len - buf->cursor),
-				 errdetail("Version %d values have %d bytes.", MRR_STATE_VERSION, expected)));
-	s->version = pq_getmsgint(buf, 4);
-	s->scale = (int16) pq_getmsgint(buf, 2);
-	s->dscale = (int16) pq_getmsgint(buf, 2);
-	s->dscale_rows = pq_getmsgint64(buf);
-	s->rows = pq_getmsgint64(buf);
+	csm_recv_begin(&in, "mrr_movements_state", (StringInfo) PG_GETARG_POINTER(0));
+	s->version = csm_check_version(&in, csm_recv_int(&in, 4, "version"),
+								   MRR_STATE_VERSION, MRR_STATE_VERSION);
+	csm_recv_length(&in, 2 + 2 + 8 + 8 + MRR_NFIELDS * 24, "a version 1 value");
+	s->scale = (int16) csm_recv_int(&in, 2, "scale");
+	s->dscale = (int16) csm_recv_int(&in, 2, "display scale");
+	s->dscale_rows = csm_recv_int(&in, 8, "dscale_rows");
+	s->rows = csm_recv_int(&in, 8, "rows");
 	for (i = 0; i < MRR_NFIELDS; i++)
-	{
-		int64		hi = pq_getmsgint64(buf);
-		uint64		lo = (uint64) pq_getmsgint64(buf);
-
-		s->amount[i] = DecimalFromHalves(hi, lo);
-	}
+		s->amount[i] = csm_recv_int128(&in, mrr_amount_names[i]);
 	for (i = 0; i < MRR_NFIELDS; i++)
-		s->count[i] = pq_getmsgint64(buf);
-	StateValidate(s, NULL);
+		s->count[i] = csm_recv_int(&in, 8, mrr_count_names[i]);
+	StateValidate(&in, s);
 	PG_RETURN_POINTER(s);
 }
 
@@ -459,14 +437,10 @@ mrr_movements_state_recv(PG_FUNCTION_ARGS)
 static Datum
 MovementsTransition(FunctionCallInfo fcinfo, int sign)
 {
-	MrrMovementsState *s = PG_ARGISNULL(0) ? NULL : (MrrMovementsState *) PG_GETARG_POINTER(0);
+	MrrMovementsState *s = StateArg(fcinfo);
 	MrrAmount	prev;
 	MrrAmount	curr;
 
-	if (s == NULL)
-		s = StateCreate(fcinfo, "mrr_movements");
-	else
-		(void) csm_agg_context(fcinfo, "mrr_movements");
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
 		PG_RETURN_POINTER(s);
 	MrrRead(PG_GETARG_DATUM(1), "previous MRR", &prev);
@@ -496,14 +470,10 @@ mrr_movements_inv(PG_FUNCTION_ARGS)
 static Datum
 CohortTransition(FunctionCallInfo fcinfo, int sign)
 {
-	MrrMovementsState *s = PG_ARGISNULL(0) ? NULL : (MrrMovementsState *) PG_GETARG_POINTER(0);
+	MrrMovementsState *s = StateArg(fcinfo);
 	MrrAmount	start;
 	MrrAmount	end;
 
-	if (s == NULL)
-		s = StateCreate(fcinfo, "nrr/grr");
-	else
-		(void) csm_agg_context(fcinfo, "nrr/grr");
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		PG_RETURN_POINTER(s);
 	MrrRead(PG_GETARG_DATUM(1), "start MRR", &start);
@@ -562,7 +532,6 @@ mrr_movements_combine(PG_FUNCTION_ARGS)
 {
 	MrrMovementsState *a;
 
-	csm_agg_context(fcinfo, "mrr_movements_combine");
 	if (PG_ARGISNULL(1))
 	{
 		if (PG_ARGISNULL(0))
@@ -572,7 +541,7 @@ mrr_movements_combine(PG_FUNCTION_ARGS)
 	/* the executor keeps its own copy of a state it did not have */
 	if (PG_ARGISNULL(0))
 		PG_RETURN_POINTER(PG_GETARG_POINTER(1));
-	a = (MrrMovementsState *) PG_GETARG_POINTER(0);
+	a = (MrrMovementsState *) csm_state_for_update(fcinfo, sizeof(MrrMovementsState));
 	StateMerge(a, (MrrMovementsState *) PG_GETARG_POINTER(1));
 	PG_RETURN_POINTER(a);
 }
@@ -618,6 +587,7 @@ mrr_movements_final(PG_FUNCTION_ARGS)
 /*
  * Read a composite mrr_movements into state s (sign 1 adds it, -1 removes it). Every field
  * must be present and the summary consistent. Returns false as StateAddMovement does.
+ * An mrr_period_movements (the same fields after period_start and period_end) reads the same.
  */
 static bool
 StateAddComposite(MrrMovementsState *s, HeapTupleHeader th, int sign)
@@ -626,22 +596,27 @@ StateAddComposite(MrrMovementsState *s, HeapTupleHeader th, int sign)
 	int32		typmod = HeapTupleHeaderGetTypMod(th);
 	TupleDesc	tupdesc = lookup_rowtype_tupdesc(typid, typmod);
 	HeapTupleData tuple;
-	Datum		values[2 * MRR_NFIELDS];
-	bool		nulls[2 * MRR_NFIELDS];
+	Datum		fields[2 * MRR_NFIELDS + 2];
+	bool		field_nulls[2 * MRR_NFIELDS + 2];
+	Datum	   *values;
+	bool	   *nulls;
 	MrrMovementsState part;
 	MrrAmount	amounts[MRR_NFIELDS];
 	const char *problem;
 	int			dscale = 0;
 	int			i;
 
-	if (tupdesc->natts != 2 * MRR_NFIELDS)
-		elog(ERROR, "mrr_movements: the row type has %d fields, expected %d",
-			 tupdesc->natts, 2 * MRR_NFIELDS);
+	if (tupdesc->natts != 2 * MRR_NFIELDS && tupdesc->natts != 2 * MRR_NFIELDS + 2)
+		elog(ERROR, "mrr_movements: the row type has %d fields, expected %d or %d",
+			 tupdesc->natts, 2 * MRR_NFIELDS, 2 * MRR_NFIELDS + 2);
 	tuple.t_len = HeapTupleHeaderGetDatumLength(th);
 	ItemPointerSetInvalid(&tuple.t_self);
 	tuple.t_tableOid = InvalidOid;
 	tuple.t_data = th;
-	heap_deform_tuple(&tuple, tupdesc, values, nulls);
+	heap_deform_tuple(&tuple, tupdesc, fields, field_nulls);
+	/* the movement fields are the last 2 x MRR_NFIELDS */
+	values = fields + tupdesc->natts - 2 * MRR_NFIELDS;
+	nulls = field_nulls + tupdesc->natts - 2 * MRR_NFIELDS;
 	ReleaseTupleDesc(tupdesc);
 
 	for (i = 0; i < 2 * MRR_NFIELDS; i++)
@@ -691,22 +666,21 @@ StateAddComposite(MrrMovementsState *s, HeapTupleHeader th, int sign)
 	StateRaiseScale(s, part.scale);
 	for (i = 0; i < MRR_NFIELDS; i++)
 	{
-		s->amount[i] = AddAmount(s->amount[i], -AtStateScale(s, &amounts[i]));
+		RemoveAmount(s, (MrrField) i, AtStateScale(s, &amounts[i]));
 		s->count[i] = csm_sub_count(s->count[i], part.count[i]);
 	}
-	return StateTrackDscale(s, dscale, -1);
+	if (!StateTrackDscale(s, dscale, -1))
+		return false;
+	CheckRemoved(s);
+	return true;
 }
 
 /* Shared body of the rollup transition and inverse transition. */
 static Datum
 RollupTransition(FunctionCallInfo fcinfo, int sign)
 {
-	MrrMovementsState *s = PG_ARGISNULL(0) ? NULL : (MrrMovementsState *) PG_GETARG_POINTER(0);
+	MrrMovementsState *s = StateArg(fcinfo);
 
-	if (s == NULL)
-		s = StateCreate(fcinfo, "rollup(mrr_movements)");
-	else
-		(void) csm_agg_context(fcinfo, "rollup(mrr_movements)");
 	if (PG_ARGISNULL(1))
 		PG_RETURN_POINTER(s);
 	if (!StateAddComposite(s, PG_GETARG_HEAPTUPLEHEADER(1), sign))

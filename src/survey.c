@@ -1,19 +1,21 @@
 /*
  * survey.c
- *		Survey KPIs (SPEC §1): NPS, CSAT and CES, and rating_summary, the storable histogram
- *		of integer scores that every survey aggregate uses as its transition state.
+ *		Survey KPIs: NPS, CSAT and CES, and rating_summary, the storable histogram of
+ *		integer scores that the survey aggregates use as their transition state.
  *
- * One state type serves every survey aggregate: the one-step aggregates (nps_agg...)
+ * One state type serves the survey aggregates: the one-step aggregates (csat_agg...)
  * finish it with an accessor, the summary aggregates (nps_summary...) return it, and
  * rollup() merges stored ones. Because the state is a histogram of counts, merging
  * (combine, rollup) is addition and the moving-aggregate inverse is subtraction, both
  * exact. The executor keeps each group's state in the aggregate context and the
- * transition functions update it in place, so the per-row cost of nps_agg(int) is a range
- * check and an increment, with no allocation.
+ * transition functions update it in place, so the per-row cost of csat_agg(int) is a range
+ * check and an increment, with no allocation. nps_agg(score) alone keeps a smaller state
+ * (nps_state.c), and uses rating_summary only in window frames.
  */
 #include "csmetrics.h"
+#include "state_io.h"
+#include "survey.h"
 
-#include <ctype.h>
 #include <math.h>
 
 #include "libpq/pqformat.h"
@@ -155,156 +157,85 @@ MeanScore(const RatingSummary *s, bool *empty)
  * Validation shared by the text and binary input functions
  * ------------------------------------------------------------------------------------ */
 
-/* Error for a malformed rating_summary; input is the text, or NULL for binary input. */
-#define SummaryInputError(input, ...) \
-	ereport(ERROR, \
-			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION), \
-			 (input) ? errmsg("invalid input syntax for type rating_summary: \"%s\"", (const char *) (input)) \
-			 : errmsg("invalid binary value for type rating_summary"), \
-			 errdetail(__VA_ARGS__)))
-
-/* Reject versions this code cannot read. */
-static void
-CheckVersion(int64 version, const char *input)
-{
-	if (version != RATING_SUMMARY_VERSION)
-		SummaryInputError(input, "Version %lld is not supported; this csmetrics reads version %d.",
-						  (long long) version, RATING_SUMMARY_VERSION);
-}
-
 /* A scale is 0..10 (NPS) or 1..N with 2 <= N <= 10 (CSAT, CES). */
 static void
-CheckScale(int64 min, int64 max, const char *input)
+CheckScale(const CsmInput *in, int64 min, int64 max)
 {
 	if (!((min == 0 && max == RATING_MAX_SCALE) || (min == 1 && max >= 2 && max <= RATING_MAX_SCALE)))
-		SummaryInputError(input, "Scale %lld..%lld is not allowed; scales are 0..10 or 1..N with N from 2 to 10.",
-						  (long long) min, (long long) max);
+		csm_input_error(in, "Scale %lld..%lld is not allowed; scales are 0..10 or 1..N with N from 2 to 10.",
+						(long long) min, (long long) max);
 }
 
 /* The satisfied threshold must be a score of the scale. */
 static void
-CheckSatisfiedFrom(int64 from, int min, int max, const char *input)
+CheckSatisfiedFrom(const CsmInput *in, int64 from, int min, int max)
 {
 	if (from < min || from > max)
-		SummaryInputError(input, "satisfied_from %lld is outside the scale %d..%d.",
-						  (long long) from, min, max);
+		csm_input_error(in, "satisfied_from %lld is outside the scale %d..%d.",
+						(long long) from, min, max);
 }
 
 /* Counts are never negative. */
 static void
-CheckCount(int64 count, const char *input)
+CheckCount(const CsmInput *in, int64 count)
 {
 	if (count < 0)
-		SummaryInputError(input, "Count %lld is negative.", (long long) count);
+		csm_input_error(in, "Count %lld is negative.", (long long) count);
 }
 
 /* ------------------------------------------------------------------------------------
- * Text form: (v1,MIN..MAX,{c_min,...,c_max}) with ",satisfied_from=N" before the closing
- * parenthesis when the threshold is not the default MAX-1. Only whitespace around the
- * whole value is allowed.
+ * Text form, version 1: (v1,MIN..MAX,{c_min,...,c_max}) with ",satisfied_from=N" before
+ * the closing parenthesis when the threshold is not the default MAX-1. White space is
+ * allowed around the whole value, nowhere else.
  * ------------------------------------------------------------------------------------ */
-
-/* Reader over the text form; input is kept whole for messages. */
-typedef struct SummaryParser
-{
-	const char *input;			/* the whole text, for error messages */
-	const char *p;				/* next character to read */
-} SummaryParser;
-
-/* Consume the literal text lit, or fail naming what was expected. */
-static void
-ExpectText(SummaryParser *ps, const char *lit)
-{
-	size_t		len = strlen(lit);
-
-	if (strncmp(ps->p, lit, len) != 0)
-		SummaryInputError(ps->input, "Expected \"%s\" at character %d.",
-						  lit, (int) (ps->p - ps->input) + 1);
-	ps->p += len;
-}
-
-/* Read an integer (optional minus sign, then digits); what names it in messages. */
-static int64
-ReadInteger(SummaryParser *ps, const char *what)
-{
-	/* messages point at the first digit, after any minus sign */
-	int			at = (int) (ps->p - ps->input) + 1 + (*ps->p == '-');
-	int64		value = 0;
-
-	switch (csm_parse_int64(&ps->p, &value))
-	{
-		case CSM_PARSE_OK:
-			break;
-		case CSM_PARSE_NO_DIGITS:
-			SummaryInputError(ps->input, "Expected a %s at character %d.", what, at);
-			break;
-		case CSM_PARSE_OUT_OF_RANGE:
-			SummaryInputError(ps->input, "The %s at character %d is out of range for bigint.",
-							  what, at);
-			break;
-	}
-	return value;
-}
 
 /* Parse the text form, validating as it goes. */
 PG_FUNCTION_INFO_V1(rating_summary_in);
 Datum
 rating_summary_in(PG_FUNCTION_ARGS)
 {
-	char	   *input = PG_GETARG_CSTRING(0);
-	SummaryParser ps = {input, input};
+	CsmInput	in;
 	RatingSummary *s;
-	int64		version,
-				min,
+	int64		counts[RATING_MAX_SCORES];
+	int64		min,
 				max;
-	int			n = 0;
+	int			n,
+				i;
 
-	while (isspace((unsigned char) *ps.p))
-		ps.p++;
-	ExpectText(&ps, "(v");
-	version = ReadInteger(&ps, "version");
-	CheckVersion(version, input);
-	ExpectText(&ps, ",");
-	min = ReadInteger(&ps, "scale minimum");
-	ExpectText(&ps, "..");
-	max = ReadInteger(&ps, "scale maximum");
-	CheckScale(min, max, input);
+	csm_text_begin(&in, "rating_summary", PG_GETARG_CSTRING(0), false);
+	csm_text_skip_spaces(&in);
+	csm_text_expect(&in, "(v");
+	csm_check_version(&in, csm_text_int64(&in, "version", PG_INT64_MIN, PG_INT64_MAX),
+					  RATING_SUMMARY_VERSION, RATING_SUMMARY_VERSION);
+	csm_text_expect(&in, ",");
+	min = csm_text_int64(&in, "scale minimum", PG_INT64_MIN, PG_INT64_MAX);
+	csm_text_expect(&in, "..");
+	max = csm_text_int64(&in, "scale maximum", PG_INT64_MIN, PG_INT64_MAX);
+	CheckScale(&in, min, max);
 	s = NewSummary((int) min, (int) max, (int) max - 1);
 
-	ExpectText(&ps, ",{");
-	for (;;)
+	csm_text_expect(&in, ",{");
+	n = csm_text_int64_list(&in, "count", counts, RATING_MAX_SCORES, PG_INT64_MIN, PG_INT64_MAX);
+	for (i = 0; i < n; i++)
 	{
-		int64		count = ReadInteger(&ps, "count");
-
-		CheckCount(count, input);
-		if (n >= ScaleSize(s))
-			SummaryInputError(input, "More than %d counts for the scale %d..%d.",
-							  ScaleSize(s), s->scale_min, s->scale_max);
-		s->counts[n++] = count;
-		if (*ps.p != ',')
-			break;
-		ps.p++;
+		CheckCount(&in, counts[i]);
+		s->counts[i] = counts[i];
 	}
-	ExpectText(&ps, "}");
+	csm_text_expect(&in, "}");
 	if (n != ScaleSize(s))
-		SummaryInputError(input, "%d counts for the scale %d..%d, which needs %d.",
-						  n, s->scale_min, s->scale_max, ScaleSize(s));
+		csm_input_error(&in, "%d counts for the scale %d..%d, which needs %d.",
+						n, s->scale_min, s->scale_max, ScaleSize(s));
 
-	if (strncmp(ps.p, ",satisfied_from=", 16) == 0)
+	if (csm_text_skip(&in, ",satisfied_from="))
 	{
-		int64		from;
+		int64		from = csm_text_int64(&in, "satisfied_from", PG_INT64_MIN, PG_INT64_MAX);
 
-		ps.p += 16;
-		from = ReadInteger(&ps, "satisfied_from");
-		CheckSatisfiedFrom(from, s->scale_min, s->scale_max, input);
+		CheckSatisfiedFrom(&in, from, s->scale_min, s->scale_max);
 		s->satisfied_from = (uint8) from;
 	}
-	ExpectText(&ps, ")");
-	while (isspace((unsigned char) *ps.p))
-		ps.p++;
-	if (*ps.p != '\0')
-		SummaryInputError(input, "Unexpected text after the closing parenthesis at character %d.",
-						  (int) (ps.p - input) + 1);
+	csm_text_expect(&in, ")");
+	csm_text_skip_spaces(&in);
+	csm_text_end(&in);
 	PG_RETURN_POINTER(s);
 }
 
@@ -315,12 +246,10 @@ rating_summary_out(PG_FUNCTION_ARGS)
 {
 	RatingSummary *s = PG_GETARG_RATING_SUMMARY(0);
 	StringInfoData buf;
-	int			i;
 
 	initStringInfo(&buf);
 	appendStringInfo(&buf, "(v%d,%d..%d,{", s->version, s->scale_min, s->scale_max);
-	for (i = 0; i < ScaleSize(s); i++)
-		appendStringInfo(&buf, i == 0 ? INT64_FORMAT : "," INT64_FORMAT, s->counts[i]);
+	csm_append_int64_list(&buf, s->counts, ScaleSize(s));
 	appendStringInfoChar(&buf, '}');
 	if (s->satisfied_from != s->scale_max - 1)
 		appendStringInfo(&buf, ",satisfied_from=%d", s->satisfied_from);
@@ -329,40 +258,35 @@ rating_summary_out(PG_FUNCTION_ARGS)
 }
 
 /*
- * Binary form: four bytes (version, scale_min, scale_max, satisfied_from), then one
- * big-endian int64 count per score of the scale.
+ * Binary form, version 1: four bytes (version, scale_min, scale_max, satisfied_from), then
+ * one big-endian int64 count per score of the scale.
  */
 PG_FUNCTION_INFO_V1(rating_summary_recv);
 Datum
 rating_summary_recv(PG_FUNCTION_ARGS)
 {
-	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
+	CsmInput	in;
 	RatingSummary *s;
-	int			version,
-				min,
+	int			min,
 				max,
 				from,
 				i;
 
-	if (buf->len - buf->cursor < 4)
-		SummaryInputError(NULL, "%d bytes is too short; the header alone has 4.",
-						  buf->len - buf->cursor);
-	version = pq_getmsgbyte(buf);
-	CheckVersion(version, NULL);
-	min = pq_getmsgbyte(buf);
-	max = pq_getmsgbyte(buf);
-	CheckScale(min, max, NULL);
-	from = pq_getmsgbyte(buf);
-	CheckSatisfiedFrom(from, min, max, NULL);
-	if (buf->len - buf->cursor != 8 * (max - min + 1))
-		SummaryInputError(NULL, "Expected %d bytes of counts for the scale %d..%d, got %d.",
-						  8 * (max - min + 1), min, max, buf->len - buf->cursor);
+	csm_recv_begin(&in, "rating_summary", (StringInfo) PG_GETARG_POINTER(0));
+	csm_check_version(&in, csm_recv_int(&in, 1, "version"),
+					  RATING_SUMMARY_VERSION, RATING_SUMMARY_VERSION);
+	min = (int) csm_recv_int(&in, 1, "scale minimum");
+	max = (int) csm_recv_int(&in, 1, "scale maximum");
+	CheckScale(&in, min, max);
+	from = (int) csm_recv_int(&in, 1, "satisfied_from");
+	CheckSatisfiedFrom(&in, from, min, max);
+	csm_recv_length(&in, 8 * (max - min + 1), psprintf("counts for the scale %d..%d", min, max));
 
 	s = NewSummary(min, max, from);
 	for (i = 0; i < ScaleSize(s); i++)
 	{
-		s->counts[i] = (int64) pq_getmsgint64(buf);
-		CheckCount(s->counts[i], NULL);
+		s->counts[i] = csm_recv_int(&in, 8, "counts");
+		CheckCount(&in, s->counts[i]);
 	}
 	PG_RETURN_POINTER(s);
 }
@@ -417,17 +341,17 @@ rating_summary_ne(PG_FUNCTION_ARGS)
 
 /* Error for a score outside the scale; value is the score as text. */
 static pg_noinline void
-ScoreOutOfRange(const RatingKind *kind, const char *value, int min, int max)
+ScoreOutOfRange(const char *kind, const char *value, int min, int max)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-			 errmsg("%s score %s is out of range", kind->name, value),
+			 errmsg("%s score %s is out of range", kind, value),
 			 errdetail("Scores must be integers from %d to %d.", min, max)));
 }
 
 /* Same, for an integer score. */
-static pg_noinline void
-IntScoreOutOfRange(const RatingKind *kind, int64 score, int min, int max)
+pg_noinline void
+SurveyScoreOutOfRange(const char *kind, int64 score, int min, int max)
 {
 	char		value[32];
 
@@ -439,8 +363,8 @@ IntScoreOutOfRange(const RatingKind *kind, int64 score, int min, int max)
  * A numeric score as an integer in min..max: NaN, infinities and values outside the
  * scale are out of range, a value with a fraction is not an integer.
  */
-static int64
-NumericScore(const RatingKind *kind, Datum num, int min, int max)
+int64
+SurveyNumericScore(const char *kind, Datum num, int min, int max)
 {
 	Datum		rounded;
 
@@ -455,7 +379,7 @@ NumericScore(const RatingKind *kind, Datum num, int min, int max)
 	if (DatumGetInt32(DirectFunctionCall2(numeric_cmp, num, rounded)) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("%s score %s is not an integer", kind->name,
+				 errmsg("%s score %s is not an integer", kind,
 						DatumGetCString(DirectFunctionCall1(numeric_out, num))),
 				 errdetail("Scores must be integers from %d to %d.", min, max)));
 	return DatumGetInt64(DirectFunctionCall1(numeric_int8, rounded));
@@ -541,19 +465,6 @@ CheckSameArgs(FunctionCallInfo fcinfo, const RatingKind *kind, const RatingSumma
 	}
 }
 
-/*
- * True when an aggregate owns the state, so that it may be updated in place. Outside one
- * (a direct call), the support functions work on a copy and leave their argument alone.
- * Inline: the same test as AggCheckCallContext without the call, which shows in nps_agg
- * over millions of rows.
- */
-static inline bool
-InAggregate(FunctionCallInfo fcinfo)
-{
-	return fcinfo->context != NULL &&
-		(IsA(fcinfo->context, AggState) || IsA(fcinfo->context, WindowAggState));
-}
-
 /* A copy of a summary, in the current memory context. */
 static RatingSummary *
 CopySummary(const RatingSummary *s)
@@ -597,7 +508,6 @@ RatingTransition(FunctionCallInfo fcinfo, const RatingKind *kind, ScoreType type
 {
 	/* NPS has no scale arguments: a constant here drops their code from its functions. */
 	int			nargs = kind->scale_args ? PG_NARGS() : 2;
-	bool		in_aggregate = InAggregate(fcinfo);
 	RatingSummary *state = PG_ARGISNULL(0) ? NULL : PG_GETARG_RATING_SUMMARY(0);
 	int			min,
 				max;
@@ -621,8 +531,7 @@ RatingTransition(FunctionCallInfo fcinfo, const RatingKind *kind, ScoreType type
 		if (unlikely(state->scale_min != kind->default_min ||
 					 (nargs == 2 && state->scale_max != kind->default_max)))
 			ForeignState(kind, state);
-		if (unlikely(!in_aggregate))
-			state = CopySummary(state);
+		state = (RatingSummary *) csm_state_for_update(fcinfo, sizeof(RatingSummary));
 		if (nargs > 2 && !inverse)
 			CheckSameArgs(fcinfo, kind, state);
 	}
@@ -650,11 +559,11 @@ RatingTransition(FunctionCallInfo fcinfo, const RatingKind *kind, ScoreType type
 			score = PG_GETARG_INT64(1);
 			break;
 		default:
-			score = NumericScore(kind, PG_GETARG_DATUM(1), min, max);
+			score = SurveyNumericScore(kind->name, PG_GETARG_DATUM(1), min, max);
 			break;
 	}
 	if (unlikely(score < min || score > max))
-		IntScoreOutOfRange(kind, score, min, max);
+		SurveyScoreOutOfRange(kind->name, score, min, max);
 
 	if (inverse)
 	{
@@ -719,15 +628,12 @@ CheckSameScale(const RatingSummary *a, const RatingSummary *b)
 }
 
 /*
- * Add (or subtract) the summary in argument 1 into the state in argument 0. The second
- * argument is never modified. The first is modified in place inside an aggregate, where a
- * non-NULL first argument is always the state the executor keeps in the aggregate
- * context; outside one, the result is a new summary.
+ * Add (or subtract) the summary in argument 1 into the state in argument 0, in place
+ * inside an aggregate and on a copy outside one (the rule in csmetrics.h).
  */
 static Datum
 MergeStates(FunctionCallInfo fcinfo, bool subtract)
 {
-	bool		in_aggregate = InAggregate(fcinfo);
 	RatingSummary *state;
 	RatingSummary *other;
 	int			i;
@@ -747,10 +653,8 @@ MergeStates(FunctionCallInfo fcinfo, bool subtract)
 		PG_RETURN_POINTER(CopySummary(other));
 	}
 
-	state = PG_GETARG_RATING_SUMMARY(0);
+	state = (RatingSummary *) csm_state_for_update(fcinfo, sizeof(RatingSummary));
 	CheckSameScale(state, other);
-	if (!in_aggregate)
-		state = CopySummary(state);
 	for (i = 0; i < ScaleSize(state); i++)
 	{
 		if (!subtract)
@@ -883,15 +787,6 @@ rating_summary_csat_from(PG_FUNCTION_ARGS)
 	return ShareAtLeast(fcinfo, s, ScoreArg(s, PG_GETARG_INT32(1), "csat"));
 }
 
-/* The NPS groups of a summary, which must be on the 0..10 scale. */
-typedef struct NpsCounts
-{
-	int64		promoters;		/* scores 9-10 */
-	int64		passives;		/* scores 7-8 */
-	int64		detractors;		/* scores 0-6 */
-	int64		responses;		/* all of them */
-} NpsCounts;
-
 /* Split a summary into NPS groups; other scales are an error. */
 static NpsCounts
 GetNpsCounts(const RatingSummary *s, const char *fname)
@@ -909,13 +804,6 @@ GetNpsCounts(const RatingSummary *s, const char *fname)
 	c.detractors = CountBetween(s, 0, 6);
 	c.responses = Responses(s);
 	return c;
-}
-
-/* NPS = 100 × (promoters − detractors) / responses, in −100..100. */
-static float8
-NpsValue(const NpsCounts *c)
-{
-	return 100.0 * ((float8) c->promoters - (float8) c->detractors) / (float8) c->responses;
 }
 
 /*

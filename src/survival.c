@@ -1,6 +1,6 @@
 /*
  * survival.c
- *		Kaplan–Meier customer lifetime (SPEC §3): the storable survival_summary type, its
+ *		Kaplan–Meier customer lifetime: the storable survival_summary type, its
  *		aggregates and accessors, and the helpers it shares with the "survival form" of LTV,
  *		the ltv(arpa, tenure, churned [, horizon]) aggregate in survival_ltv.c (survival.h).
  *
@@ -23,7 +23,6 @@
 #include "lib/stringinfo.h"
 #include "libpq/pqformat.h"
 #include "utils/array.h"
-#include "utils/memutils.h"
 
 /*
  * A median is the first k with Ŝ(k) <= 0.5. A product of up to 1201 factors carries a
@@ -71,15 +70,17 @@ SurvivalNew(int kind, int slots)
 	return s;
 }
 
-/* Refuse a value of another kind or version (a stored value from a future release). */
+/* Refuse a value of another kind or version (a stored value from a later release). */
 void
 SurvivalCheck(const SurvivalSummary *s, int kind)
 {
-	if (s->version != SURVIVAL_VERSION)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("survival summary version %d is not supported", s->version),
-				 errdetail("This release reads version %d.", SURVIVAL_VERSION)));
+	if (unlikely(s->version != SURVIVAL_VERSION))
+	{
+		CsmInput	in;
+
+		csm_stored_begin(&in, kind == SURVIVAL_KIND_LTV ? "survival_ltv_state" : "survival_summary");
+		csm_check_version(&in, s->version, SURVIVAL_VERSION, SURVIVAL_VERSION);
+	}
 	if (s->kind != kind)
 		elog(ERROR, "survival value of kind %d where kind %d was expected", s->kind, kind);
 }
@@ -108,13 +109,14 @@ SurvivalCheckHorizon(int32 horizon)
 }
 
 /*
- * The state a transition or combine function may update in place, with room for tenures
- * 0..slots-1: the state itself when it lives in the aggregate context and is big enough,
- * otherwise a new (grown) copy in the current context, which the executor moves into the
- * aggregate context (see the header comment). NULL state: a new empty value.
+ * The state a transition or combine function may update, with room for tenures
+ * 0..slots-1 (the rule in csmetrics.h): inside an aggregate the state itself when it is big
+ * enough, otherwise (too small, or a direct call) a copy in the current context, grown
+ * geometrically; the executor moves a new copy into the aggregate context (see the header
+ * comment). NULL state: a new empty value.
  */
 SurvivalSummary *
-SurvivalForUpdate(MemoryContext aggcontext, SurvivalSummary *state, int kind, int slots)
+SurvivalForUpdate(FunctionCallInfo fcinfo, SurvivalSummary *state, int kind, int slots)
 {
 	SurvivalSummary *copy;
 	int			have;
@@ -123,7 +125,7 @@ SurvivalForUpdate(MemoryContext aggcontext, SurvivalSummary *state, int kind, in
 		return SurvivalNew(kind, slots);
 	SurvivalCheck(state, kind);
 	have = SurvivalSlots(state);
-	if (slots <= have && GetMemoryChunkContext(state) == aggcontext)
+	if (slots <= have && csm_in_aggregate(fcinfo))
 		return state;
 	if (slots > have)
 		slots = Min(Max(slots, 2 * have), SURVIVAL_SLOTS);
@@ -170,7 +172,7 @@ SurvivalRemove(SurvivalSummary *s, int tenure, bool churned)
 	SurvivalCount *c;
 
 	if (tenure < 0 || tenure >= s->ntenures)
-		elog(ERROR, "survival inverse transition for tenure %d not in the state", tenure);
+		csm_nothing_to_remove("The state holds no customer with tenure %d.", tenure);
 	c = &s->counts[tenure];
 	s->customers = csm_sub_count(s->customers, 1);
 	if (churned)
@@ -207,7 +209,7 @@ SurvivalSubtractCounts(SurvivalSummary *s, const SurvivalSummary *b)
 	int			t;
 
 	if (b->ntenures > s->ntenures)
-		elog(ERROR, "survival inverse transition removes tenures not in the state");
+		csm_nothing_to_remove("The state holds no customer with tenure %d.", b->ntenures - 1);
 	s->customers = csm_sub_count(s->customers, b->customers);
 	s->churned = csm_sub_count(s->churned, b->churned);
 	for (t = 0; t < b->ntenures; t++)
@@ -299,7 +301,7 @@ SurvivalDefaultHorizon(const SurvivalSummary *s)
 }
 
 /* ---------------------------------------------------------------------------------
- * Text and binary forms
+ * Text and binary forms, version 1
  *
  * survival_summary:    1;0:1/2,3:0/5
  *   version; then tenure:churned/censored for every tenure with a customer, ascending.
@@ -307,63 +309,23 @@ SurvivalDefaultHorizon(const SurvivalSummary *s)
  *   version; horizon (h=- when none); exact sum of arpa; the counts as above.
  * Only the canonical spelling is accepted (no spaces, signs, leading zeros, empty or
  * repeated tenures), so every accepted text is exactly what the value prints as.
- * The binary forms are sparse in the same way (see SurvivalRecvCounts), with a version byte.
+ * The binary forms are sparse in the same way: a version byte, then (for the ltv state)
+ * its own fields, then int32 number of entries and per tenure with customers, ascending,
+ * int32 tenure, int64 churned, int64 censored.
  * --------------------------------------------------------------------------------- */
 
-/* Reject a malformed text form. */
+/* Read the version: "1;" in text, one byte in binary. */
 void
-SurvivalParseError(SurvivalParser *ps, const char *detail)
+SurvivalReadVersion(CsmInput *in)
 {
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-			 errmsg("invalid input syntax for type %s: \"%s\"", ps->type, ps->input),
-			 errdetail("%s", detail)));
-}
-
-/* Read an unsigned decimal integer without leading zeros, up to max. */
-int64
-SurvivalParseCount(SurvivalParser *ps, int64 max, const char *what)
-{
-	int64		value = 0;
-
-	if (*ps->p < '0' || *ps->p > '9')
-		SurvivalParseError(ps, psprintf("Expected %s at position %d.", what,
-								(int) (ps->p - ps->input) + 1));
-	if (ps->p[0] == '0' && ps->p[1] >= '0' && ps->p[1] <= '9')
-		SurvivalParseError(ps, psprintf("The %s at position %d has a leading zero.", what,
-								(int) (ps->p - ps->input) + 1));
-	while (*ps->p >= '0' && *ps->p <= '9')
+	if (in->source == CSM_TEXT)
 	{
-		int			d = *ps->p++ - '0';
-
-		if (value > (max - d) / 10)
-			SurvivalParseError(ps, psprintf("The %s ending at position %d is larger than %lld.",
-									what, (int) (ps->p - ps->input), (long long) max));
-		value = value * 10 + d;
+		csm_check_version(in, csm_text_int64(in, "version", 0, PG_INT64_MAX),
+						  SURVIVAL_VERSION, SURVIVAL_VERSION);
+		csm_text_expect(in, ";");
 	}
-	return value;
-}
-
-/* Expect one literal character. */
-void
-SurvivalParseExpect(SurvivalParser *ps, char c)
-{
-	if (*ps->p != c)
-		SurvivalParseError(ps, psprintf("Expected \"%c\" at position %d.", c,
-								(int) (ps->p - ps->input) + 1));
-	ps->p++;
-}
-
-/* Read "1;" and refuse other versions. */
-void
-SurvivalParseVersion(SurvivalParser *ps)
-{
-	int64		version = SurvivalParseCount(ps, PG_INT32_MAX, "version");
-
-	if (version != SURVIVAL_VERSION)
-		SurvivalParseError(ps, psprintf("Version %lld is not supported; this release reads version %d.",
-								(long long) version, SURVIVAL_VERSION));
-	SurvivalParseExpect(ps, ';');
+	else
+		csm_check_version(in, csm_recv_int(in, 1, "version"), SURVIVAL_VERSION, SURVIVAL_VERSION);
 }
 
 /*
@@ -396,9 +358,46 @@ ValidateCounts(SurvivalSummary *s)
 	return NULL;
 }
 
-/* Read the tenure:churned/censored list up to the end of the input. */
+/* Read one tenure's entry into counts[] (text or binary); *ntenures follows the largest. */
+static void
+ReadEntry(CsmInput *in, SurvivalCount *counts, int *ntenures)
+{
+	int64		tenure;
+	SurvivalCount c;
+
+	if (in->source == CSM_TEXT)
+	{
+		tenure = csm_text_int64(in, "tenure", 0, SURVIVAL_MAX_TENURE);
+		csm_text_expect(in, ":");
+		c.churned = csm_text_int64(in, "churned count", 0, PG_INT64_MAX);
+		csm_text_expect(in, "/");
+		c.censored = csm_text_int64(in, "censored count", 0, PG_INT64_MAX);
+	}
+	else
+	{
+		tenure = csm_recv_int(in, 4, "tenure");
+		c.churned = csm_recv_int(in, 8, "churned count");
+		c.censored = csm_recv_int(in, 8, "censored count");
+		if (tenure < 0 || tenure > SURVIVAL_MAX_TENURE)
+			csm_input_error(in, "Tenure %lld is out of range 0..%d.", (long long) tenure,
+							SURVIVAL_MAX_TENURE);
+	}
+	if (tenure < *ntenures)
+		csm_input_error(in, "Tenure %lld is not in ascending order.", (long long) tenure);
+	if (c.churned == 0 && c.censored == 0)
+		csm_input_error(in, "Tenure %lld has no customers; empty tenures are left out.",
+						(long long) tenure);
+	counts[tenure] = c;
+	*ntenures = (int) tenure + 1;
+}
+
+/*
+ * Read the tenure counts that end a text or binary form: in text a comma-separated list of
+ * tenure:churned/censored up to the end of the input, in binary an int32 number of entries
+ * and the entries, nothing after them.
+ */
 SurvivalSummary *
-SurvivalParseCounts(SurvivalParser *ps, int kind)
+SurvivalReadCounts(CsmInput *in, int kind)
 {
 	SurvivalCount counts[SURVIVAL_SLOTS];
 	int			ntenures = 0;
@@ -406,33 +405,34 @@ SurvivalParseCounts(SurvivalParser *ps, int kind)
 	const char *problem;
 
 	memset(counts, 0, sizeof(counts));
-	while (*ps->p != '\0')
+	if (in->source == CSM_TEXT)
 	{
-		int			tenure;
+		while (*in->p != '\0')
+		{
+			if (ntenures > 0)
+				csm_text_expect(in, ",");
+			ReadEntry(in, counts, &ntenures);
+		}
+	}
+	else
+	{
+		int64		nentries = csm_recv_int(in, 4, "number of tenures");
+		int			i;
 
-		if (ntenures > 0)
-			SurvivalParseExpect(ps, ',');
-		tenure = (int) SurvivalParseCount(ps, PG_INT32_MAX, "tenure");
-		if (tenure > SURVIVAL_MAX_TENURE)
-			SurvivalParseError(ps, psprintf("Tenure %d is out of range 0..%d.", tenure,
-									SURVIVAL_MAX_TENURE));
-		if (tenure < ntenures)
-			SurvivalParseError(ps, psprintf("Tenure %d is not in ascending order.", tenure));
-		SurvivalParseExpect(ps, ':');
-		counts[tenure].churned = SurvivalParseCount(ps, PG_INT64_MAX, "churned count");
-		SurvivalParseExpect(ps, '/');
-		counts[tenure].censored = SurvivalParseCount(ps, PG_INT64_MAX, "censored count");
-		if (counts[tenure].churned == 0 && counts[tenure].censored == 0)
-			SurvivalParseError(ps, psprintf("Tenure %d has no customers; empty tenures are left out.",
-									tenure));
-		ntenures = tenure + 1;
+		if (nentries < 0 || nentries > SURVIVAL_SLOTS)
+			csm_input_error(in, "The number of tenures %lld is out of range 0..%d.",
+							(long long) nentries, SURVIVAL_SLOTS);
+		csm_recv_length(in, nentries * SURVIVAL_ENTRY_BYTES,
+						psprintf("counts (%d per tenure)", SURVIVAL_ENTRY_BYTES));
+		for (i = 0; i < nentries; i++)
+			ReadEntry(in, counts, &ntenures);
 	}
 	s = SurvivalNew(kind, ntenures);
 	s->ntenures = ntenures;
 	memcpy(s->counts, counts, ntenures * sizeof(SurvivalCount));
 	problem = ValidateCounts(s);
 	if (problem != NULL)
-		SurvivalParseError(ps, problem);
+		csm_input_error(in, "%s", problem);
 	return s;
 }
 
@@ -455,113 +455,7 @@ SurvivalAppendCounts(StringInfo buf, const SurvivalSummary *s)
 	}
 }
 
-/* Text input of survival_summary. */
-Datum
-survival_summary_in(PG_FUNCTION_ARGS)
-{
-	SurvivalParser ps = {PG_GETARG_CSTRING(0), PG_GETARG_CSTRING(0), "survival_summary"};
-
-	SurvivalParseVersion(&ps);
-	PG_RETURN_POINTER(SurvivalParseCounts(&ps, SURVIVAL_KIND_SUMMARY));
-}
-
-/* Text output of survival_summary. */
-Datum
-survival_summary_out(PG_FUNCTION_ARGS)
-{
-	SurvivalSummary *s = PG_GETARG_SURVIVAL(0);
-	StringInfoData buf;
-
-	SurvivalCheck(s, SURVIVAL_KIND_SUMMARY);
-	initStringInfo(&buf);
-	appendStringInfo(&buf, "%d;", SURVIVAL_VERSION);
-	SurvivalAppendCounts(&buf, s);
-	PG_RETURN_CSTRING(buf.data);
-}
-
-/* Reject malformed binary input. */
-void
-SurvivalRecvError(const char *type, const char *detail)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-			 errmsg("invalid binary value of type %s", type),
-			 errdetail("%s", detail)));
-}
-
-/*
- * Read the counts of a binary value: int32 number of entries, then per tenure with
- * customers, ascending, int32 tenure, int64 churned, int64 censored; nothing after them.
- */
-SurvivalSummary *
-SurvivalRecvCounts(StringInfo buf, int kind, const char *type)
-{
-	SurvivalCount counts[SURVIVAL_SLOTS];
-	SurvivalSummary *s;
-	const char *problem;
-	int			nentries;
-	int			ntenures = 0;
-	int			i;
-
-	if (buf->len - buf->cursor < 4)
-		SurvivalRecvError(type, "The value ends before its number of tenures.");
-	nentries = pq_getmsgint(buf, 4);
-	if (nentries < 0 || nentries > SURVIVAL_SLOTS)
-		SurvivalRecvError(type, psprintf("The number of tenures %d is out of range 0..%d.",
-								 nentries, SURVIVAL_SLOTS));
-	if (buf->len - buf->cursor != nentries * SURVIVAL_ENTRY_BYTES)
-		SurvivalRecvError(type, psprintf("Expected %d bytes of counts (%d per tenure), got %d.",
-								 nentries * SURVIVAL_ENTRY_BYTES, SURVIVAL_ENTRY_BYTES,
-								 buf->len - buf->cursor));
-	memset(counts, 0, sizeof(counts));
-	for (i = 0; i < nentries; i++)
-	{
-		int			tenure = pq_getmsgint(buf, 4);
-
-		if (tenure < ntenures || tenure > SURVIVAL_MAX_TENURE)
-			SurvivalRecvError(type, psprintf("Tenure %d is out of range or not in ascending order.",
-									 tenure));
-		counts[tenure].churned = pq_getmsgint64(buf);
-		counts[tenure].censored = pq_getmsgint64(buf);
-		if (counts[tenure].churned == 0 && counts[tenure].censored == 0)
-			SurvivalRecvError(type, psprintf("Tenure %d has no customers; empty tenures are left out.",
-									 tenure));
-		ntenures = tenure + 1;
-	}
-	s = SurvivalNew(kind, ntenures);
-	s->ntenures = ntenures;
-	memcpy(s->counts, counts, ntenures * sizeof(SurvivalCount));
-	problem = ValidateCounts(s);
-	if (problem != NULL)
-		SurvivalRecvError(type, problem);
-	return s;
-}
-
-/* Read and check the version byte. */
-void
-SurvivalRecvVersion(StringInfo buf, const char *type)
-{
-	int			version;
-
-	if (buf->len - buf->cursor < 1)
-		SurvivalRecvError(type, "The value is empty.");
-	version = pq_getmsgbyte(buf);
-	if (version != SURVIVAL_VERSION)
-		SurvivalRecvError(type, psprintf("Version %d is not supported; this release reads version %d.",
-								 version, SURVIVAL_VERSION));
-}
-
-/* Binary input of survival_summary: version byte, then the counts (SurvivalRecvCounts). */
-Datum
-survival_summary_recv(PG_FUNCTION_ARGS)
-{
-	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
-
-	SurvivalRecvVersion(buf, "survival_summary");
-	PG_RETURN_POINTER(SurvivalRecvCounts(buf, SURVIVAL_KIND_SUMMARY, "survival_summary"));
-}
-
-/* Append the counts in the binary form SurvivalRecvCounts reads. */
+/* Append the counts in the binary form SurvivalReadCounts reads. */
 void
 SurvivalSendCounts(StringInfo buf, const SurvivalSummary *s)
 {
@@ -582,6 +476,42 @@ SurvivalSendCounts(StringInfo buf, const SurvivalSummary *s)
 	}
 }
 
+/* Text input of survival_summary. */
+Datum
+survival_summary_in(PG_FUNCTION_ARGS)
+{
+	CsmInput	in;
+
+	csm_text_begin(&in, "survival_summary", PG_GETARG_CSTRING(0), true);
+	SurvivalReadVersion(&in);
+	PG_RETURN_POINTER(SurvivalReadCounts(&in, SURVIVAL_KIND_SUMMARY));
+}
+
+/* Text output of survival_summary. */
+Datum
+survival_summary_out(PG_FUNCTION_ARGS)
+{
+	SurvivalSummary *s = PG_GETARG_SURVIVAL(0);
+	StringInfoData buf;
+
+	SurvivalCheck(s, SURVIVAL_KIND_SUMMARY);
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "%d;", SURVIVAL_VERSION);
+	SurvivalAppendCounts(&buf, s);
+	PG_RETURN_CSTRING(buf.data);
+}
+
+/* Binary input of survival_summary: version byte, then the counts. */
+Datum
+survival_summary_recv(PG_FUNCTION_ARGS)
+{
+	CsmInput	in;
+
+	csm_recv_begin(&in, "survival_summary", (StringInfo) PG_GETARG_POINTER(0));
+	SurvivalReadVersion(&in);
+	PG_RETURN_POINTER(SurvivalReadCounts(&in, SURVIVAL_KIND_SUMMARY));
+}
+
 /* Binary output of survival_summary. */
 Datum
 survival_summary_send(PG_FUNCTION_ARGS)
@@ -595,6 +525,7 @@ survival_summary_send(PG_FUNCTION_ARGS)
 	SurvivalSendCounts(&buf, s);
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
+
 /* survival_summary = survival_summary: the same counts at every tenure. */
 Datum
 survival_summary_eq(PG_FUNCTION_ARGS)
@@ -636,7 +567,6 @@ SurvivalReturnState(FunctionCallInfo fcinfo, SurvivalSummary *state)
 static Datum
 SummaryTransition(FunctionCallInfo fcinfo, bool moving)
 {
-	MemoryContext aggcontext = csm_agg_context(fcinfo, "survival_summary transition");
 	SurvivalSummary *state = SurvivalStateArg(fcinfo, 0);
 	int32		tenure;
 
@@ -648,7 +578,7 @@ SummaryTransition(FunctionCallInfo fcinfo, bool moving)
 	}
 	tenure = PG_GETARG_INT32(1);
 	SurvivalCheckTenure(tenure);
-	state = SurvivalForUpdate(aggcontext, state, SURVIVAL_KIND_SUMMARY, tenure + 1);
+	state = SurvivalForUpdate(fcinfo, state, SURVIVAL_KIND_SUMMARY, tenure + 1);
 	SurvivalAdd(state, tenure, PG_GETARG_BOOL(2));
 	PG_RETURN_POINTER(state);
 }
@@ -657,7 +587,6 @@ SummaryTransition(FunctionCallInfo fcinfo, bool moving)
 static Datum
 SummaryMerge(FunctionCallInfo fcinfo, bool moving)
 {
-	MemoryContext aggcontext = csm_agg_context(fcinfo, "survival_summary merge");
 	SurvivalSummary *state = SurvivalStateArg(fcinfo, 0);
 	SurvivalSummary *other;
 
@@ -669,21 +598,27 @@ SummaryMerge(FunctionCallInfo fcinfo, bool moving)
 	}
 	other = PG_GETARG_SURVIVAL(1);
 	SurvivalCheck(other, SURVIVAL_KIND_SUMMARY);
-	state = SurvivalForUpdate(aggcontext, state, SURVIVAL_KIND_SUMMARY, other->ntenures);
+	state = SurvivalForUpdate(fcinfo, state, SURVIVAL_KIND_SUMMARY, other->ntenures);
 	SurvivalMergeCounts(state, other);
 	PG_RETURN_POINTER(state);
 }
 
-/* The state of an inverse transition: present, and writable in place. */
+/*
+ * The state of an inverse transition, ready to be updated; a NULL state holds nothing, so
+ * only a NULL input (nothing to remove) may come with it.
+ */
 static SurvivalSummary *
-InverseState(FunctionCallInfo fcinfo)
+InverseState(FunctionCallInfo fcinfo, bool nothing_to_remove)
 {
-	MemoryContext aggcontext = csm_agg_context(fcinfo, "survival_summary inverse transition");
 	SurvivalSummary *state = SurvivalStateArg(fcinfo, 0);
 
 	if (state == NULL)
-		elog(ERROR, "survival_summary inverse transition without a state");
-	return SurvivalForUpdate(aggcontext, state, SURVIVAL_KIND_SUMMARY, 0);
+	{
+		if (!nothing_to_remove)
+			csm_nothing_to_remove("The state is empty.");
+		return SurvivalNew(SURVIVAL_KIND_SUMMARY, 0);
+	}
+	return SurvivalForUpdate(fcinfo, state, SURVIVAL_KIND_SUMMARY, 0);
 }
 
 /* survival_summary(tenure, churned) transition: count one customer. */
@@ -704,9 +639,10 @@ survival_summary_mtransfn(PG_FUNCTION_ARGS)
 Datum
 survival_summary_invfn(PG_FUNCTION_ARGS)
 {
-	SurvivalSummary *state = InverseState(fcinfo);
+	bool		skip = PG_ARGISNULL(1) || PG_ARGISNULL(2);
+	SurvivalSummary *state = InverseState(fcinfo, skip);
 
-	if (!PG_ARGISNULL(1) && !PG_ARGISNULL(2))
+	if (!skip)
 		SurvivalRemove(state, PG_GETARG_INT32(1), PG_GETARG_BOOL(2));
 	PG_RETURN_POINTER(state);
 }
@@ -729,7 +665,7 @@ survival_summary_rollup_mtransfn(PG_FUNCTION_ARGS)
 Datum
 survival_summary_rollup_invfn(PG_FUNCTION_ARGS)
 {
-	SurvivalSummary *state = InverseState(fcinfo);
+	SurvivalSummary *state = InverseState(fcinfo, PG_ARGISNULL(1));
 
 	if (!PG_ARGISNULL(1))
 	{

@@ -9,6 +9,7 @@
 #define CSMETRICS_SURVIVAL_H
 
 #include "csmetrics.h"
+#include "state_io.h"
 
 #include "lib/stringinfo.h"
 
@@ -55,20 +56,12 @@ typedef struct SurvivalSummary
 
 #define PG_GETARG_SURVIVAL(n)	((SurvivalSummary *) PG_DETOAST_DATUM(PG_GETARG_DATUM(n)))
 
-/* Cursor over a text form, for error messages naming the type and the input. */
-typedef struct SurvivalParser
-{
-	const char *input;			/* the whole input, for messages */
-	const char *p;				/* next character to read */
-	const char *type;			/* type name, for messages */
-} SurvivalParser;
-
 /* Building and updating values (survival.c, "Building and updating summaries"). */
 extern SurvivalSummary *SurvivalNew(int kind, int slots);
 extern void SurvivalCheck(const SurvivalSummary *s, int kind);
 extern void SurvivalCheckTenure(int32 tenure);
 extern void SurvivalCheckHorizon(int32 horizon);
-extern SurvivalSummary *SurvivalForUpdate(MemoryContext aggcontext, SurvivalSummary *state,
+extern SurvivalSummary *SurvivalForUpdate(FunctionCallInfo fcinfo, SurvivalSummary *state,
 										  int kind, int slots);
 extern void SurvivalAdd(SurvivalSummary *s, int tenure, bool churned);
 extern void SurvivalMergeCounts(SurvivalSummary *s, const SurvivalSummary *b);
@@ -77,16 +70,10 @@ extern void SurvivalMergeCounts(SurvivalSummary *s, const SurvivalSummary *b);
 extern float8 SurvivalRestrictedMean(const SurvivalSummary *s, int horizon);
 extern int	SurvivalDefaultHorizon(const SurvivalSummary *s);
 
-/* Text and binary forms: the version and the tenure counts both types carry. */
-extern void SurvivalParseError(SurvivalParser *ps, const char *detail);
-extern int64 SurvivalParseCount(SurvivalParser *ps, int64 max, const char *what);
-extern void SurvivalParseExpect(SurvivalParser *ps, char c);
-extern void SurvivalParseVersion(SurvivalParser *ps);
-extern SurvivalSummary *SurvivalParseCounts(SurvivalParser *ps, int kind);
+/* Text and binary forms: the version and the tenure counts both types carry (state_io.h). */
+extern void SurvivalReadVersion(CsmInput *in);
+extern SurvivalSummary *SurvivalReadCounts(CsmInput *in, int kind);
 extern void SurvivalAppendCounts(StringInfo buf, const SurvivalSummary *s);
-extern void SurvivalRecvError(const char *type, const char *detail);
-extern SurvivalSummary *SurvivalRecvCounts(StringInfo buf, int kind, const char *type);
-extern void SurvivalRecvVersion(StringInfo buf, const char *type);
 extern void SurvivalSendCounts(StringInfo buf, const SurvivalSummary *s);
 
 /* Aggregate states that may be NULL. */

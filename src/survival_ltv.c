@@ -1,12 +1,12 @@
 /*
  * survival_ltv.c
- *		The "survival form" of LTV (SPEC §3): ltv(arpa, tenure, churned [, horizon]) =
+ *		The "survival form" of LTV: ltv(arpa, tenure, churned [, horizon]) =
  *		average arpa × the Kaplan–Meier restricted mean lifetime, and its transition state
  *		survival_ltv_state.
  *
  * The state is a survival summary (survival.h, same layout, kind SURVIVAL_KIND_LTV) plus the
  * horizon and the exact sum of arpa; it grows and is updated in place as survival.c explains.
- * Its text and binary forms are described in survival.c, next to the parsers they share.
+ * Its text and binary forms are described in survival.c, next to the readers they share.
  */
 #include "csmetrics.h"
 #include "decimal.h"
@@ -131,90 +131,49 @@ ArpaMerge(SurvivalSummary *s, const SurvivalSummary *b)
 	ArpaAddScaled(s, ArpaSum(b), b->arpa_scale, b->arpa_dscale);
 }
 
-/* Read the sum of arpa: digits with an optional fraction; sets scale and dscale. */
+/* A state without customers has no arpa and no horizon (text or binary input). */
 static void
-ParseArpaSum(SurvivalParser *ps, SurvivalSummary *s)
+CheckEmptyState(CsmInput *in, const SurvivalSummary *s)
 {
-	const char *start = ps->p;
-	const char *end;
-	const char *point = NULL;
-	int128		sum = 0;
-	int			fraction = 0;
-	int			zeros = 0;
-	const char *c;
-
-	if (*ps->p < '0' || *ps->p > '9')
-		SurvivalParseError(ps, "Expected the sum of arpa after \"a=\".");
-	if (ps->p[0] == '0' && ps->p[1] >= '0' && ps->p[1] <= '9')
-		SurvivalParseError(ps, "The sum of arpa has a leading zero.");
-	while ((*ps->p >= '0' && *ps->p <= '9') || (*ps->p == '.' && point == NULL))
-	{
-		if (*ps->p == '.')
-		{
-			point = ps->p;
-			if (ps->p[1] < '0' || ps->p[1] > '9')
-				SurvivalParseError(ps, "The sum of arpa has no digits after its decimal point.");
-		}
-		ps->p++;
-	}
-	end = ps->p;
-	if (point != NULL)
-	{
-		fraction = (int) (end - point - 1);
-		for (c = end - 1; c > point && *c == '0'; c--)
-			zeros++;
-	}
-	if (fraction > DECIMAL_MAX_DSCALE)
-		SurvivalParseError(ps, "The sum of arpa has more than 16383 fraction digits.");
-	/* trailing fraction zeros only set the display scale */
-	for (c = start; c < end - zeros; c++)
-	{
-		if (*c == '.')
-			continue;
-		if (sum > (DECIMAL_INT128_MAX - (*c - '0')) / 10)
-			SurvivalParseError(ps, "The sum of arpa has more than 38 significant digits.");
-		sum = sum * 10 + (*c - '0');
-	}
-	SetArpaSum(s, sum);
-	s->arpa_scale = fraction - zeros;
-	s->arpa_dscale = fraction;
+	if (s->customers == 0 && (ArpaSum(s) != 0 || s->arpa_dscale != 0 || s->horizon != 0))
+		csm_input_error(in, "A state without customers has no arpa and no horizon.");
 }
 
-/* Text input of survival_ltv_state. */
+/* A horizon read from text or binary input: 1..1201, or 0 for none. */
+static int
+CheckHorizonInput(CsmInput *in, int64 horizon)
+{
+	if (horizon != 0 && (horizon < 1 || horizon > SURVIVAL_MAX_HORIZON))
+		csm_input_error(in, "Horizon %lld is out of range 1..%d (0 for none).", (long long) horizon,
+						SURVIVAL_MAX_HORIZON);
+	return (int) horizon;
+}
+
+/* Text input of survival_ltv_state (the form is described in survival.c). */
 Datum
 survival_ltv_state_in(PG_FUNCTION_ARGS)
 {
-	SurvivalParser ps = {PG_GETARG_CSTRING(0), PG_GETARG_CSTRING(0), "survival_ltv_state"};
-	SurvivalSummary head;
+	CsmInput	in;
 	SurvivalSummary *s;
+	DecimalNumber sum;
 	int			horizon = 0;
 
-	memset(&head, 0, sizeof(head));
-	SurvivalParseVersion(&ps);
-	SurvivalParseExpect(&ps, 'h');
-	SurvivalParseExpect(&ps, '=');
-	if (*ps.p == '-')
-		ps.p++;
-	else
-	{
-		horizon = (int) SurvivalParseCount(&ps, PG_INT32_MAX, "horizon");
-		if (horizon < 1 || horizon > SURVIVAL_MAX_HORIZON)
-			SurvivalParseError(&ps, psprintf("Horizon %d is out of range 1..%d.", horizon,
-									 SURVIVAL_MAX_HORIZON));
-	}
-	SurvivalParseExpect(&ps, ';');
-	SurvivalParseExpect(&ps, 'a');
-	SurvivalParseExpect(&ps, '=');
-	ParseArpaSum(&ps, &head);
-	SurvivalParseExpect(&ps, ';');
-	s = SurvivalParseCounts(&ps, SURVIVAL_KIND_LTV);
+	csm_text_begin(&in, "survival_ltv_state", PG_GETARG_CSTRING(0), true);
+	SurvivalReadVersion(&in);
+	csm_text_expect(&in, "h=");
+	if (!csm_text_skip(&in, "-"))
+		horizon = (int) csm_text_int64(&in, "horizon", 1, SURVIVAL_MAX_HORIZON);
+	csm_text_expect(&in, ";a=");
+	DecimalReadText(&in, "sum of arpa", &sum);
+	if (sum.negative)
+		csm_input_error(&in, "The sum of arpa is negative.");
+	csm_text_expect(&in, ";");
+	s = SurvivalReadCounts(&in, SURVIVAL_KIND_LTV);
 	s->horizon = horizon;
-	s->arpa_scale = head.arpa_scale;
-	s->arpa_dscale = head.arpa_dscale;
-	s->arpa_lo = head.arpa_lo;
-	s->arpa_hi = head.arpa_hi;
-	if (s->customers == 0 && (ArpaSum(s) != 0 || s->arpa_dscale != 0 || horizon != 0))
-		SurvivalParseError(&ps, "A state without customers has no arpa and no horizon.");
+	s->arpa_scale = sum.scale;
+	s->arpa_dscale = sum.dscale;
+	SetArpaSum(s, sum.digits);
+	CheckEmptyState(&in, s);
 	PG_RETURN_POINTER(s);
 }
 
@@ -239,47 +198,37 @@ survival_ltv_state_out(PG_FUNCTION_ARGS)
 	PG_RETURN_CSTRING(buf.data);
 }
 
-
 /*
  * Binary input of survival_ltv_state: version byte, int32 horizon, int32 scale, int32
- * display scale, int64 high and low halves of the sum, then the counts.
+ * display scale, the sum as int128 (two int64 halves, high first), then the counts.
  */
 Datum
 survival_ltv_state_recv(PG_FUNCTION_ARGS)
 {
-	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
-	const char *type = "survival_ltv_state";
+	CsmInput	in;
 	int			horizon;
-	int			scale;
-	int			dscale;
-	int64		hi;
-	int64		lo;
+	int64		scale;
+	int64		dscale;
+	int128		sum;
 	SurvivalSummary *s;
 
-	SurvivalRecvVersion(buf, type);
-	if (buf->len - buf->cursor < 28)
-		SurvivalRecvError(type, "The value ends before its counts.");
-	horizon = pq_getmsgint(buf, 4);
-	scale = pq_getmsgint(buf, 4);
-	dscale = pq_getmsgint(buf, 4);
-	hi = pq_getmsgint64(buf);
-	lo = pq_getmsgint64(buf);
-	if (horizon != 0 && (horizon < 1 || horizon > SURVIVAL_MAX_HORIZON))
-		SurvivalRecvError(type, psprintf("Horizon %d is out of range 1..%d (0 for none).", horizon,
-								 SURVIVAL_MAX_HORIZON));
+	csm_recv_begin(&in, "survival_ltv_state", (StringInfo) PG_GETARG_POINTER(0));
+	SurvivalReadVersion(&in);
+	horizon = CheckHorizonInput(&in, csm_recv_int(&in, 4, "horizon"));
+	scale = csm_recv_int(&in, 4, "scale");
+	dscale = csm_recv_int(&in, 4, "display scale");
+	sum = csm_recv_int128(&in, "sum of arpa");
 	if (scale < 0 || dscale < scale || dscale > DECIMAL_MAX_DSCALE)
-		SurvivalRecvError(type, psprintf("Scale %d and display scale %d are inconsistent.", scale,
-								 dscale));
-	if (hi < 0)
-		SurvivalRecvError(type, "The sum of arpa is negative.");
-	s = SurvivalRecvCounts(buf, SURVIVAL_KIND_LTV, type);
+		csm_input_error(&in, "Scale %lld and display scale %lld are inconsistent.",
+						(long long) scale, (long long) dscale);
+	if (sum < 0)
+		csm_input_error(&in, "The sum of arpa is negative.");
+	s = SurvivalReadCounts(&in, SURVIVAL_KIND_LTV);
 	s->horizon = horizon;
-	s->arpa_scale = scale;
-	s->arpa_dscale = dscale;
-	s->arpa_hi = hi;
-	s->arpa_lo = (uint64) lo;
-	if (s->customers == 0 && (ArpaSum(s) != 0 || dscale != 0 || horizon != 0))
-		SurvivalRecvError(type, "A state without customers has no arpa and no horizon.");
+	s->arpa_scale = (int16) scale;
+	s->arpa_dscale = (int16) dscale;
+	SetArpaSum(s, sum);
+	CheckEmptyState(&in, s);
 	PG_RETURN_POINTER(s);
 }
 
@@ -296,8 +245,7 @@ survival_ltv_state_send(PG_FUNCTION_ARGS)
 	pq_sendint32(&buf, s->horizon);
 	pq_sendint32(&buf, s->arpa_scale);
 	pq_sendint32(&buf, s->arpa_dscale);
-	pq_sendint64(&buf, s->arpa_hi);
-	pq_sendint64(&buf, (int64) s->arpa_lo);
+	csm_send_int128(&buf, ArpaSum(s));
 	SurvivalSendCounts(&buf, s);
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
@@ -306,7 +254,6 @@ survival_ltv_state_send(PG_FUNCTION_ARGS)
 Datum
 survival_ltv_transfn(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext = csm_agg_context(fcinfo, "survival_ltv_transfn");
 	SurvivalSummary *state = SurvivalStateArg(fcinfo, 0);
 	int			nargs = PG_NARGS();
 	int32		tenure;
@@ -327,14 +274,14 @@ survival_ltv_transfn(PG_FUNCTION_ARGS)
 	}
 	if (state == NULL)
 	{
-		state = SurvivalForUpdate(aggcontext, NULL, SURVIVAL_KIND_LTV, tenure + 1);
+		state = SurvivalForUpdate(fcinfo, NULL, SURVIVAL_KIND_LTV, tenure + 1);
 		state->horizon = horizon;
 	}
 	else
 	{
 		if (state->horizon != horizon)
 			HorizonMismatch(horizon, state->horizon);
-		state = SurvivalForUpdate(aggcontext, state, SURVIVAL_KIND_LTV, tenure + 1);
+		state = SurvivalForUpdate(fcinfo, state, SURVIVAL_KIND_LTV, tenure + 1);
 	}
 	ArpaAddScaled(state, arpa.digits, arpa.scale, arpa.dscale);
 	SurvivalAdd(state, tenure, PG_GETARG_BOOL(3));
@@ -345,7 +292,6 @@ survival_ltv_transfn(PG_FUNCTION_ARGS)
 Datum
 survival_ltv_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext = csm_agg_context(fcinfo, "survival_ltv_combine");
 	SurvivalSummary *state = SurvivalStateArg(fcinfo, 0);
 	SurvivalSummary *other;
 
@@ -357,11 +303,11 @@ survival_ltv_combine(PG_FUNCTION_ARGS)
 		return SurvivalReturnState(fcinfo, state);
 	if (state == NULL)
 	{
-		state = SurvivalForUpdate(aggcontext, NULL, SURVIVAL_KIND_LTV, other->ntenures);
+		state = SurvivalForUpdate(fcinfo, NULL, SURVIVAL_KIND_LTV, other->ntenures);
 		state->horizon = other->horizon;
 	}
 	else
-		state = SurvivalForUpdate(aggcontext, state, SURVIVAL_KIND_LTV, other->ntenures);
+		state = SurvivalForUpdate(fcinfo, state, SURVIVAL_KIND_LTV, other->ntenures);
 	ArpaMerge(state, other);
 	SurvivalMergeCounts(state, other);
 	PG_RETURN_POINTER(state);

@@ -172,7 +172,8 @@ as_pg() {
 }
 
 # Build, then install into a private copy of the installation under $WORK. Sets WORK,
-# STAGE_BIN, PG_REGRESS, PG_VERSION, and copies test/ to $WORK/src for the server user.
+# STAGE_BIN, PG_REGRESS, PG_VERSION, and copies test/ and the documentation (whose examples
+# a test runs) to $WORK/src for the server user.
 build_and_stage() {
 	choose_postgres
 	ensure_packages "$@"
@@ -202,7 +203,7 @@ build_and_stage() {
 	STAGE_BIN=$stage$bindir
 	PG_REGRESS=$(dirname "$("$PG_CONFIG" --pgxs)")/../test/regress/pg_regress
 	mkdir -p "$WORK/src"
-	cp -a "$TOP/test" "$WORK/src/"
+	cp -a "$TOP/test" "$TOP/README.md" "$TOP/DEVELOPING.md" "$TOP/docs" "$WORK/src/"
 	if [ ! -f "$pkglibdir/pg_cron.so" ]; then
 		say "pg_cron is not installed for PostgreSQL $PG_MAJOR: servers start without it, and the tests of scheduled refreshes will fail"
 		sed -i '/pg_cron/d; /^cron\./d' "$WORK/src/test/regress.conf"

@@ -1,4 +1,4 @@
--- B1 (SPEC §7): nps_agg(score) over 10M rows, against count(score) (the cheapest built-in
+-- B1 : nps_agg(score) over 10M rows, against count(score) (the cheapest built-in
 -- aggregate reading the same column: the floor; goal within 1.10x) and against the
 -- count(*) FILTER SQL (goal 1.2x faster). Serial: the server runs without parallel workers.
 -- The 10M-row table is shared with b2 and b6 (created once).

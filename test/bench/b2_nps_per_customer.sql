@@ -1,4 +1,4 @@
--- B2 (SPEC §7): NPS per customer, 100k groups over 10M rows, against the count(*) FILTER
+-- B2 : NPS per customer, 100k groups over 10M rows, against the count(*) FILTER
 -- SQL (goal 1.3x faster). Uses the table b1 creates (created here too if b1 did not run).
 \ir b1_survey_data.psql
 

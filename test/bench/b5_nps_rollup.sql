@@ -1,4 +1,4 @@
--- B5 (SPEC §7): monthly NPS from stored daily rating_summary rows (the materialized-view
+-- B5 : monthly NPS from stored daily rating_summary rows (the materialized-view
 -- pattern) against monthly NPS from the raw rows with the FILTER SQL (goal 50x).
 \ir b1_survey_data.psql
 DROP TABLE IF EXISTS bench.survey_daily;

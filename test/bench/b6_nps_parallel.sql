@@ -1,4 +1,4 @@
--- B6 (SPEC §7): nps_agg over 10M rows with 2 parallel workers against the same query with
+-- B6 : nps_agg over 10M rows with 2 parallel workers against the same query with
 -- none (goal 1.7x). bench.compare runs both queries in one session, so this file times them
 -- itself in the same way (EXPLAIN ANALYZE, warm-up, median of 5, alternating), switching
 -- max_parallel_workers_per_gather between runs, and records the result the same way.

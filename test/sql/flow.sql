@@ -4,7 +4,7 @@ CREATE SCHEMA flow_suite;
 SET search_path = flow_suite, csmetrics, public;
 SET TimeZone = 'UTC';
 
--- SPEC §2 worked example, built from concrete spans for March 2024:
+-- The worked example of docs/flow.md, built from concrete spans for March 2024:
 -- 121 customers stay all month, 9 leave during it, 23 join; plus spans that must not count.
 CREATE TABLE spans AS
 SELECT timestamptz '2023-01-01' + g * interval '1 day' AS started_at,

@@ -1,8 +1,10 @@
--- Revenue KPIs (SPEC §3): the movement table, the window functions against lag() SQL, the
+-- Revenue KPIs (docs/revenue.md): the movement table, the window functions against lag() SQL, the
 -- mrr_movements aggregate against plain SQL sums, NRR/GRR/quick ratio, cohorts, rollup, LTV.
-SET search_path = csmetrics, public;
+-- Objects of this suite live in their own schema, apart from other suites'.
+CREATE SCHEMA revenue_suite;
+SET search_path = revenue_suite, csmetrics, public;
 
--- The movement table of SPEC §3, row by row.
+-- The movement table of docs/revenue.md, row by row.
 SELECT prev, curr, seen_before, mrr_movement(prev, curr, seen_before) AS movement
 FROM (VALUES (0::numeric, 49.90::numeric, false), (0, 49.90, true), (49.90, 99.90, true),
              (99.90, 49.90, true), (49.90, 0, true), (49.90, 49.900, true), (0, 0, false),
@@ -38,15 +40,14 @@ ORDER BY month;
 -- Random customer-months with gaps: 1500 customers over 24 months, about a third of the
 -- months missing (no row). Each customer has a list price it mostly pays unchanged, with
 -- upgrades and downgrades to other amounts (cents), and some explicit zero months.
-SELECT setseed(0.42);
 CREATE TABLE gappy AS
 SELECT c AS customer, (date '2022-01-01' + make_interval(months => m))::date AS month,
-       CASE WHEN random() < 0.08 THEN 0
-            WHEN random() < 0.6 THEN (19.90 + (c % 7) * 10)::numeric
-            ELSE round((19.90 + (c % 7) * 10)::numeric * (0.5 + random()::numeric), 2) END AS mrr,
+       CASE WHEN regress.rand(1, k) < 0.08 THEN 0
+            WHEN regress.rand(2, k) < 0.6 THEN (19.90 + (c % 7) * 10)::numeric
+            ELSE round((19.90 + (c % 7) * 10)::numeric * (0.5 + regress.rand(3, k)::numeric), 2) END AS mrr,
        (c % 3) AS segment
-FROM generate_series(1, 1500) c, generate_series(0, 23) m
-WHERE random() < 0.65;
+FROM generate_series(1, 1500) c, generate_series(0, 23) m, LATERAL (SELECT c * 100 + m AS k) n
+WHERE regress.rand(4, k) < 0.65;
 SELECT count(*) >= 10000 AS enough_rows, count(DISTINCT customer) AS customers FROM gappy;
 
 -- The gap-free series: every customer from its first month to the last month, missing

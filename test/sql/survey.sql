@@ -1,8 +1,8 @@
--- Survey KPIs (SPEC §1): the worked examples, every function on small inputs, the
+-- Survey KPIs (docs/survey.md): the worked examples, every function on small inputs, the
 -- rating_summary text form, and the SQL objects' declarations.
 SET search_path = csmetrics, public;
 
--- SPEC worked example: {10,9,9,8,7,6,3,10,2,9} -> promoters 5, passives 2, detractors 3,
+-- Worked example: {10,9,9,8,7,6,3,10,2,9} -> promoters 5, passives 2, detractors 3,
 -- n = 10, NPS = 20, SE = 27.568, 95% CI = [-34.03, 74.03].
 CREATE TEMP TABLE nps_example AS
 SELECT nps_summary(x) AS s, nps_agg(x) AS nps
@@ -13,7 +13,7 @@ SELECT s, nps, responses(s), promoters(s), passives(s), detractors(s), nps(s),
        round(nps_ci_upper(s, 0.95)::numeric, 2) AS ci_upper
 FROM nps_example;
 
--- SPEC worked example: CSAT {5,4,4,3,5,2,1,5} on 1..5 -> 5 of 8 satisfied, 0.625, mean 3.625.
+-- Worked example: CSAT {5,4,4,3,5,2,1,5} on 1..5 -> 5 of 8 satisfied, 0.625, mean 3.625.
 SELECT csat_agg(x) AS csat, csat_agg(x, 5) AS csat_5, csat_agg(x, 5, 4) AS csat_5_4,
        csat(csat_summary(x)) AS via_summary, mean_score(csat_summary(x)) AS mean,
        csat_summary(x) AS summary
@@ -106,14 +106,14 @@ SELECT '(v1,1..5,{1,2,3,4,5})'::rating_summary = '(v1,1..5,{1,2,3,4,5})' AS same
 SELECT rating_summary_send('(v1,1..3,{1,2,258})');
 
 -- Declarations: every aggregate is parallel safe, has a combine function, a real state type
--- and a moving-aggregate inverse; no transition state is internal.
+-- and a moving-aggregate inverse over rating_summary; no transition state is internal.
+-- nps_agg(score) keeps the smaller nps_agg_state, its window frames a rating_summary.
 SELECT p.oid::regprocedure AS aggregate, p.proparallel,
        a.aggcombinefn::regproc AS combine, a.aggtranstype::regtype AS state,
-       a.aggminvtransfn::regproc AS inverse
+       a.aggminvtransfn::regproc AS inverse, a.aggmtranstype::regtype AS moving_state
 FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid
 WHERE p.pronamespace = 'csmetrics'::regnamespace
-  AND p.proname IN ('nps_agg', 'csat_agg', 'ces_agg', 'nps_summary', 'csat_summary',
-                    'ces_summary', 'rollup')
-  AND a.aggtranstype = 'csmetrics.rating_summary'::regtype
+  AND (p.proname IN ('nps_agg', 'csat_agg', 'ces_agg', 'nps_summary', 'csat_summary', 'ces_summary')
+       OR (p.proname = 'rollup' AND a.aggtranstype = 'csmetrics.rating_summary'::regtype))
 ORDER BY p.oid::regprocedure::text;
 SELECT typname, typlen, typalign, typstorage FROM pg_type WHERE typname = 'rating_summary';

@@ -8,7 +8,11 @@ CREATE TABLE future_src.subs (customer_id text, started_at date, ended_at date, 
 INSERT INTO future_src.subs VALUES
     ('a', '2024-01-01', NULL, 100),
     ('b', '2024-01-01', '2999-06-15', 100);     -- cancellation scheduled far ahead
-DELETE FROM csmetrics.sources;
+-- start from no registrations, whatever earlier suites left (test/fixtures/views_reset.sql,
+-- not echoed)
+\set ECHO none
+\i test/fixtures/views_reset.sql
+\set ECHO all
 SELECT register_source('subscriptions', 'future_src.subs');
 SELECT count(*) > 0 AS views_made FROM create_kpi_views('future_kpi', 'month');
 

@@ -1,0 +1,32 @@
+-- The customer_health view follows the health model in csmetrics.health_measures.
+
+-- Not echoed: the registered CRM of test/fixtures/crm_views.sql with its KPI views in the
+-- schema "KPI Views"; search_path csmetrics, public; time zone UTC; ISO dates.
+\set ECHO none
+\i test/fixtures/crm_views.sql
+\set ECHO all
+
+-- Customer health follows the model: scores recomputed here from the view's own measures.
+SELECT count(*) AS customers,
+       count(*) FILTER (WHERE abs(health_score - health_score(ARRAY[usage_health, nps_health, support_health, billing_health],
+                                                              ARRAY[40, 10, 20, 30]::float8[])) > 1e-9) AS score_mismatches,
+       count(*) FILTER (WHERE abs(nps_health - health_normalize(nps_answer, 0, 10, true)) > 1e-9) AS nps_mismatches,
+       count(*) FILTER (WHERE abs(billing_health - health_normalize(days_late, 0, 30, false)) > 1e-9) AS billing_mismatches,
+       count(*) FILTER (WHERE health_band IS DISTINCT FROM health_band(health_score)) AS band_mismatches,
+       count(*) FILTER (WHERE usage_health IS NULL) AS without_usage
+FROM "KPI ""Views""".customer_health;
+-- usage is ranked among the current customers (percentile rank, ties share the mean rank).
+SELECT count(*) AS rank_mismatches FROM (
+    SELECT usage_health, 100 * ((count(*) FILTER (WHERE u2 < usage)) + (count(*) FILTER (WHERE u2 = usage) - 1) / 2.0)
+                         / (count(*) - 1) AS expected
+    FROM (SELECT h.customer_id, h.usage, h.usage_health, o.usage AS u2
+          FROM "KPI ""Views""".customer_health h CROSS JOIN "KPI ""Views""".customer_health o) s
+    GROUP BY customer_id, usage, usage_health) r
+WHERE abs(usage_health - expected) > 1e-9;
+SELECT relative_band, count(*) FROM "KPI ""Views""".customer_health GROUP BY 1 ORDER BY 1;
+-- The model is live: a new weight changes the plain view at once.
+UPDATE health_measures SET weight = 0 WHERE measure IN ('usage', 'support', 'billing');
+SELECT count(*) FILTER (WHERE abs(health_score - nps_health) > 1e-9) AS not_nps_only FROM "KPI ""Views""".customer_health;
+INSERT INTO health_measures VALUES ('usage', 40, true, 'rank', NULL, NULL), ('support', 20, false, 'bounds', 0, 5),
+                                   ('billing', 30, false, 'bounds', 0, 30);   -- INSERT replaces
+SELECT measure, weight, higher_is_better, normalization, lower_bound, upper_bound FROM health_measures ORDER BY measure;

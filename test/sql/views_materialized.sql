@@ -1,0 +1,30 @@
+-- Materialized KPI views: populated, uniquely indexed, equal to the plain views, and
+-- refreshed in dependency order.
+
+-- Not echoed: the registered CRM of test/fixtures/crm_views.sql with its KPI views in the
+-- schema "KPI Views"; search_path csmetrics, public; time zone UTC; ISO dates.
+\set ECHO none
+\i test/fixtures/crm_views.sql
+\set ECHO all
+
+-- Materialized: populated, a unique index on plain columns per view, same results.
+SELECT count(*) FROM create_kpi_views('kpi_mat', materialized => true);
+SELECT count(*) AS matviews, count(*) FILTER (WHERE c.relispopulated) AS populated,
+       count(*) FILTER (WHERE EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisunique
+                                      AND i.indexprs IS NULL AND i.indpred IS NULL)) AS with_unique_index
+FROM pg_class c WHERE c.relnamespace = 'kpi_mat'::regnamespace AND c.relkind = 'm';
+-- Metabase reads materialized views' columns from pg_attribute.
+SELECT format_type(a.atttypid, a.atttypmod) AS type, count(*) FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+WHERE c.relnamespace = 'kpi_mat'::regnamespace AND c.relkind = 'm' AND a.attnum > 0 GROUP BY 1 ORDER BY 1;
+SELECT count(*) AS matview_columns_without_comment FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+WHERE c.relnamespace = 'kpi_mat'::regnamespace AND c.relkind = 'm' AND a.attnum > 0 AND col_description(c.oid, a.attnum) IS NULL;
+SELECT (SELECT count(*) FROM (SELECT * FROM "KPI ""Views""".mrr_by_month EXCEPT SELECT * FROM kpi_mat.mrr_by_month) d)
+     + (SELECT count(*) FROM (SELECT * FROM "KPI ""Views""".customer_health EXCEPT SELECT * FROM kpi_mat.customer_health) d)
+     + (SELECT count(*) FROM (SELECT * FROM "KPI ""Views""".data_issues EXCEPT SELECT * FROM kpi_mat.data_issues) d) AS differing_rows;
+-- New data shows after a refresh, which runs in dependency order (kpi_overview last).
+INSERT INTO "CRM Data"."survey answers" VALUES (1, '2025-12-31 12:00', 10, 'nps');
+SET client_min_messages = warning;   -- refresh NOTICEs carry timings
+SELECT refresh_kpi_views('kpi_mat');
+RESET client_min_messages;
+SELECT (SELECT responses FROM kpi_mat.nps_by_month WHERE month = '2025-12-01') = (SELECT responses FROM "KPI ""Views""".nps_by_month WHERE month = '2025-12-01') AS refreshed;
+SELECT view_name FROM kpi_views WHERE target_schema = 'kpi_mat' ORDER BY position DESC LIMIT 1;
