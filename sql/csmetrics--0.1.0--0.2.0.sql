@@ -559,7 +559,7 @@ COMMENT ON FUNCTION @extschema@.kpi_has(jsonb, text) IS 'csmetrics internal: whe
 CREATE FUNCTION @extschema@.kpi_context(target_schema name, internal_schema name, grain text, time_zone text,
                                         available text[], segmented boolean, materialized boolean)
 RETURNS jsonb
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN jsonb_build_object(
@@ -963,7 +963,7 @@ COMMENT ON FUNCTION @extschema@.kpi_source_issues(jsonb, text) IS 'csmetrics int
 -- estimate their share from the column's statistics (of the expression alone it knows
 -- nothing, expects a handful of rows and picks nested loops to look up segments).
 CREATE FUNCTION @extschema@.kpi_survey_view(ctx jsonb, summary text, survey text, columns text) RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     ctx := ctx || jsonb_build_object('summary', quote_ident(summary), 'survey', quote_literal(survey), 'columns', columns);
@@ -985,7 +985,7 @@ COMMENT ON FUNCTION @extschema@.kpi_survey_view(jsonb, text, text, text) IS 'csm
 -- Builder of survey_summaries (a helper, made in materialized sets only): the rating_summary
 -- of the answers of each survey, period and segment, in one pass over the answers.
 CREATE FUNCTION @extschema@.kpi_view_survey_summaries(ctx jsonb) RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF NOT (ctx ->> 'materialized')::boolean THEN
@@ -1013,21 +1013,21 @@ COMMENT ON FUNCTION @extschema@.kpi_nps_columns() IS 'csmetrics internal: the se
 
 -- Builder of nps_by_<grain>.
 CREATE FUNCTION @extschema@.kpi_view_nps(ctx jsonb) RETURNS text
-LANGUAGE sql STABLE STRICT PARALLEL SAFE AS $$
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
     SELECT @extschema@.kpi_survey_view(ctx, 'nps_summary', 'nps', @extschema@.kpi_nps_columns())
 $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_nps(jsonb) IS 'csmetrics internal: builder of nps_by_<grain>';
 
 -- Builder of enps_by_<grain>: the NPS of the answers to survey enps.
 CREATE FUNCTION @extschema@.kpi_view_enps(ctx jsonb) RETURNS text
-LANGUAGE sql STABLE STRICT PARALLEL SAFE AS $$
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
     SELECT @extschema@.kpi_survey_view(ctx, 'nps_summary', 'enps', @extschema@.kpi_nps_columns())
 $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_enps(jsonb) IS 'csmetrics internal: builder of enps_by_<grain>';
 
 -- Builder of csat_by_<grain>.
 CREATE FUNCTION @extschema@.kpi_view_csat(ctx jsonb) RETURNS text
-LANGUAGE sql STABLE STRICT PARALLEL SAFE AS $$
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
     SELECT @extschema@.kpi_survey_view(ctx, 'csat_summary', 'csat',
         '@extschema@.responses(s)::bigint AS responses, @extschema@.csat(s)::float8 AS csat,
        @extschema@.mean_score(s)::float8 AS mean_score')
@@ -1036,7 +1036,7 @@ COMMENT ON FUNCTION @extschema@.kpi_view_csat(jsonb) IS 'csmetrics internal: bui
 
 -- Builder of ces_by_<grain>.
 CREATE FUNCTION @extschema@.kpi_view_ces(ctx jsonb) RETURNS text
-LANGUAGE sql STABLE STRICT PARALLEL SAFE AS $$
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
     SELECT @extschema@.kpi_survey_view(ctx, 'ces_summary', 'ces',
         '@extschema@.responses(s)::bigint AS responses, @extschema@.ces(s)::float8 AS ces,
        @extschema@.share_at_least(s, 5)::float8 AS ces_agreement')
@@ -1090,7 +1090,7 @@ INSERT INTO @extschema@.kpi_overview_columns (position, column_name, view_name, 
 -- are computed by the aggregate itself, once: as columns of a subquery they would be computed
 -- again for every row joined to them.
 CREATE FUNCTION @extschema@.kpi_series_bounds(ctx jsonb, rows text, grain text) RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     ctx := ctx || jsonb_build_object('bounds_rows', rows, 'bounds_grain', grain);
@@ -1140,7 +1140,7 @@ COMMENT ON FUNCTION @extschema@.kpi_view_spans(jsonb) IS 'csmetrics internal: bu
 -- Builder of customer_flow_by_<grain>: one customer_flows() pass over the spans gives every
 -- period of the series. The spans are read once (a plain spans view is computed once).
 CREATE FUNCTION @extschema@.kpi_view_customer_flow(ctx jsonb) RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
@@ -1218,7 +1218,7 @@ COMMENT ON FUNCTION @extschema@.kpi_view_customer_mrr_movements(jsonb) IS 'csmet
 -- over the customers' paths, each period's row computed once and read field by field. A
 -- period shows from the first one whose end finds a paying customer (of the segment) on.
 CREATE FUNCTION @extschema@.kpi_view_mrr(ctx jsonb) RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
@@ -1247,7 +1247,7 @@ COMMENT ON FUNCTION @extschema@.kpi_view_mrr(jsonb) IS 'csmetrics internal: buil
 -- lifetime from the spans' tenures in whole months, and the success and acquisition costs
 -- of the last 12 months when costs are registered.
 CREATE FUNCTION @extschema@.kpi_view_ltv(ctx jsonb) RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     segmented boolean := (ctx ->> 'segmented')::boolean;
@@ -1373,7 +1373,7 @@ INSERT INTO @extschema@.kpi_overview_columns (position, column_name, view_name, 
 -- resolution and median resolution time (an instant difference) of the resolved ones. The
 -- tickets are read once for both counts.
 CREATE FUNCTION @extschema@.kpi_view_support(ctx jsonb) RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
@@ -1397,7 +1397,7 @@ COMMENT ON FUNCTION @extschema@.kpi_view_support(jsonb) IS 'csmetrics internal: 
 
 -- Builder of renewals_by_<grain>, by the period the contracts were due.
 CREATE FUNCTION @extschema@.kpi_view_renewals(ctx jsonb) RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
@@ -1412,7 +1412,7 @@ COMMENT ON FUNCTION @extschema@.kpi_view_renewals(jsonb) IS 'csmetrics internal:
 
 -- Builder of trials_by_<grain>, by the period the trials started.
 CREATE FUNCTION @extschema@.kpi_view_trials(ctx jsonb) RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
@@ -1428,7 +1428,7 @@ COMMENT ON FUNCTION @extschema@.kpi_view_trials(jsonb) IS 'csmetrics internal: b
 -- Each customer's first subscription start and its first usage event since: the query of the
 -- helper first_values, or of time_to_value_by_<grain> itself outside a materialized set.
 CREATE FUNCTION @extschema@.kpi_first_values(ctx jsonb) RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$SELECT f.customer_id, f.segment, f.started_at, f.started_on, min(u.occurred_at) AS first_value_at
@@ -1442,7 +1442,7 @@ COMMENT ON FUNCTION @extschema@.kpi_first_values(jsonb) IS 'csmetrics internal: 
 -- Builder of first_values (a helper, made in materialized sets only, where both variants of
 -- time_to_value_by_<grain> read it).
 CREATE FUNCTION @extschema@.kpi_view_first_values(ctx jsonb) RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF NOT (ctx ->> 'materialized')::boolean THEN
@@ -1455,7 +1455,7 @@ COMMENT ON FUNCTION @extschema@.kpi_view_first_values(jsonb) IS 'csmetrics inter
 -- Builder of time_to_value_by_<grain>: days from a customer's first subscription to its
 -- first usage event since, by the period it started.
 CREATE FUNCTION @extschema@.kpi_view_time_to_value(ctx jsonb) RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
@@ -1529,7 +1529,7 @@ COMMENT ON FUNCTION @extschema@.kpi_health_sources() IS 'csmetrics internal: the
 -- no CTE, no join, and a NULL of the measure's type.
 CREATE FUNCTION @extschema@.kpi_health_measure(ctx jsonb, kind text, cte text, key text, value text, type text, query text)
 RETURNS jsonb
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF NOT @extschema@.kpi_has(ctx, kind) THEN

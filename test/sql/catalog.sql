@@ -95,7 +95,7 @@ WITH bodies AS (
 ), judged AS (
     SELECT b.fn, b.provolatile,
            b.code ~* '\m(insert|update|delete|execute)\M' OR coalesce(c.callee = 'v', false) AS writes,
-           b.code ~* ('\mcsmetrics\.(sources|source_columns|health_measures|kpi_views|kpi_access)\M'
+           b.code ~* ('\mcsmetrics\.(sources|source_columns|source_checks|health_measures|kpi_views|kpi_access|kpi_registry|kpi_columns|kpi_overview_columns)\M'
                       '|\mpg_(class|attribute|type|proc|namespace|depend|extension|index|roles|authid)\M'
                       '|\m(now|clock_timestamp|current_date|current_timestamp|current_setting|to_regclass)\M'
                       '|::(pg_catalog\.)?(regclass|regrole|regnamespace|regproc|regprocedure|regtype|timestamptz)\M'
