@@ -23,6 +23,33 @@ FROM (VALUES
     ('date_beyond_timestamp', $$SELECT mrr_path(date '5000000-01-01', NULL, 10, date '2024-01-01', '1 month', 3)$$)
 ) AS cases(name, statement);
 
+-- Sums over many customers: each path fits, but the MRR of a whole period (the running sum
+-- of its movements) or of a cohort does not. An error, never a wrapped-around negative MRR,
+-- and never a stored value that cannot be read back.
+CREATE TABLE huge AS
+SELECT c, mrr_path(s, NULL, m, date '2024-01-01', '1 month', 3) AS path
+FROM (VALUES (1, date '2024-01-01', 1e38), (2, date '2024-02-01', 1e38)) v(c, s, m) GROUP BY c;
+CREATE TABLE huge_cohort AS
+SELECT c, mrr_path(s, e, m, date '2024-01-01', '1 month', 3) AS path
+FROM (VALUES (1, date '2024-01-01', NULL::date, 1e38), (2, date '2024-01-01', date '2024-02-01', 1),
+             (2, date '2024-02-01', NULL, 1e38)) v(c, s, e, m) GROUP BY c;
+SELECT name, regress.expect_error(statement) AS error
+FROM (VALUES
+    ('movements_period_mrr', $$SELECT mrr_movements(path) FROM huge$$),
+    ('series_period_mrr', $$SELECT mrr_movements_series(path) FROM huge$$),
+    ('series_rollup_period_mrr', $$SELECT rollup(s) FROM (SELECT mrr_movements_series(path) FROM huge GROUP BY c) x(s)$$),
+    ('series_combined_directly', $$SELECT mrr_movements_series_combine(a, b) FROM (SELECT mrr_movements_series(path) FILTER (WHERE c = 1), mrr_movements_series(path) FILTER (WHERE c = 2) FROM huge) x(a, b)$$),
+    ('series_added_directly', $$SELECT mrr_movements_series_trans(s, p) FROM (SELECT mrr_movements_series(path) FILTER (WHERE c = 1), min(path::text) FILTER (WHERE c = 2)::mrr_path FROM huge) x(s, p)$$),
+    ('cohort_mrr', $$SELECT cohort_summary(path) FROM huge_cohort$$),
+    ('cohort_rollup_mrr', $$SELECT rollup(s) FROM (SELECT cohort_summary(path) FROM huge_cohort GROUP BY c) x(s)$$),
+    ('cohort_combined_directly', $$SELECT cohort_summary_combine(a, b) FROM (SELECT cohort_summary(path) FILTER (WHERE c = 1), cohort_summary(path) FILTER (WHERE c = 2) FROM huge_cohort) x(a, b)$$),
+    ('cohort_added_directly', $$SELECT cohort_summary_trans(s, p) FROM (SELECT cohort_summary(path) FILTER (WHERE c = 1), min(path::text) FILTER (WHERE c = 2)::mrr_path FROM huge_cohort) x(s, p)$$)
+) AS cases(name, statement);
+-- Each customer alone is fine, and so are the values of either one.
+SELECT c, (SELECT max(m.ending_mrr) FROM unnest((SELECT mrr_movements(p) FROM (VALUES (h.path)) v(p))) m) AS ending_mrr,
+       (SELECT max(r.mrr) FROM cohort_retention((SELECT cohort_summary(p) FROM (VALUES (g.path)) v(p))) r) AS cohort_mrr
+FROM huge h JOIN huge_cohort g USING (c) ORDER BY c;
+
 -- Series arguments.
 SELECT name, regress.expect_error(statement) AS error
 FROM (VALUES
