@@ -21,6 +21,7 @@
 #include "mrr_path.h"
 
 #include "funcapi.h"
+#include "miscadmin.h"
 #include "libpq/pqformat.h"
 #include "utils/builtins.h"
 
@@ -463,6 +464,8 @@ cohort_retention(PG_FUNCTION_ARGS)
 			Datum		values[COHORT_NATTS];
 			bool		nulls[COHORT_NATTS] = {0};
 
+			/* a triangle may have 50 million rows: stay cancellable while making them */
+			CHECK_FOR_INTERRUPTS();
 			if (i < s->ncells && cells[i].cohort == c && cells[i].offset == k)
 			{
 				if (!CohortStep(&cells[i], &retained, &mrr, &gross))
