@@ -445,8 +445,8 @@ mrr_path_final(PG_FUNCTION_ARGS)
 
 /*
  * Validates a path read from outside: points in period order within the series, each one a
- * change, amounts at least 0 and shown with every significant digit, no more points than its
- * rows can make (two each).
+ * change, amounts at least 0 and shown with every significant digit, at the fewest fraction
+ * digits they need, no more points than its rows can make (two each).
  */
 static void
 PathValidate(CsmInput *in, const MrrPath *p)
@@ -460,6 +460,11 @@ PathValidate(CsmInput *in, const MrrPath *p)
 		csm_input_error(in, "The scale %d is outside 0..%d.", p->scale, MRR_MAX_SCALE);
 	if (p->npoints > 2 * Min(p->rows, MRR_MAX_PERIODS))
 		csm_input_error(in, "%d points cannot come from " INT64_FORMAT " rows.", p->npoints, p->rows);
+	/* the fewest fraction digits the amounts need, as every path has: equal paths, equal forms */
+	for (i = 0; p->scale > 0 && i < p->npoints && p->slots[i].mrr % 10 == 0; i++)
+		;
+	if (p->scale > 0 && i == p->npoints)
+		csm_input_error(in, "The scale %d has more fraction digits than the amounts need.", p->scale);
 	for (i = 0; i < p->npoints; i++)
 	{
 		const MrrPathPoint *pt = &p->slots[i];

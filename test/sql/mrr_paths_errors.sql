@@ -201,6 +201,9 @@ SELECT from_bytes('read_path', overlay(path PLACING '\x00000009' FROM 53)) AS pa
 SELECT from_bytes('read_path', overlay(path PLACING '\x00000000' FROM 85)) AS path_point_order FROM sent;
 SELECT from_bytes('read_path', overlay(path PLACING '\x7FFFFFFF' FROM 65)) AS path_point_display_scale FROM sent;
 SELECT from_bytes('read_path', overlay(overlay(path PLACING '\x00000001' FROM 53) PLACING '\x51' FROM 84)) AS path_digits_beyond_display FROM sent;
+-- 80 and 120 as 800 and 1200 tenths: the same amounts, at a scale no path has (a path keeps
+-- the fewest fraction digits its amounts need, so that equal paths have equal forms)
+SELECT from_bytes('read_path', overlay(overlay(overlay(path PLACING '\x00000001' FROM 53) PLACING '\x0320' FROM 83) PLACING '\x04B0' FROM 107)) AS path_scale_not_minimal FROM sent;
 SELECT from_bytes('read_series', substring(series FROM 1 FOR 60)) AS series_cut FROM sent;
 SELECT from_bytes('read_series', overlay(series PLACING '\xFF' FROM 57)) AS series_bound FROM sent;
 SELECT from_bytes('read_cohorts', cohorts || '\x00'::bytea) AS cohort_extended FROM sent;
