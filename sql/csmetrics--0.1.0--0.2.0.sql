@@ -150,7 +150,7 @@ CREATE TYPE @extschema@.mrr_path (
     ALIGNMENT = double,
     STORAGE = extended
 );
-COMMENT ON TYPE @extschema@.mrr_path IS 'MRR of one customer at the end of every period of a series, as change points; text form v1 <series> rows=<n> points={<period>:<mrr>,...}';
+COMMENT ON TYPE @extschema@.mrr_path IS 'MRR of one customer at the end of every period of a series, as change points; text form v1 <series> rows=<n> point_periods={<period>,...} point_mrr={<mrr>,...}';
 
 -- STABLE: period boundaries follow timestamptz + interval in the session time zone.
 CREATE FUNCTION @extschema@.mrr_path_trans(@extschema@.mrr_path, pg_catalog.timestamptz, pg_catalog.timestamptz, pg_catalog.numeric, pg_catalog.timestamptz, pg_catalog.interval, pg_catalog.int4)
