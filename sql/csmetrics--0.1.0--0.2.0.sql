@@ -150,7 +150,7 @@ CREATE TYPE @extschema@.mrr_path (
     ALIGNMENT = double,
     STORAGE = extended
 );
-COMMENT ON TYPE @extschema@.mrr_path IS 'MRR of one customer at the end of every period of a series, as change points; text form v1 <series> rows=<n> points={<period>:<mrr>,...}';
+COMMENT ON TYPE @extschema@.mrr_path IS 'MRR of one customer at the end of every period of a series, as change points; text form v1 <series> rows=<n> point_periods={<period>,...} point_mrr={<mrr>,...}';
 
 -- STABLE: period boundaries follow timestamptz + interval in the session time zone.
 CREATE FUNCTION @extschema@.mrr_path_trans(@extschema@.mrr_path, pg_catalog.timestamptz, pg_catalog.timestamptz, pg_catalog.numeric, pg_catalog.timestamptz, pg_catalog.interval, pg_catalog.int4)
@@ -266,6 +266,11 @@ RETURNS @extschema@.mrr_period_movements[]
 AS 'MODULE_PATHNAME', 'mrr_movements_series_final' LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.mrr_movements_series_final(@extschema@.mrr_movements_series) IS 'final function of mrr_movements(path): one mrr_period_movements per period';
 
+CREATE FUNCTION @extschema@.mrr_movements_series_summary_final(@extschema@.mrr_movements_series)
+RETURNS @extschema@.mrr_movements_series
+AS 'MODULE_PATHNAME', 'mrr_movements_series_summary_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.mrr_movements_series_summary_final(@extschema@.mrr_movements_series) IS 'final function of mrr_movements_series(path) and rollup(mrr_movements_series): the summary as stored, once the MRR of every period is known to fit';
+
 CREATE AGGREGATE @extschema@.mrr_movements(path @extschema@.mrr_path) (
     SFUNC = @extschema@.mrr_movements_series_trans, STYPE = @extschema@.mrr_movements_series,
     COMBINEFUNC = @extschema@.mrr_movements_series_combine,
@@ -277,6 +282,7 @@ COMMENT ON AGGREGATE @extschema@.mrr_movements(@extschema@.mrr_path) IS 'MRR mov
 CREATE AGGREGATE @extschema@.mrr_movements_series(path @extschema@.mrr_path) (
     SFUNC = @extschema@.mrr_movements_series_trans, STYPE = @extschema@.mrr_movements_series,
     COMBINEFUNC = @extschema@.mrr_movements_series_combine,
+    FINALFUNC = @extschema@.mrr_movements_series_summary_final,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.mrr_movements_series(@extschema@.mrr_path) IS 'MRR movements of every period of the series as a storable summary (read it with mrr_movements(summary), add summaries with rollup)';
@@ -284,6 +290,7 @@ COMMENT ON AGGREGATE @extschema@.mrr_movements_series(@extschema@.mrr_path) IS '
 CREATE AGGREGATE @extschema@.rollup(@extschema@.mrr_movements_series) (
     SFUNC = @extschema@.mrr_movements_series_combine, STYPE = @extschema@.mrr_movements_series,
     COMBINEFUNC = @extschema@.mrr_movements_series_combine,
+    FINALFUNC = @extschema@.mrr_movements_series_summary_final,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.rollup(@extschema@.mrr_movements_series) IS 'exact sum of mrr_movements_series summaries of one series (segments to totals)';

@@ -97,6 +97,7 @@ PG_FUNCTION_INFO_V1(mrr_movements_series_send);
 PG_FUNCTION_INFO_V1(mrr_movements_series_trans);
 PG_FUNCTION_INFO_V1(mrr_movements_series_combine);
 PG_FUNCTION_INFO_V1(mrr_movements_series_final);
+PG_FUNCTION_INFO_V1(mrr_movements_series_summary_final);
 PG_FUNCTION_INFO_V1(mrr_movements_series_movements);
 PG_FUNCTION_INFO_V1(customer_mrr_movements);
 
@@ -274,6 +275,36 @@ SeriesArg(FunctionCallInfo fcinfo, int argno)
 	return (MovementsSeries *) PG_DETOAST_DATUM(PG_GETARG_DATUM(argno));
 }
 
+/*
+ * The MRR at the end of period k, from the MRR at its start: starting - churned - contraction
+ * + new + reactivation + expansion. Churned and contraction come out of the starting MRR, so
+ * only the additions can overflow; false when they do. Each class sum fits on its own, but a
+ * period's MRR adds up every customer paying then, which may not.
+ */
+static bool
+SeriesEndingMrr(const MovementsSeries *s, int k, int128 starting, int128 *ending)
+{
+	return DecimalAdd(starting - SeriesAmounts(s, SERIES_CHURNED)[k] - SeriesAmounts(s, SERIES_CONTRACTION)[k],
+					  SeriesAmounts(s, SERIES_NEW)[k], ending) &&
+		DecimalAdd(*ending, SeriesAmounts(s, SERIES_REACTIVATION)[k], ending) &&
+		DecimalAdd(*ending, SeriesAmounts(s, SERIES_EXPANSION)[k], ending);
+}
+
+/*
+ * Errors unless the MRR of every period of s fits the exact sums: what a value must satisfy
+ * to be unfolded, printed and read back. O(periods): checked where a value is finished.
+ */
+static void
+SeriesCheckSums(const MovementsSeries *s)
+{
+	int128		mrr = 0;
+	int			k;
+
+	for (k = 0; k < SeriesP(s); k++)
+		if (!SeriesEndingMrr(s, k, mrr, &mrr))
+			MrrSumOverflow("mrr_movements_series");
+}
+
 /* ---------------------------------------------------------------------------------------
  * Aggregates
  * --------------------------------------------------------------------------------------- */
@@ -305,6 +336,9 @@ mrr_movements_series_trans(PG_FUNCTION_ARGS)
 		MrrSeriesCheckSame(&s->series, &p->series, "MRR paths");
 	}
 	SeriesAddPath(s, p);
+	/* an aggregate checks once, in its final function; a direct call returns a finished value */
+	if (!csm_in_aggregate(fcinfo))
+		SeriesCheckSums(s);
 	PG_RETURN_POINTER(s);
 }
 
@@ -328,7 +362,26 @@ mrr_movements_series_combine(PG_FUNCTION_ARGS)
 		PG_RETURN_POINTER(SeriesArg(fcinfo, 1));
 	a = (MovementsSeries *) csm_state_for_update(fcinfo, -1);
 	SeriesMerge(a, SeriesArg(fcinfo, 1));
+	if (!csm_in_aggregate(fcinfo))
+		SeriesCheckSums(a);
 	PG_RETURN_POINTER(a);
+}
+
+/*
+ * Final function of mrr_movements_series(path) and rollup(mrr_movements_series): the summary
+ * as stored, once the MRR of every period is known to fit (so that it reads back).
+ */
+Datum
+mrr_movements_series_summary_final(PG_FUNCTION_ARGS)
+{
+	MovementsSeries *s;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	s = SeriesArg(fcinfo, 0);
+	SeriesCheckSums(s);
+	/* never hand out the transition state itself: a window aggregate reuses it */
+	PG_RETURN_POINTER(PG_DETOAST_DATUM_COPY(PointerGetDatum(s)));
 }
 
 /* The mrr_period_movements type and its storage properties, cached in fn_extra. */
@@ -380,10 +433,8 @@ SeriesPeriods(FunctionCallInfo fcinfo, const MovementsSeries *s)
 		int64		customers_start = customers_end;
 		int			c;
 
-		/* ending - starting = new + reactivation + expansion - contraction - churned */
-		ending = starting + SeriesAmounts(s, SERIES_NEW)[k] + SeriesAmounts(s, SERIES_REACTIVATION)[k]
-			+ SeriesAmounts(s, SERIES_EXPANSION)[k] - SeriesAmounts(s, SERIES_CONTRACTION)[k]
-			- SeriesAmounts(s, SERIES_CHURNED)[k];
+		if (!SeriesEndingMrr(s, k, starting, &ending))
+			MrrSumOverflow("mrr_movements_series");
 		customers_end = customers_start + SeriesCounts(s, SERIES_NEW)[k]
 			+ SeriesCounts(s, SERIES_REACTIVATION)[k] - SeriesCounts(s, SERIES_CHURNED)[k];
 
@@ -470,9 +521,7 @@ SeriesValidate(CsmInput *in, const MovementsSeries *s)
 			n[SERIES_CONTRACTION] > customers_start - n[SERIES_CHURNED] ||
 			n[SERIES_EXPANSION] > customers_start - n[SERIES_CHURNED] - n[SERIES_CONTRACTION])
 			csm_input_error(in, "Period %d loses more MRR or customers than it started with.", k + 1);
-		if (!DecimalAdd(starting - a[SERIES_CHURNED] - a[SERIES_CONTRACTION], a[SERIES_NEW], &ending) ||
-			!DecimalAdd(ending, a[SERIES_REACTIVATION], &ending) ||
-			!DecimalAdd(ending, a[SERIES_EXPANSION], &ending))
+		if (!SeriesEndingMrr(s, k, starting, &ending))
 			csm_input_error(in, "Period %d: the MRR adds up beyond the range of the sums.", k + 1);
 		customers_end = csm_add_count(customers_start - n[SERIES_CHURNED],
 									  csm_add_count(n[SERIES_NEW], n[SERIES_REACTIVATION]));
