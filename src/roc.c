@@ -38,7 +38,7 @@
 #include "utils/memutils.h"
 
 #define ROC_VERSION			1
-#define ROC_INITIAL_SLOTS	64		/* room of a new transition state */
+#define ROC_INITIAL_SLOTS	8		/* room of a new transition state (it doubles as rows come) */
 #define ROC_INSERT_LIMIT	16		/* appended entries inserted one by one, not sorted */
 #define ROC_LOOKUP_LIMIT	8192	/* up to this many sorted entries, appended ones are looked up */
 
