@@ -14,7 +14,8 @@ OBJS       = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
 
 # The install script is assembled from the SQL that sits next to each family's C file, in
 # dependency order: the views layer uses every aggregate, so it comes last.
-SQL_PARTS  = src/preamble.sql src/survey.sql src/flow.sql src/revenue.sql src/survival.sql \
+SQL_PARTS  = src/preamble.sql src/survey.sql src/flow.sql src/revenue.sql src/mrr_paths.sql \
+             src/survival.sql \
              src/health.sql src/roc.sql src/views.sql
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 # sql/ keeps the install scripts of released versions (frozen, so that an upgrade can start

@@ -585,6 +585,7 @@ mrr_movements_final(PG_FUNCTION_ARGS)
 /*
  * Read a composite mrr_movements into state s (sign 1 adds it, -1 removes it). Every field
  * must be present and the summary consistent. Returns false as StateAddMovement does.
+ * An mrr_period_movements (the same fields after period_start and period_end) reads the same.
  */
 static bool
 StateAddComposite(MrrMovementsState *s, HeapTupleHeader th, int sign)
@@ -593,22 +594,27 @@ StateAddComposite(MrrMovementsState *s, HeapTupleHeader th, int sign)
 	int32		typmod = HeapTupleHeaderGetTypMod(th);
 	TupleDesc	tupdesc = lookup_rowtype_tupdesc(typid, typmod);
 	HeapTupleData tuple;
-	Datum		values[2 * MRR_NFIELDS];
-	bool		nulls[2 * MRR_NFIELDS];
+	Datum		fields[2 * MRR_NFIELDS + 2];
+	bool		field_nulls[2 * MRR_NFIELDS + 2];
+	Datum	   *values;
+	bool	   *nulls;
 	MrrMovementsState part;
 	MrrAmount	amounts[MRR_NFIELDS];
 	const char *problem;
 	int			dscale = 0;
 	int			i;
 
-	if (tupdesc->natts != 2 * MRR_NFIELDS)
-		elog(ERROR, "mrr_movements: the row type has %d fields, expected %d",
-			 tupdesc->natts, 2 * MRR_NFIELDS);
+	if (tupdesc->natts != 2 * MRR_NFIELDS && tupdesc->natts != 2 * MRR_NFIELDS + 2)
+		elog(ERROR, "mrr_movements: the row type has %d fields, expected %d or %d",
+			 tupdesc->natts, 2 * MRR_NFIELDS, 2 * MRR_NFIELDS + 2);
 	tuple.t_len = HeapTupleHeaderGetDatumLength(th);
 	ItemPointerSetInvalid(&tuple.t_self);
 	tuple.t_tableOid = InvalidOid;
 	tuple.t_data = th;
-	heap_deform_tuple(&tuple, tupdesc, values, nulls);
+	heap_deform_tuple(&tuple, tupdesc, fields, field_nulls);
+	/* the movement fields are the last 2 x MRR_NFIELDS */
+	values = fields + tupdesc->natts - 2 * MRR_NFIELDS;
+	nulls = field_nulls + tupdesc->natts - 2 * MRR_NFIELDS;
 	ReleaseTupleDesc(tupdesc);
 
 	for (i = 0; i < 2 * MRR_NFIELDS; i++)

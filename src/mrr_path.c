@@ -1,0 +1,1014 @@
+/*
+ * mrr_path.c
+ *		mrr_path(): a customer's MRR at the end of every period of a series, from its
+ *		subscription rows, kept as change points; its storable type, combine and rollup; and
+ *		what every aggregate over paths shares (the series key, cached period boundaries,
+ *		reading a path argument, amounts).
+ *
+ * A customer's MRR at the end of period k is the sum of mrr over its rows in force then:
+ * started_at < period_end and (ended_at IS NULL or ended_at >= period_end). A row therefore
+ * counts in a contiguous run of periods, and the path is a step function: the transition
+ * function only records each row as two events (its MRR starts counting in one period and
+ * stops in another), and the path is built once, by sorting the events, when it is read. So a
+ * customer with n rows costs O(n log n), whatever the number of periods.
+ *
+ * Amounts are exact: 128-bit fixed point at the path's scale (decimal.c), at most
+ * MRR_MAX_SCALE fraction digits, as every MRR amount of the revenue family. Each point also
+ * keeps the display scale sum(mrr) would show for it, so that results built from paths show
+ * the same digits as the SQL they replace.
+ */
+#include "csmetrics.h"
+#include "decimal.h"
+#include "flow.h"
+#include "mrr_path.h"
+#include "period.h"
+#include "revenue.h"
+
+#include "funcapi.h"
+#include "libpq/pqformat.h"
+#include "miscadmin.h"
+#include "pgtime.h"
+#include "utils/builtins.h"
+#include "utils/timestamp.h"
+
+/* Series boundaries kept per backend; a handful of series are in use at any one time. */
+#define BOUNDS_CACHE_SIZE 4
+
+/* One cached series: its boundaries as computed under one TimeZone setting. */
+typedef struct BoundsCacheEntry
+{
+	bool		valid;			/* the entry holds a series */
+	pg_tz	   *timezone;		/* session_timezone the boundaries were computed in */
+	MrrSeriesBounds b;			/* the series and its boundaries (arrays in bounds_context) */
+} BoundsCacheEntry;
+
+static BoundsCacheEntry bounds_cache[BOUNDS_CACHE_SIZE];
+static int	bounds_cache_next;	/* entry replaced on the next miss */
+static MemoryContext bounds_context;
+
+/* A display scale and the number of rows in force showing it (building a path). */
+typedef struct DscaleCount
+{
+	int32		dscale;
+	int64		rows;
+} DscaleCount;
+
+PG_FUNCTION_INFO_V1(mrr_path_in);
+PG_FUNCTION_INFO_V1(mrr_path_out);
+PG_FUNCTION_INFO_V1(mrr_path_recv);
+PG_FUNCTION_INFO_V1(mrr_path_send);
+PG_FUNCTION_INFO_V1(mrr_path_trans);
+PG_FUNCTION_INFO_V1(mrr_path_trans_date);
+PG_FUNCTION_INFO_V1(mrr_path_combine);
+PG_FUNCTION_INFO_V1(mrr_path_final);
+
+/* ---------------------------------------------------------------------------------------
+ * The series of periods
+ * --------------------------------------------------------------------------------------- */
+
+/* Fingerprint of a series' boundaries: FNV-1a over their big-endian bytes (any platform). */
+uint64
+MrrBoundsHash(const int64 *bounds, int n)
+{
+	uint64		h = UINT64CONST(0xcbf29ce484222325);
+	int			i,
+				b;
+
+	for (i = 0; i < n; i++)
+		for (b = 56; b >= 0; b -= 8)
+		{
+			h ^= (uint64) ((bounds[i] >> b) & 0xFF);
+			h *= UINT64CONST(0x100000001b3);
+		}
+	return h;
+}
+
+/* Text of a series for error messages: "(date 2024-01-01, 1 mon, 12 periods)". */
+static char *
+SeriesText(const MrrSeriesKey *key)
+{
+	return psprintf("(%s %s, %s, %d periods)", period_kind_name(key->kind),
+					period_instant_text(key->first, key->kind),
+					period_interval_text(&key->length), key->periods);
+}
+
+/* Do two keys name the same first period, length, count and kind (hash aside)? */
+static bool
+SeriesSameParameters(const MrrSeriesKey *a, const MrrSeriesKey *b)
+{
+	return a->kind == b->kind && a->first == b->first && a->periods == b->periods &&
+		a->length.month == b->length.month && a->length.day == b->length.day &&
+		a->length.time == b->length.time;
+}
+
+/* Errors unless periods is within 1..MRR_MAX_PERIODS. */
+static void
+CheckPeriodCount(int64 periods)
+{
+	if (periods < 1 || periods > MRR_MAX_PERIODS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("periods %lld is out of range", (long long) periods),
+				 errdetail("A series has 1 to %d periods.", MRR_MAX_PERIODS)));
+}
+
+/*
+ * The series named by the arguments first_period_start, period_length and periods at argno,
+ * argno + 1 and argno + 2; bounds_hash is left 0 (MrrSeriesGetBounds fills it in).
+ */
+void
+MrrSeriesFromArgs(FunctionCallInfo fcinfo, int argno, InstantKind kind, MrrSeriesKey *key)
+{
+	FlowRequireArg(fcinfo, argno, "first_period_start");
+	FlowRequireArg(fcinfo, argno + 1, "period_length");
+	FlowRequireArg(fcinfo, argno + 2, "periods");
+	memset(key, 0, sizeof(MrrSeriesKey));
+	key->kind = kind;
+	key->first = period_instant_from_datum(PG_GETARG_DATUM(argno), kind, "first_period_start");
+	key->length = *PG_GETARG_INTERVAL_P(argno + 1);
+	key->periods = PG_GETARG_INT32(argno + 2);
+	CheckPeriodCount(key->periods);
+}
+
+/*
+ * The boundaries of a series in this session, computed once and cached: every group of an
+ * aggregate over one series uses the same ones. A timestamptz series depends on the
+ * TimeZone setting (calendar arithmetic in the session time zone), and a date series reports
+ * its boundaries through it, so the time zone is part of the cache key. The result stays
+ * valid until BOUNDS_CACHE_SIZE other series have been used; callers copy what they keep.
+ */
+const MrrSeriesBounds *
+MrrSeriesGetBounds(const MrrSeriesKey *key)
+{
+	BoundsCacheEntry *e;
+	int64	   *bounds;
+	int			i;
+
+	for (i = 0; i < BOUNDS_CACHE_SIZE; i++)
+	{
+		e = &bounds_cache[i];
+		if (e->valid && e->timezone == session_timezone && SeriesSameParameters(&e->b.key, key))
+			return &e->b;
+	}
+
+	/* Computed in the caller's context first: an error must not leave a half-made entry. */
+	bounds = (int64 *) palloc(sizeof(int64) * (key->periods + 1));
+	period_bounds(key->first, &key->length, key->periods, key->kind, bounds);
+
+	if (bounds_context == NULL)
+		bounds_context = AllocSetContextCreate(TopMemoryContext, "csmetrics series bounds",
+											   ALLOCSET_SMALL_SIZES);
+	e = &bounds_cache[bounds_cache_next];
+	bounds_cache_next = (bounds_cache_next + 1) % BOUNDS_CACHE_SIZE;
+	if (e->valid)
+	{
+		pfree(e->b.bounds);
+		pfree(e->b.reported);
+		e->valid = false;
+	}
+	e->b.key = *key;
+	e->b.key.bounds_hash = MrrBoundsHash(bounds, key->periods + 1);
+	e->b.bounds = (int64 *) MemoryContextAlloc(bounds_context, sizeof(int64) * (key->periods + 1));
+	e->b.reported = (TimestampTz *) MemoryContextAlloc(bounds_context,
+													   sizeof(TimestampTz) * (key->periods + 1));
+	memcpy(e->b.bounds, bounds, sizeof(int64) * (key->periods + 1));
+	for (i = 0; i <= key->periods; i++)
+		e->b.reported[i] = period_instant_to_timestamptz(bounds[i], key->kind);
+	e->timezone = session_timezone;
+	e->valid = true;
+	pfree(bounds);
+	return &e->b;
+}
+
+/* Errors unless two values (what: "MRR paths", ...) were computed over the same series. */
+void
+MrrSeriesCheckSame(const MrrSeriesKey *a, const MrrSeriesKey *b, const char *what)
+{
+	if (!SeriesSameParameters(a, b))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot combine %s of series %s and %s", what, SeriesText(a), SeriesText(b)),
+				 errdetail("Every path and summary aggregated together must follow the same first_period_start, period_length and periods.")));
+	if (a->bounds_hash != b->bounds_hash)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot combine %s of series %s computed in different time zones",
+						what, SeriesText(a)),
+				 errdetail("The period boundaries differ; compute them with the same TimeZone setting.")));
+}
+
+/*
+ * The boundaries of a stored value's series in this session; an error when they are not the
+ * ones the value was computed with (a timestamptz series in another time zone).
+ */
+const MrrSeriesBounds *
+MrrSeriesInSession(const MrrSeriesKey *key, const char *what)
+{
+	const MrrSeriesBounds *b = MrrSeriesGetBounds(key);
+
+	if (b->key.bounds_hash != key->bounds_hash)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s of series %s was computed in another time zone", what, SeriesText(key)),
+				 errdetail("Its period boundaries differ from those of this session's TimeZone, %s.",
+						   pg_get_timezone_name(session_timezone)),
+				 errhint("Set TimeZone to the zone the value was computed in.")));
+	return b;
+}
+
+/* Errors unless a row's series arguments are those of the group's earlier rows. */
+static void
+SeriesCheckRow(const MrrSeriesKey *state, const MrrSeriesKey *row)
+{
+	if (!SeriesSameParameters(state, row))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("series %s differs from series %s of the same group",
+						SeriesText(row), SeriesText(state)),
+				 errdetail("first_period_start, period_length and periods must be the same on every row of a group.")));
+}
+
+/*
+ * Checks the boundaries stored in a value against its series: finite, ascending, starting at
+ * the first period and giving the series' hash.
+ */
+void
+MrrCheckBounds(CsmInput *in, const MrrSeriesKey *key, const int64 *bounds)
+{
+	int			k;
+
+	for (k = 0; k <= key->periods; k++)
+		if (!IS_VALID_TIMESTAMP(bounds[k]) || (k > 0 && bounds[k] <= bounds[k - 1]))
+			csm_input_error(in, "Period bound %d is not finite or not after the previous one.", k);
+	if (bounds[0] != key->first || MrrBoundsHash(bounds, key->periods + 1) != key->bounds_hash)
+		csm_input_error(in, "The period bounds are not those of the series (first or hash differ).");
+}
+
+/* Validates a series read from outside. */
+static void
+SeriesValidate(CsmInput *in, const MrrSeriesKey *key)
+{
+	if (key->kind != INSTANT_DATE && key->kind != INSTANT_TIMESTAMPTZ)
+		csm_input_error(in, "Instant kind %d is unknown (1 is timestamptz, 2 is date).", key->kind);
+	if (key->periods < 1 || key->periods > MRR_MAX_PERIODS)
+		csm_input_error(in, "A series has 1 to %d periods, not %d.", MRR_MAX_PERIODS, key->periods);
+	if (!IS_VALID_TIMESTAMP(key->first))
+		csm_input_error(in, "The first period must start at a finite instant.");
+}
+
+/*
+ * Appends the version and the series of a value:
+ * v<version> kind=<date|timestamptz> first=<instant> length={<months>,<days>,<usecs>}
+ * periods=<P> hash=<h>, instants in state units (microseconds) and the hash as a signed
+ * bigint, so that the text reads back exactly in any time zone.
+ */
+void
+MrrAppendHeader(StringInfo buf, int32 version, const MrrSeriesKey *key)
+{
+	appendStringInfo(buf, "v%d kind=%s first=" INT64_FORMAT " length={%d,%d," INT64_FORMAT "} periods=%d hash=" INT64_FORMAT,
+					 version, period_kind_name(key->kind), key->first, key->length.month,
+					 key->length.day, key->length.time, key->periods, (int64) key->bounds_hash);
+}
+
+/* Reads what MrrAppendHeader wrote and validates the series. */
+void
+MrrReadHeader(CsmInput *in, MrrSeriesKey *key)
+{
+	memset(key, 0, sizeof(MrrSeriesKey));
+	csm_text_expect(in, "v");
+	csm_check_version(in, csm_text_int64(in, "version", PG_INT64_MIN, PG_INT64_MAX),
+					  MRR_PATH_FORMAT_VERSION, MRR_PATH_FORMAT_VERSION);
+	csm_text_expect(in, " kind=");
+	if (csm_text_skip(in, "date"))
+		key->kind = INSTANT_DATE;
+	else if (csm_text_skip(in, "timestamptz"))
+		key->kind = INSTANT_TIMESTAMPTZ;
+	else
+		csm_input_error(in, "Expected the kind date or timestamptz at character %d.",
+						csm_text_position(in));
+	csm_text_expect(in, " first=");
+	key->first = csm_text_int64(in, "first period start", PG_INT64_MIN, PG_INT64_MAX);
+	csm_text_expect(in, " length={");
+	key->length.month = (int32) csm_text_int64(in, "months", PG_INT32_MIN, PG_INT32_MAX);
+	csm_text_expect(in, ",");
+	key->length.day = (int32) csm_text_int64(in, "days", PG_INT32_MIN, PG_INT32_MAX);
+	csm_text_expect(in, ",");
+	key->length.time = csm_text_int64(in, "microseconds", PG_INT64_MIN, PG_INT64_MAX);
+	csm_text_expect(in, "} periods=");
+	key->periods = (int32) csm_text_int64(in, "number of periods", 1, MRR_MAX_PERIODS);
+	csm_text_expect(in, " hash=");
+	key->bounds_hash = (uint64) csm_text_int64(in, "hash", PG_INT64_MIN, PG_INT64_MAX);
+	SeriesValidate(in, key);
+}
+
+/* Appends " name={v1,...,vn}". */
+void
+MrrAppendInt64List(StringInfo buf, const char *name, const int64 *values, int n)
+{
+	appendStringInfo(buf, " %s={", name);
+	csm_append_int64_list(buf, values, n);
+	appendStringInfoChar(buf, '}');
+}
+
+/* Appends " name={v1,...,vn}" of int128 values. */
+void
+MrrAppendInt128List(StringInfo buf, const char *name, const int128 *values, int n)
+{
+	int			i;
+
+	appendStringInfo(buf, " %s={", name);
+	for (i = 0; i < n; i++)
+	{
+		if (i > 0)
+			appendStringInfoChar(buf, ',');
+		DecimalAppendText(buf, values[i], 0, 0);
+	}
+	appendStringInfoChar(buf, '}');
+}
+
+/*
+ * Consumes " name={v1,...}": integers in min..max, at most max_n of them, exactly max_n when
+ * exact. Returns them in a new array and their number in *n.
+ */
+int128 *
+MrrReadList(CsmInput *in, const char *name, int max_n, bool exact, int128 min, int128 max, int *n)
+{
+	int			room = exact ? Max(max_n, 1) : Min(Max(max_n, 1), 64);
+	int128	   *values = (int128 *) palloc(sizeof(int128) * room);
+
+	*n = 0;
+	csm_text_expect(in, " ");
+	csm_text_expect(in, name);
+	csm_text_expect(in, "={");
+	if (!csm_text_skip(in, "}"))
+	{
+		do
+		{
+			if (*n == max_n)
+				csm_input_error(in, "The list %s has more than %d values (character %d).",
+								name, max_n, csm_text_position(in));
+			if (*n == room)
+			{
+				room = Min(2 * room, max_n);
+				values = (int128 *) repalloc(values, sizeof(int128) * room);
+			}
+			values[(*n)++] = csm_text_int128(in, name, min, max);
+		} while (csm_text_skip(in, ","));
+		csm_text_expect(in, "}");
+	}
+	if (exact && *n != max_n)
+		csm_input_error(in, "The list %s has %d values where %d are expected.", name, *n, max_n);
+	return values;
+}
+
+/* Binary form of the version and series: version, first, months, days, time, periods, kind, hash. */
+void
+MrrSendHeader(StringInfo buf, int32 version, const MrrSeriesKey *key)
+{
+	pq_sendint32(buf, version);
+	pq_sendint64(buf, key->first);
+	pq_sendint32(buf, key->length.month);
+	pq_sendint32(buf, key->length.day);
+	pq_sendint64(buf, key->length.time);
+	pq_sendint32(buf, key->periods);
+	pq_sendint32(buf, key->kind);
+	pq_sendint64(buf, (int64) key->bounds_hash);
+}
+
+/* Reads what MrrSendHeader wrote and validates the series. */
+void
+MrrRecvHeader(CsmInput *in, MrrSeriesKey *key)
+{
+	memset(key, 0, sizeof(MrrSeriesKey));
+	csm_check_version(in, csm_recv_int(in, 4, "version"), MRR_PATH_FORMAT_VERSION,
+					  MRR_PATH_FORMAT_VERSION);
+	key->first = csm_recv_int(in, 8, "first period start");
+	key->length.month = (int32) csm_recv_int(in, 4, "period length");
+	key->length.day = (int32) csm_recv_int(in, 4, "period length");
+	key->length.time = csm_recv_int(in, 8, "period length");
+	key->periods = (int32) csm_recv_int(in, 4, "number of periods");
+	key->kind = (int32) csm_recv_int(in, 4, "instant kind");
+	key->bounds_hash = (uint64) csm_recv_int(in, 8, "hash");
+	SeriesValidate(in, key);
+}
+
+/* ---------------------------------------------------------------------------------------
+ * Amounts
+ * --------------------------------------------------------------------------------------- */
+
+/* Errors: an exact sum of MRR amounts (what names it) does not fit. */
+void
+MrrSumOverflow(const char *what)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+			 errmsg("%s sum is out of range", what),
+			 errdetail("Sums are exact up to 1.7e38 / 10^(fraction digits).")));
+}
+
+/* v at to_scale (>= from_scale), or an overflow error naming what. */
+int128
+MrrScaleAmount(int128 v, int from_scale, int to_scale, const char *what)
+{
+	int128		result;
+
+	if (!DecimalScaleUp(v, to_scale - from_scale, &result))
+		MrrSumOverflow(what);
+	return result;
+}
+
+/*
+ * v / 10^scale as numeric showing dscale fraction digits, or more if v needs them (a value
+ * read from outside may). Trailing zero digits beyond dscale are dropped first.
+ */
+Datum
+MrrAmountNumeric(int128 v, int scale, int dscale)
+{
+	while (scale > dscale && v % 10 == 0)
+	{
+		v /= 10;
+		scale--;
+	}
+	return DecimalToNumeric(v, scale, Max(scale, dscale));
+}
+
+/*
+ * Sets up a set-returning function (fname) to return its rows in a tuplestore, the way
+ * FROM-clause functions are read anyway, and returns the store. tupdesc describes the rows.
+ */
+Tuplestorestate *
+MrrMaterialize(FunctionCallInfo fcinfo, TupleDesc tupdesc, const char *fname)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	MemoryContext old;
+	Tuplestorestate *store;
+
+	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) || !(rsinfo->allowedModes & SFRM_Materialize))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s must be called in a context that accepts a set", fname)));
+	old = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
+	store = tuplestore_begin_heap((rsinfo->allowedModes & SFRM_Materialize_Random) != 0, false,
+								  work_mem);
+	rsinfo->returnMode = SFRM_Materialize;
+	rsinfo->setResult = store;
+	/* the executor frees the descriptor it is given, so it gets a copy */
+	rsinfo->setDesc = CreateTupleDescCopy(tupdesc);
+	MemoryContextSwitchTo(old);
+	return store;
+}
+
+/* ---------------------------------------------------------------------------------------
+ * Building a path
+ * --------------------------------------------------------------------------------------- */
+
+/* A zeroed path with room for nslots points and events, in the current context. */
+static MrrPath *
+PathAlloc(const MrrSeriesKey *series, int nslots)
+{
+	MrrPath    *p = (MrrPath *) palloc0(MrrPathSize(nslots));
+
+	SET_VARSIZE(p, MrrPathSize(nslots));
+	p->version = MRR_PATH_FORMAT_VERSION;
+	p->series = *series;
+	return p;
+}
+
+/* Free slots after the points and events of p. */
+static int
+PathFreeSlots(const MrrPath *p)
+{
+	return (int) ((VARSIZE(p) - offsetof(MrrPath, slots)) / sizeof(MrrPathPoint))
+		- p->npoints - p->nevents;
+}
+
+/* Brings every amount of p to a finer scale. */
+static void
+PathRaiseScale(MrrPath *p, int scale)
+{
+	MrrPathEvent *events = MrrPathEvents(p);
+	int			i;
+
+	if (scale <= p->scale)
+		return;
+	for (i = 0; i < p->npoints; i++)
+		p->slots[i].mrr = MrrScaleAmount(p->slots[i].mrr, p->scale, scale, "MRR path");
+	for (i = 0; i < p->nevents; i++)
+		events[i].mrr = MrrScaleAmount(events[i].mrr, p->scale, scale, "MRR path");
+	p->scale = scale;
+}
+
+/* Orders events by period. */
+static int
+EventCompare(const void *a, const void *b)
+{
+	int32		x = ((const MrrPathEvent *) a)->period;
+	int32		y = ((const MrrPathEvent *) b)->period;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * The step function of n events, as change points written to out (room for n): sorted by
+ * period, the events of one period applied together, a point wherever the MRR or the display
+ * scale (the most among the rows in force) changes. Sorts events in place.
+ */
+static int
+EventsToPoints(MrrPathEvent *events, int n, MrrPathPoint *out)
+{
+	DscaleCount *active = (DscaleCount *) palloc(sizeof(DscaleCount) * Max(n, 1));
+	int			nactive = 0;
+	int128		mrr = 0;
+	int32		last_dscale = 0;
+	int128		last_mrr = 0;
+	int			npoints = 0;
+	int			i = 0;
+
+	qsort(events, n, sizeof(MrrPathEvent), EventCompare);
+	while (i < n)
+	{
+		int32		period = events[i].period;
+		int32		dscale = 0;
+		int			j;
+
+		for (; i < n && events[i].period == period; i++)
+		{
+			if (!DecimalAdd(mrr, events[i].mrr, &mrr))
+				MrrSumOverflow("MRR path");
+			for (j = 0; j < nactive && active[j].dscale != events[i].dscale; j++)
+				;
+			if (j == nactive)
+			{
+				active[nactive].dscale = events[i].dscale;
+				active[nactive++].rows = 0;
+			}
+			active[j].rows += events[i].rows;
+		}
+		for (j = 0; j < nactive; j++)
+			if (active[j].rows > 0 && active[j].dscale > dscale)
+				dscale = active[j].dscale;
+		if (mrr != last_mrr || dscale != last_dscale)
+		{
+			out[npoints].period = period;
+			out[npoints].dscale = dscale;
+			out[npoints++].mrr = mrr;
+			last_mrr = mrr;
+			last_dscale = dscale;
+		}
+	}
+	pfree(active);
+	return npoints;
+}
+
+/*
+ * The pointwise sum of two step functions (MRR added, display scale the larger), as change
+ * points written to out (room for na + nb).
+ */
+static int
+MergePoints(const MrrPathPoint *a, int na, const MrrPathPoint *b, int nb, MrrPathPoint *out)
+{
+	MrrPathPoint va = {0, 0, 0};
+	MrrPathPoint vb = {0, 0, 0};
+	int128		last_mrr = 0;
+	int32		last_dscale = 0;
+	int			ia = 0,
+				ib = 0,
+				n = 0;
+
+	while (ia < na || ib < nb)
+	{
+		int32		period = ia == na ? b[ib].period :
+			ib == nb ? a[ia].period : Min(a[ia].period, b[ib].period);
+		int128		mrr;
+		int32		dscale;
+
+		if (ia < na && a[ia].period == period)
+			va = a[ia++];
+		if (ib < nb && b[ib].period == period)
+			vb = b[ib++];
+		if (!DecimalAdd(va.mrr, vb.mrr, &mrr))
+			MrrSumOverflow("MRR path");
+		dscale = Max(va.dscale, vb.dscale);
+		if (mrr != last_mrr || dscale != last_dscale)
+		{
+			out[n].period = period;
+			out[n].dscale = dscale;
+			out[n++].mrr = mrr;
+			last_mrr = mrr;
+			last_dscale = dscale;
+		}
+	}
+	return n;
+}
+
+/* Lowers the scale of p to the fewest fraction digits that keep every amount exact. */
+static void
+PathMinimizeScale(MrrPath *p)
+{
+	int			needed = 0;
+	int			i;
+
+	for (i = 0; i < p->npoints && needed < p->scale; i++)
+	{
+		int128		v = p->slots[i].mrr;
+		int			s = p->scale;
+
+		while (s > needed && v % 10 == 0)
+		{
+			v /= 10;
+			s--;
+		}
+		needed = Max(needed, s);
+	}
+	for (; p->scale > needed; p->scale--)
+		for (i = 0; i < p->npoints; i++)
+			p->slots[i].mrr /= 10;
+}
+
+/* A compact path holding the points of pa and pb added (both built, same series and scale). */
+static MrrPath *
+PathMerge(const MrrPath *pa, const MrrPath *pb)
+{
+	MrrPath    *out = PathAlloc(&pa->series, pa->npoints + pb->npoints);
+
+	out->scale = pa->scale;
+	out->rows = csm_add_count(pa->rows, pb->rows);
+	out->npoints = MergePoints(pa->slots, pa->npoints, pb->slots, pb->npoints, out->slots);
+	PathMinimizeScale(out);
+	SET_VARSIZE(out, MrrPathSize(out->npoints));
+	return out;
+}
+
+/*
+ * The path p as stored: its points with the events of a transition state applied, no free
+ * slots. Returns p itself when it is already so; never modifies p.
+ */
+MrrPath *
+MrrPathBuilt(MrrPath *p)
+{
+	MrrPath    *steps;
+	MrrPath    *out;
+
+	if (p->nevents == 0 && VARSIZE(p) == MrrPathSize(p->npoints))
+		return p;
+	/* the events as a path of their own, then added to the points */
+	steps = PathAlloc(&p->series, p->nevents);
+	steps->scale = p->scale;
+	memcpy(steps->slots, MrrPathEvents(p), sizeof(MrrPathEvent) * p->nevents);
+	steps->npoints = EventsToPoints((MrrPathEvent *) steps->slots, p->nevents, steps->slots);
+	out = PathMerge(p, steps);
+	out->rows = p->rows;
+	pfree(steps);
+	return out;
+}
+
+/* A path argument, detoasted and built. */
+MrrPath *
+MrrPathArg(FunctionCallInfo fcinfo, int argno)
+{
+	return MrrPathBuilt((MrrPath *) PG_DETOAST_DATUM(PG_GETARG_DATUM(argno)));
+}
+
+/* Index of the first point with MRR > 0 (the customer's first paying period), or -1. */
+int
+MrrPathFirstPaying(const MrrPath *p)
+{
+	int			i;
+
+	for (i = 0; i < p->npoints; i++)
+		if (p->slots[i].mrr > 0)
+			return i;
+	return -1;
+}
+
+/* ---------------------------------------------------------------------------------------
+ * The mrr_path aggregate
+ * --------------------------------------------------------------------------------------- */
+
+/* Appends the two events of a row counting in periods lo..hi, making room as needed. */
+static MrrPath *
+PathAddRow(MrrPath *p, int lo, int hi, const MrrAmount *amount)
+{
+	MrrPathEvent *events;
+	int128		v;
+	int			need = hi + 1 < p->series.periods ? 2 : 1;
+
+	if (PathFreeSlots(p) < need)
+	{
+		/* double the room: the executor copies a grown state once, so appends stay O(1) */
+		int			used = p->npoints + p->nevents;
+		MrrPath    *grown = PathAlloc(&p->series, Max(8, 2 * (used + need)));
+
+		memcpy(grown, p, MrrPathSize(used));
+		SET_VARSIZE(grown, MrrPathSize(Max(8, 2 * (used + need))));
+		p = grown;
+	}
+	PathRaiseScale(p, amount->scale);
+	v = MrrScaleAmount(amount->value, amount->scale, p->scale, "MRR path");
+	events = MrrPathEvents(p);
+	events[p->nevents].period = lo;
+	events[p->nevents].dscale = (int16) amount->dscale;
+	events[p->nevents].rows = 1;
+	events[p->nevents++].mrr = v;
+	if (need == 2)
+	{
+		events[p->nevents].period = hi + 1;
+		events[p->nevents].dscale = (int16) amount->dscale;
+		events[p->nevents].rows = -1;
+		events[p->nevents++].mrr = -v;
+	}
+	return p;
+}
+
+/*
+ * Transition of mrr_path: (state, started_at, ended_at, mrr, first_period_start,
+ * period_length, periods). A row counts in period k when started_at < end of k <= ended_at:
+ * with a(x) the number of period boundaries at or before x, in periods a(started_at) - 1 to
+ * a(ended_at) - 2 (to the last period when ended_at is NULL).
+ */
+static Datum
+PathTransition(FunctionCallInfo fcinfo, InstantKind kind)
+{
+	MrrPath    *p = NULL;
+	MrrSeriesKey key;
+	const MrrSeriesBounds *b;
+	int64		start,
+				end;
+	bool		open;
+	MrrAmount	amount;
+	int			P,
+				lo,
+				hi;
+
+	if (!PG_ARGISNULL(0))
+		p = (MrrPath *) csm_state_for_update(fcinfo, -1);
+
+	/* The state exists from the first row on, even a skipped one, as for customer_flows. */
+	MrrSeriesFromArgs(fcinfo, 4, kind, &key);
+	if (p != NULL)
+		SeriesCheckRow(&p->series, &key);
+	b = MrrSeriesGetBounds(&key);
+	if (p == NULL)
+		p = PathAlloc(&b->key, 8);	/* per-call context: the executor copies it once */
+	else if (p->series.bounds_hash != b->key.bounds_hash)
+		MrrSeriesCheckSame(&p->series, &b->key, "MRR path rows");
+
+	/* NULL started_at or mrr: skipped, like any NULL aggregate input */
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(3))
+		PG_RETURN_POINTER(p);
+	FlowReadSpan(fcinfo, kind, &start, &end, &open);
+	MrrRead(PG_GETARG_DATUM(3), "mrr", &amount);
+	p->rows = csm_add_count(p->rows, 1);
+
+	P = key.periods;
+	lo = Max(period_locate(b->bounds, P, start) - 1, 0);
+	hi = open ? P - 1 : period_locate(b->bounds, P, end) - 2;
+	if (lo <= hi)
+		p = PathAddRow(p, lo, hi, &amount);
+	PG_RETURN_POINTER(p);
+}
+
+/* Transition of mrr_path over timestamptz rows. */
+Datum
+mrr_path_trans(PG_FUNCTION_ARGS)
+{
+	return PathTransition(fcinfo, INSTANT_TIMESTAMPTZ);
+}
+
+/* Transition of mrr_path over date rows. */
+Datum
+mrr_path_trans_date(PG_FUNCTION_ARGS)
+{
+	return PathTransition(fcinfo, INSTANT_DATE);
+}
+
+/*
+ * Combine function of mrr_path, and transition of rollup(mrr_path): the sum of two paths of
+ * one series (a customer's rows split between workers, or the paths of several accounts).
+ * Never modifies its second argument.
+ */
+Datum
+mrr_path_combine(PG_FUNCTION_ARGS)
+{
+	MrrPath    *a;
+	MrrPath    *b;
+
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_POINTER(PG_GETARG_POINTER(0));
+	}
+	b = MrrPathArg(fcinfo, 1);
+	/* the executor keeps its own copy of a state it did not have */
+	if (PG_ARGISNULL(0))
+		PG_RETURN_POINTER(b);
+	a = MrrPathBuilt((MrrPath *) csm_state_for_update(fcinfo, -1));
+	MrrSeriesCheckSame(&a->series, &b->series, "MRR paths");
+	if (a->scale < b->scale)
+		PathRaiseScale(a, b->scale);
+	else if (b->scale < a->scale)
+	{
+		b = (MrrPath *) PG_DETOAST_DATUM_COPY(PointerGetDatum(b));
+		PathRaiseScale(b, a->scale);
+	}
+	PG_RETURN_POINTER(PathMerge(a, b));
+}
+
+/* Final function of mrr_path and rollup(mrr_path): the built path; NULL without rows. */
+Datum
+mrr_path_final(PG_FUNCTION_ARGS)
+{
+	MrrPath    *p;
+	MrrPath    *out;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	p = (MrrPath *) PG_DETOAST_DATUM(PG_GETARG_DATUM(0));
+	if (p->rows == 0)
+		PG_RETURN_NULL();
+	out = MrrPathBuilt(p);
+	/* never hand out the transition state itself: a window aggregate reuses it */
+	if (out == p)
+		out = (MrrPath *) PG_DETOAST_DATUM_COPY(PointerGetDatum(p));
+	PG_RETURN_POINTER(out);
+}
+
+/* ---------------------------------------------------------------------------------------
+ * Text and binary forms
+ * --------------------------------------------------------------------------------------- */
+
+/*
+ * Validates a path read from outside: points in period order within the series, each one a
+ * change, amounts at least 0 and shown with every significant digit, no more points than its
+ * rows can make (two each).
+ */
+static void
+PathValidate(CsmInput *in, const MrrPath *p)
+{
+	MrrPathPoint last = {0, 0, 0};
+	int			i;
+
+	if (p->rows < 0)
+		csm_input_error(in, "The row count " INT64_FORMAT " is negative.", p->rows);
+	if (p->scale < 0 || p->scale > MRR_MAX_SCALE)
+		csm_input_error(in, "The scale %d is outside 0..%d.", p->scale, MRR_MAX_SCALE);
+	if (p->npoints > 2 * Min(p->rows, MRR_MAX_PERIODS))
+		csm_input_error(in, "%d points cannot come from " INT64_FORMAT " rows.", p->npoints, p->rows);
+	for (i = 0; i < p->npoints; i++)
+	{
+		const MrrPathPoint *pt = &p->slots[i];
+
+		if (pt->period < 0 || pt->period >= p->series.periods || (i > 0 && pt->period <= last.period))
+			csm_input_error(in, "Point %d: periods must ascend within 0..%d.", i + 1, p->series.periods - 1);
+		if (pt->mrr < 0)
+			csm_input_error(in, "Point %d: MRR is negative.", i + 1);
+		if (pt->dscale < 0 || pt->dscale > DECIMAL_MAX_DSCALE)
+			csm_input_error(in, "Point %d: display scale %d is out of range.", i + 1, pt->dscale);
+		if (pt->dscale < p->scale)
+		{
+			int128		unit;
+
+			(void) DecimalScaleUp(1, p->scale - pt->dscale, &unit);
+			if (pt->mrr % unit != 0)
+				csm_input_error(in, "Point %d: MRR has more fraction digits than its display scale.", i + 1);
+		}
+		if (pt->mrr == last.mrr && pt->dscale == last.dscale)
+			csm_input_error(in, "Point %d changes neither the MRR nor its display scale.", i + 1);
+		last = *pt;
+	}
+}
+
+/*
+ * Text input: v1 <series> rows=<n> point_periods={...} point_mrr={...}, each MRR written with
+ * its display scale ("0" and "0.00" differ: no subscription in force, or free ones).
+ */
+Datum
+mrr_path_in(PG_FUNCTION_ARGS)
+{
+	CsmInput	in;
+	MrrSeriesKey series;
+	MrrPath    *p;
+	int128	   *periods;
+	int		   *scales;
+	int			n,
+				i;
+
+	csm_text_begin(&in, "mrr_path", PG_GETARG_CSTRING(0), true);
+	MrrReadHeader(&in, &series);
+	p = PathAlloc(&series, series.periods);
+	csm_text_expect(&in, " rows=");
+	p->rows = csm_text_int64(&in, "row count", 0, PG_INT64_MAX);
+	periods = MrrReadList(&in, "point_periods", series.periods, false, 0, series.periods - 1, &n);
+	csm_text_expect(&in, " point_mrr={");
+	scales = (int *) palloc(sizeof(int) * Max(n, 1));
+	for (i = 0; i < n; i++)
+	{
+		DecimalNumber d;
+
+		if (i > 0)
+			csm_text_expect(&in, ",");
+		DecimalReadText(&in, "MRR", &d);
+		if (d.negative)
+			csm_input_error(&in, "Point %d: MRR is negative.", i + 1);
+		if (d.scale > MRR_MAX_SCALE)
+			csm_input_error(&in, "Point %d: MRR has more than %d significant fraction digits.",
+							i + 1, MRR_MAX_SCALE);
+		p->slots[i].period = (int32) periods[i];
+		p->slots[i].dscale = d.dscale;
+		p->slots[i].mrr = d.digits;
+		scales[i] = d.scale;
+		p->scale = Max(p->scale, d.scale);
+	}
+	csm_text_expect(&in, "}");
+	csm_text_end(&in);
+	for (i = 0; i < n; i++)
+		if (!DecimalScaleUp(p->slots[i].mrr, p->scale - scales[i], &p->slots[i].mrr))
+			csm_input_error(&in, "Point %d: MRR is out of range at %d fraction digits.", i + 1, p->scale);
+	p->npoints = n;
+	SET_VARSIZE(p, MrrPathSize(n));
+	PathValidate(&in, p);
+	PG_RETURN_POINTER(p);
+}
+
+/* Text output, the form mrr_path_in reads. */
+Datum
+mrr_path_out(PG_FUNCTION_ARGS)
+{
+	MrrPath    *p = MrrPathArg(fcinfo, 0);
+	StringInfoData buf;
+	int			i;
+
+	initStringInfo(&buf);
+	MrrAppendHeader(&buf, p->version, &p->series);
+	appendStringInfo(&buf, " rows=" INT64_FORMAT " point_periods={", p->rows);
+	for (i = 0; i < p->npoints; i++)
+		appendStringInfo(&buf, i == 0 ? "%d" : ",%d", p->slots[i].period);
+	appendStringInfoString(&buf, "} point_mrr={");
+	for (i = 0; i < p->npoints; i++)
+	{
+		if (i > 0)
+			appendStringInfoChar(&buf, ',');
+		appendStringInfoString(&buf, DatumGetCString(DirectFunctionCall1(numeric_out,
+																		 MrrAmountNumeric(p->slots[i].mrr, p->scale, p->slots[i].dscale))));
+	}
+	appendStringInfoChar(&buf, '}');
+	PG_RETURN_CSTRING(buf.data);
+}
+
+/* Binary input: version, series, rows, scale, point count, then each point. */
+Datum
+mrr_path_recv(PG_FUNCTION_ARGS)
+{
+	CsmInput	in;
+	MrrSeriesKey series;
+	MrrPath    *p;
+	int64		rows;
+	int32		scale,
+				npoints;
+	int			i;
+
+	csm_recv_begin(&in, "mrr_path", (StringInfo) PG_GETARG_POINTER(0));
+	MrrRecvHeader(&in, &series);
+	rows = csm_recv_int(&in, 8, "row count");
+	scale = (int32) csm_recv_int(&in, 4, "scale");
+	npoints = (int32) csm_recv_int(&in, 4, "point count");
+	if (npoints < 0 || npoints > series.periods)
+		csm_input_error(&in, "%d points do not fit a series of %d periods.", npoints, series.periods);
+	csm_recv_length(&in, 24 * (int64) npoints, "points");
+	p = PathAlloc(&series, npoints);
+	p->rows = rows;
+	p->scale = scale;
+	p->npoints = npoints;
+	for (i = 0; i < npoints; i++)
+	{
+		p->slots[i].period = (int32) csm_recv_int(&in, 4, "point period");
+		p->slots[i].dscale = (int32) csm_recv_int(&in, 4, "point display scale");
+		p->slots[i].mrr = csm_recv_int128(&in, "point MRR");
+	}
+	csm_recv_end(&in);
+	PathValidate(&in, p);
+	PG_RETURN_POINTER(p);
+}
+
+/* Binary output, the layout mrr_path_recv reads. */
+Datum
+mrr_path_send(PG_FUNCTION_ARGS)
+{
+	MrrPath    *p = MrrPathArg(fcinfo, 0);
+	StringInfoData buf;
+	int			i;
+
+	pq_begintypsend(&buf);
+	MrrSendHeader(&buf, p->version, &p->series);
+	pq_sendint64(&buf, p->rows);
+	pq_sendint32(&buf, p->scale);
+	pq_sendint32(&buf, p->npoints);
+	for (i = 0; i < p->npoints; i++)
+	{
+		pq_sendint32(&buf, p->slots[i].period);
+		pq_sendint32(&buf, p->slots[i].dscale);
+		csm_send_int128(&buf, p->slots[i].mrr);
+	}
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
