@@ -2036,29 +2036,26 @@ CREATE TABLE @extschema@.action_rules (
                CONSTRAINT "priority must be from 1 (most urgent) to 4" CHECK (priority BETWEEN 1 AND 4),
     due_within interval NOT NULL
                CONSTRAINT "due_within must not be negative" CHECK (due_within >= '0'::interval),
-    threshold  float8,
-    CONSTRAINT "threshold must be set exactly for the rules that have one" CHECK (
-        (threshold IS NOT NULL) = (action IN ('review_account', 'send_guidance', 'expansion_opportunity',
-                                              'contact_contraction', 'payment_reminder', 'renewal_risk'))),
+    threshold  float8   NOT NULL,
     CONSTRAINT "threshold out of range for its rule" CHECK (
-        threshold IS NULL OR (threshold > '-infinity' AND threshold < 'infinity' AND CASE action
+        threshold > '-infinity' AND threshold < 'infinity' AND CASE action
             WHEN 'contact_contraction' THEN threshold >= 0 AND threshold < 1
-            WHEN 'payment_reminder' THEN threshold >= 0 AND threshold = trunc(threshold)
-            WHEN 'renewal_risk' THEN threshold >= 0 AND threshold = trunc(threshold)
-            ELSE true END))
+            WHEN 'review_account' THEN true
+            WHEN 'send_guidance' THEN true
+            WHEN 'expansion_opportunity' THEN true
+            ELSE threshold >= 0 AND threshold = trunc(threshold) END)
 );
 COMMENT ON TABLE @extschema@.action_rules IS 'csmetrics: the rules of the customer_actions view, one per action (kept by pg_dump; switch a rule off with enabled = false, rows cannot be deleted; inserting an existing action replaces it)';
-COMMENT ON COLUMN @extschema@.action_rules.action IS 'action code: review_account (health at or below threshold), send_guidance (health above review_account''s threshold, at or below this one), expansion_opportunity (health above threshold), call_detractor / send_value / ask_referral (latest NPS answer 0-6 / 7-8 / 9-10), contact_contraction (MRR contraction in the current period), payment_reminder (invoice past due), renewal_risk (renewal due soon, health at or below send_guidance''s threshold)';
+COMMENT ON COLUMN @extschema@.action_rules.action IS 'action code: review_account (health at or below threshold), send_guidance (health above review_account''s threshold, at or below this one), expansion_opportunity (health above threshold), call_detractor / send_value / ask_referral (latest NPS answer 0-6 / 7-8 / 9-10, not older than threshold days), contact_contraction (MRR contraction in the current period), payment_reminder (invoice past due), renewal_risk (renewal due soon, health at or below send_guidance''s threshold)';
 COMMENT ON COLUMN @extschema@.action_rules.enabled IS 'false switches the rule off';
 COMMENT ON COLUMN @extschema@.action_rules.priority IS '1 (most urgent) to 4';
 COMMENT ON COLUMN @extschema@.action_rules.due_within IS 'time from the trigger to the due date of the action (due_at = triggered_at + due_within)';
-COMMENT ON COLUMN @extschema@.action_rules.threshold IS 'health score limit (review_account, send_guidance, expansion_opportunity), share of MRR lost beyond which a contraction counts (contact_contraction, 0 = any), whole days of grace after the due date (payment_reminder), whole days ahead a renewal is due (renewal_risk); NULL for the NPS rules';
+COMMENT ON COLUMN @extschema@.action_rules.threshold IS 'health score limit (review_account, send_guidance, expansion_opportunity), oldest answer acted upon in whole days (call_detractor, send_value, ask_referral), share of MRR lost beyond which a contraction counts (contact_contraction, 0 = any), whole days of grace after the due date (payment_reminder), whole days ahead a renewal is due (renewal_risk)';
 COMMENT ON CONSTRAINT action_rules_pkey ON @extschema@.action_rules IS 'one rule per action';
 COMMENT ON CONSTRAINT "unknown action (see COMMENT ON COLUMN action_rules.action)" ON @extschema@.action_rules IS 'only the nine action codes of customer_actions';
 COMMENT ON CONSTRAINT "priority must be from 1 (most urgent) to 4" ON @extschema@.action_rules IS 'priorities 1 to 4, the columns of kpi_overview';
 COMMENT ON CONSTRAINT "due_within must not be negative" ON @extschema@.action_rules IS 'an action is never due before its trigger';
-COMMENT ON CONSTRAINT "threshold must be set exactly for the rules that have one" ON @extschema@.action_rules IS 'the NPS rules have no threshold, every other rule has one';
-COMMENT ON CONSTRAINT "threshold out of range for its rule" ON @extschema@.action_rules IS 'finite; a share below 1 for contact_contraction, whole non-negative days for payment_reminder and renewal_risk';
+COMMENT ON CONSTRAINT "threshold out of range for its rule" ON @extschema@.action_rules IS 'finite; a share from 0 to below 1 for contact_contraction, whole days from 0 for the NPS rules, payment_reminder and renewal_risk';
 
 -- Makes INSERT replace the rule of the same action. A restore runs CREATE EXTENSION (which
 -- inserts the default rules) and then loads the dumped rows: each replaces its default.
@@ -2101,9 +2098,9 @@ INSERT INTO @extschema@.action_rules (action, priority, due_within, threshold) V
     ('review_account', 1, '2 days', 40),
     ('send_guidance', 3, '7 days', 70),
     ('expansion_opportunity', 3, '14 days', 100),
-    ('call_detractor', 1, '1 day', NULL),
-    ('send_value', 3, '7 days', NULL),
-    ('ask_referral', 4, '14 days', NULL),
+    ('call_detractor', 1, '1 day', 365),
+    ('send_value', 3, '7 days', 365),
+    ('ask_referral', 4, '14 days', 365),
     ('contact_contraction', 1, '2 days', 0),
     ('payment_reminder', 2, '3 days', 0),
     ('renewal_risk', 1, '7 days', 90);
@@ -2159,18 +2156,22 @@ FROM (SELECT h.*, CASE WHEN h.health_score <= l.review_at THEN 'review_account'
 WHERE x.action IS NOT NULL$p$, ctx);
     END IF;
 
-    -- the latest NPS answer of each customer: the lowest score of answers given at the same
-    -- latest instant (as customer_health picks it)
+    -- the latest NPS answer of each customer (the lowest score of answers given at the same
+    -- latest instant, as customer_health picks it), when it is not older than the rule says
     IF @extschema@.kpi_has(ctx, 'survey_responses') THEN
         parts := parts || @extschema@.kpi_render($p$
-SELECT n.customer_id::text, CASE WHEN n.score <= 6 THEN 'call_detractor' WHEN n.score <= 8 THEN 'send_value' ELSE 'ask_referral' END,
-       'NPS answer ' || n.score::int || CASE WHEN n.score <= 6 THEN ' (detractor)' WHEN n.score <= 8 THEN ' (passive)' ELSE ' (promoter)' END
+SELECT n.customer_id::text, n.action,
+       'NPS answer ' || n.score::int || CASE n.action WHEN 'call_detractor' THEN ' (detractor)' WHEN 'send_value' THEN ' (passive)' ELSE ' (promoter)' END
        || ' on ' || n.responded_on,
        n.responded_at, true
-FROM (SELECT DISTINCT ON (r.customer_id) r.customer_id, r.responded_at, r.responded_on, r.score
-      FROM {{survey_responses}} AS r CROSS JOIN asof AS a
-      WHERE r.customer_id IS NOT NULL AND coalesce(lower(r.survey), 'nps') = 'nps' AND r.responded_at <= a.as_of
-      ORDER BY r.customer_id, r.responded_at DESC, r.score) AS n$p$, ctx);
+FROM (SELECT n.*, CASE WHEN n.score <= 6 THEN 'call_detractor' WHEN n.score <= 8 THEN 'send_value' ELSE 'ask_referral' END AS action
+      FROM (SELECT DISTINCT ON (r.customer_id) r.customer_id, r.responded_at, r.responded_on, r.score
+            FROM {{survey_responses}} AS r CROSS JOIN asof AS a
+            WHERE r.customer_id IS NOT NULL AND coalesce(lower(r.survey), 'nps') = 'nps' AND r.responded_at <= a.as_of
+            ORDER BY r.customer_id, r.responded_at DESC, r.score) AS n) AS n
+CROSS JOIN asof AS a CROSS JOIN limits AS l
+WHERE a.as_of_on - n.responded_on <= CASE n.action WHEN 'call_detractor' THEN l.detractor_days
+                                                   WHEN 'send_value' THEN l.passive_days ELSE l.promoter_days END$p$, ctx);
     END IF;
 
     -- a contraction of the MRR in the period of the as-of date; triggered by the latest start
@@ -2232,6 +2233,9 @@ limits AS (
     SELECT max(threshold) FILTER (WHERE action = 'review_account') AS review_at,
            max(threshold) FILTER (WHERE action = 'send_guidance') AS guidance_at,
            max(threshold) FILTER (WHERE action = 'expansion_opportunity') AS expansion_at,
+           max(threshold) FILTER (WHERE action = 'call_detractor') AS detractor_days,
+           max(threshold) FILTER (WHERE action = 'send_value') AS passive_days,
+           max(threshold) FILTER (WHERE action = 'ask_referral') AS promoter_days,
            max(threshold) FILTER (WHERE action = 'contact_contraction') AS contraction_at,
            max(threshold) FILTER (WHERE action = 'payment_reminder') AS payment_at,
            max(threshold) FILTER (WHERE action = 'renewal_risk') AS renewal_days

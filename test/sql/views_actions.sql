@@ -91,6 +91,7 @@ UPDATE action_rules SET threshold = 90 WHERE action = 'expansion_opportunity';
 UPDATE action_rules SET due_within = '10 days', priority = 1 WHERE action = 'payment_reminder';
 UPDATE action_rules SET threshold = 10 WHERE action = 'review_account';    -- Acme's 20 is now yellow
 UPDATE action_rules SET threshold = 180 WHERE action = 'renewal_risk';     -- Acme's renewal in 159 days counts
+UPDATE action_rules SET threshold = 30 WHERE action = 'ask_referral';      -- Initech's answer, 41 days old, is too old
 SELECT customer_id, name, action, reason, priority, triggered_at, due_at
 FROM actions_kpi.customer_actions ORDER BY customer_id::int, action;
 SELECT count(*) AS stale_rows FROM actions_nightly.customer_actions WHERE action = 'call_detractor';
@@ -102,9 +103,9 @@ SELECT (SELECT count(*) FROM (SELECT * FROM actions_kpi.customer_actions EXCEPT 
 SELECT open_actions, open_actions_priority_1, open_actions_priority_2, open_actions_priority_3, open_actions_priority_4
 FROM actions_nightly.kpi_overview;
 -- back to the defaults: INSERT replaces a rule
-INSERT INTO action_rules VALUES ('call_detractor', true, 1, '1 day', NULL), ('expansion_opportunity', true, 3, '14 days', 100),
+INSERT INTO action_rules VALUES ('call_detractor', true, 1, '1 day', 365), ('expansion_opportunity', true, 3, '14 days', 100),
                                 ('payment_reminder', true, 2, '3 days', 0), ('review_account', true, 1, '2 days', 40),
-                                ('renewal_risk', true, 1, '7 days', 90);
+                                ('renewal_risk', true, 1, '7 days', 90), ('ask_referral', true, 4, '14 days', 365);
 SELECT count(*) AS rules, count(*) FILTER (WHERE enabled) AS enabled FROM action_rules;
 SELECT count(*) AS open_actions FROM actions_kpi.customer_actions;
 
@@ -136,14 +137,15 @@ FROM actions_kpi.kpi_overview;
 -- Errors of the rules table: CHECK constraints named by what they require.
 SELECT regress.expect_error($$UPDATE csmetrics.action_rules SET priority = 0 WHERE action = 'ask_referral'$$);
 SELECT regress.expect_error($$UPDATE csmetrics.action_rules SET priority = 5 WHERE action = 'ask_referral'$$);
-SELECT regress.expect_error($$INSERT INTO csmetrics.action_rules VALUES ('send_flowers', true, 2, '1 day', NULL)$$);
+SELECT regress.expect_error($$INSERT INTO csmetrics.action_rules VALUES ('send_flowers', true, 2, '1 day', 1)$$);
 SELECT regress.expect_error($$UPDATE csmetrics.action_rules SET due_within = '-1 day' WHERE action = 'send_value'$$);
 SELECT regress.expect_error($$UPDATE csmetrics.action_rules SET due_within = '1 month -40 days' WHERE action = 'send_value'$$);
 SELECT regress.expect_error($$UPDATE csmetrics.action_rules SET due_within = NULL WHERE action = 'send_value'$$);
 SELECT regress.expect_error($$UPDATE csmetrics.action_rules SET priority = NULL WHERE action = 'send_value'$$);
 SELECT regress.expect_error($$UPDATE csmetrics.action_rules SET enabled = NULL WHERE action = 'send_value'$$);
 SELECT regress.expect_error($$UPDATE csmetrics.action_rules SET threshold = NULL WHERE action = 'review_account'$$);
-SELECT regress.expect_error($$UPDATE csmetrics.action_rules SET threshold = 3 WHERE action = 'call_detractor'$$);
+SELECT regress.expect_error($$UPDATE csmetrics.action_rules SET threshold = 2.5 WHERE action = 'call_detractor'$$);
+SELECT regress.expect_error($$UPDATE csmetrics.action_rules SET threshold = -1 WHERE action = 'ask_referral'$$);
 SELECT regress.expect_error($$UPDATE csmetrics.action_rules SET threshold = 'NaN' WHERE action = 'review_account'$$);
 SELECT regress.expect_error($$UPDATE csmetrics.action_rules SET threshold = 'infinity' WHERE action = 'expansion_opportunity'$$);
 SELECT regress.expect_error($$UPDATE csmetrics.action_rules SET threshold = 1 WHERE action = 'contact_contraction'$$);
