@@ -155,7 +155,7 @@ COMMENT ON FUNCTION @extschema@.kpi_has(jsonb, text) IS 'csmetrics internal: whe
 CREATE FUNCTION @extschema@.kpi_context(target_schema name, internal_schema name, grain text, time_zone text,
                                         available text[], segmented boolean)
 RETURNS jsonb
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN jsonb_build_object(
@@ -536,7 +536,7 @@ COMMENT ON FUNCTION @extschema@.kpi_source_issues(jsonb, text) IS 'csmetrics int
 -- The common shape of the survey views: one summary of the answers of one survey per period
 -- (and segment), read by the accessors in columns.
 CREATE FUNCTION @extschema@.kpi_survey_view(ctx jsonb, summary text, survey text, columns text) RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
@@ -560,21 +560,21 @@ COMMENT ON FUNCTION @extschema@.kpi_nps_columns() IS 'csmetrics internal: the se
 
 -- Builder of nps_by_<grain>.
 CREATE FUNCTION @extschema@.kpi_view_nps(ctx jsonb) RETURNS text
-LANGUAGE sql STABLE STRICT PARALLEL SAFE AS $$
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
     SELECT @extschema@.kpi_survey_view(ctx, 'nps_summary', 'nps', @extschema@.kpi_nps_columns())
 $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_nps(jsonb) IS 'csmetrics internal: builder of nps_by_<grain>';
 
 -- Builder of enps_by_<grain>: the NPS of the answers to survey enps.
 CREATE FUNCTION @extschema@.kpi_view_enps(ctx jsonb) RETURNS text
-LANGUAGE sql STABLE STRICT PARALLEL SAFE AS $$
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
     SELECT @extschema@.kpi_survey_view(ctx, 'nps_summary', 'enps', @extschema@.kpi_nps_columns())
 $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_enps(jsonb) IS 'csmetrics internal: builder of enps_by_<grain>';
 
 -- Builder of csat_by_<grain>.
 CREATE FUNCTION @extschema@.kpi_view_csat(ctx jsonb) RETURNS text
-LANGUAGE sql STABLE STRICT PARALLEL SAFE AS $$
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
     SELECT @extschema@.kpi_survey_view(ctx, 'csat_summary', 'csat',
         '@extschema@.responses(s)::bigint AS responses, @extschema@.csat(s)::float8 AS csat,
        @extschema@.mean_score(s)::float8 AS mean_score')
@@ -583,7 +583,7 @@ COMMENT ON FUNCTION @extschema@.kpi_view_csat(jsonb) IS 'csmetrics internal: bui
 
 -- Builder of ces_by_<grain>.
 CREATE FUNCTION @extschema@.kpi_view_ces(ctx jsonb) RETURNS text
-LANGUAGE sql STABLE STRICT PARALLEL SAFE AS $$
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
     SELECT @extschema@.kpi_survey_view(ctx, 'ces_summary', 'ces',
         '@extschema@.responses(s)::bigint AS responses, @extschema@.ces(s)::float8 AS ces,
        @extschema@.share_at_least(s, 5)::float8 AS ces_agreement')
@@ -630,7 +630,7 @@ INSERT INTO @extschema@.kpi_overview_columns (position, column_name, view_name, 
 -- (first_period, last_period, periods), or none when there is nothing to show yet. rows is a
 -- relation with the columns started_on and last_change_on; grain a grain literal.
 CREATE FUNCTION @extschema@.kpi_series_bounds(ctx jsonb, rows text, grain text) RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$SELECT b.first_period, b.last_period, @extschema@.kpi_period_count(b.first_period, b.last_period, {{bounds_grain}}) AS periods
@@ -650,7 +650,7 @@ COMMENT ON FUNCTION @extschema@.kpi_series_bounds(jsonb, text, text) IS 'csmetri
 -- subscriptions (an end may lie in the future of an open span's other subscriptions). No
 -- segment: the views by segment look it up.
 CREATE FUNCTION @extschema@.kpi_view_spans(ctx jsonb) RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
@@ -716,7 +716,7 @@ INSERT INTO @extschema@.kpi_overview_columns (position, column_name, view_name, 
 -- paying period on, without gaps: MRR, previous MRR, whether it paid before, and the
 -- movement class. The subscriptions are read once (bounds and MRR).
 CREATE FUNCTION @extschema@.kpi_view_customer_mrr(ctx jsonb) RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
@@ -910,7 +910,7 @@ INSERT INTO @extschema@.kpi_overview_columns (position, column_name, view_name, 
 -- Builder of support_by_<grain>: tickets opened and resolved in each period; first contact
 -- resolution and median resolution time (an instant difference) of the resolved ones.
 CREATE FUNCTION @extschema@.kpi_view_support(ctx jsonb) RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
@@ -932,7 +932,7 @@ COMMENT ON FUNCTION @extschema@.kpi_view_support(jsonb) IS 'csmetrics internal: 
 
 -- Builder of renewals_by_<grain>, by the period the contracts were due.
 CREATE FUNCTION @extschema@.kpi_view_renewals(ctx jsonb) RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
@@ -947,7 +947,7 @@ COMMENT ON FUNCTION @extschema@.kpi_view_renewals(jsonb) IS 'csmetrics internal:
 
 -- Builder of trials_by_<grain>, by the period the trials started.
 CREATE FUNCTION @extschema@.kpi_view_trials(ctx jsonb) RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
@@ -963,7 +963,7 @@ COMMENT ON FUNCTION @extschema@.kpi_view_trials(jsonb) IS 'csmetrics internal: b
 -- Builder of time_to_value_by_<grain>: days from a customer's first subscription to its
 -- first usage event since, by the period it started.
 CREATE FUNCTION @extschema@.kpi_view_time_to_value(ctx jsonb) RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
@@ -1036,7 +1036,7 @@ COMMENT ON FUNCTION @extschema@.kpi_health_sources() IS 'csmetrics internal: the
 -- may lie in the future and do not count. A current customer has a subscription in force at
 -- the period end (every customer when subscriptions are not registered).
 CREATE FUNCTION @extschema@.kpi_view_customer_health(ctx jsonb) RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     model text := '';
@@ -1573,6 +1573,113 @@ END $$;
 COMMENT ON FUNCTION @extschema@.refresh_kpi_views(name) IS 'Refreshes every materialized KPI view (of one schema, or all) with REFRESH MATERIALIZED VIEW CONCURRENTLY, and their helper relations, in dependency order; NOTICE per relation with its time; returns how many KPI views were refreshed';
 -- END views layer
 
+-- ---------------------------------------------------------------------------------------
+-- Survey
+-- ---------------------------------------------------------------------------------------
+
+-- nps_agg_state: the transition state of nps_agg(score), the three NPS groups only (32 bytes
+-- against rating_summary's 96), so that NPS over many groups keeps each group's state in the
+-- cache line of its hash table entry. Its window frames keep a rating_summary (MSTYPE).
+CREATE TYPE @extschema@.nps_agg_state;
+CREATE FUNCTION @extschema@.nps_agg_state_in(pg_catalog.cstring) RETURNS @extschema@.nps_agg_state
+    AS 'MODULE_PATHNAME', 'nps_agg_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.nps_agg_state_out(@extschema@.nps_agg_state) RETURNS pg_catalog.cstring
+    AS 'MODULE_PATHNAME', 'nps_agg_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.nps_agg_state_recv(pg_catalog.internal) RETURNS @extschema@.nps_agg_state
+    AS 'MODULE_PATHNAME', 'nps_agg_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.nps_agg_state_send(@extschema@.nps_agg_state) RETURNS pg_catalog.bytea
+    AS 'MODULE_PATHNAME', 'nps_agg_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE TYPE @extschema@.nps_agg_state (
+    INPUT = @extschema@.nps_agg_state_in,
+    OUTPUT = @extschema@.nps_agg_state_out,
+    RECEIVE = @extschema@.nps_agg_state_recv,
+    SEND = @extschema@.nps_agg_state_send,
+    INTERNALLENGTH = 32,
+    ALIGNMENT = double,
+    STORAGE = plain
+);
+DO $nps_agg_trans$
+DECLARE
+    t text;
+BEGIN
+    -- one transition function per score type, each its own C entry point
+    FOREACH t IN ARRAY ARRAY['int2', 'int4', 'int8', 'numeric'] LOOP
+        EXECUTE pg_catalog.format(
+            'CREATE FUNCTION @extschema@.nps_agg_trans(@extschema@.nps_agg_state, pg_catalog.%1$s) '
+            'RETURNS @extschema@.nps_agg_state AS %2$L, %3$L LANGUAGE C IMMUTABLE PARALLEL SAFE',
+            t, 'MODULE_PATHNAME', 'nps_agg_trans_' || t);
+        EXECUTE pg_catalog.format(
+            'COMMENT ON FUNCTION @extschema@.nps_agg_trans(@extschema@.nps_agg_state, pg_catalog.%s) IS %L',
+            t, pg_catalog.format('Aggregate support: adds %s %s NPS score to the state of nps_agg',
+                                 CASE WHEN t LIKE 'int%' THEN 'an' ELSE 'a' END, t));
+    END LOOP;
+END
+$nps_agg_trans$;
+CREATE FUNCTION @extschema@.nps_agg_combine(@extschema@.nps_agg_state, @extschema@.nps_agg_state) RETURNS @extschema@.nps_agg_state
+    AS 'MODULE_PATHNAME', 'nps_agg_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.nps_agg_final(@extschema@.nps_agg_state) RETURNS pg_catalog.float8
+    AS 'MODULE_PATHNAME', 'nps_agg_final' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON TYPE @extschema@.nps_agg_state IS 'Transition state of nps_agg(score): promoters, passives and detractors, text form v1 promoters=P passives=Q detractors=D';
+COMMENT ON FUNCTION @extschema@.nps_agg_state_in(pg_catalog.cstring) IS 'Text input of nps_agg_state, strictly validated (SQLSTATE 22P02 on any malformed value)';
+COMMENT ON FUNCTION @extschema@.nps_agg_state_out(@extschema@.nps_agg_state) IS 'Text output of nps_agg_state: v1 promoters=P passives=Q detractors=D';
+COMMENT ON FUNCTION @extschema@.nps_agg_state_recv(pg_catalog.internal) IS 'Binary input of nps_agg_state: a version byte, then the three counts as int64 (SQLSTATE 22P03 on any malformed value)';
+COMMENT ON FUNCTION @extschema@.nps_agg_state_send(@extschema@.nps_agg_state) IS 'Binary output of nps_agg_state: a version byte, then the three counts as int64';
+COMMENT ON FUNCTION @extschema@.nps_agg_combine(@extschema@.nps_agg_state, @extschema@.nps_agg_state) IS 'Aggregate support: adds the second nps_agg state into the first (combine function of nps_agg)';
+COMMENT ON FUNCTION @extschema@.nps_agg_final(@extschema@.nps_agg_state) IS 'Aggregate support: the NPS of an nps_agg state; NULL when it holds no response';
+
+-- nps_agg(score) keeps an nps_agg_state instead of a rating_summary: the same results, a third
+-- of the memory per group. CREATE OR REPLACE keeps the aggregates' identity, so views that use
+-- them stay valid.
+DO $nps_agg$
+DECLARE
+    t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['int2', 'int4', 'int8', 'numeric'] LOOP
+        EXECUTE pg_catalog.format(
+            'CREATE OR REPLACE AGGREGATE @extschema@.nps_agg(score pg_catalog.%s) ('
+            'SFUNC = @extschema@.nps_agg_trans, STYPE = @extschema@.nps_agg_state, FINALFUNC = @extschema@.nps_agg_final, '
+            'COMBINEFUNC = @extschema@.nps_agg_combine, '
+            'MSFUNC = @extschema@.nps_trans, MINVFUNC = @extschema@.nps_inv, '
+            'MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.nps, PARALLEL = SAFE)', t);
+    END LOOP;
+END
+$nps_agg$;
+
+-- Comments that 0.1.0 got wrong: the transition and inverse functions of the score aggregates
+-- ("adds a int2", "removes ... to the state"), now worded as src/survey.sql generates them.
+DO $comments$
+DECLARE
+    k record;
+    t text;
+    arg_types text;
+    a_type text;
+    rule text;
+BEGIN
+    FOR k IN SELECT * FROM (VALUES ('nps', 'NPS', 0), ('csat', 'CSAT', 0), ('csat', 'CSAT', 1),
+                                   ('csat', 'CSAT', 2), ('ces', 'CES', 0), ('ces', 'CES', 1))
+                           AS m(kind, label, scale_args)
+    LOOP
+        FOREACH t IN ARRAY ARRAY['int2', 'int4', 'int8', 'numeric'] LOOP
+            arg_types := pg_catalog.concat_ws(', ', 'pg_catalog.' || t,
+                CASE WHEN k.scale_args >= 1 THEN 'pg_catalog.int4' END,
+                CASE WHEN k.scale_args >= 2 THEN 'pg_catalog.int4' END);
+            a_type := CASE WHEN t LIKE 'int%' THEN 'an ' ELSE 'a ' END || t;
+            rule := CASE k.scale_args WHEN 0 THEN ''
+                                      WHEN 1 THEN ' (scale_max must not vary)'
+                                      ELSE ' (scale_max, satisfied_from must not vary)' END;
+            EXECUTE pg_catalog.format('COMMENT ON FUNCTION @extschema@.%s_trans(@extschema@.rating_summary, %s) IS %L',
+                k.kind, arg_types, pg_catalog.format('Aggregate support: adds %s %s score to the state%s',
+                    a_type, k.label, rule));
+            EXECUTE pg_catalog.format('COMMENT ON FUNCTION @extschema@.%s_inv(@extschema@.rating_summary, %s) IS %L',
+                k.kind, arg_types, pg_catalog.format('Aggregate support: removes %s %s score from the state%s',
+                    a_type, k.label, rule));
+        END LOOP;
+    END LOOP;
+END
+$comments$;
+COMMENT ON FUNCTION @extschema@.score_count(@extschema@.rating_summary, pg_catalog.int4) IS 'Responses with exactly this score; the score must be on the summary''s scale';
+COMMENT ON FUNCTION @extschema@.csat(@extschema@.rating_summary) IS 'CSAT: share (0..1) of responses with a score >= the summary''s satisfied_from (default scale_max - 1); NULL when empty';
+
 -- MRR paths, the movements of every period and cohort retention (new in 0.2.0; src/mrr_paths.sql).
 
 -- The MRR path of one customer --------------------------------------------------------------
@@ -2074,7 +2181,7 @@ COMMENT ON TRIGGER replace_rule ON @extschema@.action_rules IS 'INSERT of an exi
 -- Refuses to delete rules: a missing rule would silently come back as its default after a
 -- dump and restore. The replace trigger's own DELETE runs inside its INSERT and is let through.
 CREATE FUNCTION @extschema@.action_rules_keep() RETURNS trigger
-LANGUAGE plpgsql
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF pg_trigger_depth() > 1 THEN

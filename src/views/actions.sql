@@ -57,7 +57,7 @@ COMMENT ON TRIGGER replace_rule ON @extschema@.action_rules IS 'INSERT of an exi
 -- Refuses to delete rules: a missing rule would silently come back as its default after a
 -- dump and restore. The replace trigger's own DELETE runs inside its INSERT and is let through.
 CREATE FUNCTION @extschema@.action_rules_keep() RETURNS trigger
-LANGUAGE plpgsql
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF pg_trigger_depth() > 1 THEN

@@ -10,7 +10,7 @@
 -- paying period on, without gaps: MRR, previous MRR, whether it paid before, and the
 -- movement class. The subscriptions are read once (bounds and MRR).
 CREATE FUNCTION @extschema@.kpi_view_customer_mrr(ctx jsonb) RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
