@@ -2,7 +2,10 @@
 -- cases already handled (a later answer, a paid invoice, a recovered score, an earlier
 -- contraction, a renewal signed, a former customer) do not; the rules tuned in
 -- action_rules; plain and materialized views; kpi_overview; the errors of action_rules.
-\ir ../fixtures/views_reset.sql
+-- Not echoed: the registry emptied (test/fixtures/views_reset.sql).
+\set ECHO none
+\i test/fixtures/views_reset.sql
+\set ECHO all
 SET search_path = csmetrics, public;
 SET timezone = 'UTC';
 SET datestyle = 'ISO';
@@ -168,7 +171,9 @@ FROM pg_constraint WHERE conrelid = 'csmetrics.action_rules'::regclass ORDER BY 
 -- Clean up: the health model as it was, the registry empty.
 UPDATE health_measures h SET weight = b.weight FROM health_before b WHERE b.measure = h.measure;
 DROP TABLE health_before;
-\ir ../fixtures/views_reset.sql
+\set ECHO none
+\i test/fixtures/views_reset.sql
+\set ECHO all
 SET client_min_messages = warning;
 DROP SCHEMA actions_kpi, actions_kpi_internal, actions_nightly, actions_nightly_internal, actions_crm CASCADE;
 RESET client_min_messages;
