@@ -97,22 +97,24 @@ $$;
 COMMENT ON FUNCTION @extschema@.kpi_action_number(float8) IS 'csmetrics internal: a number as the reasons of customer_actions write it (one decimal at most)';
 
 -- Builder of customer_actions: one row per customer and open action. Each rule reads what it
--- needs: customer_health (health rules, renewal_risk), the latest NPS answer, the MRR of
--- customer_mrr, unpaid invoices, renewals. A rule whose source is missing adds nothing; NULL
--- (no view) when no rule can run. The as-of instant is the latest event of the registered
--- sources, capped at now, so that the actions of fixed data are the same whenever they are
--- read; local dates, and the days of due_within, are in the views' time zone.
+-- needs: customer_health (health rules, renewal_risk), the latest NPS answer,
+-- customer_mrr_movements (contact_contraction), unpaid invoices, renewals. A rule whose source
+-- is missing adds nothing; NULL (no view) when no rule can run. The as-of instant is the
+-- latest event of the registered sources, capped at now, so that the actions of fixed data
+-- are the same whenever they are read; local dates, and the days of due_within, are in the
+-- views' time zone.
 CREATE FUNCTION @extschema@.kpi_view_customer_actions(ctx jsonb) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     health text := ctx -> 'made' ->> 'customer_health';
+    movements text := ctx -> 'made' ->> 'customer_mrr_movements';
     parts text[] := '{}';
     latest text[] := '{}';
     event_kinds constant text[] := ARRAY['usage_events', 'survey_responses', 'tickets', 'invoices', 'subscriptions'];
     event_columns constant text[] := ARRAY['occurred_at', 'responded_at', 'opened_at', 'due_at', 'started_at'];
 BEGIN
-    ctx := ctx || jsonb_build_object('customer_health', coalesce(health, ''));
+    ctx := ctx || jsonb_build_object('customer_health', coalesce(health, ''), 'customer_mrr_movements', coalesce(movements, ''));
     -- the latest event of each registered source (payments are left out: data often holds
     -- payments planned after the last invoice)
     FOR i IN 1 .. cardinality(event_kinds) LOOP
@@ -157,19 +159,20 @@ WHERE a.as_of_on - n.responded_on <= CASE n.action WHEN 'call_detractor' THEN l.
                                                    WHEN 'send_value' THEN l.passive_days ELSE l.promoter_days END$p$, ctx);
     END IF;
 
-    -- a contraction of the MRR in the period of the as-of date; triggered by the latest start
-    -- or end of the customer's subscriptions in that period (not later than the as-of instant)
-    IF ctx ? 'customer_mrr' THEN
+    -- a contraction of the MRR in the period of the as-of date (customer_mrr_movements);
+    -- triggered by the latest start or end of the customer's subscriptions in that period
+    -- (not later than the as-of instant)
+    IF movements IS NOT NULL THEN
         parts := parts || @extschema@.kpi_render($p$
-SELECT m.customer_id::text, 'contact_contraction',
+SELECT m.customer_id, 'contact_contraction',
        'MRR down ' || @extschema@.kpi_action_number((100 * (m.previous_mrr - m.mrr) / m.previous_mrr)::float8) || '% from '
        || m.previous_mrr || ' to ' || m.mrr || ' in the {{grain_name}} of ' || m.{{period}},
        coalesce(least((SELECT greatest(max(s.started_at) FILTER (WHERE s.started_at >= b.period_start_at AND s.started_at < b.period_end_at),
                                        max(s.ended_at) FILTER (WHERE s.ended_at >= b.period_start_at AND s.ended_at < b.period_end_at))
-                       FROM {{subscriptions}} AS s WHERE s.customer_id = m.customer_id), a.as_of),
+                       FROM {{subscriptions}} AS s WHERE s.customer_id::text = m.customer_id), a.as_of),
                 b.period_start_at),
        false
-FROM {{customer_mrr}} AS m CROSS JOIN asof AS a CROSS JOIN limits AS l
+FROM {{customer_mrr_movements}} AS m CROSS JOIN asof AS a CROSS JOIN limits AS l
 CROSS JOIN LATERAL (SELECT (m.{{period}}::timestamp AT TIME ZONE {{zone}}) AS period_start_at,
                            ((m.{{period}} + {{step}})::timestamp AT TIME ZONE {{zone}}) AS period_end_at) AS b
 WHERE m.{{period}} = @extschema@.kpi_period_start(a.as_of_on, {{grain}}) AND m.movement = 'contraction'
