@@ -75,7 +75,9 @@ q $dst -c "SELECT count(*) FROM csmetrics.sources s JOIN pg_class c ON c.oid = s
 # (the restored database lacks the source database's TimeZone setting: name the zone the
 # views were made in)
 q $dst -c "SELECT count(*) FROM csmetrics.create_kpi_views('kpi', time_zone => 'UTC')" | grep -qx 26
-q $dst -c "SET client_min_messages = warning; SELECT csmetrics.refresh_kpi_views()" | grep -qx 26
+# (25 of the 26 views of kpi_mat are materialized: customer_mrr_movements unfolds the
+# materialized MRR paths)
+q $dst -c "SET client_min_messages = warning; SELECT csmetrics.refresh_kpi_views()" | grep -qx 25
 # the tuned rules, once each
 test "$(q $dst -c "SELECT count(*) || ':' || count(*) FILTER (WHERE NOT enabled) || ':' || sum(threshold) FILTER (WHERE action IN ('review_account', 'payment_reminder')) FROM csmetrics.action_rules")" = '9:1:57'
 test "$(q $dst -c "SELECT has_table_privilege('dump_reader', 'kpi.nps_by_month', 'SELECT')")" = t
