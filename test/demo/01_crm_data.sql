@@ -153,6 +153,8 @@ INSERT INTO crm.subscriptions (account_id, start_date, end_date, mrr) VALUES (19
 INSERT INTO crm.tickets (account_id, created_at, solved_at, touches) VALUES (99999, '2026-10-02 09:00+00', '2026-10-02 11:00+00', 1);
 
 ANALYZE;
+\pset footer off
+\echo '== The demo company''s CRM data (schema crm, three years up to 2026-10-31) =='
 SELECT 'accounts' AS crm_table, count(*) AS rows FROM crm.accounts
 UNION ALL SELECT 'subscriptions', count(*) FROM crm.subscriptions
 UNION ALL SELECT 'survey_answers', count(*) FROM crm.survey_answers

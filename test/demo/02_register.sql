@@ -1,6 +1,7 @@
 -- Tell csmetrics where each kind of CRM data lives and which column plays which role.
 -- Columns with the canonical name need no mapping; the others are mapped by name.
 SET search_path = csmetrics, public;
+\pset footer off
 \o /dev/null
 SELECT register_source('customers', 'crm.accounts', '{"customer_id": "id", "name": "company", "segment": "plan_tier"}');
 SELECT register_source('subscriptions', 'crm.subscriptions',
@@ -16,17 +17,24 @@ SELECT register_source('costs', 'crm.cs_costs', '{"incurred_at": "month", "kind"
 \o
 
 \echo
-\echo 'A registration with mistakes is refused with every problem listed at once:'
-DO $$
+\echo '== The CRM tables registered as sources (csmetrics.sources) =='
+SELECT kind, relation, columns FROM sources ORDER BY kind;
+
+-- The error a mistaken registration raises, as text (message, then detail), for the report.
+CREATE FUNCTION pg_temp.error_of(statement text) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
     message text;
     detail text;
 BEGIN
-    PERFORM csmetrics.register_source('subscriptions', 'crm.subscriptions',
-                                      '{"customer_id": "account", "mrr": "plan", "started": "start_date"}');
+    EXECUTE statement;
+    RETURN 'no error';
 EXCEPTION WHEN OTHERS THEN
     GET STACKED DIAGNOSTICS message = MESSAGE_TEXT, detail = PG_EXCEPTION_DETAIL;
-    RAISE NOTICE E'%\n%', message, detail;
+    RETURN '  ERROR: ' || message || E'\n  ' || replace(detail, E'\n', E'\n  ');
 END $$;
 
-SELECT kind, relation, columns FROM sources ORDER BY kind;
+SELECT pg_temp.error_of($$SELECT csmetrics.register_source('subscriptions', 'crm.subscriptions',
+                        '{"customer_id": "account", "mrr": "plan", "started": "start_date"}')$$) AS refusal \gset
+\echo
+\echo '== A registration with mistakes is refused, every problem listed at once =='
+\echo :refusal
