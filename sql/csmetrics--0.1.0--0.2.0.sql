@@ -8,415 +8,6 @@
 
 \echo Use "ALTER EXTENSION csmetrics UPDATE TO '0.2.0'" to load this file. \quit
 
--- ---------------------------------------------------------------------------------------
--- Survey
--- ---------------------------------------------------------------------------------------
-
--- nps_agg_state: the transition state of nps_agg(score), the three NPS groups only (32 bytes
--- against rating_summary's 96), so that NPS over many groups keeps each group's state in the
--- cache line of its hash table entry. Its window frames keep a rating_summary (MSTYPE).
-CREATE TYPE @extschema@.nps_agg_state;
-CREATE FUNCTION @extschema@.nps_agg_state_in(pg_catalog.cstring) RETURNS @extschema@.nps_agg_state
-    AS 'MODULE_PATHNAME', 'nps_agg_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.nps_agg_state_out(@extschema@.nps_agg_state) RETURNS pg_catalog.cstring
-    AS 'MODULE_PATHNAME', 'nps_agg_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.nps_agg_state_recv(pg_catalog.internal) RETURNS @extschema@.nps_agg_state
-    AS 'MODULE_PATHNAME', 'nps_agg_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.nps_agg_state_send(@extschema@.nps_agg_state) RETURNS pg_catalog.bytea
-    AS 'MODULE_PATHNAME', 'nps_agg_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE TYPE @extschema@.nps_agg_state (
-    INPUT = @extschema@.nps_agg_state_in,
-    OUTPUT = @extschema@.nps_agg_state_out,
-    RECEIVE = @extschema@.nps_agg_state_recv,
-    SEND = @extschema@.nps_agg_state_send,
-    INTERNALLENGTH = 32,
-    ALIGNMENT = double,
-    STORAGE = plain
-);
-DO $nps_agg_trans$
-DECLARE
-    t text;
-BEGIN
-    -- one transition function per score type, each its own C entry point
-    FOREACH t IN ARRAY ARRAY['int2', 'int4', 'int8', 'numeric'] LOOP
-        EXECUTE pg_catalog.format(
-            'CREATE FUNCTION @extschema@.nps_agg_trans(@extschema@.nps_agg_state, pg_catalog.%1$s) '
-            'RETURNS @extschema@.nps_agg_state AS %2$L, %3$L LANGUAGE C IMMUTABLE PARALLEL SAFE',
-            t, 'MODULE_PATHNAME', 'nps_agg_trans_' || t);
-        EXECUTE pg_catalog.format(
-            'COMMENT ON FUNCTION @extschema@.nps_agg_trans(@extschema@.nps_agg_state, pg_catalog.%s) IS %L',
-            t, pg_catalog.format('Aggregate support: adds %s %s NPS score to the state of nps_agg',
-                                 CASE WHEN t LIKE 'int%' THEN 'an' ELSE 'a' END, t));
-    END LOOP;
-END
-$nps_agg_trans$;
-CREATE FUNCTION @extschema@.nps_agg_combine(@extschema@.nps_agg_state, @extschema@.nps_agg_state) RETURNS @extschema@.nps_agg_state
-    AS 'MODULE_PATHNAME', 'nps_agg_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.nps_agg_final(@extschema@.nps_agg_state) RETURNS pg_catalog.float8
-    AS 'MODULE_PATHNAME', 'nps_agg_final' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON TYPE @extschema@.nps_agg_state IS 'Transition state of nps_agg(score): promoters, passives and detractors, text form v1 promoters=P passives=Q detractors=D';
-COMMENT ON FUNCTION @extschema@.nps_agg_state_in(pg_catalog.cstring) IS 'Text input of nps_agg_state, strictly validated (SQLSTATE 22P02 on any malformed value)';
-COMMENT ON FUNCTION @extschema@.nps_agg_state_out(@extschema@.nps_agg_state) IS 'Text output of nps_agg_state: v1 promoters=P passives=Q detractors=D';
-COMMENT ON FUNCTION @extschema@.nps_agg_state_recv(pg_catalog.internal) IS 'Binary input of nps_agg_state: a version byte, then the three counts as int64 (SQLSTATE 22P03 on any malformed value)';
-COMMENT ON FUNCTION @extschema@.nps_agg_state_send(@extschema@.nps_agg_state) IS 'Binary output of nps_agg_state: a version byte, then the three counts as int64';
-COMMENT ON FUNCTION @extschema@.nps_agg_combine(@extschema@.nps_agg_state, @extschema@.nps_agg_state) IS 'Aggregate support: adds the second nps_agg state into the first (combine function of nps_agg)';
-COMMENT ON FUNCTION @extschema@.nps_agg_final(@extschema@.nps_agg_state) IS 'Aggregate support: the NPS of an nps_agg state; NULL when it holds no response';
-
--- nps_agg(score) keeps an nps_agg_state instead of a rating_summary: the same results, a third
--- of the memory per group. CREATE OR REPLACE keeps the aggregates' identity, so views that use
--- them stay valid.
-DO $nps_agg$
-DECLARE
-    t text;
-BEGIN
-    FOREACH t IN ARRAY ARRAY['int2', 'int4', 'int8', 'numeric'] LOOP
-        EXECUTE pg_catalog.format(
-            'CREATE OR REPLACE AGGREGATE @extschema@.nps_agg(score pg_catalog.%s) ('
-            'SFUNC = @extschema@.nps_agg_trans, STYPE = @extschema@.nps_agg_state, FINALFUNC = @extschema@.nps_agg_final, '
-            'COMBINEFUNC = @extschema@.nps_agg_combine, '
-            'MSFUNC = @extschema@.nps_trans, MINVFUNC = @extschema@.nps_inv, '
-            'MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.nps, PARALLEL = SAFE)', t);
-    END LOOP;
-END
-$nps_agg$;
-
--- Comments that 0.1.0 got wrong: the transition and inverse functions of the score aggregates
--- ("adds a int2", "removes ... to the state"), now worded as src/survey.sql generates them.
-DO $comments$
-DECLARE
-    k record;
-    t text;
-    arg_types text;
-    a_type text;
-    rule text;
-BEGIN
-    FOR k IN SELECT * FROM (VALUES ('nps', 'NPS', 0), ('csat', 'CSAT', 0), ('csat', 'CSAT', 1),
-                                   ('csat', 'CSAT', 2), ('ces', 'CES', 0), ('ces', 'CES', 1))
-                           AS m(kind, label, scale_args)
-    LOOP
-        FOREACH t IN ARRAY ARRAY['int2', 'int4', 'int8', 'numeric'] LOOP
-            arg_types := pg_catalog.concat_ws(', ', 'pg_catalog.' || t,
-                CASE WHEN k.scale_args >= 1 THEN 'pg_catalog.int4' END,
-                CASE WHEN k.scale_args >= 2 THEN 'pg_catalog.int4' END);
-            a_type := CASE WHEN t LIKE 'int%' THEN 'an ' ELSE 'a ' END || t;
-            rule := CASE k.scale_args WHEN 0 THEN ''
-                                      WHEN 1 THEN ' (scale_max must not vary)'
-                                      ELSE ' (scale_max, satisfied_from must not vary)' END;
-            EXECUTE pg_catalog.format('COMMENT ON FUNCTION @extschema@.%s_trans(@extschema@.rating_summary, %s) IS %L',
-                k.kind, arg_types, pg_catalog.format('Aggregate support: adds %s %s score to the state%s',
-                    a_type, k.label, rule));
-            EXECUTE pg_catalog.format('COMMENT ON FUNCTION @extschema@.%s_inv(@extschema@.rating_summary, %s) IS %L',
-                k.kind, arg_types, pg_catalog.format('Aggregate support: removes %s %s score from the state%s',
-                    a_type, k.label, rule));
-        END LOOP;
-    END LOOP;
-END
-$comments$;
-COMMENT ON FUNCTION @extschema@.score_count(@extschema@.rating_summary, pg_catalog.int4) IS 'Responses with exactly this score; the score must be on the summary''s scale';
-COMMENT ON FUNCTION @extschema@.csat(@extschema@.rating_summary) IS 'CSAT: share (0..1) of responses with a score >= the summary''s satisfied_from (default scale_max - 1); NULL when empty';
-
--- MRR paths, the movements of every period and cohort retention (new in 0.2.0; src/mrr_paths.sql).
-
--- The MRR path of one customer --------------------------------------------------------------
-
-CREATE TYPE @extschema@.mrr_path;
-
-CREATE FUNCTION @extschema@.mrr_path_in(pg_catalog.cstring)
-RETURNS @extschema@.mrr_path
-AS 'MODULE_PATHNAME', 'mrr_path_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.mrr_path_in(pg_catalog.cstring) IS 'text input of mrr_path (validated, versioned)';
-
-CREATE FUNCTION @extschema@.mrr_path_out(@extschema@.mrr_path)
-RETURNS pg_catalog.cstring
-AS 'MODULE_PATHNAME', 'mrr_path_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.mrr_path_out(@extschema@.mrr_path) IS 'text output of mrr_path; reads back exactly';
-
-CREATE FUNCTION @extschema@.mrr_path_recv(pg_catalog.internal)
-RETURNS @extschema@.mrr_path
-AS 'MODULE_PATHNAME', 'mrr_path_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.mrr_path_recv(pg_catalog.internal) IS 'binary input of mrr_path (validated, versioned)';
-
-CREATE FUNCTION @extschema@.mrr_path_send(@extschema@.mrr_path)
-RETURNS pg_catalog.bytea
-AS 'MODULE_PATHNAME', 'mrr_path_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.mrr_path_send(@extschema@.mrr_path) IS 'binary output of mrr_path';
-
-CREATE TYPE @extschema@.mrr_path (
-    INPUT = @extschema@.mrr_path_in,
-    OUTPUT = @extschema@.mrr_path_out,
-    RECEIVE = @extschema@.mrr_path_recv,
-    SEND = @extschema@.mrr_path_send,
-    INTERNALLENGTH = VARIABLE,
-    ALIGNMENT = double,
-    STORAGE = extended
-);
-COMMENT ON TYPE @extschema@.mrr_path IS 'MRR of one customer at the end of every period of a series, as change points; text form v1 <series> rows=<n> point_periods={<period>,...} point_mrr={<mrr>,...}';
-
--- STABLE: period boundaries follow timestamptz + interval in the session time zone.
-CREATE FUNCTION @extschema@.mrr_path_trans(@extschema@.mrr_path, pg_catalog.timestamptz, pg_catalog.timestamptz, pg_catalog.numeric, pg_catalog.timestamptz, pg_catalog.interval, pg_catalog.int4)
-RETURNS @extschema@.mrr_path
-AS 'MODULE_PATHNAME', 'mrr_path_trans' LANGUAGE C STABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.mrr_path_trans(@extschema@.mrr_path, pg_catalog.timestamptz, pg_catalog.timestamptz, pg_catalog.numeric, pg_catalog.timestamptz, pg_catalog.interval, pg_catalog.int4) IS 'transition of mrr_path over timestamptz rows';
-
-CREATE FUNCTION @extschema@.mrr_path_trans(@extschema@.mrr_path, pg_catalog.date, pg_catalog.date, pg_catalog.numeric, pg_catalog.date, pg_catalog.interval, pg_catalog.int4)
-RETURNS @extschema@.mrr_path
-AS 'MODULE_PATHNAME', 'mrr_path_trans_date' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.mrr_path_trans(@extschema@.mrr_path, pg_catalog.date, pg_catalog.date, pg_catalog.numeric, pg_catalog.date, pg_catalog.interval, pg_catalog.int4) IS 'transition of mrr_path over date rows';
-
-CREATE FUNCTION @extschema@.mrr_path_combine(@extschema@.mrr_path, @extschema@.mrr_path)
-RETURNS @extschema@.mrr_path
-AS 'MODULE_PATHNAME', 'mrr_path_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.mrr_path_combine(@extschema@.mrr_path, @extschema@.mrr_path) IS 'combine function of mrr_path and transition of rollup(mrr_path): the sum of two paths of one series';
-
-CREATE FUNCTION @extschema@.mrr_path_final(@extschema@.mrr_path)
-RETURNS @extschema@.mrr_path
-AS 'MODULE_PATHNAME', 'mrr_path_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.mrr_path_final(@extschema@.mrr_path) IS 'final function of mrr_path and rollup(mrr_path): the path as stored; NULL without rows';
-
-CREATE AGGREGATE @extschema@.mrr_path(started_at pg_catalog.timestamptz, ended_at pg_catalog.timestamptz, mrr pg_catalog.numeric, first_period_start pg_catalog.timestamptz, period_length pg_catalog.interval, periods pg_catalog.int4) (
-    SFUNC = @extschema@.mrr_path_trans, STYPE = @extschema@.mrr_path,
-    COMBINEFUNC = @extschema@.mrr_path_combine, FINALFUNC = @extschema@.mrr_path_final,
-    PARALLEL = SAFE
-);
-COMMENT ON AGGREGATE @extschema@.mrr_path(pg_catalog.timestamptz, pg_catalog.timestamptz, pg_catalog.numeric, pg_catalog.timestamptz, pg_catalog.interval, pg_catalog.int4) IS 'MRR path of a customer (GROUP BY customer): its MRR at the end of every period of the series, from its subscription rows (ended_at NULL = open)';
-
-CREATE AGGREGATE @extschema@.mrr_path(started_at pg_catalog.date, ended_at pg_catalog.date, mrr pg_catalog.numeric, first_period_start pg_catalog.date, period_length pg_catalog.interval, periods pg_catalog.int4) (
-    SFUNC = @extschema@.mrr_path_trans, STYPE = @extschema@.mrr_path,
-    COMBINEFUNC = @extschema@.mrr_path_combine, FINALFUNC = @extschema@.mrr_path_final,
-    PARALLEL = SAFE
-);
-COMMENT ON AGGREGATE @extschema@.mrr_path(pg_catalog.date, pg_catalog.date, pg_catalog.numeric, pg_catalog.date, pg_catalog.interval, pg_catalog.int4) IS 'MRR path of a customer over a date series (GROUP BY customer)';
-
-CREATE AGGREGATE @extschema@.rollup(@extschema@.mrr_path) (
-    SFUNC = @extschema@.mrr_path_combine, STYPE = @extschema@.mrr_path,
-    COMBINEFUNC = @extschema@.mrr_path_combine, FINALFUNC = @extschema@.mrr_path_final,
-    PARALLEL = SAFE
-);
-COMMENT ON AGGREGATE @extschema@.rollup(@extschema@.mrr_path) IS 'sum of MRR paths of one series (for instance the accounts of one customer), as one path';
-
--- The movements of every period ------------------------------------------------------------
-
-CREATE TYPE @extschema@.mrr_period_movements AS (
-    period_start pg_catalog.timestamptz,
-    period_end pg_catalog.timestamptz,
-    starting_mrr pg_catalog.numeric,
-    ending_mrr pg_catalog.numeric,
-    new_mrr pg_catalog.numeric,
-    expansion_mrr pg_catalog.numeric,
-    contraction_mrr pg_catalog.numeric,
-    churned_mrr pg_catalog.numeric,
-    reactivation_mrr pg_catalog.numeric,
-    customers_start pg_catalog.int8,
-    customers_end pg_catalog.int8,
-    new_customers pg_catalog.int8,
-    expansion_customers pg_catalog.int8,
-    contraction_customers pg_catalog.int8,
-    churned_customers pg_catalog.int8,
-    reactivation_customers pg_catalog.int8
-);
-COMMENT ON TYPE @extschema@.mrr_period_movements IS 'MRR movements of one period [period_start, period_end): the fields of mrr_movements after the period bounds';
-
-CREATE TYPE @extschema@.mrr_movements_series;
-
-CREATE FUNCTION @extschema@.mrr_movements_series_in(pg_catalog.cstring)
-RETURNS @extschema@.mrr_movements_series
-AS 'MODULE_PATHNAME', 'mrr_movements_series_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.mrr_movements_series_in(pg_catalog.cstring) IS 'text input of mrr_movements_series (validated, versioned)';
-
-CREATE FUNCTION @extschema@.mrr_movements_series_out(@extschema@.mrr_movements_series)
-RETURNS pg_catalog.cstring
-AS 'MODULE_PATHNAME', 'mrr_movements_series_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.mrr_movements_series_out(@extschema@.mrr_movements_series) IS 'text output of mrr_movements_series; reads back exactly';
-
-CREATE FUNCTION @extschema@.mrr_movements_series_recv(pg_catalog.internal)
-RETURNS @extschema@.mrr_movements_series
-AS 'MODULE_PATHNAME', 'mrr_movements_series_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.mrr_movements_series_recv(pg_catalog.internal) IS 'binary input of mrr_movements_series (validated, versioned)';
-
-CREATE FUNCTION @extschema@.mrr_movements_series_send(@extschema@.mrr_movements_series)
-RETURNS pg_catalog.bytea
-AS 'MODULE_PATHNAME', 'mrr_movements_series_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.mrr_movements_series_send(@extschema@.mrr_movements_series) IS 'binary output of mrr_movements_series';
-
-CREATE TYPE @extschema@.mrr_movements_series (
-    INPUT = @extschema@.mrr_movements_series_in,
-    OUTPUT = @extschema@.mrr_movements_series_out,
-    RECEIVE = @extschema@.mrr_movements_series_recv,
-    SEND = @extschema@.mrr_movements_series_send,
-    INTERNALLENGTH = VARIABLE,
-    ALIGNMENT = double,
-    STORAGE = extended
-);
-COMMENT ON TYPE @extschema@.mrr_movements_series IS 'MRR movements of every period of a series: exact per-period sums and customer counts of each movement class; storable and summable (rollup)';
-
--- STABLE: the first path's series gets its boundaries in the session time zone.
-CREATE FUNCTION @extschema@.mrr_movements_series_trans(@extschema@.mrr_movements_series, @extschema@.mrr_path)
-RETURNS @extschema@.mrr_movements_series
-AS 'MODULE_PATHNAME', 'mrr_movements_series_trans' LANGUAGE C STABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.mrr_movements_series_trans(@extschema@.mrr_movements_series, @extschema@.mrr_path) IS 'transition of mrr_movements(path) and mrr_movements_series(path)';
-
-CREATE FUNCTION @extschema@.mrr_movements_series_combine(@extschema@.mrr_movements_series, @extschema@.mrr_movements_series)
-RETURNS @extschema@.mrr_movements_series
-AS 'MODULE_PATHNAME', 'mrr_movements_series_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.mrr_movements_series_combine(@extschema@.mrr_movements_series, @extschema@.mrr_movements_series) IS 'combine function of the movement series aggregates and transition of rollup(mrr_movements_series)';
-
--- STABLE: a date series reports its bounds as timestamptz in the session time zone.
-CREATE FUNCTION @extschema@.mrr_movements_series_final(@extschema@.mrr_movements_series)
-RETURNS @extschema@.mrr_period_movements[]
-AS 'MODULE_PATHNAME', 'mrr_movements_series_final' LANGUAGE C STABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.mrr_movements_series_final(@extschema@.mrr_movements_series) IS 'final function of mrr_movements(path): one mrr_period_movements per period';
-
-CREATE FUNCTION @extschema@.mrr_movements_series_summary_final(@extschema@.mrr_movements_series)
-RETURNS @extschema@.mrr_movements_series
-AS 'MODULE_PATHNAME', 'mrr_movements_series_summary_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.mrr_movements_series_summary_final(@extschema@.mrr_movements_series) IS 'final function of mrr_movements_series(path) and rollup(mrr_movements_series): the summary as stored, once the MRR of every period is known to fit';
-
-CREATE AGGREGATE @extschema@.mrr_movements(path @extschema@.mrr_path) (
-    SFUNC = @extschema@.mrr_movements_series_trans, STYPE = @extschema@.mrr_movements_series,
-    COMBINEFUNC = @extschema@.mrr_movements_series_combine,
-    FINALFUNC = @extschema@.mrr_movements_series_final,
-    PARALLEL = SAFE
-);
-COMMENT ON AGGREGATE @extschema@.mrr_movements(@extschema@.mrr_path) IS 'MRR movements of every period of the series, from the customers'' MRR paths, in one pass: one mrr_period_movements per period';
-
-CREATE AGGREGATE @extschema@.mrr_movements_series(path @extschema@.mrr_path) (
-    SFUNC = @extschema@.mrr_movements_series_trans, STYPE = @extschema@.mrr_movements_series,
-    COMBINEFUNC = @extschema@.mrr_movements_series_combine,
-    FINALFUNC = @extschema@.mrr_movements_series_summary_final,
-    PARALLEL = SAFE
-);
-COMMENT ON AGGREGATE @extschema@.mrr_movements_series(@extschema@.mrr_path) IS 'MRR movements of every period of the series as a storable summary (read it with mrr_movements(summary), add summaries with rollup)';
-
-CREATE AGGREGATE @extschema@.rollup(@extschema@.mrr_movements_series) (
-    SFUNC = @extschema@.mrr_movements_series_combine, STYPE = @extschema@.mrr_movements_series,
-    COMBINEFUNC = @extschema@.mrr_movements_series_combine,
-    FINALFUNC = @extschema@.mrr_movements_series_summary_final,
-    PARALLEL = SAFE
-);
-COMMENT ON AGGREGATE @extschema@.rollup(@extschema@.mrr_movements_series) IS 'exact sum of mrr_movements_series summaries of one series (segments to totals)';
-
-CREATE FUNCTION @extschema@.mrr_movements(s @extschema@.mrr_movements_series)
-RETURNS @extschema@.mrr_period_movements[]
-AS 'MODULE_PATHNAME', 'mrr_movements_series_movements' LANGUAGE C STABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.mrr_movements(@extschema@.mrr_movements_series) IS 'the movements of every period of a stored mrr_movements_series, one mrr_period_movements per period';
-
--- The accessors of mrr_movements, on a period's row (the same C functions read both).
-CREATE FUNCTION @extschema@.nrr(m @extschema@.mrr_period_movements)
-RETURNS pg_catalog.float8
-AS 'MODULE_PATHNAME', 'mrr_movements_nrr' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.nrr(@extschema@.mrr_period_movements) IS 'net revenue retention of the period: (starting - churned - contraction + expansion) / starting; NULL when starting_mrr is 0';
-
-CREATE FUNCTION @extschema@.grr(m @extschema@.mrr_period_movements)
-RETURNS pg_catalog.float8
-AS 'MODULE_PATHNAME', 'mrr_movements_grr' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.grr(@extschema@.mrr_period_movements) IS 'gross revenue retention of the period: (starting - churned - contraction) / starting; NULL when starting_mrr is 0';
-
-CREATE FUNCTION @extschema@.quick_ratio(m @extschema@.mrr_period_movements)
-RETURNS pg_catalog.float8
-AS 'MODULE_PATHNAME', 'mrr_movements_quick_ratio' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.quick_ratio(@extschema@.mrr_period_movements) IS 'SaaS quick ratio of the period: (new + expansion + reactivation) / (contraction + churned); NULL when nothing was lost';
-
-CREATE FUNCTION @extschema@.net_new_mrr(m @extschema@.mrr_period_movements)
-RETURNS pg_catalog.numeric
-AS 'MODULE_PATHNAME', 'mrr_movements_net_new_mrr' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.net_new_mrr(@extschema@.mrr_period_movements) IS 'net new MRR of the period: new + reactivation + expansion - contraction - churned (= ending_mrr - starting_mrr)';
-
-CREATE FUNCTION @extschema@.arpa(m @extschema@.mrr_period_movements)
-RETURNS pg_catalog.numeric
-AS 'MODULE_PATHNAME', 'mrr_movements_arpa' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.arpa(@extschema@.mrr_period_movements) IS 'average revenue per account at the end of the period: ending_mrr / customers_end; NULL without paying customers';
-
-CREATE FUNCTION @extschema@.negative_churn(m @extschema@.mrr_period_movements)
-RETURNS pg_catalog.bool
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-AS $$ SELECT (m).expansion_mrr OPERATOR(pg_catalog.>) ((m).churned_mrr OPERATOR(pg_catalog.+) (m).contraction_mrr) $$;
-COMMENT ON FUNCTION @extschema@.negative_churn(@extschema@.mrr_period_movements) IS 'negative churn in the period: expansion_mrr > churned_mrr + contraction_mrr';
-
--- One customer's movement in each period.
--- STABLE: a date series reports its bounds as timestamptz in the session time zone.
-CREATE FUNCTION @extschema@.customer_mrr_movements(path @extschema@.mrr_path,
-    OUT period_start pg_catalog.timestamptz, OUT period_end pg_catalog.timestamptz,
-    OUT previous_mrr pg_catalog.numeric, OUT mrr pg_catalog.numeric, OUT movement pg_catalog.text)
-RETURNS SETOF record
-AS 'MODULE_PATHNAME', 'customer_mrr_movements' LANGUAGE C STABLE STRICT PARALLEL SAFE ROWS 24;
-COMMENT ON FUNCTION @extschema@.customer_mrr_movements(@extschema@.mrr_path) IS 'movement of one customer in each period from its first paying period to the end of the series: previous and current MRR and the mrr_movement() class; periods without MRR before or after are left out';
-
--- Cohort retention ----------------------------------------------------------------------------
-
-CREATE TYPE @extschema@.cohort_summary;
-
-CREATE FUNCTION @extschema@.cohort_summary_in(pg_catalog.cstring)
-RETURNS @extschema@.cohort_summary
-AS 'MODULE_PATHNAME', 'cohort_summary_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.cohort_summary_in(pg_catalog.cstring) IS 'text input of cohort_summary (validated, versioned)';
-
-CREATE FUNCTION @extschema@.cohort_summary_out(@extschema@.cohort_summary)
-RETURNS pg_catalog.cstring
-AS 'MODULE_PATHNAME', 'cohort_summary_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.cohort_summary_out(@extschema@.cohort_summary) IS 'text output of cohort_summary; reads back exactly';
-
-CREATE FUNCTION @extschema@.cohort_summary_recv(pg_catalog.internal)
-RETURNS @extschema@.cohort_summary
-AS 'MODULE_PATHNAME', 'cohort_summary_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.cohort_summary_recv(pg_catalog.internal) IS 'binary input of cohort_summary (validated, versioned)';
-
-CREATE FUNCTION @extschema@.cohort_summary_send(@extschema@.cohort_summary)
-RETURNS pg_catalog.bytea
-AS 'MODULE_PATHNAME', 'cohort_summary_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.cohort_summary_send(@extschema@.cohort_summary) IS 'binary output of cohort_summary';
-
-CREATE TYPE @extschema@.cohort_summary (
-    INPUT = @extschema@.cohort_summary_in,
-    OUTPUT = @extschema@.cohort_summary_out,
-    RECEIVE = @extschema@.cohort_summary_recv,
-    SEND = @extschema@.cohort_summary_send,
-    INTERNALLENGTH = VARIABLE,
-    ALIGNMENT = double,
-    STORAGE = extended
-);
-COMMENT ON TYPE @extschema@.cohort_summary IS 'cohort retention triangle of a series: per cohort (first paying period) and periods since its start, the changes of retained customers, MRR and gross MRR; storable and summable (rollup)';
-
--- STABLE: the first path's series gets its boundaries in the session time zone.
-CREATE FUNCTION @extschema@.cohort_summary_trans(@extschema@.cohort_summary, @extschema@.mrr_path)
-RETURNS @extschema@.cohort_summary
-AS 'MODULE_PATHNAME', 'cohort_summary_trans' LANGUAGE C STABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.cohort_summary_trans(@extschema@.cohort_summary, @extschema@.mrr_path) IS 'transition of cohort_summary(path)';
-
-CREATE FUNCTION @extschema@.cohort_summary_combine(@extschema@.cohort_summary, @extschema@.cohort_summary)
-RETURNS @extschema@.cohort_summary
-AS 'MODULE_PATHNAME', 'cohort_summary_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.cohort_summary_combine(@extschema@.cohort_summary, @extschema@.cohort_summary) IS 'combine function of cohort_summary and transition of rollup(cohort_summary)';
-
-CREATE FUNCTION @extschema@.cohort_summary_final(@extschema@.cohort_summary)
-RETURNS @extschema@.cohort_summary
-AS 'MODULE_PATHNAME', 'cohort_summary_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.cohort_summary_final(@extschema@.cohort_summary) IS 'final function of cohort_summary and rollup(cohort_summary): the summary as stored';
-
-CREATE AGGREGATE @extschema@.cohort_summary(path @extschema@.mrr_path) (
-    SFUNC = @extschema@.cohort_summary_trans, STYPE = @extschema@.cohort_summary,
-    COMBINEFUNC = @extschema@.cohort_summary_combine, FINALFUNC = @extschema@.cohort_summary_final,
-    PARALLEL = SAFE
-);
-COMMENT ON AGGREGATE @extschema@.cohort_summary(@extschema@.mrr_path) IS 'cohort retention triangle of the customers'' MRR paths (cohort = first paying period), in one pass; read it with cohort_retention()';
-
-CREATE AGGREGATE @extschema@.rollup(@extschema@.cohort_summary) (
-    SFUNC = @extschema@.cohort_summary_combine, STYPE = @extschema@.cohort_summary,
-    COMBINEFUNC = @extschema@.cohort_summary_combine, FINALFUNC = @extschema@.cohort_summary_final,
-    PARALLEL = SAFE
-);
-COMMENT ON AGGREGATE @extschema@.rollup(@extschema@.cohort_summary) IS 'exact sum of cohort_summary values of one series over disjoint customers (segments to totals)';
-
--- STABLE: a date series reports its cohorts as timestamptz in the session time zone.
-CREATE FUNCTION @extschema@.cohort_retention(s @extschema@.cohort_summary,
-    OUT cohort pg_catalog.timestamptz, OUT periods_since_start pg_catalog.int4,
-    OUT customers pg_catalog.int8, OUT retained_customers pg_catalog.int8,
-    OUT logo_retention pg_catalog.float8, OUT starting_mrr pg_catalog.numeric,
-    OUT mrr pg_catalog.numeric, OUT revenue_retention pg_catalog.float8,
-    OUT gross_revenue_retention pg_catalog.float8)
-RETURNS SETOF record
-AS 'MODULE_PATHNAME', 'cohort_retention' LANGUAGE C STABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.cohort_retention(@extschema@.cohort_summary) IS 'the cohort retention triangle, one row per cohort and periods since its start: customers, retained customers and logo retention, starting MRR, MRR, revenue retention (cohort NRR) and gross revenue retention';
-
 -- BEGIN views layer (src/views/*.sql)
 
 ---------------------------------------------------------------------------------------------
@@ -453,7 +44,7 @@ CREATE TABLE @extschema@.kpi_registry (
     by_segment          boolean NOT NULL DEFAULT false,
     internal            boolean NOT NULL DEFAULT false,
     materialize         boolean NOT NULL DEFAULT true,
-    overview_pick       text    CHECK (overview_pick IN ('latest', 'all', 'summary')),
+    overview_pick       text    CHECK (overview_pick IN ('latest', 'all', 'summary', 'totals')),
     description         text    NOT NULL,
     column_descriptions jsonb   NOT NULL DEFAULT '{}',
     position            int     NOT NULL UNIQUE
@@ -470,7 +61,7 @@ COMMENT ON COLUMN @extschema@.kpi_registry.keys IS 'columns that identify a row 
 COMMENT ON COLUMN @extschema@.kpi_registry.by_segment IS 'true when the view also comes as <name>_by_segment, per customer segment';
 COMMENT ON COLUMN @extschema@.kpi_registry.internal IS 'true for a helper relation shared by several views (kept in the companion schema, not granted to readers)';
 COMMENT ON COLUMN @extschema@.kpi_registry.materialize IS 'false for a view that stays a plain view in a materialized set: reading it costs no more than reading the materialized helpers it unfolds, and it costs the refresh nothing';
-COMMENT ON COLUMN @extschema@.kpi_registry.overview_pick IS 'how kpi_overview reads the view: latest (its latest period), all (its segment (all) row) or summary (aggregates over its rows); NULL: not read';
+COMMENT ON COLUMN @extschema@.kpi_registry.overview_pick IS 'how kpi_overview reads the view: latest (its latest period), all (its segment (all) row), summary (aggregates over its rows, as of its latest period) or totals (aggregates over its rows, for a view without periods); NULL: not read';
 COMMENT ON COLUMN @extschema@.kpi_registry.description IS 'comment of the view; {{grain_name}} and {{and_segment}} are filled in';
 COMMENT ON COLUMN @extschema@.kpi_registry.column_descriptions IS 'column name -> comment, for the columns this view describes its own way; the others come from kpi_columns';
 COMMENT ON COLUMN @extschema@.kpi_registry.position IS 'creation order: a view comes after the views and helpers it reads';
@@ -1210,7 +801,7 @@ COMMENT ON FUNCTION @extschema@.kpi_view_mrr_paths(jsonb) IS 'csmetrics internal
 -- The paths are put in the order of the view's key first, so that sorting its rows only sorts
 -- each customer's few periods (an incremental sort), not millions of rows.
 CREATE FUNCTION @extschema@.kpi_view_customer_mrr_movements(ctx jsonb) RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
@@ -1556,7 +1147,7 @@ COMMENT ON FUNCTION @extschema@.kpi_health_measure(jsonb, text, text, text, text
 -- may lie in the future and do not count. A current customer has a subscription in force at
 -- the period end (every customer when subscriptions are not registered).
 CREATE FUNCTION @extschema@.kpi_view_customer_health(ctx jsonb) RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     model text := '';
@@ -1734,9 +1325,10 @@ BEGIN
         reads := reads || @extschema@.kpi_render(CASE v.overview_pick
             WHEN 'latest' THEN '{{alias}} AS (SELECT v.{{period}} AS as_of, {{columns}} FROM {{view}} AS v ORDER BY v.{{period}} DESC LIMIT 1)'
             WHEN 'all' THEN '{{alias}} AS (SELECT {{columns}} FROM {{view}} AS v WHERE v.segment = ''(all)'')'
+            WHEN 'totals' THEN '{{alias}} AS (SELECT {{columns}} FROM {{view}} AS v)'
             ELSE '{{alias}} AS (SELECT max(v.{{period}}) AS as_of, {{columns}} FROM {{view}} AS v)' END, ctx);
         joins := joins || ' LEFT JOIN ' || alias || ' ON true';
-        IF v.overview_pick <> 'all' THEN
+        IF v.overview_pick NOT IN ('all', 'totals') THEN
             dates := dates || (alias || '.as_of');
         END IF;
     END LOOP;
@@ -2080,3 +1672,832 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION @extschema@.refresh_kpi_views(name) IS 'Refreshes every materialized KPI view (of one schema, or all) with REFRESH MATERIALIZED VIEW CONCURRENTLY, and their helper relations, in dependency order; NOTICE per relation with its time; returns how many KPI views were refreshed';
 -- END views layer
+
+-- ---------------------------------------------------------------------------------------
+-- Survey
+-- ---------------------------------------------------------------------------------------
+
+-- nps_agg_state: the transition state of nps_agg(score), the three NPS groups only (32 bytes
+-- against rating_summary's 96), so that NPS over many groups keeps each group's state in the
+-- cache line of its hash table entry. Its window frames keep a rating_summary (MSTYPE).
+CREATE TYPE @extschema@.nps_agg_state;
+CREATE FUNCTION @extschema@.nps_agg_state_in(pg_catalog.cstring) RETURNS @extschema@.nps_agg_state
+    AS 'MODULE_PATHNAME', 'nps_agg_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.nps_agg_state_out(@extschema@.nps_agg_state) RETURNS pg_catalog.cstring
+    AS 'MODULE_PATHNAME', 'nps_agg_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.nps_agg_state_recv(pg_catalog.internal) RETURNS @extschema@.nps_agg_state
+    AS 'MODULE_PATHNAME', 'nps_agg_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.nps_agg_state_send(@extschema@.nps_agg_state) RETURNS pg_catalog.bytea
+    AS 'MODULE_PATHNAME', 'nps_agg_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE TYPE @extschema@.nps_agg_state (
+    INPUT = @extschema@.nps_agg_state_in,
+    OUTPUT = @extschema@.nps_agg_state_out,
+    RECEIVE = @extschema@.nps_agg_state_recv,
+    SEND = @extschema@.nps_agg_state_send,
+    INTERNALLENGTH = 32,
+    ALIGNMENT = double,
+    STORAGE = plain
+);
+DO $nps_agg_trans$
+DECLARE
+    t text;
+BEGIN
+    -- one transition function per score type, each its own C entry point
+    FOREACH t IN ARRAY ARRAY['int2', 'int4', 'int8', 'numeric'] LOOP
+        EXECUTE pg_catalog.format(
+            'CREATE FUNCTION @extschema@.nps_agg_trans(@extschema@.nps_agg_state, pg_catalog.%1$s) '
+            'RETURNS @extschema@.nps_agg_state AS %2$L, %3$L LANGUAGE C IMMUTABLE PARALLEL SAFE',
+            t, 'MODULE_PATHNAME', 'nps_agg_trans_' || t);
+        EXECUTE pg_catalog.format(
+            'COMMENT ON FUNCTION @extschema@.nps_agg_trans(@extschema@.nps_agg_state, pg_catalog.%s) IS %L',
+            t, pg_catalog.format('Aggregate support: adds %s %s NPS score to the state of nps_agg',
+                                 CASE WHEN t LIKE 'int%' THEN 'an' ELSE 'a' END, t));
+    END LOOP;
+END
+$nps_agg_trans$;
+CREATE FUNCTION @extschema@.nps_agg_combine(@extschema@.nps_agg_state, @extschema@.nps_agg_state) RETURNS @extschema@.nps_agg_state
+    AS 'MODULE_PATHNAME', 'nps_agg_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.nps_agg_final(@extschema@.nps_agg_state) RETURNS pg_catalog.float8
+    AS 'MODULE_PATHNAME', 'nps_agg_final' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON TYPE @extschema@.nps_agg_state IS 'Transition state of nps_agg(score): promoters, passives and detractors, text form v1 promoters=P passives=Q detractors=D';
+COMMENT ON FUNCTION @extschema@.nps_agg_state_in(pg_catalog.cstring) IS 'Text input of nps_agg_state, strictly validated (SQLSTATE 22P02 on any malformed value)';
+COMMENT ON FUNCTION @extschema@.nps_agg_state_out(@extschema@.nps_agg_state) IS 'Text output of nps_agg_state: v1 promoters=P passives=Q detractors=D';
+COMMENT ON FUNCTION @extschema@.nps_agg_state_recv(pg_catalog.internal) IS 'Binary input of nps_agg_state: a version byte, then the three counts as int64 (SQLSTATE 22P03 on any malformed value)';
+COMMENT ON FUNCTION @extschema@.nps_agg_state_send(@extschema@.nps_agg_state) IS 'Binary output of nps_agg_state: a version byte, then the three counts as int64';
+COMMENT ON FUNCTION @extschema@.nps_agg_combine(@extschema@.nps_agg_state, @extschema@.nps_agg_state) IS 'Aggregate support: adds the second nps_agg state into the first (combine function of nps_agg)';
+COMMENT ON FUNCTION @extschema@.nps_agg_final(@extschema@.nps_agg_state) IS 'Aggregate support: the NPS of an nps_agg state; NULL when it holds no response';
+
+-- nps_agg(score) keeps an nps_agg_state instead of a rating_summary: the same results, a third
+-- of the memory per group. CREATE OR REPLACE keeps the aggregates' identity, so views that use
+-- them stay valid.
+DO $nps_agg$
+DECLARE
+    t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['int2', 'int4', 'int8', 'numeric'] LOOP
+        EXECUTE pg_catalog.format(
+            'CREATE OR REPLACE AGGREGATE @extschema@.nps_agg(score pg_catalog.%s) ('
+            'SFUNC = @extschema@.nps_agg_trans, STYPE = @extschema@.nps_agg_state, FINALFUNC = @extschema@.nps_agg_final, '
+            'COMBINEFUNC = @extschema@.nps_agg_combine, '
+            'MSFUNC = @extschema@.nps_trans, MINVFUNC = @extschema@.nps_inv, '
+            'MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.nps, PARALLEL = SAFE)', t);
+    END LOOP;
+END
+$nps_agg$;
+
+-- Comments that 0.1.0 got wrong: the transition and inverse functions of the score aggregates
+-- ("adds a int2", "removes ... to the state"), now worded as src/survey.sql generates them.
+DO $comments$
+DECLARE
+    k record;
+    t text;
+    arg_types text;
+    a_type text;
+    rule text;
+BEGIN
+    FOR k IN SELECT * FROM (VALUES ('nps', 'NPS', 0), ('csat', 'CSAT', 0), ('csat', 'CSAT', 1),
+                                   ('csat', 'CSAT', 2), ('ces', 'CES', 0), ('ces', 'CES', 1))
+                           AS m(kind, label, scale_args)
+    LOOP
+        FOREACH t IN ARRAY ARRAY['int2', 'int4', 'int8', 'numeric'] LOOP
+            arg_types := pg_catalog.concat_ws(', ', 'pg_catalog.' || t,
+                CASE WHEN k.scale_args >= 1 THEN 'pg_catalog.int4' END,
+                CASE WHEN k.scale_args >= 2 THEN 'pg_catalog.int4' END);
+            a_type := CASE WHEN t LIKE 'int%' THEN 'an ' ELSE 'a ' END || t;
+            rule := CASE k.scale_args WHEN 0 THEN ''
+                                      WHEN 1 THEN ' (scale_max must not vary)'
+                                      ELSE ' (scale_max, satisfied_from must not vary)' END;
+            EXECUTE pg_catalog.format('COMMENT ON FUNCTION @extschema@.%s_trans(@extschema@.rating_summary, %s) IS %L',
+                k.kind, arg_types, pg_catalog.format('Aggregate support: adds %s %s score to the state%s',
+                    a_type, k.label, rule));
+            EXECUTE pg_catalog.format('COMMENT ON FUNCTION @extschema@.%s_inv(@extschema@.rating_summary, %s) IS %L',
+                k.kind, arg_types, pg_catalog.format('Aggregate support: removes %s %s score from the state%s',
+                    a_type, k.label, rule));
+        END LOOP;
+    END LOOP;
+END
+$comments$;
+COMMENT ON FUNCTION @extschema@.score_count(@extschema@.rating_summary, pg_catalog.int4) IS 'Responses with exactly this score; the score must be on the summary''s scale';
+COMMENT ON FUNCTION @extschema@.csat(@extschema@.rating_summary) IS 'CSAT: share (0..1) of responses with a score >= the summary''s satisfied_from (default scale_max - 1); NULL when empty';
+
+-- MRR paths, the movements of every period and cohort retention (new in 0.2.0; src/mrr_paths.sql).
+
+-- The MRR path of one customer --------------------------------------------------------------
+
+CREATE TYPE @extschema@.mrr_path;
+
+CREATE FUNCTION @extschema@.mrr_path_in(pg_catalog.cstring)
+RETURNS @extschema@.mrr_path
+AS 'MODULE_PATHNAME', 'mrr_path_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.mrr_path_in(pg_catalog.cstring) IS 'text input of mrr_path (validated, versioned)';
+
+CREATE FUNCTION @extschema@.mrr_path_out(@extschema@.mrr_path)
+RETURNS pg_catalog.cstring
+AS 'MODULE_PATHNAME', 'mrr_path_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.mrr_path_out(@extschema@.mrr_path) IS 'text output of mrr_path; reads back exactly';
+
+CREATE FUNCTION @extschema@.mrr_path_recv(pg_catalog.internal)
+RETURNS @extschema@.mrr_path
+AS 'MODULE_PATHNAME', 'mrr_path_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.mrr_path_recv(pg_catalog.internal) IS 'binary input of mrr_path (validated, versioned)';
+
+CREATE FUNCTION @extschema@.mrr_path_send(@extschema@.mrr_path)
+RETURNS pg_catalog.bytea
+AS 'MODULE_PATHNAME', 'mrr_path_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.mrr_path_send(@extschema@.mrr_path) IS 'binary output of mrr_path';
+
+CREATE TYPE @extschema@.mrr_path (
+    INPUT = @extschema@.mrr_path_in,
+    OUTPUT = @extschema@.mrr_path_out,
+    RECEIVE = @extschema@.mrr_path_recv,
+    SEND = @extschema@.mrr_path_send,
+    INTERNALLENGTH = VARIABLE,
+    ALIGNMENT = double,
+    STORAGE = extended
+);
+COMMENT ON TYPE @extschema@.mrr_path IS 'MRR of one customer at the end of every period of a series, as change points; text form v1 <series> rows=<n> point_periods={<period>,...} point_mrr={<mrr>,...}';
+
+-- STABLE: period boundaries follow timestamptz + interval in the session time zone.
+CREATE FUNCTION @extschema@.mrr_path_trans(@extschema@.mrr_path, pg_catalog.timestamptz, pg_catalog.timestamptz, pg_catalog.numeric, pg_catalog.timestamptz, pg_catalog.interval, pg_catalog.int4)
+RETURNS @extschema@.mrr_path
+AS 'MODULE_PATHNAME', 'mrr_path_trans' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.mrr_path_trans(@extschema@.mrr_path, pg_catalog.timestamptz, pg_catalog.timestamptz, pg_catalog.numeric, pg_catalog.timestamptz, pg_catalog.interval, pg_catalog.int4) IS 'transition of mrr_path over timestamptz rows';
+
+CREATE FUNCTION @extschema@.mrr_path_trans(@extschema@.mrr_path, pg_catalog.date, pg_catalog.date, pg_catalog.numeric, pg_catalog.date, pg_catalog.interval, pg_catalog.int4)
+RETURNS @extschema@.mrr_path
+AS 'MODULE_PATHNAME', 'mrr_path_trans_date' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.mrr_path_trans(@extschema@.mrr_path, pg_catalog.date, pg_catalog.date, pg_catalog.numeric, pg_catalog.date, pg_catalog.interval, pg_catalog.int4) IS 'transition of mrr_path over date rows';
+
+CREATE FUNCTION @extschema@.mrr_path_combine(@extschema@.mrr_path, @extschema@.mrr_path)
+RETURNS @extschema@.mrr_path
+AS 'MODULE_PATHNAME', 'mrr_path_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.mrr_path_combine(@extschema@.mrr_path, @extschema@.mrr_path) IS 'combine function of mrr_path and transition of rollup(mrr_path): the sum of two paths of one series';
+
+CREATE FUNCTION @extschema@.mrr_path_final(@extschema@.mrr_path)
+RETURNS @extschema@.mrr_path
+AS 'MODULE_PATHNAME', 'mrr_path_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.mrr_path_final(@extschema@.mrr_path) IS 'final function of mrr_path and rollup(mrr_path): the path as stored; NULL without rows';
+
+CREATE AGGREGATE @extschema@.mrr_path(started_at pg_catalog.timestamptz, ended_at pg_catalog.timestamptz, mrr pg_catalog.numeric, first_period_start pg_catalog.timestamptz, period_length pg_catalog.interval, periods pg_catalog.int4) (
+    SFUNC = @extschema@.mrr_path_trans, STYPE = @extschema@.mrr_path,
+    COMBINEFUNC = @extschema@.mrr_path_combine, FINALFUNC = @extschema@.mrr_path_final,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.mrr_path(pg_catalog.timestamptz, pg_catalog.timestamptz, pg_catalog.numeric, pg_catalog.timestamptz, pg_catalog.interval, pg_catalog.int4) IS 'MRR path of a customer (GROUP BY customer): its MRR at the end of every period of the series, from its subscription rows (ended_at NULL = open)';
+
+CREATE AGGREGATE @extschema@.mrr_path(started_at pg_catalog.date, ended_at pg_catalog.date, mrr pg_catalog.numeric, first_period_start pg_catalog.date, period_length pg_catalog.interval, periods pg_catalog.int4) (
+    SFUNC = @extschema@.mrr_path_trans, STYPE = @extschema@.mrr_path,
+    COMBINEFUNC = @extschema@.mrr_path_combine, FINALFUNC = @extschema@.mrr_path_final,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.mrr_path(pg_catalog.date, pg_catalog.date, pg_catalog.numeric, pg_catalog.date, pg_catalog.interval, pg_catalog.int4) IS 'MRR path of a customer over a date series (GROUP BY customer)';
+
+CREATE AGGREGATE @extschema@.rollup(@extschema@.mrr_path) (
+    SFUNC = @extschema@.mrr_path_combine, STYPE = @extschema@.mrr_path,
+    COMBINEFUNC = @extschema@.mrr_path_combine, FINALFUNC = @extschema@.mrr_path_final,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.rollup(@extschema@.mrr_path) IS 'sum of MRR paths of one series (for instance the accounts of one customer), as one path';
+
+-- The movements of every period ------------------------------------------------------------
+
+CREATE TYPE @extschema@.mrr_period_movements AS (
+    period_start pg_catalog.timestamptz,
+    period_end pg_catalog.timestamptz,
+    starting_mrr pg_catalog.numeric,
+    ending_mrr pg_catalog.numeric,
+    new_mrr pg_catalog.numeric,
+    expansion_mrr pg_catalog.numeric,
+    contraction_mrr pg_catalog.numeric,
+    churned_mrr pg_catalog.numeric,
+    reactivation_mrr pg_catalog.numeric,
+    customers_start pg_catalog.int8,
+    customers_end pg_catalog.int8,
+    new_customers pg_catalog.int8,
+    expansion_customers pg_catalog.int8,
+    contraction_customers pg_catalog.int8,
+    churned_customers pg_catalog.int8,
+    reactivation_customers pg_catalog.int8
+);
+COMMENT ON TYPE @extschema@.mrr_period_movements IS 'MRR movements of one period [period_start, period_end): the fields of mrr_movements after the period bounds';
+
+CREATE TYPE @extschema@.mrr_movements_series;
+
+CREATE FUNCTION @extschema@.mrr_movements_series_in(pg_catalog.cstring)
+RETURNS @extschema@.mrr_movements_series
+AS 'MODULE_PATHNAME', 'mrr_movements_series_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.mrr_movements_series_in(pg_catalog.cstring) IS 'text input of mrr_movements_series (validated, versioned)';
+
+CREATE FUNCTION @extschema@.mrr_movements_series_out(@extschema@.mrr_movements_series)
+RETURNS pg_catalog.cstring
+AS 'MODULE_PATHNAME', 'mrr_movements_series_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.mrr_movements_series_out(@extschema@.mrr_movements_series) IS 'text output of mrr_movements_series; reads back exactly';
+
+CREATE FUNCTION @extschema@.mrr_movements_series_recv(pg_catalog.internal)
+RETURNS @extschema@.mrr_movements_series
+AS 'MODULE_PATHNAME', 'mrr_movements_series_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.mrr_movements_series_recv(pg_catalog.internal) IS 'binary input of mrr_movements_series (validated, versioned)';
+
+CREATE FUNCTION @extschema@.mrr_movements_series_send(@extschema@.mrr_movements_series)
+RETURNS pg_catalog.bytea
+AS 'MODULE_PATHNAME', 'mrr_movements_series_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.mrr_movements_series_send(@extschema@.mrr_movements_series) IS 'binary output of mrr_movements_series';
+
+CREATE TYPE @extschema@.mrr_movements_series (
+    INPUT = @extschema@.mrr_movements_series_in,
+    OUTPUT = @extschema@.mrr_movements_series_out,
+    RECEIVE = @extschema@.mrr_movements_series_recv,
+    SEND = @extschema@.mrr_movements_series_send,
+    INTERNALLENGTH = VARIABLE,
+    ALIGNMENT = double,
+    STORAGE = extended
+);
+COMMENT ON TYPE @extschema@.mrr_movements_series IS 'MRR movements of every period of a series: exact per-period sums and customer counts of each movement class; storable and summable (rollup)';
+
+-- STABLE: the first path's series gets its boundaries in the session time zone.
+CREATE FUNCTION @extschema@.mrr_movements_series_trans(@extschema@.mrr_movements_series, @extschema@.mrr_path)
+RETURNS @extschema@.mrr_movements_series
+AS 'MODULE_PATHNAME', 'mrr_movements_series_trans' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.mrr_movements_series_trans(@extschema@.mrr_movements_series, @extschema@.mrr_path) IS 'transition of mrr_movements(path) and mrr_movements_series(path)';
+
+CREATE FUNCTION @extschema@.mrr_movements_series_combine(@extschema@.mrr_movements_series, @extschema@.mrr_movements_series)
+RETURNS @extschema@.mrr_movements_series
+AS 'MODULE_PATHNAME', 'mrr_movements_series_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.mrr_movements_series_combine(@extschema@.mrr_movements_series, @extschema@.mrr_movements_series) IS 'combine function of the movement series aggregates and transition of rollup(mrr_movements_series)';
+
+-- STABLE: a date series reports its bounds as timestamptz in the session time zone.
+CREATE FUNCTION @extschema@.mrr_movements_series_final(@extschema@.mrr_movements_series)
+RETURNS @extschema@.mrr_period_movements[]
+AS 'MODULE_PATHNAME', 'mrr_movements_series_final' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.mrr_movements_series_final(@extschema@.mrr_movements_series) IS 'final function of mrr_movements(path): one mrr_period_movements per period';
+
+CREATE FUNCTION @extschema@.mrr_movements_series_summary_final(@extschema@.mrr_movements_series)
+RETURNS @extschema@.mrr_movements_series
+AS 'MODULE_PATHNAME', 'mrr_movements_series_summary_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.mrr_movements_series_summary_final(@extschema@.mrr_movements_series) IS 'final function of mrr_movements_series(path) and rollup(mrr_movements_series): the summary as stored, once the MRR of every period is known to fit';
+
+CREATE AGGREGATE @extschema@.mrr_movements(path @extschema@.mrr_path) (
+    SFUNC = @extschema@.mrr_movements_series_trans, STYPE = @extschema@.mrr_movements_series,
+    COMBINEFUNC = @extschema@.mrr_movements_series_combine,
+    FINALFUNC = @extschema@.mrr_movements_series_final,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.mrr_movements(@extschema@.mrr_path) IS 'MRR movements of every period of the series, from the customers'' MRR paths, in one pass: one mrr_period_movements per period';
+
+CREATE AGGREGATE @extschema@.mrr_movements_series(path @extschema@.mrr_path) (
+    SFUNC = @extschema@.mrr_movements_series_trans, STYPE = @extschema@.mrr_movements_series,
+    COMBINEFUNC = @extschema@.mrr_movements_series_combine,
+    FINALFUNC = @extschema@.mrr_movements_series_summary_final,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.mrr_movements_series(@extschema@.mrr_path) IS 'MRR movements of every period of the series as a storable summary (read it with mrr_movements(summary), add summaries with rollup)';
+
+CREATE AGGREGATE @extschema@.rollup(@extschema@.mrr_movements_series) (
+    SFUNC = @extschema@.mrr_movements_series_combine, STYPE = @extschema@.mrr_movements_series,
+    COMBINEFUNC = @extschema@.mrr_movements_series_combine,
+    FINALFUNC = @extschema@.mrr_movements_series_summary_final,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.rollup(@extschema@.mrr_movements_series) IS 'exact sum of mrr_movements_series summaries of one series (segments to totals)';
+
+CREATE FUNCTION @extschema@.mrr_movements(s @extschema@.mrr_movements_series)
+RETURNS @extschema@.mrr_period_movements[]
+AS 'MODULE_PATHNAME', 'mrr_movements_series_movements' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.mrr_movements(@extschema@.mrr_movements_series) IS 'the movements of every period of a stored mrr_movements_series, one mrr_period_movements per period';
+
+-- The accessors of mrr_movements, on a period's row (the same C functions read both).
+CREATE FUNCTION @extschema@.nrr(m @extschema@.mrr_period_movements)
+RETURNS pg_catalog.float8
+AS 'MODULE_PATHNAME', 'mrr_movements_nrr' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.nrr(@extschema@.mrr_period_movements) IS 'net revenue retention of the period: (starting - churned - contraction + expansion) / starting; NULL when starting_mrr is 0';
+
+CREATE FUNCTION @extschema@.grr(m @extschema@.mrr_period_movements)
+RETURNS pg_catalog.float8
+AS 'MODULE_PATHNAME', 'mrr_movements_grr' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.grr(@extschema@.mrr_period_movements) IS 'gross revenue retention of the period: (starting - churned - contraction) / starting; NULL when starting_mrr is 0';
+
+CREATE FUNCTION @extschema@.quick_ratio(m @extschema@.mrr_period_movements)
+RETURNS pg_catalog.float8
+AS 'MODULE_PATHNAME', 'mrr_movements_quick_ratio' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.quick_ratio(@extschema@.mrr_period_movements) IS 'SaaS quick ratio of the period: (new + expansion + reactivation) / (contraction + churned); NULL when nothing was lost';
+
+CREATE FUNCTION @extschema@.net_new_mrr(m @extschema@.mrr_period_movements)
+RETURNS pg_catalog.numeric
+AS 'MODULE_PATHNAME', 'mrr_movements_net_new_mrr' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.net_new_mrr(@extschema@.mrr_period_movements) IS 'net new MRR of the period: new + reactivation + expansion - contraction - churned (= ending_mrr - starting_mrr)';
+
+CREATE FUNCTION @extschema@.arpa(m @extschema@.mrr_period_movements)
+RETURNS pg_catalog.numeric
+AS 'MODULE_PATHNAME', 'mrr_movements_arpa' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.arpa(@extschema@.mrr_period_movements) IS 'average revenue per account at the end of the period: ending_mrr / customers_end; NULL without paying customers';
+
+CREATE FUNCTION @extschema@.negative_churn(m @extschema@.mrr_period_movements)
+RETURNS pg_catalog.bool
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$ SELECT (m).expansion_mrr OPERATOR(pg_catalog.>) ((m).churned_mrr OPERATOR(pg_catalog.+) (m).contraction_mrr) $$;
+COMMENT ON FUNCTION @extschema@.negative_churn(@extschema@.mrr_period_movements) IS 'negative churn in the period: expansion_mrr > churned_mrr + contraction_mrr';
+
+-- One customer's movement in each period.
+-- STABLE: a date series reports its bounds as timestamptz in the session time zone.
+CREATE FUNCTION @extschema@.customer_mrr_movements(path @extschema@.mrr_path,
+    OUT period_start pg_catalog.timestamptz, OUT period_end pg_catalog.timestamptz,
+    OUT previous_mrr pg_catalog.numeric, OUT mrr pg_catalog.numeric, OUT movement pg_catalog.text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'customer_mrr_movements' LANGUAGE C STABLE STRICT PARALLEL SAFE ROWS 24;
+COMMENT ON FUNCTION @extschema@.customer_mrr_movements(@extschema@.mrr_path) IS 'movement of one customer in each period from its first paying period to the end of the series: previous and current MRR and the mrr_movement() class; periods without MRR before or after are left out';
+
+-- Cohort retention ----------------------------------------------------------------------------
+
+CREATE TYPE @extschema@.cohort_summary;
+
+CREATE FUNCTION @extschema@.cohort_summary_in(pg_catalog.cstring)
+RETURNS @extschema@.cohort_summary
+AS 'MODULE_PATHNAME', 'cohort_summary_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.cohort_summary_in(pg_catalog.cstring) IS 'text input of cohort_summary (validated, versioned)';
+
+CREATE FUNCTION @extschema@.cohort_summary_out(@extschema@.cohort_summary)
+RETURNS pg_catalog.cstring
+AS 'MODULE_PATHNAME', 'cohort_summary_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.cohort_summary_out(@extschema@.cohort_summary) IS 'text output of cohort_summary; reads back exactly';
+
+CREATE FUNCTION @extschema@.cohort_summary_recv(pg_catalog.internal)
+RETURNS @extschema@.cohort_summary
+AS 'MODULE_PATHNAME', 'cohort_summary_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.cohort_summary_recv(pg_catalog.internal) IS 'binary input of cohort_summary (validated, versioned)';
+
+CREATE FUNCTION @extschema@.cohort_summary_send(@extschema@.cohort_summary)
+RETURNS pg_catalog.bytea
+AS 'MODULE_PATHNAME', 'cohort_summary_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.cohort_summary_send(@extschema@.cohort_summary) IS 'binary output of cohort_summary';
+
+CREATE TYPE @extschema@.cohort_summary (
+    INPUT = @extschema@.cohort_summary_in,
+    OUTPUT = @extschema@.cohort_summary_out,
+    RECEIVE = @extschema@.cohort_summary_recv,
+    SEND = @extschema@.cohort_summary_send,
+    INTERNALLENGTH = VARIABLE,
+    ALIGNMENT = double,
+    STORAGE = extended
+);
+COMMENT ON TYPE @extschema@.cohort_summary IS 'cohort retention triangle of a series: per cohort (first paying period) and periods since its start, the changes of retained customers, MRR and gross MRR; storable and summable (rollup)';
+
+-- STABLE: the first path's series gets its boundaries in the session time zone.
+CREATE FUNCTION @extschema@.cohort_summary_trans(@extschema@.cohort_summary, @extschema@.mrr_path)
+RETURNS @extschema@.cohort_summary
+AS 'MODULE_PATHNAME', 'cohort_summary_trans' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.cohort_summary_trans(@extschema@.cohort_summary, @extschema@.mrr_path) IS 'transition of cohort_summary(path)';
+
+CREATE FUNCTION @extschema@.cohort_summary_combine(@extschema@.cohort_summary, @extschema@.cohort_summary)
+RETURNS @extschema@.cohort_summary
+AS 'MODULE_PATHNAME', 'cohort_summary_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.cohort_summary_combine(@extschema@.cohort_summary, @extschema@.cohort_summary) IS 'combine function of cohort_summary and transition of rollup(cohort_summary)';
+
+CREATE FUNCTION @extschema@.cohort_summary_final(@extschema@.cohort_summary)
+RETURNS @extschema@.cohort_summary
+AS 'MODULE_PATHNAME', 'cohort_summary_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.cohort_summary_final(@extschema@.cohort_summary) IS 'final function of cohort_summary and rollup(cohort_summary): the summary as stored';
+
+CREATE AGGREGATE @extschema@.cohort_summary(path @extschema@.mrr_path) (
+    SFUNC = @extschema@.cohort_summary_trans, STYPE = @extschema@.cohort_summary,
+    COMBINEFUNC = @extschema@.cohort_summary_combine, FINALFUNC = @extschema@.cohort_summary_final,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.cohort_summary(@extschema@.mrr_path) IS 'cohort retention triangle of the customers'' MRR paths (cohort = first paying period), in one pass; read it with cohort_retention()';
+
+CREATE AGGREGATE @extschema@.rollup(@extschema@.cohort_summary) (
+    SFUNC = @extschema@.cohort_summary_combine, STYPE = @extschema@.cohort_summary,
+    COMBINEFUNC = @extschema@.cohort_summary_combine, FINALFUNC = @extschema@.cohort_summary_final,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.rollup(@extschema@.cohort_summary) IS 'exact sum of cohort_summary values of one series over disjoint customers (segments to totals)';
+
+-- STABLE: a date series reports its cohorts as timestamptz in the session time zone.
+CREATE FUNCTION @extschema@.cohort_retention(s @extschema@.cohort_summary,
+    OUT cohort pg_catalog.timestamptz, OUT periods_since_start pg_catalog.int4,
+    OUT customers pg_catalog.int8, OUT retained_customers pg_catalog.int8,
+    OUT logo_retention pg_catalog.float8, OUT starting_mrr pg_catalog.numeric,
+    OUT mrr pg_catalog.numeric, OUT revenue_retention pg_catalog.float8,
+    OUT gross_revenue_retention pg_catalog.float8)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'cohort_retention' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.cohort_retention(@extschema@.cohort_summary) IS 'the cohort retention triangle, one row per cohort and periods since its start: customers, retained customers and logo retention, starting MRR, MRR, revenue retention (cohort NRR) and gross revenue retention';
+
+-- roc: the ROC AUC of a score as a churn predictor (src/roc.sql).
+CREATE TYPE @extschema@.roc_summary;
+
+CREATE FUNCTION @extschema@.roc_summary_in(pg_catalog.cstring)
+RETURNS @extschema@.roc_summary
+AS 'MODULE_PATHNAME', 'roc_summary_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.roc_summary_in(pg_catalog.cstring) IS
+'text input of roc_summary: v1 scores={...} retained={...} churned={...} (validated, canonical form only)';
+
+CREATE FUNCTION @extschema@.roc_summary_out(@extschema@.roc_summary)
+RETURNS pg_catalog.cstring
+AS 'MODULE_PATHNAME', 'roc_summary_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.roc_summary_out(@extschema@.roc_summary) IS
+'text output of roc_summary: the distinct scores ascending, then the retained and the churned rows of each';
+
+CREATE FUNCTION @extschema@.roc_summary_recv(pg_catalog.internal)
+RETURNS @extschema@.roc_summary
+AS 'MODULE_PATHNAME', 'roc_summary_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.roc_summary_recv(pg_catalog.internal) IS
+'binary input of roc_summary (validated): version byte, int32 n, n float8 scores, n int64 retained, n int64 churned';
+
+CREATE FUNCTION @extschema@.roc_summary_send(@extschema@.roc_summary)
+RETURNS pg_catalog.bytea
+AS 'MODULE_PATHNAME', 'roc_summary_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.roc_summary_send(@extschema@.roc_summary) IS
+'binary output of roc_summary: version byte, int32 n, n float8 scores, n int64 retained, n int64 churned';
+
+CREATE TYPE @extschema@.roc_summary (
+    INPUT = @extschema@.roc_summary_in,
+    OUTPUT = @extschema@.roc_summary_out,
+    RECEIVE = @extschema@.roc_summary_recv,
+    SEND = @extschema@.roc_summary_send,
+    INTERNALLENGTH = VARIABLE,
+    ALIGNMENT = double,
+    STORAGE = extended
+);
+COMMENT ON TYPE @extschema@.roc_summary IS
+'storable ROC summary: every distinct score with its retained and churned rows; build with roc_summary(score, churned), merge with rollup, read with roc_auc';
+
+CREATE FUNCTION @extschema@.roc_summary_eq(@extschema@.roc_summary, @extschema@.roc_summary)
+RETURNS pg_catalog.bool
+AS 'MODULE_PATHNAME', 'roc_summary_eq' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.roc_summary_eq(@extschema@.roc_summary, @extschema@.roc_summary) IS
+'true when two ROC summaries hold the same retained and churned rows at every score';
+
+CREATE OPERATOR @extschema@.= (
+    LEFTARG = @extschema@.roc_summary,
+    RIGHTARG = @extschema@.roc_summary,
+    FUNCTION = @extschema@.roc_summary_eq,
+    COMMUTATOR = OPERATOR(@extschema@.=)
+);
+COMMENT ON OPERATOR @extschema@.= (@extschema@.roc_summary, @extschema@.roc_summary) IS
+'the same retained and churned rows at every score';
+
+-- Accessors.
+CREATE FUNCTION @extschema@.roc_auc(s @extschema@.roc_summary)
+RETURNS pg_catalog.float8
+AS 'MODULE_PATHNAME', 'roc_auc_summary' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.roc_auc(@extschema@.roc_summary) IS
+'ROC AUC of a summary: P(a retained row scores higher than a churned row) + 1/2 P(equal scores); NULL when no row is retained or none churned';
+
+CREATE FUNCTION @extschema@.customers(s @extschema@.roc_summary)
+RETURNS pg_catalog.int8
+AS 'MODULE_PATHNAME', 'roc_summary_customers' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.customers(@extschema@.roc_summary) IS
+'rows counted by a ROC summary, retained and churned';
+
+CREATE FUNCTION @extschema@.retained(s @extschema@.roc_summary)
+RETURNS pg_catalog.int8
+AS 'MODULE_PATHNAME', 'roc_summary_retained' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.retained(@extschema@.roc_summary) IS
+'rows of a ROC summary that did not churn';
+
+CREATE FUNCTION @extschema@.churned(s @extschema@.roc_summary)
+RETURNS pg_catalog.int8
+AS 'MODULE_PATHNAME', 'roc_summary_churned' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.churned(@extschema@.roc_summary) IS
+'rows of a ROC summary that churned';
+
+-- Support functions. Not strict: the transitions make the state on the first row that has
+-- a score and a flag, and skip rows without.
+CREATE FUNCTION @extschema@.roc_summary_trans(@extschema@.roc_summary, pg_catalog.float8, pg_catalog.bool)
+RETURNS @extschema@.roc_summary
+AS 'MODULE_PATHNAME', 'roc_summary_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.roc_summary_trans(@extschema@.roc_summary, pg_catalog.float8, pg_catalog.bool) IS
+'transition function of roc_auc(score, churned) and roc_summary(score, churned): counts one row';
+
+CREATE FUNCTION @extschema@.roc_summary_mtrans(@extschema@.roc_summary, pg_catalog.float8, pg_catalog.bool)
+RETURNS @extschema@.roc_summary
+AS 'MODULE_PATHNAME', 'roc_summary_mtrans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.roc_summary_mtrans(@extschema@.roc_summary, pg_catalog.float8, pg_catalog.bool) IS
+'moving-aggregate transition function of roc_auc(score, churned) and roc_summary(score, churned)';
+
+CREATE FUNCTION @extschema@.roc_summary_inv(@extschema@.roc_summary, pg_catalog.float8, pg_catalog.bool)
+RETURNS @extschema@.roc_summary
+AS 'MODULE_PATHNAME', 'roc_summary_inv' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.roc_summary_inv(@extschema@.roc_summary, pg_catalog.float8, pg_catalog.bool) IS
+'moving-aggregate inverse of roc_summary_mtrans: uncounts a row that leaves the window frame';
+
+CREATE FUNCTION @extschema@.roc_summary_combine(@extschema@.roc_summary, @extschema@.roc_summary)
+RETURNS @extschema@.roc_summary
+AS 'MODULE_PATHNAME', 'roc_summary_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.roc_summary_combine(@extschema@.roc_summary, @extschema@.roc_summary) IS
+'combine function of the roc_summary aggregates and transition function of rollup(roc_summary): adds the second summary to the first';
+
+CREATE FUNCTION @extschema@.roc_summary_rollup_mtrans(@extschema@.roc_summary, @extschema@.roc_summary)
+RETURNS @extschema@.roc_summary
+AS 'MODULE_PATHNAME', 'roc_summary_rollup_mtrans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.roc_summary_rollup_mtrans(@extschema@.roc_summary, @extschema@.roc_summary) IS
+'moving-aggregate transition function of rollup(roc_summary)';
+
+CREATE FUNCTION @extschema@.roc_summary_rollup_inv(@extschema@.roc_summary, @extschema@.roc_summary)
+RETURNS @extschema@.roc_summary
+AS 'MODULE_PATHNAME', 'roc_summary_rollup_inv' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.roc_summary_rollup_inv(@extschema@.roc_summary, @extschema@.roc_summary) IS
+'moving-aggregate inverse of rollup(roc_summary): subtracts a summary that leaves the window frame';
+
+CREATE FUNCTION @extschema@.roc_summary_final(@extschema@.roc_summary)
+RETURNS @extschema@.roc_summary
+AS 'MODULE_PATHNAME', 'roc_summary_final' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.roc_summary_final(@extschema@.roc_summary) IS
+'final function of roc_summary(score, churned) and rollup(roc_summary): the summary, or NULL when it counts no row';
+
+-- Aggregates.
+CREATE AGGREGATE @extschema@.roc_auc(score pg_catalog.float8, churned pg_catalog.bool) (
+    SFUNC = @extschema@.roc_summary_trans, STYPE = @extschema@.roc_summary,
+    FINALFUNC = @extschema@.roc_auc,
+    COMBINEFUNC = @extschema@.roc_summary_combine,
+    MSFUNC = @extschema@.roc_summary_mtrans, MINVFUNC = @extschema@.roc_summary_inv,
+    MSTYPE = @extschema@.roc_summary, MFINALFUNC = @extschema@.roc_auc,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.roc_auc(pg_catalog.float8, pg_catalog.bool) IS
+'ROC AUC of a score as a churn predictor: P(a retained row scores higher than a churned row) + 1/2 P(equal scores), exact; NULL when no row is retained or none churned';
+
+CREATE AGGREGATE @extschema@.roc_summary(score pg_catalog.float8, churned pg_catalog.bool) (
+    SFUNC = @extschema@.roc_summary_trans, STYPE = @extschema@.roc_summary,
+    FINALFUNC = @extschema@.roc_summary_final,
+    COMBINEFUNC = @extschema@.roc_summary_combine,
+    MSFUNC = @extschema@.roc_summary_mtrans, MINVFUNC = @extschema@.roc_summary_inv,
+    MSTYPE = @extschema@.roc_summary, MFINALFUNC = @extschema@.roc_summary_final,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.roc_summary(pg_catalog.float8, pg_catalog.bool) IS
+'roc_summary of (score, churned) rows, to store and roll up; NULL over no rows';
+
+CREATE AGGREGATE @extschema@.rollup(s @extschema@.roc_summary) (
+    SFUNC = @extschema@.roc_summary_combine, STYPE = @extschema@.roc_summary,
+    FINALFUNC = @extschema@.roc_summary_final,
+    COMBINEFUNC = @extschema@.roc_summary_combine,
+    MSFUNC = @extschema@.roc_summary_rollup_mtrans, MINVFUNC = @extschema@.roc_summary_rollup_inv,
+    MSTYPE = @extschema@.roc_summary, MFINALFUNC = @extschema@.roc_summary_final,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.rollup(@extschema@.roc_summary) IS
+'exact merge of ROC summaries (by period, segment...); NULL when they count no row';
+
+-- customer_actions and its rules (src/views/actions.sql).
+CREATE TABLE @extschema@.action_rules (
+    action     text     PRIMARY KEY
+               CONSTRAINT "unknown action (see COMMENT ON COLUMN action_rules.action)" CHECK (action IN (
+                   'review_account', 'send_guidance', 'expansion_opportunity', 'call_detractor', 'send_value',
+                   'ask_referral', 'contact_contraction', 'payment_reminder', 'renewal_risk')),
+    enabled    boolean  NOT NULL DEFAULT true,
+    priority   int      NOT NULL
+               CONSTRAINT "priority must be from 1 (most urgent) to 4" CHECK (priority BETWEEN 1 AND 4),
+    due_within interval NOT NULL
+               CONSTRAINT "due_within must not be negative" CHECK (due_within >= '0'::interval),
+    threshold  float8   NOT NULL,
+    CONSTRAINT "threshold out of range for its rule" CHECK (
+        threshold > '-infinity' AND threshold < 'infinity' AND CASE action
+            WHEN 'contact_contraction' THEN threshold >= 0 AND threshold < 1
+            WHEN 'review_account' THEN true
+            WHEN 'send_guidance' THEN true
+            WHEN 'expansion_opportunity' THEN true
+            ELSE threshold >= 0 AND threshold = trunc(threshold) END)
+);
+COMMENT ON TABLE @extschema@.action_rules IS 'csmetrics: the rules of the customer_actions view, one per action (kept by pg_dump; switch a rule off with enabled = false, rows cannot be deleted; inserting an existing action replaces it)';
+COMMENT ON COLUMN @extschema@.action_rules.action IS 'action code: review_account (health at or below threshold), send_guidance (health above review_account''s threshold, at or below this one), expansion_opportunity (health above threshold), call_detractor / send_value / ask_referral (latest NPS answer 0-6 / 7-8 / 9-10, not older than threshold days), contact_contraction (MRR contraction in the current period), payment_reminder (invoice past due), renewal_risk (renewal due soon, health at or below send_guidance''s threshold)';
+COMMENT ON COLUMN @extschema@.action_rules.enabled IS 'false switches the rule off';
+COMMENT ON COLUMN @extschema@.action_rules.priority IS '1 (most urgent) to 4';
+COMMENT ON COLUMN @extschema@.action_rules.due_within IS 'time from the trigger to the due date of the action (due_at = triggered_at + due_within)';
+COMMENT ON COLUMN @extschema@.action_rules.threshold IS 'health score limit (review_account, send_guidance, expansion_opportunity), oldest answer acted upon in whole days (call_detractor, send_value, ask_referral), share of MRR lost beyond which a contraction counts (contact_contraction, 0 = any), whole days of grace after the due date (payment_reminder), whole days ahead a renewal is due (renewal_risk)';
+COMMENT ON CONSTRAINT action_rules_pkey ON @extschema@.action_rules IS 'one rule per action';
+COMMENT ON CONSTRAINT "unknown action (see COMMENT ON COLUMN action_rules.action)" ON @extschema@.action_rules IS 'only the nine action codes of customer_actions';
+COMMENT ON CONSTRAINT "priority must be from 1 (most urgent) to 4" ON @extschema@.action_rules IS 'priorities 1 to 4, the columns of kpi_overview';
+COMMENT ON CONSTRAINT "due_within must not be negative" ON @extschema@.action_rules IS 'an action is never due before its trigger';
+COMMENT ON CONSTRAINT "threshold out of range for its rule" ON @extschema@.action_rules IS 'finite; a share from 0 to below 1 for contact_contraction, whole days from 0 for the NPS rules, payment_reminder and renewal_risk';
+
+-- Makes INSERT replace the rule of the same action. A restore runs CREATE EXTENSION (which
+-- inserts the default rules) and then loads the dumped rows: each replaces its default.
+CREATE FUNCTION @extschema@.action_rules_replace() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    DELETE FROM @extschema@.action_rules WHERE action OPERATOR(pg_catalog.=) NEW.action;
+    RETURN NEW;
+END $$;
+COMMENT ON FUNCTION @extschema@.action_rules_replace() IS 'csmetrics internal: trigger making INSERT into action_rules replace the rule of the same action (so pg_restore can load tuned rules over the defaults)';
+CREATE TRIGGER replace_rule BEFORE INSERT ON @extschema@.action_rules
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.action_rules_replace();
+COMMENT ON TRIGGER replace_rule ON @extschema@.action_rules IS 'INSERT of an existing action replaces its rule';
+
+-- Refuses to delete rules: a missing rule would silently come back as its default after a
+-- dump and restore. The replace trigger's own DELETE runs inside its INSERT and is let through.
+CREATE FUNCTION @extschema@.action_rules_keep() RETURNS trigger
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF pg_trigger_depth() > 1 THEN
+        RETURN OLD;
+    END IF;
+    RAISE EXCEPTION 'action rules cannot be deleted'
+        USING ERRCODE = '0A000',
+              DETAIL = 'Every action has one rule, so that a dump and restore gives back the same rules.',
+              HINT = 'Switch a rule off instead: UPDATE csmetrics.action_rules SET enabled = false WHERE action = ''...''.';
+END $$;
+COMMENT ON FUNCTION @extschema@.action_rules_keep() IS 'csmetrics internal: trigger refusing to delete or truncate action rules (switch them off instead)';
+CREATE TRIGGER keep_rules BEFORE DELETE ON @extschema@.action_rules
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.action_rules_keep();
+COMMENT ON TRIGGER keep_rules ON @extschema@.action_rules IS 'rules are switched off, not deleted';
+CREATE TRIGGER keep_rules_truncate BEFORE TRUNCATE ON @extschema@.action_rules
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.action_rules_keep();
+COMMENT ON TRIGGER keep_rules_truncate ON @extschema@.action_rules IS 'rules are switched off, not truncated';
+
+-- The defaults of the customer-success playbooks.
+INSERT INTO @extschema@.action_rules (action, priority, due_within, threshold) VALUES
+    ('review_account', 1, '2 days', 40),
+    ('send_guidance', 3, '7 days', 70),
+    ('expansion_opportunity', 3, '14 days', 100),
+    ('call_detractor', 1, '1 day', 365),
+    ('send_value', 3, '7 days', 365),
+    ('ask_referral', 4, '14 days', 365),
+    ('contact_contraction', 1, '2 days', 0),
+    ('payment_reminder', 2, '3 days', 0),
+    ('renewal_risk', 1, '7 days', 90);
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.action_rules', '');
+
+-- A number for the reason of an action: rounded to one decimal, without trailing zeros.
+CREATE FUNCTION @extschema@.kpi_action_number(x float8) RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT pg_catalog.trim_scale(pg_catalog.round(x::pg_catalog.numeric, 1))::pg_catalog.text
+$$;
+COMMENT ON FUNCTION @extschema@.kpi_action_number(float8) IS 'csmetrics internal: a number as the reasons of customer_actions write it (one decimal at most)';
+
+-- Builder of customer_actions: one row per customer and open action. Each rule reads what it
+-- needs: customer_health (health rules, renewal_risk), the latest NPS answer,
+-- customer_mrr_movements (contact_contraction), unpaid invoices, renewals. A rule whose source
+-- is missing adds nothing; NULL (no view) when no rule can run. The as-of instant is the
+-- latest event of the registered sources, capped at now, so that the actions of fixed data
+-- are the same whenever they are read; local dates, and the days of due_within, are in the
+-- views' time zone.
+CREATE FUNCTION @extschema@.kpi_view_customer_actions(ctx jsonb) RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    health text := ctx -> 'made' ->> 'customer_health';
+    movements text := ctx -> 'made' ->> 'customer_mrr_movements';
+    parts text[] := '{}';
+    latest text[] := '{}';
+    event_kinds constant text[] := ARRAY['usage_events', 'survey_responses', 'tickets', 'invoices', 'subscriptions'];
+    event_columns constant text[] := ARRAY['occurred_at', 'responded_at', 'opened_at', 'due_at', 'started_at'];
+BEGIN
+    ctx := ctx || jsonb_build_object('customer_health', coalesce(health, ''), 'customer_mrr_movements', coalesce(movements, ''));
+    -- the latest event of each registered source (payments are left out: data often holds
+    -- payments planned after the last invoice)
+    FOR i IN 1 .. cardinality(event_kinds) LOOP
+        IF @extschema@.kpi_has(ctx, event_kinds[i]) THEN
+            latest := latest || format('(SELECT max(%I) FROM %s)', event_columns[i], ctx ->> event_kinds[i]);
+        END IF;
+    END LOOP;
+
+    -- health at or below / above the thresholds, from customer_health (current customers):
+    -- one of the three at most, as the bands go
+    IF health IS NOT NULL THEN
+        parts := parts || @extschema@.kpi_render($p$
+SELECT x.customer_id, x.action,
+       'health ' || @extschema@.kpi_action_number(x.health_score) || ' (' || x.health_band || ')'
+       || CASE WHEN x.health_trend < 0 THEN ', down ' || @extschema@.kpi_action_number(-x.health_trend) || ' points on the previous {{grain_name}}'
+               WHEN x.health_trend > 0 THEN ', up ' || @extschema@.kpi_action_number(x.health_trend) || ' points on the previous {{grain_name}}'
+               WHEN x.health_trend = 0 THEN ', unchanged on the previous {{grain_name}}'
+               ELSE '' END,
+       (x.period_start::timestamp AT TIME ZONE {{zone}}), false
+FROM (SELECT h.*, CASE WHEN h.health_score <= l.review_at THEN 'review_account'
+                       WHEN h.health_score <= l.guidance_at THEN 'send_guidance'
+                       WHEN h.health_score > l.expansion_at THEN 'expansion_opportunity' END AS action
+      FROM health AS h CROSS JOIN limits AS l) AS x
+WHERE x.action IS NOT NULL$p$, ctx);
+    END IF;
+
+    -- the latest NPS answer of each customer (the lowest score of answers given at the same
+    -- latest instant, as customer_health picks it), when it is not older than the rule says
+    IF @extschema@.kpi_has(ctx, 'survey_responses') THEN
+        parts := parts || @extschema@.kpi_render($p$
+SELECT n.customer_id::text, n.action,
+       'NPS answer ' || n.score::int || CASE n.action WHEN 'call_detractor' THEN ' (detractor)' WHEN 'send_value' THEN ' (passive)' ELSE ' (promoter)' END
+       || ' on ' || n.responded_on,
+       n.responded_at, true
+FROM (SELECT n.*, CASE WHEN n.score <= 6 THEN 'call_detractor' WHEN n.score <= 8 THEN 'send_value' ELSE 'ask_referral' END AS action
+      FROM (SELECT DISTINCT ON (r.customer_id) r.customer_id, r.responded_at, r.responded_on, r.score
+            FROM {{survey_responses}} AS r CROSS JOIN asof AS a
+            WHERE r.customer_id IS NOT NULL AND coalesce(lower(r.survey), 'nps') = 'nps' AND r.responded_at <= a.as_of
+            ORDER BY r.customer_id, r.responded_at DESC, r.score) AS n) AS n
+CROSS JOIN asof AS a CROSS JOIN limits AS l
+WHERE a.as_of_on - n.responded_on <= CASE n.action WHEN 'call_detractor' THEN l.detractor_days
+                                                   WHEN 'send_value' THEN l.passive_days ELSE l.promoter_days END$p$, ctx);
+    END IF;
+
+    -- a contraction of the MRR in the period of the as-of date (customer_mrr_movements);
+    -- triggered by the latest start or end of the customer's subscriptions in that period
+    -- (not later than the as-of instant)
+    IF movements IS NOT NULL THEN
+        parts := parts || @extschema@.kpi_render($p$
+SELECT m.customer_id, 'contact_contraction',
+       'MRR down ' || @extschema@.kpi_action_number((100 * (m.previous_mrr - m.mrr) / m.previous_mrr)::float8) || '% from '
+       || m.previous_mrr || ' to ' || m.mrr || ' in the {{grain_name}} of ' || m.{{period}},
+       coalesce(least((SELECT greatest(max(s.started_at) FILTER (WHERE s.started_at >= b.period_start_at AND s.started_at < b.period_end_at),
+                                       max(s.ended_at) FILTER (WHERE s.ended_at >= b.period_start_at AND s.ended_at < b.period_end_at))
+                       FROM {{subscriptions}} AS s WHERE s.customer_id::text = m.customer_id), a.as_of),
+                b.period_start_at),
+       false
+FROM {{customer_mrr_movements}} AS m CROSS JOIN asof AS a CROSS JOIN limits AS l
+CROSS JOIN LATERAL (SELECT (m.{{period}}::timestamp AT TIME ZONE {{zone}}) AS period_start_at,
+                           ((m.{{period}} + {{step}})::timestamp AT TIME ZONE {{zone}}) AS period_end_at) AS b
+WHERE m.{{period}} = @extschema@.kpi_period_start(a.as_of_on, {{grain}}) AND m.movement = 'contraction'
+  AND m.previous_mrr - m.mrr > l.contraction_at * m.previous_mrr$p$, ctx);
+    END IF;
+
+    -- unpaid invoices more than the grace days past their due date, one action per customer
+    IF @extschema@.kpi_has(ctx, 'invoices') THEN
+        parts := parts || @extschema@.kpi_render($p$
+SELECT i.customer_id::text, 'payment_reminder',
+       count(*) || CASE WHEN count(*) = 1 THEN ' invoice' ELSE ' invoices' END || ' past due, ' || sum(i.amount) || ' unpaid; the oldest was due '
+       || min(i.due_on) || ' (' || (min(a.as_of_on) - min(i.due_on)) || ' days ago)',
+       ((min(i.due_on) + min(l.payment_at)::int + 1)::timestamp AT TIME ZONE {{zone}}), false
+FROM {{invoices}} AS i CROSS JOIN asof AS a CROSS JOIN limits AS l
+WHERE i.customer_id IS NOT NULL AND (i.paid_at IS NULL OR i.paid_at > a.as_of) AND a.as_of_on - i.due_on > l.payment_at
+GROUP BY i.customer_id$p$, ctx);
+    END IF;
+
+    -- the earliest renewal due within the window, not renewed, of a customer in poor health
+    IF @extschema@.kpi_has(ctx, 'renewals') AND health IS NOT NULL THEN
+        parts := parts || @extschema@.kpi_render($p$
+SELECT r.customer_id, 'renewal_risk', r.reason, r.triggered_at, true
+FROM (SELECT DISTINCT ON (x.customer_id) x.customer_id::text AS customer_id,
+             'renewal' || coalesce(' of ' || x.amount, '') || ' due ' || x.due_on || ' (in ' || (x.due_on - a.as_of_on) || ' days), health '
+             || @extschema@.kpi_action_number(h.health_score) || ' (' || h.health_band || ')' AS reason,
+             greatest(((x.due_on - l.renewal_days::int)::timestamp AT TIME ZONE {{zone}}),
+                      (h.period_start::timestamp AT TIME ZONE {{zone}})) AS triggered_at
+      FROM {{renewals}} AS x
+      JOIN health AS h ON h.customer_id = x.customer_id::text
+      CROSS JOIN asof AS a CROSS JOIN limits AS l
+      WHERE NOT x.renewed AND x.due_on >= a.as_of_on AND x.due_on - a.as_of_on <= l.renewal_days
+        AND h.health_score <= l.guidance_at
+      ORDER BY x.customer_id, x.due_on, x.amount DESC NULLS LAST) AS r$p$, ctx);
+    END IF;
+
+    IF cardinality(parts) = 0 THEN
+        RETURN NULL;
+    END IF;
+    RETURN @extschema@.kpi_render($t$
+WITH asof AS MATERIALIZED (
+    SELECT t.as_of, (t.as_of AT TIME ZONE {{zone}})::date AS as_of_on
+    FROM (SELECT least(pg_catalog.now(), greatest({{latest}})) AS as_of OFFSET 0) AS t),
+limits AS (
+    SELECT max(threshold) FILTER (WHERE action = 'review_account') AS review_at,
+           max(threshold) FILTER (WHERE action = 'send_guidance') AS guidance_at,
+           max(threshold) FILTER (WHERE action = 'expansion_opportunity') AS expansion_at,
+           max(threshold) FILTER (WHERE action = 'call_detractor') AS detractor_days,
+           max(threshold) FILTER (WHERE action = 'send_value') AS passive_days,
+           max(threshold) FILTER (WHERE action = 'ask_referral') AS promoter_days,
+           max(threshold) FILTER (WHERE action = 'contact_contraction') AS contraction_at,
+           max(threshold) FILTER (WHERE action = 'payment_reminder') AS payment_at,
+           max(threshold) FILTER (WHERE action = 'renewal_risk') AS renewal_days
+    FROM @extschema@.action_rules){{health_cte}},
+triggers (customer_id, action, reason, triggered_at, current_only) AS ({{parts}})
+SELECT c.customer_id::text AS customer_id, c.name, c.segment, t.action, t.reason, r.priority::bigint AS priority,
+       t.triggered_at, ((t.triggered_at AT TIME ZONE {{zone}}) + r.due_within) AT TIME ZONE {{zone}} AS due_at
+FROM triggers AS t
+JOIN @extschema@.action_rules AS r ON r.action = t.action AND r.enabled
+JOIN {{customers}} AS c ON c.customer_id::text = t.customer_id
+WHERE NOT t.current_only OR {{current}}$t$,
+        ctx || jsonb_build_object(
+            'latest', coalesce(array_to_string(latest, ', '), 'NULL::timestamptz'),
+            -- customer_health is read once, by the health rules and renewal_risk
+            'health_cte', CASE WHEN health IS NULL THEN '' ELSE @extschema@.kpi_render($h$,
+health AS MATERIALIZED (
+    SELECT h.customer_id, h.{{period}} AS period_start, h.health_score, h.health_band, h.health_trend
+    FROM {{customer_health}} AS h)$h$, ctx) END,
+            'parts', array_to_string(parts, E'\nUNION ALL'),
+            -- actions on answers and renewals are for current customers: a subscription in force
+            -- at the as-of instant (every customer when subscriptions are not registered)
+            'current', CASE WHEN @extschema@.kpi_has(ctx, 'subscriptions') THEN @extschema@.kpi_render($c$EXISTS (
+    SELECT FROM {{subscriptions}} AS s CROSS JOIN asof AS a
+    WHERE {{match}} AND s.started_at <= a.as_of AND (s.ended_at IS NULL OR s.ended_at > a.as_of))$c$,
+                ctx || jsonb_build_object('match', @extschema@.kpi_customer_match('subscriptions', 'c', 's'))) ELSE 'true' END));
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_view_customer_actions(jsonb) IS 'csmetrics internal: builder of customer_actions';
+
+INSERT INTO @extschema@.kpi_registry (position, view_name, family, builder, sources, any_sources, optional_sources, config_tables,
+                                      keys, by_segment, overview_pick, description) VALUES
+    (600, 'customer_actions', 'health', '@extschema@.kpi_view_customer_actions', '{customers}',
+     '{usage_events,survey_responses,tickets,invoices,subscriptions,renewals}', '{}', '{action_rules,health_measures}',
+     ARRAY['customer_id', 'action'], false, 'totals',
+     'Open actions for the customer-success team, one row per customer and action, with the numbers behind each (rules: csmetrics.action_rules; as of the latest event in the data)');
+
+INSERT INTO @extschema@.kpi_columns (column_name, description) VALUES
+    ('action', 'what to do: review_account, send_guidance, expansion_opportunity, call_detractor, send_value, ask_referral, contact_contraction, payment_reminder or renewal_risk'),
+    ('reason', 'why, with the numbers behind it'),
+    ('priority', '1 (most urgent) to 4 (csmetrics.action_rules)'),
+    ('triggered_at', 'when the trigger started to hold (the answer, the start of the period of the score, the first day past due...)'),
+    ('due_at', 'when the action is due: triggered_at + due_within of its rule');
+
+INSERT INTO @extschema@.kpi_overview_columns (position, column_name, view_name, expression, type, description) VALUES
+    (240, 'open_actions', 'customer_actions', 'count(*)', 'bigint', 'open actions of the customer-success team'),
+    (250, 'open_actions_priority_1', 'customer_actions', 'count(*) FILTER (WHERE v.priority = 1)', 'bigint', 'open actions of priority 1 (most urgent)'),
+    (260, 'open_actions_priority_2', 'customer_actions', 'count(*) FILTER (WHERE v.priority = 2)', 'bigint', 'open actions of priority 2'),
+    (270, 'open_actions_priority_3', 'customer_actions', 'count(*) FILTER (WHERE v.priority = 3)', 'bigint', 'open actions of priority 3'),
+    (280, 'open_actions_priority_4', 'customer_actions', 'count(*) FILTER (WHERE v.priority = 4)', 'bigint', 'open actions of priority 4');

@@ -78,7 +78,7 @@ COMMENT ON FUNCTION @extschema@.kpi_health_measure(jsonb, text, text, text, text
 -- may lie in the future and do not count. A current customer has a subscription in force at
 -- the period end (every customer when subscriptions are not registered).
 CREATE FUNCTION @extschema@.kpi_view_customer_health(ctx jsonb) RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     model text := '';

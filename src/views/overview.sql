@@ -30,9 +30,10 @@ BEGIN
         reads := reads || @extschema@.kpi_render(CASE v.overview_pick
             WHEN 'latest' THEN '{{alias}} AS (SELECT v.{{period}} AS as_of, {{columns}} FROM {{view}} AS v ORDER BY v.{{period}} DESC LIMIT 1)'
             WHEN 'all' THEN '{{alias}} AS (SELECT {{columns}} FROM {{view}} AS v WHERE v.segment = ''(all)'')'
+            WHEN 'totals' THEN '{{alias}} AS (SELECT {{columns}} FROM {{view}} AS v)'
             ELSE '{{alias}} AS (SELECT max(v.{{period}}) AS as_of, {{columns}} FROM {{view}} AS v)' END, ctx);
         joins := joins || ' LEFT JOIN ' || alias || ' ON true';
-        IF v.overview_pick <> 'all' THEN
+        IF v.overview_pick NOT IN ('all', 'totals') THEN
             dates := dates || (alias || '.as_of');
         END IF;
     END LOOP;

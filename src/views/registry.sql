@@ -31,7 +31,7 @@ CREATE TABLE @extschema@.kpi_registry (
     by_segment          boolean NOT NULL DEFAULT false,
     internal            boolean NOT NULL DEFAULT false,
     materialize         boolean NOT NULL DEFAULT true,
-    overview_pick       text    CHECK (overview_pick IN ('latest', 'all', 'summary')),
+    overview_pick       text    CHECK (overview_pick IN ('latest', 'all', 'summary', 'totals')),
     description         text    NOT NULL,
     column_descriptions jsonb   NOT NULL DEFAULT '{}',
     position            int     NOT NULL UNIQUE
@@ -48,7 +48,7 @@ COMMENT ON COLUMN @extschema@.kpi_registry.keys IS 'columns that identify a row 
 COMMENT ON COLUMN @extschema@.kpi_registry.by_segment IS 'true when the view also comes as <name>_by_segment, per customer segment';
 COMMENT ON COLUMN @extschema@.kpi_registry.internal IS 'true for a helper relation shared by several views (kept in the companion schema, not granted to readers)';
 COMMENT ON COLUMN @extschema@.kpi_registry.materialize IS 'false for a view that stays a plain view in a materialized set: reading it costs no more than reading the materialized helpers it unfolds, and it costs the refresh nothing';
-COMMENT ON COLUMN @extschema@.kpi_registry.overview_pick IS 'how kpi_overview reads the view: latest (its latest period), all (its segment (all) row) or summary (aggregates over its rows); NULL: not read';
+COMMENT ON COLUMN @extschema@.kpi_registry.overview_pick IS 'how kpi_overview reads the view: latest (its latest period), all (its segment (all) row), summary (aggregates over its rows, as of its latest period) or totals (aggregates over its rows, for a view without periods); NULL: not read';
 COMMENT ON COLUMN @extschema@.kpi_registry.description IS 'comment of the view; {{grain_name}} and {{and_segment}} are filled in';
 COMMENT ON COLUMN @extschema@.kpi_registry.column_descriptions IS 'column name -> comment, for the columns this view describes its own way; the others come from kpi_columns';
 COMMENT ON COLUMN @extschema@.kpi_registry.position IS 'creation order: a view comes after the views and helpers it reads';

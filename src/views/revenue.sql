@@ -32,7 +32,7 @@ COMMENT ON FUNCTION @extschema@.kpi_view_mrr_paths(jsonb) IS 'csmetrics internal
 -- The paths are put in the order of the view's key first, so that sorting its rows only sorts
 -- each customer's few periods (an incremental sort), not millions of rows.
 CREATE FUNCTION @extschema@.kpi_view_customer_mrr_movements(ctx jsonb) RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$

@@ -9,7 +9,8 @@
 \echo '== Headline (kpi.kpi_overview) =='
 SELECT as_of, round(nps::numeric, 1) AS nps, round(csat::numeric, 3) AS csat, round(ces::numeric, 2) AS ces,
        customers, round(churn_rate::numeric, 4) AS churn, mrr, round(nrr::numeric, 3) AS nrr,
-       round(arpa, 2) AS arpa, round(ltv, 0) AS ltv, round(average_health_score::numeric, 1) AS health
+       round(arpa, 2) AS arpa, round(ltv, 0) AS ltv, round(average_health_score::numeric, 1) AS health,
+       open_actions, open_actions_priority_1 AS urgent_actions
 FROM kpi.kpi_overview;
 
 \echo
@@ -58,6 +59,19 @@ SELECT coalesce(segment, '(all)') AS segment, count(*) AS customers, round(avg(h
 FROM kpi.customer_health
 GROUP BY ROLLUP (segment)
 ORDER BY segment IS NULL, segment;
+
+\echo
+\echo '== Customer actions: the open work list (kpi.customer_actions; rules: csmetrics.action_rules) =='
+SET timezone = 'UTC';
+SELECT priority, action, count(*) AS open_actions, min(due_at)::date AS first_due, max(due_at)::date AS last_due
+FROM kpi.customer_actions
+GROUP BY priority, action
+ORDER BY priority, action;
+\echo 'The most urgent ones:'
+SELECT customer_id, name, segment, action, reason, due_at
+FROM kpi.customer_actions
+ORDER BY priority, due_at, customer_id::int, action
+LIMIT 8;
 
 \echo
 \echo '== Support, renewals, trials, time to first value (last 6 months) =='

@@ -14,6 +14,10 @@ q $src <<'SQL' >/dev/null
 SET search_path = csmetrics, public;
 UPDATE health_measures SET weight = 25 WHERE measure = 'usage';
 INSERT INTO health_measures VALUES ('nps', 15, true, 'rank', NULL, NULL);
+-- tuned action rules: a restore keeps them, with no default coming back beside them
+UPDATE action_rules SET enabled = false WHERE action = 'ask_referral';
+UPDATE action_rules SET threshold = 50, due_within = '3 days' WHERE action = 'review_account';
+INSERT INTO action_rules VALUES ('payment_reminder', true, 1, '5 days', 7);
 SELECT count(*) FROM create_kpi_views('kpi');
 SELECT count(*) FROM create_kpi_views('kpi_mat', 'week', materialized => true);
 DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'dump_reader') THEN CREATE ROLE dump_reader; END IF; END $$;
@@ -43,6 +47,7 @@ END $$;
 SELECT what || ' ' || hash FROM fp
 UNION ALL SELECT 'sources ' || md5(string_agg(kind || relation::text || columns::text, ',' ORDER BY kind)) FROM sources
 UNION ALL SELECT 'health_measures ' || md5(string_agg(h::text, ',' ORDER BY measure)) FROM health_measures h
+UNION ALL SELECT 'action_rules ' || count(*) || ' ' || md5(string_agg(r::text, ',' ORDER BY action)) FROM action_rules r
 UNION ALL SELECT 'kpi_views ' || md5(string_agg(k::text, ',' ORDER BY target_schema, view_name)) FROM kpi_views k
 UNION ALL SELECT 'kpi_access ' || string_agg(role_name, ',') FROM kpi_access
 UNION ALL SELECT 'daily_nps ' || md5(string_agg(month || ':' || n, ',' ORDER BY month))
@@ -69,10 +74,12 @@ fi
 q $dst -c "SELECT count(*) FROM csmetrics.sources s JOIN pg_class c ON c.oid = s.relation" | grep -qx 9
 # (the restored database lacks the source database's TimeZone setting: name the zone the
 # views were made in)
-q $dst -c "SELECT count(*) FROM csmetrics.create_kpi_views('kpi', time_zone => 'UTC')" | grep -qx 25
-# (24 of the 25 views of kpi_mat are materialized: customer_mrr_movements unfolds the
+q $dst -c "SELECT count(*) FROM csmetrics.create_kpi_views('kpi', time_zone => 'UTC')" | grep -qx 26
+# (25 of the 26 views of kpi_mat are materialized: customer_mrr_movements unfolds the
 # materialized MRR paths)
-q $dst -c "SET client_min_messages = warning; SELECT csmetrics.refresh_kpi_views()" | grep -qx 24
+q $dst -c "SET client_min_messages = warning; SELECT csmetrics.refresh_kpi_views()" | grep -qx 25
+# the tuned rules, once each
+test "$(q $dst -c "SELECT count(*) || ':' || count(*) FILTER (WHERE NOT enabled) || ':' || sum(threshold) FILTER (WHERE action IN ('review_account', 'payment_reminder')) FROM csmetrics.action_rules")" = '9:1:57'
 test "$(q $dst -c "SELECT has_table_privilege('dump_reader', 'kpi.nps_by_month', 'SELECT')")" = t
 test "$(fingerprint $dst)" = "$before"
 echo ok
