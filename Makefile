@@ -15,7 +15,7 @@ OBJS       = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
 # The install script is assembled from the SQL that sits next to each family's C file, in
 # dependency order: the views layer uses every aggregate, so it comes last. Its files start
 # with the registry (tables, renderer) and end with the driver (create_kpi_views).
-VIEW_PARTS = registry sources survey flow revenue support health issues overview driver
+VIEW_PARTS = registry sources survey flow revenue retention support health onboarding issues overview driver
 SQL_PARTS  = src/preamble.sql src/survey.sql src/flow.sql src/revenue.sql src/mrr_paths.sql \
              src/survival.sql \
              src/health.sql $(patsubst %,src/views/%.sql,$(VIEW_PARTS))

@@ -39,6 +39,27 @@ WINDOW w AS (PARTITION BY g.customer_id ORDER BY g.{{period}})$t$,
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_customer_mrr(jsonb) IS 'csmetrics internal: builder of the customer_mrr helper relation (MRR and movement per customer and period)';
 
+-- Builder of customer_mrr_paths (a helper relation): each customer's MRR path over the
+-- period series (mrr_path: its MRR at the end of every period, as change points), from one
+-- pass over its subscriptions. The views that follow customers from period to period read
+-- these paths instead of a customer x period grid: cohort_retention_by_<grain> and
+-- churn_by_reason_by_<grain>.
+CREATE FUNCTION @extschema@.kpi_view_customer_mrr_paths(ctx jsonb) RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    RETURN @extschema@.kpi_render($t$
+WITH subs AS (SELECT customer_id, segment, started_on, ended_on, mrr FROM {{subscriptions}})
+SELECT s.customer_id, s.segment,
+       @extschema@.mrr_path(s.started_on, s.ended_on, s.mrr, b.first_period, {{step}}, b.periods) AS path
+FROM subs AS s CROSS JOIN ({{bounds}}) AS b
+GROUP BY s.customer_id, s.segment, b.first_period, b.periods$t$,
+        ctx || jsonb_build_object('bounds', @extschema@.kpi_series_bounds(ctx,
+            '(SELECT s.started_on, greatest(s.started_on, s.ended_on) AS last_change_on FROM subs AS s)',
+            ctx ->> 'grain')));
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_view_customer_mrr_paths(jsonb) IS 'csmetrics internal: builder of the customer_mrr_paths helper relation (each customer''s MRR path over the period series)';
+
 -- Builder of customer_mrr_movements.
 CREATE FUNCTION @extschema@.kpi_view_customer_mrr_movements(ctx jsonb) RETURNS text
 LANGUAGE plpgsql STABLE
@@ -150,6 +171,9 @@ INSERT INTO @extschema@.kpi_registry (position, view_name, family, builder, sour
     (300, 'customer_mrr', 'revenue', '@extschema@.kpi_view_customer_mrr', '{subscriptions}', '{}', ARRAY['customer_id', '{{grain_name}}'],
      false, true, NULL,
      'MRR, previous MRR and movement of each customer in each {{grain_name}} from its first paying {{grain_name}} on (helper of the MRR views)', '{}'),
+    (305, 'customer_mrr_paths', 'revenue', '@extschema@.kpi_view_customer_mrr_paths', '{subscriptions}', '{}', ARRAY['customer_id'],
+     false, true, NULL,
+     'MRR path of each customer over the {{grain_name}} series: its MRR at the end of every {{grain_name}}, as change points (helper of the cohort and churn-by-reason views)', '{}'),
     (310, 'customer_mrr_movements', 'revenue', '@extschema@.kpi_view_customer_mrr_movements', '{subscriptions}', '{}',
      ARRAY['customer_id', '{{grain_name}}'], false, false, NULL,
      'MRR of each customer at the end of each {{grain_name}} and its movement class (new, expansion, contraction, churn, reactivation, unchanged)', '{}'),
