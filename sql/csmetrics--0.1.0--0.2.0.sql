@@ -574,9 +574,10 @@ INSERT INTO @extschema@.source_checks (kind, position, problem, bad_when) VALUES
     ('milestones', 1, 'customer_id is NULL', 'x.customer_id IS NULL'),
     ('milestones', 2, 'milestone is NULL', 'x.milestone IS NULL'),
     ('milestones', 3, 'reached_at is NULL', 'x.reached_at IS NULL'),
+    ('milestones', 4, 'reached_at is not a finite time', 'NOT isfinite(x.reached_at)'),
     -- a milestone outside the model has no weight: listed rather than ignored, so that a
     -- spelling that differs between the data and the model shows instead of lowering scores
-    ('milestones', 4, 'unknown milestone (not in @extschema@.onboarding_milestones)',
+    ('milestones', 5, 'unknown milestone (not in @extschema@.onboarding_milestones)',
      'x.milestone NOT IN (SELECT m.milestone FROM @extschema@.onboarding_milestones AS m)');
 
 -- New canonical columns: the optional churn reason of a subscription, and the milestones
@@ -1619,13 +1620,12 @@ INSERT INTO @extschema@.kpi_overview_columns (position, column_name, view_name, 
 CREATE TABLE @extschema@.onboarding_milestones (
     milestone text   PRIMARY KEY CONSTRAINT milestone_is_not_blank CHECK (btrim(milestone) <> ''),
     weight    float8 NOT NULL DEFAULT 1
-                     CONSTRAINT weight_is_finite_and_not_negative
-                     CHECK (weight >= 0 AND weight < 'infinity'),
+                     CONSTRAINT weight_is_0_to_1000000 CHECK (weight >= 0 AND weight <= 1000000),
     required  boolean NOT NULL DEFAULT false
 );
 COMMENT ON TABLE @extschema@.onboarding_milestones IS 'csmetrics: the onboarding model of customer_onboarding and onboarding_by_<grain>: the milestones a new customer should reach (empty by default: the onboarding views are made once it has rows; kept by pg_dump)';
 COMMENT ON COLUMN @extschema@.onboarding_milestones.milestone IS 'name of the milestone, as the milestones source writes it (compared exactly)';
-COMMENT ON COLUMN @extschema@.onboarding_milestones.weight IS 'its weight in the onboarding score (finite, >= 0; 0 = counted but not scored)';
+COMMENT ON COLUMN @extschema@.onboarding_milestones.weight IS 'its weight in the onboarding score, relative to the others (0 to 1000000; 0 = counted but not scored)';
 COMMENT ON COLUMN @extschema@.onboarding_milestones.required IS 'true when a customer must reach it to be activated';
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.onboarding_milestones', '');
 

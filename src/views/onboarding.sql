@@ -13,13 +13,12 @@
 CREATE TABLE @extschema@.onboarding_milestones (
     milestone text   PRIMARY KEY CONSTRAINT milestone_is_not_blank CHECK (btrim(milestone) <> ''),
     weight    float8 NOT NULL DEFAULT 1
-                     CONSTRAINT weight_is_finite_and_not_negative
-                     CHECK (weight >= 0 AND weight < 'infinity'),
+                     CONSTRAINT weight_is_0_to_1000000 CHECK (weight >= 0 AND weight <= 1000000),
     required  boolean NOT NULL DEFAULT false
 );
 COMMENT ON TABLE @extschema@.onboarding_milestones IS 'csmetrics: the onboarding model of customer_onboarding and onboarding_by_<grain>: the milestones a new customer should reach (empty by default: the onboarding views are made once it has rows; kept by pg_dump)';
 COMMENT ON COLUMN @extschema@.onboarding_milestones.milestone IS 'name of the milestone, as the milestones source writes it (compared exactly)';
-COMMENT ON COLUMN @extschema@.onboarding_milestones.weight IS 'its weight in the onboarding score (finite, >= 0; 0 = counted but not scored)';
+COMMENT ON COLUMN @extschema@.onboarding_milestones.weight IS 'its weight in the onboarding score, relative to the others (0 to 1000000; 0 = counted but not scored)';
 COMMENT ON COLUMN @extschema@.onboarding_milestones.required IS 'true when a customer must reach it to be activated';
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.onboarding_milestones', '');
 

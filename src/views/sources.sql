@@ -308,9 +308,10 @@ INSERT INTO @extschema@.source_checks (kind, position, problem, bad_when) VALUES
     ('milestones', 1, 'customer_id is NULL', 'x.customer_id IS NULL'),
     ('milestones', 2, 'milestone is NULL', 'x.milestone IS NULL'),
     ('milestones', 3, 'reached_at is NULL', 'x.reached_at IS NULL'),
+    ('milestones', 4, 'reached_at is not a finite time', 'NOT isfinite(x.reached_at)'),
     -- a milestone outside the model has no weight: listed rather than ignored, so that a
     -- spelling that differs between the data and the model shows instead of lowering scores
-    ('milestones', 4, 'unknown milestone (not in @extschema@.onboarding_milestones)',
+    ('milestones', 5, 'unknown milestone (not in @extschema@.onboarding_milestones)',
      'x.milestone NOT IN (SELECT m.milestone FROM @extschema@.onboarding_milestones AS m)');
 
 ---------------------------------------------------------------------------------------------
