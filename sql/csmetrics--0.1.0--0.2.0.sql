@@ -675,9 +675,10 @@ END $$;
 COMMENT ON FUNCTION @extschema@.kpi_source_select(jsonb, text, boolean) IS 'csmetrics internal: SELECT giving the canonical columns of a registered source (instants also as local dates in the views'' time zone)';
 
 -- The checks of a kind as one condition, true for a row the KPIs leave out (x: the canonical
--- row; k: its customer, when with_customers). ORed into one condition, which the planner
--- estimates sensibly (ANDing a dozen separate ones makes it expect a single row and pick
--- nested loops).
+-- row; k: its customer, when with_customers). ORed into one condition that the views keep
+-- rows by with NOT coalesce(..., false), which the planner takes for half of the rows: its
+-- estimate of the checks themselves (a dozen conditions ANDed, or the OR under IS NOT TRUE)
+-- can fall to a handful of rows and make it pick nested loops.
 CREATE FUNCTION @extschema@.kpi_source_rejects(kind text, with_customers boolean) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
@@ -698,18 +699,18 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_per_customer(text) IS 'csmetrics internal: whether the rows of a source kind belong to a customer';
 
--- The condition that matches a source row x with a customer row of alias: on the ids as
--- they are when both have the same type, so that joins stay on the partition key; as text
--- when they differ.
-CREATE FUNCTION @extschema@.kpi_customer_match(kind text, alias text) RETURNS text
+-- The condition that matches a row (row_alias) of a source kind with a customer row (alias):
+-- on the ids as they are when both have the same type, so that joins stay on the partition
+-- key; as text when they differ.
+CREATE FUNCTION @extschema@.kpi_customer_match(kind text, alias text, row_alias text DEFAULT 'x') RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN CASE WHEN @extschema@.kpi_role_column_type(kind, 'customer_id') = @extschema@.kpi_role_column_type('customers', 'customer_id')
-                THEN alias || '.customer_id = x.customer_id'
-                ELSE alias || '.customer_id::pg_catalog.text = x.customer_id::pg_catalog.text' END;
+                THEN alias || '.customer_id = ' || row_alias || '.customer_id'
+                ELSE alias || '.customer_id::pg_catalog.text = ' || row_alias || '.customer_id::pg_catalog.text' END;
 END $$;
-COMMENT ON FUNCTION @extschema@.kpi_customer_match(text, text) IS 'csmetrics internal: the condition matching a source row with a customer, on the ids in their own type when the types agree';
+COMMENT ON FUNCTION @extschema@.kpi_customer_match(text, text, text) IS 'csmetrics internal: the condition matching a source row with a customer, on the ids in their own type when the types agree';
 
 -- The join of a source row x with its customer k (the clean customers, one row each).
 CREATE FUNCTION @extschema@.kpi_customer_join(ctx jsonb, kind text) RETURNS text
@@ -719,6 +720,29 @@ BEGIN
     RETURN 'LEFT JOIN ' || (ctx ->> 'customers') || ' AS k ON ' || @extschema@.kpi_customer_match(kind, 'k');
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_customer_join(jsonb, text) IS 'csmetrics internal: LEFT JOIN of a source row with its customer';
+
+-- Template keys for the segment of the customer of rows (row_alias) of a source kind, in a
+-- view that needs it (wanted): segment_join joins the clean customers as k, segment_value is
+-- the segment ((none) without customers), segment_column is ", <segment_value> AS segment".
+-- All empty when not wanted. Helpers such as spans leave the segment out, so that views
+-- that show none do not look customers up at all.
+CREATE FUNCTION @extschema@.kpi_segment_keys(ctx jsonb, kind text, row_alias text, wanted boolean) RETURNS jsonb
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    value text := CASE WHEN @extschema@.kpi_has(ctx, 'customers') THEN 'coalesce(k.segment, ''(none)'')' ELSE '''(none)''::text' END;
+BEGIN
+    IF NOT wanted THEN
+        RETURN '{"segment_join": "", "segment_value": "", "segment_column": ""}';
+    END IF;
+    RETURN jsonb_build_object(
+        'segment_join', CASE WHEN @extschema@.kpi_has(ctx, 'customers')
+                             THEN ' LEFT JOIN ' || (ctx ->> 'customers') || ' AS k ON ' || @extschema@.kpi_customer_match(kind, 'k', row_alias)
+                             ELSE '' END,
+        'segment_value', value,
+        'segment_column', ', ' || value || ' AS segment');
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_segment_keys(jsonb, text, text, boolean) IS 'csmetrics internal: template keys that give a view the segment of the customer of its rows';
 
 -- Whether the customer of a source row x is known: a semi-join on the ids of the customers
 -- source (a hash of the ids, no aggregate). A row without customer passes unless the kind
@@ -832,7 +856,10 @@ END $$;
 COMMENT ON FUNCTION @extschema@.kpi_source_issues(jsonb, text) IS 'csmetrics internal: SELECT of the data_issues rows of one source kind (each row that fails a check, once per check)';
 
 -- The common shape of the survey views: one summary of the answers of one survey per period
--- (and segment), read by the accessors in columns.
+-- (and segment), read by the accessors in columns. The survey's rows are those whose survey,
+-- lower-cased, is it (NULL counts as nps); the plain comparison ORed in lets the planner
+-- estimate their share from the column's statistics (of the expression alone it knows
+-- nothing, expects a handful of rows and picks nested loops to look up segments).
 CREATE FUNCTION @extschema@.kpi_survey_view(ctx jsonb, summary text, survey text, columns text) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
@@ -840,7 +867,7 @@ BEGIN
     RETURN @extschema@.kpi_render($t$
 SELECT {{segment}}{{period}}, {{columns}}
 FROM (SELECT {{segment}}@extschema@.kpi_period_start(r.responded_on, {{grain}}) AS {{period}}, @extschema@.{{summary}}(r.score::int) AS s
-      FROM {{survey_responses}} AS r WHERE coalesce(lower(r.survey), 'nps') = {{survey}}
+      FROM {{survey_responses}} AS r WHERE r.survey = {{survey}} OR coalesce(lower(r.survey), 'nps') = {{survey}}
       GROUP BY {{segment}}{{period}}) AS q$t$,
         ctx || jsonb_build_object('summary', quote_ident(summary), 'survey', quote_literal(survey), 'columns', columns));
 END $$;
@@ -945,25 +972,26 @@ COMMENT ON FUNCTION @extschema@.kpi_series_bounds(jsonb, text, text) IS 'csmetri
 -- overlap or touch. A new span starts where a subscription starts after every earlier one
 -- of the customer has ended. Merged as instants, then given as local dates (started_on,
 -- ended_on) for the period series; last_change_on is the last start or end of its
--- subscriptions (an end may lie in the future of an open span's other subscriptions).
+-- subscriptions (an end may lie in the future of an open span's other subscriptions). No
+-- segment: the views by segment look it up.
 CREATE FUNCTION @extschema@.kpi_view_spans(ctx jsonb) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
-SELECT b.customer_id, b.segment, min(b.started_at) AS started_at,
+SELECT b.customer_id, min(b.started_at) AS started_at,
        CASE WHEN bool_or(b.ended_at IS NULL) THEN NULL ELSE max(b.ended_at) END AS ended_at,
        (min(b.started_at) AT TIME ZONE {{zone}})::date AS started_on,
        CASE WHEN bool_or(b.ended_at IS NULL) THEN NULL ELSE (max(b.ended_at) AT TIME ZONE {{zone}})::date END AS ended_on,
        max(greatest(b.started_on, b.ended_on)) AS last_change_on
 FROM (SELECT a.*, count(*) FILTER (WHERE a.starts_span)
                       OVER (PARTITION BY a.customer_id ORDER BY a.started_at, a.ended_at NULLS LAST ROWS UNBOUNDED PRECEDING) AS span_no
-      FROM (SELECT s.customer_id, s.segment, s.started_at, s.ended_at, s.started_on, s.ended_on,
+      FROM (SELECT s.customer_id, s.started_at, s.ended_at, s.started_on, s.ended_on,
                    coalesce(s.started_at > max(coalesce(s.ended_at, 'infinity'))
                             OVER (PARTITION BY s.customer_id ORDER BY s.started_at, s.ended_at NULLS LAST
                                   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), true) AS starts_span
             FROM {{subscriptions}} AS s) AS a) AS b
-GROUP BY b.customer_id, b.segment, b.span_no$t$, ctx);
+GROUP BY b.customer_id, b.span_no$t$, ctx);
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_spans(jsonb) IS 'csmetrics internal: builder of the spans helper relation (subscriptions merged where they overlap or touch)';
 
@@ -974,7 +1002,7 @@ LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
-WITH sp AS (SELECT customer_id, segment, started_on, ended_on, last_change_on FROM {{spans}})
+WITH sp AS (SELECT s.customer_id, s.started_on, s.ended_on, s.last_change_on{{segment_column}} FROM {{spans}} AS s{{segment_join}})
 SELECT {{segment}}f.period_start::date AS {{period}}, f.customers_start::bigint AS customers_start,
        f.new_customers::bigint AS new_customers, f.lost_customers::bigint AS lost_customers,
        f.lost_new_customers::bigint AS lost_new_customers, f.customers_end::bigint AS customers_end,
@@ -983,7 +1011,8 @@ FROM (SELECT {{segment}}@extschema@.customer_flows(sp.started_on, sp.ended_on, b
       FROM sp CROSS JOIN ({{bounds}}) AS b
       GROUP BY {{segment}}b.first_period, b.periods) AS q
 CROSS JOIN LATERAL unnest(q.flows) AS f$t$,
-        ctx || jsonb_build_object('bounds', @extschema@.kpi_series_bounds(ctx, 'sp', ctx ->> 'grain')));
+        ctx || jsonb_build_object('bounds', @extschema@.kpi_series_bounds(ctx, 'sp', ctx ->> 'grain'))
+            || @extschema@.kpi_segment_keys(ctx, 'subscriptions', 's', (ctx ->> 'by_segment')::boolean));
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_customer_flow(jsonb) IS 'csmetrics internal: builder of customer_flow_by_<grain>';
 
@@ -1008,88 +1037,63 @@ INSERT INTO @extschema@.kpi_overview_columns (position, column_name, view_name, 
     (80, 'churn_rate', 'customer_flow_by_{{grain_name}}', 'v.churn_rate', 'float8', 'churn rate of the latest period, a fraction'),
     (90, 'retention_rate', 'customer_flow_by_{{grain_name}}', 'v.retention_rate', 'float8', 'retention rate of the latest period, a fraction');
 
--- Builder of customer_mrr (a helper relation): per customer and period from its first
--- paying period on, without gaps: MRR, previous MRR, whether it paid before, and the
--- movement class. The subscriptions are read once (bounds and MRR).
-CREATE FUNCTION @extschema@.kpi_view_customer_mrr(ctx jsonb) RETURNS text
+-- Builder of mrr_paths (a helper relation): one row per customer, its MRR path over the
+-- series of the views' periods. The subscriptions are read once (bounds and paths).
+CREATE FUNCTION @extschema@.kpi_view_mrr_paths(ctx jsonb) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
-WITH subs AS (SELECT customer_id, segment, started_on, ended_on, mrr FROM {{subscriptions}}),
-periods AS (
-    SELECT p AS {{period}}, (p + {{step}})::date AS period_end
-    FROM ({{bounds}}) AS b, @extschema@.kpi_period_series(b.first_period, b.last_period, {{step}}) AS p),
-in_force AS (
-    SELECT s.customer_id, s.segment, p.{{period}}, sum(s.mrr) AS mrr
-    FROM periods AS p JOIN subs AS s
-      ON s.started_on < p.period_end AND (s.ended_on IS NULL OR s.ended_on >= p.period_end)
-    GROUP BY s.customer_id, s.segment, p.{{period}}),
-grid AS (
-    SELECT c.customer_id, c.segment, p.{{period}}
-    FROM (SELECT customer_id, segment, min({{period}}) AS first_paid FROM in_force WHERE mrr > 0 GROUP BY customer_id, segment) AS c
-    JOIN periods AS p ON p.{{period}} >= c.first_paid)
-SELECT g.customer_id, g.segment, g.{{period}}, coalesce(m.mrr, 0) AS mrr,
-       coalesce(lag(coalesce(m.mrr, 0)) OVER w, 0) AS previous_mrr,
-       coalesce(bool_or(coalesce(m.mrr, 0) > 0) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), false) AS seen_before,
-       @extschema@.mrr_movement(coalesce(m.mrr, 0)) OVER w AS movement
-FROM grid AS g LEFT JOIN in_force AS m ON m.customer_id = g.customer_id AND m.{{period}} = g.{{period}}
-WINDOW w AS (PARTITION BY g.customer_id ORDER BY g.{{period}})$t$,
-        ctx || jsonb_build_object('bounds', @extschema@.kpi_series_bounds(ctx,
-            '(SELECT s.started_on, greatest(s.started_on, s.ended_on) AS last_change_on FROM subs AS s)',
-            ctx ->> 'grain')));
-END $$;
-COMMENT ON FUNCTION @extschema@.kpi_view_customer_mrr(jsonb) IS 'csmetrics internal: builder of the customer_mrr helper relation (MRR and movement per customer and period)';
-
--- Builder of customer_mrr_paths (a helper relation): each customer's MRR path over the
--- period series (mrr_path: its MRR at the end of every period, as change points), from one
--- pass over its subscriptions. The views that follow customers from period to period read
--- these paths instead of a customer x period grid: cohort_retention_by_<grain> and
--- churn_by_reason_by_<grain>.
-CREATE FUNCTION @extschema@.kpi_view_customer_mrr_paths(ctx jsonb) RETURNS text
-LANGUAGE plpgsql STABLE
-SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-    RETURN @extschema@.kpi_render($t$
-WITH subs AS (SELECT customer_id, segment, started_on, ended_on, mrr FROM {{subscriptions}})
-SELECT s.customer_id, s.segment,
-       @extschema@.mrr_path(s.started_on, s.ended_on, s.mrr, b.first_period, {{step}}, b.periods) AS path
+WITH subs AS (SELECT customer_id, started_on, ended_on, mrr FROM {{subscriptions}})
+SELECT s.customer_id, b.first_period, @extschema@.mrr_path(s.started_on, s.ended_on, s.mrr, b.first_period, {{step}}, b.periods) AS path
 FROM subs AS s CROSS JOIN ({{bounds}}) AS b
-GROUP BY s.customer_id, s.segment, b.first_period, b.periods$t$,
+GROUP BY s.customer_id, b.first_period, b.periods$t$,
         ctx || jsonb_build_object('bounds', @extschema@.kpi_series_bounds(ctx,
             '(SELECT s.started_on, greatest(s.started_on, s.ended_on) AS last_change_on FROM subs AS s)',
             ctx ->> 'grain')));
 END $$;
-COMMENT ON FUNCTION @extschema@.kpi_view_customer_mrr_paths(jsonb) IS 'csmetrics internal: builder of the customer_mrr_paths helper relation (each customer''s MRR path over the period series)';
+COMMENT ON FUNCTION @extschema@.kpi_view_mrr_paths(jsonb) IS 'csmetrics internal: builder of the mrr_paths helper relation (the MRR path of each customer over the series)';
 
--- Builder of customer_mrr_movements.
+-- Builder of customer_mrr_movements: each customer's row for every period from its first
+-- paying period on (periods with no MRR before or after left out), unfolded from its path.
 CREATE FUNCTION @extschema@.kpi_view_customer_mrr_movements(ctx jsonb) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
-SELECT m.customer_id::text AS customer_id, m.segment, m.{{period}}, m.previous_mrr, m.mrr, m.mrr - m.previous_mrr AS mrr_change, m.movement
-FROM {{customer_mrr}} AS m
-WHERE m.movement IS NOT NULL$t$, ctx);
+SELECT p.customer_id::text AS customer_id, {{segment_value}} AS segment, m.period_start::date AS {{period}},
+       m.previous_mrr, m.mrr, m.mrr - m.previous_mrr AS mrr_change, m.movement
+FROM {{mrr_paths}} AS p{{segment_join}}
+CROSS JOIN LATERAL @extschema@.customer_mrr_movements(p.path) AS m$t$,
+        ctx || @extschema@.kpi_segment_keys(ctx, 'subscriptions', 'p', true));
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_customer_mrr_movements(jsonb) IS 'csmetrics internal: builder of customer_mrr_movements';
 
--- Builder of mrr_by_<grain>: the mrr_movements of each period (and segment), computed once
--- per group and read field by field.
+-- Builder of mrr_by_<grain>: the movements of every period (of each segment) in one pass
+-- over the customers' paths, each period's row computed once and read field by field. A
+-- period shows from the first one whose end finds a paying customer (of the segment) on.
 CREATE FUNCTION @extschema@.kpi_view_mrr(ctx jsonb) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
-SELECT {{segment}}{{period}}, (q.m).ending_mrr::numeric AS mrr, (q.m).starting_mrr::numeric AS starting_mrr,
-       (q.m).new_mrr::numeric AS new_mrr, (q.m).expansion_mrr::numeric AS expansion_mrr,
-       (q.m).contraction_mrr::numeric AS contraction_mrr, (q.m).churned_mrr::numeric AS churned_mrr,
-       (q.m).reactivation_mrr::numeric AS reactivation_mrr, @extschema@.net_new_mrr(q.m)::numeric AS net_new_mrr,
-       @extschema@.nrr(q.m)::float8 AS nrr, @extschema@.grr(q.m)::float8 AS grr,
-       @extschema@.quick_ratio(q.m)::float8 AS quick_ratio, (q.m).customers_end::bigint AS paying_customers,
-       round(@extschema@.arpa(q.m), 2)::numeric AS arpa
-FROM (SELECT {{segment}}{{period}}, @extschema@.mrr_movements(c.previous_mrr, c.mrr, c.seen_before) AS m
-      FROM {{customer_mrr}} AS c GROUP BY {{segment}}{{period}}) AS q$t$, ctx);
+SELECT {{segment}}{{period}}, (m).ending_mrr::numeric AS mrr, (m).starting_mrr::numeric AS starting_mrr,
+       (m).new_mrr::numeric AS new_mrr, (m).expansion_mrr::numeric AS expansion_mrr,
+       (m).contraction_mrr::numeric AS contraction_mrr, (m).churned_mrr::numeric AS churned_mrr,
+       (m).reactivation_mrr::numeric AS reactivation_mrr, @extschema@.net_new_mrr(m)::numeric AS net_new_mrr,
+       @extschema@.nrr(m)::float8 AS nrr, @extschema@.grr(m)::float8 AS grr,
+       @extschema@.quick_ratio(m)::float8 AS quick_ratio, (m).customers_end::bigint AS paying_customers,
+       round(@extschema@.arpa(m), 2)::numeric AS arpa
+FROM (SELECT {{segment}}(m).period_start::date AS {{period}}, m,
+             bool_or((m).customers_end > 0) OVER ({{partition_by_segment}}ORDER BY (m).period_start) AS paid_yet
+      FROM (SELECT {{segment}}@extschema@.mrr_movements(p.path) AS movements
+            FROM (SELECT p.path{{segment_column}} FROM {{mrr_paths}} AS p{{segment_join}}) AS p{{group_by_segment}}) AS q
+      CROSS JOIN LATERAL unnest(q.movements) AS m) AS r
+WHERE r.paid_yet$t$,
+        ctx || @extschema@.kpi_segment_keys(ctx, 'subscriptions', 'p', (ctx ->> 'by_segment')::boolean)
+            || CASE WHEN (ctx ->> 'by_segment')::boolean
+                    THEN '{"group_by_segment": "\n            GROUP BY segment", "partition_by_segment": "PARTITION BY segment "}'::jsonb
+                    ELSE '{"group_by_segment": "", "partition_by_segment": ""}' END);
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_mrr(jsonb) IS 'csmetrics internal: builder of mrr_by_<grain>';
 
@@ -1105,17 +1109,17 @@ DECLARE
     segmented boolean := (ctx ->> 'segmented')::boolean;
 BEGIN
     RETURN @extschema@.kpi_render($t$
-WITH sp AS (SELECT segment, started_at, ended_at, started_on, ended_on, last_change_on FROM {{spans}}),
+WITH sp AS (SELECT s.started_at, s.ended_at, s.started_on, s.ended_on, s.last_change_on{{segment_column}} FROM {{spans}} AS s{{segment_join}}),
 lspans AS (
     SELECT '(all)'::text AS segment, started_at, ended_at, started_on, ended_on, last_change_on FROM sp{{spans_by_segment}}),
 segs AS (SELECT DISTINCT segment FROM lspans),
 bounds AS ({{bounds}}),
 last AS (SELECT max(b.last_period) AS month, (max(b.last_period) + '1 month'::interval)::date AS data_end FROM bounds AS b),
 at_end AS (
-    SELECT s.customer_id, s.segment, sum(s.mrr) AS mrr
+    SELECT s.customer_id{{at_end_segment}}, sum(s.mrr) AS mrr
     FROM {{subscriptions}} AS s CROSS JOIN last AS l
     WHERE s.started_on < l.data_end AND (s.ended_on IS NULL OR s.ended_on >= l.data_end)
-    GROUP BY s.customer_id, s.segment),
+    GROUP BY s.customer_id{{at_end_segment}}),
 lmrr AS (SELECT '(all)'::text AS segment, mrr FROM at_end{{mrr_by_segment}}),
 arpa AS (
     SELECT m.segment, count(*) FILTER (WHERE m.mrr > 0) AS paying_customers,
@@ -1164,18 +1168,17 @@ FROM base$t$,
     SELECT sum(c.amount) FILTER (WHERE c.kind = 'success') AS success, sum(c.amount) FILTER (WHERE c.kind = 'acquisition') AS acquisition
     FROM {{costs}} AS c CROSS JOIN last AS l
     WHERE c.incurred_on >= (l.month - '11 months'::interval)::date AND c.incurred_on < l.data_end$c$, ctx)
-                ELSE 'SELECT NULL::numeric AS success, NULL::numeric AS acquisition' END));
+                ELSE 'SELECT NULL::numeric AS success, NULL::numeric AS acquisition' END,
+            'at_end_segment', CASE WHEN segmented THEN ', s.segment' ELSE '' END)
+        || @extschema@.kpi_segment_keys(ctx, 'subscriptions', 's', segmented));
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_ltv(jsonb) IS 'csmetrics internal: builder of ltv';
 
 INSERT INTO @extschema@.kpi_registry (position, view_name, family, builder, sources, optional_sources, keys, by_segment, internal,
                                       overview_pick, description, column_descriptions) VALUES
-    (300, 'customer_mrr', 'revenue', '@extschema@.kpi_view_customer_mrr', '{subscriptions}', '{}', ARRAY['customer_id', '{{grain_name}}'],
+    (300, 'mrr_paths', 'revenue', '@extschema@.kpi_view_mrr_paths', '{subscriptions}', '{}', ARRAY['customer_id'],
      false, true, NULL,
-     'MRR, previous MRR and movement of each customer in each {{grain_name}} from its first paying {{grain_name}} on (helper of the MRR views)', '{}'),
-    (305, 'customer_mrr_paths', 'revenue', '@extschema@.kpi_view_customer_mrr_paths', '{subscriptions}', '{}', ARRAY['customer_id'],
-     false, true, NULL,
-     'MRR path of each customer over the {{grain_name}} series: its MRR at the end of every {{grain_name}}, as change points (helper of the cohort and churn-by-reason views)', '{}'),
+     'MRR path of each customer: its MRR at the end of every {{grain_name}} of the series (helper of the MRR views)', '{}'),
     (310, 'customer_mrr_movements', 'revenue', '@extschema@.kpi_view_customer_mrr_movements', '{subscriptions}', '{}',
      ARRAY['customer_id', '{{grain_name}}'], false, false, NULL,
      'MRR of each customer at the end of each {{grain_name}} and its movement class (new, expansion, contraction, churn, reactivation, unchanged)', '{}'),
@@ -1224,7 +1227,7 @@ INSERT INTO @extschema@.kpi_overview_columns (position, column_name, view_name, 
 
 -- BEGIN src/views/retention.sql
 -- views/retention.sql: cohort retention and churn by reason, from the customers' MRR paths
--- (the customer_mrr_paths helper) and spans.
+-- (the mrr_paths helper, shared with the MRR views) and spans.
 
 -- Builder of cohort_retention_by_<grain>: the cohort triangle of the customers' MRR paths in
 -- one cohort_summary per view (or per segment), unfolded by cohort_retention(): one row per
@@ -1237,12 +1240,12 @@ BEGIN
 SELECT {{segment}}r.cohort::date AS cohort, r.periods_since_start, r.customers, r.retained_customers, r.logo_retention,
        r.starting_mrr, r.mrr, r.revenue_retention, r.gross_revenue_retention
 FROM (SELECT {{segment}}@extschema@.cohort_summary(p.path) AS summary
-      FROM {{customer_mrr_paths}} AS p{{group_by_segment}}) AS q
+      FROM (SELECT p.path{{segment_column}} FROM {{mrr_paths}} AS p{{segment_join}}) AS p{{group_by_segment}}) AS q
 CROSS JOIN LATERAL @extschema@.cohort_retention(q.summary) AS r$t$,
         -- a date series reports its cohorts as local midnight: ::date gives the date back in
         -- any reader's time zone
-        ctx || jsonb_build_object('group_by_segment',
-                                  CASE WHEN (ctx ->> 'by_segment')::boolean THEN ' GROUP BY p.segment' ELSE '' END));
+        ctx || @extschema@.kpi_segment_keys(ctx, 'subscriptions', 'p', (ctx ->> 'by_segment')::boolean)
+            || jsonb_build_object('group_by_segment', CASE WHEN (ctx ->> 'by_segment')::boolean THEN ' GROUP BY segment' ELSE '' END));
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_cohort_retention(jsonb) IS 'csmetrics internal: builder of cohort_retention_by_<grain>';
 
@@ -1260,6 +1263,10 @@ COMMENT ON FUNCTION @extschema@.kpi_view_cohort_retention(jsonb) IS 'csmetrics i
 CREATE FUNCTION @extschema@.kpi_view_churn_by_reason(ctx jsonb) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    by_segment boolean := (ctx ->> 'by_segment')::boolean;
+    paths_segment jsonb := @extschema@.kpi_segment_keys(ctx, 'subscriptions', 'p', by_segment);
+    spans_segment jsonb := @extschema@.kpi_segment_keys(ctx, 'subscriptions', 'sp', by_segment);
 BEGIN
     RETURN @extschema@.kpi_render($t$
 WITH subs AS (
@@ -1267,31 +1274,32 @@ WITH subs AS (
     FROM {{subscriptions}}),
 bounds AS ({{bounds}}),
 mrr_churn AS (
-    SELECT p.customer_id, p.segment, m.period_start::date AS period_start, m.previous_mrr AS churned_mrr
-    FROM {{customer_mrr_paths}} AS p CROSS JOIN LATERAL @extschema@.customer_mrr_changes(p.path) AS m
+    SELECT p.customer_id{{paths_segment_column}}, m.period_start::date AS period_start, m.previous_mrr AS churned_mrr
+    FROM {{mrr_paths}} AS p{{paths_segment_join}}
+    CROSS JOIN LATERAL @extschema@.customer_mrr_changes(p.path) AS m
     WHERE m.movement = 'churn'),
 mrr_churn_reason AS (
-    SELECT DISTINCT ON (c.customer_id, c.period_start) c.segment, c.period_start, s.churn_reason, c.churned_mrr
+    SELECT DISTINCT ON (c.customer_id, c.period_start) c.*, s.churn_reason
     FROM mrr_churn AS c
     JOIN subs AS s ON s.customer_id = c.customer_id AND s.mrr > 0 AND s.started_on < c.period_start
                   AND (s.ended_on IS NULL OR s.ended_on >= c.period_start)
     ORDER BY c.customer_id, c.period_start, {{last_ended}}),
 lost AS (
-    SELECT sp.customer_id, sp.segment, sp.ended_at, @extschema@.kpi_period_start(sp.ended_on, {{grain}}) AS period_start
-    FROM {{spans}} AS sp
+    SELECT sp.customer_id{{spans_segment_column}}, sp.ended_at, @extschema@.kpi_period_start(sp.ended_on, {{grain}}) AS period_start
+    FROM {{spans}} AS sp{{spans_segment_join}}
     WHERE sp.ended_on IS NOT NULL AND sp.started_on < @extschema@.kpi_period_start(sp.ended_on, {{grain}})),
 lost_reason AS (
-    SELECT DISTINCT ON (l.customer_id, l.ended_at) l.segment, l.period_start, s.churn_reason
+    SELECT DISTINCT ON (l.customer_id, l.ended_at) l.*, s.churn_reason
     FROM lost AS l
     CROSS JOIN bounds AS b
     JOIN subs AS s ON s.customer_id = l.customer_id AND s.ended_at = l.ended_at
     WHERE l.period_start <= b.last_period
     ORDER BY l.customer_id, l.ended_at, {{last_ended}}),
 events AS (
-    SELECT segment, period_start, coalesce(churn_reason, 'unknown') AS churn_reason, 1 AS lost, 0::numeric AS churned_mrr
+    SELECT {{segment}}period_start, coalesce(churn_reason, 'unknown') AS churn_reason, 1 AS lost, 0::numeric AS churned_mrr
     FROM lost_reason
     UNION ALL
-    SELECT segment, period_start, coalesce(churn_reason, 'unknown'), 0, churned_mrr
+    SELECT {{segment}}period_start, coalesce(churn_reason, 'unknown'), 0, churned_mrr
     FROM mrr_churn_reason)
 SELECT {{segment}}e.period_start AS {{period}}, e.churn_reason, sum(e.lost)::bigint AS lost_customers,
        sum(e.churned_mrr) AS churned_mrr,
@@ -1302,6 +1310,8 @@ GROUP BY {{segment}}e.period_start, e.churn_reason
 WINDOW w AS (PARTITION BY {{segment}}e.period_start)$t$,
         ctx || jsonb_build_object(
             'bounds', @extschema@.kpi_series_bounds(ctx, ctx ->> 'spans', ctx ->> 'grain'),
+            'paths_segment_join', paths_segment ->> 'segment_join', 'paths_segment_column', paths_segment ->> 'segment_column',
+            'spans_segment_join', spans_segment ->> 'segment_join', 'spans_segment_column', spans_segment ->> 'segment_column',
             'last_ended', 's.ended_at DESC NULLS LAST, s.mrr DESC, s.started_at DESC, s.churn_reason COLLATE pg_catalog."C" ASC NULLS LAST'));
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_churn_by_reason(jsonb) IS 'csmetrics internal: builder of churn_by_reason_by_<grain>';
@@ -1937,7 +1947,7 @@ BEGIN
         description := format('the %s source (%s) as the KPI views read it: canonical columns, instants also as local dates in time zone %s, only the rows that pass its checks',
                               src.k, (SELECT s.relation::text FROM @extschema@.sources s WHERE s.kind = src.k), zone);
         column_descriptions := '{}';
-        definition := @extschema@.kpi_source_view(ctx || jsonb_build_object('kind', src.k));
+        definition := btrim(@extschema@.kpi_source_view(ctx || jsonb_build_object('kind', src.k)), E'\n');
         RETURN NEXT;
     END LOOP;
 
@@ -1968,6 +1978,7 @@ BEGIN
                 CONTINUE;
             END IF;
             EXECUTE format('SELECT %s($1)', r.builder) INTO definition USING vctx;
+            definition := btrim(definition, E'\n');
             IF definition IS NULL THEN
                 RAISE NOTICE 'skipping %.%: nothing it reads is there (no valid source, or no view it summarises)',
                     quote_ident(target_schema), quote_ident(relation_name);

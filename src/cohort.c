@@ -409,6 +409,8 @@ cohort_retention(PG_FUNCTION_ARGS)
 		int128		starting = cells[i].mrr;
 		Datum		starting_numeric = MrrAmountNumeric(starting, s->scale, s->dscale);
 		Datum		mrr_numeric = starting_numeric;
+		Datum		cohort = TimestampTzGetDatum(period_instant_to_timestamptz(CohortBounds(s)[c],
+																			   s->series.kind));
 		int64		retained = 0;
 		int128		mrr = 0,
 					gross = 0;
@@ -427,7 +429,7 @@ cohort_retention(PG_FUNCTION_ARGS)
 				mrr_numeric = MrrAmountNumeric(mrr, s->scale, s->dscale);
 				i++;
 			}
-			values[0] = TimestampTzGetDatum(period_instant_to_timestamptz(CohortBounds(s)[c], s->series.kind));
+			values[0] = cohort;
 			values[1] = Int32GetDatum(k);
 			values[2] = Int64GetDatum(customers);
 			values[3] = Int64GetDatum(retained);

@@ -72,17 +72,6 @@ PG_FUNCTION_INFO_V1(customer_flows_final);
  * customer_flows_state: a whole series of periods
  * --------------------------------------------------------------------------------------- */
 
-/* Errors unless periods is within 1..FLOW_MAX_PERIODS. */
-static void
-CheckPeriodCount(int64 periods)
-{
-	if (periods < 1 || periods > FLOW_MAX_PERIODS)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("periods %lld is out of range", (long long) periods),
-				 errdetail("A series has 1 to %d periods.", FLOW_MAX_PERIODS)));
-}
-
 /* A zeroed series state of the given size, in context cxt. */
 static FlowSeriesState *
 SeriesAlloc(MemoryContext cxt, int periods)
@@ -102,7 +91,7 @@ SeriesCreate(InstantKind kind, int64 first, const Interval *length, int32 period
 	FlowSeriesState *s;
 
 	/* per-call context: the executor copies a new state into the aggregate context once */
-	CheckPeriodCount(periods);
+	period_check_count(periods, FLOW_MAX_PERIODS);
 	s = SeriesAlloc(CurrentMemoryContext, periods);
 	s->kind = kind;
 	s->period_length = *length;

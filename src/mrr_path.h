@@ -1,10 +1,10 @@
 /*
  * mrr_path.h
  *		MRR paths: a customer's MRR at the end of every period of a series, kept as change
- *		points. mrr_path.c builds them (the mrr_path aggregate and type) and holds what every
- *		aggregate over paths shares: the series a path belongs to, its cached period
- *		boundaries and the reading of a path argument. mrr_series.c sums the movements of
- *		paths period by period; cohort.c builds the cohort retention triangle.
+ *		points. mrr_path.c builds them (the mrr_path aggregate and type); mrr_shared.c holds
+ *		what every aggregate over paths shares: the series a value follows, its cached period
+ *		boundaries, the start of the stored forms, amounts. mrr_series.c sums the movements
+ *		of paths period by period; cohort.c builds the cohort retention triangle.
  */
 #ifndef CSMETRICS_MRR_PATH_H
 #define CSMETRICS_MRR_PATH_H
@@ -98,13 +98,14 @@ typedef struct MrrPath
 #define MrrPathEvents(p)	((MrrPathEvent *) ((p)->slots + (p)->npoints))
 #define MrrPathSize(nslots) (offsetof(MrrPath, slots) + sizeof(MrrPathPoint) * (Size) (nslots))
 
-/* The series of a value (mrr_path.c). */
+/* The series of a value (mrr_shared.c). */
 extern void MrrSeriesFromArgs(FunctionCallInfo fcinfo, int argno, InstantKind kind,
 							  MrrSeriesKey *key);
 extern const MrrSeriesBounds *MrrSeriesGetBounds(const MrrSeriesKey *key);
 extern uint64 MrrBoundsHash(const int64 *bounds, int n);
 extern const MrrSeriesBounds *MrrSeriesInSession(const MrrSeriesKey *key, const char *what);
 extern void MrrSeriesCheckSame(const MrrSeriesKey *a, const MrrSeriesKey *b, const char *what);
+extern void MrrSeriesCheckRow(const MrrSeriesKey *state, const MrrSeriesKey *row);
 extern void MrrCheckBounds(CsmInput *in, const MrrSeriesKey *key, const int64 *bounds);
 
 /*
@@ -125,10 +126,10 @@ extern MrrPath *MrrPathBuilt(MrrPath *p);
 extern MrrPath *MrrPathArg(FunctionCallInfo fcinfo, int argno);
 extern int	MrrPathFirstPaying(const MrrPath *p);
 
-/* Set-returning functions over paths (mrr_path.c). */
+/* Set-returning functions over paths (mrr_shared.c). */
 extern Tuplestorestate *MrrMaterialize(FunctionCallInfo fcinfo, TupleDesc tupdesc, const char *fname);
 
-/* Amounts (mrr_path.c). */
+/* Amounts (mrr_shared.c). */
 extern CSM_NORETURN void MrrSumOverflow(const char *what);
 extern int128 MrrScaleAmount(int128 v, int from_scale, int to_scale, const char *what);
 extern Datum MrrAmountNumeric(int128 v, int scale, int dscale);

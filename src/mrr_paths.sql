@@ -1,5 +1,5 @@
 -- revenue, one pass over periods: MRR paths, the movements of every period, cohort retention.
--- C code: src/mrr_path.c, src/mrr_series.c, src/cohort.c. Tests: test/sql/mrr_path*.sql.
+-- C code: src/mrr_path.c, src/mrr_series.c, src/cohort.c. Tests: test/sql/mrr_paths*.sql.
 --
 -- A series of periods is given as in customer_flows: period k (0-based) is
 -- [first_period_start + k * period_length, first_period_start + (k + 1) * period_length),

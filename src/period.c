@@ -88,6 +88,17 @@ period_instant_from_datum(Datum value, InstantKind kind, const char *what)
 	return instant;
 }
 
+/* Errors unless a series has 1 to max_periods periods. */
+void
+period_check_count(int64 periods, int max_periods)
+{
+	if (periods < 1 || periods > max_periods)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("periods %lld is out of range", (long long) periods),
+				 errdetail("A series has 1 to %d periods.", max_periods)));
+}
+
 /* Errors unless the period [start, end) is non-empty. */
 void
 period_check(int64 start, int64 end, InstantKind kind)

@@ -23,6 +23,7 @@ extern char *period_interval_text(const Interval *iv);
 extern TimestampTz period_instant_to_timestamptz(int64 instant, int kind);
 extern int64 period_instant_from_datum(Datum value, InstantKind kind, const char *what);
 extern void period_check(int64 start, int64 end, InstantKind kind);
+extern void period_check_count(int64 periods, int max_periods);
 extern void period_bounds(int64 first, const Interval *length, int periods, InstantKind kind,
 						  int64 *bounds);
 extern int	period_locate_search(const int64 *bounds, int n, int64 x);

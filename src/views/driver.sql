@@ -92,7 +92,7 @@ BEGIN
         description := format('the %s source (%s) as the KPI views read it: canonical columns, instants also as local dates in time zone %s, only the rows that pass its checks',
                               src.k, (SELECT s.relation::text FROM @extschema@.sources s WHERE s.kind = src.k), zone);
         column_descriptions := '{}';
-        definition := @extschema@.kpi_source_view(ctx || jsonb_build_object('kind', src.k));
+        definition := btrim(@extschema@.kpi_source_view(ctx || jsonb_build_object('kind', src.k)), E'\n');
         RETURN NEXT;
     END LOOP;
 
@@ -123,6 +123,7 @@ BEGIN
                 CONTINUE;
             END IF;
             EXECUTE format('SELECT %s($1)', r.builder) INTO definition USING vctx;
+            definition := btrim(definition, E'\n');
             IF definition IS NULL THEN
                 RAISE NOTICE 'skipping %.%: nothing it reads is there (no valid source, or no view it summarises)',
                     quote_ident(target_schema), quote_ident(relation_name);

@@ -24,25 +24,26 @@ COMMENT ON FUNCTION @extschema@.kpi_series_bounds(jsonb, text, text) IS 'csmetri
 -- overlap or touch. A new span starts where a subscription starts after every earlier one
 -- of the customer has ended. Merged as instants, then given as local dates (started_on,
 -- ended_on) for the period series; last_change_on is the last start or end of its
--- subscriptions (an end may lie in the future of an open span's other subscriptions).
+-- subscriptions (an end may lie in the future of an open span's other subscriptions). No
+-- segment: the views by segment look it up.
 CREATE FUNCTION @extschema@.kpi_view_spans(ctx jsonb) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
-SELECT b.customer_id, b.segment, min(b.started_at) AS started_at,
+SELECT b.customer_id, min(b.started_at) AS started_at,
        CASE WHEN bool_or(b.ended_at IS NULL) THEN NULL ELSE max(b.ended_at) END AS ended_at,
        (min(b.started_at) AT TIME ZONE {{zone}})::date AS started_on,
        CASE WHEN bool_or(b.ended_at IS NULL) THEN NULL ELSE (max(b.ended_at) AT TIME ZONE {{zone}})::date END AS ended_on,
        max(greatest(b.started_on, b.ended_on)) AS last_change_on
 FROM (SELECT a.*, count(*) FILTER (WHERE a.starts_span)
                       OVER (PARTITION BY a.customer_id ORDER BY a.started_at, a.ended_at NULLS LAST ROWS UNBOUNDED PRECEDING) AS span_no
-      FROM (SELECT s.customer_id, s.segment, s.started_at, s.ended_at, s.started_on, s.ended_on,
+      FROM (SELECT s.customer_id, s.started_at, s.ended_at, s.started_on, s.ended_on,
                    coalesce(s.started_at > max(coalesce(s.ended_at, 'infinity'))
                             OVER (PARTITION BY s.customer_id ORDER BY s.started_at, s.ended_at NULLS LAST
                                   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), true) AS starts_span
             FROM {{subscriptions}} AS s) AS a) AS b
-GROUP BY b.customer_id, b.segment, b.span_no$t$, ctx);
+GROUP BY b.customer_id, b.span_no$t$, ctx);
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_spans(jsonb) IS 'csmetrics internal: builder of the spans helper relation (subscriptions merged where they overlap or touch)';
 
@@ -53,7 +54,7 @@ LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
-WITH sp AS (SELECT customer_id, segment, started_on, ended_on, last_change_on FROM {{spans}})
+WITH sp AS (SELECT s.customer_id, s.started_on, s.ended_on, s.last_change_on{{segment_column}} FROM {{spans}} AS s{{segment_join}})
 SELECT {{segment}}f.period_start::date AS {{period}}, f.customers_start::bigint AS customers_start,
        f.new_customers::bigint AS new_customers, f.lost_customers::bigint AS lost_customers,
        f.lost_new_customers::bigint AS lost_new_customers, f.customers_end::bigint AS customers_end,
@@ -62,7 +63,8 @@ FROM (SELECT {{segment}}@extschema@.customer_flows(sp.started_on, sp.ended_on, b
       FROM sp CROSS JOIN ({{bounds}}) AS b
       GROUP BY {{segment}}b.first_period, b.periods) AS q
 CROSS JOIN LATERAL unnest(q.flows) AS f$t$,
-        ctx || jsonb_build_object('bounds', @extschema@.kpi_series_bounds(ctx, 'sp', ctx ->> 'grain')));
+        ctx || jsonb_build_object('bounds', @extschema@.kpi_series_bounds(ctx, 'sp', ctx ->> 'grain'))
+            || @extschema@.kpi_segment_keys(ctx, 'subscriptions', 's', (ctx ->> 'by_segment')::boolean));
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_customer_flow(jsonb) IS 'csmetrics internal: builder of customer_flow_by_<grain>';
 

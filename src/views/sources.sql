@@ -404,9 +404,10 @@ END $$;
 COMMENT ON FUNCTION @extschema@.kpi_source_select(jsonb, text, boolean) IS 'csmetrics internal: SELECT giving the canonical columns of a registered source (instants also as local dates in the views'' time zone)';
 
 -- The checks of a kind as one condition, true for a row the KPIs leave out (x: the canonical
--- row; k: its customer, when with_customers). ORed into one condition, which the planner
--- estimates sensibly (ANDing a dozen separate ones makes it expect a single row and pick
--- nested loops).
+-- row; k: its customer, when with_customers). ORed into one condition that the views keep
+-- rows by with NOT coalesce(..., false), which the planner takes for half of the rows: its
+-- estimate of the checks themselves (a dozen conditions ANDed, or the OR under IS NOT TRUE)
+-- can fall to a handful of rows and make it pick nested loops.
 CREATE FUNCTION @extschema@.kpi_source_rejects(kind text, with_customers boolean) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
@@ -427,18 +428,18 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_per_customer(text) IS 'csmetrics internal: whether the rows of a source kind belong to a customer';
 
--- The condition that matches a source row x with a customer row of alias: on the ids as
--- they are when both have the same type, so that joins stay on the partition key; as text
--- when they differ.
-CREATE FUNCTION @extschema@.kpi_customer_match(kind text, alias text) RETURNS text
+-- The condition that matches a row (row_alias) of a source kind with a customer row (alias):
+-- on the ids as they are when both have the same type, so that joins stay on the partition
+-- key; as text when they differ.
+CREATE FUNCTION @extschema@.kpi_customer_match(kind text, alias text, row_alias text DEFAULT 'x') RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN CASE WHEN @extschema@.kpi_role_column_type(kind, 'customer_id') = @extschema@.kpi_role_column_type('customers', 'customer_id')
-                THEN alias || '.customer_id = x.customer_id'
-                ELSE alias || '.customer_id::pg_catalog.text = x.customer_id::pg_catalog.text' END;
+                THEN alias || '.customer_id = ' || row_alias || '.customer_id'
+                ELSE alias || '.customer_id::pg_catalog.text = ' || row_alias || '.customer_id::pg_catalog.text' END;
 END $$;
-COMMENT ON FUNCTION @extschema@.kpi_customer_match(text, text) IS 'csmetrics internal: the condition matching a source row with a customer, on the ids in their own type when the types agree';
+COMMENT ON FUNCTION @extschema@.kpi_customer_match(text, text, text) IS 'csmetrics internal: the condition matching a source row with a customer, on the ids in their own type when the types agree';
 
 -- The join of a source row x with its customer k (the clean customers, one row each).
 CREATE FUNCTION @extschema@.kpi_customer_join(ctx jsonb, kind text) RETURNS text
@@ -448,6 +449,29 @@ BEGIN
     RETURN 'LEFT JOIN ' || (ctx ->> 'customers') || ' AS k ON ' || @extschema@.kpi_customer_match(kind, 'k');
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_customer_join(jsonb, text) IS 'csmetrics internal: LEFT JOIN of a source row with its customer';
+
+-- Template keys for the segment of the customer of rows (row_alias) of a source kind, in a
+-- view that needs it (wanted): segment_join joins the clean customers as k, segment_value is
+-- the segment ((none) without customers), segment_column is ", <segment_value> AS segment".
+-- All empty when not wanted. Helpers such as spans leave the segment out, so that views
+-- that show none do not look customers up at all.
+CREATE FUNCTION @extschema@.kpi_segment_keys(ctx jsonb, kind text, row_alias text, wanted boolean) RETURNS jsonb
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    value text := CASE WHEN @extschema@.kpi_has(ctx, 'customers') THEN 'coalesce(k.segment, ''(none)'')' ELSE '''(none)''::text' END;
+BEGIN
+    IF NOT wanted THEN
+        RETURN '{"segment_join": "", "segment_value": "", "segment_column": ""}';
+    END IF;
+    RETURN jsonb_build_object(
+        'segment_join', CASE WHEN @extschema@.kpi_has(ctx, 'customers')
+                             THEN ' LEFT JOIN ' || (ctx ->> 'customers') || ' AS k ON ' || @extschema@.kpi_customer_match(kind, 'k', row_alias)
+                             ELSE '' END,
+        'segment_value', value,
+        'segment_column', ', ' || value || ' AS segment');
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_segment_keys(jsonb, text, text, boolean) IS 'csmetrics internal: template keys that give a view the segment of the customer of its rows';
 
 -- Whether the customer of a source row x is known: a semi-join on the ids of the customers
 -- source (a hash of the ids, no aggregate). A row without customer passes unless the kind

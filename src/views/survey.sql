@@ -1,7 +1,10 @@
 -- views/survey.sql: NPS, eNPS, CSAT and CES by period, from the survey answers.
 
 -- The common shape of the survey views: one summary of the answers of one survey per period
--- (and segment), read by the accessors in columns.
+-- (and segment), read by the accessors in columns. The survey's rows are those whose survey,
+-- lower-cased, is it (NULL counts as nps); the plain comparison ORed in lets the planner
+-- estimate their share from the column's statistics (of the expression alone it knows
+-- nothing, expects a handful of rows and picks nested loops to look up segments).
 CREATE FUNCTION @extschema@.kpi_survey_view(ctx jsonb, summary text, survey text, columns text) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
@@ -9,7 +12,7 @@ BEGIN
     RETURN @extschema@.kpi_render($t$
 SELECT {{segment}}{{period}}, {{columns}}
 FROM (SELECT {{segment}}@extschema@.kpi_period_start(r.responded_on, {{grain}}) AS {{period}}, @extschema@.{{summary}}(r.score::int) AS s
-      FROM {{survey_responses}} AS r WHERE coalesce(lower(r.survey), 'nps') = {{survey}}
+      FROM {{survey_responses}} AS r WHERE r.survey = {{survey}} OR coalesce(lower(r.survey), 'nps') = {{survey}}
       GROUP BY {{segment}}{{period}}) AS q$t$,
         ctx || jsonb_build_object('summary', quote_ident(summary), 'survey', quote_literal(survey), 'columns', columns));
 END $$;

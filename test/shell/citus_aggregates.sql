@@ -72,6 +72,21 @@ INSERT INTO citus_check.cases (agg, source, expr, customer_key, period_key) VALU
     ('rollup(survival_summary)', 'survival_summaries', 'rollup(survival)', DEFAULT, 'cohort'),
     ('ltv(numeric, integer, boolean)', 'customer_months', 'ltv(mrr, tenure, churned)', DEFAULT, 'month'),
     ('ltv(numeric, integer, boolean, integer)', 'customer_months', 'ltv(mrr, tenure, churned, 24)', DEFAULT, 'month');
+-- MRR paths from subscription rows, as timestamptz and as dates, grouped by the quarter the
+-- rows started in; then the aggregates over stored paths and the rollups of their summaries.
+INSERT INTO citus_check.cases (agg, source, expr, period_key)
+SELECT format('mrr_path(%s, %s, numeric, %s, interval, int)', t, t, t)::regprocedure,
+       'subscriptions WHERE (ended_at IS NULL OR ended_at >= started_at) AND mrr >= 0',
+       format('mrr_path(started_at::%s, ended_at::%s, mrr, ''2023-01-01''::%s, ''1 month'', 24)', t, t, t),
+       'date_trunc(''quarter'', started_at)'
+FROM unnest(ARRAY['timestamptz', 'date']) AS t;
+INSERT INTO citus_check.cases (agg, source, expr, customer_key, period_key) VALUES
+    ('rollup(mrr_path)', 'mrr_paths', 'rollup(path)', DEFAULT, 'quarter'),
+    ('mrr_movements(mrr_path)', 'mrr_paths', 'mrr_movements(path)', DEFAULT, 'quarter'),
+    ('mrr_movements_series(mrr_path)', 'mrr_paths', 'mrr_movements_series(path)', DEFAULT, 'quarter'),
+    ('cohort_summary(mrr_path)', 'mrr_paths', 'cohort_summary(path)', DEFAULT, 'quarter'),
+    ('rollup(mrr_movements_series)', 'mrr_path_summaries', 'rollup(series)', DEFAULT, 'quarter'),
+    ('rollup(cohort_summary)', 'mrr_path_summaries', 'rollup(cohorts)', DEFAULT, 'quarter');
 -- health: a float8[] state, sums of floats whose text form needs every digit
 INSERT INTO citus_check.cases VALUES
     ('health_score_agg(float8[], float8[])', 'customer_months', 'health_score_agg(measures, weights)', 'customer_id', 'month', true);

@@ -144,6 +144,16 @@ FROM local_crm.customer_months GROUP BY 1, 2;
 CREATE TABLE local_crm.survival_summaries AS
 SELECT customer_id, date_trunc('quarter', month)::date AS cohort, survival_summary(tenure, churned) AS survival
 FROM local_crm.customer_months GROUP BY 1, 2;
+-- MRR paths over the 24 months of the data, one per customer and quarter its subscriptions
+-- started in, and the movement and cohort summaries of those paths.
+CREATE TABLE local_crm.mrr_paths AS
+SELECT customer_id, date_trunc('quarter', started_at)::date AS quarter,
+       mrr_path(started_at, ended_at, mrr, date '2023-01-01', '1 month', 24) AS path
+FROM local_crm.subscriptions WHERE (ended_at IS NULL OR ended_at >= started_at) AND mrr >= 0
+GROUP BY 1, 2;
+CREATE TABLE local_crm.mrr_path_summaries AS
+SELECT customer_id, quarter, mrr_movements_series(path) AS series, cohort_summary(path) AS cohorts
+FROM local_crm.mrr_paths GROUP BY 1, 2;
 
 -- The distributed copy: same tables, same rows.
 CREATE SCHEMA crm;

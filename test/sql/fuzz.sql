@@ -208,7 +208,11 @@ BEGIN
                         FROM generate_series(1, 1 + (random() * 60)::int));
             ELSE
                 EXECUTE 'SELECT ' || src INTO txt;
-                txt := fuzz.mutate(txt);
+                -- now and then the harvested text as it is: it must read back unchanged,
+                -- however strict the type's validation is about edited values
+                IF i % 8 <> 1 THEN
+                    txt := fuzz.mutate(txt);
+                END IF;
             END IF;
             BEGIN
                 EXECUTE format('SELECT %L::%s::text', txt, t) INTO out;
