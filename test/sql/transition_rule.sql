@@ -3,8 +3,8 @@
 -- as they were; a NULL state holds nothing; an inverse cannot take out what was not added
 -- (SQLSTATE 22000); inside an aggregate they give what the aggregate gives.
 SET search_path = csmetrics, public;
-CREATE SCHEMA transition_rule;
-SET search_path = transition_rule, csmetrics, public;
+CREATE SCHEMA transition_rule_suite;
+SET search_path = transition_rule_suite, csmetrics, public;
 SET TimeZone = 'UTC';
 
 -- One stored value of every state type. Arguments read from a table point into the table's
@@ -126,4 +126,4 @@ FROM (SELECT nps_agg(i % 11) OVER w AS a,
       WINDOW w AS (ORDER BY i ROWS BETWEEN 4 PRECEDING AND CURRENT ROW)) f;
 
 RESET search_path;
-DROP SCHEMA transition_rule CASCADE;
+DROP SCHEMA transition_rule_suite CASCADE;
