@@ -110,12 +110,14 @@ FROM churn_src.subscriptions;
 SELECT register_source('customers', 'churn_src.customers', '{"customer_id": "id", "segment": "tier"}');
 SELECT register_source('subscriptions', 'churn_src.subscriptions', '{"churn_reason": "reason"}');
 
--- The churn by reason in plain SQL. Spans by range_agg (subscriptions merged where they
--- overlap or touch); a span that started before the period it ended in is a lost customer,
--- with the reason of its last-ending subscription. Each customer's MRR at every month end
--- over a customer x month grid; a month with MRR 0 after one with MRR > 0 is a churn of that
--- MRR, with the reason of the last-ending paying subscription in force at the previous month
--- end. Ties by row_number() over the documented order.
+-- The churn by reason in plain SQL. Spans: subscriptions sorted by start, a new span where
+-- one starts after every earlier one of its customer has ended (those of no time at all left
+-- out: they merge with a span they touch, or are spans that are never lost); a span that
+-- started before the period it ended in is a lost customer, with the reason of its
+-- last-ending subscription. Each customer's MRR at every month end over a customer x month
+-- grid; a month with MRR 0 after one with MRR > 0 is a churn of that MRR, with the reason of
+-- the last-ending paying subscription in force at the previous month end. Ties by
+-- row_number() over the documented order.
 CREATE FUNCTION pg_temp.by_reason(grain text, step interval, by_segment boolean)
 RETURNS TABLE (segment text, period date, churn_reason text, lost_customers bigint, churned_mrr numeric)
 LANGUAGE sql AS $$
@@ -124,9 +126,18 @@ WITH subs AS (
            CASE WHEN btrim(s.reason) <> '' THEN btrim(s.reason) END AS reason
     FROM churn_src.subscriptions s JOIN churn_src.customers c ON c.id = s.customer_id),
 last_period AS (SELECT date_trunc(grain, max(greatest(started_at, ended_at)))::date AS p FROM subs),
+reach AS (
+    SELECT customer_id, segment, started_at, ended_at,
+           max(coalesce(ended_at, 'infinity')) OVER (PARTITION BY customer_id ORDER BY started_at, ended_at
+                                                     ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reached
+    FROM subs WHERE ended_at IS NULL OR ended_at > started_at),
+islands AS (
+    SELECT *, count(*) FILTER (WHERE reached IS NULL OR started_at > reached)
+                  OVER (PARTITION BY customer_id ORDER BY started_at, ended_at ROWS UNBOUNDED PRECEDING) AS span
+    FROM reach),
 spans AS (
-    SELECT customer_id, segment, lower(r) AS started_at, upper(r) AS ended_at
-    FROM (SELECT customer_id, segment, unnest(range_agg(daterange(started_at, ended_at))) AS r FROM subs GROUP BY 1, 2) x),
+    SELECT customer_id, segment, min(started_at) AS started_at, nullif(max(coalesce(ended_at, 'infinity')), 'infinity') AS ended_at
+    FROM islands GROUP BY customer_id, segment, span),
 lost AS (
     SELECT customer_id, segment, date_trunc(grain, ended_at)::date AS period, ended_at
     FROM spans WHERE ended_at IS NOT NULL AND started_at < date_trunc(grain, ended_at)),
