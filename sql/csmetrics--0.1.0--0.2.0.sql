@@ -566,7 +566,7 @@ COMMENT ON FUNCTION @extschema@.kpi_has(jsonb, text) IS 'csmetrics internal: whe
 CREATE FUNCTION @extschema@.kpi_context(target_schema name, internal_schema name, grain text, time_zone text,
                                         available text[], segmented boolean)
 RETURNS jsonb
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN jsonb_build_object(
@@ -968,7 +968,7 @@ COMMENT ON FUNCTION @extschema@.kpi_source_issues(jsonb, text) IS 'csmetrics int
 -- estimate their share from the column's statistics (of the expression alone it knows
 -- nothing, expects a handful of rows and picks nested loops to look up segments).
 CREATE FUNCTION @extschema@.kpi_survey_view(ctx jsonb, summary text, survey text, columns text) RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
@@ -992,21 +992,21 @@ COMMENT ON FUNCTION @extschema@.kpi_nps_columns() IS 'csmetrics internal: the se
 
 -- Builder of nps_by_<grain>.
 CREATE FUNCTION @extschema@.kpi_view_nps(ctx jsonb) RETURNS text
-LANGUAGE sql STABLE STRICT PARALLEL SAFE AS $$
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
     SELECT @extschema@.kpi_survey_view(ctx, 'nps_summary', 'nps', @extschema@.kpi_nps_columns())
 $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_nps(jsonb) IS 'csmetrics internal: builder of nps_by_<grain>';
 
 -- Builder of enps_by_<grain>: the NPS of the answers to survey enps.
 CREATE FUNCTION @extschema@.kpi_view_enps(ctx jsonb) RETURNS text
-LANGUAGE sql STABLE STRICT PARALLEL SAFE AS $$
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
     SELECT @extschema@.kpi_survey_view(ctx, 'nps_summary', 'enps', @extschema@.kpi_nps_columns())
 $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_enps(jsonb) IS 'csmetrics internal: builder of enps_by_<grain>';
 
 -- Builder of csat_by_<grain>.
 CREATE FUNCTION @extschema@.kpi_view_csat(ctx jsonb) RETURNS text
-LANGUAGE sql STABLE STRICT PARALLEL SAFE AS $$
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
     SELECT @extschema@.kpi_survey_view(ctx, 'csat_summary', 'csat',
         '@extschema@.responses(s)::bigint AS responses, @extschema@.csat(s)::float8 AS csat,
        @extschema@.mean_score(s)::float8 AS mean_score')
@@ -1015,7 +1015,7 @@ COMMENT ON FUNCTION @extschema@.kpi_view_csat(jsonb) IS 'csmetrics internal: bui
 
 -- Builder of ces_by_<grain>.
 CREATE FUNCTION @extschema@.kpi_view_ces(ctx jsonb) RETURNS text
-LANGUAGE sql STABLE STRICT PARALLEL SAFE AS $$
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
     SELECT @extschema@.kpi_survey_view(ctx, 'ces_summary', 'ces',
         '@extschema@.responses(s)::bigint AS responses, @extschema@.ces(s)::float8 AS ces,
        @extschema@.share_at_least(s, 5)::float8 AS ces_agreement')
@@ -1062,7 +1062,7 @@ INSERT INTO @extschema@.kpi_overview_columns (position, column_name, view_name, 
 -- (first_period, last_period, periods), or none when there is nothing to show yet. rows is a
 -- relation with the columns started_on and last_change_on; grain a grain literal.
 CREATE FUNCTION @extschema@.kpi_series_bounds(ctx jsonb, rows text, grain text) RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$SELECT b.first_period, b.last_period, @extschema@.kpi_period_count(b.first_period, b.last_period, {{bounds_grain}}) AS periods
@@ -1082,7 +1082,7 @@ COMMENT ON FUNCTION @extschema@.kpi_series_bounds(jsonb, text, text) IS 'csmetri
 -- subscriptions (an end may lie in the future of an open span's other subscriptions). No
 -- segment: the views by segment look it up.
 CREATE FUNCTION @extschema@.kpi_view_spans(ctx jsonb) RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
@@ -1147,7 +1147,7 @@ INSERT INTO @extschema@.kpi_overview_columns (position, column_name, view_name, 
 -- Builder of mrr_paths (a helper relation): one row per customer, its MRR path over the
 -- series of the views' periods. The subscriptions are read once (bounds and paths).
 CREATE FUNCTION @extschema@.kpi_view_mrr_paths(ctx jsonb) RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
@@ -1210,7 +1210,7 @@ COMMENT ON FUNCTION @extschema@.kpi_view_mrr(jsonb) IS 'csmetrics internal: buil
 -- lifetime from the spans' tenures in whole months, and the success and acquisition costs
 -- of the last 12 months when costs are registered.
 CREATE FUNCTION @extschema@.kpi_view_ltv(ctx jsonb) RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     segmented boolean := (ctx ->> 'segmented')::boolean;
@@ -1370,55 +1370,48 @@ COMMENT ON FUNCTION @extschema@.kpi_view_cohort_retention(jsonb) IS 'csmetrics i
 CREATE FUNCTION @extschema@.kpi_view_churn_by_reason(ctx jsonb) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    by_segment boolean := (ctx ->> 'by_segment')::boolean;
-    paths_segment jsonb := @extschema@.kpi_segment_keys(ctx, 'subscriptions', 'p', by_segment);
-    spans_segment jsonb := @extschema@.kpi_segment_keys(ctx, 'subscriptions', 'sp', by_segment);
 BEGIN
     RETURN @extschema@.kpi_render($t$
 WITH subs AS (
     SELECT customer_id, started_at, ended_at, started_on, ended_on, mrr, nullif(btrim(churn_reason), '') AS churn_reason
     FROM {{subscriptions}}),
-bounds AS ({{bounds}}),
+bounds AS MATERIALIZED ({{bounds}}),
 mrr_churn AS (
-    SELECT p.customer_id{{paths_segment_column}}, m.period_start::date AS period_start, m.previous_mrr AS churned_mrr
-    FROM {{mrr_paths}} AS p{{paths_segment_join}}
-    CROSS JOIN LATERAL @extschema@.customer_mrr_changes(p.path) AS m
+    SELECT p.customer_id, m.period_start::date AS period_start, m.previous_mrr AS churned_mrr
+    FROM {{mrr_paths}} AS p CROSS JOIN LATERAL @extschema@.customer_mrr_changes(p.path) AS m
     WHERE m.movement = 'churn'),
 mrr_churn_reason AS (
-    SELECT DISTINCT ON (c.customer_id, c.period_start) c.*, s.churn_reason
+    SELECT DISTINCT ON (c.customer_id, c.period_start) c.customer_id, c.period_start, s.churn_reason, c.churned_mrr
     FROM mrr_churn AS c
     JOIN subs AS s ON s.customer_id = c.customer_id AND s.mrr > 0 AND s.started_on < c.period_start
                   AND (s.ended_on IS NULL OR s.ended_on >= c.period_start)
     ORDER BY c.customer_id, c.period_start, {{last_ended}}),
 lost AS (
-    SELECT sp.customer_id{{spans_segment_column}}, sp.ended_at, @extschema@.kpi_period_start(sp.ended_on, {{grain}}) AS period_start
-    FROM {{spans}} AS sp{{spans_segment_join}}
-    WHERE sp.ended_on IS NOT NULL AND sp.started_on < @extschema@.kpi_period_start(sp.ended_on, {{grain}})),
+    SELECT sp.customer_id, sp.ended_at, @extschema@.kpi_period_start(sp.ended_on, {{grain}}) AS period_start
+    FROM {{spans}} AS sp CROSS JOIN bounds AS b
+    WHERE sp.ended_on IS NOT NULL AND sp.started_on < @extschema@.kpi_period_start(sp.ended_on, {{grain}})
+      AND @extschema@.kpi_period_start(sp.ended_on, {{grain}}) <= b.last_period),
 lost_reason AS (
-    SELECT DISTINCT ON (l.customer_id, l.ended_at) l.*, s.churn_reason
+    SELECT DISTINCT ON (l.customer_id, l.ended_at) l.customer_id, l.period_start, s.churn_reason
     FROM lost AS l
-    CROSS JOIN bounds AS b
     JOIN subs AS s ON s.customer_id = l.customer_id AND s.ended_at = l.ended_at
-    WHERE l.period_start <= b.last_period
     ORDER BY l.customer_id, l.ended_at, {{last_ended}}),
 events AS (
-    SELECT {{segment}}period_start, coalesce(churn_reason, 'unknown') AS churn_reason, 1 AS lost, 0::numeric AS churned_mrr
+    SELECT customer_id, period_start, coalesce(churn_reason, 'unknown') AS churn_reason, 1 AS lost, 0::numeric AS churned_mrr
     FROM lost_reason
     UNION ALL
-    SELECT {{segment}}period_start, coalesce(churn_reason, 'unknown'), 0, churned_mrr
+    SELECT customer_id, period_start, coalesce(churn_reason, 'unknown'), 0, churned_mrr
     FROM mrr_churn_reason)
 SELECT {{segment}}e.period_start AS {{period}}, e.churn_reason, sum(e.lost)::bigint AS lost_customers,
        sum(e.churned_mrr) AS churned_mrr,
        sum(e.lost)::float8 / nullif(sum(sum(e.lost)) OVER w, 0) AS share_of_lost_customers,
        (sum(e.churned_mrr) / nullif(sum(sum(e.churned_mrr)) OVER w, 0))::float8 AS share_of_churned_mrr
-FROM events AS e
+FROM (SELECT e.*{{segment_column}} FROM events AS e{{segment_join}}) AS e
 GROUP BY {{segment}}e.period_start, e.churn_reason
 WINDOW w AS (PARTITION BY {{segment}}e.period_start)$t$,
-        ctx || jsonb_build_object(
+        ctx || @extschema@.kpi_segment_keys(ctx, 'subscriptions', 'e', (ctx ->> 'by_segment')::boolean)
+            || jsonb_build_object(
             'bounds', @extschema@.kpi_series_bounds(ctx, ctx ->> 'spans', ctx ->> 'grain'),
-            'paths_segment_join', paths_segment ->> 'segment_join', 'paths_segment_column', paths_segment ->> 'segment_column',
-            'spans_segment_join', spans_segment ->> 'segment_join', 'spans_segment_column', spans_segment ->> 'segment_column',
             'last_ended', 's.ended_at DESC NULLS LAST, s.mrr DESC, s.started_at DESC, s.churn_reason COLLATE pg_catalog."C" ASC NULLS LAST'));
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_churn_by_reason(jsonb) IS 'csmetrics internal: builder of churn_by_reason_by_<grain>';
@@ -1457,7 +1450,7 @@ INSERT INTO @extschema@.kpi_overview_columns (position, column_name, view_name, 
 -- Builder of support_by_<grain>: tickets opened and resolved in each period; first contact
 -- resolution and median resolution time (an instant difference) of the resolved ones.
 CREATE FUNCTION @extschema@.kpi_view_support(ctx jsonb) RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
@@ -1479,7 +1472,7 @@ COMMENT ON FUNCTION @extschema@.kpi_view_support(jsonb) IS 'csmetrics internal: 
 
 -- Builder of renewals_by_<grain>, by the period the contracts were due.
 CREATE FUNCTION @extschema@.kpi_view_renewals(ctx jsonb) RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
@@ -1494,7 +1487,7 @@ COMMENT ON FUNCTION @extschema@.kpi_view_renewals(jsonb) IS 'csmetrics internal:
 
 -- Builder of trials_by_<grain>, by the period the trials started.
 CREATE FUNCTION @extschema@.kpi_view_trials(ctx jsonb) RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
@@ -1510,7 +1503,7 @@ COMMENT ON FUNCTION @extschema@.kpi_view_trials(jsonb) IS 'csmetrics internal: b
 -- Builder of time_to_value_by_<grain>: days from a customer's first subscription to its
 -- first usage event since, by the period it started.
 CREATE FUNCTION @extschema@.kpi_view_time_to_value(ctx jsonb) RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
@@ -1831,7 +1824,7 @@ COMMENT ON FUNCTION @extschema@.kpi_view_customer_onboarding(jsonb) IS 'csmetric
 -- Builder of onboarding_by_<grain>: the customers of customer_onboarding by the period they
 -- started in (their start cohort). NULL (no view) when customer_onboarding was not made.
 CREATE FUNCTION @extschema@.kpi_view_onboarding(ctx jsonb) RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF NOT (ctx -> 'made') ? 'customer_onboarding' THEN
@@ -1995,7 +1988,7 @@ COMMENT ON FUNCTION @extschema@.kpi_check_arguments(name, text, text) IS 'csmetr
 
 -- Whether a csmetrics configuration table (health_measures, onboarding_milestones...) has rows.
 CREATE FUNCTION @extschema@.kpi_config_has_rows(config_table text) RETURNS boolean
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     found boolean;

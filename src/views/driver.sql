@@ -32,7 +32,7 @@ COMMENT ON FUNCTION @extschema@.kpi_check_arguments(name, text, text) IS 'csmetr
 
 -- Whether a csmetrics configuration table (health_measures, onboarding_milestones...) has rows.
 CREATE FUNCTION @extschema@.kpi_config_has_rows(config_table text) RETURNS boolean
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     found boolean;

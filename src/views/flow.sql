@@ -7,7 +7,7 @@
 -- (first_period, last_period, periods), or none when there is nothing to show yet. rows is a
 -- relation with the columns started_on and last_change_on; grain a grain literal.
 CREATE FUNCTION @extschema@.kpi_series_bounds(ctx jsonb, rows text, grain text) RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$SELECT b.first_period, b.last_period, @extschema@.kpi_period_count(b.first_period, b.last_period, {{bounds_grain}}) AS periods
@@ -27,7 +27,7 @@ COMMENT ON FUNCTION @extschema@.kpi_series_bounds(jsonb, text, text) IS 'csmetri
 -- subscriptions (an end may lie in the future of an open span's other subscriptions). No
 -- segment: the views by segment look it up.
 CREATE FUNCTION @extschema@.kpi_view_spans(ctx jsonb) RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$

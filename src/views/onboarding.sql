@@ -107,7 +107,7 @@ COMMENT ON FUNCTION @extschema@.kpi_view_customer_onboarding(jsonb) IS 'csmetric
 -- Builder of onboarding_by_<grain>: the customers of customer_onboarding by the period they
 -- started in (their start cohort). NULL (no view) when customer_onboarding was not made.
 CREATE FUNCTION @extschema@.kpi_view_onboarding(ctx jsonb) RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF NOT (ctx -> 'made') ? 'customer_onboarding' THEN

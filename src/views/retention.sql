@@ -35,55 +35,48 @@ COMMENT ON FUNCTION @extschema@.kpi_view_cohort_retention(jsonb) IS 'csmetrics i
 CREATE FUNCTION @extschema@.kpi_view_churn_by_reason(ctx jsonb) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    by_segment boolean := (ctx ->> 'by_segment')::boolean;
-    paths_segment jsonb := @extschema@.kpi_segment_keys(ctx, 'subscriptions', 'p', by_segment);
-    spans_segment jsonb := @extschema@.kpi_segment_keys(ctx, 'subscriptions', 'sp', by_segment);
 BEGIN
     RETURN @extschema@.kpi_render($t$
 WITH subs AS (
     SELECT customer_id, started_at, ended_at, started_on, ended_on, mrr, nullif(btrim(churn_reason), '') AS churn_reason
     FROM {{subscriptions}}),
-bounds AS ({{bounds}}),
+bounds AS MATERIALIZED ({{bounds}}),
 mrr_churn AS (
-    SELECT p.customer_id{{paths_segment_column}}, m.period_start::date AS period_start, m.previous_mrr AS churned_mrr
-    FROM {{mrr_paths}} AS p{{paths_segment_join}}
-    CROSS JOIN LATERAL @extschema@.customer_mrr_changes(p.path) AS m
+    SELECT p.customer_id, m.period_start::date AS period_start, m.previous_mrr AS churned_mrr
+    FROM {{mrr_paths}} AS p CROSS JOIN LATERAL @extschema@.customer_mrr_changes(p.path) AS m
     WHERE m.movement = 'churn'),
 mrr_churn_reason AS (
-    SELECT DISTINCT ON (c.customer_id, c.period_start) c.*, s.churn_reason
+    SELECT DISTINCT ON (c.customer_id, c.period_start) c.customer_id, c.period_start, s.churn_reason, c.churned_mrr
     FROM mrr_churn AS c
     JOIN subs AS s ON s.customer_id = c.customer_id AND s.mrr > 0 AND s.started_on < c.period_start
                   AND (s.ended_on IS NULL OR s.ended_on >= c.period_start)
     ORDER BY c.customer_id, c.period_start, {{last_ended}}),
 lost AS (
-    SELECT sp.customer_id{{spans_segment_column}}, sp.ended_at, @extschema@.kpi_period_start(sp.ended_on, {{grain}}) AS period_start
-    FROM {{spans}} AS sp{{spans_segment_join}}
-    WHERE sp.ended_on IS NOT NULL AND sp.started_on < @extschema@.kpi_period_start(sp.ended_on, {{grain}})),
+    SELECT sp.customer_id, sp.ended_at, @extschema@.kpi_period_start(sp.ended_on, {{grain}}) AS period_start
+    FROM {{spans}} AS sp CROSS JOIN bounds AS b
+    WHERE sp.ended_on IS NOT NULL AND sp.started_on < @extschema@.kpi_period_start(sp.ended_on, {{grain}})
+      AND @extschema@.kpi_period_start(sp.ended_on, {{grain}}) <= b.last_period),
 lost_reason AS (
-    SELECT DISTINCT ON (l.customer_id, l.ended_at) l.*, s.churn_reason
+    SELECT DISTINCT ON (l.customer_id, l.ended_at) l.customer_id, l.period_start, s.churn_reason
     FROM lost AS l
-    CROSS JOIN bounds AS b
     JOIN subs AS s ON s.customer_id = l.customer_id AND s.ended_at = l.ended_at
-    WHERE l.period_start <= b.last_period
     ORDER BY l.customer_id, l.ended_at, {{last_ended}}),
 events AS (
-    SELECT {{segment}}period_start, coalesce(churn_reason, 'unknown') AS churn_reason, 1 AS lost, 0::numeric AS churned_mrr
+    SELECT customer_id, period_start, coalesce(churn_reason, 'unknown') AS churn_reason, 1 AS lost, 0::numeric AS churned_mrr
     FROM lost_reason
     UNION ALL
-    SELECT {{segment}}period_start, coalesce(churn_reason, 'unknown'), 0, churned_mrr
+    SELECT customer_id, period_start, coalesce(churn_reason, 'unknown'), 0, churned_mrr
     FROM mrr_churn_reason)
 SELECT {{segment}}e.period_start AS {{period}}, e.churn_reason, sum(e.lost)::bigint AS lost_customers,
        sum(e.churned_mrr) AS churned_mrr,
        sum(e.lost)::float8 / nullif(sum(sum(e.lost)) OVER w, 0) AS share_of_lost_customers,
        (sum(e.churned_mrr) / nullif(sum(sum(e.churned_mrr)) OVER w, 0))::float8 AS share_of_churned_mrr
-FROM events AS e
+FROM (SELECT e.*{{segment_column}} FROM events AS e{{segment_join}}) AS e
 GROUP BY {{segment}}e.period_start, e.churn_reason
 WINDOW w AS (PARTITION BY {{segment}}e.period_start)$t$,
-        ctx || jsonb_build_object(
+        ctx || @extschema@.kpi_segment_keys(ctx, 'subscriptions', 'e', (ctx ->> 'by_segment')::boolean)
+            || jsonb_build_object(
             'bounds', @extschema@.kpi_series_bounds(ctx, ctx ->> 'spans', ctx ->> 'grain'),
-            'paths_segment_join', paths_segment ->> 'segment_join', 'paths_segment_column', paths_segment ->> 'segment_column',
-            'spans_segment_join', spans_segment ->> 'segment_join', 'spans_segment_column', spans_segment ->> 'segment_column',
             'last_ended', 's.ended_at DESC NULLS LAST, s.mrr DESC, s.started_at DESC, s.churn_reason COLLATE pg_catalog."C" ASC NULLS LAST'));
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_churn_by_reason(jsonb) IS 'csmetrics internal: builder of churn_by_reason_by_<grain>';

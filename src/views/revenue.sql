@@ -10,7 +10,7 @@
 -- Builder of mrr_paths (a helper relation): one row per customer, its MRR path over the
 -- series of the views' periods. The subscriptions are read once (bounds and paths).
 CREATE FUNCTION @extschema@.kpi_view_mrr_paths(ctx jsonb) RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
@@ -73,7 +73,7 @@ COMMENT ON FUNCTION @extschema@.kpi_view_mrr(jsonb) IS 'csmetrics internal: buil
 -- lifetime from the spans' tenures in whole months, and the success and acquisition costs
 -- of the last 12 months when costs are registered.
 CREATE FUNCTION @extschema@.kpi_view_ltv(ctx jsonb) RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     segmented boolean := (ctx ->> 'segmented')::boolean;

@@ -3,7 +3,7 @@
 -- Builder of support_by_<grain>: tickets opened and resolved in each period; first contact
 -- resolution and median resolution time (an instant difference) of the resolved ones.
 CREATE FUNCTION @extschema@.kpi_view_support(ctx jsonb) RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
@@ -25,7 +25,7 @@ COMMENT ON FUNCTION @extschema@.kpi_view_support(jsonb) IS 'csmetrics internal: 
 
 -- Builder of renewals_by_<grain>, by the period the contracts were due.
 CREATE FUNCTION @extschema@.kpi_view_renewals(ctx jsonb) RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
@@ -40,7 +40,7 @@ COMMENT ON FUNCTION @extschema@.kpi_view_renewals(jsonb) IS 'csmetrics internal:
 
 -- Builder of trials_by_<grain>, by the period the trials started.
 CREATE FUNCTION @extschema@.kpi_view_trials(ctx jsonb) RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
@@ -56,7 +56,7 @@ COMMENT ON FUNCTION @extschema@.kpi_view_trials(jsonb) IS 'csmetrics internal: b
 -- Builder of time_to_value_by_<grain>: days from a customer's first subscription to its
 -- first usage event since, by the period it started.
 CREATE FUNCTION @extschema@.kpi_view_time_to_value(ctx jsonb) RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$

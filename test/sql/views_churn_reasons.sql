@@ -234,11 +234,11 @@ SELECT churn_reason, sum(lost_customers) AS lost_customers FROM churn_mat.churn_
 WHERE churn_reason IN ('acquired', 'closed') GROUP BY 1 ORDER BY 1;
 SELECT pg_temp.differing_rows('SELECT * FROM churn.churn_by_reason_by_month', 'SELECT * FROM churn_mat.churn_by_reason_by_month') AS differing_rows_after_refresh;
 
--- Parallel plans (the sources scanned by workers; customer_mrr_changes over stored paths in
--- the materialized views' query) give the same rows as serial ones.
+-- Parallel plans (the sources scanned by workers; customer_mrr_changes over the stored paths
+-- in the materialized views' query) give the same rows as serial ones.
 SELECT rtrim(pg_get_viewdef('churn_mat.churn_by_reason_by_month_by_segment'::regclass), ';') AS mat_query \gset
 SELECT * FROM pg_temp.serial_and_parallel('SELECT * FROM churn.churn_by_reason_by_month_by_segment', 'Gather');
-SELECT * FROM pg_temp.serial_and_parallel(:'mat_query', 'Parallel Seq Scan on customer_mrr_paths');
+SELECT * FROM pg_temp.serial_and_parallel(:'mat_query', 'Parallel Seq Scan on mrr_paths');
 
 -- The views' time zone decides the period of a churn; the reader's does not matter.
 SELECT unregister_source('customers');

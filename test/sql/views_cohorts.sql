@@ -41,13 +41,13 @@ FROM cohorts.cohort_retention_by_month_by_segment;
 SELECT a.attname, format_type(a.atttypid, a.atttypmod) AS type, col_description(a.attrelid, a.attnum) AS comment
 FROM pg_attribute a WHERE a.attrelid = 'cohorts.cohort_retention_by_month'::regclass AND a.attnum > 0 ORDER BY a.attnum;
 SELECT obj_description('cohorts.cohort_retention_by_month'::regclass, 'pg_class') AS view_comment;
--- The cohort views read the customers' MRR paths, one helper relation shared with the
--- churn-by-reason views: it is computed once per series, not per view.
+-- The cohort views read the customers' MRR paths, the helper relation mrr_paths that the MRR
+-- and churn-by-reason views read too: the paths are computed once per series, not per view.
 SELECT view_name, relation_schema, internal FROM kpi_views
 WHERE target_schema = 'cohorts' AND (internal OR view_name LIKE 'cohort%') ORDER BY position;
-SELECT count(*) AS customer_mrr_paths_readers
+SELECT DISTINCT w.ev_class::regclass AS reads_mrr_paths
 FROM pg_depend d JOIN pg_rewrite w ON w.oid = d.objid
-WHERE d.refobjid = 'cohorts_internal.customer_mrr_paths'::regclass AND w.ev_class <> d.refobjid;
+WHERE d.refobjid = 'cohorts_internal.mrr_paths'::regclass AND w.ev_class <> d.refobjid ORDER BY 1;
 
 -- Seeded random subscriptions: 1,500 customers in three segments over 2022-2024, one to four
 -- subscriptions each that touch (plan changes), overlap (add-ons), leave gaps (churn, then
@@ -168,10 +168,10 @@ SELECT pg_temp.differing_rows('SELECT * FROM cohorts.cohort_retention_by_month',
 -- Parallel plans give the same triangle as serial ones: over the plain views (the sources
 -- scanned by workers), and in the materialized views' query, where cohort_summary runs as a
 -- partial aggregate in each worker over the stored paths and the states are combined.
-SELECT rtrim(pg_get_viewdef('cohorts_mat.cohort_retention_by_month_by_segment'::regclass), ';') AS mat_query \gset
+SELECT rtrim(pg_get_viewdef('cohorts_mat.cohort_retention_by_month'::regclass), ';') AS mat_query \gset
 SELECT * FROM pg_temp.serial_and_parallel('SELECT * FROM cohorts.cohort_retention_by_month_by_segment', 'Gather');
-SELECT * FROM pg_temp.serial_and_parallel(:'mat_query', 'Partial');
-SELECT pg_temp.differing_rows(:'mat_query', 'SELECT * FROM cohorts.cohort_retention_by_month_by_segment') AS differing_materialized_rows;
+SELECT * FROM pg_temp.serial_and_parallel(:'mat_query', 'Partial Aggregate');
+SELECT pg_temp.differing_rows(:'mat_query', 'SELECT * FROM cohorts.cohort_retention_by_month') AS differing_materialized_rows;
 
 -- A concurrent refresh follows new data.
 UPDATE cohorts_src.subscriptions SET ended_at = date '2023-06-15' WHERE customer_id = 7 AND ended_at IS NULL AND started_at < '2023-06-01';
