@@ -454,6 +454,7 @@ CREATE TABLE @extschema@.kpi_registry (
     keys                text[]  NOT NULL,
     by_segment          boolean NOT NULL DEFAULT false,
     internal            boolean NOT NULL DEFAULT false,
+    materialize         boolean NOT NULL DEFAULT true,
     overview_pick       text    CHECK (overview_pick IN ('latest', 'all', 'summary')),
     description         text    NOT NULL,
     column_descriptions jsonb   NOT NULL DEFAULT '{}',
@@ -462,7 +463,7 @@ CREATE TABLE @extschema@.kpi_registry (
 COMMENT ON TABLE @extschema@.kpi_registry IS 'csmetrics: every view create_kpi_views() can make, one row each, in dependency order; read-only reference';
 COMMENT ON COLUMN @extschema@.kpi_registry.view_name IS 'name of the view; {{grain_name}} stands for the grain (nps_by_{{grain_name}} is nps_by_month)';
 COMMENT ON COLUMN @extschema@.kpi_registry.family IS 'KPI family: survey, flow, revenue, support, health, onboarding, issues or overview';
-COMMENT ON COLUMN @extschema@.kpi_registry.builder IS 'function (ctx jsonb) returning the query text of the view, or NULL when there is nothing to show';
+COMMENT ON COLUMN @extschema@.kpi_registry.builder IS 'function (ctx jsonb) returning the query text of the view, or NULL when there is nothing to show (a helper that returns NULL is not needed: it is left out silently)';
 COMMENT ON COLUMN @extschema@.kpi_registry.sources IS 'source kinds the view needs, all of them';
 COMMENT ON COLUMN @extschema@.kpi_registry.any_sources IS 'source kinds of which the view needs at least one (empty: no such condition)';
 COMMENT ON COLUMN @extschema@.kpi_registry.optional_sources IS 'source kinds the view uses when they are registered';
@@ -470,6 +471,7 @@ COMMENT ON COLUMN @extschema@.kpi_registry.config_tables IS 'csmetrics configura
 COMMENT ON COLUMN @extschema@.kpi_registry.keys IS 'columns that identify a row (the unique index of the materialized view, and the row order); segment is added in _by_segment views';
 COMMENT ON COLUMN @extschema@.kpi_registry.by_segment IS 'true when the view also comes as <name>_by_segment, per customer segment';
 COMMENT ON COLUMN @extschema@.kpi_registry.internal IS 'true for a helper relation shared by several views (kept in the companion schema, not granted to readers)';
+COMMENT ON COLUMN @extschema@.kpi_registry.materialize IS 'false for a view that stays a plain view in a materialized set: reading it costs no more than reading the materialized helpers it unfolds, and it costs the refresh nothing';
 COMMENT ON COLUMN @extschema@.kpi_registry.overview_pick IS 'how kpi_overview reads the view: latest (its latest period), all (its segment (all) row) or summary (aggregates over its rows); NULL: not read';
 COMMENT ON COLUMN @extschema@.kpi_registry.description IS 'comment of the view; {{grain_name}} and {{and_segment}} are filled in';
 COMMENT ON COLUMN @extschema@.kpi_registry.column_descriptions IS 'column name -> comment, for the columns this view describes its own way; the others come from kpi_columns';
@@ -561,10 +563,10 @@ COMMENT ON FUNCTION @extschema@.kpi_has(jsonb, text) IS 'csmetrics internal: whe
 --   <kind>                    the clean relation of each registered source kind
 --   <helper>                  each helper relation made so far (spans, customer_mrr, ...)
 -- Facts: available (jsonb array of the valid source kinds), segmented (customers have a
--- segment), by_segment (this is the _by_segment variant), made (view name -> qualified name
--- of everything made so far).
+-- segment), by_segment (this is the _by_segment variant), materialized (the set is), made
+-- (view name -> qualified name of everything made so far).
 CREATE FUNCTION @extschema@.kpi_context(target_schema name, internal_schema name, grain text, time_zone text,
-                                        available text[], segmented boolean)
+                                        available text[], segmented boolean, materialized boolean)
 RETURNS jsonb
 LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
@@ -583,12 +585,13 @@ BEGIN
         'available', to_jsonb(available),
         'segmented', segmented,
         'by_segment', false,
+        'materialized', materialized,
         'made', '{}'::jsonb)
         -- the clean relation of each source kind, by kind
         || coalesce((SELECT jsonb_object_agg(k, quote_ident(internal_schema) || '.' || quote_ident(k))
                      FROM unnest(available) AS k), '{}');
 END $$;
-COMMENT ON FUNCTION @extschema@.kpi_context(name, name, text, text, text[], boolean) IS 'csmetrics internal: the context object given to the view builders (SQL fragments for their templates and facts about the registered sources)';
+COMMENT ON FUNCTION @extschema@.kpi_context(name, name, text, text, text[], boolean, boolean) IS 'csmetrics internal: the context object given to the view builders (SQL fragments for their templates and facts about the registered sources)';
 
 -- The first day of the period (of a grain) containing a date.
 CREATE FUNCTION @extschema@.kpi_period_start(day date, grain text) RETURNS date
@@ -886,13 +889,23 @@ BEGIN
     IF kind = 'customers' THEN
         -- One row per customer, in one hash aggregate over the ids: a customer listed more
         -- than once gets its row with the first name, then segment (as arrays compare:
-        -- element by element, NULL after any value).
+        -- element by element, NULL after any value). When the source gives only one of
+        -- the two, min() of it picks the same row for less.
         RETURN @extschema@.kpi_render($t$
-SELECT d.customer_id, d.first_row[1] AS name, coalesce(d.first_row[2], '(none)') AS segment
-FROM (SELECT x.customer_id, min(ARRAY[x.name, x.segment]) AS first_row
+SELECT d.customer_id, {{name}} AS name, coalesce({{segment_of_first_row}}, '(none)') AS segment
+FROM (SELECT x.customer_id{{first_row}}
       FROM ({{canonical}}) AS x
       WHERE NOT coalesce({{rejects}}, false)
-      GROUP BY x.customer_id) AS d$t$, ctx);
+      GROUP BY x.customer_id) AS d$t$,
+            ctx || (SELECT CASE
+                        WHEN s.columns ? 'name' AND s.columns ? 'segment' THEN
+                            '{"first_row": ", min(ARRAY[x.name, x.segment]) AS first_row", "name": "d.first_row[1]", "segment_of_first_row": "d.first_row[2]"}'
+                        WHEN s.columns ? 'name' THEN
+                            '{"first_row": ", min(x.name) AS name", "name": "d.name", "segment_of_first_row": "NULL::text"}'
+                        WHEN s.columns ? 'segment' THEN
+                            '{"first_row": ", min(x.segment) AS segment", "name": "NULL::text", "segment_of_first_row": "d.segment"}'
+                        ELSE '{"first_row": "", "name": "NULL::text", "segment_of_first_row": "NULL::text"}' END::jsonb
+                    FROM @extschema@.sources s WHERE s.kind = 'customers'));
     ELSIF NOT @extschema@.kpi_per_customer(kind) THEN
         RETURN @extschema@.kpi_render($t$
 SELECT x.* FROM ({{canonical}}) AS x WHERE NOT coalesce({{rejects}}, false)$t$, ctx);
@@ -935,7 +948,13 @@ BEGIN
         'relation', quote_literal((SELECT s.relation::text FROM @extschema@.sources s WHERE s.kind = kpi_source_issues.kind)),
         'source_id', CASE WHEN @extschema@.kpi_per_customer(kind) THEN 'x.customer_id::pg_catalog.text' ELSE 'NULL::pg_catalog.text' END,
         'canonical_row', @extschema@.kpi_source_select(ctx, kind, true),
-        'customer_join', CASE WHEN with_customers THEN @extschema@.kpi_customer_join(ctx, kind) ELSE '' END,
+        -- the known customer ids, once each (no labels to pick: a hash of the ids)
+        'customer_join', CASE WHEN with_customers THEN @extschema@.kpi_render(
+                $j$LEFT JOIN (SELECT DISTINCT x.customer_id FROM ({{customers_canonical}}) AS x
+           WHERE NOT coalesce({{customers_rejects}}, false)) AS k ON {{match}}$j$,
+                jsonb_build_object('customers_canonical', @extschema@.kpi_source_select(ctx, 'customers', false),
+                                   'customers_rejects', @extschema@.kpi_source_rejects('customers', false),
+                                   'match', @extschema@.kpi_customer_match(kind, 'k'))) ELSE '' END,
         'rejects', @extschema@.kpi_source_rejects(kind, with_customers),
         'problems', coalesce(problems, 'NULL'));
     issues := @extschema@.kpi_render($t$
@@ -963,7 +982,9 @@ END $$;
 COMMENT ON FUNCTION @extschema@.kpi_source_issues(jsonb, text) IS 'csmetrics internal: SELECT of the data_issues rows of one source kind (each row that fails a check, once per check)';
 
 -- The common shape of the survey views: one summary of the answers of one survey per period
--- (and segment), read by the accessors in columns. The survey's rows are those whose survey,
+-- (and segment), read by the accessors in columns. In a materialized set the summaries come
+-- from the helper survey_summaries (made once, rolled up by each view); otherwise from the
+-- answers. The survey's rows are those whose survey,
 -- lower-cased, is it (NULL counts as nps); the plain comparison ORed in lets the planner
 -- estimate their share from the column's statistics (of the expression alone it knows
 -- nothing, expects a handful of rows and picks nested loops to look up segments).
@@ -971,14 +992,40 @@ CREATE FUNCTION @extschema@.kpi_survey_view(ctx jsonb, summary text, survey text
 LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
+    ctx := ctx || jsonb_build_object('summary', quote_ident(summary), 'survey', quote_literal(survey), 'columns', columns);
+    IF ctx -> 'made' ? 'survey_summaries' THEN
+        RETURN @extschema@.kpi_render($t$
+SELECT {{segment}}{{period}}, {{columns}}
+FROM (SELECT {{segment}}{{period}}, @extschema@.rollup(u.summary) AS s
+      FROM {{survey_summaries}} AS u WHERE u.survey = {{survey}}
+      GROUP BY {{segment}}{{period}}) AS q$t$, ctx);
+    END IF;
     RETURN @extschema@.kpi_render($t$
 SELECT {{segment}}{{period}}, {{columns}}
 FROM (SELECT {{segment}}@extschema@.kpi_period_start(r.responded_on, {{grain}}) AS {{period}}, @extschema@.{{summary}}(r.score::int) AS s
       FROM {{survey_responses}} AS r WHERE r.survey = {{survey}} OR coalesce(lower(r.survey), 'nps') = {{survey}}
-      GROUP BY {{segment}}{{period}}) AS q$t$,
-        ctx || jsonb_build_object('summary', quote_ident(summary), 'survey', quote_literal(survey), 'columns', columns));
+      GROUP BY {{segment}}{{period}}) AS q$t$, ctx);
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_survey_view(jsonb, text, text, text) IS 'csmetrics internal: the query of a survey view: one summary per period read by the given columns';
+
+-- Builder of survey_summaries (a helper, made in materialized sets only): the rating_summary
+-- of the answers of each survey, period and segment, in one pass over the answers.
+CREATE FUNCTION @extschema@.kpi_view_survey_summaries(ctx jsonb) RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF NOT (ctx ->> 'materialized')::boolean THEN
+        RETURN NULL;
+    END IF;
+    RETURN @extschema@.kpi_render($t$
+SELECT r.segment, @extschema@.kpi_period_start(r.responded_on, {{grain}}) AS {{period}}, coalesce(lower(r.survey), 'nps') AS survey,
+       coalesce(@extschema@.nps_summary(r.score::int) FILTER (WHERE coalesce(lower(r.survey), 'nps') IN ('nps', 'enps')),
+                @extschema@.csat_summary(r.score::int) FILTER (WHERE lower(r.survey) = 'csat'),
+                @extschema@.ces_summary(r.score::int) FILTER (WHERE lower(r.survey) = 'ces')) AS summary
+FROM {{survey_responses}} AS r
+GROUP BY r.segment, {{period}}, coalesce(lower(r.survey), 'nps')$t$, ctx);
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_view_survey_summaries(jsonb) IS 'csmetrics internal: builder of the survey_summaries helper relation (materialized sets only)';
 
 -- The columns of the NPS views (customer and employee NPS alike).
 CREATE FUNCTION @extschema@.kpi_nps_columns() RETURNS text
@@ -1022,6 +1069,11 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
 $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_ces(jsonb) IS 'csmetrics internal: builder of ces_by_<grain>';
 
+INSERT INTO @extschema@.kpi_registry (position, view_name, family, builder, sources, keys, internal, description) VALUES
+    (90, 'survey_summaries', 'survey', '@extschema@.kpi_view_survey_summaries', '{survey_responses}',
+     ARRAY['segment', '{{grain_name}}', 'survey'], true,
+     'The answers of each survey summarised by {{grain_name}} and segment (helper of the survey views in a materialized set)');
+
 INSERT INTO @extschema@.kpi_registry (position, view_name, family, builder, sources, keys, by_segment, overview_pick,
                                       description, column_descriptions) VALUES
     (100, 'nps_by_{{grain_name}}', 'survey', '@extschema@.kpi_view_nps', '{survey_responses}', ARRAY['{{grain_name}}'], true, 'latest',
@@ -1060,18 +1112,23 @@ INSERT INTO @extschema@.kpi_overview_columns (position, column_name, view_name, 
 -- start to that of the last change (a start or an end), but never past the current period: a
 -- scheduled cancellation or a contract end date in the future is not yet a KPI. One row
 -- (first_period, last_period, periods), or none when there is nothing to show yet. rows is a
--- relation with the columns started_on and last_change_on; grain a grain literal.
+-- relation with the columns started_on and last_change_on; grain a grain literal. All three
+-- are computed by the aggregate itself, once: as columns of a subquery they would be computed
+-- again for every row joined to them.
 CREATE FUNCTION @extschema@.kpi_series_bounds(ctx jsonb, rows text, grain text) RETURNS text
 LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    RETURN @extschema@.kpi_render($t$SELECT b.first_period, b.last_period, @extschema@.kpi_period_count(b.first_period, b.last_period, {{bounds_grain}}) AS periods
-    FROM (SELECT @extschema@.kpi_period_start(min(r.started_on), {{bounds_grain}}) AS first_period,
-                 least(@extschema@.kpi_period_start(max(r.last_change_on), {{bounds_grain}}),
-                       @extschema@.kpi_period_start({{today}}, {{bounds_grain}})) AS last_period
-          FROM {{bounds_rows}} AS r) AS b
-    WHERE b.first_period <= b.last_period$t$,
-        ctx || jsonb_build_object('bounds_rows', rows, 'bounds_grain', grain));
+    ctx := ctx || jsonb_build_object('bounds_rows', rows, 'bounds_grain', grain);
+    ctx := ctx || jsonb_build_object(
+        'first_period', @extschema@.kpi_render('@extschema@.kpi_period_start(min(r.started_on), {{bounds_grain}})', ctx),
+        'last_period', @extschema@.kpi_render($t$least(@extschema@.kpi_period_start(max(r.last_change_on), {{bounds_grain}}),
+                 @extschema@.kpi_period_start({{today}}, {{bounds_grain}}))$t$, ctx));
+    RETURN @extschema@.kpi_render($t$SELECT {{first_period}} AS first_period,
+           {{last_period}} AS last_period,
+           @extschema@.kpi_period_count({{first_period}}, {{last_period}}, {{bounds_grain}}) AS periods
+    FROM {{bounds_rows}} AS r
+    HAVING {{first_period}} <= {{last_period}}$t$, ctx);
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_series_bounds(jsonb, text, text) IS 'csmetrics internal: SELECT of the first and last period (and their count) of the series over subscriptions';
 
@@ -1079,13 +1136,16 @@ COMMENT ON FUNCTION @extschema@.kpi_series_bounds(jsonb, text, text) IS 'csmetri
 -- overlap or touch. A new span starts where a subscription starts after every earlier one
 -- of the customer has ended. Merged as instants, then given as local dates (started_on,
 -- ended_on) for the period series; last_change_on is the last start or end of its
--- subscriptions (an end may lie in the future of an open span's other subscriptions). No
--- segment: the views by segment look it up.
+-- subscriptions (an end may lie in the future of an open span's other subscriptions). The
+-- customer's segment is joined to the finished spans, so that a view that shows no segment
+-- does not look customers up at all (the planner drops the join).
 CREATE FUNCTION @extschema@.kpi_view_spans(ctx jsonb) RETURNS text
 LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
+SELECT sp.*, {{segment_value}} AS segment
+FROM (
 SELECT b.customer_id, min(b.started_at) AS started_at,
        CASE WHEN bool_or(b.ended_at IS NULL) THEN NULL ELSE max(b.ended_at) END AS ended_at,
        (min(b.started_at) AT TIME ZONE {{zone}})::date AS started_on,
@@ -1098,7 +1158,8 @@ FROM (SELECT a.*, count(*) FILTER (WHERE a.starts_span)
                             OVER (PARTITION BY s.customer_id ORDER BY s.started_at, s.ended_at NULLS LAST
                                   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), true) AS starts_span
             FROM {{subscriptions}} AS s) AS a) AS b
-GROUP BY b.customer_id, b.span_no$t$, ctx);
+GROUP BY b.customer_id, b.span_no) AS sp{{segment_join}}$t$,
+        ctx || @extschema@.kpi_segment_keys(ctx, 'subscriptions', 'sp', true));
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_spans(jsonb) IS 'csmetrics internal: builder of the spans helper relation (subscriptions merged where they overlap or touch)';
 
@@ -1109,7 +1170,7 @@ LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
-WITH sp AS (SELECT s.customer_id, s.started_on, s.ended_on, s.last_change_on{{segment_column}} FROM {{spans}} AS s{{segment_join}})
+WITH sp AS (SELECT {{segment}}s.customer_id, s.started_on, s.ended_on, s.last_change_on FROM {{spans}} AS s)
 SELECT {{segment}}f.period_start::date AS {{period}}, f.customers_start::bigint AS customers_start,
        f.new_customers::bigint AS new_customers, f.lost_customers::bigint AS lost_customers,
        f.lost_new_customers::bigint AS lost_new_customers, f.customers_end::bigint AS customers_end,
@@ -1118,8 +1179,7 @@ FROM (SELECT {{segment}}@extschema@.customer_flows(sp.started_on, sp.ended_on, b
       FROM sp CROSS JOIN ({{bounds}}) AS b
       GROUP BY {{segment}}b.first_period, b.periods) AS q
 CROSS JOIN LATERAL unnest(q.flows) AS f$t$,
-        ctx || jsonb_build_object('bounds', @extschema@.kpi_series_bounds(ctx, 'sp', ctx ->> 'grain'))
-            || @extschema@.kpi_segment_keys(ctx, 'subscriptions', 's', (ctx ->> 'by_segment')::boolean));
+        ctx || jsonb_build_object('bounds', @extschema@.kpi_series_bounds(ctx, 'sp', ctx ->> 'grain')));
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_customer_flow(jsonb) IS 'csmetrics internal: builder of customer_flow_by_<grain>';
 
@@ -1145,34 +1205,38 @@ INSERT INTO @extschema@.kpi_overview_columns (position, column_name, view_name, 
     (90, 'retention_rate', 'customer_flow_by_{{grain_name}}', 'v.retention_rate', 'float8', 'retention rate of the latest period, a fraction');
 
 -- Builder of mrr_paths (a helper relation): one row per customer, its MRR path over the
--- series of the views' periods. The subscriptions are read once (bounds and paths).
+-- series of the views' periods, and its segment (joined to the paths: a view that shows no
+-- segment does not look customers up). The subscriptions are read once (bounds and paths).
 CREATE FUNCTION @extschema@.kpi_view_mrr_paths(ctx jsonb) RETURNS text
 LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
 WITH subs AS (SELECT customer_id, started_on, ended_on, mrr FROM {{subscriptions}})
-SELECT s.customer_id, b.first_period, @extschema@.mrr_path(s.started_on, s.ended_on, s.mrr, b.first_period, {{step}}, b.periods) AS path
-FROM subs AS s CROSS JOIN ({{bounds}}) AS b
-GROUP BY s.customer_id, b.first_period, b.periods$t$,
+SELECT p.customer_id, p.path, {{segment_value}} AS segment
+FROM (SELECT s.customer_id, @extschema@.mrr_path(s.started_on, s.ended_on, s.mrr, b.first_period, {{step}}, b.periods) AS path
+      FROM subs AS s CROSS JOIN ({{bounds}}) AS b
+      GROUP BY s.customer_id, b.first_period, b.periods) AS p{{segment_join}}$t$,
         ctx || jsonb_build_object('bounds', @extschema@.kpi_series_bounds(ctx,
             '(SELECT s.started_on, greatest(s.started_on, s.ended_on) AS last_change_on FROM subs AS s)',
-            ctx ->> 'grain')));
+            ctx ->> 'grain'))
+            || @extschema@.kpi_segment_keys(ctx, 'subscriptions', 'p', true));
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_mrr_paths(jsonb) IS 'csmetrics internal: builder of the mrr_paths helper relation (the MRR path of each customer over the series)';
 
 -- Builder of customer_mrr_movements: each customer's row for every period from its first
 -- paying period on (periods with no MRR before or after left out), unfolded from its path.
+-- The paths are put in the order of the view's key first, so that sorting its rows only sorts
+-- each customer's few periods (an incremental sort), not millions of rows.
 CREATE FUNCTION @extschema@.kpi_view_customer_mrr_movements(ctx jsonb) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
-SELECT p.customer_id::text AS customer_id, {{segment_value}} AS segment, m.period_start::date AS {{period}},
+SELECT p.customer_id, p.segment, m.period_start::date AS {{period}},
        m.previous_mrr, m.mrr, m.mrr - m.previous_mrr AS mrr_change, m.movement
-FROM {{mrr_paths}} AS p{{segment_join}}
-CROSS JOIN LATERAL @extschema@.customer_mrr_movements(p.path) AS m$t$,
-        ctx || @extschema@.kpi_segment_keys(ctx, 'subscriptions', 'p', true));
+FROM (SELECT p.customer_id::text AS customer_id, p.segment, p.path FROM {{mrr_paths}} AS p ORDER BY 1) AS p
+CROSS JOIN LATERAL @extschema@.customer_mrr_movements(p.path) AS m$t$, ctx);
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_customer_mrr_movements(jsonb) IS 'csmetrics internal: builder of customer_mrr_movements';
 
@@ -1194,11 +1258,10 @@ SELECT {{segment}}{{period}}, (m).ending_mrr::numeric AS mrr, (m).starting_mrr::
 FROM (SELECT {{segment}}(m).period_start::date AS {{period}}, m,
              bool_or((m).customers_end > 0) OVER ({{partition_by_segment}}ORDER BY (m).period_start) AS paid_yet
       FROM (SELECT {{segment}}@extschema@.mrr_movements(p.path) AS movements
-            FROM (SELECT p.path{{segment_column}} FROM {{mrr_paths}} AS p{{segment_join}}) AS p{{group_by_segment}}) AS q
+            FROM {{mrr_paths}} AS p{{group_by_segment}}) AS q
       CROSS JOIN LATERAL unnest(q.movements) AS m) AS r
 WHERE r.paid_yet$t$,
-        ctx || @extschema@.kpi_segment_keys(ctx, 'subscriptions', 'p', (ctx ->> 'by_segment')::boolean)
-            || CASE WHEN (ctx ->> 'by_segment')::boolean
+        ctx || CASE WHEN (ctx ->> 'by_segment')::boolean
                     THEN '{"group_by_segment": "\n            GROUP BY segment", "partition_by_segment": "PARTITION BY segment "}'::jsonb
                     ELSE '{"group_by_segment": "", "partition_by_segment": ""}' END);
 END $$;
@@ -1216,7 +1279,7 @@ DECLARE
     segmented boolean := (ctx ->> 'segmented')::boolean;
 BEGIN
     RETURN @extschema@.kpi_render($t$
-WITH sp AS (SELECT s.started_at, s.ended_at, s.started_on, s.ended_on, s.last_change_on{{segment_column}} FROM {{spans}} AS s{{segment_join}}),
+WITH sp AS (SELECT s.started_at, s.ended_at, s.started_on, s.ended_on, s.last_change_on{{sp_segment}} FROM {{spans}} AS s),
 lspans AS (
     SELECT '(all)'::text AS segment, started_at, ended_at, started_on, ended_on, last_change_on FROM sp{{spans_by_segment}}),
 segs AS (SELECT DISTINCT segment FROM lspans),
@@ -1276,22 +1339,22 @@ FROM base$t$,
     FROM {{costs}} AS c CROSS JOIN last AS l
     WHERE c.incurred_on >= (l.month - '11 months'::interval)::date AND c.incurred_on < l.data_end$c$, ctx)
                 ELSE 'SELECT NULL::numeric AS success, NULL::numeric AS acquisition' END,
-            'at_end_segment', CASE WHEN segmented THEN ', s.segment' ELSE '' END)
-        || @extschema@.kpi_segment_keys(ctx, 'subscriptions', 's', segmented));
+            'at_end_segment', CASE WHEN segmented THEN ', s.segment' ELSE '' END,
+            'sp_segment', CASE WHEN segmented THEN ', s.segment' ELSE '' END));
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_ltv(jsonb) IS 'csmetrics internal: builder of ltv';
 
 INSERT INTO @extschema@.kpi_registry (position, view_name, family, builder, sources, optional_sources, keys, by_segment, internal,
-                                      overview_pick, description, column_descriptions) VALUES
+                                      materialize, overview_pick, description, column_descriptions) VALUES
     (300, 'mrr_paths', 'revenue', '@extschema@.kpi_view_mrr_paths', '{subscriptions}', '{}', ARRAY['customer_id'],
-     false, true, NULL,
+     false, true, true, NULL,
      'MRR path of each customer: its MRR at the end of every {{grain_name}} of the series (helper of the MRR views)', '{}'),
     (310, 'customer_mrr_movements', 'revenue', '@extschema@.kpi_view_customer_mrr_movements', '{subscriptions}', '{}',
-     ARRAY['customer_id', '{{grain_name}}'], false, false, NULL,
+     ARRAY['customer_id', '{{grain_name}}'], false, false, false, NULL,
      'MRR of each customer at the end of each {{grain_name}} and its movement class (new, expansion, contraction, churn, reactivation, unchanged)', '{}'),
-    (320, 'mrr_by_{{grain_name}}', 'revenue', '@extschema@.kpi_view_mrr', '{subscriptions}', '{}', ARRAY['{{grain_name}}'], true, false, 'latest',
+    (320, 'mrr_by_{{grain_name}}', 'revenue', '@extschema@.kpi_view_mrr', '{subscriptions}', '{}', ARRAY['{{grain_name}}'], true, false, true, 'latest',
      'MRR and its movements, NRR, GRR, quick ratio and ARPA by {{grain_name}}{{and_segment}} (MRR = subscriptions in force at the period end)', '{}'),
-    (330, 'ltv', 'revenue', '@extschema@.kpi_view_ltv', '{subscriptions}', '{costs}', ARRAY['segment'], false, false, 'all',
+    (330, 'ltv', 'revenue', '@extschema@.kpi_view_ltv', '{subscriptions}', '{costs}', ARRAY['segment'], false, false, true, 'all',
      'Lifetime value per segment and for all customers (segment (all)): ARPA at the latest month, average monthly churn of the last 12 months, LTV = ARPA / churn, Kaplan-Meier LTV, retention and acquisition cost',
      '{"churn_rate": "mean monthly churn rate of the last 12 months, a fraction",
        "paying_customers": "customers with MRR > 0 at the end of the latest month",
@@ -1448,21 +1511,24 @@ INSERT INTO @extschema@.kpi_overview_columns (position, column_name, view_name, 
 -- END src/views/retention.sql
 
 -- Builder of support_by_<grain>: tickets opened and resolved in each period; first contact
--- resolution and median resolution time (an instant difference) of the resolved ones.
+-- resolution and median resolution time (an instant difference) of the resolved ones. The
+-- tickets are read once for both counts.
 CREATE FUNCTION @extschema@.kpi_view_support(ctx jsonb) RETURNS text
 LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
-WITH opened AS (
+WITH tickets AS (
+    SELECT {{segment}}opened_at, opened_on, resolved_at, resolved_on, first_contact_resolved, contacts FROM {{tickets}}),
+opened AS (
     SELECT {{segment}}@extschema@.kpi_period_start(t.opened_on, {{grain}}) AS {{period}}, count(*) AS tickets_opened
-    FROM {{tickets}} AS t GROUP BY {{segment}}{{period}}),
+    FROM tickets AS t GROUP BY {{segment}}{{period}}),
 resolved AS (
     SELECT {{segment}}@extschema@.kpi_period_start(t.resolved_on, {{grain}}) AS {{period}}, count(*) AS tickets_resolved,
            count(*) FILTER (WHERE coalesce(t.first_contact_resolved, t.contacts <= 1)) AS first_contact_resolutions,
            count(coalesce(t.first_contact_resolved, t.contacts <= 1)) AS with_contact_data,
            percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM t.resolved_at - t.opened_at)::float8 / 3600) AS median_resolution_hours
-    FROM {{tickets}} AS t WHERE t.resolved_at IS NOT NULL GROUP BY {{segment}}{{period}})
+    FROM tickets AS t WHERE t.resolved_at IS NOT NULL GROUP BY {{segment}}{{period}})
 SELECT {{segment}}{{period}}, coalesce(o.tickets_opened, 0) AS tickets_opened, coalesce(r.tickets_resolved, 0) AS tickets_resolved,
        coalesce(r.first_contact_resolutions, 0) AS first_contact_resolutions,
        r.first_contact_resolutions::float8 / nullif(r.with_contact_data, 0) AS fcr, r.median_resolution_hours
@@ -1500,6 +1566,33 @@ FROM (SELECT {{segment}}@extschema@.kpi_period_start(t.started_on, {{grain}}) AS
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_trials(jsonb) IS 'csmetrics internal: builder of trials_by_<grain>';
 
+-- Each customer's first subscription start and its first usage event since: the query of the
+-- helper first_values, or of time_to_value_by_<grain> itself outside a materialized set.
+CREATE FUNCTION @extschema@.kpi_first_values(ctx jsonb) RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    RETURN @extschema@.kpi_render($t$SELECT f.customer_id, f.segment, f.started_at, f.started_on, min(u.occurred_at) AS first_value_at
+    FROM (SELECT customer_id, segment, min(started_at) AS started_at, min(started_on) AS started_on
+          FROM {{subscriptions}} GROUP BY customer_id, segment) AS f
+    LEFT JOIN {{usage_events}} AS u ON u.customer_id = f.customer_id AND u.occurred_at >= f.started_at
+    GROUP BY f.customer_id, f.segment, f.started_at, f.started_on$t$, ctx);
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_first_values(jsonb) IS 'csmetrics internal: SELECT of each customer''s first subscription start and first usage event since';
+
+-- Builder of first_values (a helper, made in materialized sets only, where both variants of
+-- time_to_value_by_<grain> read it).
+CREATE FUNCTION @extschema@.kpi_view_first_values(ctx jsonb) RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF NOT (ctx ->> 'materialized')::boolean THEN
+        RETURN NULL;
+    END IF;
+    RETURN @extschema@.kpi_first_values(ctx);
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_view_first_values(jsonb) IS 'csmetrics internal: builder of the first_values helper relation (materialized sets only)';
+
 -- Builder of time_to_value_by_<grain>: days from a customer's first subscription to its
 -- first usage event since, by the period it started.
 CREATE FUNCTION @extschema@.kpi_view_time_to_value(ctx jsonb) RETURNS text
@@ -1507,19 +1600,20 @@ LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
-WITH firsts AS (
-    SELECT customer_id, segment, min(started_at) AS started_at, min(started_on) AS started_on
-    FROM {{subscriptions}} GROUP BY customer_id, segment),
-value AS (
-    SELECT f.customer_id, f.segment, f.started_at, f.started_on, min(u.occurred_at) AS first_value_at
-    FROM firsts AS f LEFT JOIN {{usage_events}} AS u ON u.customer_id = f.customer_id AND u.occurred_at >= f.started_at
-    GROUP BY f.customer_id, f.segment, f.started_at, f.started_on)
 SELECT {{segment}}@extschema@.kpi_period_start(started_on, {{grain}}) AS {{period}}, count(*) AS customers_started,
        count(first_value_at) AS customers_reaching_value,
        percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM first_value_at - started_at)::float8 / 86400) AS median_days_to_first_value
-FROM value GROUP BY {{segment}}{{period}}$t$, ctx);
+FROM ({{first_values_query}}) AS v
+GROUP BY {{segment}}{{period}}$t$,
+        ctx || jsonb_build_object('first_values_query', CASE WHEN ctx -> 'made' ? 'first_values'
+                                                             THEN 'SELECT * FROM ' || (ctx ->> 'first_values')
+                                                             ELSE @extschema@.kpi_first_values(ctx) END));
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_time_to_value(jsonb) IS 'csmetrics internal: builder of time_to_value_by_<grain>';
+
+INSERT INTO @extschema@.kpi_registry (position, view_name, family, builder, sources, keys, internal, description) VALUES
+    (425, 'first_values', 'support', '@extschema@.kpi_view_first_values', '{subscriptions,usage_events}', ARRAY['customer_id'], true,
+     'Each customer''s first subscription start and first usage event since (helper of time_to_value in a materialized set)');
 
 INSERT INTO @extschema@.kpi_registry (position, view_name, family, builder, sources, keys, by_segment, overview_pick, description) VALUES
     (400, 'support_by_{{grain_name}}', 'support', '@extschema@.kpi_view_support', '{tickets}', ARRAY['{{grain_name}}'], true, 'latest',
@@ -1570,6 +1664,26 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 $$;
 COMMENT ON FUNCTION @extschema@.kpi_health_sources() IS 'csmetrics internal: the sources of the customer_health measures, as its builder reads them';
 
+-- Template keys for one measure of customer_health, from the rows of one source kind:
+-- <cte>_cte defines the CTE <cte> (query: one row per customer and period), <cte>_join joins
+-- it to the customer rows s, and <key> is the measure's value for them (value). Without that source:
+-- no CTE, no join, and a NULL of the measure's type.
+CREATE FUNCTION @extschema@.kpi_health_measure(ctx jsonb, kind text, cte text, key text, value text, type text, query text)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF NOT @extschema@.kpi_has(ctx, kind) THEN
+        RETURN jsonb_build_object(cte || '_cte', '', cte || '_join', '', key, 'NULL::' || type);
+    END IF;
+    ctx := ctx || jsonb_build_object('cte', cte, 'query', @extschema@.kpi_render(query, ctx));
+    RETURN jsonb_build_object(
+        cte || '_cte', @extschema@.kpi_render(E',\n{{cte}} AS ({{query}})', ctx),
+        cte || '_join', @extschema@.kpi_render(' LEFT JOIN {{cte}} ON {{cte}}.customer_id = s.customer_id AND {{cte}}.{{period}} = s.{{period}}', ctx),
+        key, value);
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_health_measure(jsonb, text, text, text, text, text, text) IS 'csmetrics internal: template keys of one customer_health measure (its CTE, its join and its value), or NULL without its source';
+
 -- Builder of customer_health: the measures of each current customer in the latest period and
 -- the one before, normalised and weighted by the model in health_measures. The latest period
 -- is that of the latest event (usage, answer, ticket, invoice due); subscription end dates
@@ -1612,49 +1726,29 @@ BEGIN
     WHERE EXISTS (SELECT FROM {{subscriptions}} AS s WHERE s.customer_id = c.customer_id AND s.started_on < p.period_end
                     AND (s.ended_on IS NULL OR s.ended_on >= p.period_end))$m$, ctx) ELSE '' END);
     -- the measures of the registered sources; NULL for the others
-    ctx := ctx || CASE WHEN @extschema@.kpi_has(ctx, 'usage_events') THEN jsonb_build_object(
-        'usage_cte', @extschema@.kpi_render($m$,
-usage_m AS (
+    ctx := ctx || @extschema@.kpi_health_measure(ctx, 'usage_events', 'usage_m', 'usage_value', 'coalesce(usage_m.usage, 0)', 'float8', $m$
     SELECT u.customer_id, p.{{period}}, sum(coalesce(u.quantity, 1))::float8 AS usage
     FROM usage_rows AS u JOIN periods AS p ON u.occurred_on >= p.{{period}} AND u.occurred_on < p.period_end
-    GROUP BY u.customer_id, p.{{period}})$m$, ctx),
-        'usage', 'coalesce(um.usage, 0)',
-        'usage_join', @extschema@.kpi_render(' LEFT JOIN usage_m AS um ON um.customer_id = s.customer_id AND um.{{period}} = s.{{period}}', ctx))
-        ELSE '{"usage_cte": "", "usage": "NULL::float8", "usage_join": ""}' END;
+    GROUP BY u.customer_id, p.{{period}}$m$);
     -- the latest NPS answer within a year: the lowest score of answers given at the same
     -- latest instant, so that the pick is the same on every run
-    ctx := ctx || CASE WHEN @extschema@.kpi_has(ctx, 'survey_responses') THEN jsonb_build_object(
-        'nps_cte', @extschema@.kpi_render($m$,
-nps_m AS (
+    ctx := ctx || @extschema@.kpi_health_measure(ctx, 'survey_responses', 'nps_m', 'nps_answer_value', 'nps_m.nps_answer', 'float8', $m$
     SELECT DISTINCT ON (r.customer_id, p.{{period}}) r.customer_id, p.{{period}}, r.score::float8 AS nps_answer
     FROM answer_rows AS r
     JOIN periods AS p ON r.responded_on < p.period_end AND r.responded_on >= (p.period_end - '1 year'::interval)::date
     WHERE coalesce(lower(r.survey), 'nps') = 'nps'
-    ORDER BY r.customer_id, p.{{period}}, r.responded_at DESC, r.score)$m$, ctx),
-        'nps_answer', 'nm.nps_answer',
-        'nps_join', @extschema@.kpi_render(' LEFT JOIN nps_m AS nm ON nm.customer_id = s.customer_id AND nm.{{period}} = s.{{period}}', ctx))
-        ELSE '{"nps_cte": "", "nps_answer": "NULL::float8", "nps_join": ""}' END;
-    ctx := ctx || CASE WHEN @extschema@.kpi_has(ctx, 'tickets') THEN jsonb_build_object(
-        'support_cte', @extschema@.kpi_render($m$,
-support_m AS (
+    ORDER BY r.customer_id, p.{{period}}, r.responded_at DESC, r.score$m$);
+    ctx := ctx || @extschema@.kpi_health_measure(ctx, 'tickets', 'support_m', 'tickets_value', 'coalesce(support_m.tickets, 0)', 'bigint', $m$
     SELECT t.customer_id, p.{{period}}, count(*) AS tickets
     FROM ticket_rows AS t JOIN periods AS p ON t.opened_on >= p.{{period}} AND t.opened_on < p.period_end
-    GROUP BY t.customer_id, p.{{period}})$m$, ctx),
-        'tickets', 'coalesce(tm.tickets, 0)',
-        'support_join', @extschema@.kpi_render(' LEFT JOIN support_m AS tm ON tm.customer_id = s.customer_id AND tm.{{period}} = s.{{period}}', ctx))
-        ELSE '{"support_cte": "", "tickets": "NULL::bigint", "support_join": ""}' END;
+    GROUP BY t.customer_id, p.{{period}}$m$);
     -- days late: from the due instant to the payment, or to the period end while unpaid
-    ctx := ctx || CASE WHEN @extschema@.kpi_has(ctx, 'invoices') THEN jsonb_build_object(
-        'billing_cte', @extschema@.kpi_render($m$,
-billing_m AS (
+    ctx := ctx || @extschema@.kpi_health_measure(ctx, 'invoices', 'billing_m', 'days_late_value', 'billing_m.days_late', 'float8', $m$
     SELECT i.customer_id, p.{{period}},
            avg(greatest(0, extract(epoch FROM least(coalesce(i.paid_at, p.period_end_at), p.period_end_at) - i.due_at)::float8 / 86400)) AS days_late
     FROM invoice_rows AS i
     JOIN periods AS p ON i.due_on < p.period_end AND i.due_on >= (p.period_end - '1 year'::interval)::date
-    GROUP BY i.customer_id, p.{{period}})$m$, ctx),
-        'days_late', 'bm.days_late',
-        'billing_join', @extschema@.kpi_render(' LEFT JOIN billing_m AS bm ON bm.customer_id = s.customer_id AND bm.{{period}} = s.{{period}}', ctx))
-        ELSE '{"billing_cte": "", "days_late": "NULL::float8", "billing_join": ""}' END;
+    GROUP BY i.customer_id, p.{{period}}$m$);
     RETURN @extschema@.kpi_render($t$
 WITH model AS (
     SELECT {{model}}true AS ok FROM @extschema@.health_measures){{source_rows}},
@@ -1668,10 +1762,10 @@ periods AS (
     WHERE p.{{period}} IS NOT NULL),
 scope AS (
     SELECT c.customer_id, c.name, c.segment, p.{{period}}, p.period_end, p.is_current
-    FROM {{customers}} AS c CROSS JOIN periods AS p{{current_only}}){{usage_cte}}{{nps_cte}}{{support_cte}}{{billing_cte}},
+    FROM {{customers}} AS c CROSS JOIN periods AS p{{current_only}}){{usage_m_cte}}{{nps_m_cte}}{{support_m_cte}}{{billing_m_cte}},
 raw AS (
-    SELECT s.*, {{usage}} AS usage, {{nps_answer}} AS nps_answer, {{tickets}} AS tickets, {{days_late}} AS days_late
-    FROM scope AS s{{usage_join}}{{nps_join}}{{support_join}}{{billing_join}}),
+    SELECT s.*, {{usage_value}} AS usage, {{nps_answer_value}} AS nps_answer, {{tickets_value}} AS tickets, {{days_late_value}} AS days_late
+    FROM scope AS s{{usage_m_join}}{{nps_m_join}}{{support_m_join}}{{billing_m_join}}),
 normed AS (
     SELECT r.*{{normed}}
     FROM raw AS r CROSS JOIN model AS md),
@@ -2033,7 +2127,7 @@ BEGIN
     END LOOP;
     segmented := 'customers' = ANY (available)
                  AND (SELECT s.columns ? 'segment' FROM @extschema@.sources s WHERE s.kind = 'customers');
-    ctx := @extschema@.kpi_context(target_schema, internal_schema, grain, zone, available, segmented);
+    ctx := @extschema@.kpi_context(target_schema, internal_schema, grain, zone, available, segmented, materialized);
     ordinal := 0;
 
     -- The clean relation of each source; customers first, the others join it.
@@ -2080,13 +2174,15 @@ BEGIN
             EXECUTE format('SELECT %s($1)', r.builder) INTO definition USING vctx;
             definition := btrim(definition, E'\n');
             IF definition IS NULL THEN
+                -- a helper the views do without here (one that only pays in a materialized set)
+                CONTINUE WHEN r.internal;
                 RAISE NOTICE 'skipping %.%: nothing it reads is there (no valid source, or no view it summarises)',
                     quote_ident(target_schema), quote_ident(relation_name);
                 CONTINUE;
             END IF;
             ordinal := ordinal + 1;
             internal := r.internal;
-            is_materialized := materialized;
+            is_materialized := materialized AND r.materialize;
             keys := ARRAY(SELECT @extschema@.kpi_render(k, vctx) FROM unnest(r.keys) k);
             IF seg THEN
                 keys := 'segment'::text || keys;
@@ -2134,11 +2230,11 @@ BEGIN
     IF materialized THEN
         EXECUTE 'CREATE MATERIALIZED VIEW ' || qname || ' AS ' || definition || ' WITH DATA';
         EXECUTE 'COMMENT ON MATERIALIZED VIEW ' || qname || ' IS ' || quote_literal(description);
+        -- the unique index lets refresh_kpi_views() refresh it concurrently
+        EXECUTE 'CREATE UNIQUE INDEX ' || quote_ident(relation_name || '_key') || ' ON ' || qname || ' (' || key_list || ')';
         IF internal THEN
             -- the views made next plan their reads of it with real statistics
             EXECUTE 'ANALYZE ' || qname;
-        ELSE
-            EXECUTE 'CREATE UNIQUE INDEX ' || quote_ident(relation_name || '_key') || ' ON ' || qname || ' (' || key_list || ')';
         END IF;
     ELSE
         EXECUTE 'CREATE VIEW ' || qname || ' AS ' || definition;
@@ -2252,8 +2348,10 @@ END $$;
 COMMENT ON FUNCTION @extschema@.kpi_grant(regrole, name) IS 'csmetrics internal: grants USAGE on the KPI schemas and SELECT on the KPI views (not on their helper relations)';
 
 -- Refreshes the materialized KPI views in dependency order, concurrently, so readers go on.
--- A helper relation is refreshed first, in place (no reader waits for it: the KPI views
--- hold their own copy of the rows), and analyzed for the views that read it next.
+-- A helper relation comes before the views that read it, and is analyzed for them. It is
+-- refreshed in place when only materialized views read it (they hold their own copy of the
+-- rows, so no reader waits), concurrently when a plain view of the set reads it (such as
+-- customer_mrr_movements, which unfolds the MRR paths).
 CREATE OR REPLACE FUNCTION @extschema@.refresh_kpi_views(target_schema name DEFAULT NULL) RETURNS bigint
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp AS $$
@@ -2262,21 +2360,25 @@ DECLARE
     started timestamptz;
     n bigint := 0;
 BEGIN
-    FOR v IN SELECT k.target_schema, k.relation_schema, k.view_name, k.internal FROM @extschema@.kpi_views k
+    FOR v IN SELECT k.target_schema, k.relation_schema, k.view_name, k.internal,
+                    k.internal AND NOT EXISTS (SELECT FROM pg_depend d
+                                               JOIN pg_rewrite rw ON rw.oid = d.objid AND d.classid = 'pg_rewrite'::regclass
+                                               JOIN pg_class reader ON reader.oid = rw.ev_class AND reader.relkind = 'v'
+                                               WHERE d.refclassid = 'pg_class'::regclass AND d.refobjid = c.oid) AS in_place
+             FROM @extschema@.kpi_views k
              JOIN pg_namespace ns ON ns.nspname = k.relation_schema
              JOIN pg_class c ON c.relnamespace = ns.oid AND c.relname = k.view_name AND c.relkind = 'm'
              WHERE k.materialized AND (refresh_kpi_views.target_schema IS NULL OR k.target_schema = refresh_kpi_views.target_schema)
              ORDER BY k.target_schema, k.position LOOP
         started := clock_timestamp();
+        EXECUTE format('REFRESH MATERIALIZED VIEW %s%I.%I', CASE WHEN v.in_place THEN '' ELSE 'CONCURRENTLY ' END,
+                       v.relation_schema, v.view_name);
         IF v.internal THEN
-            EXECUTE format('REFRESH MATERIALIZED VIEW %I.%I', v.relation_schema, v.view_name);
             EXECUTE format('ANALYZE %I.%I', v.relation_schema, v.view_name);
-        ELSE
-            EXECUTE format('REFRESH MATERIALIZED VIEW CONCURRENTLY %I.%I', v.relation_schema, v.view_name);
         END IF;
         RAISE NOTICE 'refreshed %.% in % ms', quote_ident(v.relation_schema), quote_ident(v.view_name),
             round((extract(epoch FROM clock_timestamp() - started) * 1000)::numeric, 1);
-        IF NOT v.internal THEN
+        IF v.relation_schema = v.target_schema THEN
             n := n + 1;
         END IF;
     END LOOP;

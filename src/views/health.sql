@@ -52,6 +52,26 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 $$;
 COMMENT ON FUNCTION @extschema@.kpi_health_sources() IS 'csmetrics internal: the sources of the customer_health measures, as its builder reads them';
 
+-- Template keys for one measure of customer_health, from the rows of one source kind:
+-- <cte>_cte defines the CTE <cte> (query: one row per customer and period), <cte>_join joins
+-- it to the customer rows s, and <key> is the measure's value for them (value). Without that source:
+-- no CTE, no join, and a NULL of the measure's type.
+CREATE FUNCTION @extschema@.kpi_health_measure(ctx jsonb, kind text, cte text, key text, value text, type text, query text)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF NOT @extschema@.kpi_has(ctx, kind) THEN
+        RETURN jsonb_build_object(cte || '_cte', '', cte || '_join', '', key, 'NULL::' || type);
+    END IF;
+    ctx := ctx || jsonb_build_object('cte', cte, 'query', @extschema@.kpi_render(query, ctx));
+    RETURN jsonb_build_object(
+        cte || '_cte', @extschema@.kpi_render(E',\n{{cte}} AS ({{query}})', ctx),
+        cte || '_join', @extschema@.kpi_render(' LEFT JOIN {{cte}} ON {{cte}}.customer_id = s.customer_id AND {{cte}}.{{period}} = s.{{period}}', ctx),
+        key, value);
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_health_measure(jsonb, text, text, text, text, text, text) IS 'csmetrics internal: template keys of one customer_health measure (its CTE, its join and its value), or NULL without its source';
+
 -- Builder of customer_health: the measures of each current customer in the latest period and
 -- the one before, normalised and weighted by the model in health_measures. The latest period
 -- is that of the latest event (usage, answer, ticket, invoice due); subscription end dates
@@ -94,49 +114,29 @@ BEGIN
     WHERE EXISTS (SELECT FROM {{subscriptions}} AS s WHERE s.customer_id = c.customer_id AND s.started_on < p.period_end
                     AND (s.ended_on IS NULL OR s.ended_on >= p.period_end))$m$, ctx) ELSE '' END);
     -- the measures of the registered sources; NULL for the others
-    ctx := ctx || CASE WHEN @extschema@.kpi_has(ctx, 'usage_events') THEN jsonb_build_object(
-        'usage_cte', @extschema@.kpi_render($m$,
-usage_m AS (
+    ctx := ctx || @extschema@.kpi_health_measure(ctx, 'usage_events', 'usage_m', 'usage_value', 'coalesce(usage_m.usage, 0)', 'float8', $m$
     SELECT u.customer_id, p.{{period}}, sum(coalesce(u.quantity, 1))::float8 AS usage
     FROM usage_rows AS u JOIN periods AS p ON u.occurred_on >= p.{{period}} AND u.occurred_on < p.period_end
-    GROUP BY u.customer_id, p.{{period}})$m$, ctx),
-        'usage', 'coalesce(um.usage, 0)',
-        'usage_join', @extschema@.kpi_render(' LEFT JOIN usage_m AS um ON um.customer_id = s.customer_id AND um.{{period}} = s.{{period}}', ctx))
-        ELSE '{"usage_cte": "", "usage": "NULL::float8", "usage_join": ""}' END;
+    GROUP BY u.customer_id, p.{{period}}$m$);
     -- the latest NPS answer within a year: the lowest score of answers given at the same
     -- latest instant, so that the pick is the same on every run
-    ctx := ctx || CASE WHEN @extschema@.kpi_has(ctx, 'survey_responses') THEN jsonb_build_object(
-        'nps_cte', @extschema@.kpi_render($m$,
-nps_m AS (
+    ctx := ctx || @extschema@.kpi_health_measure(ctx, 'survey_responses', 'nps_m', 'nps_answer_value', 'nps_m.nps_answer', 'float8', $m$
     SELECT DISTINCT ON (r.customer_id, p.{{period}}) r.customer_id, p.{{period}}, r.score::float8 AS nps_answer
     FROM answer_rows AS r
     JOIN periods AS p ON r.responded_on < p.period_end AND r.responded_on >= (p.period_end - '1 year'::interval)::date
     WHERE coalesce(lower(r.survey), 'nps') = 'nps'
-    ORDER BY r.customer_id, p.{{period}}, r.responded_at DESC, r.score)$m$, ctx),
-        'nps_answer', 'nm.nps_answer',
-        'nps_join', @extschema@.kpi_render(' LEFT JOIN nps_m AS nm ON nm.customer_id = s.customer_id AND nm.{{period}} = s.{{period}}', ctx))
-        ELSE '{"nps_cte": "", "nps_answer": "NULL::float8", "nps_join": ""}' END;
-    ctx := ctx || CASE WHEN @extschema@.kpi_has(ctx, 'tickets') THEN jsonb_build_object(
-        'support_cte', @extschema@.kpi_render($m$,
-support_m AS (
+    ORDER BY r.customer_id, p.{{period}}, r.responded_at DESC, r.score$m$);
+    ctx := ctx || @extschema@.kpi_health_measure(ctx, 'tickets', 'support_m', 'tickets_value', 'coalesce(support_m.tickets, 0)', 'bigint', $m$
     SELECT t.customer_id, p.{{period}}, count(*) AS tickets
     FROM ticket_rows AS t JOIN periods AS p ON t.opened_on >= p.{{period}} AND t.opened_on < p.period_end
-    GROUP BY t.customer_id, p.{{period}})$m$, ctx),
-        'tickets', 'coalesce(tm.tickets, 0)',
-        'support_join', @extschema@.kpi_render(' LEFT JOIN support_m AS tm ON tm.customer_id = s.customer_id AND tm.{{period}} = s.{{period}}', ctx))
-        ELSE '{"support_cte": "", "tickets": "NULL::bigint", "support_join": ""}' END;
+    GROUP BY t.customer_id, p.{{period}}$m$);
     -- days late: from the due instant to the payment, or to the period end while unpaid
-    ctx := ctx || CASE WHEN @extschema@.kpi_has(ctx, 'invoices') THEN jsonb_build_object(
-        'billing_cte', @extschema@.kpi_render($m$,
-billing_m AS (
+    ctx := ctx || @extschema@.kpi_health_measure(ctx, 'invoices', 'billing_m', 'days_late_value', 'billing_m.days_late', 'float8', $m$
     SELECT i.customer_id, p.{{period}},
            avg(greatest(0, extract(epoch FROM least(coalesce(i.paid_at, p.period_end_at), p.period_end_at) - i.due_at)::float8 / 86400)) AS days_late
     FROM invoice_rows AS i
     JOIN periods AS p ON i.due_on < p.period_end AND i.due_on >= (p.period_end - '1 year'::interval)::date
-    GROUP BY i.customer_id, p.{{period}})$m$, ctx),
-        'days_late', 'bm.days_late',
-        'billing_join', @extschema@.kpi_render(' LEFT JOIN billing_m AS bm ON bm.customer_id = s.customer_id AND bm.{{period}} = s.{{period}}', ctx))
-        ELSE '{"billing_cte": "", "days_late": "NULL::float8", "billing_join": ""}' END;
+    GROUP BY i.customer_id, p.{{period}}$m$);
     RETURN @extschema@.kpi_render($t$
 WITH model AS (
     SELECT {{model}}true AS ok FROM @extschema@.health_measures){{source_rows}},
@@ -150,10 +150,10 @@ periods AS (
     WHERE p.{{period}} IS NOT NULL),
 scope AS (
     SELECT c.customer_id, c.name, c.segment, p.{{period}}, p.period_end, p.is_current
-    FROM {{customers}} AS c CROSS JOIN periods AS p{{current_only}}){{usage_cte}}{{nps_cte}}{{support_cte}}{{billing_cte}},
+    FROM {{customers}} AS c CROSS JOIN periods AS p{{current_only}}){{usage_m_cte}}{{nps_m_cte}}{{support_m_cte}}{{billing_m_cte}},
 raw AS (
-    SELECT s.*, {{usage}} AS usage, {{nps_answer}} AS nps_answer, {{tickets}} AS tickets, {{days_late}} AS days_late
-    FROM scope AS s{{usage_join}}{{nps_join}}{{support_join}}{{billing_join}}),
+    SELECT s.*, {{usage_value}} AS usage, {{nps_answer_value}} AS nps_answer, {{tickets_value}} AS tickets, {{days_late_value}} AS days_late
+    FROM scope AS s{{usage_m_join}}{{nps_m_join}}{{support_m_join}}{{billing_m_join}}),
 normed AS (
     SELECT r.*{{normed}}
     FROM raw AS r CROSS JOIN model AS md),

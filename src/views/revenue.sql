@@ -8,34 +8,38 @@
 -- cost follows the rows and the output, never customers x periods.
 
 -- Builder of mrr_paths (a helper relation): one row per customer, its MRR path over the
--- series of the views' periods. The subscriptions are read once (bounds and paths).
+-- series of the views' periods, and its segment (joined to the paths: a view that shows no
+-- segment does not look customers up). The subscriptions are read once (bounds and paths).
 CREATE FUNCTION @extschema@.kpi_view_mrr_paths(ctx jsonb) RETURNS text
 LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
 WITH subs AS (SELECT customer_id, started_on, ended_on, mrr FROM {{subscriptions}})
-SELECT s.customer_id, b.first_period, @extschema@.mrr_path(s.started_on, s.ended_on, s.mrr, b.first_period, {{step}}, b.periods) AS path
-FROM subs AS s CROSS JOIN ({{bounds}}) AS b
-GROUP BY s.customer_id, b.first_period, b.periods$t$,
+SELECT p.customer_id, p.path, {{segment_value}} AS segment
+FROM (SELECT s.customer_id, @extschema@.mrr_path(s.started_on, s.ended_on, s.mrr, b.first_period, {{step}}, b.periods) AS path
+      FROM subs AS s CROSS JOIN ({{bounds}}) AS b
+      GROUP BY s.customer_id, b.first_period, b.periods) AS p{{segment_join}}$t$,
         ctx || jsonb_build_object('bounds', @extschema@.kpi_series_bounds(ctx,
             '(SELECT s.started_on, greatest(s.started_on, s.ended_on) AS last_change_on FROM subs AS s)',
-            ctx ->> 'grain')));
+            ctx ->> 'grain'))
+            || @extschema@.kpi_segment_keys(ctx, 'subscriptions', 'p', true));
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_mrr_paths(jsonb) IS 'csmetrics internal: builder of the mrr_paths helper relation (the MRR path of each customer over the series)';
 
 -- Builder of customer_mrr_movements: each customer's row for every period from its first
 -- paying period on (periods with no MRR before or after left out), unfolded from its path.
+-- The paths are put in the order of the view's key first, so that sorting its rows only sorts
+-- each customer's few periods (an incremental sort), not millions of rows.
 CREATE FUNCTION @extschema@.kpi_view_customer_mrr_movements(ctx jsonb) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
-SELECT p.customer_id::text AS customer_id, {{segment_value}} AS segment, m.period_start::date AS {{period}},
+SELECT p.customer_id, p.segment, m.period_start::date AS {{period}},
        m.previous_mrr, m.mrr, m.mrr - m.previous_mrr AS mrr_change, m.movement
-FROM {{mrr_paths}} AS p{{segment_join}}
-CROSS JOIN LATERAL @extschema@.customer_mrr_movements(p.path) AS m$t$,
-        ctx || @extschema@.kpi_segment_keys(ctx, 'subscriptions', 'p', true));
+FROM (SELECT p.customer_id::text AS customer_id, p.segment, p.path FROM {{mrr_paths}} AS p ORDER BY 1) AS p
+CROSS JOIN LATERAL @extschema@.customer_mrr_movements(p.path) AS m$t$, ctx);
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_customer_mrr_movements(jsonb) IS 'csmetrics internal: builder of customer_mrr_movements';
 
@@ -57,11 +61,10 @@ SELECT {{segment}}{{period}}, (m).ending_mrr::numeric AS mrr, (m).starting_mrr::
 FROM (SELECT {{segment}}(m).period_start::date AS {{period}}, m,
              bool_or((m).customers_end > 0) OVER ({{partition_by_segment}}ORDER BY (m).period_start) AS paid_yet
       FROM (SELECT {{segment}}@extschema@.mrr_movements(p.path) AS movements
-            FROM (SELECT p.path{{segment_column}} FROM {{mrr_paths}} AS p{{segment_join}}) AS p{{group_by_segment}}) AS q
+            FROM {{mrr_paths}} AS p{{group_by_segment}}) AS q
       CROSS JOIN LATERAL unnest(q.movements) AS m) AS r
 WHERE r.paid_yet$t$,
-        ctx || @extschema@.kpi_segment_keys(ctx, 'subscriptions', 'p', (ctx ->> 'by_segment')::boolean)
-            || CASE WHEN (ctx ->> 'by_segment')::boolean
+        ctx || CASE WHEN (ctx ->> 'by_segment')::boolean
                     THEN '{"group_by_segment": "\n            GROUP BY segment", "partition_by_segment": "PARTITION BY segment "}'::jsonb
                     ELSE '{"group_by_segment": "", "partition_by_segment": ""}' END);
 END $$;
@@ -79,7 +82,7 @@ DECLARE
     segmented boolean := (ctx ->> 'segmented')::boolean;
 BEGIN
     RETURN @extschema@.kpi_render($t$
-WITH sp AS (SELECT s.started_at, s.ended_at, s.started_on, s.ended_on, s.last_change_on{{segment_column}} FROM {{spans}} AS s{{segment_join}}),
+WITH sp AS (SELECT s.started_at, s.ended_at, s.started_on, s.ended_on, s.last_change_on{{sp_segment}} FROM {{spans}} AS s),
 lspans AS (
     SELECT '(all)'::text AS segment, started_at, ended_at, started_on, ended_on, last_change_on FROM sp{{spans_by_segment}}),
 segs AS (SELECT DISTINCT segment FROM lspans),
@@ -139,22 +142,22 @@ FROM base$t$,
     FROM {{costs}} AS c CROSS JOIN last AS l
     WHERE c.incurred_on >= (l.month - '11 months'::interval)::date AND c.incurred_on < l.data_end$c$, ctx)
                 ELSE 'SELECT NULL::numeric AS success, NULL::numeric AS acquisition' END,
-            'at_end_segment', CASE WHEN segmented THEN ', s.segment' ELSE '' END)
-        || @extschema@.kpi_segment_keys(ctx, 'subscriptions', 's', segmented));
+            'at_end_segment', CASE WHEN segmented THEN ', s.segment' ELSE '' END,
+            'sp_segment', CASE WHEN segmented THEN ', s.segment' ELSE '' END));
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_ltv(jsonb) IS 'csmetrics internal: builder of ltv';
 
 INSERT INTO @extschema@.kpi_registry (position, view_name, family, builder, sources, optional_sources, keys, by_segment, internal,
-                                      overview_pick, description, column_descriptions) VALUES
+                                      materialize, overview_pick, description, column_descriptions) VALUES
     (300, 'mrr_paths', 'revenue', '@extschema@.kpi_view_mrr_paths', '{subscriptions}', '{}', ARRAY['customer_id'],
-     false, true, NULL,
+     false, true, true, NULL,
      'MRR path of each customer: its MRR at the end of every {{grain_name}} of the series (helper of the MRR views)', '{}'),
     (310, 'customer_mrr_movements', 'revenue', '@extschema@.kpi_view_customer_mrr_movements', '{subscriptions}', '{}',
-     ARRAY['customer_id', '{{grain_name}}'], false, false, NULL,
+     ARRAY['customer_id', '{{grain_name}}'], false, false, false, NULL,
      'MRR of each customer at the end of each {{grain_name}} and its movement class (new, expansion, contraction, churn, reactivation, unchanged)', '{}'),
-    (320, 'mrr_by_{{grain_name}}', 'revenue', '@extschema@.kpi_view_mrr', '{subscriptions}', '{}', ARRAY['{{grain_name}}'], true, false, 'latest',
+    (320, 'mrr_by_{{grain_name}}', 'revenue', '@extschema@.kpi_view_mrr', '{subscriptions}', '{}', ARRAY['{{grain_name}}'], true, false, true, 'latest',
      'MRR and its movements, NRR, GRR, quick ratio and ARPA by {{grain_name}}{{and_segment}} (MRR = subscriptions in force at the period end)', '{}'),
-    (330, 'ltv', 'revenue', '@extschema@.kpi_view_ltv', '{subscriptions}', '{costs}', ARRAY['segment'], false, false, 'all',
+    (330, 'ltv', 'revenue', '@extschema@.kpi_view_ltv', '{subscriptions}', '{costs}', ARRAY['segment'], false, false, true, 'all',
      'Lifetime value per segment and for all customers (segment (all)): ARPA at the latest month, average monthly churn of the last 12 months, LTV = ARPA / churn, Kaplan-Meier LTV, retention and acquisition cost',
      '{"churn_rate": "mean monthly churn rate of the last 12 months, a fraction",
        "paying_customers": "customers with MRR > 0 at the end of the latest month",
