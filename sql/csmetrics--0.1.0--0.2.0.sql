@@ -1011,7 +1011,7 @@ COMMENT ON FUNCTION @extschema@.kpi_survey_view(jsonb, text, text, text) IS 'csm
 -- Builder of survey_summaries (a helper, made in materialized sets only): the rating_summary
 -- of the answers of each survey, period and segment, in one pass over the answers.
 CREATE FUNCTION @extschema@.kpi_view_survey_summaries(ctx jsonb) RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF NOT (ctx ->> 'materialized')::boolean THEN
@@ -1140,7 +1140,7 @@ COMMENT ON FUNCTION @extschema@.kpi_series_bounds(jsonb, text, text) IS 'csmetri
 -- customer's segment is joined to the finished spans, so that a view that shows no segment
 -- does not look customers up at all (the planner drops the join).
 CREATE FUNCTION @extschema@.kpi_view_spans(ctx jsonb) RETURNS text
-LANGUAGE plpgsql IMMUTABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
@@ -1166,7 +1166,7 @@ COMMENT ON FUNCTION @extschema@.kpi_view_spans(jsonb) IS 'csmetrics internal: bu
 -- Builder of customer_flow_by_<grain>: one customer_flows() pass over the spans gives every
 -- period of the series. The spans are read once (a plain spans view is computed once).
 CREATE FUNCTION @extschema@.kpi_view_customer_flow(ctx jsonb) RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
@@ -1208,7 +1208,7 @@ INSERT INTO @extschema@.kpi_overview_columns (position, column_name, view_name, 
 -- series of the views' periods, and its segment (joined to the paths: a view that shows no
 -- segment does not look customers up). The subscriptions are read once (bounds and paths).
 CREATE FUNCTION @extschema@.kpi_view_mrr_paths(ctx jsonb) RETURNS text
-LANGUAGE plpgsql IMMUTABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
@@ -1244,7 +1244,7 @@ COMMENT ON FUNCTION @extschema@.kpi_view_customer_mrr_movements(jsonb) IS 'csmet
 -- over the customers' paths, each period's row computed once and read field by field. A
 -- period shows from the first one whose end finds a paying customer (of the segment) on.
 CREATE FUNCTION @extschema@.kpi_view_mrr(ctx jsonb) RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
@@ -1410,12 +1410,11 @@ BEGIN
 SELECT {{segment}}r.cohort::date AS cohort, r.periods_since_start, r.customers, r.retained_customers, r.logo_retention,
        r.starting_mrr, r.mrr, r.revenue_retention, r.gross_revenue_retention
 FROM (SELECT {{segment}}@extschema@.cohort_summary(p.path) AS summary
-      FROM (SELECT p.path{{segment_column}} FROM {{mrr_paths}} AS p{{segment_join}}) AS p{{group_by_segment}}) AS q
+      FROM {{mrr_paths}} AS p{{group_by_segment}}) AS q
 CROSS JOIN LATERAL @extschema@.cohort_retention(q.summary) AS r$t$,
         -- a date series reports its cohorts as local midnight: ::date gives the date back in
         -- any reader's time zone
-        ctx || @extschema@.kpi_segment_keys(ctx, 'subscriptions', 'p', (ctx ->> 'by_segment')::boolean)
-            || jsonb_build_object('group_by_segment', CASE WHEN (ctx ->> 'by_segment')::boolean THEN ' GROUP BY segment' ELSE '' END));
+        ctx || jsonb_build_object('group_by_segment', CASE WHEN (ctx ->> 'by_segment')::boolean THEN ' GROUP BY p.segment' ELSE '' END));
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_cohort_retention(jsonb) IS 'csmetrics internal: builder of cohort_retention_by_<grain>';
 
@@ -1433,10 +1432,12 @@ COMMENT ON FUNCTION @extschema@.kpi_view_cohort_retention(jsonb) IS 'csmetrics i
 CREATE FUNCTION @extschema@.kpi_view_churn_by_reason(ctx jsonb) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    by_segment boolean := (ctx ->> 'by_segment')::boolean;
 BEGIN
     RETURN @extschema@.kpi_render($t$
 WITH subs AS (
-    SELECT customer_id, started_at, ended_at, started_on, ended_on, mrr, nullif(btrim(churn_reason), '') AS churn_reason
+    SELECT customer_id, started_at, ended_at, started_on, ended_on, mrr, nullif(btrim(churn_reason), '') AS churn_reason{{subs_segment}}
     FROM {{subscriptions}}),
 bounds AS MATERIALIZED ({{bounds}}),
 mrr_churn AS (
@@ -1444,7 +1445,7 @@ mrr_churn AS (
     FROM {{mrr_paths}} AS p CROSS JOIN LATERAL @extschema@.customer_mrr_changes(p.path) AS m
     WHERE m.movement = 'churn'),
 mrr_churn_reason AS (
-    SELECT DISTINCT ON (c.customer_id, c.period_start) c.customer_id, c.period_start, s.churn_reason, c.churned_mrr
+    SELECT DISTINCT ON (c.customer_id, c.period_start) c.period_start, c.churned_mrr, s.churn_reason{{s_segment}}
     FROM mrr_churn AS c
     JOIN subs AS s ON s.customer_id = c.customer_id AND s.mrr > 0 AND s.started_on < c.period_start
                   AND (s.ended_on IS NULL OR s.ended_on >= c.period_start)
@@ -1455,25 +1456,28 @@ lost AS (
     WHERE sp.ended_on IS NOT NULL AND sp.started_on < @extschema@.kpi_period_start(sp.ended_on, {{grain}})
       AND @extschema@.kpi_period_start(sp.ended_on, {{grain}}) <= b.last_period),
 lost_reason AS (
-    SELECT DISTINCT ON (l.customer_id, l.ended_at) l.customer_id, l.period_start, s.churn_reason
+    SELECT DISTINCT ON (l.customer_id, l.ended_at) l.period_start, s.churn_reason{{s_segment}}
     FROM lost AS l
     JOIN subs AS s ON s.customer_id = l.customer_id AND s.ended_at = l.ended_at
     ORDER BY l.customer_id, l.ended_at, {{last_ended}}),
 events AS (
-    SELECT customer_id, period_start, coalesce(churn_reason, 'unknown') AS churn_reason, 1 AS lost, 0::numeric AS churned_mrr
+    SELECT {{segment}}period_start, coalesce(churn_reason, 'unknown') AS churn_reason, 1 AS lost, 0::numeric AS churned_mrr
     FROM lost_reason
     UNION ALL
-    SELECT customer_id, period_start, coalesce(churn_reason, 'unknown'), 0, churned_mrr
+    SELECT {{segment}}period_start, coalesce(churn_reason, 'unknown'), 0, churned_mrr
     FROM mrr_churn_reason)
 SELECT {{segment}}e.period_start AS {{period}}, e.churn_reason, sum(e.lost)::bigint AS lost_customers,
        sum(e.churned_mrr) AS churned_mrr,
        sum(e.lost)::float8 / nullif(sum(sum(e.lost)) OVER w, 0) AS share_of_lost_customers,
        (sum(e.churned_mrr) / nullif(sum(sum(e.churned_mrr)) OVER w, 0))::float8 AS share_of_churned_mrr
-FROM (SELECT e.*{{segment_column}} FROM events AS e{{segment_join}}) AS e
+FROM events AS e
 GROUP BY {{segment}}e.period_start, e.churn_reason
 WINDOW w AS (PARTITION BY {{segment}}e.period_start)$t$,
-        ctx || @extschema@.kpi_segment_keys(ctx, 'subscriptions', 'e', (ctx ->> 'by_segment')::boolean)
-            || jsonb_build_object(
+        -- the segment, where it is shown, from the subscription that gives the reason (the
+        -- clean subscriptions carry their customer's; elsewhere that lookup is dropped)
+        ctx || jsonb_build_object(
+            'subs_segment', CASE WHEN by_segment THEN ', segment' ELSE '' END,
+            's_segment', CASE WHEN by_segment THEN ', s.segment' ELSE '' END,
             'bounds', @extschema@.kpi_series_bounds(ctx, ctx ->> 'spans', ctx ->> 'grain'),
             'last_ended', 's.ended_at DESC NULLS LAST, s.mrr DESC, s.started_at DESC, s.churn_reason COLLATE pg_catalog."C" ASC NULLS LAST'));
 END $$;
@@ -1569,7 +1573,7 @@ COMMENT ON FUNCTION @extschema@.kpi_view_trials(jsonb) IS 'csmetrics internal: b
 -- Each customer's first subscription start and its first usage event since: the query of the
 -- helper first_values, or of time_to_value_by_<grain> itself outside a materialized set.
 CREATE FUNCTION @extschema@.kpi_first_values(ctx jsonb) RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$SELECT f.customer_id, f.segment, f.started_at, f.started_on, min(u.occurred_at) AS first_value_at
@@ -1583,7 +1587,7 @@ COMMENT ON FUNCTION @extschema@.kpi_first_values(jsonb) IS 'csmetrics internal: 
 -- Builder of first_values (a helper, made in materialized sets only, where both variants of
 -- time_to_value_by_<grain> read it).
 CREATE FUNCTION @extschema@.kpi_view_first_values(ctx jsonb) RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF NOT (ctx ->> 'materialized')::boolean THEN
@@ -1670,7 +1674,7 @@ COMMENT ON FUNCTION @extschema@.kpi_health_sources() IS 'csmetrics internal: the
 -- no CTE, no join, and a NULL of the measure's type.
 CREATE FUNCTION @extschema@.kpi_health_measure(ctx jsonb, kind text, cte text, key text, value text, type text, query text)
 RETURNS jsonb
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF NOT @extschema@.kpi_has(ctx, kind) THEN

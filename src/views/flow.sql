@@ -33,7 +33,7 @@ COMMENT ON FUNCTION @extschema@.kpi_series_bounds(jsonb, text, text) IS 'csmetri
 -- customer's segment is joined to the finished spans, so that a view that shows no segment
 -- does not look customers up at all (the planner drops the join).
 CREATE FUNCTION @extschema@.kpi_view_spans(ctx jsonb) RETURNS text
-LANGUAGE plpgsql IMMUTABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
@@ -59,7 +59,7 @@ COMMENT ON FUNCTION @extschema@.kpi_view_spans(jsonb) IS 'csmetrics internal: bu
 -- Builder of customer_flow_by_<grain>: one customer_flows() pass over the spans gives every
 -- period of the series. The spans are read once (a plain spans view is computed once).
 CREATE FUNCTION @extschema@.kpi_view_customer_flow(ctx jsonb) RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$

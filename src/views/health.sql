@@ -58,7 +58,7 @@ COMMENT ON FUNCTION @extschema@.kpi_health_sources() IS 'csmetrics internal: the
 -- no CTE, no join, and a NULL of the measure's type.
 CREATE FUNCTION @extschema@.kpi_health_measure(ctx jsonb, kind text, cte text, key text, value text, type text, query text)
 RETURNS jsonb
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF NOT @extschema@.kpi_has(ctx, kind) THEN

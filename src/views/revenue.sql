@@ -11,7 +11,7 @@
 -- series of the views' periods, and its segment (joined to the paths: a view that shows no
 -- segment does not look customers up). The subscriptions are read once (bounds and paths).
 CREATE FUNCTION @extschema@.kpi_view_mrr_paths(ctx jsonb) RETURNS text
-LANGUAGE plpgsql IMMUTABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
@@ -47,7 +47,7 @@ COMMENT ON FUNCTION @extschema@.kpi_view_customer_mrr_movements(jsonb) IS 'csmet
 -- over the customers' paths, each period's row computed once and read field by field. A
 -- period shows from the first one whose end finds a paying customer (of the segment) on.
 CREATE FUNCTION @extschema@.kpi_view_mrr(ctx jsonb) RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$

@@ -59,7 +59,7 @@ COMMENT ON FUNCTION @extschema@.kpi_view_trials(jsonb) IS 'csmetrics internal: b
 -- Each customer's first subscription start and its first usage event since: the query of the
 -- helper first_values, or of time_to_value_by_<grain> itself outside a materialized set.
 CREATE FUNCTION @extschema@.kpi_first_values(ctx jsonb) RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$SELECT f.customer_id, f.segment, f.started_at, f.started_on, min(u.occurred_at) AS first_value_at
@@ -73,7 +73,7 @@ COMMENT ON FUNCTION @extschema@.kpi_first_values(jsonb) IS 'csmetrics internal: 
 -- Builder of first_values (a helper, made in materialized sets only, where both variants of
 -- time_to_value_by_<grain> read it).
 CREATE FUNCTION @extschema@.kpi_view_first_values(ctx jsonb) RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF NOT (ctx ->> 'materialized')::boolean THEN

@@ -30,7 +30,7 @@ COMMENT ON FUNCTION @extschema@.kpi_survey_view(jsonb, text, text, text) IS 'csm
 -- Builder of survey_summaries (a helper, made in materialized sets only): the rating_summary
 -- of the answers of each survey, period and segment, in one pass over the answers.
 CREATE FUNCTION @extschema@.kpi_view_survey_summaries(ctx jsonb) RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF NOT (ctx ->> 'materialized')::boolean THEN
