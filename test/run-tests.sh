@@ -34,7 +34,7 @@ fi
 
 mkdir -p "$WORK/out"
 [ "$PG_USER" = "$(id -un)" ] || chown "$PG_USER" "$WORK/out"
-pg_regress=$(dirname "$STAGE_BIN")/lib/pgxs/src/test/regress/pg_regress
+pg_regress=$PG_REGRESS
 
 # pg_regress runs from the copied checkout: suites include test/fixtures/*.sql and read
 # test/data/ by paths relative to it (psql \i, \copy), the same on every PostgreSQL version.
@@ -90,5 +90,6 @@ if [ "$failed" -gt 0 ]; then
 	[ -d "$WORK/out/results" ] && cp -r "$WORK/out/results" "$TOP/results"
 	say "differences are in regression.diffs, actual outputs in results/"
 fi
+echo "PostgreSQL $PG_VERSION ($PG_CONFIG)"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -187,6 +187,8 @@ INSERT INTO crm.tickets (account_id, created_at, solved_at, touches) VALUES (999
 INSERT INTO crm.onboarding_events VALUES (21, 'Data Connected', '2026-09-14 08:00+00'), (22, 'first_report', NULL);
 
 ANALYZE;
+\pset footer off
+\echo '== The demo company''s CRM data (schema crm, three years up to 2026-10-31) =='
 SELECT 'accounts' AS crm_table, count(*) AS rows FROM crm.accounts
 UNION ALL SELECT 'subscriptions', count(*) FROM crm.subscriptions
 UNION ALL SELECT 'survey_answers', count(*) FROM crm.survey_answers

@@ -1,6 +1,7 @@
 -- Tell csmetrics where each kind of CRM data lives and which column plays which role.
 -- Columns with the canonical name need no mapping; the others are mapped by name.
 SET search_path = csmetrics, public;
+\pset footer off
 \o /dev/null
 SELECT register_source('customers', 'crm.accounts', '{"customer_id": "id", "name": "company", "segment": "plan_tier"}');
 SELECT register_source('subscriptions', 'crm.subscriptions',
@@ -17,20 +18,27 @@ SELECT register_source('milestones', 'crm.onboarding_events', '{"milestone": "ev
 \o
 
 \echo
-\echo 'A registration with mistakes is refused with every problem listed at once:'
-DO $$
+\echo '== The CRM tables registered as sources (csmetrics.sources) =='
+SELECT kind, relation, columns FROM sources ORDER BY kind;
+
+-- The error a mistaken registration raises, as text (message, then detail), for the report.
+CREATE FUNCTION pg_temp.error_of(statement text) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
     message text;
     detail text;
 BEGIN
-    PERFORM csmetrics.register_source('subscriptions', 'crm.subscriptions',
-                                      '{"customer_id": "account", "mrr": "plan", "started": "start_date"}');
+    EXECUTE statement;
+    RETURN 'no error';
 EXCEPTION WHEN OTHERS THEN
     GET STACKED DIAGNOSTICS message = MESSAGE_TEXT, detail = PG_EXCEPTION_DETAIL;
-    RAISE NOTICE E'%\n%', message, detail;
+    RETURN '  ERROR: ' || message || E'\n  ' || replace(detail, E'\n', E'\n  ');
 END $$;
 
-SELECT kind, relation, columns FROM sources ORDER BY kind;
+SELECT pg_temp.error_of($$SELECT csmetrics.register_source('subscriptions', 'crm.subscriptions',
+                        '{"customer_id": "account", "mrr": "plan", "started": "start_date"}')$$) AS refusal \gset
+\echo
+\echo '== A registration with mistakes is refused, every problem listed at once =='
+\echo :refusal
 
 -- The onboarding model: the steps that lead a new account to its first value. An account is
 -- activated once it has created its account, connected its data and built a first report;
@@ -38,4 +46,6 @@ SELECT kind, relation, columns FROM sources ORDER BY kind;
 INSERT INTO onboarding_milestones (milestone, weight, required) VALUES
     ('account_created', 1, true), ('data_connected', 3, true), ('first_report', 3, true),
     ('team_invited', 2, false), ('integration_enabled', 1, false);
+\echo
+\echo '== The onboarding model (csmetrics.onboarding_milestones) =='
 SELECT milestone, weight, required FROM onboarding_milestones ORDER BY required DESC, weight DESC, milestone;

@@ -12,7 +12,7 @@ SELECT p.oid::regprocedure AS aggregate,
 FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid
 WHERE p.pronamespace = 'csmetrics'::regnamespace
   AND (p.proparallel <> 's' OR a.aggcombinefn = 0 OR a.aggtranstype = 'internal'::regtype)
-ORDER BY 1::text;
+ORDER BY p.oid::regprocedure::text;
 
 -- Every aggregate's state type has text input and output that read back (Citus ships
 -- partial states as text) and binary send/receive.
@@ -29,7 +29,7 @@ ORDER BY 1;
 SELECT p.oid::regprocedure AS without_moving_mode
 FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid
 WHERE p.pronamespace = 'csmetrics'::regnamespace AND a.aggminvtransfn = 0
-ORDER BY 1::text;
+ORDER BY p.oid::regprocedure::text;
 
 -- No SECURITY DEFINER anywhere; C functions are never volatile without reason.
 SELECT p.oid::regprocedure AS security_definer
@@ -41,7 +41,7 @@ SELECT p.oid::regprocedure AS plpgsql_without_search_path
 FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
 WHERE p.pronamespace = 'csmetrics'::regnamespace AND l.lanname = 'plpgsql'
   AND NOT EXISTS (SELECT FROM unnest(p.proconfig) c WHERE c LIKE 'search_path=%')
-ORDER BY 1::text;
+ORDER BY p.oid::regprocedure::text;
 
 -- Volatility: each function declares what it does, so the planner may fold, cache or index
 -- on it exactly as far as that is safe.
