@@ -19,7 +19,7 @@ OBJS       = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
 # The install script is assembled from the SQL that sits next to each family's C file, in
 # dependency order: the views layer uses every aggregate, so it comes last. Its files start
 # with the registry (tables, renderer) and end with the driver (create_kpi_views).
-VIEW_PARTS = registry sources survey flow revenue support health actions issues overview driver
+VIEW_PARTS = registry sources survey flow revenue retention support health onboarding actions issues overview driver
 SQL_PARTS  = src/preamble.sql src/survey.sql src/flow.sql src/revenue.sql src/mrr_paths.sql \
              src/survival.sql src/health.sql src/roc.sql $(patsubst %,src/views/%.sql,$(VIEW_PARTS))
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql

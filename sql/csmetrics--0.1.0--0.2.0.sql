@@ -51,12 +51,12 @@ CREATE TABLE @extschema@.kpi_registry (
 );
 COMMENT ON TABLE @extschema@.kpi_registry IS 'csmetrics: every view create_kpi_views() can make, one row each, in dependency order; read-only reference';
 COMMENT ON COLUMN @extschema@.kpi_registry.view_name IS 'name of the view; {{grain_name}} stands for the grain (nps_by_{{grain_name}} is nps_by_month)';
-COMMENT ON COLUMN @extschema@.kpi_registry.family IS 'KPI family: survey, flow, revenue, support, health, issues or overview';
+COMMENT ON COLUMN @extschema@.kpi_registry.family IS 'KPI family: survey, flow, revenue, support, health, onboarding, issues or overview';
 COMMENT ON COLUMN @extschema@.kpi_registry.builder IS 'function (ctx jsonb) returning the query text of the view, or NULL when there is nothing to show (a helper that returns NULL is not needed: it is left out silently)';
 COMMENT ON COLUMN @extschema@.kpi_registry.sources IS 'source kinds the view needs, all of them';
 COMMENT ON COLUMN @extschema@.kpi_registry.any_sources IS 'source kinds of which the view needs at least one (empty: no such condition)';
 COMMENT ON COLUMN @extschema@.kpi_registry.optional_sources IS 'source kinds the view uses when they are registered';
-COMMENT ON COLUMN @extschema@.kpi_registry.config_tables IS 'csmetrics configuration tables the view reads (a plain view follows their changes at once)';
+COMMENT ON COLUMN @extschema@.kpi_registry.config_tables IS 'csmetrics configuration tables the view reads (a plain view follows their changes at once); the view is skipped while one of them is empty';
 COMMENT ON COLUMN @extschema@.kpi_registry.keys IS 'columns that identify a row (the unique index of the materialized view, and the row order); segment is added in _by_segment views';
 COMMENT ON COLUMN @extschema@.kpi_registry.by_segment IS 'true when the view also comes as <name>_by_segment, per customer segment';
 COMMENT ON COLUMN @extschema@.kpi_registry.internal IS 'true for a helper relation shared by several views (kept in the companion schema, not granted to readers)';
@@ -95,7 +95,7 @@ COMMENT ON TABLE @extschema@.kpi_overview_columns IS 'csmetrics: the columns of 
 COMMENT ON COLUMN @extschema@.kpi_overview_columns.column_name IS 'column of kpi_overview';
 COMMENT ON COLUMN @extschema@.kpi_overview_columns.position IS 'order of the column (after as_of)';
 COMMENT ON COLUMN @extschema@.kpi_overview_columns.view_name IS 'the registered view it is read from (kpi_registry.overview_pick says which rows)';
-COMMENT ON COLUMN @extschema@.kpi_overview_columns.expression IS 'SQL over the view''s row v (an aggregate when the view is read as a summary)';
+COMMENT ON COLUMN @extschema@.kpi_overview_columns.expression IS 'SQL over the view''s row v (an aggregate when the view is read as a summary); {{period}} stands for the period column';
 COMMENT ON COLUMN @extschema@.kpi_overview_columns.type IS 'type of the column, also when the view is missing and it is NULL';
 COMMENT ON COLUMN @extschema@.kpi_overview_columns.description IS 'its comment';
 GRANT SELECT ON @extschema@.kpi_overview_columns TO PUBLIC;
@@ -269,7 +269,24 @@ INSERT INTO @extschema@.source_checks (kind, position, problem, bad_when) VALUES
     ('costs', 1, 'incurred_at is NULL', 'x.incurred_at IS NULL'),
     ('costs', 2, 'amount is NULL', 'x.amount IS NULL'),
     ('costs', 3, 'negative amount', 'x.amount < 0'),
-    ('costs', 4, 'unknown cost kind (not success or acquisition)', 'x.kind IS NULL OR x.kind NOT IN (''success'', ''acquisition'')');
+    ('costs', 4, 'unknown cost kind (not success or acquisition)', 'x.kind IS NULL OR x.kind NOT IN (''success'', ''acquisition'')'),
+    ('milestones', 1, 'customer_id is NULL', 'x.customer_id IS NULL'),
+    ('milestones', 2, 'milestone is NULL', 'x.milestone IS NULL'),
+    ('milestones', 3, 'reached_at is NULL', 'x.reached_at IS NULL'),
+    ('milestones', 4, 'reached_at is not a finite time', 'NOT isfinite(x.reached_at)'),
+    -- a milestone outside the model has no weight: listed rather than ignored, so that a
+    -- spelling that differs between the data and the model shows instead of lowering scores
+    ('milestones', 5, 'unknown milestone (not in @extschema@.onboarding_milestones)',
+     'x.milestone NOT IN (SELECT m.milestone FROM @extschema@.onboarding_milestones AS m)');
+
+-- New canonical columns: the optional churn reason of a subscription, and the milestones
+-- source of the onboarding views.
+INSERT INTO @extschema@.source_columns (kind, role, required, type_class, position, description) VALUES
+    ('subscriptions', 'churn_reason', false, 'text', 5, 'why the subscription ended (competitor, price, closed...); NULL when unknown (shown as unknown by the churn_by_reason views)'),
+    ('milestones', 'customer_id', true, 'id', 1, 'customer identifier'),
+    ('milestones', 'milestone', true, 'text', 2, 'the onboarding milestone reached, by its name in csmetrics.onboarding_milestones'),
+    ('milestones', 'reached_at', true, 'timestamp', 3, 'when the customer reached it');
+COMMENT ON FUNCTION @extschema@.register_source(text, regclass, jsonb) IS 'Registers the relation holding one kind of CRM data (customers, subscriptions, survey_responses, tickets, invoices, usage_events, renewals, trials, costs, milestones); columns maps canonical names to column names. Validates everything and reports every problem in one error';
 
 -- The name of the local-date column that goes with an instant role: started_at -> started_on.
 CREATE FUNCTION @extschema@.kpi_local_date_column(role text) RETURNS text
@@ -967,6 +984,125 @@ INSERT INTO @extschema@.kpi_overview_columns (position, column_name, view_name, 
     (200, 'ltv', 'ltv', 'v.ltv', 'numeric', 'lifetime value of all customers, to the cent'),
     (210, 'ltv_km', 'ltv', 'v.ltv_km', 'numeric', 'Kaplan-Meier lifetime value of all customers, to the cent');
 
+-- BEGIN src/views/retention.sql
+-- views/retention.sql: cohort retention and churn by reason, from the customers' MRR paths
+-- (the mrr_paths helper, shared with the MRR views) and spans.
+
+-- Builder of cohort_retention_by_<grain>: the cohort triangle of the customers' MRR paths in
+-- one cohort_summary per view (or per segment), unfolded by cohort_retention(): one row per
+-- cohort (the period a customer first paid in) and number of periods since.
+CREATE FUNCTION @extschema@.kpi_view_cohort_retention(ctx jsonb) RETURNS text
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    RETURN @extschema@.kpi_render($t$
+SELECT {{segment}}r.cohort::date AS cohort, r.periods_since_start, r.customers, r.retained_customers, r.logo_retention,
+       r.starting_mrr, r.mrr, r.revenue_retention, r.gross_revenue_retention
+FROM (SELECT {{segment}}@extschema@.cohort_summary(p.path) AS summary
+      FROM {{mrr_paths}} AS p{{group_by_segment}}) AS q
+CROSS JOIN LATERAL @extschema@.cohort_retention(q.summary) AS r$t$,
+        -- a date series reports its cohorts as local midnight: ::date gives the date back in
+        -- any reader's time zone
+        ctx || jsonb_build_object('group_by_segment', CASE WHEN (ctx ->> 'by_segment')::boolean THEN ' GROUP BY p.segment' ELSE '' END));
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_view_cohort_retention(jsonb) IS 'csmetrics internal: builder of cohort_retention_by_<grain>';
+
+-- Builder of churn_by_reason_by_<grain>. Two counts, each the same as in the view it splits:
+--   churned_mrr: the MRR movement churn of mrr_by_<grain> (a customer paying at the end of
+--     the previous period and not at the end of this one), from customer_mrr_changes() over
+--     the MRR paths. Its reason: of the paying subscriptions in force at the end of the
+--     previous period (they all ended within this one), the one that ended last.
+--   lost_customers: the lost customers of customer_flow_by_<grain> (a span that started
+--     before the period and ended in it). Its reason: of the span's subscriptions, the one
+--     that ends it.
+-- Ties between subscriptions that ended at the same instant: the larger MRR, then the later
+-- start, then a reason before none, then the reasons in byte order. A blank reason is none;
+-- none is shown as 'unknown'. A reason with only one of the two counts gets 0 for the other.
+CREATE FUNCTION @extschema@.kpi_view_churn_by_reason(ctx jsonb) RETURNS text
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    by_segment boolean := (ctx ->> 'by_segment')::boolean;
+BEGIN
+    RETURN @extschema@.kpi_render($t$
+WITH subs AS (
+    SELECT customer_id, started_at, ended_at, started_on, ended_on, mrr, nullif(btrim(churn_reason), '') AS churn_reason{{subs_segment}}
+    FROM {{subscriptions}}),
+bounds AS MATERIALIZED ({{bounds}}),
+mrr_churn AS (
+    SELECT p.customer_id, m.period_start::date AS period_start, m.previous_mrr AS churned_mrr
+    FROM {{mrr_paths}} AS p CROSS JOIN LATERAL @extschema@.customer_mrr_changes(p.path) AS m
+    WHERE m.movement = 'churn'),
+mrr_churn_reason AS (
+    SELECT DISTINCT ON (c.customer_id, c.period_start) c.period_start, c.churned_mrr, s.churn_reason{{s_segment}}
+    FROM mrr_churn AS c
+    JOIN subs AS s ON s.customer_id = c.customer_id AND s.mrr > 0 AND s.started_on < c.period_start
+                  AND (s.ended_on IS NULL OR s.ended_on >= c.period_start)
+    ORDER BY c.customer_id, c.period_start, {{last_ended}}),
+lost AS (
+    SELECT sp.customer_id, sp.ended_at, @extschema@.kpi_period_start(sp.ended_on, {{grain}}) AS period_start
+    FROM {{spans}} AS sp CROSS JOIN bounds AS b
+    WHERE sp.ended_on IS NOT NULL AND sp.started_on < @extschema@.kpi_period_start(sp.ended_on, {{grain}})
+      AND @extschema@.kpi_period_start(sp.ended_on, {{grain}}) <= b.last_period),
+lost_reason AS (
+    SELECT DISTINCT ON (l.customer_id, l.ended_at) l.period_start, s.churn_reason{{s_segment}}
+    FROM lost AS l
+    JOIN subs AS s ON s.customer_id = l.customer_id AND s.ended_at = l.ended_at
+    ORDER BY l.customer_id, l.ended_at, {{last_ended}}),
+events AS (
+    SELECT {{segment}}period_start, coalesce(churn_reason, 'unknown') AS churn_reason, 1 AS lost, 0::numeric AS churned_mrr
+    FROM lost_reason
+    UNION ALL
+    SELECT {{segment}}period_start, coalesce(churn_reason, 'unknown'), 0, churned_mrr
+    FROM mrr_churn_reason)
+SELECT {{segment}}e.period_start AS {{period}}, e.churn_reason, sum(e.lost)::bigint AS lost_customers,
+       sum(e.churned_mrr) AS churned_mrr,
+       sum(e.lost)::float8 / nullif(sum(sum(e.lost)) OVER w, 0) AS share_of_lost_customers,
+       (sum(e.churned_mrr) / nullif(sum(sum(e.churned_mrr)) OVER w, 0))::float8 AS share_of_churned_mrr
+FROM events AS e
+GROUP BY {{segment}}e.period_start, e.churn_reason
+WINDOW w AS (PARTITION BY {{segment}}e.period_start)$t$,
+        -- the segment, where it is shown, from the subscription that gives the reason (the
+        -- clean subscriptions carry their customer's; elsewhere that lookup is dropped)
+        ctx || jsonb_build_object(
+            'subs_segment', CASE WHEN by_segment THEN ', segment' ELSE '' END,
+            's_segment', CASE WHEN by_segment THEN ', s.segment' ELSE '' END,
+            'bounds', @extschema@.kpi_series_bounds(ctx, ctx ->> 'spans', ctx ->> 'grain'),
+            'last_ended', 's.ended_at DESC NULLS LAST, s.mrr DESC, s.started_at DESC, s.churn_reason COLLATE pg_catalog."C" ASC NULLS LAST'));
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_view_churn_by_reason(jsonb) IS 'csmetrics internal: builder of churn_by_reason_by_<grain>';
+
+INSERT INTO @extschema@.kpi_registry (position, view_name, family, builder, sources, keys, by_segment, overview_pick,
+                                      description, column_descriptions) VALUES
+    (340, 'cohort_retention_by_{{grain_name}}', 'revenue', '@extschema@.kpi_view_cohort_retention', '{subscriptions}',
+     ARRAY['cohort', 'periods_since_start'], true, NULL,
+     'Cohort retention{{and_segment}}: customers grouped by the {{grain_name}} they first paid in, and for each {{grain_name}} since then how many still pay (logo retention) and how much (revenue retention and gross revenue retention)',
+     '{"customers": "customers in the cohort (first paying in its period)",
+       "starting_mrr": "MRR of the cohort at the end of its first period",
+       "mrr": "MRR of the cohort''s customers at the end of the period periods_since_start after the cohort''s first"}'),
+    (350, 'churn_by_reason_by_{{grain_name}}', 'flow', '@extschema@.kpi_view_churn_by_reason', '{subscriptions}',
+     ARRAY['{{grain_name}}', 'churn_reason'], true, 'summary',
+     'Customers lost and MRR churned by {{grain_name}}{{and_segment}} and churn reason (the reason of the subscription that ended last; unknown when it has none), with each reason''s share of the period''s churn',
+     '{"lost_customers": "customers lost in the period for this reason: customers at its start who left in it, as lost_customers of customer_flow_by_<grain>",
+       "churned_mrr": "MRR churned in the period for this reason: the MRR of customers paying at the end of the previous period and not at its end, as churned_mrr of mrr_by_<grain>"}');
+
+INSERT INTO @extschema@.kpi_columns (column_name, description) VALUES
+    ('cohort', 'first day of the {{grain_name}} the cohort''s customers first paid in (MRR > 0 at its end)'),
+    ('periods_since_start', '{{grain_name}}s since the cohort''s first (0: the cohort''s own {{grain_name}})'),
+    ('retained_customers', 'customers of the cohort paying (MRR > 0) at the end of the {{grain_name}}; one who left and came back counts again'),
+    ('logo_retention', 'retained_customers / customers, a fraction'),
+    ('revenue_retention', 'cohort net revenue retention: mrr / starting_mrr, a fraction (above 1 when expansion outweighs churn)'),
+    ('gross_revenue_retention', 'cohort gross revenue retention: the sum over its customers of least(MRR then, starting MRR) / starting_mrr, a fraction (at most 1)'),
+    ('churn_reason', 'why the customers left: the churn_reason of their subscription that ended last (unknown when it has none)'),
+    ('share_of_lost_customers', 'lost_customers / all customers lost in the {{grain_name}}, a fraction'),
+    ('share_of_churned_mrr', 'churned_mrr / all MRR churned in the {{grain_name}}, a fraction');
+
+INSERT INTO @extschema@.kpi_overview_columns (position, column_name, view_name, expression, type, description) VALUES
+    (235, 'top_churn_reason', 'churn_by_reason_by_{{grain_name}}',
+     '(pg_catalog.array_agg(v.churn_reason ORDER BY v.{{period}} DESC, v.lost_customers DESC, v.churned_mrr DESC, v.churn_reason COLLATE pg_catalog."C"))[1]',
+     'text', 'churn reason of the most customers lost in the latest period with churn (ties: more MRR churned, then the reason in byte order)');
+-- END src/views/retention.sql
+
 -- Builder of support_by_<grain>: tickets opened and resolved in each period; first contact
 -- resolution and median resolution time (an instant difference) of the resolved ones. The
 -- tickets are read once for both counts.
@@ -1265,6 +1401,158 @@ INSERT INTO @extschema@.kpi_overview_columns (position, column_name, view_name, 
     (220, 'average_health_score', 'customer_health', 'avg(v.health_score)::float8', 'float8', 'mean health score of the current customers'),
     (230, 'red_customers', 'customer_health', 'count(*) FILTER (WHERE v.health_band = ''red'')', 'bigint', 'customers in the red health band');
 
+-- BEGIN src/views/onboarding.sql
+-- views/onboarding.sql: onboarding and activation, from the milestones customers reach and the
+-- onboarding model in the onboarding_milestones configuration table.
+--
+-- A customer starts at its first subscription. Its onboarding score is the weight of the
+-- model's milestones it has reached over the weight of all of them (0..100); it is activated
+-- once it has reached every required milestone, at the moment it first reached the last of
+-- them; it is stalled while not activated when it has reached no milestone for
+-- onboarding_settings.stalled_after_days days (14 by default).
+
+---------------------------------------------------------------------------------------------
+-- The onboarding model (configuration tables, kept by pg_dump).
+
+CREATE TABLE @extschema@.onboarding_milestones (
+    milestone text   PRIMARY KEY CONSTRAINT milestone_is_not_blank CHECK (btrim(milestone) <> ''),
+    weight    float8 NOT NULL DEFAULT 1
+                     CONSTRAINT weight_is_0_to_1000000 CHECK (weight >= 0 AND weight <= 1000000),
+    required  boolean NOT NULL DEFAULT false
+);
+COMMENT ON TABLE @extschema@.onboarding_milestones IS 'csmetrics: the onboarding model of customer_onboarding and onboarding_by_<grain>: the milestones a new customer should reach (empty by default: the onboarding views are made once it has rows; kept by pg_dump)';
+COMMENT ON COLUMN @extschema@.onboarding_milestones.milestone IS 'name of the milestone, as the milestones source writes it (compared exactly)';
+COMMENT ON COLUMN @extschema@.onboarding_milestones.weight IS 'its weight in the onboarding score, relative to the others (0 to 1000000; 0 = counted but not scored)';
+COMMENT ON COLUMN @extschema@.onboarding_milestones.required IS 'true when a customer must reach it to be activated';
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.onboarding_milestones', '');
+
+CREATE TABLE @extschema@.onboarding_settings (
+    stalled_after_days int NOT NULL DEFAULT 14
+                           CONSTRAINT stalled_after_days_is_1_to_36500
+                           CHECK (stalled_after_days BETWEEN 1 AND 36500)
+);
+COMMENT ON TABLE @extschema@.onboarding_settings IS 'csmetrics: settings of the onboarding views, one row (inserting a row replaces it; kept by pg_dump)';
+COMMENT ON COLUMN @extschema@.onboarding_settings.stalled_after_days IS 'a customer not yet activated is stalled when it has reached no milestone for this many days (default 14)';
+
+-- Keeps onboarding_settings at one row: an INSERT replaces the row there is. A restore runs
+-- CREATE EXTENSION (which inserts the default row) and then loads the dumped row over it.
+CREATE FUNCTION @extschema@.onboarding_settings_replace() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    DELETE FROM @extschema@.onboarding_settings;
+    RETURN NEW;
+END $$;
+COMMENT ON FUNCTION @extschema@.onboarding_settings_replace() IS 'csmetrics internal: trigger keeping onboarding_settings at one row (an INSERT replaces it, so pg_restore can load changed settings over the default ones)';
+CREATE TRIGGER replace_settings BEFORE INSERT ON @extschema@.onboarding_settings
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.onboarding_settings_replace();
+COMMENT ON TRIGGER replace_settings ON @extschema@.onboarding_settings IS 'INSERT replaces the settings row';
+
+INSERT INTO @extschema@.onboarding_settings (stalled_after_days) VALUES (14);
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.onboarding_settings', '');
+
+---------------------------------------------------------------------------------------------
+-- The views.
+
+-- Builder of customer_onboarding: each customer that has started (its first subscription
+-- start is past), the model's milestones it has reached (each at the first time), its score,
+-- activation and whether it is stalled. Milestone rows outside the model are in data_issues.
+CREATE FUNCTION @extschema@.kpi_view_customer_onboarding(ctx jsonb) RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    RETURN @extschema@.kpi_render($t$
+WITH model AS (SELECT milestone, weight, required FROM @extschema@.onboarding_milestones),
+totals AS (
+    SELECT count(*) AS milestones_total, sum(weight) AS weight_total, count(*) FILTER (WHERE required) AS required_total
+    FROM model),
+settings AS (
+    SELECT pg_catalog.make_interval(days => coalesce(min(stalled_after_days), 14)) AS stalled_after FROM @extschema@.onboarding_settings),
+starts AS (
+    SELECT customer_id, segment, min(started_at) AS started_at
+    FROM {{subscriptions}}
+    GROUP BY customer_id, segment
+    HAVING min(started_at) <= pg_catalog.now()),
+reached AS (
+    SELECT m.customer_id, m.milestone, min(m.reached_at) AS reached_at
+    FROM {{milestones}} AS m GROUP BY m.customer_id, m.milestone),
+progress AS (
+    SELECT r.customer_id, count(*) AS milestones_reached, sum(md.weight) AS weight_reached,
+           count(*) FILTER (WHERE md.required) AS required_reached,
+           max(r.reached_at) FILTER (WHERE md.required) AS last_required_at, max(r.reached_at) AS last_reached_at
+    FROM reached AS r JOIN model AS md ON md.milestone = r.milestone
+    GROUP BY r.customer_id),
+x AS (
+    SELECT s.customer_id, s.segment, s.started_at, coalesce(p.milestones_reached, 0) AS milestones_reached,
+           t.milestones_total, 100 * coalesce(p.weight_reached, 0) / nullif(t.weight_total, 0) AS onboarding_score,
+           coalesce(p.required_reached, 0) = t.required_total AS activated,
+           -- a model that requires nothing activates a customer at its start
+           coalesce(p.last_required_at, s.started_at) AS last_required_at,
+           greatest(s.started_at, p.last_reached_at) AS last_progress_at
+    FROM starts AS s CROSS JOIN totals AS t LEFT JOIN progress AS p ON {{progress_match}})
+SELECT x.customer_id::text AS customer_id, {{name}} AS name, x.segment, x.started_at, x.milestones_reached,
+       x.milestones_total, x.onboarding_score::float8 AS onboarding_score, x.activated,
+       CASE WHEN x.activated THEN x.last_required_at END AS activated_at,
+       CASE WHEN x.activated THEN greatest(0, extract(epoch FROM x.last_required_at - x.started_at)::float8 / 86400) END
+           AS days_to_activation,
+       NOT x.activated AND x.last_progress_at < pg_catalog.now() - st.stalled_after AS stalled
+FROM x CROSS JOIN settings AS st{{customer_join}}$t$,
+        ctx || jsonb_build_object(
+            'progress_match', CASE WHEN @extschema@.kpi_role_column_type('milestones', 'customer_id')
+                                        = @extschema@.kpi_role_column_type('subscriptions', 'customer_id')
+                                   THEN 'p.customer_id = s.customer_id'
+                                   ELSE 'p.customer_id::pg_catalog.text = s.customer_id::pg_catalog.text' END,
+            'name', CASE WHEN @extschema@.kpi_has(ctx, 'customers') THEN 'k.name' ELSE 'NULL::text' END,
+            'customer_join', CASE WHEN @extschema@.kpi_has(ctx, 'customers')
+                                  THEN E'\n' || @extschema@.kpi_customer_join(ctx, 'subscriptions') ELSE '' END));
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_view_customer_onboarding(jsonb) IS 'csmetrics internal: builder of customer_onboarding';
+
+-- Builder of onboarding_by_<grain>: the customers of customer_onboarding by the period they
+-- started in (their start cohort). NULL (no view) when customer_onboarding was not made.
+CREATE FUNCTION @extschema@.kpi_view_onboarding(ctx jsonb) RETURNS text
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF NOT (ctx -> 'made') ? 'customer_onboarding' THEN
+        RETURN NULL;
+    END IF;
+    RETURN @extschema@.kpi_render($t$
+SELECT {{segment}}@extschema@.kpi_period_start((o.started_at AT TIME ZONE {{zone}})::date, {{grain}}) AS {{period}},
+       count(*) AS customers_started, count(*) FILTER (WHERE o.activated) AS customers_activated,
+       count(*) FILTER (WHERE o.activated)::float8 / count(*) AS activation_rate,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY o.days_to_activation) AS median_days_to_activation,
+       avg(o.onboarding_score) AS mean_onboarding_score
+FROM {{customer_onboarding}} AS o
+GROUP BY {{segment}}{{period}}$t$,
+        ctx || jsonb_build_object('customer_onboarding', ctx -> 'made' ->> 'customer_onboarding'));
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_view_onboarding(jsonb) IS 'csmetrics internal: builder of onboarding_by_<grain>';
+
+INSERT INTO @extschema@.kpi_registry (position, view_name, family, builder, sources, optional_sources, config_tables, keys,
+                                      by_segment, description) VALUES
+    (600, 'customer_onboarding', 'onboarding', '@extschema@.kpi_view_customer_onboarding', '{subscriptions,milestones}', '{customers}',
+     '{onboarding_milestones,onboarding_settings}', ARRAY['customer_id'], false,
+     'Onboarding of each customer that has started (first subscription): milestones of the model (csmetrics.onboarding_milestones) reached, onboarding score, activation, and whether it is stalled'),
+    (610, 'onboarding_by_{{grain_name}}', 'onboarding', '@extschema@.kpi_view_onboarding', '{subscriptions,milestones}', '{customers}',
+     '{onboarding_milestones,onboarding_settings}', ARRAY['{{grain_name}}'], true,
+     'Activation of the customers who started in each {{grain_name}}{{and_segment}} (start cohort): activation rate, median days to activation and mean onboarding score');
+
+INSERT INTO @extschema@.kpi_columns (column_name, description) VALUES
+    ('started_at', 'start of the customer''s first subscription'),
+    ('milestones_reached', 'milestones of the onboarding model the customer has reached'),
+    ('milestones_total', 'milestones in the onboarding model (csmetrics.onboarding_milestones)'),
+    ('onboarding_score', 'onboarding score 0..100: weight of the milestones reached / weight of all milestones x 100'),
+    ('activated', 'whether the customer has reached every required milestone'),
+    ('activated_at', 'when the customer first reached the last of its required milestones (its start when the model requires none)'),
+    ('days_to_activation', 'days from started_at to activated_at (0 when activated before its start, e.g. in a trial)'),
+    ('stalled', 'not activated, and no milestone reached for csmetrics.onboarding_settings.stalled_after_days days (default 14)'),
+    ('customers_activated', 'of those, customers activated so far'),
+    ('activation_rate', 'customers_activated / customers_started, a fraction'),
+    ('median_days_to_activation', 'median days to activation of the customers activated'),
+    ('mean_onboarding_score', 'mean onboarding score of the customers started (0..100)');
+-- END src/views/onboarding.sql
+
 -- Builder of data_issues: the rows of every registered source that fail a check, once per
 -- check, from the same checks as the clean sources (so nothing is dropped silently). Each
 -- source is read once; its good rows are dropped by the checks themselves. NULL (no view)
@@ -1320,7 +1608,7 @@ BEGIN
         CONTINUE WHEN made IS NULL;
         alias := quote_ident('latest_' || @extschema@.kpi_render(v.view_name, ctx));
         ctx := ctx || jsonb_build_object('view', made, 'alias', alias,
-            'columns', (SELECT string_agg(o.expression || ' AS ' || quote_ident(o.column_name), ', ' ORDER BY o.position)
+            'columns', (SELECT string_agg(@extschema@.kpi_render(o.expression, ctx) || ' AS ' || quote_ident(o.column_name), ', ' ORDER BY o.position)
                         FROM @extschema@.kpi_overview_columns o WHERE o.view_name = v.view_name));
         reads := reads || @extschema@.kpi_render(CASE v.overview_pick
             WHEN 'latest' THEN '{{alias}} AS (SELECT v.{{period}} AS as_of, {{columns}} FROM {{view}} AS v ORDER BY v.{{period}} DESC LIMIT 1)'
@@ -1385,6 +1673,18 @@ BEGIN
     RETURN zone;
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_check_arguments(name, text, text) IS 'csmetrics internal: validates the target schema, grain and time zone of the KPI views; returns the time zone to use';
+
+-- Whether a csmetrics configuration table (health_measures, onboarding_milestones...) has rows.
+CREATE FUNCTION @extschema@.kpi_config_has_rows(config_table text) RETURNS boolean
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    found boolean;
+BEGIN
+    EXECUTE format('SELECT EXISTS (SELECT FROM @extschema@.%I)', config_table) INTO found;
+    RETURN found;
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_config_has_rows(text) IS 'csmetrics internal: whether a csmetrics configuration table has rows (a view whose model table is empty is skipped)';
 
 -- What create_kpi_views() makes, in creation order, without making anything: the clean
 -- relation of each valid source, then every registered view whose sources are there (and
@@ -1455,6 +1755,14 @@ BEGIN
             IF cardinality(r.any_sources) > 0 AND NOT r.any_sources && available THEN
                 RAISE NOTICE 'skipping %.%: it needs % and at least one of %', quote_ident(target_schema), quote_ident(relation_name),
                     array_to_string(r.sources, ', '), array_to_string(r.any_sources, ', ');
+                CONTINUE;
+            END IF;
+            -- a configuration table it reads holds its model: without rows there is nothing to show
+            SELECT string_agg('@extschema@.' || t, ', ') INTO missing
+            FROM unnest(r.config_tables) AS t WHERE NOT @extschema@.kpi_config_has_rows(t);
+            IF missing IS NOT NULL THEN
+                RAISE NOTICE 'skipping %.%: % is empty (fill it, then run create_kpi_views() again)',
+                    quote_ident(target_schema), quote_ident(relation_name), missing;
                 CONTINUE;
             END IF;
             EXECUTE format('SELECT %s($1)', r.builder) INTO definition USING vctx;
@@ -2006,6 +2314,15 @@ RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'customer_mrr_movements' LANGUAGE C STABLE STRICT PARALLEL SAFE ROWS 24;
 COMMENT ON FUNCTION @extschema@.customer_mrr_movements(@extschema@.mrr_path) IS 'movement of one customer in each period from its first paying period to the end of the series: previous and current MRR and the mrr_movement() class; periods without MRR before or after are left out';
 
+-- The periods where one customer's MRR moves.
+-- STABLE: a date series reports its bounds as timestamptz in the session time zone.
+CREATE FUNCTION @extschema@.customer_mrr_changes(path @extschema@.mrr_path,
+    OUT period_start pg_catalog.timestamptz, OUT period_end pg_catalog.timestamptz,
+    OUT previous_mrr pg_catalog.numeric, OUT mrr pg_catalog.numeric, OUT movement pg_catalog.text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'customer_mrr_changes' LANGUAGE C STABLE STRICT PARALLEL SAFE ROWS 4;
+COMMENT ON FUNCTION @extschema@.customer_mrr_changes(@extschema@.mrr_path) IS 'the rows of customer_mrr_movements(path) whose movement is not unchanged: the periods where one customer''s MRR moves (new, expansion, contraction, churn, reactivation), at a cost of the path''s change points';
+
 -- Cohort retention ----------------------------------------------------------------------------
 
 CREATE TYPE @extschema@.cohort_summary;
@@ -2483,7 +2800,7 @@ COMMENT ON FUNCTION @extschema@.kpi_view_customer_actions(jsonb) IS 'csmetrics i
 
 INSERT INTO @extschema@.kpi_registry (position, view_name, family, builder, sources, any_sources, optional_sources, config_tables,
                                       keys, by_segment, overview_pick, description) VALUES
-    (600, 'customer_actions', 'health', '@extschema@.kpi_view_customer_actions', '{customers}',
+    (700, 'customer_actions', 'health', '@extschema@.kpi_view_customer_actions', '{customers}',
      '{usage_events,survey_responses,tickets,invoices,subscriptions,renewals}', '{}', '{action_rules,health_measures}',
      ARRAY['customer_id', 'action'], false, 'totals',
      'Open actions for the customer-success team, one row per customer and action, with the numbers behind each (rules: csmetrics.action_rules; as of the latest event in the data)');

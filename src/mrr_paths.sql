@@ -26,6 +26,8 @@
 --   customer_mrr_movements(path mrr_path) -> SETOF (period_start, period_end, previous_mrr,
 --       mrr, movement): one customer's movement in each period from its first paying period
 --       to the end of the series, periods with neither previous nor current MRR left out.
+--   customer_mrr_changes(path mrr_path) -> the same rows without the unchanged ones: the
+--       periods where the customer's MRR moves, in O(points) (the churn-by-reason views).
 --
 --   cohort_summary(path mrr_path) -> cohort_summary
 --       aggregate: the cohort retention triangle (cohort = first paying period) in one pass;
@@ -261,6 +263,15 @@ CREATE FUNCTION @extschema@.customer_mrr_movements(path @extschema@.mrr_path,
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'customer_mrr_movements' LANGUAGE C STABLE STRICT PARALLEL SAFE ROWS 24;
 COMMENT ON FUNCTION @extschema@.customer_mrr_movements(@extschema@.mrr_path) IS 'movement of one customer in each period from its first paying period to the end of the series: previous and current MRR and the mrr_movement() class; periods without MRR before or after are left out';
+
+-- The periods where one customer's MRR moves.
+-- STABLE: a date series reports its bounds as timestamptz in the session time zone.
+CREATE FUNCTION @extschema@.customer_mrr_changes(path @extschema@.mrr_path,
+    OUT period_start pg_catalog.timestamptz, OUT period_end pg_catalog.timestamptz,
+    OUT previous_mrr pg_catalog.numeric, OUT mrr pg_catalog.numeric, OUT movement pg_catalog.text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'customer_mrr_changes' LANGUAGE C STABLE STRICT PARALLEL SAFE ROWS 4;
+COMMENT ON FUNCTION @extschema@.customer_mrr_changes(@extschema@.mrr_path) IS 'the rows of customer_mrr_movements(path) whose movement is not unchanged: the periods where one customer''s MRR moves (new, expansion, contraction, churn, reactivation), at a cost of the path''s change points';
 
 -- Cohort retention ----------------------------------------------------------------------------
 

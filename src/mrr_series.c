@@ -3,7 +3,8 @@
  *		Movements over MRR paths: the storable summary mrr_movements_series (the movements of
  *		every period of a series) with its aggregate, rollup and the accessor mrr_movements()
  *		that unfolds it, the one-step aggregate mrr_movements(path); and
- *		customer_mrr_movements(path), one customer's movement in each period.
+ *		customer_mrr_movements(path), one customer's movement in each period, with
+ *		customer_mrr_changes(path), only the periods where its MRR moves.
  *
  * A customer's MRR is a step function of the period, and its movements happen only where it
  * steps, so a path adds its movements in O(points): at a point where the MRR goes from prev
@@ -100,6 +101,7 @@ PG_FUNCTION_INFO_V1(mrr_movements_series_final);
 PG_FUNCTION_INFO_V1(mrr_movements_series_summary_final);
 PG_FUNCTION_INFO_V1(mrr_movements_series_movements);
 PG_FUNCTION_INFO_V1(customer_mrr_movements);
+PG_FUNCTION_INFO_V1(customer_mrr_changes);
 
 /* ---------------------------------------------------------------------------------------
  * The state
@@ -668,10 +670,10 @@ mrr_movements_series_recv(PG_FUNCTION_ARGS)
 }
 
 /* ---------------------------------------------------------------------------------------
- * customer_mrr_movements(path)
+ * customer_mrr_movements(path), customer_mrr_changes(path)
  * --------------------------------------------------------------------------------------- */
 
-/* What customer_mrr_movements keeps across calls in fn_extra. */
+/* What customer_mrr_movements and customer_mrr_changes keep across calls in fn_extra. */
 typedef struct PathMovementsCache
 {
 	TupleDesc	tupdesc;		/* the result row */
@@ -683,9 +685,9 @@ static const char *const path_class_names[] = {
 	NULL, "new", "reactivation", "expansion", "contraction", "churn", "unchanged"
 };
 
-/* The cache of customer_mrr_movements, made on its first call. */
+/* The cache of a function returning movement rows, made on its first call. */
 static PathMovementsCache *
-PathMovementsCacheOf(FunctionCallInfo fcinfo)
+PathMovementsCacheOf(FunctionCallInfo fcinfo, const char *fname)
 {
 	PathMovementsCache *cache = (PathMovementsCache *) fcinfo->flinfo->fn_extra;
 
@@ -696,7 +698,7 @@ PathMovementsCacheOf(FunctionCallInfo fcinfo)
 		int			c;
 
 		if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-			elog(ERROR, "customer_mrr_movements: return type must be a row type");
+			elog(ERROR, "%s: return type must be a row type", fname);
 		cache = (PathMovementsCache *) palloc0(sizeof(PathMovementsCache));
 		cache->tupdesc = CreateTupleDescCopy(tupdesc);
 		for (c = MRR_CLASS_NEW; c <= MRR_CLASS_UNCHANGED; c++)
@@ -708,15 +710,17 @@ PathMovementsCacheOf(FunctionCallInfo fcinfo)
 }
 
 /*
- * customer_mrr_movements(path): from the customer's first paying period to the end of the
- * series, each period's (period_start, period_end, previous_mrr, mrr, movement), leaving out
- * periods with neither previous nor current MRR (the rows of mrr_movement() that are NULL).
- * A run of such periods is skipped in one step, so the cost is the number of rows returned.
+ * The movement rows of one customer's path, from its first paying period to the end of the
+ * series: each period's (period_start, period_end, previous_mrr, mrr, movement), leaving out
+ * periods with neither previous nor current MRR (the rows of mrr_movement() that are NULL)
+ * and, when changes_only, the unchanged ones. A run of periods left out is skipped in one
+ * step, so the cost is the number of rows returned (at most the path's points with
+ * changes_only).
  */
-Datum
-customer_mrr_movements(PG_FUNCTION_ARGS)
+static Datum
+PathMovementRows(FunctionCallInfo fcinfo, bool changes_only, const char *fname)
 {
-	PathMovementsCache *cache = PathMovementsCacheOf(fcinfo);
+	PathMovementsCache *cache = PathMovementsCacheOf(fcinfo, fname);
 	MrrPath    *p = MrrPathArg(fcinfo, 0);
 	const MrrPathPoint *pt = MrrPathPoints(p);
 	const MrrSeriesBounds *b;
@@ -729,7 +733,7 @@ customer_mrr_movements(PG_FUNCTION_ARGS)
 				k;
 
 	b = MrrSeriesInSession(&p->series, "an MRR path");
-	store = MrrMaterialize(fcinfo, cache->tupdesc, "customer_mrr_movements");
+	store = MrrMaterialize(fcinfo, cache->tupdesc, fname);
 	if (first < 0)
 		return (Datum) 0;		/* never paid: no rows */
 
@@ -763,9 +767,9 @@ customer_mrr_movements(PG_FUNCTION_ARGS)
 			prev.dscale = before->dscale;
 		}
 		c = MrrClassify(&prev, &curr, k > pt[first].period);
-		if (c == MRR_CLASS_NONE)
+		if (c == MRR_CLASS_NONE || (changes_only && c == MRR_CLASS_UNCHANGED))
 		{
-			/* no MRR before or now: nothing until the next point */
+			/* nothing to show until the next point */
 			k = j + 1 < p->npoints ? pt[j + 1].period : P;
 			continue;
 		}
@@ -778,4 +782,21 @@ customer_mrr_movements(PG_FUNCTION_ARGS)
 		k++;
 	}
 	return (Datum) 0;
+}
+
+/* customer_mrr_movements(path): the customer's movement in each period (unchanged included). */
+Datum
+customer_mrr_movements(PG_FUNCTION_ARGS)
+{
+	return PathMovementRows(fcinfo, false, "customer_mrr_movements");
+}
+
+/*
+ * customer_mrr_changes(path): the periods where the customer's MRR moves (new, expansion,
+ * contraction, churn, reactivation), in O(points).
+ */
+Datum
+customer_mrr_changes(PG_FUNCTION_ARGS)
+{
+	return PathMovementRows(fcinfo, true, "customer_mrr_changes");
 }

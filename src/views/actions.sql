@@ -252,7 +252,7 @@ COMMENT ON FUNCTION @extschema@.kpi_view_customer_actions(jsonb) IS 'csmetrics i
 
 INSERT INTO @extschema@.kpi_registry (position, view_name, family, builder, sources, any_sources, optional_sources, config_tables,
                                       keys, by_segment, overview_pick, description) VALUES
-    (600, 'customer_actions', 'health', '@extschema@.kpi_view_customer_actions', '{customers}',
+    (700, 'customer_actions', 'health', '@extschema@.kpi_view_customer_actions', '{customers}',
      '{usage_events,survey_responses,tickets,invoices,subscriptions,renewals}', '{}', '{action_rules,health_measures}',
      ARRAY['customer_id', 'action'], false, 'totals',
      'Open actions for the customer-success team, one row per customer and action, with the numbers behind each (rules: csmetrics.action_rules; as of the latest event in the data)');

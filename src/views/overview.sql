@@ -25,7 +25,7 @@ BEGIN
         CONTINUE WHEN made IS NULL;
         alias := quote_ident('latest_' || @extschema@.kpi_render(v.view_name, ctx));
         ctx := ctx || jsonb_build_object('view', made, 'alias', alias,
-            'columns', (SELECT string_agg(o.expression || ' AS ' || quote_ident(o.column_name), ', ' ORDER BY o.position)
+            'columns', (SELECT string_agg(@extschema@.kpi_render(o.expression, ctx) || ' AS ' || quote_ident(o.column_name), ', ' ORDER BY o.position)
                         FROM @extschema@.kpi_overview_columns o WHERE o.view_name = v.view_name));
         reads := reads || @extschema@.kpi_render(CASE v.overview_pick
             WHEN 'latest' THEN '{{alias}} AS (SELECT v.{{period}} AS as_of, {{columns}} FROM {{view}} AS v ORDER BY v.{{period}} DESC LIMIT 1)'

@@ -15,7 +15,8 @@ $$;
 CREATE SCHEMA crm;
 
 CREATE TABLE crm.accounts (id int PRIMARY KEY, company text NOT NULL, plan_tier text);
-CREATE TABLE crm.subscriptions (id serial PRIMARY KEY, account_id int, start_date date, end_date date, mrr numeric(10,2));
+CREATE TABLE crm.subscriptions (id serial PRIMARY KEY, account_id int, start_date date, end_date date, mrr numeric(10,2),
+                                cancel_reason text);
 CREATE TABLE crm.survey_answers (account_id int, answered_at timestamptz, survey text, score int);
 CREATE TABLE crm.tickets (id serial PRIMARY KEY, account_id int, created_at timestamptz, solved_at timestamptz, touches int);
 CREATE TABLE crm.invoices (account_id int, due_date date, paid_date date, amount numeric(10,2));
@@ -23,6 +24,7 @@ CREATE TABLE crm.product_events (account_id int, occurred_at timestamptz, units 
 CREATE TABLE crm.renewals (account_id int, renewal_date date, renewed boolean, contract_value numeric(12,2));
 CREATE TABLE crm.trials (account_id int, trial_start date, converted_on date);
 CREATE TABLE crm.cs_costs (month date, cost_type text, amount numeric(12,2));
+CREATE TABLE crm.onboarding_events (account_id int, event text, happened_at timestamptz);
 
 -- Month by month, each account may upgrade, downgrade, cancel (and sometimes come back);
 -- while active it answers surveys, opens tickets, gets invoices and uses the product.
@@ -146,11 +148,43 @@ BEGIN
     END LOOP;
 END $$;
 
+-- Why accounts cancel: the success team records a reason on most cancellations (not on plan
+-- changes, where a new subscription starts the day the old one ends), drawn by plan tier from
+-- the subscription's own stream, so that it does not depend on the draws above.
+CREATE FUNCTION pg_temp.draw(stream text, i bigint) RETURNS float8 LANGUAGE sql AS $$
+    SELECT ('x' || substr(md5('demo:' || stream || ':' || i), 1, 13))::bit(52)::bigint / 4503599627370496.0::float8
+$$;
+UPDATE crm.subscriptions s
+SET cancel_reason = CASE a.plan_tier
+        WHEN 'SMB' THEN (ARRAY['price', 'price', 'competitor', 'missing feature', 'business closed', NULL])[1 + floor(pg_temp.draw('reason', s.id) * 6)::int]
+        WHEN 'Mid-Market' THEN (ARRAY['competitor', 'missing feature', 'price', 'budget cuts', 'competitor', NULL])[1 + floor(pg_temp.draw('reason', s.id) * 6)::int]
+        ELSE (ARRAY['budget cuts', 'acquired', 'competitor', 'budget cuts', NULL])[1 + floor(pg_temp.draw('reason', s.id) * 5)::int] END
+FROM crm.accounts a
+WHERE a.id = s.account_id AND s.end_date IS NOT NULL
+  AND NOT EXISTS (SELECT FROM crm.subscriptions n WHERE n.account_id = s.account_id AND n.start_date = s.end_date);
+
+-- Onboarding: the product logs the steps of each new account, from its trial on. Most create
+-- the account and connect their data; fewer invite their team, build a first report or enable
+-- an integration. Steps after the end of the history are not logged yet.
+INSERT INTO crm.onboarding_events
+SELECT e.account_id, e.event, e.happened_at
+FROM (SELECT t.account_id, v.event,
+             CASE WHEN v.event = 'account_created' THEN t.trial_start + interval '2 hours'
+                  ELSE f.signup + (pg_temp.draw(v.event || ':when', t.account_id) * v.days - 3) * interval '1 day' END AS happened_at,
+             pg_temp.draw(v.event, t.account_id) < v.share AS reached
+      FROM crm.trials t
+      JOIN (SELECT account_id, min(start_date) AS signup FROM crm.subscriptions GROUP BY 1) f USING (account_id)
+      CROSS JOIN (VALUES ('account_created', 1.0, 0), ('data_connected', 0.85, 20), ('team_invited', 0.6, 30),
+                         ('first_report', 0.7, 40), ('integration_enabled', 0.4, 60)) v(event, share, days)
+      WHERE t.account_id IS NOT NULL) e
+WHERE e.reached AND e.happened_at < timestamptz '2026-11-01';
+
 -- Real data is never clean: a few rows the KPI views must leave out (and list in data_issues).
 INSERT INTO crm.survey_answers VALUES (17, '2026-09-03 10:00+00', 'nps', 11);
 INSERT INTO crm.subscriptions (account_id, start_date, end_date, mrr) VALUES (18, '2026-05-01', '2026-04-01', 99);
 INSERT INTO crm.subscriptions (account_id, start_date, end_date, mrr) VALUES (19, '2026-02-01', NULL, -50);
 INSERT INTO crm.tickets (account_id, created_at, solved_at, touches) VALUES (99999, '2026-10-02 09:00+00', '2026-10-02 11:00+00', 1);
+INSERT INTO crm.onboarding_events VALUES (21, 'Data Connected', '2026-09-14 08:00+00'), (22, 'first_report', NULL);
 
 ANALYZE;
 \pset footer off
@@ -163,4 +197,5 @@ UNION ALL SELECT 'invoices', count(*) FROM crm.invoices
 UNION ALL SELECT 'product_events', count(*) FROM crm.product_events
 UNION ALL SELECT 'renewals', count(*) FROM crm.renewals
 UNION ALL SELECT 'trials', count(*) FROM crm.trials
-UNION ALL SELECT 'cs_costs', count(*) FROM crm.cs_costs;
+UNION ALL SELECT 'cs_costs', count(*) FROM crm.cs_costs
+UNION ALL SELECT 'onboarding_events', count(*) FROM crm.onboarding_events;

@@ -42,6 +42,44 @@ WHERE month > date '2026-10-01' - interval '12 months'
 ORDER BY month;
 
 \echo
+\echo '== Cohorts: share of each monthly cohort still paying (logo retention) and its revenue retention after 12 months =='
+SELECT cohort, max(customers) AS customers, max(starting_mrr) AS starting_mrr,
+       round(max(logo_retention) FILTER (WHERE periods_since_start = 1)::numeric, 3) AS month_1,
+       round(max(logo_retention) FILTER (WHERE periods_since_start = 3)::numeric, 3) AS month_3,
+       round(max(logo_retention) FILTER (WHERE periods_since_start = 6)::numeric, 3) AS month_6,
+       round(max(logo_retention) FILTER (WHERE periods_since_start = 12)::numeric, 3) AS month_12,
+       round(max(revenue_retention) FILTER (WHERE periods_since_start = 12)::numeric, 3) AS nrr_12,
+       round(max(gross_revenue_retention) FILTER (WHERE periods_since_start = 12)::numeric, 3) AS grr_12
+FROM kpi.cohort_retention_by_month
+WHERE cohort > date '2025-10-01' - interval '12 months' AND cohort <= date '2025-10-01'
+GROUP BY cohort
+ORDER BY cohort;
+
+\echo
+\echo '== Churn by reason, last 12 months (top reason of the latest month from kpi.kpi_overview) =='
+SELECT churn_reason, sum(lost_customers) AS lost_customers, sum(churned_mrr) AS churned_mrr,
+       round(sum(lost_customers) / sum(sum(lost_customers)) OVER (), 3) AS share_of_lost,
+       round(sum(churned_mrr) / sum(sum(churned_mrr)) OVER (), 3) AS share_of_churned_mrr
+FROM kpi.churn_by_reason_by_month
+WHERE month > date '2026-10-01' - interval '12 months'
+GROUP BY churn_reason
+ORDER BY sum(lost_customers) DESC, churn_reason;
+SELECT as_of, top_churn_reason FROM kpi.kpi_overview;
+
+\echo
+\echo '== Onboarding: activation of the accounts that started in each month (model: csmetrics.onboarding_milestones) =='
+SELECT month, customers_started AS started, customers_activated AS activated, round(activation_rate::numeric, 3) AS activation_rate,
+       round(median_days_to_activation::numeric, 1) AS median_days_to_activation,
+       round(mean_onboarding_score::numeric, 1) AS mean_onboarding_score
+FROM kpi.onboarding_by_month
+WHERE month > date '2026-10-01' - interval '12 months'
+ORDER BY month;
+SELECT count(*) AS started_since_may, count(*) FILTER (WHERE activated) AS activated,
+       count(*) FILTER (WHERE stalled) AS stalled, round(avg(onboarding_score)::numeric, 1) AS mean_score
+FROM kpi.customer_onboarding
+WHERE started_at >= date '2026-05-01';
+
+\echo
 \echo '== Lifetime value by segment (ARPA / churn, and Kaplan-Meier) =='
 SELECT segment, paying_customers AS paying, round(arpa, 2) AS arpa, round(churn_rate::numeric, 4) AS monthly_churn,
        round(ltv, 0) AS ltv, round(expected_lifetime::numeric, 1) AS km_lifetime_months, round(ltv_km, 0) AS ltv_km,
