@@ -302,3 +302,1567 @@ CREATE FUNCTION @extschema@.cohort_retention(s @extschema@.cohort_summary,
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'cohort_retention' LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.cohort_retention(@extschema@.cohort_summary) IS 'the cohort retention triangle, one row per cohort and periods since its start: customers, retained customers and logo retention, starting MRR, MRR, revenue retention (cohort NRR) and gross revenue retention';
+
+-- BEGIN views layer (src/views/*.sql)
+
+---------------------------------------------------------------------------------------------
+-- The views layer (src/views/*.sql). Its internal functions are replaced: views are now rows
+-- of kpi_registry built by one builder function each. KPI views made by 0.1.0 stay valid and
+-- read the same (they keep calling kpi_periods and the aggregates, which stay); their rows in
+-- kpi_views get relation_schema = target_schema and no time zone, and the next
+-- create_kpi_views() replaces them with 0.2.0 views.
+
+ALTER TABLE @extschema@.kpi_views ADD COLUMN time_zone text;
+ALTER TABLE @extschema@.kpi_views ADD COLUMN relation_schema name;
+ALTER TABLE @extschema@.kpi_views ADD COLUMN internal boolean NOT NULL DEFAULT false;
+UPDATE @extschema@.kpi_views SET relation_schema = target_schema;
+ALTER TABLE @extschema@.kpi_views ALTER COLUMN relation_schema SET NOT NULL;
+
+DROP FUNCTION @extschema@.kpi_source_sql(text, boolean);
+DROP FUNCTION @extschema@.kpi_source_checks(text, boolean);
+DROP FUNCTION @extschema@.kpi_source_ctes(text[]);
+DROP FUNCTION @extschema@.kpi_column_comment(text, text);
+DROP FUNCTION @extschema@.kpi_expand(text, text, boolean);
+DROP FUNCTION @extschema@.kpi_create_view(name, text, text, text[], text, text, boolean);
+DROP FUNCTION @extschema@.kpi_try_view(name, text, text[], text[], text[], text, text[], text, text, boolean, boolean);
+DROP FUNCTION @extschema@.create_kpi_views(name, text, boolean);
+
+CREATE TABLE @extschema@.kpi_registry (
+    view_name           text    PRIMARY KEY,
+    family              text    NOT NULL,
+    builder             regproc NOT NULL,
+    sources             text[]  NOT NULL DEFAULT '{}',
+    any_sources         text[]  NOT NULL DEFAULT '{}',
+    optional_sources    text[]  NOT NULL DEFAULT '{}',
+    config_tables       text[]  NOT NULL DEFAULT '{}',
+    keys                text[]  NOT NULL,
+    by_segment          boolean NOT NULL DEFAULT false,
+    internal            boolean NOT NULL DEFAULT false,
+    overview_pick       text    CHECK (overview_pick IN ('latest', 'all', 'summary')),
+    description         text    NOT NULL,
+    column_descriptions jsonb   NOT NULL DEFAULT '{}',
+    position            int     NOT NULL UNIQUE
+);
+COMMENT ON TABLE @extschema@.kpi_registry IS 'csmetrics: every view create_kpi_views() can make, one row each, in dependency order; read-only reference';
+COMMENT ON COLUMN @extschema@.kpi_registry.view_name IS 'name of the view; {{grain_name}} stands for the grain (nps_by_{{grain_name}} is nps_by_month)';
+COMMENT ON COLUMN @extschema@.kpi_registry.family IS 'KPI family: survey, flow, revenue, support, health, issues or overview';
+COMMENT ON COLUMN @extschema@.kpi_registry.builder IS 'function (ctx jsonb) returning the query text of the view, or NULL when there is nothing to show';
+COMMENT ON COLUMN @extschema@.kpi_registry.sources IS 'source kinds the view needs, all of them';
+COMMENT ON COLUMN @extschema@.kpi_registry.any_sources IS 'source kinds of which the view needs at least one (empty: no such condition)';
+COMMENT ON COLUMN @extschema@.kpi_registry.optional_sources IS 'source kinds the view uses when they are registered';
+COMMENT ON COLUMN @extschema@.kpi_registry.config_tables IS 'csmetrics configuration tables the view reads (a plain view follows their changes at once)';
+COMMENT ON COLUMN @extschema@.kpi_registry.keys IS 'columns that identify a row (the unique index of the materialized view, and the row order); segment is added in _by_segment views';
+COMMENT ON COLUMN @extschema@.kpi_registry.by_segment IS 'true when the view also comes as <name>_by_segment, per customer segment';
+COMMENT ON COLUMN @extschema@.kpi_registry.internal IS 'true for a helper relation shared by several views (kept in the companion schema, not granted to readers)';
+COMMENT ON COLUMN @extschema@.kpi_registry.overview_pick IS 'how kpi_overview reads the view: latest (its latest period), all (its segment (all) row) or summary (aggregates over its rows); NULL: not read';
+COMMENT ON COLUMN @extschema@.kpi_registry.description IS 'comment of the view; {{grain_name}} and {{and_segment}} are filled in';
+COMMENT ON COLUMN @extschema@.kpi_registry.column_descriptions IS 'column name -> comment, for the columns this view describes its own way; the others come from kpi_columns';
+COMMENT ON COLUMN @extschema@.kpi_registry.position IS 'creation order: a view comes after the views and helpers it reads';
+GRANT SELECT ON @extschema@.kpi_registry TO PUBLIC;
+
+-- The shared descriptions of view columns (a column means the same in every view).
+CREATE TABLE @extschema@.kpi_columns (
+    column_name text PRIMARY KEY,
+    description text NOT NULL
+);
+COMMENT ON TABLE @extschema@.kpi_columns IS 'csmetrics: the comment of each KPI view column, shared by the views that have it; read-only reference';
+COMMENT ON COLUMN @extschema@.kpi_columns.column_name IS 'column name';
+COMMENT ON COLUMN @extschema@.kpi_columns.description IS 'its comment; {{grain_name}} is filled in';
+GRANT SELECT ON @extschema@.kpi_columns TO PUBLIC;
+
+INSERT INTO @extschema@.kpi_columns (column_name, description) VALUES
+    ('segment', 'customer segment ((none) when the customer has none; (all) = every customer)'),
+    ('customer_id', 'customer identifier (as text)'),
+    ('name', 'customer name');
+
+-- The columns of kpi_overview: always all of them, NULL where the view that feeds one was not made.
+CREATE TABLE @extschema@.kpi_overview_columns (
+    column_name text    PRIMARY KEY,
+    position    int     NOT NULL UNIQUE,
+    view_name   text    NOT NULL REFERENCES @extschema@.kpi_registry,
+    expression  text    NOT NULL,
+    type        regtype NOT NULL,
+    description text    NOT NULL
+);
+COMMENT ON TABLE @extschema@.kpi_overview_columns IS 'csmetrics: the columns of kpi_overview and the view each comes from; read-only reference';
+COMMENT ON COLUMN @extschema@.kpi_overview_columns.column_name IS 'column of kpi_overview';
+COMMENT ON COLUMN @extschema@.kpi_overview_columns.position IS 'order of the column (after as_of)';
+COMMENT ON COLUMN @extschema@.kpi_overview_columns.view_name IS 'the registered view it is read from (kpi_registry.overview_pick says which rows)';
+COMMENT ON COLUMN @extschema@.kpi_overview_columns.expression IS 'SQL over the view''s row v (an aggregate when the view is read as a summary)';
+COMMENT ON COLUMN @extschema@.kpi_overview_columns.type IS 'type of the column, also when the view is missing and it is NULL';
+COMMENT ON COLUMN @extschema@.kpi_overview_columns.description IS 'its comment';
+GRANT SELECT ON @extschema@.kpi_overview_columns TO PUBLIC;
+COMMENT ON TABLE @extschema@.kpi_views IS 'csmetrics: the KPI views made by create_kpi_views() and their helper relations, in dependency order (kept by pg_dump; used by refresh_kpi_views(), grant_kpi_access() and the next create_kpi_views())';
+COMMENT ON COLUMN @extschema@.kpi_views.target_schema IS 'schema given to create_kpi_views()';
+COMMENT ON COLUMN @extschema@.kpi_views.view_name IS 'name of the view or helper relation';
+COMMENT ON COLUMN @extschema@.kpi_views.time_zone IS 'time zone of every period boundary; NULL for views made by csmetrics 0.1.0 (they follow the reader''s TimeZone)';
+COMMENT ON COLUMN @extschema@.kpi_views.relation_schema IS 'schema the relation is in: target_schema, or its companion schema for a helper relation';
+COMMENT ON COLUMN @extschema@.kpi_views.internal IS 'true for a helper relation (a clean source, spans, MRR per customer): not granted to readers';
+
+-- Fills in the {{key}} placeholders of a template with the string values of ctx, in one pass
+-- (a value is never searched for placeholders itself). A key that ctx lacks is an error: a
+-- builder's typo must not become broken SQL.
+CREATE FUNCTION @extschema@.kpi_render(template text, ctx jsonb) RETURNS text
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    pattern constant text := '\{\{([a-z0-9_]+)\}\}';
+    pieces text[] := regexp_split_to_array(template, pattern);
+    keys text[] := ARRAY(SELECT m[1] FROM regexp_matches(template, pattern, 'g') AS m);
+    result text := pieces[1];
+    i int;
+BEGIN
+    FOR i IN 1 .. cardinality(keys) LOOP
+        IF jsonb_typeof(ctx -> keys[i]) IS DISTINCT FROM 'string' THEN
+            RAISE EXCEPTION 'template placeholder {{%}} has no value', keys[i]
+                USING DETAIL = 'The context has: ' || (SELECT string_agg(k, ', ' ORDER BY k) FROM jsonb_object_keys(ctx) k) || '.';
+        END IF;
+        result := result || (ctx ->> keys[i]) || pieces[i + 1];
+    END LOOP;
+    RETURN result;
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_render(text, jsonb) IS 'csmetrics internal: fills in the {{key}} placeholders of a view template from a context object; unknown keys are an error';
+
+-- Whether the context says a source kind is registered (and valid).
+CREATE FUNCTION @extschema@.kpi_has(ctx jsonb, kind text) RETURNS boolean
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT (ctx OPERATOR(pg_catalog.->) 'available') OPERATOR(pg_catalog.?) kind
+$$;
+COMMENT ON FUNCTION @extschema@.kpi_has(jsonb, text) IS 'csmetrics internal: whether a view context has a valid source of the given kind';
+
+-- The context a builder gets: SQL fragments for its templates (already quoted) and facts for
+-- its own choices. Template keys:
+--   schema, internal_schema   the target schema and its companion schema, as identifiers
+--   period                    the period column (the grain's name), as an identifier
+--   grain                     the grain as a literal ('month'), for date_trunc and kpi_period_start
+--   grain_name                the grain as a word, for names and comments
+--   step                      one period as an interval literal
+--   zone                      the time zone as a literal
+--   today                     today's date in that zone (an expression)
+--   segment                   'segment, ' in a _by_segment view, else empty: put before
+--                             the period in select lists and GROUP BY
+--   and_segment               ' and segment' in a _by_segment view, for comments
+--   <kind>                    the clean relation of each registered source kind
+--   <helper>                  each helper relation made so far (spans, customer_mrr, ...)
+-- Facts: available (jsonb array of the valid source kinds), segmented (customers have a
+-- segment), by_segment (this is the _by_segment variant), made (view name -> qualified name
+-- of everything made so far).
+CREATE FUNCTION @extschema@.kpi_context(target_schema name, internal_schema name, grain text, time_zone text,
+                                        available text[], segmented boolean)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    RETURN jsonb_build_object(
+        'schema', quote_ident(target_schema),
+        'internal_schema', quote_ident(internal_schema),
+        'period', quote_ident(grain),
+        'grain', quote_literal(grain),
+        'grain_name', grain,
+        'step', quote_literal(CASE WHEN grain = 'quarter' THEN '3 months' ELSE '1 ' || grain END) || '::pg_catalog.interval',
+        'zone', quote_literal(time_zone),
+        'today', '(pg_catalog.now() AT TIME ZONE ' || quote_literal(time_zone) || ')::pg_catalog.date',
+        'segment', '',
+        'and_segment', '',
+        'available', to_jsonb(available),
+        'segmented', segmented,
+        'by_segment', false,
+        'made', '{}'::jsonb)
+        -- the clean relation of each source kind, by kind
+        || coalesce((SELECT jsonb_object_agg(k, quote_ident(internal_schema) || '.' || quote_ident(k))
+                     FROM unnest(available) AS k), '{}');
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_context(name, name, text, text, text[], boolean) IS 'csmetrics internal: the context object given to the view builders (SQL fragments for their templates and facts about the registered sources)';
+
+-- The first day of the period (of a grain) containing a date.
+CREATE FUNCTION @extschema@.kpi_period_start(day date, grain text) RETURNS date
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT pg_catalog.date_trunc(grain, day::pg_catalog.timestamp)::pg_catalog.date
+$$;
+COMMENT ON FUNCTION @extschema@.kpi_period_start(date, text) IS 'csmetrics internal: first day of the day, week (Monday), month or quarter containing a date';
+
+-- How many periods of a grain run from the period starting on first_period to the one
+-- starting on last_period, both included.
+CREATE FUNCTION @extschema@.kpi_period_count(first_period date, last_period date, grain text) RETURNS int
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    months int := ((date_part('year', last_period::timestamp) - date_part('year', first_period::timestamp)) * 12
+                   + date_part('month', last_period::timestamp) - date_part('month', first_period::timestamp))::int;
+BEGIN
+    RETURN CASE grain
+        WHEN 'day' THEN last_period - first_period + 1
+        WHEN 'week' THEN (last_period - first_period) / 7 + 1
+        WHEN 'month' THEN months + 1
+        ELSE months / 3 + 1
+    END;
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_period_count(date, date, text) IS 'csmetrics internal: number of periods from one period start to another, both included';
+
+-- The first day of every period from first_period to last_period. Not inlined, and declared
+-- to return a few dozen rows: generate_series() is estimated at 1000 rows, which makes the
+-- planner expect millions of customer-periods and switch on JIT compilation for a query
+-- that takes milliseconds.
+CREATE FUNCTION @extschema@.kpi_period_series(first_period date, last_period date, step interval)
+RETURNS SETOF date
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE ROWS 48
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    RETURN QUERY SELECT p::date FROM generate_series(first_period::timestamp, last_period::timestamp, step) AS p;
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_period_series(date, date, interval) IS 'csmetrics internal: the first day of every period of a series (a set-returning function with a realistic row estimate)';
+COMMENT ON FUNCTION @extschema@.kpi_periods(date, date, interval) IS 'csmetrics internal: period starts for KPI views made by csmetrics 0.1.0 (views made since use kpi_period_series)';
+
+-- One row per check of one kind of source. Two more checks are relational and written in
+-- kpi_source_view(): a per-customer row whose customer_id is not among the customers
+-- ("unknown customer", when customers are registered), and a customer listed more than once
+-- (its row with the first name, then segment, in text order is used; NULLs last).
+CREATE TABLE @extschema@.source_checks (
+    kind     text NOT NULL,
+    problem  text NOT NULL,
+    bad_when text NOT NULL,
+    position int  NOT NULL,
+    PRIMARY KEY (kind, problem)
+);
+COMMENT ON TABLE @extschema@.source_checks IS 'csmetrics: the checks a source row must pass to count in the KPI views; the rows that fail one are listed in data_issues; read-only reference';
+COMMENT ON COLUMN @extschema@.source_checks.kind IS 'source kind';
+COMMENT ON COLUMN @extschema@.source_checks.problem IS 'what data_issues says about a row that fails the check';
+COMMENT ON COLUMN @extschema@.source_checks.bad_when IS 'SQL condition, true for a bad row, over the canonical columns of the row x';
+COMMENT ON COLUMN @extschema@.source_checks.position IS 'order of the checks of a kind';
+GRANT SELECT ON @extschema@.source_checks TO PUBLIC;
+
+INSERT INTO @extschema@.source_checks (kind, position, problem, bad_when) VALUES
+    ('customers', 1, 'customer_id is NULL', 'x.customer_id IS NULL'),
+    ('subscriptions', 1, 'customer_id is NULL', 'x.customer_id IS NULL'),
+    ('subscriptions', 2, 'started_at is NULL', 'x.started_at IS NULL'),
+    ('subscriptions', 3, 'ended_at is before started_at', 'x.ended_at < x.started_at'),
+    ('subscriptions', 4, 'mrr is NULL', 'x.mrr IS NULL'),
+    ('subscriptions', 5, 'negative MRR', 'x.mrr < 0'),
+    ('survey_responses', 1, 'responded_at is NULL', 'x.responded_at IS NULL'),
+    ('survey_responses', 2, 'score is NULL', 'x.score IS NULL'),
+    ('survey_responses', 3, 'unknown survey (not nps, csat, ces or enps)', 'lower(x.survey) NOT IN (''nps'', ''csat'', ''ces'', ''enps'')'),
+    ('survey_responses', 4, 'score is not a whole number', 'x.score <> trunc(x.score)'),
+    ('survey_responses', 5, 'score out of range (NPS and eNPS: 0..10)', 'lower(coalesce(x.survey, ''nps'')) IN (''nps'', ''enps'') AND x.score NOT BETWEEN 0 AND 10'),
+    ('survey_responses', 6, 'score out of range (CSAT: 1..5)', 'lower(x.survey) = ''csat'' AND x.score NOT BETWEEN 1 AND 5'),
+    ('survey_responses', 7, 'score out of range (CES: 1..7)', 'lower(x.survey) = ''ces'' AND x.score NOT BETWEEN 1 AND 7'),
+    ('tickets', 1, 'opened_at is NULL', 'x.opened_at IS NULL'),
+    ('tickets', 2, 'resolved_at is before opened_at', 'x.resolved_at < x.opened_at'),
+    ('tickets', 3, 'contacts is negative', 'x.contacts < 0'),
+    ('invoices', 1, 'due_at is NULL', 'x.due_at IS NULL'),
+    ('invoices', 2, 'amount is NULL', 'x.amount IS NULL'),
+    ('invoices', 3, 'negative amount', 'x.amount < 0'),
+    ('usage_events', 1, 'occurred_at is NULL', 'x.occurred_at IS NULL'),
+    ('usage_events', 2, 'negative quantity', 'x.quantity < 0'),
+    ('renewals', 1, 'due_at is NULL', 'x.due_at IS NULL'),
+    ('renewals', 2, 'renewed is NULL', 'x.renewed IS NULL'),
+    ('renewals', 3, 'negative amount', 'x.amount < 0'),
+    ('trials', 1, 'started_at is NULL', 'x.started_at IS NULL'),
+    ('trials', 2, 'converted_at is before started_at', 'x.converted_at < x.started_at'),
+    ('costs', 1, 'incurred_at is NULL', 'x.incurred_at IS NULL'),
+    ('costs', 2, 'amount is NULL', 'x.amount IS NULL'),
+    ('costs', 3, 'negative amount', 'x.amount < 0'),
+    ('costs', 4, 'unknown cost kind (not success or acquisition)', 'x.kind IS NULL OR x.kind NOT IN (''success'', ''acquisition'')');
+
+-- The name of the local-date column that goes with an instant role: started_at -> started_on.
+CREATE FUNCTION @extschema@.kpi_local_date_column(role text) RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT pg_catalog.regexp_replace(role, '(_at)?$', '_on')
+$$;
+COMMENT ON FUNCTION @extschema@.kpi_local_date_column(text) IS 'csmetrics internal: name of the local date column of an instant role in the clean sources (started_at -> started_on)';
+
+-- The type of a registered source's column for a role (a domain counts as its base type);
+-- NULL when the relation does not provide the role.
+CREATE FUNCTION @extschema@.kpi_role_column_type(kind text, role text) RETURNS regtype
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    RETURN (SELECT (CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END)::regtype
+            FROM @extschema@.sources s
+            JOIN pg_attribute a ON a.attrelid = s.relation AND a.attname = (s.columns ->> role) AND NOT a.attisdropped
+            JOIN pg_type t ON t.oid = a.atttypid
+            WHERE s.kind = kpi_role_column_type.kind);
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_role_column_type(text, text) IS 'csmetrics internal: the (base) type of the column a registered source maps to a role';
+
+-- The canonical form of a registered source: a SELECT over its relation (alias r) giving one
+-- column per role. The customer id keeps its own type (so that it can partition and join
+-- without a cast); labels are text, numbers numeric. An instant role gives two columns: the
+-- instant (timestamptz) and its local date in the views' time zone (started_at and
+-- started_on); a timestamp or date column is read as wall time in that zone. Roles the
+-- relation lacks are NULL. with_row adds the whole row as JSON, source_row (for data_issues),
+-- with its timestamptz columns as wall time in the views' time zone: the JSON of an instant
+-- would otherwise follow the reader's TimeZone.
+CREATE FUNCTION @extschema@.kpi_source_select(ctx jsonb, kind text, with_row boolean) RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    zone text := ctx ->> 'zone';
+    src record;
+    spec record;
+    cols text[] := '{}';
+    ref text;
+    base regtype;
+BEGIN
+    SELECT s.columns, quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS relname INTO src
+    FROM @extschema@.sources s
+    JOIN pg_class c ON c.oid = s.relation
+    JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE s.kind = kpi_source_select.kind;
+    FOR spec IN SELECT c.role, c.type_class FROM @extschema@.source_columns c
+                WHERE c.kind = kpi_source_select.kind ORDER BY c.position LOOP
+        base := @extschema@.kpi_role_column_type(kind, spec.role);
+        ref := '(r.' || quote_ident(src.columns ->> spec.role) || ')';
+        IF spec.type_class = 'timestamp' THEN
+            cols := cols
+                || (CASE WHEN base IS NULL THEN 'NULL::pg_catalog.timestamptz'
+                         WHEN base = 'timestamptz'::regtype THEN ref
+                         WHEN base = 'timestamp'::regtype THEN '(' || ref || '::pg_catalog.timestamp AT TIME ZONE ' || zone || ')'
+                         ELSE '(' || ref || '::pg_catalog.date::pg_catalog.timestamp AT TIME ZONE ' || zone || ')' END
+                    || ' AS ' || quote_ident(spec.role))
+                || (CASE WHEN base IS NULL THEN 'NULL::pg_catalog.date'
+                         WHEN base = 'timestamptz'::regtype THEN '(' || ref || '::pg_catalog.timestamptz AT TIME ZONE ' || zone || ')::pg_catalog.date'
+                         ELSE ref || '::pg_catalog.date' END
+                    || ' AS ' || quote_ident(@extschema@.kpi_local_date_column(spec.role)));
+        ELSIF spec.type_class = 'id' THEN
+            -- no cast: the id keeps its own type
+            cols := cols || (coalesce(ref, 'NULL::pg_catalog.text') || ' AS ' || quote_ident(spec.role));
+        ELSIF base IS NULL THEN
+            cols := cols || ('NULL::' || @extschema@.kpi_role_type(spec.type_class) || ' AS ' || quote_ident(spec.role));
+        ELSE
+            cols := cols || (ref || '::' || @extschema@.kpi_role_type(spec.type_class) || ' AS ' || quote_ident(spec.role));
+        END IF;
+    END LOOP;
+    IF with_row THEN
+        cols := cols || ('pg_catalog.to_jsonb(r)'
+                         || coalesce((SELECT string_agg(' || pg_catalog.jsonb_build_object(' || quote_literal(a.attname) || ', (r.'
+                                                        || quote_ident(a.attname) || '::pg_catalog.timestamptz AT TIME ZONE ' || zone || '))',
+                                                        '' ORDER BY a.attnum)
+                                      FROM @extschema@.sources s
+                                      JOIN pg_attribute a ON a.attrelid = s.relation AND a.attnum > 0 AND NOT a.attisdropped
+                                      JOIN pg_type t ON t.oid = a.atttypid
+                                      WHERE s.kind = kpi_source_select.kind
+                                        AND CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END = 'timestamptz'::regtype), '')
+                         || ' AS source_row');
+    END IF;
+    RETURN 'SELECT ' || array_to_string(cols, ', ') || ' FROM ' || src.relname || ' AS r';
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_source_select(jsonb, text, boolean) IS 'csmetrics internal: SELECT giving the canonical columns of a registered source (instants also as local dates in the views'' time zone)';
+
+-- The checks of a kind as one condition, true for a row the KPIs leave out (x: the canonical
+-- row; k: its customer, when with_customers). ORed into one condition, which the planner
+-- estimates sensibly (ANDing a dozen separate ones makes it expect a single row and pick
+-- nested loops).
+CREATE FUNCTION @extschema@.kpi_source_rejects(kind text, with_customers boolean) RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    RETURN (SELECT coalesce(string_agg('(' || c.bad_when || ')', ' OR ' ORDER BY c.position), 'false')
+            FROM (SELECT k.bad_when, k.position FROM @extschema@.source_checks k WHERE k.kind = kpi_source_rejects.kind
+                  UNION ALL
+                  SELECT 'x.customer_id IS NOT NULL AND k.customer_id IS NULL', 1000000 WHERE with_customers) c);
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_source_rejects(text, boolean) IS 'csmetrics internal: the checks of a source kind ORed into one SQL condition, true for a row left out of the KPIs';
+
+-- Whether rows of a kind belong to a customer (the kind has a customer_id role).
+CREATE FUNCTION @extschema@.kpi_per_customer(kind text) RETURNS boolean
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    RETURN EXISTS (SELECT FROM @extschema@.source_columns c WHERE c.kind = kpi_per_customer.kind AND c.role = 'customer_id');
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_per_customer(text) IS 'csmetrics internal: whether the rows of a source kind belong to a customer';
+
+-- The condition that matches a row (row_alias) of a source kind with a customer row (alias):
+-- on the ids as they are when both have the same type, so that joins stay on the partition
+-- key; as text when they differ.
+CREATE FUNCTION @extschema@.kpi_customer_match(kind text, alias text, row_alias text DEFAULT 'x') RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    RETURN CASE WHEN @extschema@.kpi_role_column_type(kind, 'customer_id') = @extschema@.kpi_role_column_type('customers', 'customer_id')
+                THEN alias || '.customer_id = ' || row_alias || '.customer_id'
+                ELSE alias || '.customer_id::pg_catalog.text = ' || row_alias || '.customer_id::pg_catalog.text' END;
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_customer_match(text, text, text) IS 'csmetrics internal: the condition matching a source row with a customer, on the ids in their own type when the types agree';
+
+-- The join of a source row x with its customer k (the clean customers, one row each).
+CREATE FUNCTION @extschema@.kpi_customer_join(ctx jsonb, kind text) RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    RETURN 'LEFT JOIN ' || (ctx ->> 'customers') || ' AS k ON ' || @extschema@.kpi_customer_match(kind, 'k');
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_customer_join(jsonb, text) IS 'csmetrics internal: LEFT JOIN of a source row with its customer';
+
+-- Template keys for the segment of the customer of rows (row_alias) of a source kind, in a
+-- view that needs it (wanted): segment_join joins the clean customers as k, segment_value is
+-- the segment ((none) without customers), segment_column is ", <segment_value> AS segment".
+-- All empty when not wanted. Helpers such as spans leave the segment out, so that views
+-- that show none do not look customers up at all.
+CREATE FUNCTION @extschema@.kpi_segment_keys(ctx jsonb, kind text, row_alias text, wanted boolean) RETURNS jsonb
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    value text := CASE WHEN @extschema@.kpi_has(ctx, 'customers') THEN 'coalesce(k.segment, ''(none)'')' ELSE '''(none)''::text' END;
+BEGIN
+    IF NOT wanted THEN
+        RETURN '{"segment_join": "", "segment_value": "", "segment_column": ""}';
+    END IF;
+    RETURN jsonb_build_object(
+        'segment_join', CASE WHEN @extschema@.kpi_has(ctx, 'customers')
+                             THEN ' LEFT JOIN ' || (ctx ->> 'customers') || ' AS k ON ' || @extschema@.kpi_customer_match(kind, 'k', row_alias)
+                             ELSE '' END,
+        'segment_value', value,
+        'segment_column', ', ' || value || ' AS segment');
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_segment_keys(jsonb, text, text, boolean) IS 'csmetrics internal: template keys that give a view the segment of the customer of its rows';
+
+-- Whether the customer of a source row x is known: a semi-join on the ids of the customers
+-- source (a hash of the ids, no aggregate). A row without customer passes unless the kind
+-- has a check against that.
+CREATE FUNCTION @extschema@.kpi_known_customer(ctx jsonb, kind text) RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    known text := @extschema@.kpi_render($t$EXISTS (SELECT FROM (SELECT x.customer_id FROM ({{customers_canonical}}) AS x
+                WHERE NOT coalesce({{customers_rejects}}, false)) AS c WHERE {{match}})$t$,
+        jsonb_build_object('customers_canonical', @extschema@.kpi_source_select(ctx, 'customers', false),
+                           'customers_rejects', @extschema@.kpi_source_rejects('customers', false),
+                           'match', @extschema@.kpi_customer_match(kind, 'c')));
+BEGIN
+    IF EXISTS (SELECT FROM @extschema@.source_checks c WHERE c.kind = kpi_known_customer.kind AND c.bad_when = 'x.customer_id IS NULL') THEN
+        RETURN known;
+    END IF;
+    RETURN '(x.customer_id IS NULL OR ' || known || ')';
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_known_customer(jsonb, text) IS 'csmetrics internal: SQL condition, true when the customer of a source row is among the customers (or the row has none and may)';
+
+-- Builder of the clean relation of one source kind (ctx.kind): its canonical columns, the
+-- segment of its customer, and only the rows that pass every check.
+CREATE FUNCTION @extschema@.kpi_source_view(ctx jsonb) RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    kind text := ctx ->> 'kind';
+    with_customers boolean := @extschema@.kpi_has(ctx, 'customers') AND @extschema@.kpi_per_customer(kind);
+BEGIN
+    ctx := ctx || jsonb_build_object(
+        'canonical', @extschema@.kpi_source_select(ctx, kind, false),
+        'rejects', @extschema@.kpi_source_rejects(kind, false));
+    IF kind = 'customers' THEN
+        -- One row per customer, in one hash aggregate over the ids: a customer listed more
+        -- than once gets its row with the first name, then segment (as arrays compare:
+        -- element by element, NULL after any value).
+        RETURN @extschema@.kpi_render($t$
+SELECT d.customer_id, d.first_row[1] AS name, coalesce(d.first_row[2], '(none)') AS segment
+FROM (SELECT x.customer_id, min(ARRAY[x.name, x.segment]) AS first_row
+      FROM ({{canonical}}) AS x
+      WHERE NOT coalesce({{rejects}}, false)
+      GROUP BY x.customer_id) AS d$t$, ctx);
+    ELSIF NOT @extschema@.kpi_per_customer(kind) THEN
+        RETURN @extschema@.kpi_render($t$
+SELECT x.* FROM ({{canonical}}) AS x WHERE NOT coalesce({{rejects}}, false)$t$, ctx);
+    ELSIF with_customers THEN
+        -- The segment comes from the one row of each customer: a view that shows no segment
+        -- does not read it, and the planner drops that join.
+        RETURN @extschema@.kpi_render($t$
+SELECT x.*, k.segment
+FROM ({{canonical}}) AS x
+{{customer_join}}
+WHERE NOT coalesce({{rejects}}, false)
+  AND {{known_customer}}$t$, ctx || jsonb_build_object('customer_join', @extschema@.kpi_customer_join(ctx, kind),
+                                                         'known_customer', @extschema@.kpi_known_customer(ctx, kind)));
+    ELSE
+        RETURN @extschema@.kpi_render($t$
+SELECT x.*, '(none)'::text AS segment FROM ({{canonical}}) AS x WHERE NOT coalesce({{rejects}}, false)$t$, ctx);
+    END IF;
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_source_view(jsonb) IS 'csmetrics internal: builder of the clean relation of a registered source (the rows that pass its checks, with the customer''s segment)';
+
+-- The data_issues rows of one source kind: every row that fails a check, once per check it
+-- fails. Rows that pass are dropped by the ORed checks before anything else is done, so
+-- the problems list and the JSON of the row are made for bad rows only.
+CREATE FUNCTION @extschema@.kpi_source_issues(ctx jsonb, kind text) RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    with_customers boolean := @extschema@.kpi_has(ctx, 'customers') AND @extschema@.kpi_per_customer(kind)
+                              AND kind <> 'customers';
+    problems text;
+    issues text;
+BEGIN
+    SELECT string_agg('CASE WHEN ' || c.bad_when || ' THEN ' || quote_literal(c.problem) || ' END', ', ' ORDER BY c.position)
+    INTO problems
+    FROM (SELECT k.bad_when, k.problem, k.position FROM @extschema@.source_checks k WHERE k.kind = kpi_source_issues.kind
+          UNION ALL
+          SELECT 'x.customer_id IS NOT NULL AND k.customer_id IS NULL', 'unknown customer', 1000000 WHERE with_customers) c;
+    ctx := ctx || jsonb_build_object(
+        'source', quote_literal(kind),
+        'relation', quote_literal((SELECT s.relation::text FROM @extschema@.sources s WHERE s.kind = kpi_source_issues.kind)),
+        'source_id', CASE WHEN @extschema@.kpi_per_customer(kind) THEN 'x.customer_id::pg_catalog.text' ELSE 'NULL::pg_catalog.text' END,
+        'canonical_row', @extschema@.kpi_source_select(ctx, kind, true),
+        'customer_join', CASE WHEN with_customers THEN @extschema@.kpi_customer_join(ctx, kind) ELSE '' END,
+        'rejects', @extschema@.kpi_source_rejects(kind, with_customers),
+        'problems', coalesce(problems, 'NULL'));
+    issues := @extschema@.kpi_render($t$
+SELECT {{source}}::text AS source, {{relation}}::text AS relation, {{source_id}} AS customer_id, p.problem,
+       x.source_row::text AS source_row
+FROM ({{canonical_row}}) AS x
+{{customer_join}}
+CROSS JOIN LATERAL pg_catalog.unnest(ARRAY[{{problems}}]::text[]) AS p(problem)
+WHERE ({{rejects}}) AND p.problem IS NOT NULL$t$, ctx);
+    IF kind = 'customers' THEN
+        -- every row of a customer listed more than once, but the one used (the same order
+        -- as the clean customers, then the whole row's JSON text between rows that agree)
+        issues := issues || @extschema@.kpi_render($t$
+UNION ALL
+SELECT {{source}}::text, {{relation}}::text, x.customer_id::pg_catalog.text, 'duplicate customer_id (the first row is used)',
+       x.row_text
+FROM (SELECT x.customer_id, x.source_row::text AS row_text,
+             pg_catalog.row_number() OVER (PARTITION BY x.customer_id ORDER BY x.name, x.segment, x.source_row::text) AS copy
+      FROM ({{canonical_row}}) AS x
+      WHERE x.customer_id IN (SELECT d.customer_id FROM ({{canonical}}) AS d GROUP BY d.customer_id HAVING count(*) > 1)) AS x
+WHERE x.copy > 1$t$, ctx || jsonb_build_object('canonical', @extschema@.kpi_source_select(ctx, kind, false)));
+    END IF;
+    RETURN issues;
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_source_issues(jsonb, text) IS 'csmetrics internal: SELECT of the data_issues rows of one source kind (each row that fails a check, once per check)';
+
+-- The common shape of the survey views: one summary of the answers of one survey per period
+-- (and segment), read by the accessors in columns.
+CREATE FUNCTION @extschema@.kpi_survey_view(ctx jsonb, summary text, survey text, columns text) RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    RETURN @extschema@.kpi_render($t$
+SELECT {{segment}}{{period}}, {{columns}}
+FROM (SELECT {{segment}}@extschema@.kpi_period_start(r.responded_on, {{grain}}) AS {{period}}, @extschema@.{{summary}}(r.score::int) AS s
+      FROM {{survey_responses}} AS r WHERE coalesce(lower(r.survey), 'nps') = {{survey}}
+      GROUP BY {{segment}}{{period}}) AS q$t$,
+        ctx || jsonb_build_object('summary', quote_ident(summary), 'survey', quote_literal(survey), 'columns', columns));
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_survey_view(jsonb, text, text, text) IS 'csmetrics internal: the query of a survey view: one summary per period read by the given columns';
+
+-- The columns of the NPS views (customer and employee NPS alike).
+CREATE FUNCTION @extschema@.kpi_nps_columns() RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT '@extschema@.responses(s)::bigint AS responses, @extschema@.promoters(s)::bigint AS promoters,
+       @extschema@.passives(s)::bigint AS passives, @extschema@.detractors(s)::bigint AS detractors,
+       @extschema@.nps(s)::float8 AS nps, @extschema@.nps_ci_lower(s, 0.95)::float8 AS nps_ci_lower,
+       @extschema@.nps_ci_upper(s, 0.95)::float8 AS nps_ci_upper'::text
+$$;
+COMMENT ON FUNCTION @extschema@.kpi_nps_columns() IS 'csmetrics internal: the select list of the NPS and eNPS views';
+
+-- Builder of nps_by_<grain>.
+CREATE FUNCTION @extschema@.kpi_view_nps(ctx jsonb) RETURNS text
+LANGUAGE sql STABLE STRICT PARALLEL SAFE AS $$
+    SELECT @extschema@.kpi_survey_view(ctx, 'nps_summary', 'nps', @extschema@.kpi_nps_columns())
+$$;
+COMMENT ON FUNCTION @extschema@.kpi_view_nps(jsonb) IS 'csmetrics internal: builder of nps_by_<grain>';
+
+-- Builder of enps_by_<grain>: the NPS of the answers to survey enps.
+CREATE FUNCTION @extschema@.kpi_view_enps(ctx jsonb) RETURNS text
+LANGUAGE sql STABLE STRICT PARALLEL SAFE AS $$
+    SELECT @extschema@.kpi_survey_view(ctx, 'nps_summary', 'enps', @extschema@.kpi_nps_columns())
+$$;
+COMMENT ON FUNCTION @extschema@.kpi_view_enps(jsonb) IS 'csmetrics internal: builder of enps_by_<grain>';
+
+-- Builder of csat_by_<grain>.
+CREATE FUNCTION @extschema@.kpi_view_csat(ctx jsonb) RETURNS text
+LANGUAGE sql STABLE STRICT PARALLEL SAFE AS $$
+    SELECT @extschema@.kpi_survey_view(ctx, 'csat_summary', 'csat',
+        '@extschema@.responses(s)::bigint AS responses, @extschema@.csat(s)::float8 AS csat,
+       @extschema@.mean_score(s)::float8 AS mean_score')
+$$;
+COMMENT ON FUNCTION @extschema@.kpi_view_csat(jsonb) IS 'csmetrics internal: builder of csat_by_<grain>';
+
+-- Builder of ces_by_<grain>.
+CREATE FUNCTION @extschema@.kpi_view_ces(ctx jsonb) RETURNS text
+LANGUAGE sql STABLE STRICT PARALLEL SAFE AS $$
+    SELECT @extschema@.kpi_survey_view(ctx, 'ces_summary', 'ces',
+        '@extschema@.responses(s)::bigint AS responses, @extschema@.ces(s)::float8 AS ces,
+       @extschema@.share_at_least(s, 5)::float8 AS ces_agreement')
+$$;
+COMMENT ON FUNCTION @extschema@.kpi_view_ces(jsonb) IS 'csmetrics internal: builder of ces_by_<grain>';
+
+INSERT INTO @extschema@.kpi_registry (position, view_name, family, builder, sources, keys, by_segment, overview_pick,
+                                      description, column_descriptions) VALUES
+    (100, 'nps_by_{{grain_name}}', 'survey', '@extschema@.kpi_view_nps', '{survey_responses}', ARRAY['{{grain_name}}'], true, 'latest',
+     'Net Promoter Score by {{grain_name}}{{and_segment}}, with its 95% confidence interval', '{}'),
+    (110, 'enps_by_{{grain_name}}', 'survey', '@extschema@.kpi_view_enps', '{survey_responses}', ARRAY['{{grain_name}}'], true, 'latest',
+     'Employee NPS (survey enps) by {{grain_name}}{{and_segment}}, with its 95% confidence interval',
+     '{"nps": "employee Net Promoter Score, -100..100", "nps_ci_lower": "lower bound of the 95% confidence interval of the eNPS",
+       "nps_ci_upper": "upper bound of the 95% confidence interval of the eNPS"}'),
+    (120, 'csat_by_{{grain_name}}', 'survey', '@extschema@.kpi_view_csat', '{survey_responses}', ARRAY['{{grain_name}}'], true, 'latest',
+     'Customer satisfaction (CSAT, top-two-box on 1..5) by {{grain_name}}{{and_segment}}', '{}'),
+    (130, 'ces_by_{{grain_name}}', 'survey', '@extschema@.kpi_view_ces', '{survey_responses}', ARRAY['{{grain_name}}'], true, 'latest',
+     'Customer effort score (CES 2.0, 1..7) by {{grain_name}}{{and_segment}}', '{}');
+
+INSERT INTO @extschema@.kpi_columns (column_name, description) VALUES
+    ('responses', 'number of valid answers'),
+    ('promoters', 'answers 9 or 10'),
+    ('passives', 'answers 7 or 8'),
+    ('detractors', 'answers 0 to 6'),
+    ('nps', 'Net Promoter Score, -100..100'),
+    ('nps_ci_lower', 'lower bound of the 95% confidence interval of the NPS'),
+    ('nps_ci_upper', 'upper bound of the 95% confidence interval of the NPS'),
+    ('csat', 'CSAT: share of satisfied answers (4 or 5 on 1..5), a fraction'),
+    ('mean_score', 'mean score'),
+    ('ces', 'CES: mean effort score on 1..7'),
+    ('ces_agreement', 'share of CES answers 5 or more on 1..7 (agree that it was easy), a fraction');
+
+INSERT INTO @extschema@.kpi_overview_columns (position, column_name, view_name, expression, type, description) VALUES
+    (10, 'nps', 'nps_by_{{grain_name}}', 'v.nps', 'float8', 'Net Promoter Score of the latest period, -100..100'),
+    (20, 'nps_ci_lower', 'nps_by_{{grain_name}}', 'v.nps_ci_lower', 'float8', 'lower bound of the 95% confidence interval of that NPS'),
+    (30, 'nps_ci_upper', 'nps_by_{{grain_name}}', 'v.nps_ci_upper', 'float8', 'upper bound of the 95% confidence interval of that NPS'),
+    (40, 'enps', 'enps_by_{{grain_name}}', 'v.nps', 'float8', 'employee NPS of the latest period, -100..100'),
+    (50, 'csat', 'csat_by_{{grain_name}}', 'v.csat', 'float8', 'CSAT of the latest period, a fraction'),
+    (60, 'ces', 'ces_by_{{grain_name}}', 'v.ces', 'float8', 'CES of the latest period, 1..7');
+
+-- The period series of the views that follow subscriptions: from the period of the first
+-- start to that of the last change (a start or an end), but never past the current period: a
+-- scheduled cancellation or a contract end date in the future is not yet a KPI. One row
+-- (first_period, last_period, periods), or none when there is nothing to show yet. rows is a
+-- relation with the columns started_on and last_change_on; grain a grain literal.
+CREATE FUNCTION @extschema@.kpi_series_bounds(ctx jsonb, rows text, grain text) RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    RETURN @extschema@.kpi_render($t$SELECT b.first_period, b.last_period, @extschema@.kpi_period_count(b.first_period, b.last_period, {{bounds_grain}}) AS periods
+    FROM (SELECT @extschema@.kpi_period_start(min(r.started_on), {{bounds_grain}}) AS first_period,
+                 least(@extschema@.kpi_period_start(max(r.last_change_on), {{bounds_grain}}),
+                       @extschema@.kpi_period_start({{today}}, {{bounds_grain}})) AS last_period
+          FROM {{bounds_rows}} AS r) AS b
+    WHERE b.first_period <= b.last_period$t$,
+        ctx || jsonb_build_object('bounds_rows', rows, 'bounds_grain', grain));
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_series_bounds(jsonb, text, text) IS 'csmetrics internal: SELECT of the first and last period (and their count) of the series over subscriptions';
+
+-- Builder of spans (a helper relation): each customer's subscriptions merged where they
+-- overlap or touch. A new span starts where a subscription starts after every earlier one
+-- of the customer has ended. Merged as instants, then given as local dates (started_on,
+-- ended_on) for the period series; last_change_on is the last start or end of its
+-- subscriptions (an end may lie in the future of an open span's other subscriptions). No
+-- segment: the views by segment look it up.
+CREATE FUNCTION @extschema@.kpi_view_spans(ctx jsonb) RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    RETURN @extschema@.kpi_render($t$
+SELECT b.customer_id, min(b.started_at) AS started_at,
+       CASE WHEN bool_or(b.ended_at IS NULL) THEN NULL ELSE max(b.ended_at) END AS ended_at,
+       (min(b.started_at) AT TIME ZONE {{zone}})::date AS started_on,
+       CASE WHEN bool_or(b.ended_at IS NULL) THEN NULL ELSE (max(b.ended_at) AT TIME ZONE {{zone}})::date END AS ended_on,
+       max(greatest(b.started_on, b.ended_on)) AS last_change_on
+FROM (SELECT a.*, count(*) FILTER (WHERE a.starts_span)
+                      OVER (PARTITION BY a.customer_id ORDER BY a.started_at, a.ended_at NULLS LAST ROWS UNBOUNDED PRECEDING) AS span_no
+      FROM (SELECT s.customer_id, s.started_at, s.ended_at, s.started_on, s.ended_on,
+                   coalesce(s.started_at > max(coalesce(s.ended_at, 'infinity'))
+                            OVER (PARTITION BY s.customer_id ORDER BY s.started_at, s.ended_at NULLS LAST
+                                  ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), true) AS starts_span
+            FROM {{subscriptions}} AS s) AS a) AS b
+GROUP BY b.customer_id, b.span_no$t$, ctx);
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_view_spans(jsonb) IS 'csmetrics internal: builder of the spans helper relation (subscriptions merged where they overlap or touch)';
+
+-- Builder of customer_flow_by_<grain>: one customer_flows() pass over the spans gives every
+-- period of the series. The spans are read once (a plain spans view is computed once).
+CREATE FUNCTION @extschema@.kpi_view_customer_flow(ctx jsonb) RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    RETURN @extschema@.kpi_render($t$
+WITH sp AS (SELECT s.customer_id, s.started_on, s.ended_on, s.last_change_on{{segment_column}} FROM {{spans}} AS s{{segment_join}})
+SELECT {{segment}}f.period_start::date AS {{period}}, f.customers_start::bigint AS customers_start,
+       f.new_customers::bigint AS new_customers, f.lost_customers::bigint AS lost_customers,
+       f.lost_new_customers::bigint AS lost_new_customers, f.customers_end::bigint AS customers_end,
+       @extschema@.churn_rate(f)::float8 AS churn_rate, @extschema@.retention_rate(f)::float8 AS retention_rate
+FROM (SELECT {{segment}}@extschema@.customer_flows(sp.started_on, sp.ended_on, b.first_period, {{step}}, b.periods) AS flows
+      FROM sp CROSS JOIN ({{bounds}}) AS b
+      GROUP BY {{segment}}b.first_period, b.periods) AS q
+CROSS JOIN LATERAL unnest(q.flows) AS f$t$,
+        ctx || jsonb_build_object('bounds', @extschema@.kpi_series_bounds(ctx, 'sp', ctx ->> 'grain'))
+            || @extschema@.kpi_segment_keys(ctx, 'subscriptions', 's', (ctx ->> 'by_segment')::boolean));
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_view_customer_flow(jsonb) IS 'csmetrics internal: builder of customer_flow_by_<grain>';
+
+INSERT INTO @extschema@.kpi_registry (position, view_name, family, builder, sources, keys, by_segment, internal,
+                                      overview_pick, description) VALUES
+    (200, 'spans', 'flow', '@extschema@.kpi_view_spans', '{subscriptions}', ARRAY['customer_id', 'started_at'], false, true, NULL,
+     'Each customer''s subscriptions merged into spans where they overlap or touch (helper of the flow and LTV views)'),
+    (210, 'customer_flow_by_{{grain_name}}', 'flow', '@extschema@.kpi_view_customer_flow', '{subscriptions}', ARRAY['{{grain_name}}'], true, false, 'latest',
+     'Customers at start and end, new and lost customers, churn and retention rate by {{grain_name}}{{and_segment}} (from subscriptions merged into customer spans)');
+
+INSERT INTO @extschema@.kpi_columns (column_name, description) VALUES
+    ('customers_start', 'customers at the start of the {{grain_name}}'),
+    ('new_customers', 'customers who started in the {{grain_name}} (new or returning)'),
+    ('lost_customers', 'customers at the start of the {{grain_name}} who left in it'),
+    ('lost_new_customers', 'customers who joined and left within the {{grain_name}}'),
+    ('customers_end', 'customers at the end of the {{grain_name}}'),
+    ('churn_rate', 'churn rate: lost / customers at start, a fraction'),
+    ('retention_rate', 'retention rate: (customers at end - new) / customers at start, a fraction');
+
+INSERT INTO @extschema@.kpi_overview_columns (position, column_name, view_name, expression, type, description) VALUES
+    (70, 'customers', 'customer_flow_by_{{grain_name}}', 'v.customers_end', 'bigint', 'customers at the end of the latest period'),
+    (80, 'churn_rate', 'customer_flow_by_{{grain_name}}', 'v.churn_rate', 'float8', 'churn rate of the latest period, a fraction'),
+    (90, 'retention_rate', 'customer_flow_by_{{grain_name}}', 'v.retention_rate', 'float8', 'retention rate of the latest period, a fraction');
+
+-- Builder of customer_mrr (a helper relation): per customer and period from its first
+-- paying period on, without gaps: MRR, previous MRR, whether it paid before, and the
+-- movement class. The subscriptions are read once (bounds and MRR).
+CREATE FUNCTION @extschema@.kpi_view_customer_mrr(ctx jsonb) RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    RETURN @extschema@.kpi_render($t$
+WITH subs AS (SELECT customer_id, started_on, ended_on, mrr FROM {{subscriptions}}),
+periods AS (
+    SELECT p AS {{period}}, (p + {{step}})::date AS period_end
+    FROM ({{bounds}}) AS b, @extschema@.kpi_period_series(b.first_period, b.last_period, {{step}}) AS p),
+in_force AS (
+    SELECT s.customer_id, p.{{period}}, sum(s.mrr) AS mrr
+    FROM periods AS p JOIN subs AS s
+      ON s.started_on < p.period_end AND (s.ended_on IS NULL OR s.ended_on >= p.period_end)
+    GROUP BY s.customer_id, p.{{period}}),
+grid AS (
+    SELECT c.customer_id, p.{{period}}
+    FROM (SELECT customer_id, min({{period}}) AS first_paid FROM in_force WHERE mrr > 0 GROUP BY customer_id) AS c
+    JOIN periods AS p ON p.{{period}} >= c.first_paid)
+SELECT g.customer_id, g.{{period}}, coalesce(m.mrr, 0) AS mrr,
+       coalesce(lag(coalesce(m.mrr, 0)) OVER w, 0) AS previous_mrr,
+       coalesce(bool_or(coalesce(m.mrr, 0) > 0) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), false) AS seen_before,
+       @extschema@.mrr_movement(coalesce(m.mrr, 0)) OVER w AS movement
+FROM grid AS g LEFT JOIN in_force AS m ON m.customer_id = g.customer_id AND m.{{period}} = g.{{period}}
+WINDOW w AS (PARTITION BY g.customer_id ORDER BY g.{{period}})$t$,
+        ctx || jsonb_build_object('bounds', @extschema@.kpi_series_bounds(ctx,
+            '(SELECT s.started_on, greatest(s.started_on, s.ended_on) AS last_change_on FROM subs AS s)',
+            ctx ->> 'grain')));
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_view_customer_mrr(jsonb) IS 'csmetrics internal: builder of the customer_mrr helper relation (MRR and movement per customer and period)';
+
+-- Builder of customer_mrr_movements.
+CREATE FUNCTION @extschema@.kpi_view_customer_mrr_movements(ctx jsonb) RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    RETURN @extschema@.kpi_render($t$
+SELECT m.customer_id::text AS customer_id, {{segment_value}} AS segment, m.{{period}}, m.previous_mrr, m.mrr,
+       m.mrr - m.previous_mrr AS mrr_change, m.movement
+FROM {{customer_mrr}} AS m{{segment_join}}
+WHERE m.movement IS NOT NULL$t$, ctx || @extschema@.kpi_segment_keys(ctx, 'subscriptions', 'm', true));
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_view_customer_mrr_movements(jsonb) IS 'csmetrics internal: builder of customer_mrr_movements';
+
+-- Builder of mrr_by_<grain>: the mrr_movements of each period (and segment), computed once
+-- per group and read field by field.
+CREATE FUNCTION @extschema@.kpi_view_mrr(ctx jsonb) RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    RETURN @extschema@.kpi_render($t$
+SELECT {{segment}}{{period}}, (q.m).ending_mrr::numeric AS mrr, (q.m).starting_mrr::numeric AS starting_mrr,
+       (q.m).new_mrr::numeric AS new_mrr, (q.m).expansion_mrr::numeric AS expansion_mrr,
+       (q.m).contraction_mrr::numeric AS contraction_mrr, (q.m).churned_mrr::numeric AS churned_mrr,
+       (q.m).reactivation_mrr::numeric AS reactivation_mrr, @extschema@.net_new_mrr(q.m)::numeric AS net_new_mrr,
+       @extschema@.nrr(q.m)::float8 AS nrr, @extschema@.grr(q.m)::float8 AS grr,
+       @extschema@.quick_ratio(q.m)::float8 AS quick_ratio, (q.m).customers_end::bigint AS paying_customers,
+       round(@extschema@.arpa(q.m), 2)::numeric AS arpa
+FROM (SELECT {{segment}}{{period}}, @extschema@.mrr_movements(c.previous_mrr, c.mrr, c.seen_before) AS m
+      FROM (SELECT c.*{{segment_column}} FROM {{customer_mrr}} AS c{{segment_join}}) AS c
+      GROUP BY {{segment}}{{period}}) AS q$t$,
+        ctx || @extschema@.kpi_segment_keys(ctx, 'subscriptions', 'c', (ctx ->> 'by_segment')::boolean));
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_view_mrr(jsonb) IS 'csmetrics internal: builder of mrr_by_<grain>';
+
+-- Builder of ltv: per segment and for all customers ('(all)'). Always monthly, whatever the
+-- grain, because LTV = monthly ARPA / monthly churn: ARPA at the end of the latest month,
+-- mean monthly churn of the last 12 months (customer_flows over the spans), Kaplan-Meier
+-- lifetime from the spans' tenures in whole months, and the success and acquisition costs
+-- of the last 12 months when costs are registered.
+CREATE FUNCTION @extschema@.kpi_view_ltv(ctx jsonb) RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    segmented boolean := (ctx ->> 'segmented')::boolean;
+BEGIN
+    RETURN @extschema@.kpi_render($t$
+WITH sp AS (SELECT s.started_at, s.ended_at, s.started_on, s.ended_on, s.last_change_on{{segment_column}} FROM {{spans}} AS s{{segment_join}}),
+lspans AS (
+    SELECT '(all)'::text AS segment, started_at, ended_at, started_on, ended_on, last_change_on FROM sp{{spans_by_segment}}),
+segs AS (SELECT DISTINCT segment FROM lspans),
+bounds AS ({{bounds}}),
+last AS (SELECT max(b.last_period) AS month, (max(b.last_period) + '1 month'::interval)::date AS data_end FROM bounds AS b),
+at_end AS (
+    SELECT s.customer_id{{at_end_segment}}, sum(s.mrr) AS mrr
+    FROM {{subscriptions}} AS s CROSS JOIN last AS l
+    WHERE s.started_on < l.data_end AND (s.ended_on IS NULL OR s.ended_on >= l.data_end)
+    GROUP BY s.customer_id{{at_end_segment}}),
+lmrr AS (SELECT '(all)'::text AS segment, mrr FROM at_end{{mrr_by_segment}}),
+arpa AS (
+    SELECT m.segment, count(*) FILTER (WHERE m.mrr > 0) AS paying_customers,
+           sum(m.mrr) / nullif(count(*) FILTER (WHERE m.mrr > 0), 0) AS arpa
+    FROM lmrr AS m GROUP BY m.segment),
+churn AS (
+    SELECT q.segment, avg(@extschema@.churn_rate(f)) AS churn_rate, sum(f.new_customers) AS new_customers,
+           max(f.customers_end) FILTER (WHERE f.period_start::date = l.month) AS customers
+    FROM (SELECT sp.segment, @extschema@.customer_flows(sp.started_on, sp.ended_on, b.first_period, '1 month'::interval, b.periods) AS flows
+          FROM lspans AS sp CROSS JOIN bounds AS b GROUP BY sp.segment, b.first_period, b.periods) AS q
+    CROSS JOIN LATERAL unnest(q.flows) AS f CROSS JOIN last AS l
+    WHERE f.period_start::date > (l.month - '12 months'::interval)::date
+    GROUP BY q.segment),
+tenures AS (
+    -- whole months from start to end (or to the end of the latest month), as wall time in
+    -- the views' time zone
+    SELECT t.segment, (extract(year FROM t.age) * 12 + extract(month FROM t.age))::int AS tenure, t.churned
+    FROM (SELECT sp.segment, age(coalesce(sp.ended_at AT TIME ZONE {{zone}}, l.data_end::timestamp), sp.started_at AT TIME ZONE {{zone}}) AS age,
+                 sp.ended_at IS NOT NULL AS churned
+          FROM lspans AS sp CROSS JOIN last AS l) AS t),
+km AS (
+    SELECT t.segment, @extschema@.expected_lifetime(@extschema@.survival_summary(t.tenure, t.churned)) AS expected_lifetime,
+           @extschema@.ltv(a.arpa, t.tenure, t.churned) AS ltv_km
+    FROM tenures AS t JOIN arpa AS a ON a.segment = t.segment GROUP BY t.segment),
+cost AS ({{costs_of_the_year}}),
+base AS (
+    SELECT s.segment, coalesce(a.paying_customers, 0) AS paying_customers, a.arpa, ch.churn_rate,
+           @extschema@.ltv(a.arpa, ch.churn_rate) AS ltv, k.expected_lifetime, k.ltv_km,
+           co.success / 12 / nullif(o.customers, 0) AS crc, co.acquisition / nullif(o.new_customers, 0) AS cac
+    FROM segs AS s LEFT JOIN arpa AS a ON a.segment = s.segment LEFT JOIN churn AS ch ON ch.segment = s.segment
+    LEFT JOIN km AS k ON k.segment = s.segment CROSS JOIN cost AS co LEFT JOIN churn AS o ON o.segment = '(all)')
+-- money to the cent (ratios from the exact values): the float churn rate and lifetime, and
+-- the divisions, leave noise in further digits
+SELECT segment, paying_customers, round(arpa, 2) AS arpa, churn_rate::float8 AS churn_rate,
+       round(ltv::numeric, 2) AS ltv, expected_lifetime::float8 AS expected_lifetime, round(ltv_km::numeric, 2) AS ltv_km,
+       round(crc, 2) AS crc, round(cac, 2) AS cac,
+       (arpa / nullif(crc, 0))::float8 AS ltv_to_crc, (ltv / nullif(cac, 0))::float8 AS ltv_to_cac
+FROM base$t$,
+        ctx || jsonb_build_object(
+            'bounds', @extschema@.kpi_series_bounds(ctx, 'sp', quote_literal('month')),
+            'spans_by_segment', CASE WHEN segmented
+                THEN E'\n    UNION ALL SELECT segment, started_at, ended_at, started_on, ended_on, last_change_on FROM sp'
+                ELSE '' END,
+            'mrr_by_segment', CASE WHEN segmented THEN ' UNION ALL SELECT segment, mrr FROM at_end' ELSE '' END,
+            'costs_of_the_year', CASE WHEN @extschema@.kpi_has(ctx, 'costs') THEN @extschema@.kpi_render($c$
+    SELECT sum(c.amount) FILTER (WHERE c.kind = 'success') AS success, sum(c.amount) FILTER (WHERE c.kind = 'acquisition') AS acquisition
+    FROM {{costs}} AS c CROSS JOIN last AS l
+    WHERE c.incurred_on >= (l.month - '11 months'::interval)::date AND c.incurred_on < l.data_end$c$, ctx)
+                ELSE 'SELECT NULL::numeric AS success, NULL::numeric AS acquisition' END,
+            'at_end_segment', CASE WHEN segmented THEN ', s.segment' ELSE '' END)
+        || @extschema@.kpi_segment_keys(ctx, 'subscriptions', 's', segmented));
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_view_ltv(jsonb) IS 'csmetrics internal: builder of ltv';
+
+INSERT INTO @extschema@.kpi_registry (position, view_name, family, builder, sources, optional_sources, keys, by_segment, internal,
+                                      overview_pick, description, column_descriptions) VALUES
+    (300, 'customer_mrr', 'revenue', '@extschema@.kpi_view_customer_mrr', '{subscriptions}', '{}', ARRAY['customer_id', '{{grain_name}}'],
+     false, true, NULL,
+     'MRR, previous MRR and movement of each customer in each {{grain_name}} from its first paying {{grain_name}} on (helper of the MRR views)', '{}'),
+    (310, 'customer_mrr_movements', 'revenue', '@extschema@.kpi_view_customer_mrr_movements', '{subscriptions}', '{}',
+     ARRAY['customer_id', '{{grain_name}}'], false, false, NULL,
+     'MRR of each customer at the end of each {{grain_name}} and its movement class (new, expansion, contraction, churn, reactivation, unchanged)', '{}'),
+    (320, 'mrr_by_{{grain_name}}', 'revenue', '@extschema@.kpi_view_mrr', '{subscriptions}', '{}', ARRAY['{{grain_name}}'], true, false, 'latest',
+     'MRR and its movements, NRR, GRR, quick ratio and ARPA by {{grain_name}}{{and_segment}} (MRR = subscriptions in force at the period end)', '{}'),
+    (330, 'ltv', 'revenue', '@extschema@.kpi_view_ltv', '{subscriptions}', '{costs}', ARRAY['segment'], false, false, 'all',
+     'Lifetime value per segment and for all customers (segment (all)): ARPA at the latest month, average monthly churn of the last 12 months, LTV = ARPA / churn, Kaplan-Meier LTV, retention and acquisition cost',
+     '{"churn_rate": "mean monthly churn rate of the last 12 months, a fraction",
+       "paying_customers": "customers with MRR > 0 at the end of the latest month",
+       "arpa": "average revenue per account at the end of the latest month: MRR / paying customers, to the cent"}');
+
+INSERT INTO @extschema@.kpi_columns (column_name, description) VALUES
+    ('previous_mrr', 'MRR at the end of the previous {{grain_name}}'),
+    ('mrr', 'monthly recurring revenue at the end of the {{grain_name}}'),
+    ('mrr_change', 'mrr - previous_mrr'),
+    ('movement', 'MRR movement: new, expansion, contraction, churn, reactivation or unchanged'),
+    ('starting_mrr', 'MRR at the start of the {{grain_name}}'),
+    ('new_mrr', 'MRR of new customers'),
+    ('expansion_mrr', 'MRR added by existing customers'),
+    ('contraction_mrr', 'MRR lost by customers who stayed'),
+    ('churned_mrr', 'MRR lost by customers who left'),
+    ('reactivation_mrr', 'MRR of returning customers'),
+    ('net_new_mrr', 'new + reactivation + expansion - contraction - churn'),
+    ('nrr', 'net revenue retention, a fraction (1 = all revenue kept)'),
+    ('grr', 'gross revenue retention, a fraction (at most 1)'),
+    ('quick_ratio', 'SaaS quick ratio: (new + expansion + reactivation) / (contraction + churn)'),
+    ('paying_customers', 'customers with MRR > 0 at the end of the period'),
+    ('arpa', 'average revenue per account: MRR / paying customers, to the cent'),
+    ('ltv', 'lifetime value: ARPA / monthly churn rate, to the cent (NULL when churn is 0)'),
+    ('ltv_km', 'Kaplan-Meier lifetime value: ARPA x restricted mean lifetime, to the cent'),
+    ('expected_lifetime', 'Kaplan-Meier restricted mean lifetime in months'),
+    ('crc', 'customer retention cost per customer per month (success costs of the last 12 months / 12 / customers), to the cent'),
+    ('cac', 'customer acquisition cost (acquisition costs of the last 12 months / new customers in them), to the cent'),
+    ('ltv_to_crc', 'LTV : CRC = lifetime value / lifetime retention cost = ARPA / CRC'),
+    ('ltv_to_cac', 'LTV : CAC');
+
+INSERT INTO @extschema@.kpi_overview_columns (position, column_name, view_name, expression, type, description) VALUES
+    (100, 'mrr', 'mrr_by_{{grain_name}}', 'v.mrr', 'numeric', 'MRR at the end of the latest period'),
+    (110, 'net_new_mrr', 'mrr_by_{{grain_name}}', 'v.net_new_mrr', 'numeric', 'net new MRR of the latest period'),
+    (120, 'nrr', 'mrr_by_{{grain_name}}', 'v.nrr', 'float8', 'net revenue retention of the latest period, a fraction'),
+    (130, 'grr', 'mrr_by_{{grain_name}}', 'v.grr', 'float8', 'gross revenue retention of the latest period, a fraction'),
+    (140, 'quick_ratio', 'mrr_by_{{grain_name}}', 'v.quick_ratio', 'float8', 'SaaS quick ratio of the latest period'),
+    (150, 'arpa', 'mrr_by_{{grain_name}}', 'v.arpa', 'numeric', 'average revenue per account at the end of the latest period, to the cent'),
+    (200, 'ltv', 'ltv', 'v.ltv', 'numeric', 'lifetime value of all customers, to the cent'),
+    (210, 'ltv_km', 'ltv', 'v.ltv_km', 'numeric', 'Kaplan-Meier lifetime value of all customers, to the cent');
+
+-- Builder of support_by_<grain>: tickets opened and resolved in each period; first contact
+-- resolution and median resolution time (an instant difference) of the resolved ones.
+CREATE FUNCTION @extschema@.kpi_view_support(ctx jsonb) RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    RETURN @extschema@.kpi_render($t$
+WITH opened AS (
+    SELECT {{segment}}@extschema@.kpi_period_start(t.opened_on, {{grain}}) AS {{period}}, count(*) AS tickets_opened
+    FROM {{tickets}} AS t GROUP BY {{segment}}{{period}}),
+resolved AS (
+    SELECT {{segment}}@extschema@.kpi_period_start(t.resolved_on, {{grain}}) AS {{period}}, count(*) AS tickets_resolved,
+           count(*) FILTER (WHERE coalesce(t.first_contact_resolved, t.contacts <= 1)) AS first_contact_resolutions,
+           count(coalesce(t.first_contact_resolved, t.contacts <= 1)) AS with_contact_data,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM t.resolved_at - t.opened_at)::float8 / 3600) AS median_resolution_hours
+    FROM {{tickets}} AS t WHERE t.resolved_at IS NOT NULL GROUP BY {{segment}}{{period}})
+SELECT {{segment}}{{period}}, coalesce(o.tickets_opened, 0) AS tickets_opened, coalesce(r.tickets_resolved, 0) AS tickets_resolved,
+       coalesce(r.first_contact_resolutions, 0) AS first_contact_resolutions,
+       r.first_contact_resolutions::float8 / nullif(r.with_contact_data, 0) AS fcr, r.median_resolution_hours
+FROM opened AS o FULL JOIN resolved AS r USING ({{segment}}{{period}})$t$, ctx);
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_view_support(jsonb) IS 'csmetrics internal: builder of support_by_<grain>';
+
+-- Builder of renewals_by_<grain>, by the period the contracts were due.
+CREATE FUNCTION @extschema@.kpi_view_renewals(ctx jsonb) RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    RETURN @extschema@.kpi_render($t$
+SELECT {{segment}}{{period}}, renewals_due, renewed, renewed::float8 / nullif(renewals_due, 0) AS renewal_rate,
+       amount_due, amount_renewed, (amount_renewed / nullif(amount_due, 0))::float8 AS renewal_rate_value
+FROM (SELECT {{segment}}@extschema@.kpi_period_start(r.due_on, {{grain}}) AS {{period}}, count(*) AS renewals_due,
+             count(*) FILTER (WHERE r.renewed) AS renewed,
+             sum(r.amount) AS amount_due, sum(CASE WHEN r.renewed THEN r.amount ELSE 0 END) AS amount_renewed
+      FROM {{renewals}} AS r GROUP BY {{segment}}{{period}}) AS q$t$, ctx);
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_view_renewals(jsonb) IS 'csmetrics internal: builder of renewals_by_<grain>';
+
+-- Builder of trials_by_<grain>, by the period the trials started.
+CREATE FUNCTION @extschema@.kpi_view_trials(ctx jsonb) RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    RETURN @extschema@.kpi_render($t$
+SELECT {{segment}}{{period}}, trials_started, trials_converted, trials_converted::float8 / nullif(trials_started, 0) AS conversion_rate,
+       median_days_to_convert
+FROM (SELECT {{segment}}@extschema@.kpi_period_start(t.started_on, {{grain}}) AS {{period}}, count(*) AS trials_started,
+             count(t.converted_at) AS trials_converted,
+             percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM t.converted_at - t.started_at)::float8 / 86400) AS median_days_to_convert
+      FROM {{trials}} AS t GROUP BY {{segment}}{{period}}) AS q$t$, ctx);
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_view_trials(jsonb) IS 'csmetrics internal: builder of trials_by_<grain>';
+
+-- Builder of time_to_value_by_<grain>: days from a customer's first subscription to its
+-- first usage event since, by the period it started.
+CREATE FUNCTION @extschema@.kpi_view_time_to_value(ctx jsonb) RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    RETURN @extschema@.kpi_render($t$
+WITH firsts AS (
+    SELECT customer_id, segment, min(started_at) AS started_at, min(started_on) AS started_on
+    FROM {{subscriptions}} GROUP BY customer_id, segment),
+value AS (
+    SELECT f.customer_id, f.segment, f.started_at, f.started_on, min(u.occurred_at) AS first_value_at
+    FROM firsts AS f LEFT JOIN {{usage_events}} AS u ON u.customer_id = f.customer_id AND u.occurred_at >= f.started_at
+    GROUP BY f.customer_id, f.segment, f.started_at, f.started_on)
+SELECT {{segment}}@extschema@.kpi_period_start(started_on, {{grain}}) AS {{period}}, count(*) AS customers_started,
+       count(first_value_at) AS customers_reaching_value,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM first_value_at - started_at)::float8 / 86400) AS median_days_to_first_value
+FROM value GROUP BY {{segment}}{{period}}$t$, ctx);
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_view_time_to_value(jsonb) IS 'csmetrics internal: builder of time_to_value_by_<grain>';
+
+INSERT INTO @extschema@.kpi_registry (position, view_name, family, builder, sources, keys, by_segment, overview_pick, description) VALUES
+    (400, 'support_by_{{grain_name}}', 'support', '@extschema@.kpi_view_support', '{tickets}', ARRAY['{{grain_name}}'], true, 'latest',
+     'Support tickets opened and resolved, first contact resolution and median resolution time by {{grain_name}}{{and_segment}}'),
+    (410, 'renewals_by_{{grain_name}}', 'support', '@extschema@.kpi_view_renewals', '{renewals}', ARRAY['{{grain_name}}'], true, 'latest',
+     'Renewal rate by count and by value, by the {{grain_name}} the contracts were due{{and_segment}}'),
+    (420, 'trials_by_{{grain_name}}', 'support', '@extschema@.kpi_view_trials', '{trials}', ARRAY['{{grain_name}}'], true, 'latest',
+     'Trial-to-paid conversion of the trials started in each {{grain_name}}{{and_segment}}, and median days to convert'),
+    (430, 'time_to_value_by_{{grain_name}}', 'support', '@extschema@.kpi_view_time_to_value', '{subscriptions,usage_events}',
+     ARRAY['{{grain_name}}'], true, NULL,
+     'Time to first value: days from a customer''s first subscription to its first usage event, by the {{grain_name}} it started{{and_segment}}');
+
+INSERT INTO @extschema@.kpi_columns (column_name, description) VALUES
+    ('tickets_opened', 'tickets opened in the {{grain_name}}'),
+    ('tickets_resolved', 'tickets resolved in the {{grain_name}}'),
+    ('first_contact_resolutions', 'tickets resolved in the {{grain_name}} in one contact'),
+    ('fcr', 'first contact resolution: resolved in one contact / resolved (with contact data), a fraction'),
+    ('median_resolution_hours', 'median hours from opening to resolution of the tickets resolved in the {{grain_name}}'),
+    ('renewals_due', 'contracts up for renewal in the {{grain_name}}'),
+    ('renewed', 'contracts renewed'),
+    ('renewal_rate', 'renewal rate by count, a fraction'),
+    ('amount_due', 'contract value up for renewal'),
+    ('amount_renewed', 'contract value renewed'),
+    ('renewal_rate_value', 'renewal rate by value, a fraction'),
+    ('trials_started', 'trials started in the {{grain_name}}'),
+    ('trials_converted', 'trials started in the {{grain_name}} that converted (so far)'),
+    ('conversion_rate', 'trial-to-paid conversion rate, a fraction'),
+    ('median_days_to_convert', 'median days from trial start to conversion'),
+    ('customers_started', 'customers whose first subscription started in the {{grain_name}}'),
+    ('customers_reaching_value', 'of those, customers with a usage event since (first value)'),
+    ('median_days_to_first_value', 'median days from the first subscription to the first usage event');
+
+INSERT INTO @extschema@.kpi_overview_columns (position, column_name, view_name, expression, type, description) VALUES
+    (160, 'fcr', 'support_by_{{grain_name}}', 'v.fcr', 'float8', 'first contact resolution of the latest period, a fraction'),
+    (170, 'median_resolution_hours', 'support_by_{{grain_name}}', 'v.median_resolution_hours', 'float8', 'median resolution time of the latest period, in hours'),
+    (180, 'renewal_rate', 'renewals_by_{{grain_name}}', 'v.renewal_rate', 'float8', 'renewal rate of the latest period, a fraction'),
+    (190, 'trial_conversion_rate', 'trials_by_{{grain_name}}', 'v.conversion_rate', 'float8', 'trial-to-paid conversion rate of the latest period, a fraction');
+
+-- The sources customer_health reads for its measures: the name of their rows in its query,
+-- the columns it needs, and the local date of their events.
+CREATE FUNCTION @extschema@.kpi_health_sources()
+RETURNS TABLE (n int, kind text, rows text, columns text, day text)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    VALUES (1, 'usage_events', 'usage_rows', 'occurred_on, quantity', 'occurred_on'),
+           (2, 'survey_responses', 'answer_rows', 'responded_at, responded_on, score, survey', 'responded_on'),
+           (3, 'tickets', 'ticket_rows', 'opened_on', 'opened_on'),
+           (4, 'invoices', 'invoice_rows', 'due_at, due_on, paid_at', 'due_on')
+$$;
+COMMENT ON FUNCTION @extschema@.kpi_health_sources() IS 'csmetrics internal: the sources of the customer_health measures, as its builder reads them';
+
+-- Builder of customer_health: the measures of each current customer in the latest period and
+-- the one before, normalised and weighted by the model in health_measures. The latest period
+-- is that of the latest event (usage, answer, ticket, invoice due); subscription end dates
+-- may lie in the future and do not count. A current customer has a subscription in force at
+-- the period end (every customer when subscriptions are not registered).
+CREATE FUNCTION @extschema@.kpi_view_customer_health(ctx jsonb) RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    model text := '';
+    normed text := '';
+    measure text;
+BEGIN
+    -- one row holding the model: weight, direction, normalisation and bounds of each measure
+    FOREACH measure IN ARRAY ARRAY['usage', 'nps', 'support', 'billing'] LOOP
+        model := model || @extschema@.kpi_render($m$coalesce(max(weight) FILTER (WHERE measure = '{{measure}}'), 0) AS {{measure}}_weight,
+       coalesce(bool_or(higher_is_better) FILTER (WHERE measure = '{{measure}}'), true) AS {{measure}}_higher,
+       max(normalization) FILTER (WHERE measure = '{{measure}}') AS {{measure}}_norm,
+       max(lower_bound) FILTER (WHERE measure = '{{measure}}') AS {{measure}}_lo, max(upper_bound) FILTER (WHERE measure = '{{measure}}') AS {{measure}}_hi,
+       $m$, jsonb_build_object('measure', measure));
+    END LOOP;
+    -- each measure on 0..100: ranked among the customers of the period, or mapped from bounds
+    FOREACH measure IN ARRAY ARRAY['usage:usage', 'nps:nps_answer', 'support:tickets', 'billing:days_late'] LOOP
+        normed := normed || @extschema@.kpi_render($m$,
+           CASE WHEN md.{{measure}}_norm = 'rank'
+                THEN @extschema@.health_score_ranked(ARRAY[r.{{raw}}::float8], ARRAY[1::float8], ARRAY[md.{{measure}}_higher]) OVER (PARTITION BY r.{{period}})
+                ELSE @extschema@.health_normalize(r.{{raw}}::float8, md.{{measure}}_lo, md.{{measure}}_hi, md.{{measure}}_higher) END AS {{measure}}_health$m$,
+            jsonb_build_object('measure', split_part(measure, ':', 1), 'raw', split_part(measure, ':', 2), 'period', ctx ->> 'period'));
+    END LOOP;
+    ctx := ctx || jsonb_build_object(
+        'model', model,
+        'normed', normed,
+        -- each source is read once: its rows give the latest event and its measure
+        'source_rows', (SELECT string_agg(@extschema@.kpi_render(',
+' || e.rows || ' AS (SELECT customer_id, ' || e.columns || ' FROM {{' || e.kind || '}})', ctx), '' ORDER BY e.n)
+                        FROM @extschema@.kpi_health_sources() AS e WHERE @extschema@.kpi_has(ctx, e.kind)),
+        'latest_event', (SELECT string_agg('(SELECT max(' || e.day || ') FROM ' || e.rows || ')', ', ' ORDER BY e.n)
+                         FROM @extschema@.kpi_health_sources() AS e WHERE @extschema@.kpi_has(ctx, e.kind)),
+        'current_only', CASE WHEN @extschema@.kpi_has(ctx, 'subscriptions') THEN @extschema@.kpi_render($m$
+    WHERE EXISTS (SELECT FROM {{subscriptions}} AS s WHERE s.customer_id = c.customer_id AND s.started_on < p.period_end
+                    AND (s.ended_on IS NULL OR s.ended_on >= p.period_end))$m$, ctx) ELSE '' END);
+    -- the measures of the registered sources; NULL for the others
+    ctx := ctx || CASE WHEN @extschema@.kpi_has(ctx, 'usage_events') THEN jsonb_build_object(
+        'usage_cte', @extschema@.kpi_render($m$,
+usage_m AS (
+    SELECT u.customer_id, p.{{period}}, sum(coalesce(u.quantity, 1))::float8 AS usage
+    FROM usage_rows AS u JOIN periods AS p ON u.occurred_on >= p.{{period}} AND u.occurred_on < p.period_end
+    GROUP BY u.customer_id, p.{{period}})$m$, ctx),
+        'usage', 'coalesce(um.usage, 0)',
+        'usage_join', @extschema@.kpi_render(' LEFT JOIN usage_m AS um ON um.customer_id = s.customer_id AND um.{{period}} = s.{{period}}', ctx))
+        ELSE '{"usage_cte": "", "usage": "NULL::float8", "usage_join": ""}' END;
+    -- the latest NPS answer within a year: the lowest score of answers given at the same
+    -- latest instant, so that the pick is the same on every run
+    ctx := ctx || CASE WHEN @extschema@.kpi_has(ctx, 'survey_responses') THEN jsonb_build_object(
+        'nps_cte', @extschema@.kpi_render($m$,
+nps_m AS (
+    SELECT DISTINCT ON (r.customer_id, p.{{period}}) r.customer_id, p.{{period}}, r.score::float8 AS nps_answer
+    FROM answer_rows AS r
+    JOIN periods AS p ON r.responded_on < p.period_end AND r.responded_on >= (p.period_end - '1 year'::interval)::date
+    WHERE coalesce(lower(r.survey), 'nps') = 'nps'
+    ORDER BY r.customer_id, p.{{period}}, r.responded_at DESC, r.score)$m$, ctx),
+        'nps_answer', 'nm.nps_answer',
+        'nps_join', @extschema@.kpi_render(' LEFT JOIN nps_m AS nm ON nm.customer_id = s.customer_id AND nm.{{period}} = s.{{period}}', ctx))
+        ELSE '{"nps_cte": "", "nps_answer": "NULL::float8", "nps_join": ""}' END;
+    ctx := ctx || CASE WHEN @extschema@.kpi_has(ctx, 'tickets') THEN jsonb_build_object(
+        'support_cte', @extschema@.kpi_render($m$,
+support_m AS (
+    SELECT t.customer_id, p.{{period}}, count(*) AS tickets
+    FROM ticket_rows AS t JOIN periods AS p ON t.opened_on >= p.{{period}} AND t.opened_on < p.period_end
+    GROUP BY t.customer_id, p.{{period}})$m$, ctx),
+        'tickets', 'coalesce(tm.tickets, 0)',
+        'support_join', @extschema@.kpi_render(' LEFT JOIN support_m AS tm ON tm.customer_id = s.customer_id AND tm.{{period}} = s.{{period}}', ctx))
+        ELSE '{"support_cte": "", "tickets": "NULL::bigint", "support_join": ""}' END;
+    -- days late: from the due instant to the payment, or to the period end while unpaid
+    ctx := ctx || CASE WHEN @extschema@.kpi_has(ctx, 'invoices') THEN jsonb_build_object(
+        'billing_cte', @extschema@.kpi_render($m$,
+billing_m AS (
+    SELECT i.customer_id, p.{{period}},
+           avg(greatest(0, extract(epoch FROM least(coalesce(i.paid_at, p.period_end_at), p.period_end_at) - i.due_at)::float8 / 86400)) AS days_late
+    FROM invoice_rows AS i
+    JOIN periods AS p ON i.due_on < p.period_end AND i.due_on >= (p.period_end - '1 year'::interval)::date
+    GROUP BY i.customer_id, p.{{period}})$m$, ctx),
+        'days_late', 'bm.days_late',
+        'billing_join', @extschema@.kpi_render(' LEFT JOIN billing_m AS bm ON bm.customer_id = s.customer_id AND bm.{{period}} = s.{{period}}', ctx))
+        ELSE '{"billing_cte": "", "days_late": "NULL::float8", "billing_join": ""}' END;
+    RETURN @extschema@.kpi_render($t$
+WITH model AS (
+    SELECT {{model}}true AS ok FROM @extschema@.health_measures){{source_rows}},
+asof AS MATERIALIZED (SELECT @extschema@.kpi_period_start(greatest({{latest_event}}), {{grain}}) AS current_period),
+periods AS (
+    SELECT p.{{period}}, (p.{{period}} + {{step}})::date AS period_end,
+           ((p.{{period}} + {{step}})::timestamp AT TIME ZONE {{zone}}) AS period_end_at, p.is_current
+    FROM (SELECT a.current_period AS {{period}}, true AS is_current FROM asof AS a
+          UNION ALL
+          SELECT (a.current_period - {{step}})::date, false FROM asof AS a) AS p
+    WHERE p.{{period}} IS NOT NULL),
+scope AS (
+    SELECT c.customer_id, c.name, c.segment, p.{{period}}, p.period_end, p.is_current
+    FROM {{customers}} AS c CROSS JOIN periods AS p{{current_only}}){{usage_cte}}{{nps_cte}}{{support_cte}}{{billing_cte}},
+raw AS (
+    SELECT s.*, {{usage}} AS usage, {{nps_answer}} AS nps_answer, {{tickets}} AS tickets, {{days_late}} AS days_late
+    FROM scope AS s{{usage_join}}{{nps_join}}{{support_join}}{{billing_join}}),
+normed AS (
+    SELECT r.*{{normed}}
+    FROM raw AS r CROSS JOIN model AS md),
+scored AS (
+    SELECT n.*, @extschema@.health_score(ARRAY[n.usage_health, n.nps_health, n.support_health, n.billing_health],
+                                         ARRAY[md.usage_weight, md.nps_weight, md.support_weight, md.billing_weight]) AS health_score
+    FROM normed AS n CROSS JOIN model AS md)
+SELECT c.customer_id::text AS customer_id, c.name, c.segment, c.{{period}}, c.usage, c.nps_answer, c.tickets, c.days_late,
+       c.usage_health, c.nps_health, c.support_health, c.billing_health, c.health_score::float8 AS health_score,
+       @extschema@.health_band(c.health_score) AS health_band,
+       @extschema@.health_quartile_band(c.health_score) OVER (PARTITION BY c.{{period}}) AS relative_band,
+       p.health_score::float8 AS previous_health_score, (c.health_score - p.health_score)::float8 AS health_trend
+FROM scored AS c LEFT JOIN scored AS p ON p.customer_id = c.customer_id AND NOT p.is_current
+WHERE c.is_current$t$, ctx);
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_view_customer_health(jsonb) IS 'csmetrics internal: builder of customer_health';
+
+INSERT INTO @extschema@.kpi_registry (position, view_name, family, builder, sources, any_sources, optional_sources, config_tables,
+                                      keys, by_segment, overview_pick, description) VALUES
+    (500, 'customer_health', 'health', '@extschema@.kpi_view_customer_health', '{customers}',
+     '{usage_events,survey_responses,tickets,invoices}', '{subscriptions}', '{health_measures}', ARRAY['customer_id'], false, 'summary',
+     'Health of each current customer in the latest {{grain_name}}: raw measures, measures on 0..100, weighted score (model: csmetrics.health_measures), band, quartile band and change against the previous {{grain_name}}');
+
+INSERT INTO @extschema@.kpi_columns (column_name, description) VALUES
+    ('usage', 'usage in the {{grain_name}} (sum of quantity, 1 per event by default)'),
+    ('nps_answer', 'the customer''s latest NPS answer within a year (0..10; the lowest of answers given at the same time)'),
+    ('tickets', 'tickets opened in the {{grain_name}}'),
+    ('days_late', 'average days late of the invoices due within a year'),
+    ('usage_health', 'usage measure on 0..100'),
+    ('nps_health', 'NPS measure on 0..100'),
+    ('support_health', 'support measure on 0..100'),
+    ('billing_health', 'billing measure on 0..100'),
+    ('health_score', 'weighted health score 0..100 (model: csmetrics.health_measures)'),
+    ('health_band', 'red (<= 40), yellow (<= 70), green (<= 100) or thriving'),
+    ('relative_band', 'quartile band among the customers: healthy, at risk or unhealthy'),
+    ('previous_health_score', 'health score in the previous {{grain_name}}'),
+    ('health_trend', 'health_score - previous_health_score');
+
+INSERT INTO @extschema@.kpi_overview_columns (position, column_name, view_name, expression, type, description) VALUES
+    (220, 'average_health_score', 'customer_health', 'avg(v.health_score)::float8', 'float8', 'mean health score of the current customers'),
+    (230, 'red_customers', 'customer_health', 'count(*) FILTER (WHERE v.health_band = ''red'')', 'bigint', 'customers in the red health band');
+
+-- Builder of data_issues: the rows of every registered source that fail a check, once per
+-- check, from the same checks as the clean sources (so nothing is dropped silently). Each
+-- source is read once; its good rows are dropped by the checks themselves. NULL (no view)
+-- when no source is registered.
+CREATE FUNCTION @extschema@.kpi_view_data_issues(ctx jsonb) RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    parts text[];
+BEGIN
+    parts := ARRAY(SELECT @extschema@.kpi_source_issues(ctx, k) FROM jsonb_array_elements_text(ctx -> 'available') AS k ORDER BY k);
+    IF cardinality(parts) = 0 THEN
+        RETURN NULL;
+    END IF;
+    RETURN @extschema@.kpi_render($t$
+SELECT row_number() OVER (ORDER BY i.source, i.problem, i.source_row, i.customer_id) AS issue_id, i.*
+FROM ({{issues}}) AS i$t$, ctx || jsonb_build_object('issues', array_to_string(parts, E'\nUNION ALL')));
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_view_data_issues(jsonb) IS 'csmetrics internal: builder of data_issues';
+
+INSERT INTO @extschema@.kpi_registry (position, view_name, family, builder, keys, description) VALUES
+    (900, 'data_issues', 'issues', '@extschema@.kpi_view_data_issues', ARRAY['issue_id'],
+     'Every source row left out of the KPIs, and why (one row per problem): nothing is dropped silently');
+
+INSERT INTO @extschema@.kpi_columns (column_name, description) VALUES
+    ('issue_id', 'row number of the issue (stable for unchanged data)'),
+    ('source', 'source kind the row comes from'),
+    ('relation', 'the registered relation'),
+    ('problem', 'why the row is left out of the KPIs'),
+    ('source_row', 'the whole source row, as JSON (its instants as wall time in the views'' time zone)');
+
+-- Builder of kpi_overview. It always has every column of kpi_overview_columns, NULL where the
+-- view feeding it was not made, so that a dashboard keeps working when a source is added or
+-- removed. Each feeding view is read once (its latest row, its (all) row, or one summary
+-- row) and every column taken from that row: over plain views, a subquery per column would
+-- compute the same view again for each of its columns. NULL (no view) when no view feeds it.
+CREATE FUNCTION @extschema@.kpi_view_kpi_overview(ctx jsonb) RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    reads text[] := '{}';       -- one WITH entry per feeding view
+    joins text := '';
+    dates text[] := '{}';       -- the periods the as_of date is the latest of
+    cols text := '';
+    v record;
+    made text;
+    alias text;
+BEGIN
+    FOR v IN SELECT r.view_name, r.overview_pick, min(o.position) AS first
+             FROM @extschema@.kpi_registry r JOIN @extschema@.kpi_overview_columns o ON o.view_name = r.view_name
+             GROUP BY r.view_name, r.overview_pick ORDER BY 3 LOOP
+        made := ctx -> 'made' ->> @extschema@.kpi_render(v.view_name, ctx);
+        CONTINUE WHEN made IS NULL;
+        alias := quote_ident('latest_' || @extschema@.kpi_render(v.view_name, ctx));
+        ctx := ctx || jsonb_build_object('view', made, 'alias', alias,
+            'columns', (SELECT string_agg(o.expression || ' AS ' || quote_ident(o.column_name), ', ' ORDER BY o.position)
+                        FROM @extschema@.kpi_overview_columns o WHERE o.view_name = v.view_name));
+        reads := reads || @extschema@.kpi_render(CASE v.overview_pick
+            WHEN 'latest' THEN '{{alias}} AS (SELECT v.{{period}} AS as_of, {{columns}} FROM {{view}} AS v ORDER BY v.{{period}} DESC LIMIT 1)'
+            WHEN 'all' THEN '{{alias}} AS (SELECT {{columns}} FROM {{view}} AS v WHERE v.segment = ''(all)'')'
+            ELSE '{{alias}} AS (SELECT max(v.{{period}}) AS as_of, {{columns}} FROM {{view}} AS v)' END, ctx);
+        joins := joins || ' LEFT JOIN ' || alias || ' ON true';
+        IF v.overview_pick <> 'all' THEN
+            dates := dates || (alias || '.as_of');
+        END IF;
+    END LOOP;
+    IF cardinality(reads) = 0 THEN
+        RETURN NULL;
+    END IF;
+    -- every column, from the view that feeds it or NULL
+    SELECT string_agg(CASE WHEN (ctx -> 'made') ? @extschema@.kpi_render(o.view_name, ctx)
+                           THEN quote_ident('latest_' || @extschema@.kpi_render(o.view_name, ctx)) || '.' || quote_ident(o.column_name)
+                           ELSE 'NULL::' || o.type::text END
+                      || ' AS ' || quote_ident(o.column_name), ', ' ORDER BY o.position)
+    INTO cols FROM @extschema@.kpi_overview_columns o;
+    RETURN @extschema@.kpi_render($t$
+WITH {{reads}}
+SELECT coalesce(greatest({{dates}}), '-infinity'::date) AS as_of, {{columns}}
+FROM (SELECT) AS one{{joins}}$t$,
+        ctx || jsonb_build_object('reads', array_to_string(reads, E',\n     '), 'dates', coalesce(array_to_string(dates, ', '), 'NULL::date'),
+                                  'columns', cols, 'joins', joins));
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_view_kpi_overview(jsonb) IS 'csmetrics internal: builder of kpi_overview';
+
+INSERT INTO @extschema@.kpi_registry (position, view_name, family, builder, keys, description) VALUES
+    (1000, 'kpi_overview', 'overview', '@extschema@.kpi_view_kpi_overview', ARRAY['as_of'],
+     'One row: the latest value of each KPI (for dashboard number cards); the same columns whatever sources are registered, NULL where a source is missing');
+
+INSERT INTO @extschema@.kpi_columns (column_name, description) VALUES
+    ('as_of', 'latest period found in the KPI views');
+
+-- Checks the arguments of create_kpi_views() and plan_kpi_views(); returns the time zone the
+-- views will use (the session's TimeZone when time_zone is NULL).
+CREATE FUNCTION @extschema@.kpi_check_arguments(target_schema name, grain text, time_zone text) RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    zone text := coalesce(time_zone, current_setting('TimeZone'));
+BEGIN
+    IF grain IS NULL OR grain NOT IN ('day', 'week', 'month', 'quarter') THEN
+        RAISE EXCEPTION 'invalid grain "%"', grain USING ERRCODE = '22023', DETAIL = 'The grain must be day, week, month or quarter.';
+    END IF;
+    IF target_schema IS NULL OR target_schema = '' OR target_schema IN ('@extschema@', 'pg_catalog', 'information_schema') OR target_schema LIKE 'pg\_%' THEN
+        RAISE EXCEPTION 'cannot create KPI views in schema %', coalesce(quote_ident(target_schema), 'NULL')
+            USING ERRCODE = '22023', DETAIL = 'Choose a schema of your own, such as kpi.';
+    END IF;
+    IF octet_length(target_schema) > 54 THEN
+        RAISE EXCEPTION 'schema name % is too long for KPI views', quote_ident(target_schema)
+            USING ERRCODE = '22023', DETAIL = 'The views'' helper relations go into a schema named after it with _internal appended, which must fit in 63 bytes.';
+    END IF;
+    BEGIN
+        PERFORM now() AT TIME ZONE zone;
+    EXCEPTION WHEN invalid_parameter_value THEN
+        RAISE EXCEPTION 'invalid time zone "%"', zone
+            USING ERRCODE = '22023', DETAIL = 'Use a time zone name such as UTC or Europe/Paris (see pg_timezone_names).';
+    END;
+    RETURN zone;
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_check_arguments(name, text, text) IS 'csmetrics internal: validates the target schema, grain and time zone of the KPI views; returns the time zone to use';
+
+-- What create_kpi_views() makes, in creation order, without making anything: the clean
+-- relation of each valid source, then every registered view whose sources are there (and
+-- its _by_segment variant when customers have a segment), each with its query. Says
+-- (NOTICE) which views are skipped and why.
+CREATE FUNCTION @extschema@.plan_kpi_views(target_schema name DEFAULT 'kpi', grain text DEFAULT 'month',
+                                           materialized boolean DEFAULT false, time_zone text DEFAULT NULL)
+RETURNS TABLE (ordinal int, relation_schema name, relation_name name, internal boolean, is_materialized boolean,
+               keys text[], description text, column_descriptions jsonb, definition text)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    zone text := @extschema@.kpi_check_arguments(target_schema, grain, time_zone);
+    internal_schema name := target_schema || '_internal';
+    available text[] := '{}';
+    segmented boolean;
+    ctx jsonb;
+    vctx jsonb;
+    src record;
+    r record;
+    seg boolean;
+    missing text;
+    problem text;
+BEGIN
+    -- Sources that are registered and still valid (the relation or a column may be gone).
+    FOR src IN SELECT s.* FROM @extschema@.sources s ORDER BY s.kind LOOP
+        BEGIN
+            PERFORM @extschema@.kpi_check_source(src.kind, src.relation, src.relation::text, src.columns);
+            available := available || src.kind;
+        EXCEPTION WHEN OTHERS THEN
+            GET STACKED DIAGNOSTICS problem = PG_EXCEPTION_DETAIL;
+            RAISE NOTICE 'the % source is no longer valid, its views are skipped: %', src.kind, problem;
+        END;
+    END LOOP;
+    segmented := 'customers' = ANY (available)
+                 AND (SELECT s.columns ? 'segment' FROM @extschema@.sources s WHERE s.kind = 'customers');
+    ctx := @extschema@.kpi_context(target_schema, internal_schema, grain, zone, available, segmented);
+    ordinal := 0;
+
+    -- The clean relation of each source; customers first, the others join it.
+    FOR src IN SELECT k FROM unnest(available) AS k ORDER BY k <> 'customers', k LOOP
+        ordinal := ordinal + 1;
+        relation_schema := internal_schema;
+        relation_name := src.k;
+        internal := true;
+        is_materialized := false;
+        keys := '{}';
+        description := format('the %s source (%s) as the KPI views read it: canonical columns, instants also as local dates in time zone %s, only the rows that pass its checks',
+                              src.k, (SELECT s.relation::text FROM @extschema@.sources s WHERE s.kind = src.k), zone);
+        column_descriptions := '{}';
+        definition := @extschema@.kpi_source_view(ctx || jsonb_build_object('kind', src.k));
+        RETURN NEXT;
+    END LOOP;
+
+    -- The registered views, in dependency order.
+    FOR r IN SELECT * FROM @extschema@.kpi_registry v ORDER BY v.position LOOP
+        FOREACH seg IN ARRAY CASE WHEN r.by_segment AND segmented THEN ARRAY[false, true] ELSE ARRAY[false] END LOOP
+            vctx := ctx || CASE WHEN seg THEN '{"segment": "segment, ", "and_segment": " and segment", "by_segment": true}'::jsonb
+                                ELSE '{}' END;
+            relation_name := @extschema@.kpi_render(r.view_name, vctx) || CASE WHEN seg THEN '_by_segment' ELSE '' END;
+            relation_schema := CASE WHEN r.internal THEN internal_schema ELSE target_schema END;
+            SELECT string_agg(k, ', ') INTO missing FROM unnest(r.sources) k WHERE NOT k = ANY (available);
+            IF missing IS NOT NULL THEN
+                CONTINUE WHEN r.internal;
+                RAISE NOTICE 'skipping %.%: no valid % source registered', quote_ident(target_schema), quote_ident(relation_name), missing;
+                CONTINUE;
+            END IF;
+            IF cardinality(r.any_sources) > 0 AND NOT r.any_sources && available THEN
+                RAISE NOTICE 'skipping %.%: it needs % and at least one of %', quote_ident(target_schema), quote_ident(relation_name),
+                    array_to_string(r.sources, ', '), array_to_string(r.any_sources, ', ');
+                CONTINUE;
+            END IF;
+            EXECUTE format('SELECT %s($1)', r.builder) INTO definition USING vctx;
+            IF definition IS NULL THEN
+                RAISE NOTICE 'skipping %.%: nothing it reads is there (no valid source, or no view it summarises)',
+                    quote_ident(target_schema), quote_ident(relation_name);
+                CONTINUE;
+            END IF;
+            ordinal := ordinal + 1;
+            internal := r.internal;
+            is_materialized := materialized;
+            keys := ARRAY(SELECT @extschema@.kpi_render(k, vctx) FROM unnest(r.keys) k);
+            IF seg THEN
+                keys := 'segment'::text || keys;
+            END IF;
+            description := @extschema@.kpi_render(r.description, vctx);
+            column_descriptions := r.column_descriptions
+                || CASE WHEN r.family = 'overview'
+                        THEN (SELECT jsonb_object_agg(o.column_name, o.description) FROM @extschema@.kpi_overview_columns o)
+                        ELSE '{}' END;
+            RETURN NEXT;
+            -- later builders find it by name; a helper also by a template key of its name
+            ctx := jsonb_set(ctx, '{made}', (ctx -> 'made') || jsonb_build_object(relation_name,
+                        quote_ident(relation_schema) || '.' || quote_ident(relation_name)));
+            IF r.internal THEN
+                ctx := ctx || jsonb_build_object(relation_name, quote_ident(relation_schema) || '.' || quote_ident(relation_name));
+            END IF;
+        END LOOP;
+    END LOOP;
+END $$;
+COMMENT ON FUNCTION @extschema@.plan_kpi_views(name, text, boolean, text) IS 'Shows what create_kpi_views() would make with the same arguments, without making anything: each view and helper relation in creation order, with its query; NOTICE for each view skipped and why';
+
+-- Creates one relation of the plan: a KPI view (or materialized view with its unique index),
+-- commented column by column, checked for BI-friendly built-in types; or a helper relation
+-- in the companion schema. Records it in kpi_views.
+CREATE FUNCTION @extschema@.kpi_create_relation(target_schema name, grain text, time_zone text, relation_schema name, relation_name name,
+                                                internal boolean, materialized boolean, keys text[], description text,
+                                                column_descriptions jsonb, definition text)
+RETURNS text
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    qname text := quote_ident(relation_schema) || '.' || quote_ident(relation_name);
+    key_list text := (SELECT string_agg(quote_ident(k), ', ') FROM unnest(keys) k);
+    col record;
+    note text;
+BEGIN
+    IF to_regclass(qname) IS NOT NULL THEN
+        RAISE EXCEPTION 'relation %.% already exists and was not created by csmetrics', quote_ident(relation_schema), quote_ident(relation_name)
+            USING ERRCODE = '42P07', HINT = 'Drop or rename it, or create the KPI views in another schema.';
+    END IF;
+    IF NOT internal THEN
+        -- rows come out in key order, as a reader of SELECT * expects
+        definition := 'SELECT * FROM (' || definition || ') AS kpi ORDER BY ' || key_list;
+    END IF;
+    IF materialized THEN
+        EXECUTE 'CREATE MATERIALIZED VIEW ' || qname || ' AS ' || definition || ' WITH DATA';
+        EXECUTE 'COMMENT ON MATERIALIZED VIEW ' || qname || ' IS ' || quote_literal(description);
+        IF internal THEN
+            -- the views made next plan their reads of it with real statistics
+            EXECUTE 'ANALYZE ' || qname;
+        ELSE
+            EXECUTE 'CREATE UNIQUE INDEX ' || quote_ident(relation_name || '_key') || ' ON ' || qname || ' (' || key_list || ')';
+        END IF;
+    ELSE
+        EXECUTE 'CREATE VIEW ' || qname || ' AS ' || definition;
+        EXECUTE 'COMMENT ON VIEW ' || qname || ' IS ' || quote_literal(description);
+    END IF;
+    IF NOT internal THEN
+        FOR col IN SELECT a.attname, a.atttypid FROM pg_attribute a
+                   WHERE a.attrelid = qname::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum LOOP
+            IF col.atttypid NOT IN ('int8'::regtype, 'numeric'::regtype, 'float8'::regtype, 'date'::regtype, 'timestamptz'::regtype,
+                                    'text'::regtype, 'int4'::regtype, 'bool'::regtype) THEN
+                RAISE EXCEPTION 'column %.% has type %, not a BI-friendly built-in type', qname, col.attname, format_type(col.atttypid, NULL);
+            END IF;
+            note := CASE WHEN col.attname = grain THEN 'first day of the ' || grain
+                         ELSE coalesce(column_descriptions ->> col.attname,
+                                       @extschema@.kpi_render((SELECT c.description FROM @extschema@.kpi_columns c WHERE c.column_name = col.attname),
+                                                              jsonb_build_object('grain_name', grain))) END;
+            IF note IS NULL THEN
+                RAISE EXCEPTION 'no description for column %.%', qname, col.attname;
+            END IF;
+            EXECUTE 'COMMENT ON COLUMN ' || qname || '.' || quote_ident(col.attname) || ' IS ' || quote_literal(note);
+        END LOOP;
+    END IF;
+    INSERT INTO @extschema@.kpi_views (target_schema, view_name, materialized, grain, position, time_zone, relation_schema, internal)
+    VALUES (target_schema, relation_name, materialized, grain,
+            (SELECT coalesce(max(v.position), 0) + 1 FROM @extschema@.kpi_views v WHERE v.target_schema = kpi_create_relation.target_schema),
+            time_zone, relation_schema, internal);
+    RETURN qname;
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_create_relation(name, text, text, name, name, boolean, boolean, text[], text, jsonb, text) IS 'csmetrics internal: creates, comments, checks and records one KPI view or helper relation';
+
+-- Drops every relation an earlier create_kpi_views() made for a target schema, newest first.
+CREATE FUNCTION @extschema@.kpi_drop_views(target_schema name) RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    old record;
+BEGIN
+    FOR old IN SELECT v.relation_schema, v.view_name, c.relkind FROM @extschema@.kpi_views v
+               LEFT JOIN pg_namespace n ON n.nspname = v.relation_schema
+               LEFT JOIN pg_class c ON c.relname = v.view_name AND c.relnamespace = n.oid
+               WHERE v.target_schema = kpi_drop_views.target_schema ORDER BY v.position DESC LOOP
+        IF old.relkind = 'v' THEN
+            EXECUTE format('DROP VIEW %I.%I', old.relation_schema, old.view_name);
+        ELSIF old.relkind = 'm' THEN
+            EXECUTE format('DROP MATERIALIZED VIEW %I.%I', old.relation_schema, old.view_name);
+        END IF;
+    END LOOP;
+    DELETE FROM @extschema@.kpi_views v WHERE v.target_schema = kpi_drop_views.target_schema;
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_drop_views(name) IS 'csmetrics internal: drops the KPI views and helper relations an earlier create_kpi_views() made for a schema';
+
+-- Writes every KPI view whose sources are registered into target_schema (helper relations
+-- into target_schema_internal), replacing what an earlier call made there, all in the
+-- caller's transaction: readers see either the old views or the new ones.
+CREATE FUNCTION @extschema@.create_kpi_views(target_schema name DEFAULT 'kpi', grain text DEFAULT 'month',
+                                             materialized boolean DEFAULT false, time_zone text DEFAULT NULL)
+RETURNS SETOF text
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    zone text := @extschema@.kpi_check_arguments(target_schema, grain, time_zone);
+    internal_schema name := target_schema || '_internal';
+    p record;
+    made text[] := '{}';
+    qname text;
+BEGIN
+    IF to_regnamespace(quote_ident(target_schema)) IS NULL THEN
+        EXECUTE format('CREATE SCHEMA %I', target_schema);
+    END IF;
+    IF to_regnamespace(quote_ident(internal_schema)) IS NULL THEN
+        EXECUTE format('CREATE SCHEMA %I', internal_schema);
+        EXECUTE format('COMMENT ON SCHEMA %I IS %L', internal_schema,
+                       format('csmetrics: helper relations of the KPI views in schema %s (not for readers)', target_schema));
+    END IF;
+    PERFORM @extschema@.kpi_drop_views(target_schema);
+    FOR p IN SELECT * FROM @extschema@.plan_kpi_views(target_schema, grain, materialized, zone) LOOP
+        qname := @extschema@.kpi_create_relation(target_schema, grain, zone, p.relation_schema, p.relation_name, p.internal,
+                                                 p.is_materialized, p.keys, p.description, p.column_descriptions, p.definition);
+        IF NOT p.internal THEN
+            made := made || qname;
+        END IF;
+    END LOOP;
+    PERFORM @extschema@.kpi_grant(to_regrole(quote_ident(r.role_name)), target_schema)
+    FROM @extschema@.kpi_access r WHERE to_regrole(quote_ident(r.role_name)) IS NOT NULL;
+    RETURN QUERY SELECT unnest(made);
+END $$;
+COMMENT ON FUNCTION @extschema@.create_kpi_views(name, text, boolean, text) IS 'Creates (or atomically replaces) every KPI view whose sources are registered, in target_schema, by day, week, month or quarter, as plain or materialized views, with every period boundary in time_zone (default: the session''s TimeZone); helper relations go into target_schema_internal; says (NOTICE) which views it skipped and why; returns the views made';
+
+-- Grants a role read access to the KPI views of one schema (or of every schema); helper
+-- relations stay closed (the views read them with their owner's rights).
+CREATE OR REPLACE FUNCTION @extschema@.kpi_grant(role regrole, target_schema name) RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    s name;
+    v record;
+BEGIN
+    -- Only what still exists: a user may have dropped a KPI schema or view by hand.
+    FOR s IN SELECT DISTINCT k.target_schema FROM @extschema@.kpi_views k
+             JOIN pg_namespace ns ON ns.nspname = k.target_schema
+             WHERE kpi_grant.target_schema IS NULL OR k.target_schema = kpi_grant.target_schema LOOP
+        EXECUTE format('GRANT USAGE ON SCHEMA %I TO %s', s, role);
+    END LOOP;
+    FOR v IN SELECT k.relation_schema, k.view_name FROM @extschema@.kpi_views k
+             JOIN pg_namespace ns ON ns.nspname = k.relation_schema
+             JOIN pg_class c ON c.relnamespace = ns.oid AND c.relname = k.view_name
+             WHERE NOT k.internal AND (kpi_grant.target_schema IS NULL OR k.target_schema = kpi_grant.target_schema) LOOP
+        EXECUTE format('GRANT SELECT ON %I.%I TO %s', v.relation_schema, v.view_name, role);
+    END LOOP;
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_grant(regrole, name) IS 'csmetrics internal: grants USAGE on the KPI schemas and SELECT on the KPI views (not on their helper relations)';
+
+-- Refreshes the materialized KPI views in dependency order, concurrently, so readers go on.
+-- A helper relation is refreshed first, in place (no reader waits for it: the KPI views
+-- hold their own copy of the rows), and analyzed for the views that read it next.
+CREATE OR REPLACE FUNCTION @extschema@.refresh_kpi_views(target_schema name DEFAULT NULL) RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v record;
+    started timestamptz;
+    n bigint := 0;
+BEGIN
+    FOR v IN SELECT k.target_schema, k.relation_schema, k.view_name, k.internal FROM @extschema@.kpi_views k
+             JOIN pg_namespace ns ON ns.nspname = k.relation_schema
+             JOIN pg_class c ON c.relnamespace = ns.oid AND c.relname = k.view_name AND c.relkind = 'm'
+             WHERE k.materialized AND (refresh_kpi_views.target_schema IS NULL OR k.target_schema = refresh_kpi_views.target_schema)
+             ORDER BY k.target_schema, k.position LOOP
+        started := clock_timestamp();
+        IF v.internal THEN
+            EXECUTE format('REFRESH MATERIALIZED VIEW %I.%I', v.relation_schema, v.view_name);
+            EXECUTE format('ANALYZE %I.%I', v.relation_schema, v.view_name);
+        ELSE
+            EXECUTE format('REFRESH MATERIALIZED VIEW CONCURRENTLY %I.%I', v.relation_schema, v.view_name);
+        END IF;
+        RAISE NOTICE 'refreshed %.% in % ms', quote_ident(v.relation_schema), quote_ident(v.view_name),
+            round((extract(epoch FROM clock_timestamp() - started) * 1000)::numeric, 1);
+        IF NOT v.internal THEN
+            n := n + 1;
+        END IF;
+    END LOOP;
+    RETURN n;
+END $$;
+COMMENT ON FUNCTION @extschema@.refresh_kpi_views(name) IS 'Refreshes every materialized KPI view (of one schema, or all) with REFRESH MATERIALIZED VIEW CONCURRENTLY, and their helper relations, in dependency order; NOTICE per relation with its time; returns how many KPI views were refreshed';
+-- END views layer

@@ -1,0 +1,90 @@
+-- views/flow.sql: customer flow (customers at start and end, new and lost customers, churn
+-- and retention) by period, from the customers' spans.
+
+-- The period series of the views that follow subscriptions: from the period of the first
+-- start to that of the last change (a start or an end), but never past the current period: a
+-- scheduled cancellation or a contract end date in the future is not yet a KPI. One row
+-- (first_period, last_period, periods), or none when there is nothing to show yet. rows is a
+-- relation with the columns started_on and last_change_on; grain a grain literal.
+CREATE FUNCTION @extschema@.kpi_series_bounds(ctx jsonb, rows text, grain text) RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    RETURN @extschema@.kpi_render($t$SELECT b.first_period, b.last_period, @extschema@.kpi_period_count(b.first_period, b.last_period, {{bounds_grain}}) AS periods
+    FROM (SELECT @extschema@.kpi_period_start(min(r.started_on), {{bounds_grain}}) AS first_period,
+                 least(@extschema@.kpi_period_start(max(r.last_change_on), {{bounds_grain}}),
+                       @extschema@.kpi_period_start({{today}}, {{bounds_grain}})) AS last_period
+          FROM {{bounds_rows}} AS r) AS b
+    WHERE b.first_period <= b.last_period$t$,
+        ctx || jsonb_build_object('bounds_rows', rows, 'bounds_grain', grain));
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_series_bounds(jsonb, text, text) IS 'csmetrics internal: SELECT of the first and last period (and their count) of the series over subscriptions';
+
+-- Builder of spans (a helper relation): each customer's subscriptions merged where they
+-- overlap or touch. A new span starts where a subscription starts after every earlier one
+-- of the customer has ended. Merged as instants, then given as local dates (started_on,
+-- ended_on) for the period series; last_change_on is the last start or end of its
+-- subscriptions (an end may lie in the future of an open span's other subscriptions). No
+-- segment: the views by segment look it up.
+CREATE FUNCTION @extschema@.kpi_view_spans(ctx jsonb) RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    RETURN @extschema@.kpi_render($t$
+SELECT b.customer_id, min(b.started_at) AS started_at,
+       CASE WHEN bool_or(b.ended_at IS NULL) THEN NULL ELSE max(b.ended_at) END AS ended_at,
+       (min(b.started_at) AT TIME ZONE {{zone}})::date AS started_on,
+       CASE WHEN bool_or(b.ended_at IS NULL) THEN NULL ELSE (max(b.ended_at) AT TIME ZONE {{zone}})::date END AS ended_on,
+       max(greatest(b.started_on, b.ended_on)) AS last_change_on
+FROM (SELECT a.*, count(*) FILTER (WHERE a.starts_span)
+                      OVER (PARTITION BY a.customer_id ORDER BY a.started_at, a.ended_at NULLS LAST ROWS UNBOUNDED PRECEDING) AS span_no
+      FROM (SELECT s.customer_id, s.started_at, s.ended_at, s.started_on, s.ended_on,
+                   coalesce(s.started_at > max(coalesce(s.ended_at, 'infinity'))
+                            OVER (PARTITION BY s.customer_id ORDER BY s.started_at, s.ended_at NULLS LAST
+                                  ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), true) AS starts_span
+            FROM {{subscriptions}} AS s) AS a) AS b
+GROUP BY b.customer_id, b.span_no$t$, ctx);
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_view_spans(jsonb) IS 'csmetrics internal: builder of the spans helper relation (subscriptions merged where they overlap or touch)';
+
+-- Builder of customer_flow_by_<grain>: one customer_flows() pass over the spans gives every
+-- period of the series. The spans are read once (a plain spans view is computed once).
+CREATE FUNCTION @extschema@.kpi_view_customer_flow(ctx jsonb) RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    RETURN @extschema@.kpi_render($t$
+WITH sp AS (SELECT s.customer_id, s.started_on, s.ended_on, s.last_change_on{{segment_column}} FROM {{spans}} AS s{{segment_join}})
+SELECT {{segment}}f.period_start::date AS {{period}}, f.customers_start::bigint AS customers_start,
+       f.new_customers::bigint AS new_customers, f.lost_customers::bigint AS lost_customers,
+       f.lost_new_customers::bigint AS lost_new_customers, f.customers_end::bigint AS customers_end,
+       @extschema@.churn_rate(f)::float8 AS churn_rate, @extschema@.retention_rate(f)::float8 AS retention_rate
+FROM (SELECT {{segment}}@extschema@.customer_flows(sp.started_on, sp.ended_on, b.first_period, {{step}}, b.periods) AS flows
+      FROM sp CROSS JOIN ({{bounds}}) AS b
+      GROUP BY {{segment}}b.first_period, b.periods) AS q
+CROSS JOIN LATERAL unnest(q.flows) AS f$t$,
+        ctx || jsonb_build_object('bounds', @extschema@.kpi_series_bounds(ctx, 'sp', ctx ->> 'grain'))
+            || @extschema@.kpi_segment_keys(ctx, 'subscriptions', 's', (ctx ->> 'by_segment')::boolean));
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_view_customer_flow(jsonb) IS 'csmetrics internal: builder of customer_flow_by_<grain>';
+
+INSERT INTO @extschema@.kpi_registry (position, view_name, family, builder, sources, keys, by_segment, internal,
+                                      overview_pick, description) VALUES
+    (200, 'spans', 'flow', '@extschema@.kpi_view_spans', '{subscriptions}', ARRAY['customer_id', 'started_at'], false, true, NULL,
+     'Each customer''s subscriptions merged into spans where they overlap or touch (helper of the flow and LTV views)'),
+    (210, 'customer_flow_by_{{grain_name}}', 'flow', '@extschema@.kpi_view_customer_flow', '{subscriptions}', ARRAY['{{grain_name}}'], true, false, 'latest',
+     'Customers at start and end, new and lost customers, churn and retention rate by {{grain_name}}{{and_segment}} (from subscriptions merged into customer spans)');
+
+INSERT INTO @extschema@.kpi_columns (column_name, description) VALUES
+    ('customers_start', 'customers at the start of the {{grain_name}}'),
+    ('new_customers', 'customers who started in the {{grain_name}} (new or returning)'),
+    ('lost_customers', 'customers at the start of the {{grain_name}} who left in it'),
+    ('lost_new_customers', 'customers who joined and left within the {{grain_name}}'),
+    ('customers_end', 'customers at the end of the {{grain_name}}'),
+    ('churn_rate', 'churn rate: lost / customers at start, a fraction'),
+    ('retention_rate', 'retention rate: (customers at end - new) / customers at start, a fraction');
+
+INSERT INTO @extschema@.kpi_overview_columns (position, column_name, view_name, expression, type, description) VALUES
+    (70, 'customers', 'customer_flow_by_{{grain_name}}', 'v.customers_end', 'bigint', 'customers at the end of the latest period'),
+    (80, 'churn_rate', 'customer_flow_by_{{grain_name}}', 'v.churn_rate', 'float8', 'churn rate of the latest period, a fraction'),
+    (90, 'retention_rate', 'customer_flow_by_{{grain_name}}', 'v.retention_rate', 'float8', 'retention rate of the latest period, a fraction');

@@ -1,0 +1,62 @@
+-- views/overview.sql: kpi_overview, one row with the latest value of each KPI for dashboard
+-- number cards.
+
+-- Builder of kpi_overview. It always has every column of kpi_overview_columns, NULL where the
+-- view feeding it was not made, so that a dashboard keeps working when a source is added or
+-- removed. Each feeding view is read once (its latest row, its (all) row, or one summary
+-- row) and every column taken from that row: over plain views, a subquery per column would
+-- compute the same view again for each of its columns. NULL (no view) when no view feeds it.
+CREATE FUNCTION @extschema@.kpi_view_kpi_overview(ctx jsonb) RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    reads text[] := '{}';       -- one WITH entry per feeding view
+    joins text := '';
+    dates text[] := '{}';       -- the periods the as_of date is the latest of
+    cols text := '';
+    v record;
+    made text;
+    alias text;
+BEGIN
+    FOR v IN SELECT r.view_name, r.overview_pick, min(o.position) AS first
+             FROM @extschema@.kpi_registry r JOIN @extschema@.kpi_overview_columns o ON o.view_name = r.view_name
+             GROUP BY r.view_name, r.overview_pick ORDER BY 3 LOOP
+        made := ctx -> 'made' ->> @extschema@.kpi_render(v.view_name, ctx);
+        CONTINUE WHEN made IS NULL;
+        alias := quote_ident('latest_' || @extschema@.kpi_render(v.view_name, ctx));
+        ctx := ctx || jsonb_build_object('view', made, 'alias', alias,
+            'columns', (SELECT string_agg(o.expression || ' AS ' || quote_ident(o.column_name), ', ' ORDER BY o.position)
+                        FROM @extschema@.kpi_overview_columns o WHERE o.view_name = v.view_name));
+        reads := reads || @extschema@.kpi_render(CASE v.overview_pick
+            WHEN 'latest' THEN '{{alias}} AS (SELECT v.{{period}} AS as_of, {{columns}} FROM {{view}} AS v ORDER BY v.{{period}} DESC LIMIT 1)'
+            WHEN 'all' THEN '{{alias}} AS (SELECT {{columns}} FROM {{view}} AS v WHERE v.segment = ''(all)'')'
+            ELSE '{{alias}} AS (SELECT max(v.{{period}}) AS as_of, {{columns}} FROM {{view}} AS v)' END, ctx);
+        joins := joins || ' LEFT JOIN ' || alias || ' ON true';
+        IF v.overview_pick <> 'all' THEN
+            dates := dates || (alias || '.as_of');
+        END IF;
+    END LOOP;
+    IF cardinality(reads) = 0 THEN
+        RETURN NULL;
+    END IF;
+    -- every column, from the view that feeds it or NULL
+    SELECT string_agg(CASE WHEN (ctx -> 'made') ? @extschema@.kpi_render(o.view_name, ctx)
+                           THEN quote_ident('latest_' || @extschema@.kpi_render(o.view_name, ctx)) || '.' || quote_ident(o.column_name)
+                           ELSE 'NULL::' || o.type::text END
+                      || ' AS ' || quote_ident(o.column_name), ', ' ORDER BY o.position)
+    INTO cols FROM @extschema@.kpi_overview_columns o;
+    RETURN @extschema@.kpi_render($t$
+WITH {{reads}}
+SELECT coalesce(greatest({{dates}}), '-infinity'::date) AS as_of, {{columns}}
+FROM (SELECT) AS one{{joins}}$t$,
+        ctx || jsonb_build_object('reads', array_to_string(reads, E',\n     '), 'dates', coalesce(array_to_string(dates, ', '), 'NULL::date'),
+                                  'columns', cols, 'joins', joins));
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_view_kpi_overview(jsonb) IS 'csmetrics internal: builder of kpi_overview';
+
+INSERT INTO @extschema@.kpi_registry (position, view_name, family, builder, keys, description) VALUES
+    (1000, 'kpi_overview', 'overview', '@extschema@.kpi_view_kpi_overview', ARRAY['as_of'],
+     'One row: the latest value of each KPI (for dashboard number cards); the same columns whatever sources are registered, NULL where a source is missing');
+
+INSERT INTO @extschema@.kpi_columns (column_name, description) VALUES
+    ('as_of', 'latest period found in the KPI views');

@@ -1,0 +1,202 @@
+-- views/revenue.sql: MRR and its movements by period, each customer's MRR movements, and
+-- lifetime value.
+--
+-- A customer's MRR for a period is the sum of its subscriptions in force at the period end
+-- (started before it, not ended before it). The helper customer_mrr holds every customer's
+-- MRR and movement for every period from its first paying period on; mrr_by_<grain>,
+-- customer_mrr_movements and kpi_overview read it.
+
+-- Builder of customer_mrr (a helper relation): per customer and period from its first
+-- paying period on, without gaps: MRR, previous MRR, whether it paid before, and the
+-- movement class. The subscriptions are read once (bounds and MRR).
+CREATE FUNCTION @extschema@.kpi_view_customer_mrr(ctx jsonb) RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    RETURN @extschema@.kpi_render($t$
+WITH subs AS (SELECT customer_id, started_on, ended_on, mrr FROM {{subscriptions}}),
+periods AS (
+    SELECT p AS {{period}}, (p + {{step}})::date AS period_end
+    FROM ({{bounds}}) AS b, @extschema@.kpi_period_series(b.first_period, b.last_period, {{step}}) AS p),
+in_force AS (
+    SELECT s.customer_id, p.{{period}}, sum(s.mrr) AS mrr
+    FROM periods AS p JOIN subs AS s
+      ON s.started_on < p.period_end AND (s.ended_on IS NULL OR s.ended_on >= p.period_end)
+    GROUP BY s.customer_id, p.{{period}}),
+grid AS (
+    SELECT c.customer_id, p.{{period}}
+    FROM (SELECT customer_id, min({{period}}) AS first_paid FROM in_force WHERE mrr > 0 GROUP BY customer_id) AS c
+    JOIN periods AS p ON p.{{period}} >= c.first_paid)
+SELECT g.customer_id, g.{{period}}, coalesce(m.mrr, 0) AS mrr,
+       coalesce(lag(coalesce(m.mrr, 0)) OVER w, 0) AS previous_mrr,
+       coalesce(bool_or(coalesce(m.mrr, 0) > 0) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), false) AS seen_before,
+       @extschema@.mrr_movement(coalesce(m.mrr, 0)) OVER w AS movement
+FROM grid AS g LEFT JOIN in_force AS m ON m.customer_id = g.customer_id AND m.{{period}} = g.{{period}}
+WINDOW w AS (PARTITION BY g.customer_id ORDER BY g.{{period}})$t$,
+        ctx || jsonb_build_object('bounds', @extschema@.kpi_series_bounds(ctx,
+            '(SELECT s.started_on, greatest(s.started_on, s.ended_on) AS last_change_on FROM subs AS s)',
+            ctx ->> 'grain')));
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_view_customer_mrr(jsonb) IS 'csmetrics internal: builder of the customer_mrr helper relation (MRR and movement per customer and period)';
+
+-- Builder of customer_mrr_movements.
+CREATE FUNCTION @extschema@.kpi_view_customer_mrr_movements(ctx jsonb) RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    RETURN @extschema@.kpi_render($t$
+SELECT m.customer_id::text AS customer_id, {{segment_value}} AS segment, m.{{period}}, m.previous_mrr, m.mrr,
+       m.mrr - m.previous_mrr AS mrr_change, m.movement
+FROM {{customer_mrr}} AS m{{segment_join}}
+WHERE m.movement IS NOT NULL$t$, ctx || @extschema@.kpi_segment_keys(ctx, 'subscriptions', 'm', true));
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_view_customer_mrr_movements(jsonb) IS 'csmetrics internal: builder of customer_mrr_movements';
+
+-- Builder of mrr_by_<grain>: the mrr_movements of each period (and segment), computed once
+-- per group and read field by field.
+CREATE FUNCTION @extschema@.kpi_view_mrr(ctx jsonb) RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    RETURN @extschema@.kpi_render($t$
+SELECT {{segment}}{{period}}, (q.m).ending_mrr::numeric AS mrr, (q.m).starting_mrr::numeric AS starting_mrr,
+       (q.m).new_mrr::numeric AS new_mrr, (q.m).expansion_mrr::numeric AS expansion_mrr,
+       (q.m).contraction_mrr::numeric AS contraction_mrr, (q.m).churned_mrr::numeric AS churned_mrr,
+       (q.m).reactivation_mrr::numeric AS reactivation_mrr, @extschema@.net_new_mrr(q.m)::numeric AS net_new_mrr,
+       @extschema@.nrr(q.m)::float8 AS nrr, @extschema@.grr(q.m)::float8 AS grr,
+       @extschema@.quick_ratio(q.m)::float8 AS quick_ratio, (q.m).customers_end::bigint AS paying_customers,
+       round(@extschema@.arpa(q.m), 2)::numeric AS arpa
+FROM (SELECT {{segment}}{{period}}, @extschema@.mrr_movements(c.previous_mrr, c.mrr, c.seen_before) AS m
+      FROM (SELECT c.*{{segment_column}} FROM {{customer_mrr}} AS c{{segment_join}}) AS c
+      GROUP BY {{segment}}{{period}}) AS q$t$,
+        ctx || @extschema@.kpi_segment_keys(ctx, 'subscriptions', 'c', (ctx ->> 'by_segment')::boolean));
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_view_mrr(jsonb) IS 'csmetrics internal: builder of mrr_by_<grain>';
+
+-- Builder of ltv: per segment and for all customers ('(all)'). Always monthly, whatever the
+-- grain, because LTV = monthly ARPA / monthly churn: ARPA at the end of the latest month,
+-- mean monthly churn of the last 12 months (customer_flows over the spans), Kaplan-Meier
+-- lifetime from the spans' tenures in whole months, and the success and acquisition costs
+-- of the last 12 months when costs are registered.
+CREATE FUNCTION @extschema@.kpi_view_ltv(ctx jsonb) RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    segmented boolean := (ctx ->> 'segmented')::boolean;
+BEGIN
+    RETURN @extschema@.kpi_render($t$
+WITH sp AS (SELECT s.started_at, s.ended_at, s.started_on, s.ended_on, s.last_change_on{{segment_column}} FROM {{spans}} AS s{{segment_join}}),
+lspans AS (
+    SELECT '(all)'::text AS segment, started_at, ended_at, started_on, ended_on, last_change_on FROM sp{{spans_by_segment}}),
+segs AS (SELECT DISTINCT segment FROM lspans),
+bounds AS ({{bounds}}),
+last AS (SELECT max(b.last_period) AS month, (max(b.last_period) + '1 month'::interval)::date AS data_end FROM bounds AS b),
+at_end AS (
+    SELECT s.customer_id{{at_end_segment}}, sum(s.mrr) AS mrr
+    FROM {{subscriptions}} AS s CROSS JOIN last AS l
+    WHERE s.started_on < l.data_end AND (s.ended_on IS NULL OR s.ended_on >= l.data_end)
+    GROUP BY s.customer_id{{at_end_segment}}),
+lmrr AS (SELECT '(all)'::text AS segment, mrr FROM at_end{{mrr_by_segment}}),
+arpa AS (
+    SELECT m.segment, count(*) FILTER (WHERE m.mrr > 0) AS paying_customers,
+           sum(m.mrr) / nullif(count(*) FILTER (WHERE m.mrr > 0), 0) AS arpa
+    FROM lmrr AS m GROUP BY m.segment),
+churn AS (
+    SELECT q.segment, avg(@extschema@.churn_rate(f)) AS churn_rate, sum(f.new_customers) AS new_customers,
+           max(f.customers_end) FILTER (WHERE f.period_start::date = l.month) AS customers
+    FROM (SELECT sp.segment, @extschema@.customer_flows(sp.started_on, sp.ended_on, b.first_period, '1 month'::interval, b.periods) AS flows
+          FROM lspans AS sp CROSS JOIN bounds AS b GROUP BY sp.segment, b.first_period, b.periods) AS q
+    CROSS JOIN LATERAL unnest(q.flows) AS f CROSS JOIN last AS l
+    WHERE f.period_start::date > (l.month - '12 months'::interval)::date
+    GROUP BY q.segment),
+tenures AS (
+    -- whole months from start to end (or to the end of the latest month), as wall time in
+    -- the views' time zone
+    SELECT t.segment, (extract(year FROM t.age) * 12 + extract(month FROM t.age))::int AS tenure, t.churned
+    FROM (SELECT sp.segment, age(coalesce(sp.ended_at AT TIME ZONE {{zone}}, l.data_end::timestamp), sp.started_at AT TIME ZONE {{zone}}) AS age,
+                 sp.ended_at IS NOT NULL AS churned
+          FROM lspans AS sp CROSS JOIN last AS l) AS t),
+km AS (
+    SELECT t.segment, @extschema@.expected_lifetime(@extschema@.survival_summary(t.tenure, t.churned)) AS expected_lifetime,
+           @extschema@.ltv(a.arpa, t.tenure, t.churned) AS ltv_km
+    FROM tenures AS t JOIN arpa AS a ON a.segment = t.segment GROUP BY t.segment),
+cost AS ({{costs_of_the_year}}),
+base AS (
+    SELECT s.segment, coalesce(a.paying_customers, 0) AS paying_customers, a.arpa, ch.churn_rate,
+           @extschema@.ltv(a.arpa, ch.churn_rate) AS ltv, k.expected_lifetime, k.ltv_km,
+           co.success / 12 / nullif(o.customers, 0) AS crc, co.acquisition / nullif(o.new_customers, 0) AS cac
+    FROM segs AS s LEFT JOIN arpa AS a ON a.segment = s.segment LEFT JOIN churn AS ch ON ch.segment = s.segment
+    LEFT JOIN km AS k ON k.segment = s.segment CROSS JOIN cost AS co LEFT JOIN churn AS o ON o.segment = '(all)')
+-- money to the cent (ratios from the exact values): the float churn rate and lifetime, and
+-- the divisions, leave noise in further digits
+SELECT segment, paying_customers, round(arpa, 2) AS arpa, churn_rate::float8 AS churn_rate,
+       round(ltv::numeric, 2) AS ltv, expected_lifetime::float8 AS expected_lifetime, round(ltv_km::numeric, 2) AS ltv_km,
+       round(crc, 2) AS crc, round(cac, 2) AS cac,
+       (arpa / nullif(crc, 0))::float8 AS ltv_to_crc, (ltv / nullif(cac, 0))::float8 AS ltv_to_cac
+FROM base$t$,
+        ctx || jsonb_build_object(
+            'bounds', @extschema@.kpi_series_bounds(ctx, 'sp', quote_literal('month')),
+            'spans_by_segment', CASE WHEN segmented
+                THEN E'\n    UNION ALL SELECT segment, started_at, ended_at, started_on, ended_on, last_change_on FROM sp'
+                ELSE '' END,
+            'mrr_by_segment', CASE WHEN segmented THEN ' UNION ALL SELECT segment, mrr FROM at_end' ELSE '' END,
+            'costs_of_the_year', CASE WHEN @extschema@.kpi_has(ctx, 'costs') THEN @extschema@.kpi_render($c$
+    SELECT sum(c.amount) FILTER (WHERE c.kind = 'success') AS success, sum(c.amount) FILTER (WHERE c.kind = 'acquisition') AS acquisition
+    FROM {{costs}} AS c CROSS JOIN last AS l
+    WHERE c.incurred_on >= (l.month - '11 months'::interval)::date AND c.incurred_on < l.data_end$c$, ctx)
+                ELSE 'SELECT NULL::numeric AS success, NULL::numeric AS acquisition' END,
+            'at_end_segment', CASE WHEN segmented THEN ', s.segment' ELSE '' END)
+        || @extschema@.kpi_segment_keys(ctx, 'subscriptions', 's', segmented));
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_view_ltv(jsonb) IS 'csmetrics internal: builder of ltv';
+
+INSERT INTO @extschema@.kpi_registry (position, view_name, family, builder, sources, optional_sources, keys, by_segment, internal,
+                                      overview_pick, description, column_descriptions) VALUES
+    (300, 'customer_mrr', 'revenue', '@extschema@.kpi_view_customer_mrr', '{subscriptions}', '{}', ARRAY['customer_id', '{{grain_name}}'],
+     false, true, NULL,
+     'MRR, previous MRR and movement of each customer in each {{grain_name}} from its first paying {{grain_name}} on (helper of the MRR views)', '{}'),
+    (310, 'customer_mrr_movements', 'revenue', '@extschema@.kpi_view_customer_mrr_movements', '{subscriptions}', '{}',
+     ARRAY['customer_id', '{{grain_name}}'], false, false, NULL,
+     'MRR of each customer at the end of each {{grain_name}} and its movement class (new, expansion, contraction, churn, reactivation, unchanged)', '{}'),
+    (320, 'mrr_by_{{grain_name}}', 'revenue', '@extschema@.kpi_view_mrr', '{subscriptions}', '{}', ARRAY['{{grain_name}}'], true, false, 'latest',
+     'MRR and its movements, NRR, GRR, quick ratio and ARPA by {{grain_name}}{{and_segment}} (MRR = subscriptions in force at the period end)', '{}'),
+    (330, 'ltv', 'revenue', '@extschema@.kpi_view_ltv', '{subscriptions}', '{costs}', ARRAY['segment'], false, false, 'all',
+     'Lifetime value per segment and for all customers (segment (all)): ARPA at the latest month, average monthly churn of the last 12 months, LTV = ARPA / churn, Kaplan-Meier LTV, retention and acquisition cost',
+     '{"churn_rate": "mean monthly churn rate of the last 12 months, a fraction",
+       "paying_customers": "customers with MRR > 0 at the end of the latest month",
+       "arpa": "average revenue per account at the end of the latest month: MRR / paying customers, to the cent"}');
+
+INSERT INTO @extschema@.kpi_columns (column_name, description) VALUES
+    ('previous_mrr', 'MRR at the end of the previous {{grain_name}}'),
+    ('mrr', 'monthly recurring revenue at the end of the {{grain_name}}'),
+    ('mrr_change', 'mrr - previous_mrr'),
+    ('movement', 'MRR movement: new, expansion, contraction, churn, reactivation or unchanged'),
+    ('starting_mrr', 'MRR at the start of the {{grain_name}}'),
+    ('new_mrr', 'MRR of new customers'),
+    ('expansion_mrr', 'MRR added by existing customers'),
+    ('contraction_mrr', 'MRR lost by customers who stayed'),
+    ('churned_mrr', 'MRR lost by customers who left'),
+    ('reactivation_mrr', 'MRR of returning customers'),
+    ('net_new_mrr', 'new + reactivation + expansion - contraction - churn'),
+    ('nrr', 'net revenue retention, a fraction (1 = all revenue kept)'),
+    ('grr', 'gross revenue retention, a fraction (at most 1)'),
+    ('quick_ratio', 'SaaS quick ratio: (new + expansion + reactivation) / (contraction + churn)'),
+    ('paying_customers', 'customers with MRR > 0 at the end of the period'),
+    ('arpa', 'average revenue per account: MRR / paying customers, to the cent'),
+    ('ltv', 'lifetime value: ARPA / monthly churn rate, to the cent (NULL when churn is 0)'),
+    ('ltv_km', 'Kaplan-Meier lifetime value: ARPA x restricted mean lifetime, to the cent'),
+    ('expected_lifetime', 'Kaplan-Meier restricted mean lifetime in months'),
+    ('crc', 'customer retention cost per customer per month (success costs of the last 12 months / 12 / customers), to the cent'),
+    ('cac', 'customer acquisition cost (acquisition costs of the last 12 months / new customers in them), to the cent'),
+    ('ltv_to_crc', 'LTV : CRC = lifetime value / lifetime retention cost = ARPA / CRC'),
+    ('ltv_to_cac', 'LTV : CAC');
+
+INSERT INTO @extschema@.kpi_overview_columns (position, column_name, view_name, expression, type, description) VALUES
+    (100, 'mrr', 'mrr_by_{{grain_name}}', 'v.mrr', 'numeric', 'MRR at the end of the latest period'),
+    (110, 'net_new_mrr', 'mrr_by_{{grain_name}}', 'v.net_new_mrr', 'numeric', 'net new MRR of the latest period'),
+    (120, 'nrr', 'mrr_by_{{grain_name}}', 'v.nrr', 'float8', 'net revenue retention of the latest period, a fraction'),
+    (130, 'grr', 'mrr_by_{{grain_name}}', 'v.grr', 'float8', 'gross revenue retention of the latest period, a fraction'),
+    (140, 'quick_ratio', 'mrr_by_{{grain_name}}', 'v.quick_ratio', 'float8', 'SaaS quick ratio of the latest period'),
+    (150, 'arpa', 'mrr_by_{{grain_name}}', 'v.arpa', 'numeric', 'average revenue per account at the end of the latest period, to the cent'),
+    (200, 'ltv', 'ltv', 'v.ltv', 'numeric', 'lifetime value of all customers, to the cent'),
+    (210, 'ltv_km', 'ltv', 'v.ltv_km', 'numeric', 'Kaplan-Meier lifetime value of all customers, to the cent');

@@ -1,0 +1,133 @@
+-- The time zone of the KPI views: create_kpi_views(time_zone => ...) fixes the zone of every
+-- period boundary, so the views give the same rows whatever the reader's TimeZone. Instants
+-- are put into the periods of that zone; timestamp and date columns are read as wall time
+-- in it; durations stay differences of instants.
+SET search_path = csmetrics, public;
+SET datestyle = 'ISO';
+SET timezone = 'UTC';
+-- start from no registrations, whatever earlier suites left (test/fixtures/views_reset.sql,
+-- not echoed)
+\set ECHO none
+\i test/fixtures/views_reset.sql
+\set ECHO all
+
+CREATE SCHEMA tz_src;
+CREATE TABLE tz_src.customers (id int, name text);
+CREATE TABLE tz_src.subs (customer_id int, started_at timestamptz, ended_at timestamptz, mrr numeric);
+CREATE TABLE tz_src.answers (customer_id int, responded_at timestamptz, score int);
+-- ticket times as wall time (timestamp without time zone), as many CRMs store them
+CREATE TABLE tz_src.tickets (customer_id int, opened_at timestamp, resolved_at timestamp, contacts int);
+INSERT INTO tz_src.customers VALUES (1, 'one'), (2, 'two'), (3, 'three');
+-- Instants near midnight: 2024-01-31 20:00 UTC is 2024-02-01 01:30 in Kolkata (UTC+05:30).
+INSERT INTO tz_src.subs VALUES
+    (1, '2024-01-31 20:00+00', NULL, 100),                      -- starts in February in Kolkata, January in UTC
+    (2, '2024-01-10 00:00+00', '2024-02-29 19:00+00', 50),      -- ends on 1 March in Kolkata, 29 February in UTC
+    (3, '2024-02-15 12:00+00', '2024-03-31 18:00+00', 70);      -- ends in March in both
+INSERT INTO tz_src.answers VALUES
+    (1, '2024-01-31 19:00+00', 10),     -- February in Kolkata (00:30), January in UTC
+    (2, '2024-01-31 18:29+00', 0),      -- January in both (23:59 in Kolkata)
+    (3, '2024-02-29 18:30+00', 9),      -- March in Kolkata (00:00), February in UTC
+    (3, '2024-02-29 18:30+00', 11);     -- out of range: data_issues shows its row
+-- Paris changes to summer time on 2024-03-31 at 02:00: from 01:30 to 03:30 wall time is one
+-- hour. Resolution times are durations between instants.
+INSERT INTO tz_src.tickets VALUES (1, '2024-03-31 01:30', '2024-03-31 03:30', 1), (2, '2024-01-31 23:45', '2024-02-01 00:15', 1);
+SELECT register_source('customers', 'tz_src.customers', '{"customer_id": "id"}');
+SELECT register_source('subscriptions', 'tz_src.subs');
+SELECT register_source('survey_responses', 'tz_src.answers');
+SELECT register_source('tickets', 'tz_src.tickets');
+
+SET client_min_messages = warning;
+SELECT count(*) AS kolkata FROM create_kpi_views('tz_kolkata', 'month', false, 'Asia/Kolkata');
+SELECT count(*) AS kolkata_materialized FROM create_kpi_views('tz_kolkata_mat', 'month', true, 'Asia/Kolkata');
+SELECT count(*) AS utc FROM create_kpi_views('tz_utc', 'month', false, 'UTC');
+SELECT count(*) AS paris FROM create_kpi_views('tz_paris', 'month', false, 'Europe/Paris');
+RESET client_min_messages;
+SELECT target_schema, time_zone, count(*) FROM kpi_views GROUP BY 1, 2 ORDER BY 1;
+
+-- The periods follow the views' zone, not the reader's.
+SELECT 'Kolkata' AS views, month, responses, promoters, detractors FROM tz_kolkata.nps_by_month
+UNION ALL
+SELECT 'UTC', month, responses, promoters, detractors FROM tz_utc.nps_by_month ORDER BY 1, 2;
+SELECT 'Kolkata' AS views, month, mrr, new_mrr, churned_mrr FROM tz_kolkata.mrr_by_month
+UNION ALL
+SELECT 'UTC', month, mrr, new_mrr, churned_mrr FROM tz_utc.mrr_by_month ORDER BY 1, 2;
+SELECT 'Kolkata' AS views, month, customers_start, new_customers, lost_customers, customers_end FROM tz_kolkata.customer_flow_by_month
+UNION ALL
+SELECT 'UTC', month, customers_start, new_customers, lost_customers, customers_end FROM tz_utc.customer_flow_by_month ORDER BY 1, 2;
+-- Wall-time columns are read in the views' zone: the ticket opened at 23:45 on 31 January
+-- is a January ticket in every zone; the DST night's ticket took one hour in Paris and two
+-- hours in UTC, where 01:30 to 03:30 has no change of offset.
+SELECT 'Paris' AS views, month, tickets_opened, tickets_resolved, median_resolution_hours FROM tz_paris.support_by_month
+UNION ALL
+SELECT 'UTC', month, tickets_opened, tickets_resolved, median_resolution_hours FROM tz_utc.support_by_month ORDER BY 1, 2;
+-- Lifetimes are counted in whole months of wall time in the views' zone.
+SELECT 'Kolkata' AS views, segment, round(expected_lifetime::numeric, 4) AS expected_lifetime FROM tz_kolkata.ltv
+UNION ALL
+SELECT 'UTC', segment, round(expected_lifetime::numeric, 4) FROM tz_utc.ltv ORDER BY 1, 2;
+-- data_issues shows instants as wall time in the views' zone.
+SELECT source, problem, source_row FROM tz_kolkata.data_issues;
+
+-- Every row of every view of a schema, as read in the session's TimeZone.
+CREATE FUNCTION pg_temp.view_rows(target name) RETURNS TABLE (view_name name, rows bigint, fingerprint text)
+LANGUAGE plpgsql AS $$
+DECLARE
+    v record;
+BEGIN
+    FOR v IN SELECT k.view_name FROM csmetrics.kpi_views k WHERE k.target_schema = target AND NOT k.internal ORDER BY k.view_name LOOP
+        view_name := v.view_name;
+        EXECUTE format('SELECT count(*), md5(coalesce(string_agg(t::text, E''\n'' ORDER BY t::text), '''')) FROM %I.%I t', target, v.view_name)
+            INTO rows, fingerprint;
+        RETURN NEXT;
+    END LOOP;
+END $$;
+CREATE TEMP TABLE tz_reads (reader text, target name, view_name name, rows bigint, fingerprint text);
+SET timezone = 'UTC';
+INSERT INTO tz_reads SELECT 'UTC', t, r.* FROM unnest('{tz_kolkata,tz_kolkata_mat,tz_utc}'::name[]) t, pg_temp.view_rows(t) r;
+SET timezone = 'America/Los_Angeles';
+INSERT INTO tz_reads SELECT 'America/Los_Angeles', t, r.* FROM unnest('{tz_kolkata,tz_kolkata_mat,tz_utc}'::name[]) t, pg_temp.view_rows(t) r;
+SET timezone = 'Asia/Kolkata';
+INSERT INTO tz_reads SELECT 'Asia/Kolkata', t, r.* FROM unnest('{tz_kolkata,tz_kolkata_mat,tz_utc}'::name[]) t, pg_temp.view_rows(t) r;
+SET timezone = 'Australia/Adelaide';
+INSERT INTO tz_reads SELECT 'Australia/Adelaide', t, r.* FROM unnest('{tz_kolkata,tz_kolkata_mat,tz_utc}'::name[]) t, pg_temp.view_rows(t) r;
+SET timezone = 'UTC';
+-- Each view reads the same in the four zones (half-hour offsets included), plain and
+-- materialized; the plain and the materialized Kolkata views agree.
+SELECT target, count(DISTINCT reader) AS readers, count(DISTINCT view_name) AS views, sum(rows)::bigint / count(DISTINCT reader) AS rows_per_read,
+       count(*) FILTER (WHERE (view_name, fingerprint) NOT IN (SELECT r.view_name, r.fingerprint FROM tz_reads r
+                                                            WHERE r.target = t.target AND r.reader = 'UTC')) AS reads_that_differ
+FROM tz_reads t GROUP BY target ORDER BY target;
+SELECT count(*) AS views_differing_plain_and_materialized
+FROM tz_reads p JOIN tz_reads m ON m.reader = p.reader AND m.view_name = p.view_name AND m.target = 'tz_kolkata_mat'
+WHERE p.target = 'tz_kolkata' AND p.fingerprint <> m.fingerprint;
+-- ... and a refresh made in another zone keeps them so.
+SET timezone = 'America/Los_Angeles';
+SET client_min_messages = warning;
+SELECT refresh_kpi_views('tz_kolkata_mat');
+RESET client_min_messages;
+SET timezone = 'UTC';
+SELECT count(*) AS views_changed_by_the_refresh
+FROM pg_temp.view_rows('tz_kolkata_mat') r JOIN tz_reads t ON t.target = 'tz_kolkata_mat' AND t.reader = 'UTC' AND t.view_name = r.view_name
+WHERE r.fingerprint <> t.fingerprint;
+
+-- Without a time zone the views take the session's TimeZone when they are made, and keep it.
+SET timezone = 'Australia/Adelaide';
+SET client_min_messages = warning;
+SELECT count(*) > 0 AS made FROM create_kpi_views('tz_default');
+RESET client_min_messages;
+SELECT DISTINCT time_zone FROM kpi_views WHERE target_schema = 'tz_default';
+SELECT month, responses FROM tz_default.nps_by_month ORDER BY month;
+SET timezone = 'UTC';
+SELECT month, responses FROM tz_default.nps_by_month ORDER BY month;
+
+-- A time zone PostgreSQL does not know is refused before anything is made.
+SELECT regress.expect_error($$SELECT csmetrics.create_kpi_views('tz_bad', 'month', false, 'Mars/Olympus')$$);
+SELECT regress.expect_error($$SELECT csmetrics.plan_kpi_views('tz_bad', 'month', false, '')$$);
+SELECT to_regnamespace('tz_bad') IS NULL AS nothing_made;
+
+\set ECHO none
+\i test/fixtures/views_reset.sql
+\set ECHO all
+SET client_min_messages = warning;
+DROP SCHEMA tz_src, tz_kolkata, tz_kolkata_internal, tz_kolkata_mat, tz_kolkata_mat_internal, tz_utc, tz_utc_internal,
+            tz_paris, tz_paris_internal, tz_default, tz_default_internal CASCADE;
+RESET client_min_messages;
