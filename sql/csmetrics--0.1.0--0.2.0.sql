@@ -565,14 +565,15 @@ INSERT INTO @extschema@.source_checks (kind, position, problem, bad_when) VALUES
     ('signals', 1, 'customer_id is NULL', 'x.customer_id IS NULL'),
     ('signals', 2, 'occurred_at is NULL', 'x.occurred_at IS NULL'),
     ('signals', 3, 'signal is NULL', 'x.signal IS NULL'),
-    ('signals', 4, 'value is NaN', 'x.value = ''NaN''::pg_catalog.numeric');
+    ('signals', 4, 'negative value', 'x.value < 0'),
+    ('signals', 5, 'value is NaN', 'x.value = ''NaN''::pg_catalog.numeric');
 
 -- The signals source kind: any event or measurement, for the health model's signal measures.
 INSERT INTO @extschema@.source_columns (kind, role, required, type_class, position, description) VALUES
     ('signals', 'customer_id', true, 'id', 1, 'customer identifier'),
     ('signals', 'occurred_at', true, 'timestamp', 2, 'when the signal happened or was measured'),
     ('signals', 'signal', true, 'text', 3, 'name of the signal (logins, feature_adopted, sponsor_left...); health_measures rows name it'),
-    ('signals', 'value', false, 'number', 4, 'the value measured (default 1 per occurrence; a NULL value counts as 1)');
+    ('signals', 'value', false, 'number', 4, 'the value measured, non-negative (default 1 per occurrence; a NULL value counts as 1)');
 COMMENT ON FUNCTION @extschema@.register_source(text, regclass, jsonb) IS 'Registers the relation holding one kind of CRM data (customers, subscriptions, survey_responses, tickets, invoices, usage_events, renewals, trials, costs, signals); columns maps canonical names to column names. Validates everything and reports every problem in one error';
 
 -- The name of the local-date column that goes with an instant role: started_at -> started_on.
@@ -1753,17 +1754,19 @@ CREATE FUNCTION @extschema@.kpi_view_health_outcomes(ctx jsonb) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
+    -- the first validated period, from the latest period (asof a) and the settings (st)
+    ctx := ctx || jsonb_build_object('validated_from', @extschema@.kpi_render(
+        '(a.current_period - (st.horizon_periods + st.look_back_periods) * {{step}})::date', ctx));
     RETURN @extschema@.kpi_health_query(ctx, @extschema@.kpi_render($p$
         SELECT p AS {{period}}, false AS is_current
         FROM asof AS a CROSS JOIN settings AS st,
-             @extschema@.kpi_period_series((a.current_period - (st.horizon_periods + st.look_back_periods) * {{step}})::date,
-                                           (a.current_period - (st.horizon_periods + 1) * {{step}})::date, {{step}}) AS p$p$, ctx),
+             @extschema@.kpi_period_series({{validated_from}}, (a.current_period - (st.horizon_periods + 1) * {{step}})::date, {{step}}) AS p$p$, ctx),
         @extschema@.kpi_render($f$,
 outcome_periods AS (
+    -- the validated periods and the N after them
     SELECT p AS {{period}}, (p + {{step}})::date AS period_end
     FROM asof AS a CROSS JOIN settings AS st,
-         @extschema@.kpi_period_series((a.current_period - (st.horizon_periods + st.look_back_periods) * {{step}})::date,
-                                       (a.current_period - {{step}})::date, {{step}}) AS p),
+         @extschema@.kpi_period_series({{validated_from}}, (a.current_period - {{step}})::date, {{step}}) AS p),
 paying AS (
     SELECT DISTINCT s.customer_id, p.{{period}}
     FROM {{subscriptions}} AS s

@@ -469,17 +469,19 @@ CREATE FUNCTION @extschema@.kpi_view_health_outcomes(ctx jsonb) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
+    -- the first validated period, from the latest period (asof a) and the settings (st)
+    ctx := ctx || jsonb_build_object('validated_from', @extschema@.kpi_render(
+        '(a.current_period - (st.horizon_periods + st.look_back_periods) * {{step}})::date', ctx));
     RETURN @extschema@.kpi_health_query(ctx, @extschema@.kpi_render($p$
         SELECT p AS {{period}}, false AS is_current
         FROM asof AS a CROSS JOIN settings AS st,
-             @extschema@.kpi_period_series((a.current_period - (st.horizon_periods + st.look_back_periods) * {{step}})::date,
-                                           (a.current_period - (st.horizon_periods + 1) * {{step}})::date, {{step}}) AS p$p$, ctx),
+             @extschema@.kpi_period_series({{validated_from}}, (a.current_period - (st.horizon_periods + 1) * {{step}})::date, {{step}}) AS p$p$, ctx),
         @extschema@.kpi_render($f$,
 outcome_periods AS (
+    -- the validated periods and the N after them
     SELECT p AS {{period}}, (p + {{step}})::date AS period_end
     FROM asof AS a CROSS JOIN settings AS st,
-         @extschema@.kpi_period_series((a.current_period - (st.horizon_periods + st.look_back_periods) * {{step}})::date,
-                                       (a.current_period - {{step}})::date, {{step}}) AS p),
+         @extschema@.kpi_period_series({{validated_from}}, (a.current_period - {{step}})::date, {{step}}) AS p),
 paying AS (
     SELECT DISTINCT s.customer_id, p.{{period}}
     FROM {{subscriptions}} AS s

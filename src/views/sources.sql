@@ -65,7 +65,7 @@ INSERT INTO @extschema@.source_columns (kind, role, required, type_class, positi
     ('signals', 'customer_id', true, 'id', 1, 'customer identifier'),
     ('signals', 'occurred_at', true, 'timestamp', 2, 'when the signal happened or was measured'),
     ('signals', 'signal', true, 'text', 3, 'name of the signal (logins, feature_adopted, sponsor_left...); health_measures rows name it'),
-    ('signals', 'value', false, 'number', 4, 'the value measured (default 1 per occurrence; a NULL value counts as 1)');
+    ('signals', 'value', false, 'number', 4, 'the value measured, non-negative (default 1 per occurrence; a NULL value counts as 1)');
 GRANT SELECT ON @extschema@.source_columns TO PUBLIC;
 
 -- Registered sources (a configuration table, kept by pg_dump). The relation is a regclass: pg_dump writes it as a qualified name and
@@ -308,7 +308,8 @@ INSERT INTO @extschema@.source_checks (kind, position, problem, bad_when) VALUES
     ('signals', 1, 'customer_id is NULL', 'x.customer_id IS NULL'),
     ('signals', 2, 'occurred_at is NULL', 'x.occurred_at IS NULL'),
     ('signals', 3, 'signal is NULL', 'x.signal IS NULL'),
-    ('signals', 4, 'value is NaN', 'x.value = ''NaN''::pg_catalog.numeric');
+    ('signals', 4, 'negative value', 'x.value < 0'),
+    ('signals', 5, 'value is NaN', 'x.value = ''NaN''::pg_catalog.numeric');
 
 ---------------------------------------------------------------------------------------------
 -- Clean sources. Every identifier that comes from the user goes through quote_ident() or
