@@ -338,6 +338,7 @@ CREATE TABLE @extschema@.kpi_registry (
     keys                text[]  NOT NULL,
     by_segment          boolean NOT NULL DEFAULT false,
     internal            boolean NOT NULL DEFAULT false,
+    materialize         boolean NOT NULL DEFAULT true,
     overview_pick       text    CHECK (overview_pick IN ('latest', 'all', 'summary')),
     description         text    NOT NULL,
     column_descriptions jsonb   NOT NULL DEFAULT '{}',
@@ -346,7 +347,7 @@ CREATE TABLE @extschema@.kpi_registry (
 COMMENT ON TABLE @extschema@.kpi_registry IS 'csmetrics: every view create_kpi_views() can make, one row each, in dependency order; read-only reference';
 COMMENT ON COLUMN @extschema@.kpi_registry.view_name IS 'name of the view; {{grain_name}} stands for the grain (nps_by_{{grain_name}} is nps_by_month)';
 COMMENT ON COLUMN @extschema@.kpi_registry.family IS 'KPI family: survey, flow, revenue, support, health, issues or overview';
-COMMENT ON COLUMN @extschema@.kpi_registry.builder IS 'function (ctx jsonb) returning the query text of the view, or NULL when there is nothing to show';
+COMMENT ON COLUMN @extschema@.kpi_registry.builder IS 'function (ctx jsonb) returning the query text of the view, or NULL when there is nothing to show (a helper that returns NULL is not needed: it is left out silently)';
 COMMENT ON COLUMN @extschema@.kpi_registry.sources IS 'source kinds the view needs, all of them';
 COMMENT ON COLUMN @extschema@.kpi_registry.any_sources IS 'source kinds of which the view needs at least one (empty: no such condition)';
 COMMENT ON COLUMN @extschema@.kpi_registry.optional_sources IS 'source kinds the view uses when they are registered';
@@ -354,6 +355,7 @@ COMMENT ON COLUMN @extschema@.kpi_registry.config_tables IS 'csmetrics configura
 COMMENT ON COLUMN @extschema@.kpi_registry.keys IS 'columns that identify a row (the unique index of the materialized view, and the row order); segment is added in _by_segment views';
 COMMENT ON COLUMN @extschema@.kpi_registry.by_segment IS 'true when the view also comes as <name>_by_segment, per customer segment';
 COMMENT ON COLUMN @extschema@.kpi_registry.internal IS 'true for a helper relation shared by several views (kept in the companion schema, not granted to readers)';
+COMMENT ON COLUMN @extschema@.kpi_registry.materialize IS 'false for a view that stays a plain view in a materialized set: reading it costs no more than reading the materialized helpers it unfolds, and it costs the refresh nothing';
 COMMENT ON COLUMN @extschema@.kpi_registry.overview_pick IS 'how kpi_overview reads the view: latest (its latest period), all (its segment (all) row) or summary (aggregates over its rows); NULL: not read';
 COMMENT ON COLUMN @extschema@.kpi_registry.description IS 'comment of the view; {{grain_name}} and {{and_segment}} are filled in';
 COMMENT ON COLUMN @extschema@.kpi_registry.column_descriptions IS 'column name -> comment, for the columns this view describes its own way; the others come from kpi_columns';
@@ -445,10 +447,10 @@ COMMENT ON FUNCTION @extschema@.kpi_has(jsonb, text) IS 'csmetrics internal: whe
 --   <kind>                    the clean relation of each registered source kind
 --   <helper>                  each helper relation made so far (spans, customer_mrr, ...)
 -- Facts: available (jsonb array of the valid source kinds), segmented (customers have a
--- segment), by_segment (this is the _by_segment variant), made (view name -> qualified name
--- of everything made so far).
+-- segment), by_segment (this is the _by_segment variant), materialized (the set is), made
+-- (view name -> qualified name of everything made so far).
 CREATE FUNCTION @extschema@.kpi_context(target_schema name, internal_schema name, grain text, time_zone text,
-                                        available text[], segmented boolean)
+                                        available text[], segmented boolean, materialized boolean)
 RETURNS jsonb
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
@@ -467,12 +469,13 @@ BEGIN
         'available', to_jsonb(available),
         'segmented', segmented,
         'by_segment', false,
+        'materialized', materialized,
         'made', '{}'::jsonb)
         -- the clean relation of each source kind, by kind
         || coalesce((SELECT jsonb_object_agg(k, quote_ident(internal_schema) || '.' || quote_ident(k))
                      FROM unnest(available) AS k), '{}');
 END $$;
-COMMENT ON FUNCTION @extschema@.kpi_context(name, name, text, text, text[], boolean) IS 'csmetrics internal: the context object given to the view builders (SQL fragments for their templates and facts about the registered sources)';
+COMMENT ON FUNCTION @extschema@.kpi_context(name, name, text, text, text[], boolean, boolean) IS 'csmetrics internal: the context object given to the view builders (SQL fragments for their templates and facts about the registered sources)';
 
 -- The first day of the period (of a grain) containing a date.
 CREATE FUNCTION @extschema@.kpi_period_start(day date, grain text) RETURNS date
@@ -662,9 +665,10 @@ END $$;
 COMMENT ON FUNCTION @extschema@.kpi_source_select(jsonb, text, boolean) IS 'csmetrics internal: SELECT giving the canonical columns of a registered source (instants also as local dates in the views'' time zone)';
 
 -- The checks of a kind as one condition, true for a row the KPIs leave out (x: the canonical
--- row; k: its customer, when with_customers). ORed into one condition, which the planner
--- estimates sensibly (ANDing a dozen separate ones makes it expect a single row and pick
--- nested loops).
+-- row; k: its customer, when with_customers). ORed into one condition that the views keep
+-- rows by with NOT coalesce(..., false), which the planner takes for half of the rows: its
+-- estimate of the checks themselves (a dozen conditions ANDed, or the OR under IS NOT TRUE)
+-- can fall to a handful of rows and make it pick nested loops.
 CREATE FUNCTION @extschema@.kpi_source_rejects(kind text, with_customers boolean) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
@@ -765,13 +769,23 @@ BEGIN
     IF kind = 'customers' THEN
         -- One row per customer, in one hash aggregate over the ids: a customer listed more
         -- than once gets its row with the first name, then segment (as arrays compare:
-        -- element by element, NULL after any value).
+        -- element by element, NULL after any value). When the source gives only one of
+        -- the two, min() of it picks the same row for less.
         RETURN @extschema@.kpi_render($t$
-SELECT d.customer_id, d.first_row[1] AS name, coalesce(d.first_row[2], '(none)') AS segment
-FROM (SELECT x.customer_id, min(ARRAY[x.name, x.segment]) AS first_row
+SELECT d.customer_id, {{name}} AS name, coalesce({{segment_of_first_row}}, '(none)') AS segment
+FROM (SELECT x.customer_id{{first_row}}
       FROM ({{canonical}}) AS x
       WHERE NOT coalesce({{rejects}}, false)
-      GROUP BY x.customer_id) AS d$t$, ctx);
+      GROUP BY x.customer_id) AS d$t$,
+            ctx || (SELECT CASE
+                        WHEN s.columns ? 'name' AND s.columns ? 'segment' THEN
+                            '{"first_row": ", min(ARRAY[x.name, x.segment]) AS first_row", "name": "d.first_row[1]", "segment_of_first_row": "d.first_row[2]"}'
+                        WHEN s.columns ? 'name' THEN
+                            '{"first_row": ", min(x.name) AS name", "name": "d.name", "segment_of_first_row": "NULL::text"}'
+                        WHEN s.columns ? 'segment' THEN
+                            '{"first_row": ", min(x.segment) AS segment", "name": "NULL::text", "segment_of_first_row": "d.segment"}'
+                        ELSE '{"first_row": "", "name": "NULL::text", "segment_of_first_row": "NULL::text"}' END::jsonb
+                    FROM @extschema@.sources s WHERE s.kind = 'customers'));
     ELSIF NOT @extschema@.kpi_per_customer(kind) THEN
         RETURN @extschema@.kpi_render($t$
 SELECT x.* FROM ({{canonical}}) AS x WHERE NOT coalesce({{rejects}}, false)$t$, ctx);
@@ -814,7 +828,13 @@ BEGIN
         'relation', quote_literal((SELECT s.relation::text FROM @extschema@.sources s WHERE s.kind = kpi_source_issues.kind)),
         'source_id', CASE WHEN @extschema@.kpi_per_customer(kind) THEN 'x.customer_id::pg_catalog.text' ELSE 'NULL::pg_catalog.text' END,
         'canonical_row', @extschema@.kpi_source_select(ctx, kind, true),
-        'customer_join', CASE WHEN with_customers THEN @extschema@.kpi_customer_join(ctx, kind) ELSE '' END,
+        -- the known customer ids, once each (no labels to pick: a hash of the ids)
+        'customer_join', CASE WHEN with_customers THEN @extschema@.kpi_render(
+                $j$LEFT JOIN (SELECT DISTINCT x.customer_id FROM ({{customers_canonical}}) AS x
+           WHERE NOT coalesce({{customers_rejects}}, false)) AS k ON {{match}}$j$,
+                jsonb_build_object('customers_canonical', @extschema@.kpi_source_select(ctx, 'customers', false),
+                                   'customers_rejects', @extschema@.kpi_source_rejects('customers', false),
+                                   'match', @extschema@.kpi_customer_match(kind, 'k'))) ELSE '' END,
         'rejects', @extschema@.kpi_source_rejects(kind, with_customers),
         'problems', coalesce(problems, 'NULL'));
     issues := @extschema@.kpi_render($t$
@@ -842,19 +862,50 @@ END $$;
 COMMENT ON FUNCTION @extschema@.kpi_source_issues(jsonb, text) IS 'csmetrics internal: SELECT of the data_issues rows of one source kind (each row that fails a check, once per check)';
 
 -- The common shape of the survey views: one summary of the answers of one survey per period
--- (and segment), read by the accessors in columns.
+-- (and segment), read by the accessors in columns. In a materialized set the summaries come
+-- from the helper survey_summaries (made once, rolled up by each view); otherwise from the
+-- answers. The survey's rows are those whose survey,
+-- lower-cased, is it (NULL counts as nps); the plain comparison ORed in lets the planner
+-- estimate their share from the column's statistics (of the expression alone it knows
+-- nothing, expects a handful of rows and picks nested loops to look up segments).
 CREATE FUNCTION @extschema@.kpi_survey_view(ctx jsonb, summary text, survey text, columns text) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
+    ctx := ctx || jsonb_build_object('summary', quote_ident(summary), 'survey', quote_literal(survey), 'columns', columns);
+    IF ctx -> 'made' ? 'survey_summaries' THEN
+        RETURN @extschema@.kpi_render($t$
+SELECT {{segment}}{{period}}, {{columns}}
+FROM (SELECT {{segment}}{{period}}, @extschema@.rollup(u.summary) AS s
+      FROM {{survey_summaries}} AS u WHERE u.survey = {{survey}}
+      GROUP BY {{segment}}{{period}}) AS q$t$, ctx);
+    END IF;
     RETURN @extschema@.kpi_render($t$
 SELECT {{segment}}{{period}}, {{columns}}
 FROM (SELECT {{segment}}@extschema@.kpi_period_start(r.responded_on, {{grain}}) AS {{period}}, @extschema@.{{summary}}(r.score::int) AS s
-      FROM {{survey_responses}} AS r WHERE coalesce(lower(r.survey), 'nps') = {{survey}}
-      GROUP BY {{segment}}{{period}}) AS q$t$,
-        ctx || jsonb_build_object('summary', quote_ident(summary), 'survey', quote_literal(survey), 'columns', columns));
+      FROM {{survey_responses}} AS r WHERE r.survey = {{survey}} OR coalesce(lower(r.survey), 'nps') = {{survey}}
+      GROUP BY {{segment}}{{period}}) AS q$t$, ctx);
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_survey_view(jsonb, text, text, text) IS 'csmetrics internal: the query of a survey view: one summary per period read by the given columns';
+
+-- Builder of survey_summaries (a helper, made in materialized sets only): the rating_summary
+-- of the answers of each survey, period and segment, in one pass over the answers.
+CREATE FUNCTION @extschema@.kpi_view_survey_summaries(ctx jsonb) RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF NOT (ctx ->> 'materialized')::boolean THEN
+        RETURN NULL;
+    END IF;
+    RETURN @extschema@.kpi_render($t$
+SELECT r.segment, @extschema@.kpi_period_start(r.responded_on, {{grain}}) AS {{period}}, coalesce(lower(r.survey), 'nps') AS survey,
+       coalesce(@extschema@.nps_summary(r.score::int) FILTER (WHERE coalesce(lower(r.survey), 'nps') IN ('nps', 'enps')),
+                @extschema@.csat_summary(r.score::int) FILTER (WHERE lower(r.survey) = 'csat'),
+                @extschema@.ces_summary(r.score::int) FILTER (WHERE lower(r.survey) = 'ces')) AS summary
+FROM {{survey_responses}} AS r
+GROUP BY r.segment, {{period}}, coalesce(lower(r.survey), 'nps')$t$, ctx);
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_view_survey_summaries(jsonb) IS 'csmetrics internal: builder of the survey_summaries helper relation (materialized sets only)';
 
 -- The columns of the NPS views (customer and employee NPS alike).
 CREATE FUNCTION @extschema@.kpi_nps_columns() RETURNS text
@@ -898,6 +949,11 @@ LANGUAGE sql STABLE STRICT PARALLEL SAFE AS $$
 $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_ces(jsonb) IS 'csmetrics internal: builder of ces_by_<grain>';
 
+INSERT INTO @extschema@.kpi_registry (position, view_name, family, builder, sources, keys, internal, description) VALUES
+    (90, 'survey_summaries', 'survey', '@extschema@.kpi_view_survey_summaries', '{survey_responses}',
+     ARRAY['segment', '{{grain_name}}', 'survey'], true,
+     'The answers of each survey summarised by {{grain_name}} and segment (helper of the survey views in a materialized set)');
+
 INSERT INTO @extschema@.kpi_registry (position, view_name, family, builder, sources, keys, by_segment, overview_pick,
                                       description, column_descriptions) VALUES
     (100, 'nps_by_{{grain_name}}', 'survey', '@extschema@.kpi_view_nps', '{survey_responses}', ARRAY['{{grain_name}}'], true, 'latest',
@@ -936,18 +992,23 @@ INSERT INTO @extschema@.kpi_overview_columns (position, column_name, view_name, 
 -- start to that of the last change (a start or an end), but never past the current period: a
 -- scheduled cancellation or a contract end date in the future is not yet a KPI. One row
 -- (first_period, last_period, periods), or none when there is nothing to show yet. rows is a
--- relation with the columns started_on and last_change_on; grain a grain literal.
+-- relation with the columns started_on and last_change_on; grain a grain literal. All three
+-- are computed by the aggregate itself, once: as columns of a subquery they would be computed
+-- again for every row joined to them.
 CREATE FUNCTION @extschema@.kpi_series_bounds(ctx jsonb, rows text, grain text) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    RETURN @extschema@.kpi_render($t$SELECT b.first_period, b.last_period, @extschema@.kpi_period_count(b.first_period, b.last_period, {{bounds_grain}}) AS periods
-    FROM (SELECT @extschema@.kpi_period_start(min(r.started_on), {{bounds_grain}}) AS first_period,
-                 least(@extschema@.kpi_period_start(max(r.last_change_on), {{bounds_grain}}),
-                       @extschema@.kpi_period_start({{today}}, {{bounds_grain}})) AS last_period
-          FROM {{bounds_rows}} AS r) AS b
-    WHERE b.first_period <= b.last_period$t$,
-        ctx || jsonb_build_object('bounds_rows', rows, 'bounds_grain', grain));
+    ctx := ctx || jsonb_build_object('bounds_rows', rows, 'bounds_grain', grain);
+    ctx := ctx || jsonb_build_object(
+        'first_period', @extschema@.kpi_render('@extschema@.kpi_period_start(min(r.started_on), {{bounds_grain}})', ctx),
+        'last_period', @extschema@.kpi_render($t$least(@extschema@.kpi_period_start(max(r.last_change_on), {{bounds_grain}}),
+                 @extschema@.kpi_period_start({{today}}, {{bounds_grain}}))$t$, ctx));
+    RETURN @extschema@.kpi_render($t$SELECT {{first_period}} AS first_period,
+           {{last_period}} AS last_period,
+           @extschema@.kpi_period_count({{first_period}}, {{last_period}}, {{bounds_grain}}) AS periods
+    FROM {{bounds_rows}} AS r
+    HAVING {{first_period}} <= {{last_period}}$t$, ctx);
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_series_bounds(jsonb, text, text) IS 'csmetrics internal: SELECT of the first and last period (and their count) of the series over subscriptions';
 
@@ -955,13 +1016,16 @@ COMMENT ON FUNCTION @extschema@.kpi_series_bounds(jsonb, text, text) IS 'csmetri
 -- overlap or touch. A new span starts where a subscription starts after every earlier one
 -- of the customer has ended. Merged as instants, then given as local dates (started_on,
 -- ended_on) for the period series; last_change_on is the last start or end of its
--- subscriptions (an end may lie in the future of an open span's other subscriptions). No
--- segment: the views by segment look it up.
+-- subscriptions (an end may lie in the future of an open span's other subscriptions). The
+-- customer's segment is joined to the finished spans, so that a view that shows no segment
+-- does not look customers up at all (the planner drops the join).
 CREATE FUNCTION @extschema@.kpi_view_spans(ctx jsonb) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
+SELECT sp.*, {{segment_value}} AS segment
+FROM (
 SELECT b.customer_id, min(b.started_at) AS started_at,
        CASE WHEN bool_or(b.ended_at IS NULL) THEN NULL ELSE max(b.ended_at) END AS ended_at,
        (min(b.started_at) AT TIME ZONE {{zone}})::date AS started_on,
@@ -974,7 +1038,8 @@ FROM (SELECT a.*, count(*) FILTER (WHERE a.starts_span)
                             OVER (PARTITION BY s.customer_id ORDER BY s.started_at, s.ended_at NULLS LAST
                                   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), true) AS starts_span
             FROM {{subscriptions}} AS s) AS a) AS b
-GROUP BY b.customer_id, b.span_no$t$, ctx);
+GROUP BY b.customer_id, b.span_no) AS sp{{segment_join}}$t$,
+        ctx || @extschema@.kpi_segment_keys(ctx, 'subscriptions', 'sp', true));
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_spans(jsonb) IS 'csmetrics internal: builder of the spans helper relation (subscriptions merged where they overlap or touch)';
 
@@ -985,7 +1050,7 @@ LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
-WITH sp AS (SELECT s.customer_id, s.started_on, s.ended_on, s.last_change_on{{segment_column}} FROM {{spans}} AS s{{segment_join}})
+WITH sp AS (SELECT {{segment}}s.customer_id, s.started_on, s.ended_on, s.last_change_on FROM {{spans}} AS s)
 SELECT {{segment}}f.period_start::date AS {{period}}, f.customers_start::bigint AS customers_start,
        f.new_customers::bigint AS new_customers, f.lost_customers::bigint AS lost_customers,
        f.lost_new_customers::bigint AS lost_new_customers, f.customers_end::bigint AS customers_end,
@@ -994,8 +1059,7 @@ FROM (SELECT {{segment}}@extschema@.customer_flows(sp.started_on, sp.ended_on, b
       FROM sp CROSS JOIN ({{bounds}}) AS b
       GROUP BY {{segment}}b.first_period, b.periods) AS q
 CROSS JOIN LATERAL unnest(q.flows) AS f$t$,
-        ctx || jsonb_build_object('bounds', @extschema@.kpi_series_bounds(ctx, 'sp', ctx ->> 'grain'))
-            || @extschema@.kpi_segment_keys(ctx, 'subscriptions', 's', (ctx ->> 'by_segment')::boolean));
+        ctx || jsonb_build_object('bounds', @extschema@.kpi_series_bounds(ctx, 'sp', ctx ->> 'grain')));
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_customer_flow(jsonb) IS 'csmetrics internal: builder of customer_flow_by_<grain>';
 
@@ -1020,70 +1084,64 @@ INSERT INTO @extschema@.kpi_overview_columns (position, column_name, view_name, 
     (80, 'churn_rate', 'customer_flow_by_{{grain_name}}', 'v.churn_rate', 'float8', 'churn rate of the latest period, a fraction'),
     (90, 'retention_rate', 'customer_flow_by_{{grain_name}}', 'v.retention_rate', 'float8', 'retention rate of the latest period, a fraction');
 
--- Builder of customer_mrr (a helper relation): per customer and period from its first
--- paying period on, without gaps: MRR, previous MRR, whether it paid before, and the
--- movement class. The subscriptions are read once (bounds and MRR).
-CREATE FUNCTION @extschema@.kpi_view_customer_mrr(ctx jsonb) RETURNS text
+-- Builder of mrr_paths (a helper relation): one row per customer, its MRR path over the
+-- series of the views' periods, and its segment (joined to the paths: a view that shows no
+-- segment does not look customers up). The subscriptions are read once (bounds and paths).
+CREATE FUNCTION @extschema@.kpi_view_mrr_paths(ctx jsonb) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
-WITH subs AS (SELECT customer_id, started_on, ended_on, mrr FROM {{subscriptions}}),
-periods AS (
-    SELECT p AS {{period}}, (p + {{step}})::date AS period_end
-    FROM ({{bounds}}) AS b, @extschema@.kpi_period_series(b.first_period, b.last_period, {{step}}) AS p),
-in_force AS (
-    SELECT s.customer_id, p.{{period}}, sum(s.mrr) AS mrr
-    FROM periods AS p JOIN subs AS s
-      ON s.started_on < p.period_end AND (s.ended_on IS NULL OR s.ended_on >= p.period_end)
-    GROUP BY s.customer_id, p.{{period}}),
-grid AS (
-    SELECT c.customer_id, p.{{period}}
-    FROM (SELECT customer_id, min({{period}}) AS first_paid FROM in_force WHERE mrr > 0 GROUP BY customer_id) AS c
-    JOIN periods AS p ON p.{{period}} >= c.first_paid)
-SELECT g.customer_id, g.{{period}}, coalesce(m.mrr, 0) AS mrr,
-       coalesce(lag(coalesce(m.mrr, 0)) OVER w, 0) AS previous_mrr,
-       coalesce(bool_or(coalesce(m.mrr, 0) > 0) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), false) AS seen_before,
-       @extschema@.mrr_movement(coalesce(m.mrr, 0)) OVER w AS movement
-FROM grid AS g LEFT JOIN in_force AS m ON m.customer_id = g.customer_id AND m.{{period}} = g.{{period}}
-WINDOW w AS (PARTITION BY g.customer_id ORDER BY g.{{period}})$t$,
+WITH subs AS (SELECT customer_id, started_on, ended_on, mrr FROM {{subscriptions}})
+SELECT p.customer_id, p.path, {{segment_value}} AS segment
+FROM (SELECT s.customer_id, @extschema@.mrr_path(s.started_on, s.ended_on, s.mrr, b.first_period, {{step}}, b.periods) AS path
+      FROM subs AS s CROSS JOIN ({{bounds}}) AS b
+      GROUP BY s.customer_id, b.first_period, b.periods) AS p{{segment_join}}$t$,
         ctx || jsonb_build_object('bounds', @extschema@.kpi_series_bounds(ctx,
             '(SELECT s.started_on, greatest(s.started_on, s.ended_on) AS last_change_on FROM subs AS s)',
-            ctx ->> 'grain')));
+            ctx ->> 'grain'))
+            || @extschema@.kpi_segment_keys(ctx, 'subscriptions', 'p', true));
 END $$;
-COMMENT ON FUNCTION @extschema@.kpi_view_customer_mrr(jsonb) IS 'csmetrics internal: builder of the customer_mrr helper relation (MRR and movement per customer and period)';
+COMMENT ON FUNCTION @extschema@.kpi_view_mrr_paths(jsonb) IS 'csmetrics internal: builder of the mrr_paths helper relation (the MRR path of each customer over the series)';
 
--- Builder of customer_mrr_movements.
+-- Builder of customer_mrr_movements: each customer's row for every period from its first
+-- paying period on (periods with no MRR before or after left out), unfolded from its path.
 CREATE FUNCTION @extschema@.kpi_view_customer_mrr_movements(ctx jsonb) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
-SELECT m.customer_id::text AS customer_id, {{segment_value}} AS segment, m.{{period}}, m.previous_mrr, m.mrr,
-       m.mrr - m.previous_mrr AS mrr_change, m.movement
-FROM {{customer_mrr}} AS m{{segment_join}}
-WHERE m.movement IS NOT NULL$t$, ctx || @extschema@.kpi_segment_keys(ctx, 'subscriptions', 'm', true));
+SELECT p.customer_id::text AS customer_id, p.segment, m.period_start::date AS {{period}},
+       m.previous_mrr, m.mrr, m.mrr - m.previous_mrr AS mrr_change, m.movement
+FROM {{mrr_paths}} AS p
+CROSS JOIN LATERAL @extschema@.customer_mrr_movements(p.path) AS m$t$, ctx);
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_customer_mrr_movements(jsonb) IS 'csmetrics internal: builder of customer_mrr_movements';
 
--- Builder of mrr_by_<grain>: the mrr_movements of each period (and segment), computed once
--- per group and read field by field.
+-- Builder of mrr_by_<grain>: the movements of every period (of each segment) in one pass
+-- over the customers' paths, each period's row computed once and read field by field. A
+-- period shows from the first one whose end finds a paying customer (of the segment) on.
 CREATE FUNCTION @extschema@.kpi_view_mrr(ctx jsonb) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
-SELECT {{segment}}{{period}}, (q.m).ending_mrr::numeric AS mrr, (q.m).starting_mrr::numeric AS starting_mrr,
-       (q.m).new_mrr::numeric AS new_mrr, (q.m).expansion_mrr::numeric AS expansion_mrr,
-       (q.m).contraction_mrr::numeric AS contraction_mrr, (q.m).churned_mrr::numeric AS churned_mrr,
-       (q.m).reactivation_mrr::numeric AS reactivation_mrr, @extschema@.net_new_mrr(q.m)::numeric AS net_new_mrr,
-       @extschema@.nrr(q.m)::float8 AS nrr, @extschema@.grr(q.m)::float8 AS grr,
-       @extschema@.quick_ratio(q.m)::float8 AS quick_ratio, (q.m).customers_end::bigint AS paying_customers,
-       round(@extschema@.arpa(q.m), 2)::numeric AS arpa
-FROM (SELECT {{segment}}{{period}}, @extschema@.mrr_movements(c.previous_mrr, c.mrr, c.seen_before) AS m
-      FROM (SELECT c.*{{segment_column}} FROM {{customer_mrr}} AS c{{segment_join}}) AS c
-      GROUP BY {{segment}}{{period}}) AS q$t$,
-        ctx || @extschema@.kpi_segment_keys(ctx, 'subscriptions', 'c', (ctx ->> 'by_segment')::boolean));
+SELECT {{segment}}{{period}}, (m).ending_mrr::numeric AS mrr, (m).starting_mrr::numeric AS starting_mrr,
+       (m).new_mrr::numeric AS new_mrr, (m).expansion_mrr::numeric AS expansion_mrr,
+       (m).contraction_mrr::numeric AS contraction_mrr, (m).churned_mrr::numeric AS churned_mrr,
+       (m).reactivation_mrr::numeric AS reactivation_mrr, @extschema@.net_new_mrr(m)::numeric AS net_new_mrr,
+       @extschema@.nrr(m)::float8 AS nrr, @extschema@.grr(m)::float8 AS grr,
+       @extschema@.quick_ratio(m)::float8 AS quick_ratio, (m).customers_end::bigint AS paying_customers,
+       round(@extschema@.arpa(m), 2)::numeric AS arpa
+FROM (SELECT {{segment}}(m).period_start::date AS {{period}}, m,
+             bool_or((m).customers_end > 0) OVER ({{partition_by_segment}}ORDER BY (m).period_start) AS paid_yet
+      FROM (SELECT {{segment}}@extschema@.mrr_movements(p.path) AS movements
+            FROM {{mrr_paths}} AS p{{group_by_segment}}) AS q
+      CROSS JOIN LATERAL unnest(q.movements) AS m) AS r
+WHERE r.paid_yet$t$,
+        ctx || CASE WHEN (ctx ->> 'by_segment')::boolean
+                    THEN '{"group_by_segment": "\n            GROUP BY segment", "partition_by_segment": "PARTITION BY segment "}'::jsonb
+                    ELSE '{"group_by_segment": "", "partition_by_segment": ""}' END);
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_mrr(jsonb) IS 'csmetrics internal: builder of mrr_by_<grain>';
 
@@ -1099,7 +1157,7 @@ DECLARE
     segmented boolean := (ctx ->> 'segmented')::boolean;
 BEGIN
     RETURN @extschema@.kpi_render($t$
-WITH sp AS (SELECT s.started_at, s.ended_at, s.started_on, s.ended_on, s.last_change_on{{segment_column}} FROM {{spans}} AS s{{segment_join}}),
+WITH sp AS (SELECT s.started_at, s.ended_at, s.started_on, s.ended_on, s.last_change_on{{sp_segment}} FROM {{spans}} AS s),
 lspans AS (
     SELECT '(all)'::text AS segment, started_at, ended_at, started_on, ended_on, last_change_on FROM sp{{spans_by_segment}}),
 segs AS (SELECT DISTINCT segment FROM lspans),
@@ -1159,22 +1217,22 @@ FROM base$t$,
     FROM {{costs}} AS c CROSS JOIN last AS l
     WHERE c.incurred_on >= (l.month - '11 months'::interval)::date AND c.incurred_on < l.data_end$c$, ctx)
                 ELSE 'SELECT NULL::numeric AS success, NULL::numeric AS acquisition' END,
-            'at_end_segment', CASE WHEN segmented THEN ', s.segment' ELSE '' END)
-        || @extschema@.kpi_segment_keys(ctx, 'subscriptions', 's', segmented));
+            'at_end_segment', CASE WHEN segmented THEN ', s.segment' ELSE '' END,
+            'sp_segment', CASE WHEN segmented THEN ', s.segment' ELSE '' END));
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_ltv(jsonb) IS 'csmetrics internal: builder of ltv';
 
 INSERT INTO @extschema@.kpi_registry (position, view_name, family, builder, sources, optional_sources, keys, by_segment, internal,
-                                      overview_pick, description, column_descriptions) VALUES
-    (300, 'customer_mrr', 'revenue', '@extschema@.kpi_view_customer_mrr', '{subscriptions}', '{}', ARRAY['customer_id', '{{grain_name}}'],
-     false, true, NULL,
-     'MRR, previous MRR and movement of each customer in each {{grain_name}} from its first paying {{grain_name}} on (helper of the MRR views)', '{}'),
+                                      materialize, overview_pick, description, column_descriptions) VALUES
+    (300, 'mrr_paths', 'revenue', '@extschema@.kpi_view_mrr_paths', '{subscriptions}', '{}', ARRAY['customer_id'],
+     false, true, true, NULL,
+     'MRR path of each customer: its MRR at the end of every {{grain_name}} of the series (helper of the MRR views)', '{}'),
     (310, 'customer_mrr_movements', 'revenue', '@extschema@.kpi_view_customer_mrr_movements', '{subscriptions}', '{}',
-     ARRAY['customer_id', '{{grain_name}}'], false, false, NULL,
+     ARRAY['customer_id', '{{grain_name}}'], false, false, false, NULL,
      'MRR of each customer at the end of each {{grain_name}} and its movement class (new, expansion, contraction, churn, reactivation, unchanged)', '{}'),
-    (320, 'mrr_by_{{grain_name}}', 'revenue', '@extschema@.kpi_view_mrr', '{subscriptions}', '{}', ARRAY['{{grain_name}}'], true, false, 'latest',
+    (320, 'mrr_by_{{grain_name}}', 'revenue', '@extschema@.kpi_view_mrr', '{subscriptions}', '{}', ARRAY['{{grain_name}}'], true, false, true, 'latest',
      'MRR and its movements, NRR, GRR, quick ratio and ARPA by {{grain_name}}{{and_segment}} (MRR = subscriptions in force at the period end)', '{}'),
-    (330, 'ltv', 'revenue', '@extschema@.kpi_view_ltv', '{subscriptions}', '{costs}', ARRAY['segment'], false, false, 'all',
+    (330, 'ltv', 'revenue', '@extschema@.kpi_view_ltv', '{subscriptions}', '{costs}', ARRAY['segment'], false, false, true, 'all',
      'Lifetime value per segment and for all customers (segment (all)): ARPA at the latest month, average monthly churn of the last 12 months, LTV = ARPA / churn, Kaplan-Meier LTV, retention and acquisition cost',
      '{"churn_rate": "mean monthly churn rate of the last 12 months, a fraction",
        "paying_customers": "customers with MRR > 0 at the end of the latest month",
@@ -1216,21 +1274,24 @@ INSERT INTO @extschema@.kpi_overview_columns (position, column_name, view_name, 
     (210, 'ltv_km', 'ltv', 'v.ltv_km', 'numeric', 'Kaplan-Meier lifetime value of all customers, to the cent');
 
 -- Builder of support_by_<grain>: tickets opened and resolved in each period; first contact
--- resolution and median resolution time (an instant difference) of the resolved ones.
+-- resolution and median resolution time (an instant difference) of the resolved ones. The
+-- tickets are read once for both counts.
 CREATE FUNCTION @extschema@.kpi_view_support(ctx jsonb) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
-WITH opened AS (
+WITH tickets AS (
+    SELECT {{segment}}opened_at, opened_on, resolved_at, resolved_on, first_contact_resolved, contacts FROM {{tickets}}),
+opened AS (
     SELECT {{segment}}@extschema@.kpi_period_start(t.opened_on, {{grain}}) AS {{period}}, count(*) AS tickets_opened
-    FROM {{tickets}} AS t GROUP BY {{segment}}{{period}}),
+    FROM tickets AS t GROUP BY {{segment}}{{period}}),
 resolved AS (
     SELECT {{segment}}@extschema@.kpi_period_start(t.resolved_on, {{grain}}) AS {{period}}, count(*) AS tickets_resolved,
            count(*) FILTER (WHERE coalesce(t.first_contact_resolved, t.contacts <= 1)) AS first_contact_resolutions,
            count(coalesce(t.first_contact_resolved, t.contacts <= 1)) AS with_contact_data,
            percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM t.resolved_at - t.opened_at)::float8 / 3600) AS median_resolution_hours
-    FROM {{tickets}} AS t WHERE t.resolved_at IS NOT NULL GROUP BY {{segment}}{{period}})
+    FROM tickets AS t WHERE t.resolved_at IS NOT NULL GROUP BY {{segment}}{{period}})
 SELECT {{segment}}{{period}}, coalesce(o.tickets_opened, 0) AS tickets_opened, coalesce(r.tickets_resolved, 0) AS tickets_resolved,
        coalesce(r.first_contact_resolutions, 0) AS first_contact_resolutions,
        r.first_contact_resolutions::float8 / nullif(r.with_contact_data, 0) AS fcr, r.median_resolution_hours
@@ -1268,6 +1329,33 @@ FROM (SELECT {{segment}}@extschema@.kpi_period_start(t.started_on, {{grain}}) AS
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_trials(jsonb) IS 'csmetrics internal: builder of trials_by_<grain>';
 
+-- Each customer's first subscription start and its first usage event since: the query of the
+-- helper first_values, or of time_to_value_by_<grain> itself outside a materialized set.
+CREATE FUNCTION @extschema@.kpi_first_values(ctx jsonb) RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    RETURN @extschema@.kpi_render($t$SELECT f.customer_id, f.segment, f.started_at, f.started_on, min(u.occurred_at) AS first_value_at
+    FROM (SELECT customer_id, segment, min(started_at) AS started_at, min(started_on) AS started_on
+          FROM {{subscriptions}} GROUP BY customer_id, segment) AS f
+    LEFT JOIN {{usage_events}} AS u ON u.customer_id = f.customer_id AND u.occurred_at >= f.started_at
+    GROUP BY f.customer_id, f.segment, f.started_at, f.started_on$t$, ctx);
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_first_values(jsonb) IS 'csmetrics internal: SELECT of each customer''s first subscription start and first usage event since';
+
+-- Builder of first_values (a helper, made in materialized sets only, where both variants of
+-- time_to_value_by_<grain> read it).
+CREATE FUNCTION @extschema@.kpi_view_first_values(ctx jsonb) RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF NOT (ctx ->> 'materialized')::boolean THEN
+        RETURN NULL;
+    END IF;
+    RETURN @extschema@.kpi_first_values(ctx);
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_view_first_values(jsonb) IS 'csmetrics internal: builder of the first_values helper relation (materialized sets only)';
+
 -- Builder of time_to_value_by_<grain>: days from a customer's first subscription to its
 -- first usage event since, by the period it started.
 CREATE FUNCTION @extschema@.kpi_view_time_to_value(ctx jsonb) RETURNS text
@@ -1275,19 +1363,20 @@ LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
-WITH firsts AS (
-    SELECT customer_id, segment, min(started_at) AS started_at, min(started_on) AS started_on
-    FROM {{subscriptions}} GROUP BY customer_id, segment),
-value AS (
-    SELECT f.customer_id, f.segment, f.started_at, f.started_on, min(u.occurred_at) AS first_value_at
-    FROM firsts AS f LEFT JOIN {{usage_events}} AS u ON u.customer_id = f.customer_id AND u.occurred_at >= f.started_at
-    GROUP BY f.customer_id, f.segment, f.started_at, f.started_on)
 SELECT {{segment}}@extschema@.kpi_period_start(started_on, {{grain}}) AS {{period}}, count(*) AS customers_started,
        count(first_value_at) AS customers_reaching_value,
        percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM first_value_at - started_at)::float8 / 86400) AS median_days_to_first_value
-FROM value GROUP BY {{segment}}{{period}}$t$, ctx);
+FROM ({{first_values_query}}) AS v
+GROUP BY {{segment}}{{period}}$t$,
+        ctx || jsonb_build_object('first_values_query', CASE WHEN ctx -> 'made' ? 'first_values'
+                                                             THEN 'SELECT * FROM ' || (ctx ->> 'first_values')
+                                                             ELSE @extschema@.kpi_first_values(ctx) END));
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_time_to_value(jsonb) IS 'csmetrics internal: builder of time_to_value_by_<grain>';
+
+INSERT INTO @extschema@.kpi_registry (position, view_name, family, builder, sources, keys, internal, description) VALUES
+    (425, 'first_values', 'support', '@extschema@.kpi_view_first_values', '{subscriptions,usage_events}', ARRAY['customer_id'], true,
+     'Each customer''s first subscription start and first usage event since (helper of time_to_value in a materialized set)');
 
 INSERT INTO @extschema@.kpi_registry (position, view_name, family, builder, sources, keys, by_segment, overview_pick, description) VALUES
     (400, 'support_by_{{grain_name}}', 'support', '@extschema@.kpi_view_support', '{tickets}', ARRAY['{{grain_name}}'], true, 'latest',
@@ -2060,7 +2149,7 @@ BEGIN
     END LOOP;
     segmented := 'customers' = ANY (available)
                  AND (SELECT s.columns ? 'segment' FROM @extschema@.sources s WHERE s.kind = 'customers');
-    ctx := @extschema@.kpi_context(target_schema, internal_schema, grain, zone, available, segmented);
+    ctx := @extschema@.kpi_context(target_schema, internal_schema, grain, zone, available, segmented, materialized);
     ordinal := 0;
 
     -- The clean relation of each source; customers first, the others join it.
@@ -2074,7 +2163,7 @@ BEGIN
         description := format('the %s source (%s) as the KPI views read it: canonical columns, instants also as local dates in time zone %s, only the rows that pass its checks',
                               src.k, (SELECT s.relation::text FROM @extschema@.sources s WHERE s.kind = src.k), zone);
         column_descriptions := '{}';
-        definition := @extschema@.kpi_source_view(ctx || jsonb_build_object('kind', src.k));
+        definition := btrim(@extschema@.kpi_source_view(ctx || jsonb_build_object('kind', src.k)), E'\n');
         RETURN NEXT;
     END LOOP;
 
@@ -2098,14 +2187,17 @@ BEGIN
                 CONTINUE;
             END IF;
             EXECUTE format('SELECT %s($1)', r.builder) INTO definition USING vctx;
+            definition := btrim(definition, E'\n');
             IF definition IS NULL THEN
+                -- a helper the views do without here (one that only pays in a materialized set)
+                CONTINUE WHEN r.internal;
                 RAISE NOTICE 'skipping %.%: nothing it reads is there (no valid source, or no view it summarises)',
                     quote_ident(target_schema), quote_ident(relation_name);
                 CONTINUE;
             END IF;
             ordinal := ordinal + 1;
             internal := r.internal;
-            is_materialized := materialized;
+            is_materialized := materialized AND r.materialize;
             keys := ARRAY(SELECT @extschema@.kpi_render(k, vctx) FROM unnest(r.keys) k);
             IF seg THEN
                 keys := 'segment'::text || keys;
@@ -2153,11 +2245,11 @@ BEGIN
     IF materialized THEN
         EXECUTE 'CREATE MATERIALIZED VIEW ' || qname || ' AS ' || definition || ' WITH DATA';
         EXECUTE 'COMMENT ON MATERIALIZED VIEW ' || qname || ' IS ' || quote_literal(description);
+        -- the unique index lets refresh_kpi_views() refresh it concurrently
+        EXECUTE 'CREATE UNIQUE INDEX ' || quote_ident(relation_name || '_key') || ' ON ' || qname || ' (' || key_list || ')';
         IF internal THEN
             -- the views made next plan their reads of it with real statistics
             EXECUTE 'ANALYZE ' || qname;
-        ELSE
-            EXECUTE 'CREATE UNIQUE INDEX ' || quote_ident(relation_name || '_key') || ' ON ' || qname || ' (' || key_list || ')';
         END IF;
     ELSE
         EXECUTE 'CREATE VIEW ' || qname || ' AS ' || definition;
@@ -2271,8 +2363,10 @@ END $$;
 COMMENT ON FUNCTION @extschema@.kpi_grant(regrole, name) IS 'csmetrics internal: grants USAGE on the KPI schemas and SELECT on the KPI views (not on their helper relations)';
 
 -- Refreshes the materialized KPI views in dependency order, concurrently, so readers go on.
--- A helper relation is refreshed first, in place (no reader waits for it: the KPI views
--- hold their own copy of the rows), and analyzed for the views that read it next.
+-- A helper relation comes before the views that read it, and is analyzed for them. It is
+-- refreshed in place when only materialized views read it (they hold their own copy of the
+-- rows, so no reader waits), concurrently when a plain view of the set reads it (such as
+-- customer_mrr_movements, which unfolds the MRR paths).
 CREATE OR REPLACE FUNCTION @extschema@.refresh_kpi_views(target_schema name DEFAULT NULL) RETURNS bigint
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp AS $$
@@ -2281,21 +2375,25 @@ DECLARE
     started timestamptz;
     n bigint := 0;
 BEGIN
-    FOR v IN SELECT k.target_schema, k.relation_schema, k.view_name, k.internal FROM @extschema@.kpi_views k
+    FOR v IN SELECT k.target_schema, k.relation_schema, k.view_name, k.internal,
+                    k.internal AND NOT EXISTS (SELECT FROM pg_depend d
+                                               JOIN pg_rewrite rw ON rw.oid = d.objid AND d.classid = 'pg_rewrite'::regclass
+                                               JOIN pg_class reader ON reader.oid = rw.ev_class AND reader.relkind = 'v'
+                                               WHERE d.refclassid = 'pg_class'::regclass AND d.refobjid = c.oid) AS in_place
+             FROM @extschema@.kpi_views k
              JOIN pg_namespace ns ON ns.nspname = k.relation_schema
              JOIN pg_class c ON c.relnamespace = ns.oid AND c.relname = k.view_name AND c.relkind = 'm'
              WHERE k.materialized AND (refresh_kpi_views.target_schema IS NULL OR k.target_schema = refresh_kpi_views.target_schema)
              ORDER BY k.target_schema, k.position LOOP
         started := clock_timestamp();
+        EXECUTE format('REFRESH MATERIALIZED VIEW %s%I.%I', CASE WHEN v.in_place THEN '' ELSE 'CONCURRENTLY ' END,
+                       v.relation_schema, v.view_name);
         IF v.internal THEN
-            EXECUTE format('REFRESH MATERIALIZED VIEW %I.%I', v.relation_schema, v.view_name);
             EXECUTE format('ANALYZE %I.%I', v.relation_schema, v.view_name);
-        ELSE
-            EXECUTE format('REFRESH MATERIALIZED VIEW CONCURRENTLY %I.%I', v.relation_schema, v.view_name);
         END IF;
         RAISE NOTICE 'refreshed %.% in % ms', quote_ident(v.relation_schema), quote_ident(v.view_name),
             round((extract(epoch FROM clock_timestamp() - started) * 1000)::numeric, 1);
-        IF NOT v.internal THEN
+        IF v.relation_schema = v.target_schema THEN
             n := n + 1;
         END IF;
     END LOOP;

@@ -65,7 +65,7 @@ BEGIN
     END LOOP;
     segmented := 'customers' = ANY (available)
                  AND (SELECT s.columns ? 'segment' FROM @extschema@.sources s WHERE s.kind = 'customers');
-    ctx := @extschema@.kpi_context(target_schema, internal_schema, grain, zone, available, segmented);
+    ctx := @extschema@.kpi_context(target_schema, internal_schema, grain, zone, available, segmented, materialized);
     ordinal := 0;
 
     -- The clean relation of each source; customers first, the others join it.
@@ -79,7 +79,7 @@ BEGIN
         description := format('the %s source (%s) as the KPI views read it: canonical columns, instants also as local dates in time zone %s, only the rows that pass its checks',
                               src.k, (SELECT s.relation::text FROM @extschema@.sources s WHERE s.kind = src.k), zone);
         column_descriptions := '{}';
-        definition := @extschema@.kpi_source_view(ctx || jsonb_build_object('kind', src.k));
+        definition := btrim(@extschema@.kpi_source_view(ctx || jsonb_build_object('kind', src.k)), E'\n');
         RETURN NEXT;
     END LOOP;
 
@@ -103,14 +103,17 @@ BEGIN
                 CONTINUE;
             END IF;
             EXECUTE format('SELECT %s($1)', r.builder) INTO definition USING vctx;
+            definition := btrim(definition, E'\n');
             IF definition IS NULL THEN
+                -- a helper the views do without here (one that only pays in a materialized set)
+                CONTINUE WHEN r.internal;
                 RAISE NOTICE 'skipping %.%: nothing it reads is there (no valid source, or no view it summarises)',
                     quote_ident(target_schema), quote_ident(relation_name);
                 CONTINUE;
             END IF;
             ordinal := ordinal + 1;
             internal := r.internal;
-            is_materialized := materialized;
+            is_materialized := materialized AND r.materialize;
             keys := ARRAY(SELECT @extschema@.kpi_render(k, vctx) FROM unnest(r.keys) k);
             IF seg THEN
                 keys := 'segment'::text || keys;
@@ -158,11 +161,11 @@ BEGIN
     IF materialized THEN
         EXECUTE 'CREATE MATERIALIZED VIEW ' || qname || ' AS ' || definition || ' WITH DATA';
         EXECUTE 'COMMENT ON MATERIALIZED VIEW ' || qname || ' IS ' || quote_literal(description);
+        -- the unique index lets refresh_kpi_views() refresh it concurrently
+        EXECUTE 'CREATE UNIQUE INDEX ' || quote_ident(relation_name || '_key') || ' ON ' || qname || ' (' || key_list || ')';
         IF internal THEN
             -- the views made next plan their reads of it with real statistics
             EXECUTE 'ANALYZE ' || qname;
-        ELSE
-            EXECUTE 'CREATE UNIQUE INDEX ' || quote_ident(relation_name || '_key') || ' ON ' || qname || ' (' || key_list || ')';
         END IF;
     ELSE
         EXECUTE 'CREATE VIEW ' || qname || ' AS ' || definition;
@@ -287,8 +290,10 @@ END $$;
 COMMENT ON FUNCTION @extschema@.grant_kpi_access(regrole) IS 'Grants a (read-only BI) role USAGE on the KPI schemas and SELECT on every KPI view, now and whenever create_kpi_views() re-creates them; the role needs no access to the source tables';
 
 -- Refreshes the materialized KPI views in dependency order, concurrently, so readers go on.
--- A helper relation is refreshed first, in place (no reader waits for it: the KPI views
--- hold their own copy of the rows), and analyzed for the views that read it next.
+-- A helper relation comes before the views that read it, and is analyzed for them. It is
+-- refreshed in place when only materialized views read it (they hold their own copy of the
+-- rows, so no reader waits), concurrently when a plain view of the set reads it (such as
+-- customer_mrr_movements, which unfolds the MRR paths).
 CREATE FUNCTION @extschema@.refresh_kpi_views(target_schema name DEFAULT NULL) RETURNS bigint
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp AS $$
@@ -297,21 +302,25 @@ DECLARE
     started timestamptz;
     n bigint := 0;
 BEGIN
-    FOR v IN SELECT k.target_schema, k.relation_schema, k.view_name, k.internal FROM @extschema@.kpi_views k
+    FOR v IN SELECT k.target_schema, k.relation_schema, k.view_name, k.internal,
+                    k.internal AND NOT EXISTS (SELECT FROM pg_depend d
+                                               JOIN pg_rewrite rw ON rw.oid = d.objid AND d.classid = 'pg_rewrite'::regclass
+                                               JOIN pg_class reader ON reader.oid = rw.ev_class AND reader.relkind = 'v'
+                                               WHERE d.refclassid = 'pg_class'::regclass AND d.refobjid = c.oid) AS in_place
+             FROM @extschema@.kpi_views k
              JOIN pg_namespace ns ON ns.nspname = k.relation_schema
              JOIN pg_class c ON c.relnamespace = ns.oid AND c.relname = k.view_name AND c.relkind = 'm'
              WHERE k.materialized AND (refresh_kpi_views.target_schema IS NULL OR k.target_schema = refresh_kpi_views.target_schema)
              ORDER BY k.target_schema, k.position LOOP
         started := clock_timestamp();
+        EXECUTE format('REFRESH MATERIALIZED VIEW %s%I.%I', CASE WHEN v.in_place THEN '' ELSE 'CONCURRENTLY ' END,
+                       v.relation_schema, v.view_name);
         IF v.internal THEN
-            EXECUTE format('REFRESH MATERIALIZED VIEW %I.%I', v.relation_schema, v.view_name);
             EXECUTE format('ANALYZE %I.%I', v.relation_schema, v.view_name);
-        ELSE
-            EXECUTE format('REFRESH MATERIALIZED VIEW CONCURRENTLY %I.%I', v.relation_schema, v.view_name);
         END IF;
         RAISE NOTICE 'refreshed %.% in % ms', quote_ident(v.relation_schema), quote_ident(v.view_name),
             round((extract(epoch FROM clock_timestamp() - started) * 1000)::numeric, 1);
-        IF NOT v.internal THEN
+        IF v.relation_schema = v.target_schema THEN
             n := n + 1;
         END IF;
     END LOOP;

@@ -5,18 +5,23 @@
 -- start to that of the last change (a start or an end), but never past the current period: a
 -- scheduled cancellation or a contract end date in the future is not yet a KPI. One row
 -- (first_period, last_period, periods), or none when there is nothing to show yet. rows is a
--- relation with the columns started_on and last_change_on; grain a grain literal.
+-- relation with the columns started_on and last_change_on; grain a grain literal. All three
+-- are computed by the aggregate itself, once: as columns of a subquery they would be computed
+-- again for every row joined to them.
 CREATE FUNCTION @extschema@.kpi_series_bounds(ctx jsonb, rows text, grain text) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    RETURN @extschema@.kpi_render($t$SELECT b.first_period, b.last_period, @extschema@.kpi_period_count(b.first_period, b.last_period, {{bounds_grain}}) AS periods
-    FROM (SELECT @extschema@.kpi_period_start(min(r.started_on), {{bounds_grain}}) AS first_period,
-                 least(@extschema@.kpi_period_start(max(r.last_change_on), {{bounds_grain}}),
-                       @extschema@.kpi_period_start({{today}}, {{bounds_grain}})) AS last_period
-          FROM {{bounds_rows}} AS r) AS b
-    WHERE b.first_period <= b.last_period$t$,
-        ctx || jsonb_build_object('bounds_rows', rows, 'bounds_grain', grain));
+    ctx := ctx || jsonb_build_object('bounds_rows', rows, 'bounds_grain', grain);
+    ctx := ctx || jsonb_build_object(
+        'first_period', @extschema@.kpi_render('@extschema@.kpi_period_start(min(r.started_on), {{bounds_grain}})', ctx),
+        'last_period', @extschema@.kpi_render($t$least(@extschema@.kpi_period_start(max(r.last_change_on), {{bounds_grain}}),
+                 @extschema@.kpi_period_start({{today}}, {{bounds_grain}}))$t$, ctx));
+    RETURN @extschema@.kpi_render($t$SELECT {{first_period}} AS first_period,
+           {{last_period}} AS last_period,
+           @extschema@.kpi_period_count({{first_period}}, {{last_period}}, {{bounds_grain}}) AS periods
+    FROM {{bounds_rows}} AS r
+    HAVING {{first_period}} <= {{last_period}}$t$, ctx);
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_series_bounds(jsonb, text, text) IS 'csmetrics internal: SELECT of the first and last period (and their count) of the series over subscriptions';
 
@@ -24,13 +29,16 @@ COMMENT ON FUNCTION @extschema@.kpi_series_bounds(jsonb, text, text) IS 'csmetri
 -- overlap or touch. A new span starts where a subscription starts after every earlier one
 -- of the customer has ended. Merged as instants, then given as local dates (started_on,
 -- ended_on) for the period series; last_change_on is the last start or end of its
--- subscriptions (an end may lie in the future of an open span's other subscriptions). No
--- segment: the views by segment look it up.
+-- subscriptions (an end may lie in the future of an open span's other subscriptions). The
+-- customer's segment is joined to the finished spans, so that a view that shows no segment
+-- does not look customers up at all (the planner drops the join).
 CREATE FUNCTION @extschema@.kpi_view_spans(ctx jsonb) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
+SELECT sp.*, {{segment_value}} AS segment
+FROM (
 SELECT b.customer_id, min(b.started_at) AS started_at,
        CASE WHEN bool_or(b.ended_at IS NULL) THEN NULL ELSE max(b.ended_at) END AS ended_at,
        (min(b.started_at) AT TIME ZONE {{zone}})::date AS started_on,
@@ -43,7 +51,8 @@ FROM (SELECT a.*, count(*) FILTER (WHERE a.starts_span)
                             OVER (PARTITION BY s.customer_id ORDER BY s.started_at, s.ended_at NULLS LAST
                                   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), true) AS starts_span
             FROM {{subscriptions}} AS s) AS a) AS b
-GROUP BY b.customer_id, b.span_no$t$, ctx);
+GROUP BY b.customer_id, b.span_no) AS sp{{segment_join}}$t$,
+        ctx || @extschema@.kpi_segment_keys(ctx, 'subscriptions', 'sp', true));
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_spans(jsonb) IS 'csmetrics internal: builder of the spans helper relation (subscriptions merged where they overlap or touch)';
 
@@ -54,7 +63,7 @@ LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
-WITH sp AS (SELECT s.customer_id, s.started_on, s.ended_on, s.last_change_on{{segment_column}} FROM {{spans}} AS s{{segment_join}})
+WITH sp AS (SELECT {{segment}}s.customer_id, s.started_on, s.ended_on, s.last_change_on FROM {{spans}} AS s)
 SELECT {{segment}}f.period_start::date AS {{period}}, f.customers_start::bigint AS customers_start,
        f.new_customers::bigint AS new_customers, f.lost_customers::bigint AS lost_customers,
        f.lost_new_customers::bigint AS lost_new_customers, f.customers_end::bigint AS customers_end,
@@ -63,8 +72,7 @@ FROM (SELECT {{segment}}@extschema@.customer_flows(sp.started_on, sp.ended_on, b
       FROM sp CROSS JOIN ({{bounds}}) AS b
       GROUP BY {{segment}}b.first_period, b.periods) AS q
 CROSS JOIN LATERAL unnest(q.flows) AS f$t$,
-        ctx || jsonb_build_object('bounds', @extschema@.kpi_series_bounds(ctx, 'sp', ctx ->> 'grain'))
-            || @extschema@.kpi_segment_keys(ctx, 'subscriptions', 's', (ctx ->> 'by_segment')::boolean));
+        ctx || jsonb_build_object('bounds', @extschema@.kpi_series_bounds(ctx, 'sp', ctx ->> 'grain')));
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_customer_flow(jsonb) IS 'csmetrics internal: builder of customer_flow_by_<grain>';
 

@@ -30,6 +30,7 @@ CREATE TABLE @extschema@.kpi_registry (
     keys                text[]  NOT NULL,
     by_segment          boolean NOT NULL DEFAULT false,
     internal            boolean NOT NULL DEFAULT false,
+    materialize         boolean NOT NULL DEFAULT true,
     overview_pick       text    CHECK (overview_pick IN ('latest', 'all', 'summary')),
     description         text    NOT NULL,
     column_descriptions jsonb   NOT NULL DEFAULT '{}',
@@ -38,7 +39,7 @@ CREATE TABLE @extschema@.kpi_registry (
 COMMENT ON TABLE @extschema@.kpi_registry IS 'csmetrics: every view create_kpi_views() can make, one row each, in dependency order; read-only reference';
 COMMENT ON COLUMN @extschema@.kpi_registry.view_name IS 'name of the view; {{grain_name}} stands for the grain (nps_by_{{grain_name}} is nps_by_month)';
 COMMENT ON COLUMN @extschema@.kpi_registry.family IS 'KPI family: survey, flow, revenue, support, health, issues or overview';
-COMMENT ON COLUMN @extschema@.kpi_registry.builder IS 'function (ctx jsonb) returning the query text of the view, or NULL when there is nothing to show';
+COMMENT ON COLUMN @extschema@.kpi_registry.builder IS 'function (ctx jsonb) returning the query text of the view, or NULL when there is nothing to show (a helper that returns NULL is not needed: it is left out silently)';
 COMMENT ON COLUMN @extschema@.kpi_registry.sources IS 'source kinds the view needs, all of them';
 COMMENT ON COLUMN @extschema@.kpi_registry.any_sources IS 'source kinds of which the view needs at least one (empty: no such condition)';
 COMMENT ON COLUMN @extschema@.kpi_registry.optional_sources IS 'source kinds the view uses when they are registered';
@@ -46,6 +47,7 @@ COMMENT ON COLUMN @extschema@.kpi_registry.config_tables IS 'csmetrics configura
 COMMENT ON COLUMN @extschema@.kpi_registry.keys IS 'columns that identify a row (the unique index of the materialized view, and the row order); segment is added in _by_segment views';
 COMMENT ON COLUMN @extschema@.kpi_registry.by_segment IS 'true when the view also comes as <name>_by_segment, per customer segment';
 COMMENT ON COLUMN @extschema@.kpi_registry.internal IS 'true for a helper relation shared by several views (kept in the companion schema, not granted to readers)';
+COMMENT ON COLUMN @extschema@.kpi_registry.materialize IS 'false for a view that stays a plain view in a materialized set: reading it costs no more than reading the materialized helpers it unfolds, and it costs the refresh nothing';
 COMMENT ON COLUMN @extschema@.kpi_registry.overview_pick IS 'how kpi_overview reads the view: latest (its latest period), all (its segment (all) row) or summary (aggregates over its rows); NULL: not read';
 COMMENT ON COLUMN @extschema@.kpi_registry.description IS 'comment of the view; {{grain_name}} and {{and_segment}} are filled in';
 COMMENT ON COLUMN @extschema@.kpi_registry.column_descriptions IS 'column name -> comment, for the columns this view describes its own way; the others come from kpi_columns';
@@ -169,10 +171,10 @@ COMMENT ON FUNCTION @extschema@.kpi_has(jsonb, text) IS 'csmetrics internal: whe
 --   <kind>                    the clean relation of each registered source kind
 --   <helper>                  each helper relation made so far (spans, customer_mrr, ...)
 -- Facts: available (jsonb array of the valid source kinds), segmented (customers have a
--- segment), by_segment (this is the _by_segment variant), made (view name -> qualified name
--- of everything made so far).
+-- segment), by_segment (this is the _by_segment variant), materialized (the set is), made
+-- (view name -> qualified name of everything made so far).
 CREATE FUNCTION @extschema@.kpi_context(target_schema name, internal_schema name, grain text, time_zone text,
-                                        available text[], segmented boolean)
+                                        available text[], segmented boolean, materialized boolean)
 RETURNS jsonb
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
@@ -191,12 +193,13 @@ BEGIN
         'available', to_jsonb(available),
         'segmented', segmented,
         'by_segment', false,
+        'materialized', materialized,
         'made', '{}'::jsonb)
         -- the clean relation of each source kind, by kind
         || coalesce((SELECT jsonb_object_agg(k, quote_ident(internal_schema) || '.' || quote_ident(k))
                      FROM unnest(available) AS k), '{}');
 END $$;
-COMMENT ON FUNCTION @extschema@.kpi_context(name, name, text, text, text[], boolean) IS 'csmetrics internal: the context object given to the view builders (SQL fragments for their templates and facts about the registered sources)';
+COMMENT ON FUNCTION @extschema@.kpi_context(name, name, text, text, text[], boolean, boolean) IS 'csmetrics internal: the context object given to the view builders (SQL fragments for their templates and facts about the registered sources)';
 
 ---------------------------------------------------------------------------------------------
 -- Period helpers the generated views call. Every period is a range of local dates in the

@@ -2,74 +2,69 @@
 -- lifetime value.
 --
 -- A customer's MRR for a period is the sum of its subscriptions in force at the period end
--- (started before it, not ended before it). The helper customer_mrr holds every customer's
--- MRR and movement for every period from its first paying period on; mrr_by_<grain>,
--- customer_mrr_movements and kpi_overview read it.
+-- (started before it, not ended before it). The helper mrr_paths holds each customer's MRR
+-- path over the series (mrr_path(): its MRR at every period end, as change points); the
+-- MRR views read the paths with the one-pass aggregates of src/mrr_paths.sql, so that their
+-- cost follows the rows and the output, never customers x periods.
 
--- Builder of customer_mrr (a helper relation): per customer and period from its first
--- paying period on, without gaps: MRR, previous MRR, whether it paid before, and the
--- movement class. The subscriptions are read once (bounds and MRR).
-CREATE FUNCTION @extschema@.kpi_view_customer_mrr(ctx jsonb) RETURNS text
+-- Builder of mrr_paths (a helper relation): one row per customer, its MRR path over the
+-- series of the views' periods, and its segment (joined to the paths: a view that shows no
+-- segment does not look customers up). The subscriptions are read once (bounds and paths).
+CREATE FUNCTION @extschema@.kpi_view_mrr_paths(ctx jsonb) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
-WITH subs AS (SELECT customer_id, started_on, ended_on, mrr FROM {{subscriptions}}),
-periods AS (
-    SELECT p AS {{period}}, (p + {{step}})::date AS period_end
-    FROM ({{bounds}}) AS b, @extschema@.kpi_period_series(b.first_period, b.last_period, {{step}}) AS p),
-in_force AS (
-    SELECT s.customer_id, p.{{period}}, sum(s.mrr) AS mrr
-    FROM periods AS p JOIN subs AS s
-      ON s.started_on < p.period_end AND (s.ended_on IS NULL OR s.ended_on >= p.period_end)
-    GROUP BY s.customer_id, p.{{period}}),
-grid AS (
-    SELECT c.customer_id, p.{{period}}
-    FROM (SELECT customer_id, min({{period}}) AS first_paid FROM in_force WHERE mrr > 0 GROUP BY customer_id) AS c
-    JOIN periods AS p ON p.{{period}} >= c.first_paid)
-SELECT g.customer_id, g.{{period}}, coalesce(m.mrr, 0) AS mrr,
-       coalesce(lag(coalesce(m.mrr, 0)) OVER w, 0) AS previous_mrr,
-       coalesce(bool_or(coalesce(m.mrr, 0) > 0) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), false) AS seen_before,
-       @extschema@.mrr_movement(coalesce(m.mrr, 0)) OVER w AS movement
-FROM grid AS g LEFT JOIN in_force AS m ON m.customer_id = g.customer_id AND m.{{period}} = g.{{period}}
-WINDOW w AS (PARTITION BY g.customer_id ORDER BY g.{{period}})$t$,
+WITH subs AS (SELECT customer_id, started_on, ended_on, mrr FROM {{subscriptions}})
+SELECT p.customer_id, p.path, {{segment_value}} AS segment
+FROM (SELECT s.customer_id, @extschema@.mrr_path(s.started_on, s.ended_on, s.mrr, b.first_period, {{step}}, b.periods) AS path
+      FROM subs AS s CROSS JOIN ({{bounds}}) AS b
+      GROUP BY s.customer_id, b.first_period, b.periods) AS p{{segment_join}}$t$,
         ctx || jsonb_build_object('bounds', @extschema@.kpi_series_bounds(ctx,
             '(SELECT s.started_on, greatest(s.started_on, s.ended_on) AS last_change_on FROM subs AS s)',
-            ctx ->> 'grain')));
+            ctx ->> 'grain'))
+            || @extschema@.kpi_segment_keys(ctx, 'subscriptions', 'p', true));
 END $$;
-COMMENT ON FUNCTION @extschema@.kpi_view_customer_mrr(jsonb) IS 'csmetrics internal: builder of the customer_mrr helper relation (MRR and movement per customer and period)';
+COMMENT ON FUNCTION @extschema@.kpi_view_mrr_paths(jsonb) IS 'csmetrics internal: builder of the mrr_paths helper relation (the MRR path of each customer over the series)';
 
--- Builder of customer_mrr_movements.
+-- Builder of customer_mrr_movements: each customer's row for every period from its first
+-- paying period on (periods with no MRR before or after left out), unfolded from its path.
 CREATE FUNCTION @extschema@.kpi_view_customer_mrr_movements(ctx jsonb) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
-SELECT m.customer_id::text AS customer_id, {{segment_value}} AS segment, m.{{period}}, m.previous_mrr, m.mrr,
-       m.mrr - m.previous_mrr AS mrr_change, m.movement
-FROM {{customer_mrr}} AS m{{segment_join}}
-WHERE m.movement IS NOT NULL$t$, ctx || @extschema@.kpi_segment_keys(ctx, 'subscriptions', 'm', true));
+SELECT p.customer_id::text AS customer_id, p.segment, m.period_start::date AS {{period}},
+       m.previous_mrr, m.mrr, m.mrr - m.previous_mrr AS mrr_change, m.movement
+FROM {{mrr_paths}} AS p
+CROSS JOIN LATERAL @extschema@.customer_mrr_movements(p.path) AS m$t$, ctx);
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_customer_mrr_movements(jsonb) IS 'csmetrics internal: builder of customer_mrr_movements';
 
--- Builder of mrr_by_<grain>: the mrr_movements of each period (and segment), computed once
--- per group and read field by field.
+-- Builder of mrr_by_<grain>: the movements of every period (of each segment) in one pass
+-- over the customers' paths, each period's row computed once and read field by field. A
+-- period shows from the first one whose end finds a paying customer (of the segment) on.
 CREATE FUNCTION @extschema@.kpi_view_mrr(ctx jsonb) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
-SELECT {{segment}}{{period}}, (q.m).ending_mrr::numeric AS mrr, (q.m).starting_mrr::numeric AS starting_mrr,
-       (q.m).new_mrr::numeric AS new_mrr, (q.m).expansion_mrr::numeric AS expansion_mrr,
-       (q.m).contraction_mrr::numeric AS contraction_mrr, (q.m).churned_mrr::numeric AS churned_mrr,
-       (q.m).reactivation_mrr::numeric AS reactivation_mrr, @extschema@.net_new_mrr(q.m)::numeric AS net_new_mrr,
-       @extschema@.nrr(q.m)::float8 AS nrr, @extschema@.grr(q.m)::float8 AS grr,
-       @extschema@.quick_ratio(q.m)::float8 AS quick_ratio, (q.m).customers_end::bigint AS paying_customers,
-       round(@extschema@.arpa(q.m), 2)::numeric AS arpa
-FROM (SELECT {{segment}}{{period}}, @extschema@.mrr_movements(c.previous_mrr, c.mrr, c.seen_before) AS m
-      FROM (SELECT c.*{{segment_column}} FROM {{customer_mrr}} AS c{{segment_join}}) AS c
-      GROUP BY {{segment}}{{period}}) AS q$t$,
-        ctx || @extschema@.kpi_segment_keys(ctx, 'subscriptions', 'c', (ctx ->> 'by_segment')::boolean));
+SELECT {{segment}}{{period}}, (m).ending_mrr::numeric AS mrr, (m).starting_mrr::numeric AS starting_mrr,
+       (m).new_mrr::numeric AS new_mrr, (m).expansion_mrr::numeric AS expansion_mrr,
+       (m).contraction_mrr::numeric AS contraction_mrr, (m).churned_mrr::numeric AS churned_mrr,
+       (m).reactivation_mrr::numeric AS reactivation_mrr, @extschema@.net_new_mrr(m)::numeric AS net_new_mrr,
+       @extschema@.nrr(m)::float8 AS nrr, @extschema@.grr(m)::float8 AS grr,
+       @extschema@.quick_ratio(m)::float8 AS quick_ratio, (m).customers_end::bigint AS paying_customers,
+       round(@extschema@.arpa(m), 2)::numeric AS arpa
+FROM (SELECT {{segment}}(m).period_start::date AS {{period}}, m,
+             bool_or((m).customers_end > 0) OVER ({{partition_by_segment}}ORDER BY (m).period_start) AS paid_yet
+      FROM (SELECT {{segment}}@extschema@.mrr_movements(p.path) AS movements
+            FROM {{mrr_paths}} AS p{{group_by_segment}}) AS q
+      CROSS JOIN LATERAL unnest(q.movements) AS m) AS r
+WHERE r.paid_yet$t$,
+        ctx || CASE WHEN (ctx ->> 'by_segment')::boolean
+                    THEN '{"group_by_segment": "\n            GROUP BY segment", "partition_by_segment": "PARTITION BY segment "}'::jsonb
+                    ELSE '{"group_by_segment": "", "partition_by_segment": ""}' END);
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_mrr(jsonb) IS 'csmetrics internal: builder of mrr_by_<grain>';
 
@@ -85,7 +80,7 @@ DECLARE
     segmented boolean := (ctx ->> 'segmented')::boolean;
 BEGIN
     RETURN @extschema@.kpi_render($t$
-WITH sp AS (SELECT s.started_at, s.ended_at, s.started_on, s.ended_on, s.last_change_on{{segment_column}} FROM {{spans}} AS s{{segment_join}}),
+WITH sp AS (SELECT s.started_at, s.ended_at, s.started_on, s.ended_on, s.last_change_on{{sp_segment}} FROM {{spans}} AS s),
 lspans AS (
     SELECT '(all)'::text AS segment, started_at, ended_at, started_on, ended_on, last_change_on FROM sp{{spans_by_segment}}),
 segs AS (SELECT DISTINCT segment FROM lspans),
@@ -145,22 +140,22 @@ FROM base$t$,
     FROM {{costs}} AS c CROSS JOIN last AS l
     WHERE c.incurred_on >= (l.month - '11 months'::interval)::date AND c.incurred_on < l.data_end$c$, ctx)
                 ELSE 'SELECT NULL::numeric AS success, NULL::numeric AS acquisition' END,
-            'at_end_segment', CASE WHEN segmented THEN ', s.segment' ELSE '' END)
-        || @extschema@.kpi_segment_keys(ctx, 'subscriptions', 's', segmented));
+            'at_end_segment', CASE WHEN segmented THEN ', s.segment' ELSE '' END,
+            'sp_segment', CASE WHEN segmented THEN ', s.segment' ELSE '' END));
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_ltv(jsonb) IS 'csmetrics internal: builder of ltv';
 
 INSERT INTO @extschema@.kpi_registry (position, view_name, family, builder, sources, optional_sources, keys, by_segment, internal,
-                                      overview_pick, description, column_descriptions) VALUES
-    (300, 'customer_mrr', 'revenue', '@extschema@.kpi_view_customer_mrr', '{subscriptions}', '{}', ARRAY['customer_id', '{{grain_name}}'],
-     false, true, NULL,
-     'MRR, previous MRR and movement of each customer in each {{grain_name}} from its first paying {{grain_name}} on (helper of the MRR views)', '{}'),
+                                      materialize, overview_pick, description, column_descriptions) VALUES
+    (300, 'mrr_paths', 'revenue', '@extschema@.kpi_view_mrr_paths', '{subscriptions}', '{}', ARRAY['customer_id'],
+     false, true, true, NULL,
+     'MRR path of each customer: its MRR at the end of every {{grain_name}} of the series (helper of the MRR views)', '{}'),
     (310, 'customer_mrr_movements', 'revenue', '@extschema@.kpi_view_customer_mrr_movements', '{subscriptions}', '{}',
-     ARRAY['customer_id', '{{grain_name}}'], false, false, NULL,
+     ARRAY['customer_id', '{{grain_name}}'], false, false, false, NULL,
      'MRR of each customer at the end of each {{grain_name}} and its movement class (new, expansion, contraction, churn, reactivation, unchanged)', '{}'),
-    (320, 'mrr_by_{{grain_name}}', 'revenue', '@extschema@.kpi_view_mrr', '{subscriptions}', '{}', ARRAY['{{grain_name}}'], true, false, 'latest',
+    (320, 'mrr_by_{{grain_name}}', 'revenue', '@extschema@.kpi_view_mrr', '{subscriptions}', '{}', ARRAY['{{grain_name}}'], true, false, true, 'latest',
      'MRR and its movements, NRR, GRR, quick ratio and ARPA by {{grain_name}}{{and_segment}} (MRR = subscriptions in force at the period end)', '{}'),
-    (330, 'ltv', 'revenue', '@extschema@.kpi_view_ltv', '{subscriptions}', '{costs}', ARRAY['segment'], false, false, 'all',
+    (330, 'ltv', 'revenue', '@extschema@.kpi_view_ltv', '{subscriptions}', '{costs}', ARRAY['segment'], false, false, true, 'all',
      'Lifetime value per segment and for all customers (segment (all)): ARPA at the latest month, average monthly churn of the last 12 months, LTV = ARPA / churn, Kaplan-Meier LTV, retention and acquisition cost',
      '{"churn_rate": "mean monthly churn rate of the last 12 months, a fraction",
        "paying_customers": "customers with MRR > 0 at the end of the latest month",

@@ -401,9 +401,10 @@ END $$;
 COMMENT ON FUNCTION @extschema@.kpi_source_select(jsonb, text, boolean) IS 'csmetrics internal: SELECT giving the canonical columns of a registered source (instants also as local dates in the views'' time zone)';
 
 -- The checks of a kind as one condition, true for a row the KPIs leave out (x: the canonical
--- row; k: its customer, when with_customers). ORed into one condition, which the planner
--- estimates sensibly (ANDing a dozen separate ones makes it expect a single row and pick
--- nested loops).
+-- row; k: its customer, when with_customers). ORed into one condition that the views keep
+-- rows by with NOT coalesce(..., false), which the planner takes for half of the rows: its
+-- estimate of the checks themselves (a dozen conditions ANDed, or the OR under IS NOT TRUE)
+-- can fall to a handful of rows and make it pick nested loops.
 CREATE FUNCTION @extschema@.kpi_source_rejects(kind text, with_customers boolean) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
@@ -504,13 +505,23 @@ BEGIN
     IF kind = 'customers' THEN
         -- One row per customer, in one hash aggregate over the ids: a customer listed more
         -- than once gets its row with the first name, then segment (as arrays compare:
-        -- element by element, NULL after any value).
+        -- element by element, NULL after any value). When the source gives only one of
+        -- the two, min() of it picks the same row for less.
         RETURN @extschema@.kpi_render($t$
-SELECT d.customer_id, d.first_row[1] AS name, coalesce(d.first_row[2], '(none)') AS segment
-FROM (SELECT x.customer_id, min(ARRAY[x.name, x.segment]) AS first_row
+SELECT d.customer_id, {{name}} AS name, coalesce({{segment_of_first_row}}, '(none)') AS segment
+FROM (SELECT x.customer_id{{first_row}}
       FROM ({{canonical}}) AS x
       WHERE NOT coalesce({{rejects}}, false)
-      GROUP BY x.customer_id) AS d$t$, ctx);
+      GROUP BY x.customer_id) AS d$t$,
+            ctx || (SELECT CASE
+                        WHEN s.columns ? 'name' AND s.columns ? 'segment' THEN
+                            '{"first_row": ", min(ARRAY[x.name, x.segment]) AS first_row", "name": "d.first_row[1]", "segment_of_first_row": "d.first_row[2]"}'
+                        WHEN s.columns ? 'name' THEN
+                            '{"first_row": ", min(x.name) AS name", "name": "d.name", "segment_of_first_row": "NULL::text"}'
+                        WHEN s.columns ? 'segment' THEN
+                            '{"first_row": ", min(x.segment) AS segment", "name": "NULL::text", "segment_of_first_row": "d.segment"}'
+                        ELSE '{"first_row": "", "name": "NULL::text", "segment_of_first_row": "NULL::text"}' END::jsonb
+                    FROM @extschema@.sources s WHERE s.kind = 'customers'));
     ELSIF NOT @extschema@.kpi_per_customer(kind) THEN
         RETURN @extschema@.kpi_render($t$
 SELECT x.* FROM ({{canonical}}) AS x WHERE NOT coalesce({{rejects}}, false)$t$, ctx);
@@ -553,7 +564,13 @@ BEGIN
         'relation', quote_literal((SELECT s.relation::text FROM @extschema@.sources s WHERE s.kind = kpi_source_issues.kind)),
         'source_id', CASE WHEN @extschema@.kpi_per_customer(kind) THEN 'x.customer_id::pg_catalog.text' ELSE 'NULL::pg_catalog.text' END,
         'canonical_row', @extschema@.kpi_source_select(ctx, kind, true),
-        'customer_join', CASE WHEN with_customers THEN @extschema@.kpi_customer_join(ctx, kind) ELSE '' END,
+        -- the known customer ids, once each (no labels to pick: a hash of the ids)
+        'customer_join', CASE WHEN with_customers THEN @extschema@.kpi_render(
+                $j$LEFT JOIN (SELECT DISTINCT x.customer_id FROM ({{customers_canonical}}) AS x
+           WHERE NOT coalesce({{customers_rejects}}, false)) AS k ON {{match}}$j$,
+                jsonb_build_object('customers_canonical', @extschema@.kpi_source_select(ctx, 'customers', false),
+                                   'customers_rejects', @extschema@.kpi_source_rejects('customers', false),
+                                   'match', @extschema@.kpi_customer_match(kind, 'k'))) ELSE '' END,
         'rejects', @extschema@.kpi_source_rejects(kind, with_customers),
         'problems', coalesce(problems, 'NULL'));
     issues := @extschema@.kpi_render($t$

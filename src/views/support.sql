@@ -1,21 +1,24 @@
 -- views/support.sql: support tickets, renewals, trials and time to first value by period.
 
 -- Builder of support_by_<grain>: tickets opened and resolved in each period; first contact
--- resolution and median resolution time (an instant difference) of the resolved ones.
+-- resolution and median resolution time (an instant difference) of the resolved ones. The
+-- tickets are read once for both counts.
 CREATE FUNCTION @extschema@.kpi_view_support(ctx jsonb) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
-WITH opened AS (
+WITH tickets AS (
+    SELECT {{segment}}opened_at, opened_on, resolved_at, resolved_on, first_contact_resolved, contacts FROM {{tickets}}),
+opened AS (
     SELECT {{segment}}@extschema@.kpi_period_start(t.opened_on, {{grain}}) AS {{period}}, count(*) AS tickets_opened
-    FROM {{tickets}} AS t GROUP BY {{segment}}{{period}}),
+    FROM tickets AS t GROUP BY {{segment}}{{period}}),
 resolved AS (
     SELECT {{segment}}@extschema@.kpi_period_start(t.resolved_on, {{grain}}) AS {{period}}, count(*) AS tickets_resolved,
            count(*) FILTER (WHERE coalesce(t.first_contact_resolved, t.contacts <= 1)) AS first_contact_resolutions,
            count(coalesce(t.first_contact_resolved, t.contacts <= 1)) AS with_contact_data,
            percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM t.resolved_at - t.opened_at)::float8 / 3600) AS median_resolution_hours
-    FROM {{tickets}} AS t WHERE t.resolved_at IS NOT NULL GROUP BY {{segment}}{{period}})
+    FROM tickets AS t WHERE t.resolved_at IS NOT NULL GROUP BY {{segment}}{{period}})
 SELECT {{segment}}{{period}}, coalesce(o.tickets_opened, 0) AS tickets_opened, coalesce(r.tickets_resolved, 0) AS tickets_resolved,
        coalesce(r.first_contact_resolutions, 0) AS first_contact_resolutions,
        r.first_contact_resolutions::float8 / nullif(r.with_contact_data, 0) AS fcr, r.median_resolution_hours
@@ -53,6 +56,33 @@ FROM (SELECT {{segment}}@extschema@.kpi_period_start(t.started_on, {{grain}}) AS
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_trials(jsonb) IS 'csmetrics internal: builder of trials_by_<grain>';
 
+-- Each customer's first subscription start and its first usage event since: the query of the
+-- helper first_values, or of time_to_value_by_<grain> itself outside a materialized set.
+CREATE FUNCTION @extschema@.kpi_first_values(ctx jsonb) RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    RETURN @extschema@.kpi_render($t$SELECT f.customer_id, f.segment, f.started_at, f.started_on, min(u.occurred_at) AS first_value_at
+    FROM (SELECT customer_id, segment, min(started_at) AS started_at, min(started_on) AS started_on
+          FROM {{subscriptions}} GROUP BY customer_id, segment) AS f
+    LEFT JOIN {{usage_events}} AS u ON u.customer_id = f.customer_id AND u.occurred_at >= f.started_at
+    GROUP BY f.customer_id, f.segment, f.started_at, f.started_on$t$, ctx);
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_first_values(jsonb) IS 'csmetrics internal: SELECT of each customer''s first subscription start and first usage event since';
+
+-- Builder of first_values (a helper, made in materialized sets only, where both variants of
+-- time_to_value_by_<grain> read it).
+CREATE FUNCTION @extschema@.kpi_view_first_values(ctx jsonb) RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF NOT (ctx ->> 'materialized')::boolean THEN
+        RETURN NULL;
+    END IF;
+    RETURN @extschema@.kpi_first_values(ctx);
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_view_first_values(jsonb) IS 'csmetrics internal: builder of the first_values helper relation (materialized sets only)';
+
 -- Builder of time_to_value_by_<grain>: days from a customer's first subscription to its
 -- first usage event since, by the period it started.
 CREATE FUNCTION @extschema@.kpi_view_time_to_value(ctx jsonb) RETURNS text
@@ -60,19 +90,20 @@ LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
-WITH firsts AS (
-    SELECT customer_id, segment, min(started_at) AS started_at, min(started_on) AS started_on
-    FROM {{subscriptions}} GROUP BY customer_id, segment),
-value AS (
-    SELECT f.customer_id, f.segment, f.started_at, f.started_on, min(u.occurred_at) AS first_value_at
-    FROM firsts AS f LEFT JOIN {{usage_events}} AS u ON u.customer_id = f.customer_id AND u.occurred_at >= f.started_at
-    GROUP BY f.customer_id, f.segment, f.started_at, f.started_on)
 SELECT {{segment}}@extschema@.kpi_period_start(started_on, {{grain}}) AS {{period}}, count(*) AS customers_started,
        count(first_value_at) AS customers_reaching_value,
        percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM first_value_at - started_at)::float8 / 86400) AS median_days_to_first_value
-FROM value GROUP BY {{segment}}{{period}}$t$, ctx);
+FROM ({{first_values_query}}) AS v
+GROUP BY {{segment}}{{period}}$t$,
+        ctx || jsonb_build_object('first_values_query', CASE WHEN ctx -> 'made' ? 'first_values'
+                                                             THEN 'SELECT * FROM ' || (ctx ->> 'first_values')
+                                                             ELSE @extschema@.kpi_first_values(ctx) END));
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_time_to_value(jsonb) IS 'csmetrics internal: builder of time_to_value_by_<grain>';
+
+INSERT INTO @extschema@.kpi_registry (position, view_name, family, builder, sources, keys, internal, description) VALUES
+    (425, 'first_values', 'support', '@extschema@.kpi_view_first_values', '{subscriptions,usage_events}', ARRAY['customer_id'], true,
+     'Each customer''s first subscription start and first usage event since (helper of time_to_value in a materialized set)');
 
 INSERT INTO @extschema@.kpi_registry (position, view_name, family, builder, sources, keys, by_segment, overview_pick, description) VALUES
     (400, 'support_by_{{grain_name}}', 'support', '@extschema@.kpi_view_support', '{tickets}', ARRAY['{{grain_name}}'], true, 'latest',

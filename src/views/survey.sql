@@ -1,19 +1,50 @@
 -- views/survey.sql: NPS, eNPS, CSAT and CES by period, from the survey answers.
 
 -- The common shape of the survey views: one summary of the answers of one survey per period
--- (and segment), read by the accessors in columns.
+-- (and segment), read by the accessors in columns. In a materialized set the summaries come
+-- from the helper survey_summaries (made once, rolled up by each view); otherwise from the
+-- answers. The survey's rows are those whose survey,
+-- lower-cased, is it (NULL counts as nps); the plain comparison ORed in lets the planner
+-- estimate their share from the column's statistics (of the expression alone it knows
+-- nothing, expects a handful of rows and picks nested loops to look up segments).
 CREATE FUNCTION @extschema@.kpi_survey_view(ctx jsonb, summary text, survey text, columns text) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
+    ctx := ctx || jsonb_build_object('summary', quote_ident(summary), 'survey', quote_literal(survey), 'columns', columns);
+    IF ctx -> 'made' ? 'survey_summaries' THEN
+        RETURN @extschema@.kpi_render($t$
+SELECT {{segment}}{{period}}, {{columns}}
+FROM (SELECT {{segment}}{{period}}, @extschema@.rollup(u.summary) AS s
+      FROM {{survey_summaries}} AS u WHERE u.survey = {{survey}}
+      GROUP BY {{segment}}{{period}}) AS q$t$, ctx);
+    END IF;
     RETURN @extschema@.kpi_render($t$
 SELECT {{segment}}{{period}}, {{columns}}
 FROM (SELECT {{segment}}@extschema@.kpi_period_start(r.responded_on, {{grain}}) AS {{period}}, @extschema@.{{summary}}(r.score::int) AS s
-      FROM {{survey_responses}} AS r WHERE coalesce(lower(r.survey), 'nps') = {{survey}}
-      GROUP BY {{segment}}{{period}}) AS q$t$,
-        ctx || jsonb_build_object('summary', quote_ident(summary), 'survey', quote_literal(survey), 'columns', columns));
+      FROM {{survey_responses}} AS r WHERE r.survey = {{survey}} OR coalesce(lower(r.survey), 'nps') = {{survey}}
+      GROUP BY {{segment}}{{period}}) AS q$t$, ctx);
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_survey_view(jsonb, text, text, text) IS 'csmetrics internal: the query of a survey view: one summary per period read by the given columns';
+
+-- Builder of survey_summaries (a helper, made in materialized sets only): the rating_summary
+-- of the answers of each survey, period and segment, in one pass over the answers.
+CREATE FUNCTION @extschema@.kpi_view_survey_summaries(ctx jsonb) RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF NOT (ctx ->> 'materialized')::boolean THEN
+        RETURN NULL;
+    END IF;
+    RETURN @extschema@.kpi_render($t$
+SELECT r.segment, @extschema@.kpi_period_start(r.responded_on, {{grain}}) AS {{period}}, coalesce(lower(r.survey), 'nps') AS survey,
+       coalesce(@extschema@.nps_summary(r.score::int) FILTER (WHERE coalesce(lower(r.survey), 'nps') IN ('nps', 'enps')),
+                @extschema@.csat_summary(r.score::int) FILTER (WHERE lower(r.survey) = 'csat'),
+                @extschema@.ces_summary(r.score::int) FILTER (WHERE lower(r.survey) = 'ces')) AS summary
+FROM {{survey_responses}} AS r
+GROUP BY r.segment, {{period}}, coalesce(lower(r.survey), 'nps')$t$, ctx);
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_view_survey_summaries(jsonb) IS 'csmetrics internal: builder of the survey_summaries helper relation (materialized sets only)';
 
 -- The columns of the NPS views (customer and employee NPS alike).
 CREATE FUNCTION @extschema@.kpi_nps_columns() RETURNS text
@@ -56,6 +87,11 @@ LANGUAGE sql STABLE STRICT PARALLEL SAFE AS $$
        @extschema@.share_at_least(s, 5)::float8 AS ces_agreement')
 $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_ces(jsonb) IS 'csmetrics internal: builder of ces_by_<grain>';
+
+INSERT INTO @extschema@.kpi_registry (position, view_name, family, builder, sources, keys, internal, description) VALUES
+    (90, 'survey_summaries', 'survey', '@extschema@.kpi_view_survey_summaries', '{survey_responses}',
+     ARRAY['segment', '{{grain_name}}', 'survey'], true,
+     'The answers of each survey summarised by {{grain_name}} and segment (helper of the survey views in a materialized set)');
 
 INSERT INTO @extschema@.kpi_registry (position, view_name, family, builder, sources, keys, by_segment, overview_pick,
                                       description, column_descriptions) VALUES

@@ -70,7 +70,9 @@ q $dst -c "SELECT count(*) FROM csmetrics.sources s JOIN pg_class c ON c.oid = s
 # (the restored database lacks the source database's TimeZone setting: name the zone the
 # views were made in)
 q $dst -c "SELECT count(*) FROM csmetrics.create_kpi_views('kpi', time_zone => 'UTC')" | grep -qx 25
-q $dst -c "SET client_min_messages = warning; SELECT csmetrics.refresh_kpi_views()" | grep -qx 25
+# (24 of the 25 views of kpi_mat are materialized: customer_mrr_movements unfolds the
+# materialized MRR paths)
+q $dst -c "SET client_min_messages = warning; SELECT csmetrics.refresh_kpi_views()" | grep -qx 24
 test "$(q $dst -c "SELECT has_table_privilege('dump_reader', 'kpi.nps_by_month', 'SELECT')")" = t
 test "$(fingerprint $dst)" = "$before"
 echo ok

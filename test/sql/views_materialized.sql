@@ -21,6 +21,20 @@ WHERE c.relnamespace = 'kpi_mat'::regnamespace AND c.relkind = 'm' AND a.attnum 
 SELECT (SELECT count(*) FROM (SELECT * FROM "KPI ""Views""".mrr_by_month EXCEPT SELECT * FROM kpi_mat.mrr_by_month) d)
      + (SELECT count(*) FROM (SELECT * FROM "KPI ""Views""".customer_health EXCEPT SELECT * FROM kpi_mat.customer_health) d)
      + (SELECT count(*) FROM (SELECT * FROM "KPI ""Views""".data_issues EXCEPT SELECT * FROM kpi_mat.data_issues) d) AS differing_rows;
+-- Every view of the materialized set equals the plain one, row for row: also those that read
+-- helpers made only in a materialized set (the survey views roll up one summary per survey,
+-- period and segment; time to value reads the customers' first values).
+CREATE FUNCTION pg_temp.differing_rows(a text, b text) RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+    n bigint;
+BEGIN
+    EXECUTE format('SELECT count(*) FROM ((SELECT * FROM %s EXCEPT ALL SELECT * FROM %s) UNION ALL (SELECT * FROM %s EXCEPT ALL SELECT * FROM %s)) d',
+                   a, b, b, a) INTO n;
+    RETURN n;
+END $$;
+SELECT k.view_name, pg_temp.differing_rows(format('"KPI ""Views""".%I', k.view_name), format('kpi_mat.%I', k.view_name)) AS differing_rows
+FROM kpi_views k WHERE k.target_schema = 'kpi_mat' AND NOT k.internal ORDER BY k.position;
 -- New data shows after a refresh, which runs in dependency order (kpi_overview last).
 INSERT INTO "CRM Data"."survey answers" VALUES (1, '2025-12-31 12:00', 10, 'nps');
 SET client_min_messages = warning;   -- refresh NOTICEs carry timings
@@ -28,3 +42,21 @@ SELECT refresh_kpi_views('kpi_mat');
 RESET client_min_messages;
 SELECT (SELECT responses FROM kpi_mat.nps_by_month WHERE month = '2025-12-01') = (SELECT responses FROM "KPI ""Views""".nps_by_month WHERE month = '2025-12-01') AS refreshed;
 SELECT view_name FROM kpi_views WHERE target_schema = 'kpi_mat' ORDER BY position DESC LIMIT 1;
+
+-- customer_mrr_movements stays a plain view over the materialized MRR paths: reading it
+-- unfolds them (its cost is its output), and the refresh only refreshes the paths (then
+-- concurrently, so that its readers do not wait either).
+SELECT c.relname, c.relkind FROM pg_class c
+WHERE c.oid IN ('kpi_mat.customer_mrr_movements'::regclass, 'kpi_mat_internal.mrr_paths'::regclass, 'kpi_mat_internal.spans'::regclass)
+ORDER BY 1;
+SELECT count(*) AS differing_rows FROM (
+    (SELECT * FROM "KPI ""Views""".customer_mrr_movements EXCEPT ALL SELECT * FROM kpi_mat.customer_mrr_movements)
+    UNION ALL
+    (SELECT * FROM kpi_mat.customer_mrr_movements EXCEPT ALL SELECT * FROM "KPI ""Views""".customer_mrr_movements)) d;
+INSERT INTO "CRM Data"."Sub""scriptions; DROP TABLE x; --" VALUES (12, '2025-06-01', NULL, 1000);
+SELECT count(*) AS rows_before FROM kpi_mat.customer_mrr_movements WHERE customer_id = '12' AND mrr >= 1000;
+SET client_min_messages = warning;
+SELECT refresh_kpi_views('kpi_mat');
+RESET client_min_messages;
+SELECT count(*) > 0 AS rows_after FROM kpi_mat.customer_mrr_movements WHERE customer_id = '12' AND mrr >= 1000;
+DELETE FROM "CRM Data"."Sub""scriptions; DROP TABLE x; --" WHERE "Customer ID" = 12 AND "MRR $" = 1000;
