@@ -1,6 +1,6 @@
 /*
  * flow.c
- *		Customer flow (SPEC §2): customers at the start of a period, new, lost, lost new and
+ *		Customer flow: customers at the start of a period, new, lost, lost new and
  *		at the end, from customer spans [started_at, ended_at); churn and retention rates.
  *
  * This file holds the one-period aggregates and what both state types share (flow.h):
@@ -131,7 +131,10 @@ CountsAdd(FlowCounts *a, const FlowCounts *b, int sign)
 	FlowCountAdd(&a->lost_new_customers, sign, b->lost_new_customers);
 }
 
-/* customers_end E = S + N − L − Ln (the SPEC identity). */
+/*
+ * customers_end E = S + N − L − Ln: everyone present at the start or new in the period is at
+ * the end unless lost (L from the start, Ln among the new).
+ */
 int64
 FlowCountsEnd(const FlowCounts *c)
 {
@@ -381,7 +384,7 @@ FlowStateCheckPeriod(const FlowState *s, int64 start, int64 end)
 }
 
 /*
- * Adds (sign 1) or removes (sign -1) one span to the period's counts, by the SPEC table:
+ * Adds (sign 1) or removes (sign -1) one span to the period's counts [ps, pe):
  * S: started < ps and (open or ended ≥ ps)      N: ps ≤ started < pe
  * L: started < ps and ps ≤ ended < pe           Ln: ps ≤ started and ended < pe
  */

@@ -1,5 +1,5 @@
--- Customer flow (SPEC §2): churn, retention and whole period series from customer spans.
--- C code: src/flow.c. Tests: sql/flow*.sql.
+-- Customer flow: churn, retention and whole period series from customer spans
+-- (docs/flow.md). C code: src/flow.c and src/flow_series.c. Tests: test/sql/flow*.sql.
 
 -- customers_start .. customers_end of one period [period_start, period_end).
 CREATE TYPE @extschema@.customer_flow AS (
@@ -123,60 +123,45 @@ RETURNS pg_catalog.float8
 AS 'MODULE_PATHNAME', 'customer_flow_retention_final' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.retention_rate_final(@extschema@.customer_flow_state) IS 'final function of retention_rate: (end - new) / customers at start';
 
--- The one-period aggregates, for timestamptz and for date spans.
-CREATE AGGREGATE @extschema@.customer_flow(started_at pg_catalog.timestamptz, ended_at pg_catalog.timestamptz, period_start pg_catalog.timestamptz, period_end pg_catalog.timestamptz) (
-    SFUNC = @extschema@.customer_flow_trans, STYPE = @extschema@.customer_flow_state,
-    FINALFUNC = @extschema@.customer_flow_final, COMBINEFUNC = @extschema@.customer_flow_combine,
-    MSFUNC = @extschema@.customer_flow_trans, MINVFUNC = @extschema@.customer_flow_inv,
-    MSTYPE = @extschema@.customer_flow_state, MFINALFUNC = @extschema@.customer_flow_final,
-    PARALLEL = SAFE
-);
-COMMENT ON AGGREGATE @extschema@.customer_flow(pg_catalog.timestamptz, pg_catalog.timestamptz, pg_catalog.timestamptz, pg_catalog.timestamptz) IS 'customer flow of one period from customer spans [started_at, ended_at); ended_at NULL = still a customer';
-
-CREATE AGGREGATE @extschema@.customer_flow(started_at pg_catalog.date, ended_at pg_catalog.date, period_start pg_catalog.date, period_end pg_catalog.date) (
-    SFUNC = @extschema@.customer_flow_trans, STYPE = @extschema@.customer_flow_state,
-    FINALFUNC = @extschema@.customer_flow_final, COMBINEFUNC = @extschema@.customer_flow_combine,
-    MSFUNC = @extschema@.customer_flow_trans, MINVFUNC = @extschema@.customer_flow_inv,
-    MSTYPE = @extschema@.customer_flow_state, MFINALFUNC = @extschema@.customer_flow_final,
-    PARALLEL = SAFE
-);
-COMMENT ON AGGREGATE @extschema@.customer_flow(pg_catalog.date, pg_catalog.date, pg_catalog.date, pg_catalog.date) IS 'customer flow of one period from customer spans given as dates';
-
-CREATE AGGREGATE @extschema@.churn_rate(started_at pg_catalog.timestamptz, ended_at pg_catalog.timestamptz, period_start pg_catalog.timestamptz, period_end pg_catalog.timestamptz) (
-    SFUNC = @extschema@.customer_flow_trans, STYPE = @extschema@.customer_flow_state,
-    FINALFUNC = @extschema@.churn_rate_final, COMBINEFUNC = @extschema@.customer_flow_combine,
-    MSFUNC = @extschema@.customer_flow_trans, MINVFUNC = @extschema@.customer_flow_inv,
-    MSTYPE = @extschema@.customer_flow_state, MFINALFUNC = @extschema@.churn_rate_final,
-    PARALLEL = SAFE
-);
-COMMENT ON AGGREGATE @extschema@.churn_rate(pg_catalog.timestamptz, pg_catalog.timestamptz, pg_catalog.timestamptz, pg_catalog.timestamptz) IS 'churn rate of one period: lost customers / customers at start (newcomers lost in the period excluded)';
-
-CREATE AGGREGATE @extschema@.churn_rate(started_at pg_catalog.date, ended_at pg_catalog.date, period_start pg_catalog.date, period_end pg_catalog.date) (
-    SFUNC = @extschema@.customer_flow_trans, STYPE = @extschema@.customer_flow_state,
-    FINALFUNC = @extschema@.churn_rate_final, COMBINEFUNC = @extschema@.customer_flow_combine,
-    MSFUNC = @extschema@.customer_flow_trans, MINVFUNC = @extschema@.customer_flow_inv,
-    MSTYPE = @extschema@.customer_flow_state, MFINALFUNC = @extschema@.churn_rate_final,
-    PARALLEL = SAFE
-);
-COMMENT ON AGGREGATE @extschema@.churn_rate(pg_catalog.date, pg_catalog.date, pg_catalog.date, pg_catalog.date) IS 'churn rate of one period from date spans: lost customers / customers at start';
-
-CREATE AGGREGATE @extschema@.retention_rate(started_at pg_catalog.timestamptz, ended_at pg_catalog.timestamptz, period_start pg_catalog.timestamptz, period_end pg_catalog.timestamptz) (
-    SFUNC = @extschema@.customer_flow_trans, STYPE = @extschema@.customer_flow_state,
-    FINALFUNC = @extschema@.retention_rate_final, COMBINEFUNC = @extschema@.customer_flow_combine,
-    MSFUNC = @extschema@.customer_flow_trans, MINVFUNC = @extschema@.customer_flow_inv,
-    MSTYPE = @extschema@.customer_flow_state, MFINALFUNC = @extschema@.retention_rate_final,
-    PARALLEL = SAFE
-);
-COMMENT ON AGGREGATE @extschema@.retention_rate(pg_catalog.timestamptz, pg_catalog.timestamptz, pg_catalog.timestamptz, pg_catalog.timestamptz) IS 'retention rate of one period: (customers at end - new) / customers at start';
-
-CREATE AGGREGATE @extschema@.retention_rate(started_at pg_catalog.date, ended_at pg_catalog.date, period_start pg_catalog.date, period_end pg_catalog.date) (
-    SFUNC = @extschema@.customer_flow_trans, STYPE = @extschema@.customer_flow_state,
-    FINALFUNC = @extschema@.retention_rate_final, COMBINEFUNC = @extschema@.customer_flow_combine,
-    MSFUNC = @extschema@.customer_flow_trans, MINVFUNC = @extschema@.customer_flow_inv,
-    MSTYPE = @extschema@.customer_flow_state, MFINALFUNC = @extschema@.retention_rate_final,
-    PARALLEL = SAFE
-);
-COMMENT ON AGGREGATE @extschema@.retention_rate(pg_catalog.date, pg_catalog.date, pg_catalog.date, pg_catalog.date) IS 'retention rate of one period from date spans: (customers at end - new) / customers at start';
+-- The one-period aggregates, customer_flow, churn_rate and retention_rate, for timestamptz
+-- and for date spans, generated from one matrix: they share the state, transition, inverse
+-- and combine functions and differ in their final function and comment.
+DO $matrix$
+DECLARE
+    a record;
+    args text;
+BEGIN
+    FOR a IN
+        SELECT * FROM (VALUES
+            ('customer_flow', 'timestamptz', 'customer_flow_final',
+             'customer flow of one period from customer spans [started_at, ended_at); ended_at NULL = still a customer'),
+            ('customer_flow', 'date', 'customer_flow_final',
+             'customer flow of one period from customer spans given as dates'),
+            ('churn_rate', 'timestamptz', 'churn_rate_final',
+             'churn rate of one period: lost customers / customers at start (newcomers lost in the period excluded)'),
+            ('churn_rate', 'date', 'churn_rate_final',
+             'churn rate of one period from date spans: lost customers / customers at start'),
+            ('retention_rate', 'timestamptz', 'retention_rate_final',
+             'retention rate of one period: (customers at end - new) / customers at start'),
+            ('retention_rate', 'date', 'retention_rate_final',
+             'retention rate of one period from date spans: (customers at end - new) / customers at start')
+        ) AS m(name, instant, final, comment)
+    LOOP
+        args := pg_catalog.format('started_at pg_catalog.%1$s, ended_at pg_catalog.%1$s, '
+                                  'period_start pg_catalog.%1$s, period_end pg_catalog.%1$s', a.instant);
+        EXECUTE pg_catalog.format(
+            'CREATE AGGREGATE @extschema@.%1$s(%2$s) ('
+            'SFUNC = @extschema@.customer_flow_trans, STYPE = @extschema@.customer_flow_state, '
+            'FINALFUNC = @extschema@.%3$s, COMBINEFUNC = @extschema@.customer_flow_combine, '
+            'MSFUNC = @extschema@.customer_flow_trans, MINVFUNC = @extschema@.customer_flow_inv, '
+            'MSTYPE = @extschema@.customer_flow_state, MFINALFUNC = @extschema@.%3$s, PARALLEL = SAFE)',
+            a.name, args, a.final);
+        EXECUTE pg_catalog.format(
+            'COMMENT ON AGGREGATE @extschema@.%1$s(pg_catalog.%2$s, pg_catalog.%2$s, pg_catalog.%2$s, pg_catalog.%2$s) IS %3$L',
+            a.name, a.instant, a.comment);
+    END LOOP;
+END
+$matrix$;
 
 -- rollup(customer_flow): sums segments of the same period.
 CREATE FUNCTION @extschema@.customer_flow_rollup_trans(@extschema@.customer_flow_state, @extschema@.customer_flow)

@@ -1,6 +1,6 @@
 /*
  * flow_series.c
- *		customer_flows() (SPEC §2): the customer flow of every period of a series in one pass
+ *		customer_flows(): the customer flow of every period of a series in one pass
  *		over the spans.
  *
  * Its transition state customer_flows_state is a varlena holding the boundaries of the whole
@@ -26,7 +26,7 @@
  * Transition state of customer_flows() (SQL type customer_flows_state, a varlena).
  * data[] holds, in order: bounds[periods + 1] (period k is [bounds[k], bounds[k+1])),
  * new[periods], lost[periods], lost_new[periods]. Customers at the start of period k+1 are
- * those at the start of period k plus new minus lost minus lost new (the SPEC identity), so
+ * those at the start of period k plus new minus lost minus lost new (see FlowCountsEnd), so
  * only the start count of the first period is kept: every other start and end follows.
  */
 typedef struct FlowSeriesState

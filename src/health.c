@@ -1,6 +1,6 @@
 /*
  * health.c
- *		Customer health scores (SPEC §4): the weighted score and the points score of one
+ *		Customer health scores: the weighted score and the points score of one
  *		customer, normalising a raw measure by fixed bounds or by its percentile rank in a
  *		window partition, fixed, custom and quartile bands, and the mean-score aggregate.
  *
@@ -20,7 +20,7 @@
 #include "utils/memutils.h"
 #include "windowapi.h"
 
-/* The fixed bands of the SPEC: a score equal to a threshold falls in the lower band. */
+/* The fixed bands (docs/health.md): a score equal to a threshold falls in the lower band. */
 static const float8 default_thresholds[] = {40.0, 70.0, 100.0};
 static const char *const default_labels[] = {"red", "yellow", "green", "thriving"};
 
@@ -672,7 +672,7 @@ health_normalize(PG_FUNCTION_ARGS)
 	PG_RETURN_FLOAT8(higher_is_better ? fraction * 100.0 : 100.0 - fraction * 100.0);
 }
 
-/* health_band(score): red, yellow, green or thriving by the SPEC's fixed thresholds. */
+/* health_band(score): red, yellow, green or thriving by the fixed thresholds 40, 70, 100. */
 PG_FUNCTION_INFO_V1(health_band);
 Datum
 health_band(PG_FUNCTION_ARGS)

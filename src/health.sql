@@ -1,4 +1,4 @@
--- health: customer health scores (SPEC §4), C in src/health.c.
+-- health: customer health scores (docs/health.md), C in src/health.c.
 
 CREATE FUNCTION @extschema@.health_score(measures pg_catalog.float8[], weights pg_catalog.float8[])
 RETURNS pg_catalog.float8

@@ -1,6 +1,6 @@
 /*
  * mrr_movements.c
- *		The mrr_movements aggregate (SPEC §3) with its storable state type, rollup and
+ *		The mrr_movements aggregate with its storable state type, rollup and
  *		accessors (nrr, grr, quick_ratio, net_new_mrr, arpa), and the cohort nrr/grr
  *		aggregates, which share its state. Customer-months are classified by revenue.c.
  *
@@ -242,7 +242,9 @@ StateArg(FunctionCallInfo fcinfo)
 
 /*
  * Why a state is not one a movement aggregate could have produced, or NULL. Amounts and
- * counts must be non-negative and obey the two identities of SPEC §3.
+ * counts must be non-negative and obey the two identities of a movement summary: the ending
+ * MRR is the starting MRR plus new, reactivation and expansion minus contraction and churn,
+ * and the customers at the end are those at the start plus new and reactivated minus churned.
  */
 static const char *
 StateProblem(const MrrMovementsState *s)

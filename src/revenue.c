@@ -109,7 +109,11 @@ CompareAmounts(const MrrAmount *a, const MrrAmount *b)
 	return (x > y) - (x < y);
 }
 
-/* The SPEC §3 movement table: classify one customer-month. */
+/*
+ * Classify one customer-month by its previous and current MRR: from 0 to more is new (or a
+ * reactivation when the customer paid before), from more to 0 churn, up expansion, down
+ * contraction, the same unchanged, 0 to 0 no movement.
+ */
 MrrClass
 MrrClassify(const MrrAmount *prev, const MrrAmount *curr, bool seen_before)
 {

@@ -1,7 +1,7 @@
 /*
  * revenue.h
- *		What the revenue files share: an MRR amount as read from numeric, and the SPEC §3
- *		movement classes. revenue.c defines the reader and the classifier (used by
+ *		What the revenue files share: an MRR amount as read from numeric, and the classes
+ *		of MRR movement (new, reactivation, expansion, contraction, churn). revenue.c defines the reader and the classifier (used by
  *		mrr_movement() and its window functions); mrr_movements.c sums the classes in the
  *		mrr_movements, nrr and grr aggregates.
  */

@@ -1,4 +1,5 @@
--- revenue: MRR movements, NRR, GRR, quick ratio, ARPA, LTV and CLV (SPEC §3; C in revenue.c).
+-- revenue: MRR movements, NRR, GRR, quick ratio, ARPA, LTV and CLV (docs/revenue.md; C in
+-- revenue.c and mrr_movements.c).
 
 -- Movement classifier --------------------------------------------------------------------
 
@@ -202,7 +203,7 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.net_new_mrr(@extschema@.mrr_movements) IS
 'net new MRR: new + reactivation + expansion - contraction - churned (= ending_mrr - starting_mrr)';
 
--- Negative churn (SPEC §3): expansion outweighs everything lost from existing customers.
+-- Negative churn: expansion outweighs everything lost from existing customers.
 CREATE FUNCTION @extschema@.negative_churn(m @extschema@.mrr_movements)
 RETURNS pg_catalog.bool
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE

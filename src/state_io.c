@@ -249,8 +249,8 @@ csm_text_int64_list(CsmInput *in, const char *what, int64 *values, int max_n,
 	do
 	{
 		if (n == max_n)
-			csm_input_error(in, "More than %d values in the list of %ss at character %d.",
-							max_n, what, csm_text_position(in));
+			csm_input_error(in, "Too many values in the %s list at character %d (at most %d).",
+							what, csm_text_position(in), max_n);
 		values[n++] = csm_text_int64(in, what, min, max);
 	} while (csm_text_skip(in, ","));
 	return n;

@@ -1,18 +1,20 @@
 /*
  * survey.c
- *		Survey KPIs (SPEC §1): NPS, CSAT and CES, and rating_summary, the storable histogram
- *		of integer scores that every survey aggregate uses as its transition state.
+ *		Survey KPIs: NPS, CSAT and CES, and rating_summary, the storable histogram of
+ *		integer scores that the survey aggregates use as their transition state.
  *
- * One state type serves every survey aggregate: the one-step aggregates (nps_agg...)
+ * One state type serves the survey aggregates: the one-step aggregates (csat_agg...)
  * finish it with an accessor, the summary aggregates (nps_summary...) return it, and
  * rollup() merges stored ones. Because the state is a histogram of counts, merging
  * (combine, rollup) is addition and the moving-aggregate inverse is subtraction, both
  * exact. The executor keeps each group's state in the aggregate context and the
- * transition functions update it in place, so the per-row cost of nps_agg(int) is a range
- * check and an increment, with no allocation.
+ * transition functions update it in place, so the per-row cost of csat_agg(int) is a range
+ * check and an increment, with no allocation. nps_agg(score) alone keeps a smaller state
+ * (nps_state.c), and uses rating_summary only in window frames.
  */
 #include "csmetrics.h"
 #include "state_io.h"
+#include "survey.h"
 
 #include <math.h>
 
@@ -339,17 +341,17 @@ rating_summary_ne(PG_FUNCTION_ARGS)
 
 /* Error for a score outside the scale; value is the score as text. */
 static pg_noinline void
-ScoreOutOfRange(const RatingKind *kind, const char *value, int min, int max)
+ScoreOutOfRange(const char *kind, const char *value, int min, int max)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-			 errmsg("%s score %s is out of range", kind->name, value),
+			 errmsg("%s score %s is out of range", kind, value),
 			 errdetail("Scores must be integers from %d to %d.", min, max)));
 }
 
 /* Same, for an integer score. */
-static pg_noinline void
-IntScoreOutOfRange(const RatingKind *kind, int64 score, int min, int max)
+pg_noinline void
+SurveyScoreOutOfRange(const char *kind, int64 score, int min, int max)
 {
 	char		value[32];
 
@@ -361,8 +363,8 @@ IntScoreOutOfRange(const RatingKind *kind, int64 score, int min, int max)
  * A numeric score as an integer in min..max: NaN, infinities and values outside the
  * scale are out of range, a value with a fraction is not an integer.
  */
-static int64
-NumericScore(const RatingKind *kind, Datum num, int min, int max)
+int64
+SurveyNumericScore(const char *kind, Datum num, int min, int max)
 {
 	Datum		rounded;
 
@@ -377,7 +379,7 @@ NumericScore(const RatingKind *kind, Datum num, int min, int max)
 	if (DatumGetInt32(DirectFunctionCall2(numeric_cmp, num, rounded)) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("%s score %s is not an integer", kind->name,
+				 errmsg("%s score %s is not an integer", kind,
 						DatumGetCString(DirectFunctionCall1(numeric_out, num))),
 				 errdetail("Scores must be integers from %d to %d.", min, max)));
 	return DatumGetInt64(DirectFunctionCall1(numeric_int8, rounded));
@@ -557,11 +559,11 @@ RatingTransition(FunctionCallInfo fcinfo, const RatingKind *kind, ScoreType type
 			score = PG_GETARG_INT64(1);
 			break;
 		default:
-			score = NumericScore(kind, PG_GETARG_DATUM(1), min, max);
+			score = SurveyNumericScore(kind->name, PG_GETARG_DATUM(1), min, max);
 			break;
 	}
 	if (unlikely(score < min || score > max))
-		IntScoreOutOfRange(kind, score, min, max);
+		SurveyScoreOutOfRange(kind->name, score, min, max);
 
 	if (inverse)
 	{
@@ -785,15 +787,6 @@ rating_summary_csat_from(PG_FUNCTION_ARGS)
 	return ShareAtLeast(fcinfo, s, ScoreArg(s, PG_GETARG_INT32(1), "csat"));
 }
 
-/* The NPS groups of a summary, which must be on the 0..10 scale. */
-typedef struct NpsCounts
-{
-	int64		promoters;		/* scores 9-10 */
-	int64		passives;		/* scores 7-8 */
-	int64		detractors;		/* scores 0-6 */
-	int64		responses;		/* all of them */
-} NpsCounts;
-
 /* Split a summary into NPS groups; other scales are an error. */
 static NpsCounts
 GetNpsCounts(const RatingSummary *s, const char *fname)
@@ -811,13 +804,6 @@ GetNpsCounts(const RatingSummary *s, const char *fname)
 	c.detractors = CountBetween(s, 0, 6);
 	c.responses = Responses(s);
 	return c;
-}
-
-/* NPS = 100 × (promoters − detractors) / responses, in −100..100. */
-static float8
-NpsValue(const NpsCounts *c)
-{
-	return 100.0 * ((float8) c->promoters - (float8) c->detractors) / (float8) c->responses;
 }
 
 /*

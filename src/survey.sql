@@ -1,7 +1,9 @@
--- survey: NPS, CSAT and CES (SPEC §1) and their storable summary, rating_summary.
--- C in src/survey.c. Every survey aggregate keeps a rating_summary as its transition state,
--- so the one-step aggregates, the summary aggregates and rollup() share one combine function
--- and one state type that Citus and parallel workers can ship in its text or binary form.
+-- survey: NPS, CSAT and CES and their storable summary, rating_summary (docs/survey.md).
+-- C in src/survey.c and src/nps_state.c. The survey aggregates keep a rating_summary as their
+-- transition state, so the one-step aggregates, the summary aggregates and rollup() share one
+-- combine function and one state type that Citus and parallel workers can ship in its text or
+-- binary form; only nps_agg(score) keeps the smaller nps_agg_state (its window frames still
+-- use rating_summary).
 
 -- rating_summary: a histogram of integer scores with its scale.
 CREATE TYPE @extschema@.rating_summary;
@@ -84,7 +86,7 @@ CREATE FUNCTION @extschema@.ces(s @extschema@.rating_summary) RETURNS pg_catalog
     AS 'MODULE_PATHNAME', 'rating_summary_mean_score' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.responses(@extschema@.rating_summary) IS 'Number of responses in a rating summary';
 COMMENT ON FUNCTION @extschema@.mean_score(@extschema@.rating_summary) IS 'Mean score of a rating summary; NULL when empty';
-COMMENT ON FUNCTION @extschema@.score_count(@extschema@.rating_summary, pg_catalog.int4) IS 'Responses with exactly this score; the score must be on the summarys scale';
+COMMENT ON FUNCTION @extschema@.score_count(@extschema@.rating_summary, pg_catalog.int4) IS 'Responses with exactly this score; the score must be on the summary''s scale';
 COMMENT ON FUNCTION @extschema@.share_at_least(@extschema@.rating_summary, pg_catalog.int4) IS 'Share (0..1) of responses with a score >= score, e.g. CES share agreeing = share_at_least(s, 5); NULL when empty';
 COMMENT ON FUNCTION @extschema@.nps(@extschema@.rating_summary) IS 'Net Promoter Score 100 * (promoters - detractors) / responses, in -100..100; NULL when empty; needs a 0..10 summary';
 COMMENT ON FUNCTION @extschema@.promoters(@extschema@.rating_summary) IS 'NPS promoters (scores 9 and 10); needs a 0..10 summary';
@@ -93,7 +95,7 @@ COMMENT ON FUNCTION @extschema@.detractors(@extschema@.rating_summary) IS 'NPS d
 COMMENT ON FUNCTION @extschema@.nps_stderr(@extschema@.rating_summary) IS 'Standard error of the NPS, 100 * sqrt((p + d - (p - d)^2) / n); NULL when empty';
 COMMENT ON FUNCTION @extschema@.nps_ci_lower(@extschema@.rating_summary, pg_catalog.float8) IS 'Lower bound of the NPS confidence interval NPS - z(level) * SE, clamped to -100; level in (0, 1)';
 COMMENT ON FUNCTION @extschema@.nps_ci_upper(@extschema@.rating_summary, pg_catalog.float8) IS 'Upper bound of the NPS confidence interval NPS + z(level) * SE, clamped to 100; level in (0, 1)';
-COMMENT ON FUNCTION @extschema@.csat(@extschema@.rating_summary) IS 'CSAT: share (0..1) of responses with a score >= the summarys satisfied_from (default scale_max - 1); NULL when empty';
+COMMENT ON FUNCTION @extschema@.csat(@extschema@.rating_summary) IS 'CSAT: share (0..1) of responses with a score >= the summary''s satisfied_from (default scale_max - 1); NULL when empty';
 COMMENT ON FUNCTION @extschema@.csat(@extschema@.rating_summary, pg_catalog.int4) IS 'CSAT with an explicit threshold: share (0..1) of responses with a score >= satisfied_from; NULL when empty';
 COMMENT ON FUNCTION @extschema@.ces(@extschema@.rating_summary) IS 'CES: the mean score (CES 2.0 on 1..7); for the share agreeing use share_at_least(s, 5); NULL when empty';
 
@@ -109,422 +111,148 @@ COMMENT ON FUNCTION @extschema@.rating_summary_merge(@extschema@.rating_summary,
 COMMENT ON FUNCTION @extschema@.rating_summary_unmerge(@extschema@.rating_summary, @extschema@.rating_summary) IS 'Aggregate support: subtracts the second summary from the first (moving-aggregate inverse of rollup)';
 COMMENT ON FUNCTION @extschema@.rating_summary_final(@extschema@.rating_summary) IS 'Aggregate support: the summary, or NULL when it holds no response';
 
--- Transition functions: one per kind, score type and number of scale arguments, each an
--- entry point of its own so the hot path (nps_trans on int4) has nothing to look up.
--- The *_inv functions are the moving-aggregate inverses. Not strict: they allocate the
--- state on the first non-NULL score and update it in place after that.
-CREATE FUNCTION @extschema@.nps_trans(@extschema@.rating_summary, pg_catalog.int2) RETURNS @extschema@.rating_summary
-    AS 'MODULE_PATHNAME', 'nps_trans_int2' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.nps_inv(@extschema@.rating_summary, pg_catalog.int2) RETURNS @extschema@.rating_summary
-    AS 'MODULE_PATHNAME', 'nps_inv_int2' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.nps_trans(@extschema@.rating_summary, pg_catalog.int4) RETURNS @extschema@.rating_summary
-    AS 'MODULE_PATHNAME', 'nps_trans_int4' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.nps_inv(@extschema@.rating_summary, pg_catalog.int4) RETURNS @extschema@.rating_summary
-    AS 'MODULE_PATHNAME', 'nps_inv_int4' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.nps_trans(@extschema@.rating_summary, pg_catalog.int8) RETURNS @extschema@.rating_summary
-    AS 'MODULE_PATHNAME', 'nps_trans_int8' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.nps_inv(@extschema@.rating_summary, pg_catalog.int8) RETURNS @extschema@.rating_summary
-    AS 'MODULE_PATHNAME', 'nps_inv_int8' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.nps_trans(@extschema@.rating_summary, pg_catalog.numeric) RETURNS @extschema@.rating_summary
-    AS 'MODULE_PATHNAME', 'nps_trans_numeric' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.nps_inv(@extschema@.rating_summary, pg_catalog.numeric) RETURNS @extschema@.rating_summary
-    AS 'MODULE_PATHNAME', 'nps_inv_numeric' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.csat_trans(@extschema@.rating_summary, pg_catalog.int2) RETURNS @extschema@.rating_summary
-    AS 'MODULE_PATHNAME', 'csat_trans_int2' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.csat_inv(@extschema@.rating_summary, pg_catalog.int2) RETURNS @extschema@.rating_summary
-    AS 'MODULE_PATHNAME', 'csat_inv_int2' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.csat_trans(@extschema@.rating_summary, pg_catalog.int4) RETURNS @extschema@.rating_summary
-    AS 'MODULE_PATHNAME', 'csat_trans_int4' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.csat_inv(@extschema@.rating_summary, pg_catalog.int4) RETURNS @extschema@.rating_summary
-    AS 'MODULE_PATHNAME', 'csat_inv_int4' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.csat_trans(@extschema@.rating_summary, pg_catalog.int8) RETURNS @extschema@.rating_summary
-    AS 'MODULE_PATHNAME', 'csat_trans_int8' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.csat_inv(@extschema@.rating_summary, pg_catalog.int8) RETURNS @extschema@.rating_summary
-    AS 'MODULE_PATHNAME', 'csat_inv_int8' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.csat_trans(@extschema@.rating_summary, pg_catalog.numeric) RETURNS @extschema@.rating_summary
-    AS 'MODULE_PATHNAME', 'csat_trans_numeric' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.csat_inv(@extschema@.rating_summary, pg_catalog.numeric) RETURNS @extschema@.rating_summary
-    AS 'MODULE_PATHNAME', 'csat_inv_numeric' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.csat_trans(@extschema@.rating_summary, pg_catalog.int2, pg_catalog.int4) RETURNS @extschema@.rating_summary
-    AS 'MODULE_PATHNAME', 'csat_trans_int2' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.csat_inv(@extschema@.rating_summary, pg_catalog.int2, pg_catalog.int4) RETURNS @extschema@.rating_summary
-    AS 'MODULE_PATHNAME', 'csat_inv_int2' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.csat_trans(@extschema@.rating_summary, pg_catalog.int4, pg_catalog.int4) RETURNS @extschema@.rating_summary
-    AS 'MODULE_PATHNAME', 'csat_trans_int4' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.csat_inv(@extschema@.rating_summary, pg_catalog.int4, pg_catalog.int4) RETURNS @extschema@.rating_summary
-    AS 'MODULE_PATHNAME', 'csat_inv_int4' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.csat_trans(@extschema@.rating_summary, pg_catalog.int8, pg_catalog.int4) RETURNS @extschema@.rating_summary
-    AS 'MODULE_PATHNAME', 'csat_trans_int8' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.csat_inv(@extschema@.rating_summary, pg_catalog.int8, pg_catalog.int4) RETURNS @extschema@.rating_summary
-    AS 'MODULE_PATHNAME', 'csat_inv_int8' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.csat_trans(@extschema@.rating_summary, pg_catalog.numeric, pg_catalog.int4) RETURNS @extschema@.rating_summary
-    AS 'MODULE_PATHNAME', 'csat_trans_numeric' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.csat_inv(@extschema@.rating_summary, pg_catalog.numeric, pg_catalog.int4) RETURNS @extschema@.rating_summary
-    AS 'MODULE_PATHNAME', 'csat_inv_numeric' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.csat_trans(@extschema@.rating_summary, pg_catalog.int2, pg_catalog.int4, pg_catalog.int4) RETURNS @extschema@.rating_summary
-    AS 'MODULE_PATHNAME', 'csat_trans_int2' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.csat_inv(@extschema@.rating_summary, pg_catalog.int2, pg_catalog.int4, pg_catalog.int4) RETURNS @extschema@.rating_summary
-    AS 'MODULE_PATHNAME', 'csat_inv_int2' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.csat_trans(@extschema@.rating_summary, pg_catalog.int4, pg_catalog.int4, pg_catalog.int4) RETURNS @extschema@.rating_summary
-    AS 'MODULE_PATHNAME', 'csat_trans_int4' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.csat_inv(@extschema@.rating_summary, pg_catalog.int4, pg_catalog.int4, pg_catalog.int4) RETURNS @extschema@.rating_summary
-    AS 'MODULE_PATHNAME', 'csat_inv_int4' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.csat_trans(@extschema@.rating_summary, pg_catalog.int8, pg_catalog.int4, pg_catalog.int4) RETURNS @extschema@.rating_summary
-    AS 'MODULE_PATHNAME', 'csat_trans_int8' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.csat_inv(@extschema@.rating_summary, pg_catalog.int8, pg_catalog.int4, pg_catalog.int4) RETURNS @extschema@.rating_summary
-    AS 'MODULE_PATHNAME', 'csat_inv_int8' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.csat_trans(@extschema@.rating_summary, pg_catalog.numeric, pg_catalog.int4, pg_catalog.int4) RETURNS @extschema@.rating_summary
-    AS 'MODULE_PATHNAME', 'csat_trans_numeric' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.csat_inv(@extschema@.rating_summary, pg_catalog.numeric, pg_catalog.int4, pg_catalog.int4) RETURNS @extschema@.rating_summary
-    AS 'MODULE_PATHNAME', 'csat_inv_numeric' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.ces_trans(@extschema@.rating_summary, pg_catalog.int2) RETURNS @extschema@.rating_summary
-    AS 'MODULE_PATHNAME', 'ces_trans_int2' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.ces_inv(@extschema@.rating_summary, pg_catalog.int2) RETURNS @extschema@.rating_summary
-    AS 'MODULE_PATHNAME', 'ces_inv_int2' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.ces_trans(@extschema@.rating_summary, pg_catalog.int4) RETURNS @extschema@.rating_summary
-    AS 'MODULE_PATHNAME', 'ces_trans_int4' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.ces_inv(@extschema@.rating_summary, pg_catalog.int4) RETURNS @extschema@.rating_summary
-    AS 'MODULE_PATHNAME', 'ces_inv_int4' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.ces_trans(@extschema@.rating_summary, pg_catalog.int8) RETURNS @extschema@.rating_summary
-    AS 'MODULE_PATHNAME', 'ces_trans_int8' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.ces_inv(@extschema@.rating_summary, pg_catalog.int8) RETURNS @extschema@.rating_summary
-    AS 'MODULE_PATHNAME', 'ces_inv_int8' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.ces_trans(@extschema@.rating_summary, pg_catalog.numeric) RETURNS @extschema@.rating_summary
-    AS 'MODULE_PATHNAME', 'ces_trans_numeric' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.ces_inv(@extschema@.rating_summary, pg_catalog.numeric) RETURNS @extschema@.rating_summary
-    AS 'MODULE_PATHNAME', 'ces_inv_numeric' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.ces_trans(@extschema@.rating_summary, pg_catalog.int2, pg_catalog.int4) RETURNS @extschema@.rating_summary
-    AS 'MODULE_PATHNAME', 'ces_trans_int2' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.ces_inv(@extschema@.rating_summary, pg_catalog.int2, pg_catalog.int4) RETURNS @extschema@.rating_summary
-    AS 'MODULE_PATHNAME', 'ces_inv_int2' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.ces_trans(@extschema@.rating_summary, pg_catalog.int4, pg_catalog.int4) RETURNS @extschema@.rating_summary
-    AS 'MODULE_PATHNAME', 'ces_trans_int4' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.ces_inv(@extschema@.rating_summary, pg_catalog.int4, pg_catalog.int4) RETURNS @extschema@.rating_summary
-    AS 'MODULE_PATHNAME', 'ces_inv_int4' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.ces_trans(@extschema@.rating_summary, pg_catalog.int8, pg_catalog.int4) RETURNS @extschema@.rating_summary
-    AS 'MODULE_PATHNAME', 'ces_trans_int8' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.ces_inv(@extschema@.rating_summary, pg_catalog.int8, pg_catalog.int4) RETURNS @extschema@.rating_summary
-    AS 'MODULE_PATHNAME', 'ces_inv_int8' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.ces_trans(@extschema@.rating_summary, pg_catalog.numeric, pg_catalog.int4) RETURNS @extschema@.rating_summary
-    AS 'MODULE_PATHNAME', 'ces_trans_numeric' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.ces_inv(@extschema@.rating_summary, pg_catalog.numeric, pg_catalog.int4) RETURNS @extschema@.rating_summary
-    AS 'MODULE_PATHNAME', 'ces_inv_numeric' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.nps_trans(@extschema@.rating_summary, pg_catalog.int2) IS 'Aggregate support: adds a int2 NPS score to the state';
-COMMENT ON FUNCTION @extschema@.nps_inv(@extschema@.rating_summary, pg_catalog.int2) IS 'Aggregate support: removes a int2 NPS score to the state';
-COMMENT ON FUNCTION @extschema@.nps_trans(@extschema@.rating_summary, pg_catalog.int4) IS 'Aggregate support: adds a int4 NPS score to the state';
-COMMENT ON FUNCTION @extschema@.nps_inv(@extschema@.rating_summary, pg_catalog.int4) IS 'Aggregate support: removes a int4 NPS score to the state';
-COMMENT ON FUNCTION @extschema@.nps_trans(@extschema@.rating_summary, pg_catalog.int8) IS 'Aggregate support: adds a int8 NPS score to the state';
-COMMENT ON FUNCTION @extschema@.nps_inv(@extschema@.rating_summary, pg_catalog.int8) IS 'Aggregate support: removes a int8 NPS score to the state';
-COMMENT ON FUNCTION @extschema@.nps_trans(@extschema@.rating_summary, pg_catalog.numeric) IS 'Aggregate support: adds a numeric NPS score to the state';
-COMMENT ON FUNCTION @extschema@.nps_inv(@extschema@.rating_summary, pg_catalog.numeric) IS 'Aggregate support: removes a numeric NPS score to the state';
-COMMENT ON FUNCTION @extschema@.csat_trans(@extschema@.rating_summary, pg_catalog.int2) IS 'Aggregate support: adds a int2 CSAT score to the state';
-COMMENT ON FUNCTION @extschema@.csat_inv(@extschema@.rating_summary, pg_catalog.int2) IS 'Aggregate support: removes a int2 CSAT score to the state';
-COMMENT ON FUNCTION @extschema@.csat_trans(@extschema@.rating_summary, pg_catalog.int4) IS 'Aggregate support: adds a int4 CSAT score to the state';
-COMMENT ON FUNCTION @extschema@.csat_inv(@extschema@.rating_summary, pg_catalog.int4) IS 'Aggregate support: removes a int4 CSAT score to the state';
-COMMENT ON FUNCTION @extschema@.csat_trans(@extschema@.rating_summary, pg_catalog.int8) IS 'Aggregate support: adds a int8 CSAT score to the state';
-COMMENT ON FUNCTION @extschema@.csat_inv(@extschema@.rating_summary, pg_catalog.int8) IS 'Aggregate support: removes a int8 CSAT score to the state';
-COMMENT ON FUNCTION @extschema@.csat_trans(@extschema@.rating_summary, pg_catalog.numeric) IS 'Aggregate support: adds a numeric CSAT score to the state';
-COMMENT ON FUNCTION @extschema@.csat_inv(@extschema@.rating_summary, pg_catalog.numeric) IS 'Aggregate support: removes a numeric CSAT score to the state';
-COMMENT ON FUNCTION @extschema@.csat_trans(@extschema@.rating_summary, pg_catalog.int2, pg_catalog.int4) IS 'Aggregate support: adds a int2 CSAT score to the state (scale_max must not vary)';
-COMMENT ON FUNCTION @extschema@.csat_inv(@extschema@.rating_summary, pg_catalog.int2, pg_catalog.int4) IS 'Aggregate support: removes a int2 CSAT score to the state (scale_max must not vary)';
-COMMENT ON FUNCTION @extschema@.csat_trans(@extschema@.rating_summary, pg_catalog.int4, pg_catalog.int4) IS 'Aggregate support: adds a int4 CSAT score to the state (scale_max must not vary)';
-COMMENT ON FUNCTION @extschema@.csat_inv(@extschema@.rating_summary, pg_catalog.int4, pg_catalog.int4) IS 'Aggregate support: removes a int4 CSAT score to the state (scale_max must not vary)';
-COMMENT ON FUNCTION @extschema@.csat_trans(@extschema@.rating_summary, pg_catalog.int8, pg_catalog.int4) IS 'Aggregate support: adds a int8 CSAT score to the state (scale_max must not vary)';
-COMMENT ON FUNCTION @extschema@.csat_inv(@extschema@.rating_summary, pg_catalog.int8, pg_catalog.int4) IS 'Aggregate support: removes a int8 CSAT score to the state (scale_max must not vary)';
-COMMENT ON FUNCTION @extschema@.csat_trans(@extschema@.rating_summary, pg_catalog.numeric, pg_catalog.int4) IS 'Aggregate support: adds a numeric CSAT score to the state (scale_max must not vary)';
-COMMENT ON FUNCTION @extschema@.csat_inv(@extschema@.rating_summary, pg_catalog.numeric, pg_catalog.int4) IS 'Aggregate support: removes a numeric CSAT score to the state (scale_max must not vary)';
-COMMENT ON FUNCTION @extschema@.csat_trans(@extschema@.rating_summary, pg_catalog.int2, pg_catalog.int4, pg_catalog.int4) IS 'Aggregate support: adds a int2 CSAT score to the state (scale_max, satisfied_from must not vary)';
-COMMENT ON FUNCTION @extschema@.csat_inv(@extschema@.rating_summary, pg_catalog.int2, pg_catalog.int4, pg_catalog.int4) IS 'Aggregate support: removes a int2 CSAT score to the state (scale_max, satisfied_from must not vary)';
-COMMENT ON FUNCTION @extschema@.csat_trans(@extschema@.rating_summary, pg_catalog.int4, pg_catalog.int4, pg_catalog.int4) IS 'Aggregate support: adds a int4 CSAT score to the state (scale_max, satisfied_from must not vary)';
-COMMENT ON FUNCTION @extschema@.csat_inv(@extschema@.rating_summary, pg_catalog.int4, pg_catalog.int4, pg_catalog.int4) IS 'Aggregate support: removes a int4 CSAT score to the state (scale_max, satisfied_from must not vary)';
-COMMENT ON FUNCTION @extschema@.csat_trans(@extschema@.rating_summary, pg_catalog.int8, pg_catalog.int4, pg_catalog.int4) IS 'Aggregate support: adds a int8 CSAT score to the state (scale_max, satisfied_from must not vary)';
-COMMENT ON FUNCTION @extschema@.csat_inv(@extschema@.rating_summary, pg_catalog.int8, pg_catalog.int4, pg_catalog.int4) IS 'Aggregate support: removes a int8 CSAT score to the state (scale_max, satisfied_from must not vary)';
-COMMENT ON FUNCTION @extschema@.csat_trans(@extschema@.rating_summary, pg_catalog.numeric, pg_catalog.int4, pg_catalog.int4) IS 'Aggregate support: adds a numeric CSAT score to the state (scale_max, satisfied_from must not vary)';
-COMMENT ON FUNCTION @extschema@.csat_inv(@extschema@.rating_summary, pg_catalog.numeric, pg_catalog.int4, pg_catalog.int4) IS 'Aggregate support: removes a numeric CSAT score to the state (scale_max, satisfied_from must not vary)';
-COMMENT ON FUNCTION @extschema@.ces_trans(@extschema@.rating_summary, pg_catalog.int2) IS 'Aggregate support: adds a int2 CES score to the state';
-COMMENT ON FUNCTION @extschema@.ces_inv(@extschema@.rating_summary, pg_catalog.int2) IS 'Aggregate support: removes a int2 CES score to the state';
-COMMENT ON FUNCTION @extschema@.ces_trans(@extschema@.rating_summary, pg_catalog.int4) IS 'Aggregate support: adds a int4 CES score to the state';
-COMMENT ON FUNCTION @extschema@.ces_inv(@extschema@.rating_summary, pg_catalog.int4) IS 'Aggregate support: removes a int4 CES score to the state';
-COMMENT ON FUNCTION @extschema@.ces_trans(@extschema@.rating_summary, pg_catalog.int8) IS 'Aggregate support: adds a int8 CES score to the state';
-COMMENT ON FUNCTION @extschema@.ces_inv(@extschema@.rating_summary, pg_catalog.int8) IS 'Aggregate support: removes a int8 CES score to the state';
-COMMENT ON FUNCTION @extschema@.ces_trans(@extschema@.rating_summary, pg_catalog.numeric) IS 'Aggregate support: adds a numeric CES score to the state';
-COMMENT ON FUNCTION @extschema@.ces_inv(@extschema@.rating_summary, pg_catalog.numeric) IS 'Aggregate support: removes a numeric CES score to the state';
-COMMENT ON FUNCTION @extschema@.ces_trans(@extschema@.rating_summary, pg_catalog.int2, pg_catalog.int4) IS 'Aggregate support: adds a int2 CES score to the state (scale_max must not vary)';
-COMMENT ON FUNCTION @extschema@.ces_inv(@extschema@.rating_summary, pg_catalog.int2, pg_catalog.int4) IS 'Aggregate support: removes a int2 CES score to the state (scale_max must not vary)';
-COMMENT ON FUNCTION @extschema@.ces_trans(@extschema@.rating_summary, pg_catalog.int4, pg_catalog.int4) IS 'Aggregate support: adds a int4 CES score to the state (scale_max must not vary)';
-COMMENT ON FUNCTION @extschema@.ces_inv(@extschema@.rating_summary, pg_catalog.int4, pg_catalog.int4) IS 'Aggregate support: removes a int4 CES score to the state (scale_max must not vary)';
-COMMENT ON FUNCTION @extschema@.ces_trans(@extschema@.rating_summary, pg_catalog.int8, pg_catalog.int4) IS 'Aggregate support: adds a int8 CES score to the state (scale_max must not vary)';
-COMMENT ON FUNCTION @extschema@.ces_inv(@extschema@.rating_summary, pg_catalog.int8, pg_catalog.int4) IS 'Aggregate support: removes a int8 CES score to the state (scale_max must not vary)';
-COMMENT ON FUNCTION @extschema@.ces_trans(@extschema@.rating_summary, pg_catalog.numeric, pg_catalog.int4) IS 'Aggregate support: adds a numeric CES score to the state (scale_max must not vary)';
-COMMENT ON FUNCTION @extschema@.ces_inv(@extschema@.rating_summary, pg_catalog.numeric, pg_catalog.int4) IS 'Aggregate support: removes a numeric CES score to the state (scale_max must not vary)';
+-- nps_agg_state: the transition state of nps_agg(score), the three NPS groups only (32 bytes
+-- against rating_summary's 96), so that NPS over many groups keeps each group's state in the
+-- cache line of its hash table entry. Its window frames keep a rating_summary (MSTYPE).
+CREATE TYPE @extschema@.nps_agg_state;
+CREATE FUNCTION @extschema@.nps_agg_state_in(pg_catalog.cstring) RETURNS @extschema@.nps_agg_state
+    AS 'MODULE_PATHNAME', 'nps_agg_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.nps_agg_state_out(@extschema@.nps_agg_state) RETURNS pg_catalog.cstring
+    AS 'MODULE_PATHNAME', 'nps_agg_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.nps_agg_state_recv(pg_catalog.internal) RETURNS @extschema@.nps_agg_state
+    AS 'MODULE_PATHNAME', 'nps_agg_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.nps_agg_state_send(@extschema@.nps_agg_state) RETURNS pg_catalog.bytea
+    AS 'MODULE_PATHNAME', 'nps_agg_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE TYPE @extschema@.nps_agg_state (
+    INPUT = @extschema@.nps_agg_state_in,
+    OUTPUT = @extschema@.nps_agg_state_out,
+    RECEIVE = @extschema@.nps_agg_state_recv,
+    SEND = @extschema@.nps_agg_state_send,
+    INTERNALLENGTH = 32,
+    ALIGNMENT = double,
+    STORAGE = plain
+);
+DO $nps_agg_trans$
+DECLARE
+    t text;
+BEGIN
+    -- one transition function per score type, each its own C entry point
+    FOREACH t IN ARRAY ARRAY['int2', 'int4', 'int8', 'numeric'] LOOP
+        EXECUTE pg_catalog.format(
+            'CREATE FUNCTION @extschema@.nps_agg_trans(@extschema@.nps_agg_state, pg_catalog.%1$s) '
+            'RETURNS @extschema@.nps_agg_state AS %2$L, %3$L LANGUAGE C IMMUTABLE PARALLEL SAFE',
+            t, 'MODULE_PATHNAME', 'nps_agg_trans_' || t);
+        EXECUTE pg_catalog.format(
+            'COMMENT ON FUNCTION @extschema@.nps_agg_trans(@extschema@.nps_agg_state, pg_catalog.%s) IS %L',
+            t, pg_catalog.format('Aggregate support: adds %s %s NPS score to the state of nps_agg',
+                                 CASE WHEN t LIKE 'int%' THEN 'an' ELSE 'a' END, t));
+    END LOOP;
+END
+$nps_agg_trans$;
+CREATE FUNCTION @extschema@.nps_agg_combine(@extschema@.nps_agg_state, @extschema@.nps_agg_state) RETURNS @extschema@.nps_agg_state
+    AS 'MODULE_PATHNAME', 'nps_agg_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.nps_agg_final(@extschema@.nps_agg_state) RETURNS pg_catalog.float8
+    AS 'MODULE_PATHNAME', 'nps_agg_final' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON TYPE @extschema@.nps_agg_state IS 'Transition state of nps_agg(score): promoters, passives and detractors, text form v1 promoters=P passives=Q detractors=D';
+COMMENT ON FUNCTION @extschema@.nps_agg_state_in(pg_catalog.cstring) IS 'Text input of nps_agg_state, strictly validated (SQLSTATE 22P02 on any malformed value)';
+COMMENT ON FUNCTION @extschema@.nps_agg_state_out(@extschema@.nps_agg_state) IS 'Text output of nps_agg_state: v1 promoters=P passives=Q detractors=D';
+COMMENT ON FUNCTION @extschema@.nps_agg_state_recv(pg_catalog.internal) IS 'Binary input of nps_agg_state: a version byte, then the three counts as int64 (SQLSTATE 22P03 on any malformed value)';
+COMMENT ON FUNCTION @extschema@.nps_agg_state_send(@extschema@.nps_agg_state) IS 'Binary output of nps_agg_state: a version byte, then the three counts as int64';
+COMMENT ON FUNCTION @extschema@.nps_agg_combine(@extschema@.nps_agg_state, @extschema@.nps_agg_state) IS 'Aggregate support: adds the second nps_agg state into the first (combine function of nps_agg)';
+COMMENT ON FUNCTION @extschema@.nps_agg_final(@extschema@.nps_agg_state) IS 'Aggregate support: the NPS of an nps_agg state; NULL when it holds no response';
 
--- One-step aggregates: the KPI straight from scores.
-CREATE AGGREGATE @extschema@.nps_agg(score pg_catalog.int2) (
-    SFUNC = @extschema@.nps_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.nps,
-    COMBINEFUNC = @extschema@.rating_summary_merge,
-    MSFUNC = @extschema@.nps_trans, MINVFUNC = @extschema@.nps_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.nps,
-    PARALLEL = SAFE
-);
-CREATE AGGREGATE @extschema@.nps_agg(score pg_catalog.int4) (
-    SFUNC = @extschema@.nps_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.nps,
-    COMBINEFUNC = @extschema@.rating_summary_merge,
-    MSFUNC = @extschema@.nps_trans, MINVFUNC = @extschema@.nps_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.nps,
-    PARALLEL = SAFE
-);
-CREATE AGGREGATE @extschema@.nps_agg(score pg_catalog.int8) (
-    SFUNC = @extschema@.nps_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.nps,
-    COMBINEFUNC = @extschema@.rating_summary_merge,
-    MSFUNC = @extschema@.nps_trans, MINVFUNC = @extschema@.nps_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.nps,
-    PARALLEL = SAFE
-);
-CREATE AGGREGATE @extschema@.nps_agg(score pg_catalog.numeric) (
-    SFUNC = @extschema@.nps_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.nps,
-    COMBINEFUNC = @extschema@.rating_summary_merge,
-    MSFUNC = @extschema@.nps_trans, MINVFUNC = @extschema@.nps_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.nps,
-    PARALLEL = SAFE
-);
-CREATE AGGREGATE @extschema@.csat_agg(score pg_catalog.int2) (
-    SFUNC = @extschema@.csat_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.csat,
-    COMBINEFUNC = @extschema@.rating_summary_merge,
-    MSFUNC = @extschema@.csat_trans, MINVFUNC = @extschema@.csat_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.csat,
-    PARALLEL = SAFE
-);
-CREATE AGGREGATE @extschema@.csat_agg(score pg_catalog.int4) (
-    SFUNC = @extschema@.csat_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.csat,
-    COMBINEFUNC = @extschema@.rating_summary_merge,
-    MSFUNC = @extschema@.csat_trans, MINVFUNC = @extschema@.csat_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.csat,
-    PARALLEL = SAFE
-);
-CREATE AGGREGATE @extschema@.csat_agg(score pg_catalog.int8) (
-    SFUNC = @extschema@.csat_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.csat,
-    COMBINEFUNC = @extschema@.rating_summary_merge,
-    MSFUNC = @extschema@.csat_trans, MINVFUNC = @extschema@.csat_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.csat,
-    PARALLEL = SAFE
-);
-CREATE AGGREGATE @extschema@.csat_agg(score pg_catalog.numeric) (
-    SFUNC = @extschema@.csat_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.csat,
-    COMBINEFUNC = @extschema@.rating_summary_merge,
-    MSFUNC = @extschema@.csat_trans, MINVFUNC = @extschema@.csat_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.csat,
-    PARALLEL = SAFE
-);
-CREATE AGGREGATE @extschema@.csat_agg(score pg_catalog.int2, scale_max pg_catalog.int4) (
-    SFUNC = @extschema@.csat_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.csat,
-    COMBINEFUNC = @extschema@.rating_summary_merge,
-    MSFUNC = @extschema@.csat_trans, MINVFUNC = @extschema@.csat_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.csat,
-    PARALLEL = SAFE
-);
-CREATE AGGREGATE @extschema@.csat_agg(score pg_catalog.int4, scale_max pg_catalog.int4) (
-    SFUNC = @extschema@.csat_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.csat,
-    COMBINEFUNC = @extschema@.rating_summary_merge,
-    MSFUNC = @extschema@.csat_trans, MINVFUNC = @extschema@.csat_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.csat,
-    PARALLEL = SAFE
-);
-CREATE AGGREGATE @extschema@.csat_agg(score pg_catalog.int8, scale_max pg_catalog.int4) (
-    SFUNC = @extschema@.csat_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.csat,
-    COMBINEFUNC = @extschema@.rating_summary_merge,
-    MSFUNC = @extschema@.csat_trans, MINVFUNC = @extschema@.csat_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.csat,
-    PARALLEL = SAFE
-);
-CREATE AGGREGATE @extschema@.csat_agg(score pg_catalog.numeric, scale_max pg_catalog.int4) (
-    SFUNC = @extschema@.csat_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.csat,
-    COMBINEFUNC = @extschema@.rating_summary_merge,
-    MSFUNC = @extschema@.csat_trans, MINVFUNC = @extschema@.csat_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.csat,
-    PARALLEL = SAFE
-);
-CREATE AGGREGATE @extschema@.csat_agg(score pg_catalog.int2, scale_max pg_catalog.int4, satisfied_from pg_catalog.int4) (
-    SFUNC = @extschema@.csat_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.csat,
-    COMBINEFUNC = @extschema@.rating_summary_merge,
-    MSFUNC = @extschema@.csat_trans, MINVFUNC = @extschema@.csat_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.csat,
-    PARALLEL = SAFE
-);
-CREATE AGGREGATE @extschema@.csat_agg(score pg_catalog.int4, scale_max pg_catalog.int4, satisfied_from pg_catalog.int4) (
-    SFUNC = @extschema@.csat_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.csat,
-    COMBINEFUNC = @extschema@.rating_summary_merge,
-    MSFUNC = @extschema@.csat_trans, MINVFUNC = @extschema@.csat_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.csat,
-    PARALLEL = SAFE
-);
-CREATE AGGREGATE @extschema@.csat_agg(score pg_catalog.int8, scale_max pg_catalog.int4, satisfied_from pg_catalog.int4) (
-    SFUNC = @extschema@.csat_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.csat,
-    COMBINEFUNC = @extschema@.rating_summary_merge,
-    MSFUNC = @extschema@.csat_trans, MINVFUNC = @extschema@.csat_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.csat,
-    PARALLEL = SAFE
-);
-CREATE AGGREGATE @extschema@.csat_agg(score pg_catalog.numeric, scale_max pg_catalog.int4, satisfied_from pg_catalog.int4) (
-    SFUNC = @extschema@.csat_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.csat,
-    COMBINEFUNC = @extschema@.rating_summary_merge,
-    MSFUNC = @extschema@.csat_trans, MINVFUNC = @extschema@.csat_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.csat,
-    PARALLEL = SAFE
-);
-CREATE AGGREGATE @extschema@.ces_agg(score pg_catalog.int2) (
-    SFUNC = @extschema@.ces_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.ces,
-    COMBINEFUNC = @extschema@.rating_summary_merge,
-    MSFUNC = @extschema@.ces_trans, MINVFUNC = @extschema@.ces_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.ces,
-    PARALLEL = SAFE
-);
-CREATE AGGREGATE @extschema@.ces_agg(score pg_catalog.int4) (
-    SFUNC = @extschema@.ces_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.ces,
-    COMBINEFUNC = @extschema@.rating_summary_merge,
-    MSFUNC = @extschema@.ces_trans, MINVFUNC = @extschema@.ces_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.ces,
-    PARALLEL = SAFE
-);
-CREATE AGGREGATE @extschema@.ces_agg(score pg_catalog.int8) (
-    SFUNC = @extschema@.ces_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.ces,
-    COMBINEFUNC = @extschema@.rating_summary_merge,
-    MSFUNC = @extschema@.ces_trans, MINVFUNC = @extschema@.ces_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.ces,
-    PARALLEL = SAFE
-);
-CREATE AGGREGATE @extschema@.ces_agg(score pg_catalog.numeric) (
-    SFUNC = @extschema@.ces_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.ces,
-    COMBINEFUNC = @extschema@.rating_summary_merge,
-    MSFUNC = @extschema@.ces_trans, MINVFUNC = @extschema@.ces_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.ces,
-    PARALLEL = SAFE
-);
-CREATE AGGREGATE @extschema@.ces_agg(score pg_catalog.int2, scale_max pg_catalog.int4) (
-    SFUNC = @extschema@.ces_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.ces,
-    COMBINEFUNC = @extschema@.rating_summary_merge,
-    MSFUNC = @extschema@.ces_trans, MINVFUNC = @extschema@.ces_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.ces,
-    PARALLEL = SAFE
-);
-CREATE AGGREGATE @extschema@.ces_agg(score pg_catalog.int4, scale_max pg_catalog.int4) (
-    SFUNC = @extschema@.ces_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.ces,
-    COMBINEFUNC = @extschema@.rating_summary_merge,
-    MSFUNC = @extschema@.ces_trans, MINVFUNC = @extschema@.ces_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.ces,
-    PARALLEL = SAFE
-);
-CREATE AGGREGATE @extschema@.ces_agg(score pg_catalog.int8, scale_max pg_catalog.int4) (
-    SFUNC = @extschema@.ces_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.ces,
-    COMBINEFUNC = @extschema@.rating_summary_merge,
-    MSFUNC = @extschema@.ces_trans, MINVFUNC = @extschema@.ces_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.ces,
-    PARALLEL = SAFE
-);
-CREATE AGGREGATE @extschema@.ces_agg(score pg_catalog.numeric, scale_max pg_catalog.int4) (
-    SFUNC = @extschema@.ces_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.ces,
-    COMBINEFUNC = @extschema@.rating_summary_merge,
-    MSFUNC = @extschema@.ces_trans, MINVFUNC = @extschema@.ces_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.ces,
-    PARALLEL = SAFE
-);
+-- The score aggregates, generated from one matrix: each row is a kind of score and the scale
+-- arguments it takes; each is declared for the four score types. For every combination:
+--   <kind>_trans / <kind>_inv   the transition and moving-aggregate inverse functions, each its
+--                               own C entry point (<kind>_trans_<type>), so the hot path has
+--                               nothing to look up; not strict: they make the state on the
+--                               first non-NULL score and follow the rule in src/csmetrics.h;
+--   <kind>_agg(score ...)       the one-step aggregate, the KPI straight from scores;
+--   <kind>_summary(score ...)   the summary aggregate, the storable rating_summary.
+-- Plain CREATE statements with every name qualified, as the extension script rules require.
+DO $matrix$
+DECLARE
+    k record;
+    t text;
+    score_types text[] := ARRAY['int2', 'int4', 'int8', 'numeric'];
+    arg_types text;             -- argument types after the state: 'pg_catalog.int2, pg_catalog.int4'
+    arg_names text;             -- the aggregate's arguments: 'score pg_catalog.int2, scale_max pg_catalog.int4'
+    a_type text;                -- 'an int2', 'a numeric'
+    rule text;                  -- what the transition functions require of the scale arguments
+BEGIN
+    FOR k IN
+        SELECT * FROM (VALUES
+            -- kind, label, scale arguments, scale of the summary, whether there is a summary
+            -- aggregate (the satisfied_from threshold is the summary's to set only when read:
+            -- csat(s, satisfied_from)), the one-step aggregate's state type, transition, final
+            -- and combine function, and its comment
+            ('nps', 'NPS', 0, '0..10', true, 'nps_agg_state', 'nps_agg_trans', 'nps_agg_final', 'nps_agg_combine',
+             'NPS (-100..100) of %s scores 0..10'),
+            ('csat', 'CSAT', 0, '1..5', true, 'rating_summary', 'csat_trans', 'csat', 'rating_summary_merge',
+             'CSAT: share (0..1) of %s scores 1..5 that are 4 or 5'),
+            ('csat', 'CSAT', 1, '1..scale_max', true, 'rating_summary', 'csat_trans', 'csat', 'rating_summary_merge',
+             'CSAT: share (0..1) of %s scores 1..scale_max that are >= scale_max - 1'),
+            ('csat', 'CSAT', 2, '1..scale_max', false, 'rating_summary', 'csat_trans', 'csat', 'rating_summary_merge',
+             'CSAT: share (0..1) of %s scores 1..scale_max that are >= satisfied_from'),
+            ('ces', 'CES', 0, '1..7', true, 'rating_summary', 'ces_trans', 'ces', 'rating_summary_merge',
+             'CES: mean of %s scores 1..7'),
+            ('ces', 'CES', 1, '1..scale_max', true, 'rating_summary', 'ces_trans', 'ces', 'rating_summary_merge',
+             'CES: mean of %s scores 1..scale_max')
+        ) AS m(kind, label, scale_args, scale, with_summary, step_stype, step_sfunc, step_final, step_combine,
+               step_comment)
+    LOOP
+        FOREACH t IN ARRAY score_types LOOP
+            arg_types := pg_catalog.concat_ws(', ', 'pg_catalog.' || t,
+                CASE WHEN k.scale_args >= 1 THEN 'pg_catalog.int4' END,
+                CASE WHEN k.scale_args >= 2 THEN 'pg_catalog.int4' END);
+            arg_names := pg_catalog.concat_ws(', ', 'score pg_catalog.' || t,
+                CASE WHEN k.scale_args >= 1 THEN 'scale_max pg_catalog.int4' END,
+                CASE WHEN k.scale_args >= 2 THEN 'satisfied_from pg_catalog.int4' END);
+            a_type := CASE WHEN t LIKE 'int%' THEN 'an ' ELSE 'a ' END || t;
+            rule := CASE k.scale_args WHEN 0 THEN ''
+                                      WHEN 1 THEN ' (scale_max must not vary)'
+                                      ELSE ' (scale_max, satisfied_from must not vary)' END;
 
--- Summary aggregates: the storable rating_summary of scores.
-CREATE AGGREGATE @extschema@.nps_summary(score pg_catalog.int2) (
-    SFUNC = @extschema@.nps_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.rating_summary_final,
-    COMBINEFUNC = @extschema@.rating_summary_merge,
-    MSFUNC = @extschema@.nps_trans, MINVFUNC = @extschema@.nps_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.rating_summary_final,
-    PARALLEL = SAFE
-);
-CREATE AGGREGATE @extschema@.nps_summary(score pg_catalog.int4) (
-    SFUNC = @extschema@.nps_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.rating_summary_final,
-    COMBINEFUNC = @extschema@.rating_summary_merge,
-    MSFUNC = @extschema@.nps_trans, MINVFUNC = @extschema@.nps_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.rating_summary_final,
-    PARALLEL = SAFE
-);
-CREATE AGGREGATE @extschema@.nps_summary(score pg_catalog.int8) (
-    SFUNC = @extschema@.nps_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.rating_summary_final,
-    COMBINEFUNC = @extschema@.rating_summary_merge,
-    MSFUNC = @extschema@.nps_trans, MINVFUNC = @extschema@.nps_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.rating_summary_final,
-    PARALLEL = SAFE
-);
-CREATE AGGREGATE @extschema@.nps_summary(score pg_catalog.numeric) (
-    SFUNC = @extschema@.nps_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.rating_summary_final,
-    COMBINEFUNC = @extschema@.rating_summary_merge,
-    MSFUNC = @extschema@.nps_trans, MINVFUNC = @extschema@.nps_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.rating_summary_final,
-    PARALLEL = SAFE
-);
-CREATE AGGREGATE @extschema@.csat_summary(score pg_catalog.int2) (
-    SFUNC = @extschema@.csat_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.rating_summary_final,
-    COMBINEFUNC = @extschema@.rating_summary_merge,
-    MSFUNC = @extschema@.csat_trans, MINVFUNC = @extschema@.csat_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.rating_summary_final,
-    PARALLEL = SAFE
-);
-CREATE AGGREGATE @extschema@.csat_summary(score pg_catalog.int4) (
-    SFUNC = @extschema@.csat_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.rating_summary_final,
-    COMBINEFUNC = @extschema@.rating_summary_merge,
-    MSFUNC = @extschema@.csat_trans, MINVFUNC = @extschema@.csat_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.rating_summary_final,
-    PARALLEL = SAFE
-);
-CREATE AGGREGATE @extschema@.csat_summary(score pg_catalog.int8) (
-    SFUNC = @extschema@.csat_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.rating_summary_final,
-    COMBINEFUNC = @extschema@.rating_summary_merge,
-    MSFUNC = @extschema@.csat_trans, MINVFUNC = @extschema@.csat_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.rating_summary_final,
-    PARALLEL = SAFE
-);
-CREATE AGGREGATE @extschema@.csat_summary(score pg_catalog.numeric) (
-    SFUNC = @extschema@.csat_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.rating_summary_final,
-    COMBINEFUNC = @extschema@.rating_summary_merge,
-    MSFUNC = @extschema@.csat_trans, MINVFUNC = @extschema@.csat_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.rating_summary_final,
-    PARALLEL = SAFE
-);
-CREATE AGGREGATE @extschema@.csat_summary(score pg_catalog.int2, scale_max pg_catalog.int4) (
-    SFUNC = @extschema@.csat_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.rating_summary_final,
-    COMBINEFUNC = @extschema@.rating_summary_merge,
-    MSFUNC = @extschema@.csat_trans, MINVFUNC = @extschema@.csat_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.rating_summary_final,
-    PARALLEL = SAFE
-);
-CREATE AGGREGATE @extschema@.csat_summary(score pg_catalog.int4, scale_max pg_catalog.int4) (
-    SFUNC = @extschema@.csat_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.rating_summary_final,
-    COMBINEFUNC = @extschema@.rating_summary_merge,
-    MSFUNC = @extschema@.csat_trans, MINVFUNC = @extschema@.csat_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.rating_summary_final,
-    PARALLEL = SAFE
-);
-CREATE AGGREGATE @extschema@.csat_summary(score pg_catalog.int8, scale_max pg_catalog.int4) (
-    SFUNC = @extschema@.csat_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.rating_summary_final,
-    COMBINEFUNC = @extschema@.rating_summary_merge,
-    MSFUNC = @extschema@.csat_trans, MINVFUNC = @extschema@.csat_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.rating_summary_final,
-    PARALLEL = SAFE
-);
-CREATE AGGREGATE @extschema@.csat_summary(score pg_catalog.numeric, scale_max pg_catalog.int4) (
-    SFUNC = @extschema@.csat_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.rating_summary_final,
-    COMBINEFUNC = @extschema@.rating_summary_merge,
-    MSFUNC = @extschema@.csat_trans, MINVFUNC = @extschema@.csat_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.rating_summary_final,
-    PARALLEL = SAFE
-);
-CREATE AGGREGATE @extschema@.ces_summary(score pg_catalog.int2) (
-    SFUNC = @extschema@.ces_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.rating_summary_final,
-    COMBINEFUNC = @extschema@.rating_summary_merge,
-    MSFUNC = @extschema@.ces_trans, MINVFUNC = @extschema@.ces_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.rating_summary_final,
-    PARALLEL = SAFE
-);
-CREATE AGGREGATE @extschema@.ces_summary(score pg_catalog.int4) (
-    SFUNC = @extschema@.ces_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.rating_summary_final,
-    COMBINEFUNC = @extschema@.rating_summary_merge,
-    MSFUNC = @extschema@.ces_trans, MINVFUNC = @extschema@.ces_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.rating_summary_final,
-    PARALLEL = SAFE
-);
-CREATE AGGREGATE @extschema@.ces_summary(score pg_catalog.int8) (
-    SFUNC = @extschema@.ces_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.rating_summary_final,
-    COMBINEFUNC = @extschema@.rating_summary_merge,
-    MSFUNC = @extschema@.ces_trans, MINVFUNC = @extschema@.ces_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.rating_summary_final,
-    PARALLEL = SAFE
-);
-CREATE AGGREGATE @extschema@.ces_summary(score pg_catalog.numeric) (
-    SFUNC = @extschema@.ces_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.rating_summary_final,
-    COMBINEFUNC = @extschema@.rating_summary_merge,
-    MSFUNC = @extschema@.ces_trans, MINVFUNC = @extschema@.ces_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.rating_summary_final,
-    PARALLEL = SAFE
-);
-CREATE AGGREGATE @extschema@.ces_summary(score pg_catalog.int2, scale_max pg_catalog.int4) (
-    SFUNC = @extschema@.ces_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.rating_summary_final,
-    COMBINEFUNC = @extschema@.rating_summary_merge,
-    MSFUNC = @extschema@.ces_trans, MINVFUNC = @extschema@.ces_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.rating_summary_final,
-    PARALLEL = SAFE
-);
-CREATE AGGREGATE @extschema@.ces_summary(score pg_catalog.int4, scale_max pg_catalog.int4) (
-    SFUNC = @extschema@.ces_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.rating_summary_final,
-    COMBINEFUNC = @extschema@.rating_summary_merge,
-    MSFUNC = @extschema@.ces_trans, MINVFUNC = @extschema@.ces_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.rating_summary_final,
-    PARALLEL = SAFE
-);
-CREATE AGGREGATE @extschema@.ces_summary(score pg_catalog.int8, scale_max pg_catalog.int4) (
-    SFUNC = @extschema@.ces_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.rating_summary_final,
-    COMBINEFUNC = @extschema@.rating_summary_merge,
-    MSFUNC = @extschema@.ces_trans, MINVFUNC = @extschema@.ces_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.rating_summary_final,
-    PARALLEL = SAFE
-);
-CREATE AGGREGATE @extschema@.ces_summary(score pg_catalog.numeric, scale_max pg_catalog.int4) (
-    SFUNC = @extschema@.ces_trans, STYPE = @extschema@.rating_summary, FINALFUNC = @extschema@.rating_summary_final,
-    COMBINEFUNC = @extschema@.rating_summary_merge,
-    MSFUNC = @extschema@.ces_trans, MINVFUNC = @extschema@.ces_inv, MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.rating_summary_final,
-    PARALLEL = SAFE
-);
+            EXECUTE pg_catalog.format(
+                'CREATE FUNCTION @extschema@.%1$s_trans(@extschema@.rating_summary, %2$s) RETURNS @extschema@.rating_summary '
+                'AS %3$L, %4$L LANGUAGE C IMMUTABLE PARALLEL SAFE',
+                k.kind, arg_types, 'MODULE_PATHNAME', k.kind || '_trans_' || t);
+            EXECUTE pg_catalog.format(
+                'CREATE FUNCTION @extschema@.%1$s_inv(@extschema@.rating_summary, %2$s) RETURNS @extschema@.rating_summary '
+                'AS %3$L, %4$L LANGUAGE C IMMUTABLE PARALLEL SAFE',
+                k.kind, arg_types, 'MODULE_PATHNAME', k.kind || '_inv_' || t);
+            EXECUTE pg_catalog.format('COMMENT ON FUNCTION @extschema@.%s_trans(@extschema@.rating_summary, %s) IS %L',
+                k.kind, arg_types, pg_catalog.format('Aggregate support: adds %s %s score to the state%s',
+                    a_type, k.label, rule));
+            EXECUTE pg_catalog.format('COMMENT ON FUNCTION @extschema@.%s_inv(@extschema@.rating_summary, %s) IS %L',
+                k.kind, arg_types, pg_catalog.format('Aggregate support: removes %s %s score from the state%s',
+                    a_type, k.label, rule));
+
+            EXECUTE pg_catalog.format(
+                'CREATE AGGREGATE @extschema@.%1$s_agg(%2$s) ('
+                'SFUNC = @extschema@.%3$s, STYPE = @extschema@.%4$s, FINALFUNC = @extschema@.%5$s, '
+                'COMBINEFUNC = @extschema@.%6$s, '
+                'MSFUNC = @extschema@.%1$s_trans, MINVFUNC = @extschema@.%1$s_inv, '
+                'MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.%7$s, PARALLEL = SAFE)',
+                k.kind, arg_names, k.step_sfunc, k.step_stype, k.step_final, k.step_combine, k.kind);
+            EXECUTE pg_catalog.format('COMMENT ON AGGREGATE @extschema@.%s_agg(%s) IS %L',
+                k.kind, arg_types, pg_catalog.format(k.step_comment, t));
+
+            CONTINUE WHEN NOT k.with_summary;
+            EXECUTE pg_catalog.format(
+                'CREATE AGGREGATE @extschema@.%1$s_summary(%2$s) ('
+                'SFUNC = @extschema@.%1$s_trans, STYPE = @extschema@.rating_summary, '
+                'FINALFUNC = @extschema@.rating_summary_final, COMBINEFUNC = @extschema@.rating_summary_merge, '
+                'MSFUNC = @extschema@.%1$s_trans, MINVFUNC = @extschema@.%1$s_inv, '
+                'MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.rating_summary_final, PARALLEL = SAFE)',
+                k.kind, arg_names);
+            EXECUTE pg_catalog.format('COMMENT ON AGGREGATE @extschema@.%s_summary(%s) IS %L',
+                k.kind, arg_types,
+                pg_catalog.format('rating_summary of %s %s scores on the scale %s; NULL over no scores', t, k.label, k.scale));
+        END LOOP;
+    END LOOP;
+END
+$matrix$;
 
 -- Rolling up stored summaries, and the one-step KPIs over them (nps_agg(s) = nps(rollup(s))).
 CREATE AGGREGATE @extschema@.rollup(s @extschema@.rating_summary) (
@@ -552,50 +280,6 @@ CREATE AGGREGATE @extschema@.ces_agg(s @extschema@.rating_summary) (
     PARALLEL = SAFE
 );
 
-COMMENT ON AGGREGATE @extschema@.nps_agg(pg_catalog.int2) IS 'NPS (-100..100) of int2 scores 0..10';
-COMMENT ON AGGREGATE @extschema@.nps_agg(pg_catalog.int4) IS 'NPS (-100..100) of int4 scores 0..10';
-COMMENT ON AGGREGATE @extschema@.nps_agg(pg_catalog.int8) IS 'NPS (-100..100) of int8 scores 0..10';
-COMMENT ON AGGREGATE @extschema@.nps_agg(pg_catalog.numeric) IS 'NPS (-100..100) of numeric scores 0..10';
-COMMENT ON AGGREGATE @extschema@.csat_agg(pg_catalog.int2) IS 'CSAT: share (0..1) of int2 scores 1..5 that are 4 or 5';
-COMMENT ON AGGREGATE @extschema@.csat_agg(pg_catalog.int4) IS 'CSAT: share (0..1) of int4 scores 1..5 that are 4 or 5';
-COMMENT ON AGGREGATE @extschema@.csat_agg(pg_catalog.int8) IS 'CSAT: share (0..1) of int8 scores 1..5 that are 4 or 5';
-COMMENT ON AGGREGATE @extschema@.csat_agg(pg_catalog.numeric) IS 'CSAT: share (0..1) of numeric scores 1..5 that are 4 or 5';
-COMMENT ON AGGREGATE @extschema@.csat_agg(pg_catalog.int2, pg_catalog.int4) IS 'CSAT: share (0..1) of int2 scores 1..scale_max that are >= scale_max - 1';
-COMMENT ON AGGREGATE @extschema@.csat_agg(pg_catalog.int4, pg_catalog.int4) IS 'CSAT: share (0..1) of int4 scores 1..scale_max that are >= scale_max - 1';
-COMMENT ON AGGREGATE @extschema@.csat_agg(pg_catalog.int8, pg_catalog.int4) IS 'CSAT: share (0..1) of int8 scores 1..scale_max that are >= scale_max - 1';
-COMMENT ON AGGREGATE @extschema@.csat_agg(pg_catalog.numeric, pg_catalog.int4) IS 'CSAT: share (0..1) of numeric scores 1..scale_max that are >= scale_max - 1';
-COMMENT ON AGGREGATE @extschema@.csat_agg(pg_catalog.int2, pg_catalog.int4, pg_catalog.int4) IS 'CSAT: share (0..1) of int2 scores 1..scale_max that are >= satisfied_from';
-COMMENT ON AGGREGATE @extschema@.csat_agg(pg_catalog.int4, pg_catalog.int4, pg_catalog.int4) IS 'CSAT: share (0..1) of int4 scores 1..scale_max that are >= satisfied_from';
-COMMENT ON AGGREGATE @extschema@.csat_agg(pg_catalog.int8, pg_catalog.int4, pg_catalog.int4) IS 'CSAT: share (0..1) of int8 scores 1..scale_max that are >= satisfied_from';
-COMMENT ON AGGREGATE @extschema@.csat_agg(pg_catalog.numeric, pg_catalog.int4, pg_catalog.int4) IS 'CSAT: share (0..1) of numeric scores 1..scale_max that are >= satisfied_from';
-COMMENT ON AGGREGATE @extschema@.ces_agg(pg_catalog.int2) IS 'CES: mean of int2 scores 1..7';
-COMMENT ON AGGREGATE @extschema@.ces_agg(pg_catalog.int4) IS 'CES: mean of int4 scores 1..7';
-COMMENT ON AGGREGATE @extschema@.ces_agg(pg_catalog.int8) IS 'CES: mean of int8 scores 1..7';
-COMMENT ON AGGREGATE @extschema@.ces_agg(pg_catalog.numeric) IS 'CES: mean of numeric scores 1..7';
-COMMENT ON AGGREGATE @extschema@.ces_agg(pg_catalog.int2, pg_catalog.int4) IS 'CES: mean of int2 scores 1..scale_max';
-COMMENT ON AGGREGATE @extschema@.ces_agg(pg_catalog.int4, pg_catalog.int4) IS 'CES: mean of int4 scores 1..scale_max';
-COMMENT ON AGGREGATE @extschema@.ces_agg(pg_catalog.int8, pg_catalog.int4) IS 'CES: mean of int8 scores 1..scale_max';
-COMMENT ON AGGREGATE @extschema@.ces_agg(pg_catalog.numeric, pg_catalog.int4) IS 'CES: mean of numeric scores 1..scale_max';
-COMMENT ON AGGREGATE @extschema@.nps_summary(pg_catalog.int2) IS 'rating_summary of int2 NPS scores on the scale 0..10; NULL over no scores';
-COMMENT ON AGGREGATE @extschema@.nps_summary(pg_catalog.int4) IS 'rating_summary of int4 NPS scores on the scale 0..10; NULL over no scores';
-COMMENT ON AGGREGATE @extschema@.nps_summary(pg_catalog.int8) IS 'rating_summary of int8 NPS scores on the scale 0..10; NULL over no scores';
-COMMENT ON AGGREGATE @extschema@.nps_summary(pg_catalog.numeric) IS 'rating_summary of numeric NPS scores on the scale 0..10; NULL over no scores';
-COMMENT ON AGGREGATE @extschema@.csat_summary(pg_catalog.int2) IS 'rating_summary of int2 CSAT scores on the scale 1..5; NULL over no scores';
-COMMENT ON AGGREGATE @extschema@.csat_summary(pg_catalog.int4) IS 'rating_summary of int4 CSAT scores on the scale 1..5; NULL over no scores';
-COMMENT ON AGGREGATE @extschema@.csat_summary(pg_catalog.int8) IS 'rating_summary of int8 CSAT scores on the scale 1..5; NULL over no scores';
-COMMENT ON AGGREGATE @extschema@.csat_summary(pg_catalog.numeric) IS 'rating_summary of numeric CSAT scores on the scale 1..5; NULL over no scores';
-COMMENT ON AGGREGATE @extschema@.csat_summary(pg_catalog.int2, pg_catalog.int4) IS 'rating_summary of int2 CSAT scores on the scale 1..scale_max; NULL over no scores';
-COMMENT ON AGGREGATE @extschema@.csat_summary(pg_catalog.int4, pg_catalog.int4) IS 'rating_summary of int4 CSAT scores on the scale 1..scale_max; NULL over no scores';
-COMMENT ON AGGREGATE @extschema@.csat_summary(pg_catalog.int8, pg_catalog.int4) IS 'rating_summary of int8 CSAT scores on the scale 1..scale_max; NULL over no scores';
-COMMENT ON AGGREGATE @extschema@.csat_summary(pg_catalog.numeric, pg_catalog.int4) IS 'rating_summary of numeric CSAT scores on the scale 1..scale_max; NULL over no scores';
-COMMENT ON AGGREGATE @extschema@.ces_summary(pg_catalog.int2) IS 'rating_summary of int2 CES scores on the scale 1..7; NULL over no scores';
-COMMENT ON AGGREGATE @extschema@.ces_summary(pg_catalog.int4) IS 'rating_summary of int4 CES scores on the scale 1..7; NULL over no scores';
-COMMENT ON AGGREGATE @extschema@.ces_summary(pg_catalog.int8) IS 'rating_summary of int8 CES scores on the scale 1..7; NULL over no scores';
-COMMENT ON AGGREGATE @extschema@.ces_summary(pg_catalog.numeric) IS 'rating_summary of numeric CES scores on the scale 1..7; NULL over no scores';
-COMMENT ON AGGREGATE @extschema@.ces_summary(pg_catalog.int2, pg_catalog.int4) IS 'rating_summary of int2 CES scores on the scale 1..scale_max; NULL over no scores';
-COMMENT ON AGGREGATE @extschema@.ces_summary(pg_catalog.int4, pg_catalog.int4) IS 'rating_summary of int4 CES scores on the scale 1..scale_max; NULL over no scores';
-COMMENT ON AGGREGATE @extschema@.ces_summary(pg_catalog.int8, pg_catalog.int4) IS 'rating_summary of int8 CES scores on the scale 1..scale_max; NULL over no scores';
-COMMENT ON AGGREGATE @extschema@.ces_summary(pg_catalog.numeric, pg_catalog.int4) IS 'rating_summary of numeric CES scores on the scale 1..scale_max; NULL over no scores';
 COMMENT ON AGGREGATE @extschema@.rollup(@extschema@.rating_summary) IS 'Exact merge of rating summaries of one scale; NULL when they hold no response';
 COMMENT ON AGGREGATE @extschema@.nps_agg(@extschema@.rating_summary) IS 'NPS of rolled-up rating summaries: nps(rollup(s))';
 COMMENT ON AGGREGATE @extschema@.csat_agg(@extschema@.rating_summary) IS 'CSAT of rolled-up rating summaries: csat(rollup(s))';

@@ -1,6 +1,6 @@
 /*
  * survival.c
- *		Kaplan–Meier customer lifetime (SPEC §3): the storable survival_summary type, its
+ *		Kaplan–Meier customer lifetime: the storable survival_summary type, its
  *		aggregates and accessors, and the helpers it shares with the "survival form" of LTV,
  *		the ltv(arpa, tenure, churned [, horizon]) aggregate in survival_ltv.c (survival.h).
  *

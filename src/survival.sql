@@ -1,4 +1,4 @@
--- survival: Kaplan–Meier customer lifetime (SPEC §3, survival form of LTV).
+-- survival: Kaplan–Meier customer lifetime and the survival form of LTV (docs/survival.md).
 -- C in src/survival.c; tests in sql/survival*.sql.
 
 -- survival_summary: churned and still-active customers per whole-period tenure 0..1200.

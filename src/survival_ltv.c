@@ -1,6 +1,6 @@
 /*
  * survival_ltv.c
- *		The "survival form" of LTV (SPEC §3): ltv(arpa, tenure, churned [, horizon]) =
+ *		The "survival form" of LTV: ltv(arpa, tenure, churned [, horizon]) =
  *		average arpa × the Kaplan–Meier restricted mean lifetime, and its transition state
  *		survival_ltv_state.
  *

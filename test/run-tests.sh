@@ -39,8 +39,7 @@ pg_regress=$(dirname "$STAGE_BIN")/lib/pgxs/src/test/regress/pg_regress
 # pg_regress runs from the copied checkout: suites include test/fixtures/*.sql and read
 # test/data/ by paths relative to it (psql \i, \copy), the same on every PostgreSQL version.
 set +e
-cd "$WORK/src"
-as_pg "$pg_regress" \
+as_pg sh -c 'cd "$0" && exec "$@"' "$WORK/src" "$pg_regress" \
 	--temp-instance="$WORK/out/tmp_check" \
 	--temp-config="$WORK/src/test/regress.conf" \
 	--bindir="$STAGE_BIN" \

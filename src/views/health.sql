@@ -54,7 +54,7 @@ COMMENT ON FUNCTION @extschema@.kpi_health_builtin() IS 'csmetrics internal: the
 -- Whether the signals source holds a signal: NULL when there is nothing to check it against
 -- (no signals source, or one that is no longer valid), with a WARNING saying so.
 CREATE FUNCTION @extschema@.kpi_signal_seen(signal text, measure text) RETURNS boolean
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     src record;
@@ -511,6 +511,10 @@ SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     by_segment boolean := (ctx ->> 'by_segment')::boolean;
 BEGIN
+    -- the segment of each customer, and r_segment, segment_match for the rows of a segment
+    ctx := ctx || @extschema@.kpi_segment_keys(ctx, 'customers', 'o', by_segment)
+               || CASE WHEN by_segment THEN '{"r_segment": "r.segment, ", "segment_match": " AND t.segment = r.segment"}'::jsonb
+                       ELSE '{"r_segment": "", "segment_match": ""}'::jsonb END;
     RETURN @extschema@.kpi_render($t$
 WITH o AS (
     SELECT o.customer_id, o.{{period}}, o.horizon_periods, o.health_score, o.churned{{segment_column}}
@@ -548,10 +552,7 @@ SELECT {{r_segment}}r.{{period}} AS period, r.level, r.band, h.horizon_periods,
        r.band_min_score, r.band_max_score
 FROM all_rows AS r
 JOIN overall AS t ON t.{{period}} = r.{{period}}{{segment_match}}
-JOIN (SELECT DISTINCT o.{{period}}, o.horizon_periods FROM o) AS h ON h.{{period}} = r.{{period}}$t$,
-        ctx || @extschema@.kpi_segment_keys(ctx, 'customers', 'o', by_segment)
-            || jsonb_build_object('r_segment', CASE WHEN by_segment THEN 'r.segment, ' ELSE '' END,
-                                  'segment_match', CASE WHEN by_segment THEN ' AND t.segment = r.segment' ELSE '' END));
+JOIN (SELECT DISTINCT o.{{period}}, o.horizon_periods FROM o) AS h ON h.{{period}} = r.{{period}}$t$, ctx);
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_health_score_validation(jsonb) IS 'csmetrics internal: builder of health_score_validation';
 

@@ -2,12 +2,11 @@
 -- count(*) FILTER (...) OVER w (goal 3x faster), two ways: nps_agg as a window aggregate
 -- (moving-aggregate mode, O(rows)), and daily summaries rolled up over a window of days.
 SET search_path = csmetrics, public;
-SELECT setseed(0.42);
 CREATE TABLE IF NOT EXISTS bench.survey_responses_1m AS
-SELECT (random() * 9999)::int AS customer_id,
-       date '2023-01-01' + (random() * 729)::int AS responded_at,
-       floor(random() * 11)::int AS score
-FROM generate_series(1, 1000000);
+SELECT bench.rand_int(1, i, 0, 9999)::int AS customer_id,
+       date '2023-01-01' + bench.rand_int(2, i, 0, 729)::int AS responded_at,
+       bench.rand_int(3, i, 0, 10)::int AS score
+FROM generate_series(1, 1000000) i;
 ANALYZE bench.survey_responses_1m;
 
 -- B3a: nps_agg as a sliding window aggregate, row by row. The sort and the window machinery

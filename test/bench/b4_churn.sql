@@ -6,12 +6,11 @@ SET TimeZone = 'UTC';
 SET max_parallel_workers_per_gather = 0;
 
 DROP TABLE IF EXISTS b4_spans;
-SELECT setseed(0.4);
 -- One span per customer: started 2018-2024, 40 % still active, others stay 1 day to 5 years.
 CREATE TABLE b4_spans AS
 SELECT g AS customer_id, s AS started_at,
-       CASE WHEN random() < 0.4 THEN NULL ELSE s + random() * interval '1800 days' END AS ended_at
-FROM (SELECT g, timestamptz '2018-01-01' + random() * interval '2555 days' AS s
+       CASE WHEN bench.rand(2, g) < 0.4 THEN NULL ELSE s + make_interval(secs => bench.rand_int(3, g, 0, 1800 * 86400)) END AS ended_at
+FROM (SELECT g, timestamptz '2018-01-01' + make_interval(secs => bench.rand_int(1, g, 0, 2555 * 86400)) AS s
       FROM generate_series(1, 1000000) g) x;
 VACUUM ANALYZE b4_spans;
 

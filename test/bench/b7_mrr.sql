@@ -5,19 +5,18 @@
 -- random month, moves between plan tiers by a random walk (upgrades and downgrades), skips
 -- the odd month (churn, then reactivation) and may churn for good.
 DROP TABLE IF EXISTS b7_customer, b7_mrr CASCADE;
-SELECT setseed(0.7);
 CREATE TABLE b7_customer AS
-SELECT c, (random() * 30)::int AS start_m,
-       CASE WHEN random() < 0.4 THEN 36 ELSE (random() * 36)::int END AS end_m,
-       1 + (random() * 4)::int AS tier0
+SELECT c, bench.rand_int(1, c, 0, 30)::int AS start_m,
+       CASE WHEN bench.rand(2, c) < 0.4 THEN 36 ELSE bench.rand_int(3, c, 0, 36)::int END AS end_m,
+       bench.rand_int(4, c, 1, 5)::int AS tier0
 FROM generate_series(1, 100000) c;
 
 CREATE TABLE b7_mrr AS
 SELECT c, (date '2023-01-01' + make_interval(months => m))::date AS month,
        CASE WHEN m < start_m OR m >= end_m OR skip THEN 0
             ELSE (greatest(1, tier0 + walk) * 49.90)::numeric(12, 2) END AS mrr
-FROM (SELECT cu.c, m, start_m, end_m, tier0, random() < 0.04 AS skip,
-             sum((random() < 0.06)::int - (random() < 0.04)::int)
+FROM (SELECT cu.c, m, start_m, end_m, tier0, bench.rand(5, cu.c * 100 + m) < 0.04 AS skip,
+             sum((bench.rand(6, cu.c * 100 + m) < 0.06)::int - (bench.rand(7, cu.c * 100 + m) < 0.04)::int)
                  OVER (PARTITION BY cu.c ORDER BY m) AS walk
       FROM b7_customer cu, generate_series(0, 35) m) g;
 ANALYZE b7_mrr;

@@ -13,14 +13,13 @@
 SET search_path = csmetrics, public;
 SET max_parallel_workers_per_gather = 0;
 
-SELECT setseed(0.8);
 DROP TABLE IF EXISTS public.b8_customers CASCADE;
 CREATE TABLE public.b8_customers AS
 SELECT i AS customer,
-       CASE WHEN random() < 0.05 THEN NULL ELSE round((random() * 100)::numeric, 1)::float8 END AS usage,
-       CASE WHEN random() < 0.40 THEN NULL ELSE floor(random() * 11)::float8 END AS nps,
-       CASE WHEN random() < 0.10 THEN NULL ELSE floor(random() * random() * 30)::float8 END AS tickets,
-       CASE WHEN random() < 0.02 THEN NULL ELSE floor(random() * 60)::float8 END AS days_late
+       CASE WHEN bench.rand(1, i) < 0.05 THEN NULL ELSE round((bench.rand(2, i) * 100)::numeric, 1)::float8 END AS usage,
+       CASE WHEN bench.rand(3, i) < 0.40 THEN NULL ELSE bench.rand_int(4, i, 0, 10)::float8 END AS nps,
+       CASE WHEN bench.rand(5, i) < 0.10 THEN NULL ELSE floor(bench.rand(6, i) * bench.rand(7, i) * 30)::float8 END AS tickets,
+       CASE WHEN bench.rand(8, i) < 0.02 THEN NULL ELSE bench.rand_int(9, i, 0, 59)::float8 END AS days_late
 FROM generate_series(1, 1000000) i;
 VACUUM ANALYZE public.b8_customers;
 

@@ -3,6 +3,18 @@
 -- execution is timed, never client transfer, and both sides are measured the same way.
 CREATE SCHEMA IF NOT EXISTS bench;
 
+-- The workloads' data: draw i of stream seed, uniform in [0, 1), from the first 52 bits of an
+-- md5, the same on every PostgreSQL version (random() after setseed() is not); and a whole
+-- number from lo to hi drawn like it.
+CREATE OR REPLACE FUNCTION bench.rand(seed int, i bigint) RETURNS float8
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT ('x' || substr(md5(seed::text || ':' || i::text), 1, 13))::bit(52)::bigint / 4503599627370496.0::float8
+$$;
+CREATE OR REPLACE FUNCTION bench.rand_int(seed int, i bigint, lo bigint, hi bigint) RETURNS bigint
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT lo + floor(bench.rand(seed, i) * (hi - lo + 1))::bigint
+$$;
+
 CREATE TABLE IF NOT EXISTS bench.results (
     workload   text PRIMARY KEY,
     what       text NOT NULL,

@@ -1,9 +1,17 @@
--- The demo's CRM: a seeded, realistic sample of a SaaS company's data, as a home-grown CRM
--- schema would hold it (its own table and column names; 02_register.sql maps them).
--- Three years of history ending on 2026-10-31, so the report is the same on every run.
+-- The demo's CRM: a realistic sample of a SaaS company's data, as a home-grown CRM schema
+-- would hold it (its own table and column names; 02_register.sql maps them). Three years of
+-- history ending on 2026-10-31, drawn from a fixed pseudo-random stream, so the report is the
+-- same on every run and every PostgreSQL version.
 DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET timezone = %L', current_database(), 'UTC'); END $$;
 SET timezone = 'UTC';
 CREATE EXTENSION csmetrics;
+
+-- The demo's dice: the next draw of one stream, uniform in [0, 1), from an md5 of its number
+-- (random() after setseed() gives other numbers before PostgreSQL 15).
+CREATE TEMP SEQUENCE demo_draw;
+CREATE FUNCTION pg_temp.dice() RETURNS float8 LANGUAGE sql AS $$
+    SELECT ('x' || substr(md5('demo:' || nextval('pg_temp.demo_draw')), 1, 13))::bit(52)::bigint / 4503599627370496.0::float8
+$$;
 CREATE SCHEMA crm;
 
 CREATE TABLE crm.accounts (id int PRIMARY KEY, company text NOT NULL, plan_tier text);
@@ -38,39 +46,38 @@ DECLARE
     t timestamptz;
     score int;
 BEGIN
-    PERFORM setseed(0.2026);
     FOR acct IN 1..1200 LOOP
-        r := random();
+        r := pg_temp.dice();
         tier := CASE WHEN r < 0.6 THEN 'SMB' WHEN r < 0.9 THEN 'Mid-Market' ELSE 'Enterprise' END;
         INSERT INTO crm.accounts VALUES (acct, 'Company ' || acct, tier);
-        signup := first_day + (random() * 1090)::int;
-        mrr := round((CASE tier WHEN 'SMB' THEN 49 + random() * 150 WHEN 'Mid-Market' THEN 500 + random() * 1500
-                       ELSE 3000 + random() * 7000 END)::numeric, 0);
+        signup := first_day + (pg_temp.dice() * 1090)::int;
+        mrr := round((CASE tier WHEN 'SMB' THEN 49 + pg_temp.dice() * 150 WHEN 'Mid-Market' THEN 500 + pg_temp.dice() * 1500
+                       ELSE 3000 + pg_temp.dice() * 7000 END)::numeric, 0);
         churn_p := CASE tier WHEN 'SMB' THEN 0.035 WHEN 'Mid-Market' THEN 0.018 ELSE 0.008 END;
-        engagement := random();                 -- how much this account uses and likes the product
-        INSERT INTO crm.trials VALUES (acct, signup - (7 + random() * 21)::int, signup);
+        engagement := pg_temp.dice();                 -- how much this account uses and likes the product
+        INSERT INTO crm.trials VALUES (acct, signup - (7 + pg_temp.dice() * 21)::int, signup);
         sub_start := signup;
         active := true;
         month := date_trunc('month', signup)::date;
         WHILE month <= last_day LOOP
             IF active THEN
-                r := random();
-                d := greatest(sub_start + 1, month + (random() * 27)::int);
+                r := pg_temp.dice();
+                d := greatest(sub_start + 1, month + (pg_temp.dice() * 27)::int);
                 IF r < churn_p * (1.5 - engagement) AND d <= last_day THEN
                     INSERT INTO crm.subscriptions (account_id, start_date, end_date, mrr) VALUES (acct, sub_start, d, mrr);
                     active := false;
-                    IF random() < 0.25 THEN            -- comes back after a while
-                        sub_start := d + (60 + random() * 180)::int;
+                    IF pg_temp.dice() < 0.25 THEN            -- comes back after a while
+                        sub_start := d + (60 + pg_temp.dice() * 180)::int;
                     ELSE
                         sub_start := NULL;
                     END IF;
                 ELSIF r > 1 - 0.03 * (0.5 + engagement) AND d <= last_day THEN   -- upgrade
                     INSERT INTO crm.subscriptions (account_id, start_date, end_date, mrr) VALUES (acct, sub_start, d, mrr);
-                    mrr := round(mrr * (1.2 + random() * 0.6)::numeric, 0);
+                    mrr := round(mrr * (1.2 + pg_temp.dice() * 0.6)::numeric, 0);
                     sub_start := d;
                 ELSIF r > 1 - 0.03 * (0.5 + engagement) - 0.012 AND d <= last_day THEN   -- downgrade
                     INSERT INTO crm.subscriptions (account_id, start_date, end_date, mrr) VALUES (acct, sub_start, d, mrr);
-                    mrr := greatest(19, round(mrr * (0.5 + random() * 0.3)::numeric, 0));
+                    mrr := greatest(19, round(mrr * (0.5 + pg_temp.dice() * 0.3)::numeric, 0));
                     sub_start := d;
                 END IF;
             ELSIF sub_start IS NOT NULL AND sub_start < month + 31 AND sub_start <= last_day THEN
@@ -80,41 +87,41 @@ BEGIN
                 -- invoice for the month: most on time, some late, a few recent ones unpaid
                 d := month + 14;
                 IF d <= last_day THEN
-                    r := random();
+                    r := pg_temp.dice();
                     INSERT INTO crm.invoices VALUES (acct, d,
-                        CASE WHEN r < 0.3 + 0.65 * engagement THEN d - (random() * 10)::int
-                             WHEN r < 0.97 THEN d + (1 + random() * 70 * (1.2 - engagement))::int END, mrr);
+                        CASE WHEN r < 0.3 + 0.65 * engagement THEN d - (pg_temp.dice() * 10)::int
+                             WHEN r < 0.97 THEN d + (1 + pg_temp.dice() * 70 * (1.2 - engagement))::int END, mrr);
                 END IF;
                 -- product usage
-                n := (random() * 12 * engagement)::int;
+                n := (pg_temp.dice() * 12 * engagement)::int;
                 FOR i IN 1..n LOOP
-                    INSERT INTO crm.product_events VALUES (acct, month + random() * 29.9 * interval '1 day', 1 + (random() * 9 * engagement)::int);
+                    INSERT INTO crm.product_events VALUES (acct, month + make_interval(secs => round(pg_temp.dice() * 29.9 * 86400)), 1 + (pg_temp.dice() * 9 * engagement)::int);
                 END LOOP;
                 -- NPS answer now and then; better for engaged accounts
-                IF random() < 0.18 THEN
-                    score := least(10, greatest(0, round(4 + engagement * 7 + (random() - 0.5) * 5)))::int;
-                    INSERT INTO crm.survey_answers VALUES (acct, month + random() * 29 * interval '1 day', 'nps', score);
+                IF pg_temp.dice() < 0.18 THEN
+                    score := least(10, greatest(0, round(4 + engagement * 7 + (pg_temp.dice() - 0.5) * 5)))::int;
+                    INSERT INTO crm.survey_answers VALUES (acct, month + make_interval(secs => round(pg_temp.dice() * 29 * 86400)), 'nps', score);
                 END IF;
                 -- support tickets, each with a CSAT answer (and sometimes CES) after it is solved
-                n := CASE WHEN random() < 0.15 + 0.5 * (1 - engagement) THEN 1 + (random() * 4 * (1 - engagement))::int ELSE 0 END;
+                n := CASE WHEN pg_temp.dice() < 0.15 + 0.5 * (1 - engagement) THEN 1 + (pg_temp.dice() * 4 * (1 - engagement))::int ELSE 0 END;
                 FOR i IN 1..n LOOP
-                    t := month + random() * 29 * interval '1 day';
+                    t := month + make_interval(secs => round(pg_temp.dice() * 29 * 86400));
                     INSERT INTO crm.tickets (account_id, created_at, solved_at, touches)
-                    VALUES (acct, t, nullif(least(t + (0.5 + random() * random() * 120) * interval '1 hour',
+                    VALUES (acct, t, nullif(least(t + make_interval(secs => round((0.5 + pg_temp.dice() * pg_temp.dice() * 120) * 3600)),
                                                   timestamptz '2026-11-01'), timestamptz '2026-11-01'),
-                            1 + (random() * random() * 4)::int);
-                    IF random() < 0.5 AND t < timestamptz '2026-10-29' THEN
+                            1 + (pg_temp.dice() * pg_temp.dice() * 4)::int);
+                    IF pg_temp.dice() < 0.5 AND t < timestamptz '2026-10-29' THEN
                         INSERT INTO crm.survey_answers VALUES (acct, t + interval '3 days', 'csat',
-                            least(5, greatest(1, round(2.5 + engagement * 2.5 + (random() - 0.5) * 2)))::int);
+                            least(5, greatest(1, round(2.5 + engagement * 2.5 + (pg_temp.dice() - 0.5) * 2)))::int);
                     END IF;
-                    IF random() < 0.3 AND t < timestamptz '2026-10-29' THEN
+                    IF pg_temp.dice() < 0.3 AND t < timestamptz '2026-10-29' THEN
                         INSERT INTO crm.survey_answers VALUES (acct, t + interval '3 days', 'ces',
-                            least(7, greatest(1, round(3 + engagement * 4 + (random() - 0.5) * 3)))::int);
+                            least(7, greatest(1, round(3 + engagement * 4 + (pg_temp.dice() - 0.5) * 3)))::int);
                     END IF;
                 END LOOP;
                 -- yearly renewal on the signup anniversary
                 IF extract(month FROM signup) = extract(month FROM month) AND month > signup AND month + 14 <= last_day THEN
-                    INSERT INTO crm.renewals VALUES (acct, month + 14, random() < 0.75 + 0.2 * engagement, mrr * 12);
+                    INSERT INTO crm.renewals VALUES (acct, month + 14, pg_temp.dice() < 0.75 + 0.2 * engagement, mrr * 12);
                 END IF;
             END IF;
             month := (month + interval '1 month')::date;
@@ -125,17 +132,17 @@ BEGIN
     END LOOP;
     -- trials that never converted
     FOR i IN 1..1500 LOOP
-        INSERT INTO crm.trials VALUES (NULL, first_day + (random() * 1090)::int, NULL);
+        INSERT INTO crm.trials VALUES (NULL, first_day + (pg_temp.dice() * 1090)::int, NULL);
     END LOOP;
     -- employee NPS, twice a year
     FOR i IN 1..240 LOOP
-        INSERT INTO crm.survey_answers VALUES (NULL, date '2024-01-15' + ((i % 6) * 6) * interval '1 month', 'enps',
-                                               least(10, greatest(0, round(7 + (random() - 0.4) * 6)))::int);
+        INSERT INTO crm.survey_answers VALUES (NULL, date '2024-01-15' + make_interval(months => (i % 6) * 6), 'enps',
+                                               least(10, greatest(0, round(7 + (pg_temp.dice() - 0.4) * 6)))::int);
     END LOOP;
     -- what customer success and acquisition cost each month
     FOR month IN SELECT generate_series(first_day, last_day, interval '1 month')::date LOOP
-        INSERT INTO crm.cs_costs VALUES (month, 'success', round((18000 + random() * 4000)::numeric, 2)),
-                                        (month, 'acquisition', round((30000 + random() * 10000)::numeric, 2));
+        INSERT INTO crm.cs_costs VALUES (month, 'success', round((18000 + pg_temp.dice() * 4000)::numeric, 2)),
+                                        (month, 'acquisition', round((30000 + pg_temp.dice() * 10000)::numeric, 2));
     END LOOP;
 END $$;
 

@@ -4,23 +4,24 @@ CREATE SCHEMA flow_properties_suite;
 SET search_path = flow_properties_suite, csmetrics, public;
 SET TimeZone = 'UTC';
 
--- 24 000 seeded random spans over 2019-2025, with many starts and ends exactly on month and
+-- 24 000 deterministic pseudo-random spans over 2019-2025, with many starts and ends exactly on month and
 -- week boundaries (the boundary rules matter there), zero-length spans and open spans.
-SELECT setseed(0.42);
 CREATE TABLE spans AS
 SELECT id, segment, started_at,
        CASE WHEN r_end < 0.3 THEN NULL
             WHEN r_end < 0.35 THEN started_at
-            WHEN r_end < 0.55 THEN greatest(started_at, date_trunc('month', started_at + (random() * 900) * interval '1 day'))
-            WHEN r_end < 0.65 THEN greatest(started_at, date_trunc('week', started_at + (random() * 400) * interval '1 day'))
-            ELSE started_at + (random() * 1200) * interval '1 day' END AS ended_at
+            WHEN r_end < 0.55 THEN greatest(started_at, date_trunc('month', started_at + make_interval(secs => regress.rand_int(4, id, 0, 900 * 86400))))
+            WHEN r_end < 0.65 THEN greatest(started_at, date_trunc('week', started_at + make_interval(secs => regress.rand_int(4, id, 0, 400 * 86400))))
+            ELSE started_at + make_interval(secs => regress.rand_int(4, id, 0, 1200 * 86400)) END AS ended_at
 FROM (SELECT id, (ARRAY['smb', 'mid', 'ent', 'gov'])[1 + (id % 4)] AS segment,
              CASE WHEN r_start < 0.25 THEN date_trunc('month', t)
                   WHEN r_start < 0.35 THEN date_trunc('week', t)
                   ELSE t END AS started_at,
              r_end
-      FROM (SELECT g AS id, timestamptz '2019-01-01' + random() * (timestamptz '2025-07-01' - timestamptz '2019-01-01') AS t,
-                   random() AS r_start, random() AS r_end
+      -- (whole seconds through make_interval: integral arithmetic, computed alike by every
+      -- PostgreSQL version, where an interval times a fraction would round)
+      FROM (SELECT g AS id, timestamptz '2019-01-01' + make_interval(secs => regress.rand_int(1, g, 0, 2373 * 86400 - 1)) AS t,
+                   regress.rand(2, g) AS r_start, regress.rand(3, g) AS r_end
             FROM generate_series(1, 24000) g) raw) s;
 ANALYZE spans;
 SELECT count(*) AS spans, count(*) FILTER (WHERE ended_at IS NULL) AS open_spans,

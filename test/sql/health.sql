@@ -55,9 +55,11 @@ SELECT health_band(10, '{10}', '{low,high}') AS at_threshold,
 -- the custom form with the default thresholds and labels agrees with the fixed form
 SELECT count(*) FILTER (WHERE health_band(s) <> health_band(s, '{40,70,100}', '{red,yellow,green,thriving}'))
          AS band_mismatches,
-       count(*) AS scores
-FROM (SELECT round((random() * 140 - 20)::numeric, 1)::float8 AS s
-      FROM generate_series(1, 2000)) v;
+       count(*) AS scores, count(*) FILTER (WHERE s IN (40, 70, 100)) AS on_a_threshold
+FROM (SELECT round((regress.rand(1, i) * 140 - 20)::numeric, 1)::float8 AS s
+      FROM generate_series(1, 2000) i
+      UNION ALL  -- each threshold, and a step either side of it
+      SELECT unnest('{39.9,40,40.1,69.9,70,70.1,99.9,100,100.1}'::float8[])) v;
 
 -- health_score_agg: the mean of the per-row weighted scores.
 -- Customer 1: snapshots 78, 80 (NPS missing), skipped (all NULL) -> 79
@@ -71,14 +73,13 @@ SELECT health_score_agg(m, w) IS NULL AS no_rows FROM (SELECT '{1}'::float8[] m,
 WHERE false;
 
 -- Property check on weekly snapshots: 600 customers × 12 weeks, with NULL measures.
-SELECT setseed(0.42);
 CREATE TABLE health_snapshots AS
 SELECT c AS customer, w AS week, (c % 7) AS segment,
-       ARRAY[CASE WHEN random() < 0.1 THEN NULL ELSE round((random() * 100)::numeric, 1)::float8 END,
-             CASE WHEN random() < 0.3 THEN NULL ELSE round((random() * 100)::numeric)::float8 END,
-             CASE WHEN random() < 0.1 THEN NULL ELSE round((random() * 100)::numeric, 2)::float8 END,
-             CASE WHEN random() < 0.05 THEN NULL ELSE (random() * 100)::float8 END] AS measures
-FROM generate_series(1, 600) c, generate_series(1, 12) w;
+       ARRAY[CASE WHEN regress.rand(2, k) < 0.1 THEN NULL ELSE round((regress.rand(3, k) * 100)::numeric, 1)::float8 END,
+             CASE WHEN regress.rand(4, k) < 0.3 THEN NULL ELSE round((regress.rand(5, k) * 100)::numeric)::float8 END,
+             CASE WHEN regress.rand(6, k) < 0.1 THEN NULL ELSE round((regress.rand(7, k) * 100)::numeric, 2)::float8 END,
+             CASE WHEN regress.rand(8, k) < 0.05 THEN NULL ELSE (regress.rand(9, k) * 100)::float8 END] AS measures
+FROM generate_series(1, 600) c, generate_series(1, 12) w, LATERAL (SELECT c * 100 + w AS k) n;
 ANALYZE health_snapshots;
 
 -- per customer: aggregate vs avg of the scalar score

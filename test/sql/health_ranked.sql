@@ -40,14 +40,13 @@ FROM health_example ORDER BY customer;
 
 -- Property check against plain SQL on 6000 customers in 5 segments (plus 3 tiny ones):
 -- ties from rounding, NULL measures, mixed directions.
-SELECT setseed(0.42);
 CREATE TABLE health_customers AS
 SELECT i AS customer,
        CASE WHEN i <= 3 THEN 'tiny' || i ELSE 'seg' || (i % 5) END AS segment,
-       ARRAY[CASE WHEN random() < 0.05 THEN NULL ELSE round((random() * 100)::numeric)::float8 END,
-             CASE WHEN random() < 0.2 THEN NULL ELSE round((random() * 10)::numeric)::float8 END,
-             CASE WHEN random() < 0.1 THEN NULL ELSE round((random() * 30)::numeric, 1)::float8 END,
-             CASE WHEN random() < 0.02 THEN NULL ELSE floor(random() * 4)::float8 END] AS measures
+       ARRAY[CASE WHEN regress.rand(1, i) < 0.05 THEN NULL ELSE round((regress.rand(2, i) * 100)::numeric)::float8 END,
+             CASE WHEN regress.rand(3, i) < 0.2 THEN NULL ELSE round((regress.rand(4, i) * 10)::numeric)::float8 END,
+             CASE WHEN regress.rand(5, i) < 0.1 THEN NULL ELSE round((regress.rand(6, i) * 30)::numeric, 1)::float8 END,
+             CASE WHEN regress.rand(7, i) < 0.02 THEN NULL ELSE regress.rand_int(8, i, 0, 3)::float8 END] AS measures
 FROM generate_series(1, 6000) i;
 -- a few customers with no measure at all: no rank, no score
 UPDATE health_customers SET measures = '{NULL,NULL,NULL,NULL}' WHERE customer % 1000 = 7;

@@ -40,15 +40,14 @@ ORDER BY month;
 -- Random customer-months with gaps: 1500 customers over 24 months, about a third of the
 -- months missing (no row). Each customer has a list price it mostly pays unchanged, with
 -- upgrades and downgrades to other amounts (cents), and some explicit zero months.
-SELECT setseed(0.42);
 CREATE TABLE gappy AS
 SELECT c AS customer, (date '2022-01-01' + make_interval(months => m))::date AS month,
-       CASE WHEN random() < 0.08 THEN 0
-            WHEN random() < 0.6 THEN (19.90 + (c % 7) * 10)::numeric
-            ELSE round((19.90 + (c % 7) * 10)::numeric * (0.5 + random()::numeric), 2) END AS mrr,
+       CASE WHEN regress.rand(1, k) < 0.08 THEN 0
+            WHEN regress.rand(2, k) < 0.6 THEN (19.90 + (c % 7) * 10)::numeric
+            ELSE round((19.90 + (c % 7) * 10)::numeric * (0.5 + regress.rand(3, k)::numeric), 2) END AS mrr,
        (c % 3) AS segment
-FROM generate_series(1, 1500) c, generate_series(0, 23) m
-WHERE random() < 0.65;
+FROM generate_series(1, 1500) c, generate_series(0, 23) m, LATERAL (SELECT c * 100 + m AS k) n
+WHERE regress.rand(4, k) < 0.65;
 SELECT count(*) >= 10000 AS enough_rows, count(DISTINCT customer) AS customers FROM gappy;
 
 -- The gap-free series: every customer from its first month to the last month, missing

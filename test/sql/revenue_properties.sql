@@ -6,13 +6,12 @@ SET search_path = revenue_properties_suite, csmetrics, public;
 
 -- 2000 customers x 24 months, gap-free (MRR 0 when not paying), amounts with 0 to 4
 -- fraction digits so the fixed-point scale changes while summing.
-SELECT setseed(0.42);
 CREATE TABLE pmrr AS
 SELECT c AS customer, (c % 4) AS segment, (date '2022-01-01' + make_interval(months => m))::date AS month,
-       CASE WHEN random() < 0.15 THEN 0
-            WHEN random() < 0.5 THEN (20 + c % 9 * 10)::numeric
-            ELSE round((20 + c % 9 * 10) * (0.5 + random())::numeric, (c % 5)) END AS mrr
-FROM generate_series(1, 2000) c, generate_series(0, 23) m;
+       CASE WHEN regress.rand(1, k) < 0.15 THEN 0
+            WHEN regress.rand(2, k) < 0.5 THEN (20 + c % 9 * 10)::numeric
+            ELSE round((20 + c % 9 * 10) * (0.5 + regress.rand(3, k))::numeric, (c % 5)) END AS mrr
+FROM generate_series(1, 2000) c, generate_series(0, 23) m, LATERAL (SELECT c * 100 + m AS k) n;
 CREATE TABLE pmov AS
 SELECT customer, segment, month, mrr AS curr, coalesce(lag(mrr) OVER w, 0) AS prev,
        coalesce(bool_or(mrr > 0) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), false) AS seen

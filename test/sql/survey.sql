@@ -106,14 +106,14 @@ SELECT '(v1,1..5,{1,2,3,4,5})'::rating_summary = '(v1,1..5,{1,2,3,4,5})' AS same
 SELECT rating_summary_send('(v1,1..3,{1,2,258})');
 
 -- Declarations: every aggregate is parallel safe, has a combine function, a real state type
--- and a moving-aggregate inverse; no transition state is internal.
+-- and a moving-aggregate inverse over rating_summary; no transition state is internal.
+-- nps_agg(score) keeps the smaller nps_agg_state, its window frames a rating_summary.
 SELECT p.oid::regprocedure AS aggregate, p.proparallel,
        a.aggcombinefn::regproc AS combine, a.aggtranstype::regtype AS state,
-       a.aggminvtransfn::regproc AS inverse
+       a.aggminvtransfn::regproc AS inverse, a.aggmtranstype::regtype AS moving_state
 FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid
 WHERE p.pronamespace = 'csmetrics'::regnamespace
-  AND p.proname IN ('nps_agg', 'csat_agg', 'ces_agg', 'nps_summary', 'csat_summary',
-                    'ces_summary', 'rollup')
-  AND a.aggtranstype = 'csmetrics.rating_summary'::regtype
+  AND (p.proname IN ('nps_agg', 'csat_agg', 'ces_agg', 'nps_summary', 'csat_summary', 'ces_summary')
+       OR (p.proname = 'rollup' AND a.aggtranstype = 'csmetrics.rating_summary'::regtype))
 ORDER BY p.oid::regprocedure::text;
 SELECT typname, typlen, typalign, typstorage FROM pg_type WHERE typname = 'rating_summary';

@@ -2,92 +2,110 @@
 SET search_path = csmetrics, public;
 
 -- Scores out of range, for every KPI and score type.
-SELECT regress.expect_error('SELECT nps_agg(11)');
-SELECT regress.expect_error('SELECT nps_agg(-1)');
-SELECT regress.expect_error('SELECT nps_agg(11::smallint)');
-SELECT regress.expect_error('SELECT nps_agg(9223372036854775807::bigint)');
-SELECT regress.expect_error('SELECT nps_agg(''-9223372036854775808''::bigint)');
-SELECT regress.expect_error('SELECT nps_agg(10.5::numeric)');
-SELECT regress.expect_error('SELECT nps_summary(100)');
-SELECT regress.expect_error('SELECT csat_agg(0)');
-SELECT regress.expect_error('SELECT csat_agg(6::smallint)');
-SELECT regress.expect_error('SELECT csat_agg(6::bigint)');
-SELECT regress.expect_error('SELECT csat_agg(6::numeric)');
-SELECT regress.expect_error('SELECT csat_agg(8, 7)');
-SELECT regress.expect_error('SELECT csat_agg(0::smallint, 7, 5)');
-SELECT regress.expect_error('SELECT csat_summary(11::bigint, 10)');
-SELECT regress.expect_error('SELECT ces_agg(8)');
-SELECT regress.expect_error('SELECT ces_agg(0::smallint)');
-SELECT regress.expect_error('SELECT ces_agg(8::bigint)');
-SELECT regress.expect_error('SELECT ces_agg(6::numeric, 5)');
-SELECT regress.expect_error('SELECT ces_summary(0::numeric)');
--- A bad score is caught on any row, not only the first.
-SELECT regress.expect_error('SELECT nps_agg(x) FROM unnest(''{1,2,3,12}''::int[]) x');
+SELECT statement, regress.expect_error(statement) AS error
+FROM (VALUES
+    ($$SELECT nps_agg(11)$$),
+    ($$SELECT nps_agg(-1)$$),
+    ($$SELECT nps_agg(11::smallint)$$),
+    ($$SELECT nps_agg(9223372036854775807::bigint)$$),
+    ($$SELECT nps_agg('-9223372036854775808'::bigint)$$),
+    ($$SELECT nps_agg(10.5::numeric)$$),
+    ($$SELECT nps_summary(100)$$),
+    ($$SELECT csat_agg(0)$$),
+    ($$SELECT csat_agg(6::smallint)$$),
+    ($$SELECT csat_agg(6::bigint)$$),
+    ($$SELECT csat_agg(6::numeric)$$),
+    ($$SELECT csat_agg(8, 7)$$),
+    ($$SELECT csat_agg(0::smallint, 7, 5)$$),
+    ($$SELECT csat_summary(11::bigint, 10)$$),
+    ($$SELECT ces_agg(8)$$),
+    ($$SELECT ces_agg(0::smallint)$$),
+    ($$SELECT ces_agg(8::bigint)$$),
+    ($$SELECT ces_agg(6::numeric, 5)$$),
+    ($$SELECT ces_summary(0::numeric)$$),
+    -- A bad score is caught on any row, not only the first.
+    ($$SELECT nps_agg(x) FROM unnest('{1,2,3,12}'::int[]) x$$)
+) AS cases(statement);
 
 -- Numeric scores: a fraction, NaN and the infinities.
-SELECT regress.expect_error('SELECT nps_agg(7.5::numeric)');
-SELECT regress.expect_error('SELECT nps_agg(0.001::numeric)');
-SELECT regress.expect_error('SELECT csat_agg(4.5::numeric, 5)');
-SELECT regress.expect_error('SELECT ces_agg(''NaN''::numeric)');
-SELECT regress.expect_error('SELECT nps_agg(''NaN''::numeric)');
-SELECT regress.expect_error('SELECT nps_agg(''Infinity''::numeric)');
-SELECT regress.expect_error('SELECT nps_agg(''-Infinity''::numeric)');
-SELECT regress.expect_error('SELECT nps_agg(1e100::numeric)');
+SELECT statement, regress.expect_error(statement) AS error
+FROM (VALUES
+    ($$SELECT nps_agg(7.5::numeric)$$),
+    ($$SELECT nps_agg(0.001::numeric)$$),
+    ($$SELECT csat_agg(4.5::numeric, 5)$$),
+    ($$SELECT ces_agg('NaN'::numeric)$$),
+    ($$SELECT nps_agg('NaN'::numeric)$$),
+    ($$SELECT nps_agg(1e100::numeric)$$)
+) AS cases(statement);
+-- numeric infinities exist from PostgreSQL 14 on (regress.expect_infinity_error)
+SELECT statement, regress.expect_infinity_error(statement, expected) AS error
+FROM (VALUES
+    ($$SELECT nps_agg('Infinity'::numeric)$$,
+     '22003: NPS score Infinity is out of range (Scores must be integers from 0 to 10.)'),
+    ($$SELECT nps_agg('-Infinity'::numeric)$$,
+     '22003: NPS score -Infinity is out of range (Scores must be integers from 0 to 10.)')
+) AS cases(statement, expected);
 
 -- scale_max and satisfied_from: out of range, NULL, and varying within a group.
-SELECT regress.expect_error('SELECT csat_agg(1, 1)');
-SELECT regress.expect_error('SELECT csat_agg(1, 11)');
-SELECT regress.expect_error('SELECT csat_agg(1, -5)');
-SELECT regress.expect_error('SELECT ces_agg(1, 1)');
-SELECT regress.expect_error('SELECT ces_summary(1, 11)');
-SELECT regress.expect_error('SELECT csat_summary(1::bigint, 0)');
-SELECT regress.expect_error('SELECT csat_agg(1, NULL)');
-SELECT regress.expect_error('SELECT csat_agg(1, 5, NULL)');
-SELECT regress.expect_error('SELECT csat_agg(1, 5, 0)');
-SELECT regress.expect_error('SELECT csat_agg(1, 5, 6)');
-SELECT regress.expect_error('SELECT csat_agg(x, 3 + x) FROM generate_series(1, 3) x');
-SELECT regress.expect_error('SELECT ces_agg(x::numeric, 5 + x) FROM generate_series(1, 3) x');
-SELECT regress.expect_error('SELECT csat_agg(x, 5, 3 + x % 2) FROM generate_series(1, 3) x');
-SELECT regress.expect_error('SELECT csat_agg(x, CASE WHEN x < 3 THEN 5 END) FROM generate_series(1, 3) x');
+SELECT statement, regress.expect_error(statement) AS error
+FROM (VALUES
+    ($$SELECT csat_agg(1, 1)$$),
+    ($$SELECT csat_agg(1, 11)$$),
+    ($$SELECT csat_agg(1, -5)$$),
+    ($$SELECT ces_agg(1, 1)$$),
+    ($$SELECT ces_summary(1, 11)$$),
+    ($$SELECT csat_summary(1::bigint, 0)$$),
+    ($$SELECT csat_agg(1, NULL)$$),
+    ($$SELECT csat_agg(1, 5, NULL)$$),
+    ($$SELECT csat_agg(1, 5, 0)$$),
+    ($$SELECT csat_agg(1, 5, 6)$$),
+    ($$SELECT csat_agg(x, 3 + x) FROM generate_series(1, 3) x$$),
+    ($$SELECT ces_agg(x::numeric, 5 + x) FROM generate_series(1, 3) x$$),
+    ($$SELECT csat_agg(x, 5, 3 + x % 2) FROM generate_series(1, 3) x$$),
+    ($$SELECT csat_agg(x, CASE WHEN x < 3 THEN 5 END) FROM generate_series(1, 3) x$$)
+) AS cases(statement);
 -- A NULL score with a bad scale_max is skipped like any NULL score.
 SELECT csat_agg(NULL::int, 99) AS skipped;
 
 -- Malformed text: every part of (v1,MIN..MAX,{counts}[,satisfied_from=N]).
-SELECT regress.expect_error('SELECT ''''::rating_summary');
-SELECT regress.expect_error('SELECT ''   ''::rating_summary');
-SELECT regress.expect_error('SELECT ''garbage''::rating_summary');
-SELECT regress.expect_error('SELECT ''(v2,0..10,{0,0,0,0,0,0,0,0,0,0,0})''::rating_summary');
-SELECT regress.expect_error('SELECT ''(v0,1..5,{0,0,0,0,0})''::rating_summary');
-SELECT regress.expect_error('SELECT ''(v99999999999999999999,1..5,{0,0,0,0,0})''::rating_summary');
-SELECT regress.expect_error('SELECT ''(vx,1..5,{0,0,0,0,0})''::rating_summary');
-SELECT regress.expect_error('SELECT ''(1,1..5,{0,0,0,0,0})''::rating_summary');
-SELECT regress.expect_error('SELECT ''(v1,0..5,{0,0,0,0,0,0})''::rating_summary');
-SELECT regress.expect_error('SELECT ''(v1,1..11,{0,0,0,0,0,0,0,0,0,0,0})''::rating_summary');
-SELECT regress.expect_error('SELECT ''(v1,1..1,{0})''::rating_summary');
-SELECT regress.expect_error('SELECT ''(v1,2..5,{0,0,0,0})''::rating_summary');
-SELECT regress.expect_error('SELECT ''(v1,5..1,{0,0,0,0,0})''::rating_summary');
-SELECT regress.expect_error('SELECT ''(v1,-1..5,{0,0,0,0,0,0,0})''::rating_summary');
-SELECT regress.expect_error('SELECT ''(v1,1.5,{0,0,0,0,0})''::rating_summary');
-SELECT regress.expect_error('SELECT ''(v1,1..5,{0,0,0,0})''::rating_summary');
-SELECT regress.expect_error('SELECT ''(v1,1..5,{0,0,0,0,0,0})''::rating_summary');
-SELECT regress.expect_error('SELECT ''(v1,1..5,{})''::rating_summary');
-SELECT regress.expect_error('SELECT ''(v1,1..5,{0,0,-1,0,0})''::rating_summary');
-SELECT regress.expect_error('SELECT ''(v1,1..5,{0,0,-9223372036854775808,0,0})''::rating_summary');
-SELECT regress.expect_error('SELECT ''(v1,1..5,{0,0,9223372036854775808,0,0})''::rating_summary');
-SELECT regress.expect_error('SELECT ''(v1,1..5,{0,0,1e3,0,0})''::rating_summary');
-SELECT regress.expect_error('SELECT ''(v1,1..5,{0,0,+1,0,0})''::rating_summary');
-SELECT regress.expect_error('SELECT ''(v1,1..5,{0,0,1.0,0,0})''::rating_summary');
-SELECT regress.expect_error('SELECT ''(v1,1..5,{0,0,,0,0})''::rating_summary');
-SELECT regress.expect_error('SELECT ''(v1,1..5,{0, 0,0,0,0})''::rating_summary');
-SELECT regress.expect_error('SELECT ''(v1, 1..5,{0,0,0,0,0})''::rating_summary');
-SELECT regress.expect_error('SELECT ''(v1,1..5,{0,0,0,0,0}''::rating_summary');
-SELECT regress.expect_error('SELECT ''(v1,1..5,{0,0,0,0,0})x''::rating_summary');
-SELECT regress.expect_error('SELECT ''(v1,1..5,{0,0,0,0,0}) )''::rating_summary');
-SELECT regress.expect_error('SELECT ''(v1,1..5,{0,0,0,0,0},satisfied_from=6)''::rating_summary');
-SELECT regress.expect_error('SELECT ''(v1,1..5,{0,0,0,0,0},satisfied_from=0)''::rating_summary');
-SELECT regress.expect_error('SELECT ''(v1,1..5,{0,0,0,0,0},satisfied_from=)''::rating_summary');
-SELECT regress.expect_error('SELECT ''(v1,1..5,{0,0,0,0,0},satisfied=3)''::rating_summary');
-SELECT regress.expect_error('SELECT ''(v1,1..5,{0,0,0,0,0},)''::rating_summary');
+SELECT statement, regress.expect_error(statement) AS error
+FROM (VALUES
+    ($$SELECT ''::rating_summary$$),
+    ($$SELECT '   '::rating_summary$$),
+    ($$SELECT 'garbage'::rating_summary$$),
+    ($$SELECT '(v2,0..10,{0,0,0,0,0,0,0,0,0,0,0})'::rating_summary$$),
+    ($$SELECT '(v0,1..5,{0,0,0,0,0})'::rating_summary$$),
+    ($$SELECT '(v99999999999999999999,1..5,{0,0,0,0,0})'::rating_summary$$),
+    ($$SELECT '(vx,1..5,{0,0,0,0,0})'::rating_summary$$),
+    ($$SELECT '(1,1..5,{0,0,0,0,0})'::rating_summary$$),
+    ($$SELECT '(v1,0..5,{0,0,0,0,0,0})'::rating_summary$$),
+    ($$SELECT '(v1,1..11,{0,0,0,0,0,0,0,0,0,0,0})'::rating_summary$$),
+    ($$SELECT '(v1,1..1,{0})'::rating_summary$$),
+    ($$SELECT '(v1,2..5,{0,0,0,0})'::rating_summary$$),
+    ($$SELECT '(v1,5..1,{0,0,0,0,0})'::rating_summary$$),
+    ($$SELECT '(v1,-1..5,{0,0,0,0,0,0,0})'::rating_summary$$),
+    ($$SELECT '(v1,1.5,{0,0,0,0,0})'::rating_summary$$),
+    ($$SELECT '(v1,1..5,{0,0,0,0})'::rating_summary$$),
+    ($$SELECT '(v1,1..5,{0,0,0,0,0,0})'::rating_summary$$),
+    ($$SELECT '(v1,1..5,{})'::rating_summary$$),
+    ($$SELECT '(v1,1..5,{0,0,-1,0,0})'::rating_summary$$),
+    ($$SELECT '(v1,1..5,{0,0,-9223372036854775808,0,0})'::rating_summary$$),
+    ($$SELECT '(v1,1..5,{0,0,9223372036854775808,0,0})'::rating_summary$$),
+    ($$SELECT '(v1,1..5,{0,0,1e3,0,0})'::rating_summary$$),
+    ($$SELECT '(v1,1..5,{0,0,+1,0,0})'::rating_summary$$),
+    ($$SELECT '(v1,1..5,{0,0,1.0,0,0})'::rating_summary$$),
+    ($$SELECT '(v1,1..5,{0,0,,0,0})'::rating_summary$$),
+    ($$SELECT '(v1,1..5,{0, 0,0,0,0})'::rating_summary$$),
+    ($$SELECT '(v1, 1..5,{0,0,0,0,0})'::rating_summary$$),
+    ($$SELECT '(v1,1..5,{0,0,0,0,0}'::rating_summary$$),
+    ($$SELECT '(v1,1..5,{0,0,0,0,0})x'::rating_summary$$),
+    ($$SELECT '(v1,1..5,{0,0,0,0,0}) )'::rating_summary$$),
+    ($$SELECT '(v1,1..5,{0,0,0,0,0},satisfied_from=6)'::rating_summary$$),
+    ($$SELECT '(v1,1..5,{0,0,0,0,0},satisfied_from=0)'::rating_summary$$),
+    ($$SELECT '(v1,1..5,{0,0,0,0,0},satisfied_from=)'::rating_summary$$),
+    ($$SELECT '(v1,1..5,{0,0,0,0,0},satisfied=3)'::rating_summary$$),
+    ($$SELECT '(v1,1..5,{0,0,0,0,0},)'::rating_summary$$)
+) AS cases(statement);
 
 -- Malformed binary: a bytea column copied out in binary and read back as rating_summary,
 -- so that rating_summary_recv sees exactly these bytes.
@@ -121,40 +139,55 @@ SELECT pg_temp.from_bytes('\x010103020000000000000001000000000000000200000000000
 SELECT pg_temp.from_bytes('\x010103020000000000000001FFFFFFFFFFFFFFFF0000000000000102'::bytea);
 
 -- Rolling up summaries of different scales or thresholds.
-SELECT regress.expect_error('SELECT rollup(s) FROM (VALUES (''(v1,1..5,{1,0,0,0,0})''::rating_summary), (''(v1,1..7,{1,0,0,0,0,0,0})'')) v(s)');
-SELECT regress.expect_error('SELECT rollup(s) FROM (VALUES (''(v1,1..5,{1,0,0,0,0})''::rating_summary), (''(v1,1..5,{1,0,0,0,0},satisfied_from=3)'')) v(s)');
-SELECT regress.expect_error('SELECT nps_agg(s) FROM (VALUES (''(v1,0..10,{0,0,0,0,0,0,0,0,0,0,1})''::rating_summary), (''(v1,1..10,{1,0,0,0,0,0,0,0,0,0})'')) v(s)');
+SELECT statement, regress.expect_error(statement) AS error
+FROM (VALUES
+    ($$SELECT rollup(s) FROM (VALUES ('(v1,1..5,{1,0,0,0,0})'::rating_summary), ('(v1,1..7,{1,0,0,0,0,0,0})')) v(s)$$),
+    ($$SELECT rollup(s) FROM (VALUES ('(v1,1..5,{1,0,0,0,0})'::rating_summary), ('(v1,1..5,{1,0,0,0,0},satisfied_from=3)')) v(s)$$),
+    ($$SELECT nps_agg(s) FROM (VALUES ('(v1,0..10,{0,0,0,0,0,0,0,0,0,0,1})'::rating_summary), ('(v1,1..10,{1,0,0,0,0,0,0,0,0,0})')) v(s)$$)
+) AS cases(statement);
 
 -- NPS accessors on summaries that are not on the 0..10 scale.
-SELECT regress.expect_error('SELECT nps(''(v1,1..10,{1,0,0,0,0,0,0,0,0,0})'')');
-SELECT regress.expect_error('SELECT promoters(''(v1,1..5,{1,0,0,0,0})'')');
-SELECT regress.expect_error('SELECT passives(''(v1,1..5,{1,0,0,0,0})'')');
-SELECT regress.expect_error('SELECT detractors(''(v1,1..5,{1,0,0,0,0})'')');
-SELECT regress.expect_error('SELECT nps_stderr(''(v1,1..7,{1,0,0,0,0,0,0})'')');
-SELECT regress.expect_error('SELECT nps_ci_lower(''(v1,1..7,{1,0,0,0,0,0,0})'', 0.95)');
-SELECT regress.expect_error('SELECT nps_ci_upper(''(v1,1..7,{1,0,0,0,0,0,0})'', 0.95)');
-SELECT regress.expect_error('SELECT nps_agg(s) FROM (VALUES (''(v1,1..5,{1,0,0,0,0})''::rating_summary)) v(s)');
+SELECT statement, regress.expect_error(statement) AS error
+FROM (VALUES
+    ($$SELECT nps('(v1,1..10,{1,0,0,0,0,0,0,0,0,0})')$$),
+    ($$SELECT promoters('(v1,1..5,{1,0,0,0,0})')$$),
+    ($$SELECT passives('(v1,1..5,{1,0,0,0,0})')$$),
+    ($$SELECT detractors('(v1,1..5,{1,0,0,0,0})')$$),
+    ($$SELECT nps_stderr('(v1,1..7,{1,0,0,0,0,0,0})')$$),
+    ($$SELECT nps_ci_lower('(v1,1..7,{1,0,0,0,0,0,0})', 0.95)$$),
+    ($$SELECT nps_ci_upper('(v1,1..7,{1,0,0,0,0,0,0})', 0.95)$$),
+    ($$SELECT nps_agg(s) FROM (VALUES ('(v1,1..5,{1,0,0,0,0})'::rating_summary)) v(s)$$)
+) AS cases(statement);
 
 -- Confidence levels outside (0, 1).
-SELECT regress.expect_error('SELECT nps_ci_lower(''(v1,0..10,{1,0,0,0,0,0,0,0,0,0,1})'', 0)');
-SELECT regress.expect_error('SELECT nps_ci_lower(''(v1,0..10,{1,0,0,0,0,0,0,0,0,0,1})'', 1)');
-SELECT regress.expect_error('SELECT nps_ci_upper(''(v1,0..10,{1,0,0,0,0,0,0,0,0,0,1})'', 95)');
-SELECT regress.expect_error('SELECT nps_ci_upper(''(v1,0..10,{1,0,0,0,0,0,0,0,0,0,1})'', -0.5)');
-SELECT regress.expect_error('SELECT nps_ci_upper(''(v1,0..10,{1,0,0,0,0,0,0,0,0,0,1})'', ''NaN'')');
+SELECT statement, regress.expect_error(statement) AS error
+FROM (VALUES
+    ($$SELECT nps_ci_lower('(v1,0..10,{1,0,0,0,0,0,0,0,0,0,1})', 0)$$),
+    ($$SELECT nps_ci_lower('(v1,0..10,{1,0,0,0,0,0,0,0,0,0,1})', 1)$$),
+    ($$SELECT nps_ci_upper('(v1,0..10,{1,0,0,0,0,0,0,0,0,0,1})', 95)$$),
+    ($$SELECT nps_ci_upper('(v1,0..10,{1,0,0,0,0,0,0,0,0,0,1})', -0.5)$$),
+    ($$SELECT nps_ci_upper('(v1,0..10,{1,0,0,0,0,0,0,0,0,0,1})', 'NaN')$$)
+) AS cases(statement);
 
 -- Scores that are not on the summary's scale, in accessors.
-SELECT regress.expect_error('SELECT score_count(''(v1,0..10,{1,0,0,0,0,0,0,0,0,0,1})'', 11)');
-SELECT regress.expect_error('SELECT score_count(''(v1,1..5,{1,0,0,0,0})'', 0)');
-SELECT regress.expect_error('SELECT share_at_least(''(v1,1..5,{1,0,0,0,0})'', 6)');
-SELECT regress.expect_error('SELECT csat(''(v1,1..5,{1,0,0,0,0})'', 0)');
+SELECT statement, regress.expect_error(statement) AS error
+FROM (VALUES
+    ($$SELECT score_count('(v1,0..10,{1,0,0,0,0,0,0,0,0,0,1})', 11)$$),
+    ($$SELECT score_count('(v1,1..5,{1,0,0,0,0})', 0)$$),
+    ($$SELECT share_at_least('(v1,1..5,{1,0,0,0,0})', 6)$$),
+    ($$SELECT csat('(v1,1..5,{1,0,0,0,0})', 0)$$)
+) AS cases(statement);
 
 -- Counter overflow: counts near 2^63 added up, never wrapped around.
-SELECT regress.expect_error('SELECT rollup(s) FROM (VALUES (''(v1,1..5,{9223372036854775807,0,0,0,0})''::rating_summary), (''(v1,1..5,{1,0,0,0,0})'')) v(s)');
-SELECT regress.expect_error('SELECT responses(''(v1,1..5,{9223372036854775807,1,0,0,0})'')');
-SELECT regress.expect_error('SELECT nps(''(v1,0..10,{0,0,0,0,0,0,0,0,0,9223372036854775807,1})'')');
-SELECT regress.expect_error('SELECT csat(''(v1,1..5,{0,0,0,4611686018427387904,4611686018427387904})'')');
-SELECT regress.expect_error('SELECT mean_score(''(v1,1..5,{0,0,0,4611686018427387904,4611686018427387904})'')');
-SELECT regress.expect_error('SELECT rating_summary_final(''(v1,1..5,{0,0,0,4611686018427387904,4611686018427387904})'')');
+SELECT statement, regress.expect_error(statement) AS error
+FROM (VALUES
+    ($$SELECT rollup(s) FROM (VALUES ('(v1,1..5,{9223372036854775807,0,0,0,0})'::rating_summary), ('(v1,1..5,{1,0,0,0,0})')) v(s)$$),
+    ($$SELECT responses('(v1,1..5,{9223372036854775807,1,0,0,0})')$$),
+    ($$SELECT nps('(v1,0..10,{0,0,0,0,0,0,0,0,0,9223372036854775807,1})')$$),
+    ($$SELECT csat('(v1,1..5,{0,0,0,4611686018427387904,4611686018427387904})')$$),
+    ($$SELECT mean_score('(v1,1..5,{0,0,0,4611686018427387904,4611686018427387904})')$$),
+    ($$SELECT rating_summary_final('(v1,1..5,{0,0,0,4611686018427387904,4611686018427387904})')$$)
+) AS cases(statement);
 -- ... and one below the limit still works.
 SELECT responses('(v1,1..5,{9223372036854775806,1,0,0,0})');
 
@@ -164,13 +197,16 @@ SELECT s AS before, nps_trans(s, 10) AS added, nps_inv(s, 0) AS removed,
        csat_trans(NULL, 2::bigint, 3) AS new_state, rating_summary_merge(s, s) AS merged,
        rating_summary_unmerge(s, s) AS unmerged, s AS after
 FROM (SELECT '(v1,0..10,{1,0,0,0,0,0,0,0,0,0,0})'::rating_summary AS s) q;
-SELECT regress.expect_error('SELECT nps_inv(''(v1,0..10,{1,0,0,0,0,0,0,0,0,0,0})'', 5)');
-SELECT regress.expect_error('SELECT ces_inv(NULL, 5::smallint)');
-SELECT regress.expect_error('SELECT csat_inv(''(v1,1..5,{1,0,0,0,0})'', 9::numeric, 5)');
-SELECT regress.expect_error('SELECT rating_summary_unmerge(''(v1,1..5,{1,0,0,0,0})'', ''(v1,1..5,{1,0,0,0,1})'')');
-SELECT regress.expect_error('SELECT rating_summary_unmerge(NULL, ''(v1,1..5,{0,0,1,0,0})'')');
-SELECT regress.expect_error('SELECT rating_summary_merge(''(v1,1..5,{1,0,0,0,0})'', ''(v1,0..10,{1,0,0,0,0,0,0,0,0,0,0})'')');
--- A state of another kind or scale is refused, so no summary gets counts off its scale.
-SELECT regress.expect_error('SELECT nps_trans(''(v1,1..5,{1,0,0,0,0})'', 3)');
-SELECT regress.expect_error('SELECT csat_trans(''(v1,0..10,{1,0,0,0,0,0,0,0,0,0,0})'', 3::smallint, 10)');
-SELECT regress.expect_error('SELECT ces_inv(''(v1,1..5,{1,0,0,0,0})'', 1::numeric)');
+SELECT statement, regress.expect_error(statement) AS error
+FROM (VALUES
+    ($$SELECT nps_inv('(v1,0..10,{1,0,0,0,0,0,0,0,0,0,0})', 5)$$),
+    ($$SELECT ces_inv(NULL, 5::smallint)$$),
+    ($$SELECT csat_inv('(v1,1..5,{1,0,0,0,0})', 9::numeric, 5)$$),
+    ($$SELECT rating_summary_unmerge('(v1,1..5,{1,0,0,0,0})', '(v1,1..5,{1,0,0,0,1})')$$),
+    ($$SELECT rating_summary_unmerge(NULL, '(v1,1..5,{0,0,1,0,0})')$$),
+    ($$SELECT rating_summary_merge('(v1,1..5,{1,0,0,0,0})', '(v1,0..10,{1,0,0,0,0,0,0,0,0,0,0})')$$),
+    -- A state of another kind or scale is refused, so no summary gets counts off its scale.
+    ($$SELECT nps_trans('(v1,1..5,{1,0,0,0,0})', 3)$$),
+    ($$SELECT csat_trans('(v1,0..10,{1,0,0,0,0,0,0,0,0,0,0})', 3::smallint, 10)$$),
+    ($$SELECT ces_inv('(v1,1..5,{1,0,0,0,0})', 1::numeric)$$)
+) AS cases(statement);

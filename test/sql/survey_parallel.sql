@@ -4,13 +4,12 @@
 CREATE SCHEMA survey_parallel_suite;
 SET search_path = survey_parallel_suite, csmetrics, public;
 
-SELECT setseed(0.42);
 -- A regular table (parallel workers cannot read temporary ones), 120,000 rows.
 CREATE TABLE survey_parallel_t AS
 SELECT i % 50 AS g, date '2024-01-01' + i % 120 AS day,
-       CASE WHEN random() < 0.05 THEN NULL ELSE floor(random() * 11)::int END AS score,
-       CASE WHEN random() < 0.05 THEN NULL ELSE 1 + floor(random() * 5)::int END AS csat_score,
-       CASE WHEN random() < 0.05 THEN NULL ELSE 1 + floor(random() * 7)::int END AS ces_score
+       CASE WHEN regress.rand(1, i) < 0.05 THEN NULL ELSE regress.rand_int(2, i, 0, 10)::int END AS score,
+       CASE WHEN regress.rand(3, i) < 0.05 THEN NULL ELSE regress.rand_int(4, i, 1, 5)::int END AS csat_score,
+       CASE WHEN regress.rand(5, i) < 0.05 THEN NULL ELSE regress.rand_int(6, i, 1, 7)::int END AS ces_score
 FROM generate_series(1, 120000) i;
 CREATE TABLE survey_parallel_daily AS
 SELECT day, g, nps_summary(score) AS s FROM survey_parallel_t GROUP BY day, g;

@@ -1,17 +1,16 @@
--- Survey KPIs against plain SQL on 12,000 seeded random rows in 60 groups: every aggregate,
+-- Survey KPIs against plain SQL on 12,000 deterministic pseudo-random rows in 60 groups: every aggregate,
 -- every signature and every score type equals the count(*) FILTER formula per group;
 -- rolled-up daily summaries equal the aggregate of the raw rows; summaries round-trip
 -- through their text and binary forms.
 SET search_path = csmetrics, public;
 
-SELECT setseed(0.42);
 -- smax (2..10) and sfrom (1..smax) are constant within a group g, as the arguments must be.
 CREATE TEMP TABLE responses_t AS
 SELECT i, g, day, smax, 1 + g % smax AS sfrom,
-       CASE WHEN random() < 0.05 THEN NULL ELSE floor(random() * 11)::int END AS nps_score,
-       CASE WHEN random() < 0.05 THEN NULL ELSE 1 + floor(random() * 5)::int END AS csat_score,
-       CASE WHEN random() < 0.05 THEN NULL ELSE 1 + floor(random() * smax)::int END AS scaled_score,
-       CASE WHEN random() < 0.05 THEN NULL ELSE 1 + floor(random() * 7)::int END AS ces_score
+       CASE WHEN regress.rand(1, i) < 0.05 THEN NULL ELSE regress.rand_int(2, i, 0, 10)::int END AS nps_score,
+       CASE WHEN regress.rand(3, i) < 0.05 THEN NULL ELSE regress.rand_int(4, i, 1, 5)::int END AS csat_score,
+       CASE WHEN regress.rand(5, i) < 0.05 THEN NULL ELSE regress.rand_int(6, i, 1, smax)::int END AS scaled_score,
+       CASE WHEN regress.rand(7, i) < 0.05 THEN NULL ELSE regress.rand_int(8, i, 1, 7)::int END AS ces_score
 FROM (SELECT i, i % 60 AS g, date '2024-01-01' + (i * 7919) % 91 AS day, 2 + (i % 60) % 9 AS smax
       FROM generate_series(1, 12000) i) q;
 SELECT count(*) AS rows, count(DISTINCT g) AS groups, count(nps_score) AS nps_scores,

@@ -3,14 +3,13 @@
 -- RANGE frames over dates, and rollup() of stored summaries over a window.
 SET search_path = csmetrics, public;
 
-SELECT setseed(0.42);
 -- 4,000 answers in 8 segments over ~5 months, several per day, some NULL scores (so some
 -- frames hold only NULLs, where every aggregate must say NULL).
 CREATE TEMP TABLE answers_w AS
-SELECT i, i % 8 AS segment, date '2024-01-01' + floor(random() * 150)::int AS day,
-       CASE WHEN random() < 0.1 THEN NULL ELSE floor(random() * 11)::int END AS score,
-       CASE WHEN random() < 0.1 THEN NULL ELSE 1 + floor(random() * 5)::int END AS csat_score,
-       CASE WHEN random() < 0.1 THEN NULL ELSE 1 + floor(random() * 7)::int END AS ces_score
+SELECT i, i % 8 AS segment, date '2024-01-01' + regress.rand_int(1, i, 0, 149)::int AS day,
+       CASE WHEN regress.rand(2, i) < 0.1 THEN NULL ELSE regress.rand_int(3, i, 0, 10)::int END AS score,
+       CASE WHEN regress.rand(4, i) < 0.1 THEN NULL ELSE regress.rand_int(5, i, 1, 5)::int END AS csat_score,
+       CASE WHEN regress.rand(6, i) < 0.1 THEN NULL ELSE regress.rand_int(7, i, 1, 7)::int END AS ces_score
 FROM generate_series(1, 4000) i;
 INSERT INTO answers_w VALUES (4001, 9, '2024-01-01', NULL, NULL, NULL),
                              (4002, 9, '2024-01-02', NULL, NULL, NULL),

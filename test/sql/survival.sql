@@ -197,11 +197,10 @@ FROM (SELECT pg_temp.ltv_state(arpa, tenure, churned, 12)::text st FROM ltv_smal
 
 -- Exact sums: arpa with 0..20 decimals, tiny and large, in 40 groups; the state's sum
 -- equals sum(arpa) digit for digit, and ltv equals the plain-SQL formula exactly.
-SELECT setseed(0.42);
 CREATE TABLE arpa_mix AS
 SELECT g % 40 AS grp,
-       round((random() * 10 ^ (random() * 8)::int)::numeric, (g % 21)) AS arpa,
-       (random() * 60)::int AS tenure, random() < 0.3 AS churned
+       round((regress.rand(1, g) * 10 ^ regress.rand_int(2, g, 0, 8))::numeric, (g % 21)) AS arpa,
+       regress.rand_int(3, g, 0, 60)::int AS tenure, regress.rand(4, g) < 0.3 AS churned
 FROM generate_series(1, 4000) g;
 INSERT INTO arpa_mix VALUES (0, 0.00000000000000000001, 5, true), (1, 123456789012345.5, 2, false),
                             (2, 0, 0, true), (40, 1e-30, 1, false), (40, 5.0, 1, true),

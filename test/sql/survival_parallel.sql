@@ -2,13 +2,12 @@
 CREATE SCHEMA survival_parallel_suite;
 SET search_path = survival_parallel_suite, csmetrics, public;
 
--- 100k seeded customers in 7 segments; tenure 0..120 months, some NULL rows.
-SELECT setseed(0.42);
+-- 100k deterministic pseudo-random customers in 7 segments; tenure 0..120 months, some NULL rows.
 CREATE TABLE big AS
 SELECT g AS id, g % 7 AS segment, g % 97 AS day,
-       CASE WHEN g % 1000 = 0 THEN NULL ELSE (random() * 120)::int END AS tenure,
-       random() < 0.35 AS churned,
-       round((random() * 200)::numeric, (g % 4)) AS arpa
+       CASE WHEN g % 1000 = 0 THEN NULL ELSE regress.rand_int(1, g, 0, 120)::int END AS tenure,
+       regress.rand(2, g) < 0.35 AS churned,
+       round((regress.rand(3, g) * 200)::numeric, (g % 4)) AS arpa
 FROM generate_series(1, 100000) g;
 ANALYZE big;
 

@@ -3,8 +3,8 @@
 -- as they were; a NULL state holds nothing; an inverse cannot take out what was not added
 -- (SQLSTATE 22000); inside an aggregate they give what the aggregate gives.
 SET search_path = csmetrics, public;
-CREATE SCHEMA transition_rule;
-SET search_path = transition_rule, csmetrics, public;
+CREATE SCHEMA transition_rule_suite;
+SET search_path = transition_rule_suite, csmetrics, public;
 SET TimeZone = 'UTC';
 
 -- One stored value of every state type. Arguments read from a table point into the table's
@@ -128,7 +128,7 @@ FROM (SELECT nps_agg(i % 11) OVER w AS a,
 -- roc_summary, every point of the rule. A stored transition state keeps the rows appended
 -- since its last compaction unsorted, with spare room after them, and reading it sorts them:
 -- the raw bytes of the table's page (pageinspect) show that nothing did so in place.
-CREATE EXTENSION pageinspect SCHEMA transition_rule;
+CREATE EXTENSION pageinspect SCHEMA transition_rule_suite;
 CREATE AGGREGATE my_roc(float8, bool) (SFUNC = roc_summary_trans, STYPE = roc_summary);
 CREATE TABLE roc_states (summary roc_summary, raw roc_summary);
 INSERT INTO roc_states
@@ -170,4 +170,4 @@ FROM (SELECT roc_auc(i % 17, i % 3 = 0) OVER w AS a,
       WINDOW w AS (ORDER BY i ROWS BETWEEN 9 PRECEDING AND CURRENT ROW)) f;
 
 RESET search_path;
-DROP SCHEMA transition_rule CASCADE;
+DROP SCHEMA transition_rule_suite CASCADE;

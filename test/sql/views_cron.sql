@@ -13,7 +13,10 @@ BEGIN
     PERFORM csmetrics.schedule_kpi_refresh('0 3 * * *');
 EXCEPTION WHEN object_not_in_prerequisite_state THEN
     GET STACKED DIAGNOSTICS hint = PG_EXCEPTION_HINT;
-    RAISE NOTICE 'HINT: %', hint;
+    -- the package of this server's major version, shown as NN (the output is the same on all)
+    RAISE NOTICE 'names the package of this major: %',
+        hint LIKE '%postgresql-' || current_setting('server_version_num')::int / 10000 || '-cron%';
+    RAISE NOTICE 'HINT: %', regexp_replace(hint, 'postgresql-[0-9]+-cron', 'postgresql-NN-cron');
 END $$;
 -- csmetrics does not depend on pg_cron.
 SELECT count(*) AS requires_pg_cron FROM pg_depend d JOIN pg_extension e ON e.oid = d.refobjid

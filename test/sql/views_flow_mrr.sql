@@ -7,12 +7,28 @@
 \i test/fixtures/crm_views.sql
 \set ECHO all
 
--- Customer flow: spans merged here with range_agg (overlapping or touching subscriptions
--- become one span), then the customer_flow aggregate per month.
+-- Customer flow: spans merged here (overlapping or touching subscriptions become one span:
+-- a subscription starts a new span when it starts after every earlier one of its customer
+-- has ended), then the customer_flow aggregate per month.
 CREATE TEMP TABLE t_spans AS
-SELECT customer_id, lower(r) AS started_at, upper(r) AS ended_at
-FROM (SELECT customer_id, unnest(range_agg(tstzrange(started_at, ended_at))) AS r FROM t_subs GROUP BY customer_id) s;
-SELECT count(*) AS subscriptions, (SELECT count(*) FROM t_spans) AS spans FROM t_subs;
+WITH reach AS (
+    SELECT customer_id, started_at, ended_at,
+           max(coalesce(ended_at, 'infinity')) OVER (PARTITION BY customer_id ORDER BY started_at, ended_at
+                                                     ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reached
+    FROM t_subs WHERE ended_at IS NULL OR ended_at > started_at
+), islands AS (
+    SELECT *, count(*) FILTER (WHERE reached IS NULL OR started_at > reached)
+                  OVER (PARTITION BY customer_id ORDER BY started_at, ended_at ROWS UNBOUNDED PRECEDING) AS span
+    FROM reach
+)
+SELECT customer_id, min(started_at) AS started_at, nullif(max(coalesce(ended_at, 'infinity')), 'infinity') AS ended_at
+FROM islands GROUP BY customer_id, span;
+-- What merging is about: plan changes (a subscription starting as another ends), and
+-- customers who come back after a gap (more than one span).
+SELECT count(*) AS subscriptions, (SELECT count(*) FROM t_spans) AS spans,
+       (SELECT count(*) FROM t_subs a JOIN t_subs b USING (customer_id) WHERE b.started_at = a.ended_at) AS plan_changes,
+       (SELECT count(*) - count(DISTINCT customer_id) FROM t_spans) AS comebacks
+FROM t_subs;
 WITH months AS (SELECT m::timestamptz AS ps, (m + interval '1 month')::timestamptz AS pe
                 FROM generate_series(timestamptz '2024-01-01', timestamptz '2027-01-01', interval '1 month') m),
      d AS (SELECT m.ps::date AS month, customer_flow(s.started_at, s.ended_at, m.ps, m.pe) AS f FROM months m CROSS JOIN t_spans s GROUP BY m.ps, m.pe)

@@ -53,10 +53,10 @@ SELECT count(*) AS differing_rows FROM (
     (SELECT * FROM "KPI ""Views""".customer_mrr_movements EXCEPT ALL SELECT * FROM kpi_mat.customer_mrr_movements)
     UNION ALL
     (SELECT * FROM kpi_mat.customer_mrr_movements EXCEPT ALL SELECT * FROM "KPI ""Views""".customer_mrr_movements)) d;
-INSERT INTO "CRM Data"."Sub""scriptions; DROP TABLE x; --" VALUES (12, '2025-06-01', NULL, 1000);
-SELECT count(*) AS rows_before FROM kpi_mat.customer_mrr_movements WHERE customer_id = '12' AND mrr >= 1000;
+INSERT INTO "CRM Data"."Sub""scriptions; DROP TABLE x; --" VALUES (12, '2025-06-01', NULL, 5000);
+SELECT count(*) AS rows_before FROM kpi_mat.customer_mrr_movements WHERE customer_id = '12' AND mrr >= 5000;
 SET client_min_messages = warning;
 SELECT refresh_kpi_views('kpi_mat');
 RESET client_min_messages;
-SELECT count(*) > 0 AS rows_after FROM kpi_mat.customer_mrr_movements WHERE customer_id = '12' AND mrr >= 1000;
-DELETE FROM "CRM Data"."Sub""scriptions; DROP TABLE x; --" WHERE "Customer ID" = 12 AND "MRR $" = 1000;
+SELECT count(*) > 0 AS rows_after FROM kpi_mat.customer_mrr_movements WHERE customer_id = '12' AND mrr >= 5000;
+DELETE FROM "CRM Data"."Sub""scriptions; DROP TABLE x; --" WHERE "Customer ID" = 12 AND "MRR $" = 5000;
