@@ -16,11 +16,12 @@
  * Rows arrive in any order. A transition appends the row as an entry (score, 1, 0) or
  * (score, 0, 1) without looking for its score, so a row costs a few stores; only when the
  * room allocated is full, and when the value is read (final function, accessors, output),
- * are the entries sorted and equal scores folded into one entry ("compaction"). After a
+ * are the entries sorted and equal scores folded into one entry ("compaction": lookups in
+ * the sorted entries while they are few, a radix sort and a merge otherwise). After a
  * compaction that leaves the room more than half full the room doubles, so each row pays
- * O(log n) for sorting, amortised, and memory stays within twice 24 bytes per distinct
- * score. A compacted value is the canonical one: its text and binary forms, equality and the
- * results of roc_summary() and rollup() are always compacted.
+ * O(log n) for sorting, amortised, and the room stays below four entries of 24 bytes per
+ * distinct score. A compacted value is the canonical one: its text and binary forms,
+ * equality and the results of roc_summary() and rollup() are always compacted.
  *
  * Compacting changes the bytes of a value but never what it holds, so the final function and
  * the accessors compact the executor's state in place when an aggregate runs them (the next
