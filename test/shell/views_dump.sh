@@ -14,6 +14,14 @@ q $src <<'SQL' >/dev/null
 SET search_path = csmetrics, public;
 UPDATE health_measures SET weight = 25 WHERE measure = 'usage';
 INSERT INTO health_measures VALUES ('nps', 15, true, 'rank', NULL, NULL);
+-- the signals in a schema whose rows pg_restore loads after the model (zz sorts after
+-- csmetrics): the model rows naming them must load all the same
+CREATE SCHEMA zz_analytics;
+CREATE TABLE zz_analytics.activity AS SELECT * FROM crm.activity;
+SELECT register_source('signals', 'zz_analytics.activity',
+                       '{"customer_id": "account_id", "occurred_at": "happened_at", "signal": "event", "value": "amount"}');
+INSERT INTO health_measures (measure, weight, signal, aggregation, look_back) VALUES ('logins_7d', 5, 'login', 'sum', '7 days');
+UPDATE health_validation_settings SET horizon_periods = 2;
 SELECT count(*) FROM create_kpi_views('kpi');
 SELECT count(*) FROM create_kpi_views('kpi_mat', 'week', materialized => true);
 DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'dump_reader') THEN CREATE ROLE dump_reader; END IF; END $$;
@@ -43,6 +51,7 @@ END $$;
 SELECT what || ' ' || hash FROM fp
 UNION ALL SELECT 'sources ' || md5(string_agg(kind || relation::text || columns::text, ',' ORDER BY kind)) FROM sources
 UNION ALL SELECT 'health_measures ' || md5(string_agg(h::text, ',' ORDER BY measure)) FROM health_measures h
+UNION ALL SELECT 'health_validation_settings ' || string_agg(h::text, ',') FROM health_validation_settings h
 UNION ALL SELECT 'kpi_views ' || md5(string_agg(k::text, ',' ORDER BY target_schema, view_name)) FROM kpi_views k
 UNION ALL SELECT 'kpi_access ' || string_agg(role_name, ',') FROM kpi_access
 UNION ALL SELECT 'daily_nps ' || md5(string_agg(month || ':' || n, ',' ORDER BY month))
@@ -66,13 +75,13 @@ fi
 
 # The restored registrations point at the restored tables (new OIDs), and the whole cycle
 # works again there: re-create, refresh, grant.
-q $dst -c "SELECT count(*) FROM csmetrics.sources s JOIN pg_class c ON c.oid = s.relation" | grep -qx 9
+q $dst -c "SELECT count(*) FROM csmetrics.sources s JOIN pg_class c ON c.oid = s.relation" | grep -qx 10
 # (the restored database lacks the source database's TimeZone setting: name the zone the
 # views were made in)
-q $dst -c "SELECT count(*) FROM csmetrics.create_kpi_views('kpi', time_zone => 'UTC')" | grep -qx 25
+q $dst -c "SELECT count(*) FROM csmetrics.create_kpi_views('kpi', time_zone => 'UTC')" | grep -qx 28
 # (24 of the 25 views of kpi_mat are materialized: customer_mrr_movements unfolds the
 # materialized MRR paths)
-q $dst -c "SET client_min_messages = warning; SELECT csmetrics.refresh_kpi_views()" | grep -qx 24
+q $dst -c "SET client_min_messages = warning; SELECT csmetrics.refresh_kpi_views()" | grep -qx 27
 test "$(q $dst -c "SELECT has_table_privilege('dump_reader', 'kpi.nps_by_month', 'SELECT')")" = t
 test "$(fingerprint $dst)" = "$before"
 echo ok
