@@ -1933,7 +1933,7 @@ BEGIN
     RETURN @extschema@.kpi_health_query(ctx, 'SELECT a.current_period AS ' || (ctx ->> 'period') || ', true AS is_current FROM asof AS a',
                                         @extschema@.kpi_render($f$
 SELECT v.customer_id::text AS customer_id, v.{{period}}, v.measure, v.raw_value, v.health, v.weight, v.impact,
-       (coalesce(v.raw_value, 0) * v.impact)::float8 AS points
+       (coalesce(v.raw_value, 0) * v.impact + 0)::float8 AS points   -- + 0: no negative zero
 FROM measure_values AS v
 WHERE v.in_model$f$, ctx));
 END $$;
