@@ -110,6 +110,7 @@ BEGIN
                 CONTINUE;
             END IF;
             IF cardinality(r.any_sources) > 0 AND NOT r.any_sources && available THEN
+                CONTINUE WHEN r.internal;
                 RAISE NOTICE 'skipping %.%: it needs % and at least one of %', quote_ident(target_schema), quote_ident(relation_name),
                     array_to_string(r.sources, ', '), array_to_string(r.any_sources, ', ');
                 CONTINUE;

@@ -65,7 +65,11 @@ INSERT INTO @extschema@.source_columns (kind, role, required, type_class, positi
     ('costs', 'kind', true, 'text', 3, 'success (customer retention) or acquisition'),
     ('milestones', 'customer_id', true, 'id', 1, 'customer identifier'),
     ('milestones', 'milestone', true, 'text', 2, 'the onboarding milestone reached, by its name in csmetrics.onboarding_milestones'),
-    ('milestones', 'reached_at', true, 'timestamp', 3, 'when the customer reached it');
+    ('milestones', 'reached_at', true, 'timestamp', 3, 'when the customer reached it'),
+    ('signals', 'customer_id', true, 'id', 1, 'customer identifier'),
+    ('signals', 'occurred_at', true, 'timestamp', 2, 'when the signal happened or was measured'),
+    ('signals', 'signal', true, 'text', 3, 'name of the signal (logins, feature_adopted, sponsor_left...); health_measures rows name it'),
+    ('signals', 'value', false, 'number', 4, 'the value measured, non-negative (default 1 per occurrence; a NULL value counts as 1)');
 GRANT SELECT ON @extschema@.source_columns TO PUBLIC;
 
 -- Registered sources (a configuration table, kept by pg_dump). The relation is a regclass: pg_dump writes it as a qualified name and
@@ -232,7 +236,7 @@ RETURNS void
 LANGUAGE sql AS $$
     SELECT @extschema@.kpi_register(kind, relation, relation::pg_catalog.text, columns)
 $$;
-COMMENT ON FUNCTION @extschema@.register_source(text, regclass, jsonb) IS 'Registers the relation holding one kind of CRM data (customers, subscriptions, survey_responses, tickets, invoices, usage_events, renewals, trials, costs, milestones); columns maps canonical names to column names. Validates everything and reports every problem in one error';
+COMMENT ON FUNCTION @extschema@.register_source(text, regclass, jsonb) IS 'Registers the relation holding one kind of CRM data (customers, subscriptions, survey_responses, tickets, invoices, usage_events, renewals, trials, costs, milestones, signals); columns maps canonical names to column names. Validates everything and reports every problem in one error';
 
 -- Registers a source given by name. Deliberately SQL without a pinned search_path: the name
 -- is resolved with the caller's search_path, as a regclass literal would be; everything the
@@ -312,7 +316,12 @@ INSERT INTO @extschema@.source_checks (kind, position, problem, bad_when) VALUES
     -- a milestone outside the model has no weight: listed rather than ignored, so that a
     -- spelling that differs between the data and the model shows instead of lowering scores
     ('milestones', 5, 'unknown milestone (not in @extschema@.onboarding_milestones)',
-     'x.milestone NOT IN (SELECT m.milestone FROM @extschema@.onboarding_milestones AS m)');
+     'x.milestone NOT IN (SELECT m.milestone FROM @extschema@.onboarding_milestones AS m)'),
+    ('signals', 1, 'customer_id is NULL', 'x.customer_id IS NULL'),
+    ('signals', 2, 'occurred_at is NULL', 'x.occurred_at IS NULL'),
+    ('signals', 3, 'signal is NULL', 'x.signal IS NULL'),
+    ('signals', 4, 'negative value', 'x.value < 0'),
+    ('signals', 5, 'value is NaN', 'x.value = ''NaN''::pg_catalog.numeric');
 
 ---------------------------------------------------------------------------------------------
 -- Clean sources. Every identifier that comes from the user goes through quote_ident() or

@@ -15,7 +15,20 @@ SELECT register_source('renewals', 'crm.renewals', '{"customer_id": "account_id"
 SELECT register_source('trials', 'crm.trials', '{"customer_id": "account_id", "started_at": "trial_start", "converted_at": "converted_on"}');
 SELECT register_source('costs', 'crm.cs_costs', '{"incurred_at": "month", "kind": "cost_type"}');
 SELECT register_source('milestones', 'crm.onboarding_events', '{"milestone": "event", "customer_id": "account_id", "reached_at": "happened_at"}');
+SELECT register_source('signals', 'crm.activity', '{"customer_id": "account_id", "occurred_at": "happened_at", "signal": "event", "value": "amount"}');
 \o
+
+-- The health model: the four built-in measures, plus what the product analytics say. Logins
+-- in the month and features adopted within a year weigh in the 0..100 score; the points
+-- score adds half a point per login in the month, 10 per feature adopted within a year, and
+-- takes 50 off for an executive sponsor who left in the last 90 days (above 100: a power user).
+INSERT INTO health_measures (measure, weight, signal, aggregation) VALUES ('logins', 25, 'login', 'sum');
+INSERT INTO health_measures (measure, weight, normalization, lower_bound, upper_bound, signal, look_back)
+VALUES ('features_adopted', 10, 'bounds', 0, 4, 'feature_adopted', '1 year');
+INSERT INTO health_measures (measure, signal, aggregation, look_back, impact) VALUES
+    ('login_points', 'login', 'sum', NULL, 0.5),
+    ('adoption_points', 'feature_adopted', 'count', '1 year', 10),
+    ('sponsor_change', 'sponsor_left', 'count', '90 days', -50);
 
 \echo
 \echo '== The CRM tables registered as sources (csmetrics.sources) =='

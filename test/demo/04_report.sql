@@ -93,7 +93,8 @@ SELECT coalesce(segment, '(all)') AS segment, count(*) AS customers, round(avg(h
        count(*) FILTER (WHERE health_band = 'red') AS red, count(*) FILTER (WHERE health_band = 'yellow') AS yellow,
        count(*) FILTER (WHERE health_band = 'green') AS green,
        count(*) FILTER (WHERE relative_band = 'unhealthy') AS bottom_quartile,
-       round(avg(health_trend)::numeric, 1) AS avg_trend
+       round(avg(health_trend)::numeric, 1) AS avg_trend,
+       round(avg(health_points)::numeric, 1) AS avg_points, count(*) FILTER (WHERE points_band = 'thriving') AS power_users
 FROM kpi.customer_health
 GROUP BY ROLLUP (segment)
 ORDER BY segment IS NULL, segment;
@@ -110,6 +111,29 @@ SELECT customer_id, name, segment, action, reason, due_at
 FROM kpi.customer_actions
 ORDER BY priority, due_at, customer_id::int, action
 LIMIT 8;
+
+\echo
+\echo '== What the health score is made of, latest month (kpi.customer_health_measures) =='
+SELECT measure, max(weight) AS weight, max(impact) AS impact, round(avg(raw_value)::numeric, 1) AS avg_raw_value,
+       round(avg(health)::numeric, 1) AS avg_health, round(avg(points)::numeric, 1) AS avg_points
+FROM kpi.customer_health_measures
+GROUP BY measure
+ORDER BY max(impact) IS NOT NULL, max(weight) DESC, measure;
+
+\echo
+\echo '== Does the health score predict churn? (kpi.health_score_validation: stopped paying within 3 months) =='
+SELECT period, customers, churned, round(churn_rate::numeric, 3) AS churn_rate, round(auc::numeric, 3) AS auc
+FROM kpi.health_score_validation WHERE level = 'overall'
+ORDER BY period;
+\echo 'By health band and score decile, over those 12 months (lift: churn rate / the overall rate):'
+WITH overall AS (SELECT sum(churned)::numeric / sum(customers) AS rate FROM kpi.health_score_validation WHERE level = 'overall')
+SELECT level, band, sum(band_customers) AS customers, sum(band_churned) AS churned,
+       round(sum(band_churned)::numeric / sum(band_customers), 3) AS churn_rate,
+       round(sum(band_churned)::numeric / sum(band_customers) / o.rate, 2) AS lift
+FROM kpi.health_score_validation CROSS JOIN overall AS o
+WHERE level IN ('band', 'decile')
+GROUP BY level, band, o.rate
+ORDER BY level, min(band_min_score);
 
 \echo
 \echo '== Support, renewals, trials, time to first value (last 6 months) =='

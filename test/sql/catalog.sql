@@ -98,8 +98,8 @@ WITH bodies AS (
 ), judged AS (
     SELECT b.fn, b.provolatile,
            b.code ~* '\m(insert|update|delete|execute)\M' OR coalesce(c.callee = 'v', false) AS writes,
-           b.code ~* ('\mcsmetrics\.(sources|source_columns|source_checks|health_measures|onboarding_milestones|onboarding_settings'
-                      '|action_rules|kpi_registry|kpi_columns|kpi_overview_columns|kpi_views|kpi_access)\M'
+           b.code ~* ('\mcsmetrics\.(sources|source_columns|source_checks|health_measures|health_validation_settings|onboarding_milestones'
+                      '|onboarding_settings|action_rules|kpi_registry|kpi_columns|kpi_overview_columns|kpi_views|kpi_access)\M'
                       '|\mpg_(class|attribute|type|proc|namespace|depend|extension|index|roles|authid|trigger_depth)\M'
                       '|\m(now|clock_timestamp|current_date|current_timestamp|current_setting|to_regclass)\M'
                       '|::(pg_catalog\.)?(regclass|regrole|regnamespace|regproc|regprocedure|regtype|timestamptz)\M'
