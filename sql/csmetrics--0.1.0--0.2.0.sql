@@ -1110,8 +1110,11 @@ INSERT INTO @extschema@.kpi_columns (column_name, description) VALUES
 
 INSERT INTO @extschema@.kpi_overview_columns (position, column_name, view_name, expression, type, description) VALUES
     (235, 'top_churn_reason', 'churn_by_reason_by_{{grain_name}}',
-     '(pg_catalog.array_agg(v.churn_reason ORDER BY v.{{period}} DESC, v.lost_customers DESC, v.churned_mrr DESC, v.churn_reason COLLATE pg_catalog."C"))[1]',
-     'text', 'churn reason of the most customers lost in the latest period with churn (ties: more MRR churned, then the reason in byte order)');
+     -- the latest period is that of customer_flow_by_<grain>, made whenever this view is (both
+     -- need the subscriptions alone), over the same series; kpi_overview reads it first
+     '(pg_catalog.array_agg(v.churn_reason ORDER BY v.lost_customers DESC, v.churned_mrr DESC, v.churn_reason COLLATE pg_catalog."C")'
+     ' FILTER (WHERE v.{{period}} = (SELECT f.as_of FROM latest_customer_flow_by_{{grain_name}} AS f)))[1]',
+     'text', 'churn reason of the most customers lost in the latest period (ties: more MRR churned, then the reason in byte order); NULL when no customer was lost in it');
 -- END src/views/retention.sql
 
 -- Builder of support_by_<grain>: tickets opened and resolved in each period; first contact
@@ -3013,11 +3016,11 @@ CREATE TABLE @extschema@.action_rules (
             ELSE threshold >= 0 AND threshold = trunc(threshold) END)
 );
 COMMENT ON TABLE @extschema@.action_rules IS 'csmetrics: the rules of the customer_actions view, one per action (kept by pg_dump; switch a rule off with enabled = false, rows cannot be deleted; inserting an existing action replaces it)';
-COMMENT ON COLUMN @extschema@.action_rules.action IS 'action code: review_account (health at or below threshold), send_guidance (health above review_account''s threshold, at or below this one), expansion_opportunity (health above threshold), call_detractor / send_value / ask_referral (latest NPS answer 0-6 / 7-8 / 9-10, not older than threshold days), contact_contraction (MRR contraction in the current period), payment_reminder (invoice past due), renewal_risk (renewal due soon, health at or below send_guidance''s threshold)';
+COMMENT ON COLUMN @extschema@.action_rules.action IS 'action code: review_account (health at or below threshold), send_guidance (health above review_account''s threshold, at or below this one), expansion_opportunity (health points above threshold: a power user), call_detractor / send_value / ask_referral (latest NPS answer 0-6 / 7-8 / 9-10, not older than threshold days), contact_contraction (MRR contraction in the current period), payment_reminder (invoice past due), renewal_risk (renewal due soon, health at or below send_guidance''s threshold)';
 COMMENT ON COLUMN @extschema@.action_rules.enabled IS 'false switches the rule off';
 COMMENT ON COLUMN @extschema@.action_rules.priority IS '1 (most urgent) to 4';
 COMMENT ON COLUMN @extschema@.action_rules.due_within IS 'time from the trigger to the due date of the action (due_at = triggered_at + due_within)';
-COMMENT ON COLUMN @extschema@.action_rules.threshold IS 'health score limit (review_account, send_guidance, expansion_opportunity), oldest answer acted upon in whole days (call_detractor, send_value, ask_referral), share of MRR lost beyond which a contraction counts (contact_contraction, 0 = any), whole days of grace after the due date (payment_reminder), whole days ahead a renewal is due (renewal_risk)';
+COMMENT ON COLUMN @extschema@.action_rules.threshold IS 'health score limit (review_account, send_guidance), health points limit (expansion_opportunity), oldest answer acted upon in whole days (call_detractor, send_value, ask_referral), share of MRR lost beyond which a contraction counts (contact_contraction, 0 = any), whole days of grace after the due date (payment_reminder), whole days ahead a renewal is due (renewal_risk)';
 COMMENT ON CONSTRAINT action_rules_pkey ON @extschema@.action_rules IS 'one rule per action';
 COMMENT ON CONSTRAINT "unknown action (see COMMENT ON COLUMN action_rules.action)" ON @extschema@.action_rules IS 'only the nine action codes of customer_actions';
 COMMENT ON CONSTRAINT "priority must be from 1 (most urgent) to 4" ON @extschema@.action_rules IS 'priorities 1 to 4, the columns of kpi_overview';
@@ -3113,6 +3116,7 @@ BEGIN
         parts := parts || @extschema@.kpi_render($p$
 SELECT x.customer_id, x.action,
        'health ' || @extschema@.kpi_action_number(x.health_score) || ' (' || x.health_band || ')'
+       || CASE WHEN x.action = 'expansion_opportunity' THEN ', ' || @extschema@.kpi_action_number(x.health_points) || ' health points' ELSE '' END
        || CASE WHEN x.health_trend < 0 THEN ', down ' || @extschema@.kpi_action_number(-x.health_trend) || ' points on the previous {{grain_name}}'
                WHEN x.health_trend > 0 THEN ', up ' || @extschema@.kpi_action_number(x.health_trend) || ' points on the previous {{grain_name}}'
                WHEN x.health_trend = 0 THEN ', unchanged on the previous {{grain_name}}'
@@ -3120,7 +3124,7 @@ SELECT x.customer_id, x.action,
        (x.period_start::timestamp AT TIME ZONE {{zone}}), false
 FROM (SELECT h.*, CASE WHEN h.health_score <= l.review_at THEN 'review_account'
                        WHEN h.health_score <= l.guidance_at THEN 'send_guidance'
-                       WHEN h.health_score > l.expansion_at THEN 'expansion_opportunity' END AS action
+                       WHEN h.health_points > l.expansion_at THEN 'expansion_opportunity' END AS action
       FROM health AS h CROSS JOIN limits AS l) AS x
 WHERE x.action IS NOT NULL$p$, ctx);
     END IF;
@@ -3222,7 +3226,7 @@ WHERE NOT t.current_only OR {{current}}$t$,
             -- customer_health is read once, by the health rules and renewal_risk
             'health_cte', CASE WHEN health IS NULL THEN '' ELSE @extschema@.kpi_render($h$,
 health AS MATERIALIZED (
-    SELECT h.customer_id, h.{{period}} AS period_start, h.health_score, h.health_band, h.health_trend
+    SELECT h.customer_id, h.{{period}} AS period_start, h.health_score, h.health_band, h.health_trend, h.health_points
     FROM {{customer_health}} AS h)$h$, ctx) END,
             'parts', array_to_string(parts, E'\nUNION ALL'),
             -- actions on answers and renewals are for current customers: a subscription in force

@@ -125,6 +125,13 @@ ORDER BY max(impact) IS NOT NULL, max(weight) DESC, measure;
 SELECT period, customers, churned, round(churn_rate::numeric, 3) AS churn_rate, round(auc::numeric, 3) AS auc
 FROM kpi.health_score_validation WHERE level = 'overall'
 ORDER BY period;
+-- the demo's data is made so that the score predicts churn: say so loudly if it ever stops
+DO $$
+BEGIN
+    IF EXISTS (SELECT FROM kpi.health_score_validation WHERE level = 'overall' AND NOT auc > 0.5) THEN
+        RAISE EXCEPTION 'the demo health score no longer predicts churn (ROC AUC at or below 0.5 in some month)';
+    END IF;
+END $$;
 \echo 'By health band and score decile, over those 12 months (lift: churn rate / the overall rate):'
 WITH overall AS (SELECT sum(churned)::numeric / sum(customers) AS rate FROM kpi.health_score_validation WHERE level = 'overall')
 SELECT level, band, sum(band_customers) AS customers, sum(band_churned) AS churned,

@@ -14,6 +14,9 @@ SET datestyle = 'ISO';
 -- 100..0): 4 tickets give 20 (red), 2 give 60 (yellow), none 100 (green).
 CREATE TABLE health_before AS SELECT * FROM health_measures;
 UPDATE health_measures SET weight = CASE measure WHEN 'support' THEN 1 ELSE 0 END;
+-- Usage is a points measure: 150 points per unit used in the month (health_points), so
+-- Initech's one event in June makes it a power user (above 100 points: expansion_opportunity).
+UPDATE health_measures SET impact = 150 WHERE measure = 'usage';
 
 CREATE SCHEMA actions_crm;
 CREATE TABLE actions_crm.customers (customer_id int, name text, segment text);
@@ -90,7 +93,7 @@ FROM pg_index WHERE indrelid = 'actions_nightly.customer_actions'::regclass;
 
 -- Tuning the rules: the plain view follows at once, the materialized one after a refresh.
 UPDATE action_rules SET enabled = false WHERE action = 'call_detractor';
-UPDATE action_rules SET threshold = 90 WHERE action = 'expansion_opportunity';
+UPDATE action_rules SET threshold = 200 WHERE action = 'expansion_opportunity';   -- Initech's 150 points are not enough
 UPDATE action_rules SET due_within = '10 days', priority = 1 WHERE action = 'payment_reminder';
 UPDATE action_rules SET threshold = 10 WHERE action = 'review_account';    -- Acme's 20 is now yellow
 UPDATE action_rules SET threshold = 180 WHERE action = 'renewal_risk';     -- Acme's renewal in 159 days counts
@@ -169,7 +172,7 @@ SELECT conname, obj_description(oid, 'pg_constraint') IS NOT NULL AS commented
 FROM pg_constraint WHERE conrelid = 'csmetrics.action_rules'::regclass ORDER BY conname;
 
 -- Clean up: the health model as it was, the registry empty.
-UPDATE health_measures h SET weight = b.weight FROM health_before b WHERE b.measure = h.measure;
+UPDATE health_measures h SET weight = b.weight, impact = b.impact FROM health_before b WHERE b.measure = h.measure;
 DROP TABLE health_before;
 \set ECHO none
 \i test/fixtures/views_reset.sql

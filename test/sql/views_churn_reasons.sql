@@ -54,9 +54,14 @@ SELECT f.month, f.lost_customers, m.churned_mrr,
        (SELECT sum(r.churned_mrr) FROM churn.churn_by_reason_by_month r WHERE r.month = f.month) AS churned_by_reason
 FROM churn.customer_flow_by_month f JOIN churn.mrr_by_month m USING (month) ORDER BY month;
 SELECT segment, month, churn_reason, lost_customers, churned_mrr FROM churn.churn_by_reason_by_month_by_segment;
--- kpi_overview: the reason of most customers lost in the latest period with churn (April:
--- one customer, free plan ended).
+-- kpi_overview: the reason of most customers lost in the latest period (April: one
+-- customer, free plan ended).
 SELECT as_of, customers, churn_rate, top_churn_reason FROM churn.kpi_overview;
+-- A latest period without churn has no top reason: customer 10 adds a plan in May, which
+-- carries the series into May, when no one is lost.
+INSERT INTO churn_src.subs VALUES (10, '2024-05-02', NULL, 5, NULL);
+SELECT as_of, customers, churn_rate, top_churn_reason FROM churn.kpi_overview;
+DELETE FROM churn_src.subs WHERE account = 10 AND started = '2024-05-02';
 -- Names, types and comments.
 SELECT a.attname, format_type(a.atttypid, a.atttypmod) AS type, col_description(a.attrelid, a.attnum) AS comment
 FROM pg_attribute a WHERE a.attrelid = 'churn.churn_by_reason_by_month'::regclass AND a.attnum > 0 ORDER BY a.attnum;

@@ -189,3 +189,11 @@ SELECT count(*) AS rows_differing_in_parallel
 FROM (SELECT * FROM "KPI ""Views""".health_score_validation_by_segment EXCEPT SELECT * FROM t_serial) d;
 RESET ALL;
 SET search_path = csmetrics, public;
+
+-- The shapes BI tools read: every column of the validation view and of the long-form
+-- measures view, with its type.
+SELECT c.relname AS view_name, string_agg(a.attname || ' ' || format_type(a.atttypid, a.atttypmod), ', ' ORDER BY a.attnum) AS columns
+FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+WHERE c.relnamespace = '"KPI ""Views"""'::regnamespace AND c.relname IN ('health_score_validation', 'customer_health_measures')
+  AND a.attnum > 0 AND NOT a.attisdropped
+GROUP BY c.relname ORDER BY 1;
