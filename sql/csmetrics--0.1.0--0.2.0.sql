@@ -32,6 +32,31 @@ DROP FUNCTION @extschema@.kpi_create_view(name, text, text, text[], text, text, 
 DROP FUNCTION @extschema@.kpi_try_view(name, text, text[], text[], text[], text, text[], text, text, boolean, boolean);
 DROP FUNCTION @extschema@.create_kpi_views(name, text, boolean);
 
+-- Configuration tables keep one row per key (or one row in all): an INSERT replaces the row
+-- it collides with. A restore runs CREATE EXTENSION, which inserts the defaults, then loads the
+-- dumped rows, each over its default. One trigger function serves every such table: its
+-- argument names the key column; without one, the table has a single row.
+CREATE FUNCTION @extschema@.kpi_config_replace() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF TG_NARGS = 0 THEN
+        EXECUTE format('DELETE FROM %I.%I', TG_TABLE_SCHEMA, TG_TABLE_NAME);
+    ELSE
+        EXECUTE format('DELETE FROM %I.%I WHERE %I OPERATOR(pg_catalog.=) $1.%I', TG_TABLE_SCHEMA, TG_TABLE_NAME, TG_ARGV[0], TG_ARGV[0])
+            USING NEW;
+    END IF;
+    RETURN NEW;
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_config_replace() IS 'csmetrics internal: BEFORE INSERT trigger of the configuration tables, making an INSERT replace the row of the same key (the trigger argument), or the only row (no argument), so that pg_restore loads tuned rows over the defaults';
+
+-- health_measures (0.1.0) had a trigger function of its own for the same thing.
+DROP TRIGGER replace_measure ON @extschema@.health_measures;
+DROP FUNCTION @extschema@.health_measures_replace();
+CREATE TRIGGER replace_measure BEFORE INSERT ON @extschema@.health_measures
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.kpi_config_replace('measure');
+COMMENT ON TRIGGER replace_measure ON @extschema@.health_measures IS 'INSERT of an existing measure replaces it';
+
 CREATE TABLE @extschema@.kpi_registry (
     view_name           text    PRIMARY KEY,
     family              text    NOT NULL,
@@ -1409,17 +1434,8 @@ COMMENT ON TABLE @extschema@.health_validation_settings IS 'csmetrics: the setti
 COMMENT ON COLUMN @extschema@.health_validation_settings.horizon_periods IS 'N: a customer churned when it stopped paying within the N periods after the one scored (default 3)';
 COMMENT ON COLUMN @extschema@.health_validation_settings.look_back_periods IS 'how many periods are validated: the latest ones whose N following periods are complete (default 12)';
 
--- Makes INSERT replace the settings row (a restore loads the dumped row over the default one).
-CREATE FUNCTION @extschema@.health_validation_settings_replace() RETURNS trigger
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-    DELETE FROM @extschema@.health_validation_settings;
-    RETURN NEW;
-END $$;
-COMMENT ON FUNCTION @extschema@.health_validation_settings_replace() IS 'csmetrics internal: trigger making INSERT into health_validation_settings replace the one row';
 CREATE TRIGGER replace_settings BEFORE INSERT ON @extschema@.health_validation_settings
-    FOR EACH ROW EXECUTE FUNCTION @extschema@.health_validation_settings_replace();
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.kpi_config_replace();
 COMMENT ON TRIGGER replace_settings ON @extschema@.health_validation_settings IS 'INSERT replaces the settings row';
 
 INSERT INTO @extschema@.health_validation_settings DEFAULT VALUES;
@@ -1872,18 +1888,8 @@ CREATE TABLE @extschema@.onboarding_settings (
 COMMENT ON TABLE @extschema@.onboarding_settings IS 'csmetrics: settings of the onboarding views, one row (inserting a row replaces it; kept by pg_dump)';
 COMMENT ON COLUMN @extschema@.onboarding_settings.stalled_after_days IS 'a customer not yet activated is stalled when it has reached no milestone for this many days (default 14)';
 
--- Keeps onboarding_settings at one row: an INSERT replaces the row there is. A restore runs
--- CREATE EXTENSION (which inserts the default row) and then loads the dumped row over it.
-CREATE FUNCTION @extschema@.onboarding_settings_replace() RETURNS trigger
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-    DELETE FROM @extschema@.onboarding_settings;
-    RETURN NEW;
-END $$;
-COMMENT ON FUNCTION @extschema@.onboarding_settings_replace() IS 'csmetrics internal: trigger keeping onboarding_settings at one row (an INSERT replaces it, so pg_restore can load changed settings over the default ones)';
 CREATE TRIGGER replace_settings BEFORE INSERT ON @extschema@.onboarding_settings
-    FOR EACH ROW EXECUTE FUNCTION @extschema@.onboarding_settings_replace();
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.kpi_config_replace();
 COMMENT ON TRIGGER replace_settings ON @extschema@.onboarding_settings IS 'INSERT replaces the settings row';
 
 INSERT INTO @extschema@.onboarding_settings (stalled_after_days) VALUES (14);
@@ -3027,18 +3033,8 @@ COMMENT ON CONSTRAINT "priority must be from 1 (most urgent) to 4" ON @extschema
 COMMENT ON CONSTRAINT "due_within must not be negative" ON @extschema@.action_rules IS 'an action is never due before its trigger';
 COMMENT ON CONSTRAINT "threshold out of range for its rule" ON @extschema@.action_rules IS 'finite; a share from 0 to below 1 for contact_contraction, whole days from 0 for the NPS rules, payment_reminder and renewal_risk';
 
--- Makes INSERT replace the rule of the same action. A restore runs CREATE EXTENSION (which
--- inserts the default rules) and then loads the dumped rows: each replaces its default.
-CREATE FUNCTION @extschema@.action_rules_replace() RETURNS trigger
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-    DELETE FROM @extschema@.action_rules WHERE action OPERATOR(pg_catalog.=) NEW.action;
-    RETURN NEW;
-END $$;
-COMMENT ON FUNCTION @extschema@.action_rules_replace() IS 'csmetrics internal: trigger making INSERT into action_rules replace the rule of the same action (so pg_restore can load tuned rules over the defaults)';
 CREATE TRIGGER replace_rule BEFORE INSERT ON @extschema@.action_rules
-    FOR EACH ROW EXECUTE FUNCTION @extschema@.action_rules_replace();
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.kpi_config_replace('action');
 COMMENT ON TRIGGER replace_rule ON @extschema@.action_rules IS 'INSERT of an existing action replaces its rule';
 
 -- Refuses to delete rules: a missing rule would silently come back as its default after a

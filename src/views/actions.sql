@@ -40,18 +40,8 @@ COMMENT ON CONSTRAINT "priority must be from 1 (most urgent) to 4" ON @extschema
 COMMENT ON CONSTRAINT "due_within must not be negative" ON @extschema@.action_rules IS 'an action is never due before its trigger';
 COMMENT ON CONSTRAINT "threshold out of range for its rule" ON @extschema@.action_rules IS 'finite; a share from 0 to below 1 for contact_contraction, whole days from 0 for the NPS rules, payment_reminder and renewal_risk';
 
--- Makes INSERT replace the rule of the same action. A restore runs CREATE EXTENSION (which
--- inserts the default rules) and then loads the dumped rows: each replaces its default.
-CREATE FUNCTION @extschema@.action_rules_replace() RETURNS trigger
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-    DELETE FROM @extschema@.action_rules WHERE action OPERATOR(pg_catalog.=) NEW.action;
-    RETURN NEW;
-END $$;
-COMMENT ON FUNCTION @extschema@.action_rules_replace() IS 'csmetrics internal: trigger making INSERT into action_rules replace the rule of the same action (so pg_restore can load tuned rules over the defaults)';
 CREATE TRIGGER replace_rule BEFORE INSERT ON @extschema@.action_rules
-    FOR EACH ROW EXECUTE FUNCTION @extschema@.action_rules_replace();
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.kpi_config_replace('action');
 COMMENT ON TRIGGER replace_rule ON @extschema@.action_rules IS 'INSERT of an existing action replaces its rule';
 
 -- Refuses to delete rules: a missing rule would silently come back as its default after a

@@ -157,18 +157,8 @@ CREATE TRIGGER check_measure BEFORE INSERT OR UPDATE ON @extschema@.health_measu
     FOR EACH ROW EXECUTE FUNCTION @extschema@.health_measures_check();
 COMMENT ON TRIGGER check_measure ON @extschema@.health_measures IS 'refuses a row of the model with a clear error';
 
--- Makes INSERT replace a measure of the same name. A restore runs CREATE EXTENSION (which
--- inserts the default model) and then loads the dumped rows: each replaces its default.
-CREATE FUNCTION @extschema@.health_measures_replace() RETURNS trigger
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-    DELETE FROM @extschema@.health_measures WHERE measure OPERATOR(pg_catalog.=) NEW.measure;
-    RETURN NEW;
-END $$;
-COMMENT ON FUNCTION @extschema@.health_measures_replace() IS 'csmetrics internal: trigger making INSERT into health_measures replace an existing measure (so pg_restore can load a changed model over the default one)';
 CREATE TRIGGER replace_measure BEFORE INSERT ON @extschema@.health_measures
-    FOR EACH ROW EXECUTE FUNCTION @extschema@.health_measures_replace();
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.kpi_config_replace('measure');
 COMMENT ON TRIGGER replace_measure ON @extschema@.health_measures IS 'INSERT of an existing measure replaces it';
 
 INSERT INTO @extschema@.health_measures VALUES
@@ -191,17 +181,8 @@ COMMENT ON TABLE @extschema@.health_validation_settings IS 'csmetrics: the setti
 COMMENT ON COLUMN @extschema@.health_validation_settings.horizon_periods IS 'N: a customer churned when it stopped paying within the N periods after the one scored (default 3)';
 COMMENT ON COLUMN @extschema@.health_validation_settings.look_back_periods IS 'how many periods are validated: the latest ones whose N following periods are complete (default 12)';
 
--- Makes INSERT replace the settings row (a restore loads the dumped row over the default one).
-CREATE FUNCTION @extschema@.health_validation_settings_replace() RETURNS trigger
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-    DELETE FROM @extschema@.health_validation_settings;
-    RETURN NEW;
-END $$;
-COMMENT ON FUNCTION @extschema@.health_validation_settings_replace() IS 'csmetrics internal: trigger making INSERT into health_validation_settings replace the one row';
 CREATE TRIGGER replace_settings BEFORE INSERT ON @extschema@.health_validation_settings
-    FOR EACH ROW EXECUTE FUNCTION @extschema@.health_validation_settings_replace();
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.kpi_config_replace();
 COMMENT ON TRIGGER replace_settings ON @extschema@.health_validation_settings IS 'INSERT replaces the settings row';
 
 INSERT INTO @extschema@.health_validation_settings DEFAULT VALUES;

@@ -30,18 +30,8 @@ CREATE TABLE @extschema@.onboarding_settings (
 COMMENT ON TABLE @extschema@.onboarding_settings IS 'csmetrics: settings of the onboarding views, one row (inserting a row replaces it; kept by pg_dump)';
 COMMENT ON COLUMN @extschema@.onboarding_settings.stalled_after_days IS 'a customer not yet activated is stalled when it has reached no milestone for this many days (default 14)';
 
--- Keeps onboarding_settings at one row: an INSERT replaces the row there is. A restore runs
--- CREATE EXTENSION (which inserts the default row) and then loads the dumped row over it.
-CREATE FUNCTION @extschema@.onboarding_settings_replace() RETURNS trigger
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-    DELETE FROM @extschema@.onboarding_settings;
-    RETURN NEW;
-END $$;
-COMMENT ON FUNCTION @extschema@.onboarding_settings_replace() IS 'csmetrics internal: trigger keeping onboarding_settings at one row (an INSERT replaces it, so pg_restore can load changed settings over the default ones)';
 CREATE TRIGGER replace_settings BEFORE INSERT ON @extschema@.onboarding_settings
-    FOR EACH ROW EXECUTE FUNCTION @extschema@.onboarding_settings_replace();
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.kpi_config_replace();
 COMMENT ON TRIGGER replace_settings ON @extschema@.onboarding_settings IS 'INSERT replaces the settings row';
 
 INSERT INTO @extschema@.onboarding_settings (stalled_after_days) VALUES (14);

@@ -20,6 +20,24 @@
 ---------------------------------------------------------------------------------------------
 -- The registry of views (static, shipped with the extension).
 
+-- Configuration tables keep one row per key (or one row in all): an INSERT replaces the row
+-- it collides with. A restore runs CREATE EXTENSION, which inserts the defaults, then loads the
+-- dumped rows, each over its default. One trigger function serves every such table: its
+-- argument names the key column; without one, the table has a single row.
+CREATE FUNCTION @extschema@.kpi_config_replace() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF TG_NARGS = 0 THEN
+        EXECUTE format('DELETE FROM %I.%I', TG_TABLE_SCHEMA, TG_TABLE_NAME);
+    ELSE
+        EXECUTE format('DELETE FROM %I.%I WHERE %I OPERATOR(pg_catalog.=) $1.%I', TG_TABLE_SCHEMA, TG_TABLE_NAME, TG_ARGV[0], TG_ARGV[0])
+            USING NEW;
+    END IF;
+    RETURN NEW;
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_config_replace() IS 'csmetrics internal: BEFORE INSERT trigger of the configuration tables, making an INSERT replace the row of the same key (the trigger argument), or the only row (no argument), so that pg_restore loads tuned rows over the defaults';
+
 CREATE TABLE @extschema@.kpi_registry (
     view_name           text    PRIMARY KEY,
     family              text    NOT NULL,
