@@ -104,9 +104,10 @@ BEGIN
     ctx := ctx || jsonb_build_object(
         'model', model,
         'normed', normed,
-        -- each source is read once: its rows give the latest event and its measure
+        -- each source is read once: its rows give the latest event and its measure (under
+        -- Citus twice, so that the measures are taken in the shards)
         'source_rows', (SELECT string_agg(@extschema@.kpi_render(',
-' || e.rows || ' AS (SELECT customer_id, ' || e.columns || ' FROM {{' || e.kind || '}})', ctx), '' ORDER BY e.n)
+' || e.rows || ' AS {{row_cte}}(SELECT customer_id, ' || e.columns || ' FROM {{' || e.kind || '}})', ctx), '' ORDER BY e.n)
                         FROM @extschema@.kpi_health_sources() AS e WHERE @extschema@.kpi_has(ctx, e.kind)),
         'latest_event', (SELECT string_agg('(SELECT max(' || e.day || ') FROM ' || e.rows || ')', ', ' ORDER BY e.n)
                          FROM @extschema@.kpi_health_sources() AS e WHERE @extschema@.kpi_has(ctx, e.kind)),
