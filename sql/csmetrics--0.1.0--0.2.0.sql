@@ -8,408 +8,6 @@
 
 \echo Use "ALTER EXTENSION csmetrics UPDATE TO '0.2.0'" to load this file. \quit
 
--- ---------------------------------------------------------------------------------------
--- Survey
--- ---------------------------------------------------------------------------------------
-
--- nps_agg_state: the transition state of nps_agg(score), the three NPS groups only (32 bytes
--- against rating_summary's 96), so that NPS over many groups keeps each group's state in the
--- cache line of its hash table entry. Its window frames keep a rating_summary (MSTYPE).
-CREATE TYPE @extschema@.nps_agg_state;
-CREATE FUNCTION @extschema@.nps_agg_state_in(pg_catalog.cstring) RETURNS @extschema@.nps_agg_state
-    AS 'MODULE_PATHNAME', 'nps_agg_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.nps_agg_state_out(@extschema@.nps_agg_state) RETURNS pg_catalog.cstring
-    AS 'MODULE_PATHNAME', 'nps_agg_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.nps_agg_state_recv(pg_catalog.internal) RETURNS @extschema@.nps_agg_state
-    AS 'MODULE_PATHNAME', 'nps_agg_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.nps_agg_state_send(@extschema@.nps_agg_state) RETURNS pg_catalog.bytea
-    AS 'MODULE_PATHNAME', 'nps_agg_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE TYPE @extschema@.nps_agg_state (
-    INPUT = @extschema@.nps_agg_state_in,
-    OUTPUT = @extschema@.nps_agg_state_out,
-    RECEIVE = @extschema@.nps_agg_state_recv,
-    SEND = @extschema@.nps_agg_state_send,
-    INTERNALLENGTH = 32,
-    ALIGNMENT = double,
-    STORAGE = plain
-);
-DO $nps_agg_trans$
-DECLARE
-    t text;
-BEGIN
-    -- one transition function per score type, each its own C entry point
-    FOREACH t IN ARRAY ARRAY['int2', 'int4', 'int8', 'numeric'] LOOP
-        EXECUTE pg_catalog.format(
-            'CREATE FUNCTION @extschema@.nps_agg_trans(@extschema@.nps_agg_state, pg_catalog.%1$s) '
-            'RETURNS @extschema@.nps_agg_state AS %2$L, %3$L LANGUAGE C IMMUTABLE PARALLEL SAFE',
-            t, 'MODULE_PATHNAME', 'nps_agg_trans_' || t);
-        EXECUTE pg_catalog.format(
-            'COMMENT ON FUNCTION @extschema@.nps_agg_trans(@extschema@.nps_agg_state, pg_catalog.%s) IS %L',
-            t, pg_catalog.format('Aggregate support: adds %s %s NPS score to the state of nps_agg',
-                                 CASE WHEN t LIKE 'int%' THEN 'an' ELSE 'a' END, t));
-    END LOOP;
-END
-$nps_agg_trans$;
-CREATE FUNCTION @extschema@.nps_agg_combine(@extschema@.nps_agg_state, @extschema@.nps_agg_state) RETURNS @extschema@.nps_agg_state
-    AS 'MODULE_PATHNAME', 'nps_agg_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.nps_agg_final(@extschema@.nps_agg_state) RETURNS pg_catalog.float8
-    AS 'MODULE_PATHNAME', 'nps_agg_final' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON TYPE @extschema@.nps_agg_state IS 'Transition state of nps_agg(score): promoters, passives and detractors, text form v1 promoters=P passives=Q detractors=D';
-COMMENT ON FUNCTION @extschema@.nps_agg_state_in(pg_catalog.cstring) IS 'Text input of nps_agg_state, strictly validated (SQLSTATE 22P02 on any malformed value)';
-COMMENT ON FUNCTION @extschema@.nps_agg_state_out(@extschema@.nps_agg_state) IS 'Text output of nps_agg_state: v1 promoters=P passives=Q detractors=D';
-COMMENT ON FUNCTION @extschema@.nps_agg_state_recv(pg_catalog.internal) IS 'Binary input of nps_agg_state: a version byte, then the three counts as int64 (SQLSTATE 22P03 on any malformed value)';
-COMMENT ON FUNCTION @extschema@.nps_agg_state_send(@extschema@.nps_agg_state) IS 'Binary output of nps_agg_state: a version byte, then the three counts as int64';
-COMMENT ON FUNCTION @extschema@.nps_agg_combine(@extschema@.nps_agg_state, @extschema@.nps_agg_state) IS 'Aggregate support: adds the second nps_agg state into the first (combine function of nps_agg)';
-COMMENT ON FUNCTION @extschema@.nps_agg_final(@extschema@.nps_agg_state) IS 'Aggregate support: the NPS of an nps_agg state; NULL when it holds no response';
-
--- nps_agg(score) keeps an nps_agg_state instead of a rating_summary: the same results, a third
--- of the memory per group. CREATE OR REPLACE keeps the aggregates' identity, so views that use
--- them stay valid.
-DO $nps_agg$
-DECLARE
-    t text;
-BEGIN
-    FOREACH t IN ARRAY ARRAY['int2', 'int4', 'int8', 'numeric'] LOOP
-        EXECUTE pg_catalog.format(
-            'CREATE OR REPLACE AGGREGATE @extschema@.nps_agg(score pg_catalog.%s) ('
-            'SFUNC = @extschema@.nps_agg_trans, STYPE = @extschema@.nps_agg_state, FINALFUNC = @extschema@.nps_agg_final, '
-            'COMBINEFUNC = @extschema@.nps_agg_combine, '
-            'MSFUNC = @extschema@.nps_trans, MINVFUNC = @extschema@.nps_inv, '
-            'MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.nps, PARALLEL = SAFE)', t);
-    END LOOP;
-END
-$nps_agg$;
-
--- Comments that 0.1.0 got wrong: the transition and inverse functions of the score aggregates
--- ("adds a int2", "removes ... to the state"), now worded as src/survey.sql generates them.
-DO $comments$
-DECLARE
-    k record;
-    t text;
-    arg_types text;
-    a_type text;
-    rule text;
-BEGIN
-    FOR k IN SELECT * FROM (VALUES ('nps', 'NPS', 0), ('csat', 'CSAT', 0), ('csat', 'CSAT', 1),
-                                   ('csat', 'CSAT', 2), ('ces', 'CES', 0), ('ces', 'CES', 1))
-                           AS m(kind, label, scale_args)
-    LOOP
-        FOREACH t IN ARRAY ARRAY['int2', 'int4', 'int8', 'numeric'] LOOP
-            arg_types := pg_catalog.concat_ws(', ', 'pg_catalog.' || t,
-                CASE WHEN k.scale_args >= 1 THEN 'pg_catalog.int4' END,
-                CASE WHEN k.scale_args >= 2 THEN 'pg_catalog.int4' END);
-            a_type := CASE WHEN t LIKE 'int%' THEN 'an ' ELSE 'a ' END || t;
-            rule := CASE k.scale_args WHEN 0 THEN ''
-                                      WHEN 1 THEN ' (scale_max must not vary)'
-                                      ELSE ' (scale_max, satisfied_from must not vary)' END;
-            EXECUTE pg_catalog.format('COMMENT ON FUNCTION @extschema@.%s_trans(@extschema@.rating_summary, %s) IS %L',
-                k.kind, arg_types, pg_catalog.format('Aggregate support: adds %s %s score to the state%s',
-                    a_type, k.label, rule));
-            EXECUTE pg_catalog.format('COMMENT ON FUNCTION @extschema@.%s_inv(@extschema@.rating_summary, %s) IS %L',
-                k.kind, arg_types, pg_catalog.format('Aggregate support: removes %s %s score from the state%s',
-                    a_type, k.label, rule));
-        END LOOP;
-    END LOOP;
-END
-$comments$;
-COMMENT ON FUNCTION @extschema@.score_count(@extschema@.rating_summary, pg_catalog.int4) IS 'Responses with exactly this score; the score must be on the summary''s scale';
-COMMENT ON FUNCTION @extschema@.csat(@extschema@.rating_summary) IS 'CSAT: share (0..1) of responses with a score >= the summary''s satisfied_from (default scale_max - 1); NULL when empty';
-
--- MRR paths, the movements of every period and cohort retention (new in 0.2.0; src/mrr_paths.sql).
-
--- The MRR path of one customer --------------------------------------------------------------
-
-CREATE TYPE @extschema@.mrr_path;
-
-CREATE FUNCTION @extschema@.mrr_path_in(pg_catalog.cstring)
-RETURNS @extschema@.mrr_path
-AS 'MODULE_PATHNAME', 'mrr_path_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.mrr_path_in(pg_catalog.cstring) IS 'text input of mrr_path (validated, versioned)';
-
-CREATE FUNCTION @extschema@.mrr_path_out(@extschema@.mrr_path)
-RETURNS pg_catalog.cstring
-AS 'MODULE_PATHNAME', 'mrr_path_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.mrr_path_out(@extschema@.mrr_path) IS 'text output of mrr_path; reads back exactly';
-
-CREATE FUNCTION @extschema@.mrr_path_recv(pg_catalog.internal)
-RETURNS @extschema@.mrr_path
-AS 'MODULE_PATHNAME', 'mrr_path_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.mrr_path_recv(pg_catalog.internal) IS 'binary input of mrr_path (validated, versioned)';
-
-CREATE FUNCTION @extschema@.mrr_path_send(@extschema@.mrr_path)
-RETURNS pg_catalog.bytea
-AS 'MODULE_PATHNAME', 'mrr_path_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.mrr_path_send(@extschema@.mrr_path) IS 'binary output of mrr_path';
-
-CREATE TYPE @extschema@.mrr_path (
-    INPUT = @extschema@.mrr_path_in,
-    OUTPUT = @extschema@.mrr_path_out,
-    RECEIVE = @extschema@.mrr_path_recv,
-    SEND = @extschema@.mrr_path_send,
-    INTERNALLENGTH = VARIABLE,
-    ALIGNMENT = double,
-    STORAGE = extended
-);
-COMMENT ON TYPE @extschema@.mrr_path IS 'MRR of one customer at the end of every period of a series, as change points; text form v1 <series> rows=<n> points={<period>:<mrr>,...}';
-
--- STABLE: period boundaries follow timestamptz + interval in the session time zone.
-CREATE FUNCTION @extschema@.mrr_path_trans(@extschema@.mrr_path, pg_catalog.timestamptz, pg_catalog.timestamptz, pg_catalog.numeric, pg_catalog.timestamptz, pg_catalog.interval, pg_catalog.int4)
-RETURNS @extschema@.mrr_path
-AS 'MODULE_PATHNAME', 'mrr_path_trans' LANGUAGE C STABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.mrr_path_trans(@extschema@.mrr_path, pg_catalog.timestamptz, pg_catalog.timestamptz, pg_catalog.numeric, pg_catalog.timestamptz, pg_catalog.interval, pg_catalog.int4) IS 'transition of mrr_path over timestamptz rows';
-
-CREATE FUNCTION @extschema@.mrr_path_trans(@extschema@.mrr_path, pg_catalog.date, pg_catalog.date, pg_catalog.numeric, pg_catalog.date, pg_catalog.interval, pg_catalog.int4)
-RETURNS @extschema@.mrr_path
-AS 'MODULE_PATHNAME', 'mrr_path_trans_date' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.mrr_path_trans(@extschema@.mrr_path, pg_catalog.date, pg_catalog.date, pg_catalog.numeric, pg_catalog.date, pg_catalog.interval, pg_catalog.int4) IS 'transition of mrr_path over date rows';
-
-CREATE FUNCTION @extschema@.mrr_path_combine(@extschema@.mrr_path, @extschema@.mrr_path)
-RETURNS @extschema@.mrr_path
-AS 'MODULE_PATHNAME', 'mrr_path_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.mrr_path_combine(@extschema@.mrr_path, @extschema@.mrr_path) IS 'combine function of mrr_path and transition of rollup(mrr_path): the sum of two paths of one series';
-
-CREATE FUNCTION @extschema@.mrr_path_final(@extschema@.mrr_path)
-RETURNS @extschema@.mrr_path
-AS 'MODULE_PATHNAME', 'mrr_path_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.mrr_path_final(@extschema@.mrr_path) IS 'final function of mrr_path and rollup(mrr_path): the path as stored; NULL without rows';
-
-CREATE AGGREGATE @extschema@.mrr_path(started_at pg_catalog.timestamptz, ended_at pg_catalog.timestamptz, mrr pg_catalog.numeric, first_period_start pg_catalog.timestamptz, period_length pg_catalog.interval, periods pg_catalog.int4) (
-    SFUNC = @extschema@.mrr_path_trans, STYPE = @extschema@.mrr_path,
-    COMBINEFUNC = @extschema@.mrr_path_combine, FINALFUNC = @extschema@.mrr_path_final,
-    PARALLEL = SAFE
-);
-COMMENT ON AGGREGATE @extschema@.mrr_path(pg_catalog.timestamptz, pg_catalog.timestamptz, pg_catalog.numeric, pg_catalog.timestamptz, pg_catalog.interval, pg_catalog.int4) IS 'MRR path of a customer (GROUP BY customer): its MRR at the end of every period of the series, from its subscription rows (ended_at NULL = open)';
-
-CREATE AGGREGATE @extschema@.mrr_path(started_at pg_catalog.date, ended_at pg_catalog.date, mrr pg_catalog.numeric, first_period_start pg_catalog.date, period_length pg_catalog.interval, periods pg_catalog.int4) (
-    SFUNC = @extschema@.mrr_path_trans, STYPE = @extschema@.mrr_path,
-    COMBINEFUNC = @extschema@.mrr_path_combine, FINALFUNC = @extschema@.mrr_path_final,
-    PARALLEL = SAFE
-);
-COMMENT ON AGGREGATE @extschema@.mrr_path(pg_catalog.date, pg_catalog.date, pg_catalog.numeric, pg_catalog.date, pg_catalog.interval, pg_catalog.int4) IS 'MRR path of a customer over a date series (GROUP BY customer)';
-
-CREATE AGGREGATE @extschema@.rollup(@extschema@.mrr_path) (
-    SFUNC = @extschema@.mrr_path_combine, STYPE = @extschema@.mrr_path,
-    COMBINEFUNC = @extschema@.mrr_path_combine, FINALFUNC = @extschema@.mrr_path_final,
-    PARALLEL = SAFE
-);
-COMMENT ON AGGREGATE @extschema@.rollup(@extschema@.mrr_path) IS 'sum of MRR paths of one series (for instance the accounts of one customer), as one path';
-
--- The movements of every period ------------------------------------------------------------
-
-CREATE TYPE @extschema@.mrr_period_movements AS (
-    period_start pg_catalog.timestamptz,
-    period_end pg_catalog.timestamptz,
-    starting_mrr pg_catalog.numeric,
-    ending_mrr pg_catalog.numeric,
-    new_mrr pg_catalog.numeric,
-    expansion_mrr pg_catalog.numeric,
-    contraction_mrr pg_catalog.numeric,
-    churned_mrr pg_catalog.numeric,
-    reactivation_mrr pg_catalog.numeric,
-    customers_start pg_catalog.int8,
-    customers_end pg_catalog.int8,
-    new_customers pg_catalog.int8,
-    expansion_customers pg_catalog.int8,
-    contraction_customers pg_catalog.int8,
-    churned_customers pg_catalog.int8,
-    reactivation_customers pg_catalog.int8
-);
-COMMENT ON TYPE @extschema@.mrr_period_movements IS 'MRR movements of one period [period_start, period_end): the fields of mrr_movements after the period bounds';
-
-CREATE TYPE @extschema@.mrr_movements_series;
-
-CREATE FUNCTION @extschema@.mrr_movements_series_in(pg_catalog.cstring)
-RETURNS @extschema@.mrr_movements_series
-AS 'MODULE_PATHNAME', 'mrr_movements_series_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.mrr_movements_series_in(pg_catalog.cstring) IS 'text input of mrr_movements_series (validated, versioned)';
-
-CREATE FUNCTION @extschema@.mrr_movements_series_out(@extschema@.mrr_movements_series)
-RETURNS pg_catalog.cstring
-AS 'MODULE_PATHNAME', 'mrr_movements_series_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.mrr_movements_series_out(@extschema@.mrr_movements_series) IS 'text output of mrr_movements_series; reads back exactly';
-
-CREATE FUNCTION @extschema@.mrr_movements_series_recv(pg_catalog.internal)
-RETURNS @extschema@.mrr_movements_series
-AS 'MODULE_PATHNAME', 'mrr_movements_series_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.mrr_movements_series_recv(pg_catalog.internal) IS 'binary input of mrr_movements_series (validated, versioned)';
-
-CREATE FUNCTION @extschema@.mrr_movements_series_send(@extschema@.mrr_movements_series)
-RETURNS pg_catalog.bytea
-AS 'MODULE_PATHNAME', 'mrr_movements_series_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.mrr_movements_series_send(@extschema@.mrr_movements_series) IS 'binary output of mrr_movements_series';
-
-CREATE TYPE @extschema@.mrr_movements_series (
-    INPUT = @extschema@.mrr_movements_series_in,
-    OUTPUT = @extschema@.mrr_movements_series_out,
-    RECEIVE = @extschema@.mrr_movements_series_recv,
-    SEND = @extschema@.mrr_movements_series_send,
-    INTERNALLENGTH = VARIABLE,
-    ALIGNMENT = double,
-    STORAGE = extended
-);
-COMMENT ON TYPE @extschema@.mrr_movements_series IS 'MRR movements of every period of a series: exact per-period sums and customer counts of each movement class; storable and summable (rollup)';
-
--- STABLE: the first path's series gets its boundaries in the session time zone.
-CREATE FUNCTION @extschema@.mrr_movements_series_trans(@extschema@.mrr_movements_series, @extschema@.mrr_path)
-RETURNS @extschema@.mrr_movements_series
-AS 'MODULE_PATHNAME', 'mrr_movements_series_trans' LANGUAGE C STABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.mrr_movements_series_trans(@extschema@.mrr_movements_series, @extschema@.mrr_path) IS 'transition of mrr_movements(path) and mrr_movements_series(path)';
-
-CREATE FUNCTION @extschema@.mrr_movements_series_combine(@extschema@.mrr_movements_series, @extschema@.mrr_movements_series)
-RETURNS @extschema@.mrr_movements_series
-AS 'MODULE_PATHNAME', 'mrr_movements_series_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.mrr_movements_series_combine(@extschema@.mrr_movements_series, @extschema@.mrr_movements_series) IS 'combine function of the movement series aggregates and transition of rollup(mrr_movements_series)';
-
--- STABLE: a date series reports its bounds as timestamptz in the session time zone.
-CREATE FUNCTION @extschema@.mrr_movements_series_final(@extschema@.mrr_movements_series)
-RETURNS @extschema@.mrr_period_movements[]
-AS 'MODULE_PATHNAME', 'mrr_movements_series_final' LANGUAGE C STABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.mrr_movements_series_final(@extschema@.mrr_movements_series) IS 'final function of mrr_movements(path): one mrr_period_movements per period';
-
-CREATE AGGREGATE @extschema@.mrr_movements(path @extschema@.mrr_path) (
-    SFUNC = @extschema@.mrr_movements_series_trans, STYPE = @extschema@.mrr_movements_series,
-    COMBINEFUNC = @extschema@.mrr_movements_series_combine,
-    FINALFUNC = @extschema@.mrr_movements_series_final,
-    PARALLEL = SAFE
-);
-COMMENT ON AGGREGATE @extschema@.mrr_movements(@extschema@.mrr_path) IS 'MRR movements of every period of the series, from the customers'' MRR paths, in one pass: one mrr_period_movements per period';
-
-CREATE AGGREGATE @extschema@.mrr_movements_series(path @extschema@.mrr_path) (
-    SFUNC = @extschema@.mrr_movements_series_trans, STYPE = @extschema@.mrr_movements_series,
-    COMBINEFUNC = @extschema@.mrr_movements_series_combine,
-    PARALLEL = SAFE
-);
-COMMENT ON AGGREGATE @extschema@.mrr_movements_series(@extschema@.mrr_path) IS 'MRR movements of every period of the series as a storable summary (read it with mrr_movements(summary), add summaries with rollup)';
-
-CREATE AGGREGATE @extschema@.rollup(@extschema@.mrr_movements_series) (
-    SFUNC = @extschema@.mrr_movements_series_combine, STYPE = @extschema@.mrr_movements_series,
-    COMBINEFUNC = @extschema@.mrr_movements_series_combine,
-    PARALLEL = SAFE
-);
-COMMENT ON AGGREGATE @extschema@.rollup(@extschema@.mrr_movements_series) IS 'exact sum of mrr_movements_series summaries of one series (segments to totals)';
-
-CREATE FUNCTION @extschema@.mrr_movements(s @extschema@.mrr_movements_series)
-RETURNS @extschema@.mrr_period_movements[]
-AS 'MODULE_PATHNAME', 'mrr_movements_series_movements' LANGUAGE C STABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.mrr_movements(@extschema@.mrr_movements_series) IS 'the movements of every period of a stored mrr_movements_series, one mrr_period_movements per period';
-
--- The accessors of mrr_movements, on a period's row (the same C functions read both).
-CREATE FUNCTION @extschema@.nrr(m @extschema@.mrr_period_movements)
-RETURNS pg_catalog.float8
-AS 'MODULE_PATHNAME', 'mrr_movements_nrr' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.nrr(@extschema@.mrr_period_movements) IS 'net revenue retention of the period: (starting - churned - contraction + expansion) / starting; NULL when starting_mrr is 0';
-
-CREATE FUNCTION @extschema@.grr(m @extschema@.mrr_period_movements)
-RETURNS pg_catalog.float8
-AS 'MODULE_PATHNAME', 'mrr_movements_grr' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.grr(@extschema@.mrr_period_movements) IS 'gross revenue retention of the period: (starting - churned - contraction) / starting; NULL when starting_mrr is 0';
-
-CREATE FUNCTION @extschema@.quick_ratio(m @extschema@.mrr_period_movements)
-RETURNS pg_catalog.float8
-AS 'MODULE_PATHNAME', 'mrr_movements_quick_ratio' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.quick_ratio(@extschema@.mrr_period_movements) IS 'SaaS quick ratio of the period: (new + expansion + reactivation) / (contraction + churned); NULL when nothing was lost';
-
-CREATE FUNCTION @extschema@.net_new_mrr(m @extschema@.mrr_period_movements)
-RETURNS pg_catalog.numeric
-AS 'MODULE_PATHNAME', 'mrr_movements_net_new_mrr' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.net_new_mrr(@extschema@.mrr_period_movements) IS 'net new MRR of the period: new + reactivation + expansion - contraction - churned (= ending_mrr - starting_mrr)';
-
-CREATE FUNCTION @extschema@.arpa(m @extschema@.mrr_period_movements)
-RETURNS pg_catalog.numeric
-AS 'MODULE_PATHNAME', 'mrr_movements_arpa' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.arpa(@extschema@.mrr_period_movements) IS 'average revenue per account at the end of the period: ending_mrr / customers_end; NULL without paying customers';
-
-CREATE FUNCTION @extschema@.negative_churn(m @extschema@.mrr_period_movements)
-RETURNS pg_catalog.bool
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-AS $$ SELECT (m).expansion_mrr OPERATOR(pg_catalog.>) ((m).churned_mrr OPERATOR(pg_catalog.+) (m).contraction_mrr) $$;
-COMMENT ON FUNCTION @extschema@.negative_churn(@extschema@.mrr_period_movements) IS 'negative churn in the period: expansion_mrr > churned_mrr + contraction_mrr';
-
--- One customer's movement in each period.
--- STABLE: a date series reports its bounds as timestamptz in the session time zone.
-CREATE FUNCTION @extschema@.customer_mrr_movements(path @extschema@.mrr_path,
-    OUT period_start pg_catalog.timestamptz, OUT period_end pg_catalog.timestamptz,
-    OUT previous_mrr pg_catalog.numeric, OUT mrr pg_catalog.numeric, OUT movement pg_catalog.text)
-RETURNS SETOF record
-AS 'MODULE_PATHNAME', 'customer_mrr_movements' LANGUAGE C STABLE STRICT PARALLEL SAFE ROWS 24;
-COMMENT ON FUNCTION @extschema@.customer_mrr_movements(@extschema@.mrr_path) IS 'movement of one customer in each period from its first paying period to the end of the series: previous and current MRR and the mrr_movement() class; periods without MRR before or after are left out';
-
--- Cohort retention ----------------------------------------------------------------------------
-
-CREATE TYPE @extschema@.cohort_summary;
-
-CREATE FUNCTION @extschema@.cohort_summary_in(pg_catalog.cstring)
-RETURNS @extschema@.cohort_summary
-AS 'MODULE_PATHNAME', 'cohort_summary_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.cohort_summary_in(pg_catalog.cstring) IS 'text input of cohort_summary (validated, versioned)';
-
-CREATE FUNCTION @extschema@.cohort_summary_out(@extschema@.cohort_summary)
-RETURNS pg_catalog.cstring
-AS 'MODULE_PATHNAME', 'cohort_summary_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.cohort_summary_out(@extschema@.cohort_summary) IS 'text output of cohort_summary; reads back exactly';
-
-CREATE FUNCTION @extschema@.cohort_summary_recv(pg_catalog.internal)
-RETURNS @extschema@.cohort_summary
-AS 'MODULE_PATHNAME', 'cohort_summary_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.cohort_summary_recv(pg_catalog.internal) IS 'binary input of cohort_summary (validated, versioned)';
-
-CREATE FUNCTION @extschema@.cohort_summary_send(@extschema@.cohort_summary)
-RETURNS pg_catalog.bytea
-AS 'MODULE_PATHNAME', 'cohort_summary_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.cohort_summary_send(@extschema@.cohort_summary) IS 'binary output of cohort_summary';
-
-CREATE TYPE @extschema@.cohort_summary (
-    INPUT = @extschema@.cohort_summary_in,
-    OUTPUT = @extschema@.cohort_summary_out,
-    RECEIVE = @extschema@.cohort_summary_recv,
-    SEND = @extschema@.cohort_summary_send,
-    INTERNALLENGTH = VARIABLE,
-    ALIGNMENT = double,
-    STORAGE = extended
-);
-COMMENT ON TYPE @extschema@.cohort_summary IS 'cohort retention triangle of a series: per cohort (first paying period) and periods since its start, the changes of retained customers, MRR and gross MRR; storable and summable (rollup)';
-
--- STABLE: the first path's series gets its boundaries in the session time zone.
-CREATE FUNCTION @extschema@.cohort_summary_trans(@extschema@.cohort_summary, @extschema@.mrr_path)
-RETURNS @extschema@.cohort_summary
-AS 'MODULE_PATHNAME', 'cohort_summary_trans' LANGUAGE C STABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.cohort_summary_trans(@extschema@.cohort_summary, @extschema@.mrr_path) IS 'transition of cohort_summary(path)';
-
-CREATE FUNCTION @extschema@.cohort_summary_combine(@extschema@.cohort_summary, @extschema@.cohort_summary)
-RETURNS @extschema@.cohort_summary
-AS 'MODULE_PATHNAME', 'cohort_summary_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.cohort_summary_combine(@extschema@.cohort_summary, @extschema@.cohort_summary) IS 'combine function of cohort_summary and transition of rollup(cohort_summary)';
-
-CREATE FUNCTION @extschema@.cohort_summary_final(@extschema@.cohort_summary)
-RETURNS @extschema@.cohort_summary
-AS 'MODULE_PATHNAME', 'cohort_summary_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.cohort_summary_final(@extschema@.cohort_summary) IS 'final function of cohort_summary and rollup(cohort_summary): the summary as stored';
-
-CREATE AGGREGATE @extschema@.cohort_summary(path @extschema@.mrr_path) (
-    SFUNC = @extschema@.cohort_summary_trans, STYPE = @extschema@.cohort_summary,
-    COMBINEFUNC = @extschema@.cohort_summary_combine, FINALFUNC = @extschema@.cohort_summary_final,
-    PARALLEL = SAFE
-);
-COMMENT ON AGGREGATE @extschema@.cohort_summary(@extschema@.mrr_path) IS 'cohort retention triangle of the customers'' MRR paths (cohort = first paying period), in one pass; read it with cohort_retention()';
-
-CREATE AGGREGATE @extschema@.rollup(@extschema@.cohort_summary) (
-    SFUNC = @extschema@.cohort_summary_combine, STYPE = @extschema@.cohort_summary,
-    COMBINEFUNC = @extschema@.cohort_summary_combine, FINALFUNC = @extschema@.cohort_summary_final,
-    PARALLEL = SAFE
-);
-COMMENT ON AGGREGATE @extschema@.rollup(@extschema@.cohort_summary) IS 'exact sum of cohort_summary values of one series over disjoint customers (segments to totals)';
-
--- STABLE: a date series reports its cohorts as timestamptz in the session time zone.
-CREATE FUNCTION @extschema@.cohort_retention(s @extschema@.cohort_summary,
-    OUT cohort pg_catalog.timestamptz, OUT periods_since_start pg_catalog.int4,
-    OUT customers pg_catalog.int8, OUT retained_customers pg_catalog.int8,
-    OUT logo_retention pg_catalog.float8, OUT starting_mrr pg_catalog.numeric,
-    OUT mrr pg_catalog.numeric, OUT revenue_retention pg_catalog.float8,
-    OUT gross_revenue_retention pg_catalog.float8)
-RETURNS SETOF record
-AS 'MODULE_PATHNAME', 'cohort_retention' LANGUAGE C STABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.cohort_retention(@extschema@.cohort_summary) IS 'the cohort retention triangle, one row per cohort and periods since its start: customers, retained customers and logo retention, starting MRR, MRR, revenue retention (cohort NRR) and gross revenue retention';
-
 -- BEGIN views layer (src/views/*.sql)
 
 ---------------------------------------------------------------------------------------------
@@ -446,24 +44,24 @@ CREATE TABLE @extschema@.kpi_registry (
     by_segment          boolean NOT NULL DEFAULT false,
     internal            boolean NOT NULL DEFAULT false,
     materialize         boolean NOT NULL DEFAULT true,
-    overview_pick       text    CHECK (overview_pick IN ('latest', 'all', 'summary')),
+    overview_pick       text    CHECK (overview_pick IN ('latest', 'all', 'summary', 'totals')),
     description         text    NOT NULL,
     column_descriptions jsonb   NOT NULL DEFAULT '{}',
     position            int     NOT NULL UNIQUE
 );
 COMMENT ON TABLE @extschema@.kpi_registry IS 'csmetrics: every view create_kpi_views() can make, one row each, in dependency order; read-only reference';
 COMMENT ON COLUMN @extschema@.kpi_registry.view_name IS 'name of the view; {{grain_name}} stands for the grain (nps_by_{{grain_name}} is nps_by_month)';
-COMMENT ON COLUMN @extschema@.kpi_registry.family IS 'KPI family: survey, flow, revenue, support, health, issues or overview';
+COMMENT ON COLUMN @extschema@.kpi_registry.family IS 'KPI family: survey, flow, revenue, support, health, onboarding, issues or overview';
 COMMENT ON COLUMN @extschema@.kpi_registry.builder IS 'function (ctx jsonb) returning the query text of the view, or NULL when there is nothing to show (a helper that returns NULL is not needed: it is left out silently)';
 COMMENT ON COLUMN @extschema@.kpi_registry.sources IS 'source kinds the view needs, all of them';
 COMMENT ON COLUMN @extschema@.kpi_registry.any_sources IS 'source kinds of which the view needs at least one (empty: no such condition)';
 COMMENT ON COLUMN @extschema@.kpi_registry.optional_sources IS 'source kinds the view uses when they are registered';
-COMMENT ON COLUMN @extschema@.kpi_registry.config_tables IS 'csmetrics configuration tables the view reads (a plain view follows their changes at once)';
+COMMENT ON COLUMN @extschema@.kpi_registry.config_tables IS 'csmetrics configuration tables the view reads (a plain view follows their changes at once); the view is skipped while one of them is empty';
 COMMENT ON COLUMN @extschema@.kpi_registry.keys IS 'columns that identify a row (the unique index of the materialized view, and the row order); segment is added in _by_segment views';
 COMMENT ON COLUMN @extschema@.kpi_registry.by_segment IS 'true when the view also comes as <name>_by_segment, per customer segment';
 COMMENT ON COLUMN @extschema@.kpi_registry.internal IS 'true for a helper relation shared by several views (kept in the companion schema, not granted to readers)';
 COMMENT ON COLUMN @extschema@.kpi_registry.materialize IS 'false for a view that stays a plain view in a materialized set: reading it costs no more than reading the materialized helpers it unfolds, and it costs the refresh nothing';
-COMMENT ON COLUMN @extschema@.kpi_registry.overview_pick IS 'how kpi_overview reads the view: latest (its latest period), all (its segment (all) row) or summary (aggregates over its rows); NULL: not read';
+COMMENT ON COLUMN @extschema@.kpi_registry.overview_pick IS 'how kpi_overview reads the view: latest (its latest period), all (its segment (all) row), summary (aggregates over its rows, as of its latest period) or totals (aggregates over its rows, for a view without periods); NULL: not read';
 COMMENT ON COLUMN @extschema@.kpi_registry.description IS 'comment of the view; {{grain_name}} and {{and_segment}} are filled in';
 COMMENT ON COLUMN @extschema@.kpi_registry.column_descriptions IS 'column name -> comment, for the columns this view describes its own way; the others come from kpi_columns';
 COMMENT ON COLUMN @extschema@.kpi_registry.position IS 'creation order: a view comes after the views and helpers it reads';
@@ -497,7 +95,7 @@ COMMENT ON TABLE @extschema@.kpi_overview_columns IS 'csmetrics: the columns of 
 COMMENT ON COLUMN @extschema@.kpi_overview_columns.column_name IS 'column of kpi_overview';
 COMMENT ON COLUMN @extschema@.kpi_overview_columns.position IS 'order of the column (after as_of)';
 COMMENT ON COLUMN @extschema@.kpi_overview_columns.view_name IS 'the registered view it is read from (kpi_registry.overview_pick says which rows)';
-COMMENT ON COLUMN @extschema@.kpi_overview_columns.expression IS 'SQL over the view''s row v (an aggregate when the view is read as a summary)';
+COMMENT ON COLUMN @extschema@.kpi_overview_columns.expression IS 'SQL over the view''s row v (an aggregate when the view is read as a summary); {{period}} stands for the period column';
 COMMENT ON COLUMN @extschema@.kpi_overview_columns.type IS 'type of the column, also when the view is missing and it is NULL';
 COMMENT ON COLUMN @extschema@.kpi_overview_columns.description IS 'its comment';
 GRANT SELECT ON @extschema@.kpi_overview_columns TO PUBLIC;
@@ -553,14 +151,22 @@ COMMENT ON FUNCTION @extschema@.kpi_has(jsonb, text) IS 'csmetrics internal: whe
 --   and_segment               ' and segment' in a _by_segment view, for comments
 --   <kind>                    the clean relation of each registered source kind
 --   <helper>                  each helper relation made so far (spans, customer_mrr, ...)
+--   row_cte                   what follows AS in a CTE of per-customer rows that the query
+--                             reads more than once: empty on a single server (the rows are
+--                             computed once and shared), 'NOT MATERIALIZED ' under Citus
+--                             (shared rows would be shipped to the coordinator; each reader
+--                             runs in the shards instead, where the customer's rows are)
 -- Facts: available (jsonb array of the valid source kinds), segmented (customers have a
--- segment), by_segment (this is the _by_segment variant), materialized (the set is), made
--- (view name -> qualified name of everything made so far).
+-- segment), by_segment (this is the _by_segment variant), materialized (the set is),
+-- distributed (Citus is installed in the database: read from the catalog, which makes this
+-- function STABLE), made (view name -> qualified name of everything made so far).
 CREATE FUNCTION @extschema@.kpi_context(target_schema name, internal_schema name, grain text, time_zone text,
                                         available text[], segmented boolean, materialized boolean)
 RETURNS jsonb
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    distributed boolean := EXISTS (SELECT FROM pg_extension e WHERE e.extname = 'citus');
 BEGIN
     RETURN jsonb_build_object(
         'schema', quote_ident(target_schema),
@@ -577,6 +183,8 @@ BEGIN
         'segmented', segmented,
         'by_segment', false,
         'materialized', materialized,
+        'distributed', distributed,
+        'row_cte', CASE WHEN distributed THEN 'NOT MATERIALIZED ' ELSE '' END,
         'made', '{}'::jsonb)
         -- the clean relation of each source kind, by kind
         || coalesce((SELECT jsonb_object_agg(k, quote_ident(internal_schema) || '.' || quote_ident(k))
@@ -671,7 +279,35 @@ INSERT INTO @extschema@.source_checks (kind, position, problem, bad_when) VALUES
     ('costs', 1, 'incurred_at is NULL', 'x.incurred_at IS NULL'),
     ('costs', 2, 'amount is NULL', 'x.amount IS NULL'),
     ('costs', 3, 'negative amount', 'x.amount < 0'),
-    ('costs', 4, 'unknown cost kind (not success or acquisition)', 'x.kind IS NULL OR x.kind NOT IN (''success'', ''acquisition'')');
+    ('costs', 4, 'unknown cost kind (not success or acquisition)', 'x.kind IS NULL OR x.kind NOT IN (''success'', ''acquisition'')'),
+    ('milestones', 1, 'customer_id is NULL', 'x.customer_id IS NULL'),
+    ('milestones', 2, 'milestone is NULL', 'x.milestone IS NULL'),
+    ('milestones', 3, 'reached_at is NULL', 'x.reached_at IS NULL'),
+    ('milestones', 4, 'reached_at is not a finite time', 'NOT isfinite(x.reached_at)'),
+    -- a milestone outside the model has no weight: listed rather than ignored, so that a
+    -- spelling that differs between the data and the model shows instead of lowering scores
+    ('milestones', 5, 'unknown milestone (not in @extschema@.onboarding_milestones)',
+     'x.milestone NOT IN (SELECT m.milestone FROM @extschema@.onboarding_milestones AS m)'),
+    ('signals', 1, 'customer_id is NULL', 'x.customer_id IS NULL'),
+    ('signals', 2, 'occurred_at is NULL', 'x.occurred_at IS NULL'),
+    ('signals', 3, 'signal is NULL', 'x.signal IS NULL'),
+    ('signals', 4, 'negative value', 'x.value < 0'),
+    ('signals', 5, 'value is NaN', 'x.value = ''NaN''::pg_catalog.numeric');
+
+-- New canonical columns: the optional churn reason of a subscription, the milestones source of
+-- the onboarding views, and the signals source (any event or measurement) of the health
+-- model's signal measures.
+INSERT INTO @extschema@.source_columns (kind, role, required, type_class, position, description) VALUES
+    ('subscriptions', 'churn_reason', false, 'text', 5, 'why the subscription ended (competitor, price, closed...); NULL when unknown (shown as unknown by the churn_by_reason views)'),
+    ('milestones', 'customer_id', true, 'id', 1, 'customer identifier'),
+    ('milestones', 'milestone', true, 'text', 2, 'the onboarding milestone reached, by its name in csmetrics.onboarding_milestones'),
+    ('milestones', 'reached_at', true, 'timestamp', 3, 'when the customer reached it'),
+    ('signals', 'customer_id', true, 'id', 1, 'customer identifier'),
+    ('signals', 'occurred_at', true, 'timestamp', 2, 'when the signal happened or was measured'),
+    ('signals', 'signal', true, 'text', 3, 'name of the signal (logins, feature_adopted, sponsor_left...); health_measures rows name it'),
+    ('signals', 'value', false, 'number', 4, 'the value measured, non-negative (default 1 per occurrence; a NULL value counts as 1)');
+COMMENT ON FUNCTION @extschema@.register_source(text, regclass, jsonb) IS 'Registers the relation holding one kind of CRM data (customers, subscriptions, survey_responses, tickets, invoices, usage_events, renewals, trials, costs, milestones, signals); columns maps canonical names to column names. Validates everything and reports every problem in one error';
+COMMENT ON FUNCTION @extschema@.register_source(text, text, jsonb) IS 'Registers a source given by name: like register_source(kind, regclass, columns), but a missing relation is reported together with the other problems';
 
 -- The name of the local-date column that goes with an instant role: started_at -> started_on.
 CREATE FUNCTION @extschema@.kpi_local_date_column(role text) RETURNS text
@@ -963,7 +599,7 @@ COMMENT ON FUNCTION @extschema@.kpi_source_issues(jsonb, text) IS 'csmetrics int
 -- estimate their share from the column's statistics (of the expression alone it knows
 -- nothing, expects a handful of rows and picks nested loops to look up segments).
 CREATE FUNCTION @extschema@.kpi_survey_view(ctx jsonb, summary text, survey text, columns text) RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     ctx := ctx || jsonb_build_object('summary', quote_ident(summary), 'survey', quote_literal(survey), 'columns', columns);
@@ -985,7 +621,7 @@ COMMENT ON FUNCTION @extschema@.kpi_survey_view(jsonb, text, text, text) IS 'csm
 -- Builder of survey_summaries (a helper, made in materialized sets only): the rating_summary
 -- of the answers of each survey, period and segment, in one pass over the answers.
 CREATE FUNCTION @extschema@.kpi_view_survey_summaries(ctx jsonb) RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF NOT (ctx ->> 'materialized')::boolean THEN
@@ -1013,21 +649,21 @@ COMMENT ON FUNCTION @extschema@.kpi_nps_columns() IS 'csmetrics internal: the se
 
 -- Builder of nps_by_<grain>.
 CREATE FUNCTION @extschema@.kpi_view_nps(ctx jsonb) RETURNS text
-LANGUAGE sql STABLE STRICT PARALLEL SAFE AS $$
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
     SELECT @extschema@.kpi_survey_view(ctx, 'nps_summary', 'nps', @extschema@.kpi_nps_columns())
 $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_nps(jsonb) IS 'csmetrics internal: builder of nps_by_<grain>';
 
 -- Builder of enps_by_<grain>: the NPS of the answers to survey enps.
 CREATE FUNCTION @extschema@.kpi_view_enps(ctx jsonb) RETURNS text
-LANGUAGE sql STABLE STRICT PARALLEL SAFE AS $$
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
     SELECT @extschema@.kpi_survey_view(ctx, 'nps_summary', 'enps', @extschema@.kpi_nps_columns())
 $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_enps(jsonb) IS 'csmetrics internal: builder of enps_by_<grain>';
 
 -- Builder of csat_by_<grain>.
 CREATE FUNCTION @extschema@.kpi_view_csat(ctx jsonb) RETURNS text
-LANGUAGE sql STABLE STRICT PARALLEL SAFE AS $$
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
     SELECT @extschema@.kpi_survey_view(ctx, 'csat_summary', 'csat',
         '@extschema@.responses(s)::bigint AS responses, @extschema@.csat(s)::float8 AS csat,
        @extschema@.mean_score(s)::float8 AS mean_score')
@@ -1036,7 +672,7 @@ COMMENT ON FUNCTION @extschema@.kpi_view_csat(jsonb) IS 'csmetrics internal: bui
 
 -- Builder of ces_by_<grain>.
 CREATE FUNCTION @extschema@.kpi_view_ces(ctx jsonb) RETURNS text
-LANGUAGE sql STABLE STRICT PARALLEL SAFE AS $$
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
     SELECT @extschema@.kpi_survey_view(ctx, 'ces_summary', 'ces',
         '@extschema@.responses(s)::bigint AS responses, @extschema@.ces(s)::float8 AS ces,
        @extschema@.share_at_least(s, 5)::float8 AS ces_agreement')
@@ -1090,7 +726,7 @@ INSERT INTO @extschema@.kpi_overview_columns (position, column_name, view_name, 
 -- are computed by the aggregate itself, once: as columns of a subquery they would be computed
 -- again for every row joined to them.
 CREATE FUNCTION @extschema@.kpi_series_bounds(ctx jsonb, rows text, grain text) RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     ctx := ctx || jsonb_build_object('bounds_rows', rows, 'bounds_grain', grain);
@@ -1138,13 +774,14 @@ END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_spans(jsonb) IS 'csmetrics internal: builder of the spans helper relation (subscriptions merged where they overlap or touch)';
 
 -- Builder of customer_flow_by_<grain>: one customer_flows() pass over the spans gives every
--- period of the series. The spans are read once (a plain spans view is computed once).
+-- period of the series. The spans are read once (a plain spans view is computed once; under
+-- Citus twice, so that the flows of each shard's spans are summed up in the shard).
 CREATE FUNCTION @extschema@.kpi_view_customer_flow(ctx jsonb) RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
-WITH sp AS (SELECT {{segment}}s.customer_id, s.started_on, s.ended_on, s.last_change_on FROM {{spans}} AS s)
+WITH sp AS {{row_cte}}(SELECT {{segment}}s.customer_id, s.started_on, s.ended_on, s.last_change_on FROM {{spans}} AS s)
 SELECT {{segment}}f.period_start::date AS {{period}}, f.customers_start::bigint AS customers_start,
        f.new_customers::bigint AS new_customers, f.lost_customers::bigint AS lost_customers,
        f.lost_new_customers::bigint AS lost_new_customers, f.customers_end::bigint AS customers_end,
@@ -1180,13 +817,14 @@ INSERT INTO @extschema@.kpi_overview_columns (position, column_name, view_name, 
 
 -- Builder of mrr_paths (a helper relation): one row per customer, its MRR path over the
 -- series of the views' periods, and its segment (joined to the paths: a view that shows no
--- segment does not look customers up). The subscriptions are read once (bounds and paths).
+-- segment does not look customers up). The subscriptions are read once (bounds and paths; under
+-- Citus twice, so that the paths are made in the shards).
 CREATE FUNCTION @extschema@.kpi_view_mrr_paths(ctx jsonb) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
-WITH subs AS (SELECT customer_id, started_on, ended_on, mrr FROM {{subscriptions}})
+WITH subs AS {{row_cte}}(SELECT customer_id, started_on, ended_on, mrr FROM {{subscriptions}})
 SELECT p.customer_id, p.path, {{segment_value}} AS segment
 FROM (SELECT s.customer_id, @extschema@.mrr_path(s.started_on, s.ended_on, s.mrr, b.first_period, {{step}}, b.periods) AS path
       FROM subs AS s CROSS JOIN ({{bounds}}) AS b
@@ -1203,7 +841,7 @@ COMMENT ON FUNCTION @extschema@.kpi_view_mrr_paths(jsonb) IS 'csmetrics internal
 -- The paths are put in the order of the view's key first, so that sorting its rows only sorts
 -- each customer's few periods (an incremental sort), not millions of rows.
 CREATE FUNCTION @extschema@.kpi_view_customer_mrr_movements(ctx jsonb) RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
@@ -1218,7 +856,7 @@ COMMENT ON FUNCTION @extschema@.kpi_view_customer_mrr_movements(jsonb) IS 'csmet
 -- over the customers' paths, each period's row computed once and read field by field. A
 -- period shows from the first one whose end finds a paying customer (of the segment) on.
 CREATE FUNCTION @extschema@.kpi_view_mrr(ctx jsonb) RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
@@ -1245,56 +883,62 @@ COMMENT ON FUNCTION @extschema@.kpi_view_mrr(jsonb) IS 'csmetrics internal: buil
 -- grain, because LTV = monthly ARPA / monthly churn: ARPA at the end of the latest month,
 -- mean monthly churn of the last 12 months (customer_flows over the spans), Kaplan-Meier
 -- lifetime from the spans' tenures in whole months, and the success and acquisition costs
--- of the last 12 months when costs are registered.
+-- of the last 12 months when costs are registered. Each span (and each customer's MRR) is
+-- counted for its segment and for '(all)' in the same pass, and one pass over the spans
+-- gives each segment's flows and lifetimes: under Citus both passes run in the shards, and
+-- only their per-segment states are combined on the coordinator.
 CREATE FUNCTION @extschema@.kpi_view_ltv(ctx jsonb) RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     segmented boolean := (ctx ->> 'segmented')::boolean;
 BEGIN
     RETURN @extschema@.kpi_render($t$
-WITH sp AS (SELECT s.started_at, s.ended_at, s.started_on, s.ended_on, s.last_change_on{{sp_segment}} FROM {{spans}} AS s),
-lspans AS (
-    SELECT '(all)'::text AS segment, started_at, ended_at, started_on, ended_on, last_change_on FROM sp{{spans_by_segment}}),
-segs AS (SELECT DISTINCT segment FROM lspans),
+WITH sp AS {{row_cte}}(SELECT s.started_at, s.ended_at, s.started_on, s.ended_on, s.last_change_on{{sp_segment}} FROM {{spans}} AS s),
 bounds AS ({{bounds}}),
-last AS (SELECT max(b.last_period) AS month, (max(b.last_period) + '1 month'::interval)::date AS data_end FROM bounds AS b),
-at_end AS (
-    SELECT s.customer_id{{at_end_segment}}, sum(s.mrr) AS mrr
-    FROM {{subscriptions}} AS s CROSS JOIN last AS l
-    WHERE s.started_on < l.data_end AND (s.ended_on IS NULL OR s.ended_on >= l.data_end)
-    GROUP BY s.customer_id{{at_end_segment}}),
-lmrr AS (SELECT '(all)'::text AS segment, mrr FROM at_end{{mrr_by_segment}}),
+last AS (SELECT max(b.first_period) AS first_period, max(b.periods) AS periods, max(b.last_period) AS month,
+                (max(b.last_period) + '1 month'::interval)::date AS data_end
+         FROM bounds AS b),
 arpa AS (
-    SELECT m.segment, count(*) FILTER (WHERE m.mrr > 0) AS paying_customers,
+    SELECT g.segment, count(*) FILTER (WHERE m.mrr > 0) AS paying_customers,
            sum(m.mrr) / nullif(count(*) FILTER (WHERE m.mrr > 0), 0) AS arpa
-    FROM lmrr AS m GROUP BY m.segment),
-churn AS (
-    SELECT q.segment, avg(@extschema@.churn_rate(f)) AS churn_rate, sum(f.new_customers) AS new_customers,
-           max(f.customers_end) FILTER (WHERE f.period_start::date = l.month) AS customers
-    FROM (SELECT sp.segment, @extschema@.customer_flows(sp.started_on, sp.ended_on, b.first_period, '1 month'::interval, b.periods) AS flows
-          FROM lspans AS sp CROSS JOIN bounds AS b GROUP BY sp.segment, b.first_period, b.periods) AS q
-    CROSS JOIN LATERAL unnest(q.flows) AS f CROSS JOIN last AS l
-    WHERE f.period_start::date > (l.month - '12 months'::interval)::date
-    GROUP BY q.segment),
-tenures AS (
+    FROM (SELECT s.customer_id{{at_end_segment}}, sum(s.mrr) AS mrr
+          FROM {{subscriptions}} AS s CROSS JOIN last AS l
+          WHERE s.started_on < l.data_end AND (s.ended_on IS NULL OR s.ended_on >= l.data_end)
+          GROUP BY s.customer_id{{at_end_segment}}) AS m
+    CROSS JOIN LATERAL (VALUES ('(all)'::text){{m_segment}}) AS g(segment)
+    GROUP BY g.segment),
+per_segment AS (
+    -- the flows need the series (none before the first period), the lifetimes the ARPA of
+    -- the segment (none without customers at the end of the latest month)
+    SELECT g.segment,
+           @extschema@.customer_flows(sp.started_on, sp.ended_on, l.first_period, '1 month'::interval, l.periods)
+               FILTER (WHERE l.periods IS NOT NULL) AS flows,
+           @extschema@.survival_summary(t.tenure, t.churned) FILTER (WHERE a.segment IS NOT NULL) AS survival,
+           @extschema@.ltv(a.arpa, t.tenure, t.churned) FILTER (WHERE a.segment IS NOT NULL) AS ltv_km
+    FROM sp CROSS JOIN LATERAL (VALUES ('(all)'::text){{sp_segment_value}}) AS g(segment)
+    CROSS JOIN last AS l
     -- whole months from start to end (or to the end of the latest month), as wall time in
     -- the views' time zone
-    SELECT t.segment, (extract(year FROM t.age) * 12 + extract(month FROM t.age))::int AS tenure, t.churned
-    FROM (SELECT sp.segment, age(coalesce(sp.ended_at AT TIME ZONE {{zone}}, l.data_end::timestamp), sp.started_at AT TIME ZONE {{zone}}) AS age,
-                 sp.ended_at IS NOT NULL AS churned
-          FROM lspans AS sp CROSS JOIN last AS l) AS t),
-km AS (
-    SELECT t.segment, @extschema@.expected_lifetime(@extschema@.survival_summary(t.tenure, t.churned)) AS expected_lifetime,
-           @extschema@.ltv(a.arpa, t.tenure, t.churned) AS ltv_km
-    FROM tenures AS t JOIN arpa AS a ON a.segment = t.segment GROUP BY t.segment),
+    CROSS JOIN LATERAL (
+        SELECT (extract(year FROM d.age) * 12 + extract(month FROM d.age))::int AS tenure, sp.ended_at IS NOT NULL AS churned
+        FROM (SELECT age(coalesce(sp.ended_at AT TIME ZONE {{zone}}, l.data_end::timestamp), sp.started_at AT TIME ZONE {{zone}}) AS age) AS d) AS t
+    LEFT JOIN arpa AS a ON a.segment = g.segment
+    GROUP BY g.segment),
+churn AS (
+    -- a float mean in the order of the periods, the same whatever order the rows come in
+    SELECT q.segment, avg(@extschema@.churn_rate(f) ORDER BY f.period_start) AS churn_rate, sum(f.new_customers) AS new_customers,
+           max(f.customers_end) FILTER (WHERE f.period_start::date = l.month) AS customers
+    FROM per_segment AS q CROSS JOIN LATERAL unnest(q.flows) AS f CROSS JOIN last AS l
+    WHERE f.period_start::date > (l.month - '12 months'::interval)::date
+    GROUP BY q.segment),
 cost AS ({{costs_of_the_year}}),
 base AS (
     SELECT s.segment, coalesce(a.paying_customers, 0) AS paying_customers, a.arpa, ch.churn_rate,
-           @extschema@.ltv(a.arpa, ch.churn_rate) AS ltv, k.expected_lifetime, k.ltv_km,
+           @extschema@.ltv(a.arpa, ch.churn_rate) AS ltv, @extschema@.expected_lifetime(s.survival) AS expected_lifetime, s.ltv_km,
            co.success / 12 / nullif(o.customers, 0) AS crc, co.acquisition / nullif(o.new_customers, 0) AS cac
-    FROM segs AS s LEFT JOIN arpa AS a ON a.segment = s.segment LEFT JOIN churn AS ch ON ch.segment = s.segment
-    LEFT JOIN km AS k ON k.segment = s.segment CROSS JOIN cost AS co LEFT JOIN churn AS o ON o.segment = '(all)')
+    FROM per_segment AS s LEFT JOIN arpa AS a ON a.segment = s.segment LEFT JOIN churn AS ch ON ch.segment = s.segment
+    CROSS JOIN cost AS co LEFT JOIN churn AS o ON o.segment = '(all)')
 -- money to the cent (ratios from the exact values): the float churn rate and lifetime, and
 -- the divisions, leave noise in further digits
 SELECT segment, paying_customers, round(arpa, 2) AS arpa, churn_rate::float8 AS churn_rate,
@@ -1304,17 +948,15 @@ SELECT segment, paying_customers, round(arpa, 2) AS arpa, churn_rate::float8 AS 
 FROM base$t$,
         ctx || jsonb_build_object(
             'bounds', @extschema@.kpi_series_bounds(ctx, 'sp', quote_literal('month')),
-            'spans_by_segment', CASE WHEN segmented
-                THEN E'\n    UNION ALL SELECT segment, started_at, ended_at, started_on, ended_on, last_change_on FROM sp'
-                ELSE '' END,
-            'mrr_by_segment', CASE WHEN segmented THEN ' UNION ALL SELECT segment, mrr FROM at_end' ELSE '' END,
             'costs_of_the_year', CASE WHEN @extschema@.kpi_has(ctx, 'costs') THEN @extschema@.kpi_render($c$
     SELECT sum(c.amount) FILTER (WHERE c.kind = 'success') AS success, sum(c.amount) FILTER (WHERE c.kind = 'acquisition') AS acquisition
     FROM {{costs}} AS c CROSS JOIN last AS l
     WHERE c.incurred_on >= (l.month - '11 months'::interval)::date AND c.incurred_on < l.data_end$c$, ctx)
                 ELSE 'SELECT NULL::numeric AS success, NULL::numeric AS acquisition' END,
             'at_end_segment', CASE WHEN segmented THEN ', s.segment' ELSE '' END,
-            'sp_segment', CASE WHEN segmented THEN ', s.segment' ELSE '' END));
+            'm_segment', CASE WHEN segmented THEN ', (m.segment)' ELSE '' END,
+            'sp_segment', CASE WHEN segmented THEN ', s.segment' ELSE '' END,
+            'sp_segment_value', CASE WHEN segmented THEN ', (sp.segment)' ELSE '' END));
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_ltv(jsonb) IS 'csmetrics internal: builder of ltv';
 
@@ -1369,15 +1011,135 @@ INSERT INTO @extschema@.kpi_overview_columns (position, column_name, view_name, 
     (200, 'ltv', 'ltv', 'v.ltv', 'numeric', 'lifetime value of all customers, to the cent'),
     (210, 'ltv_km', 'ltv', 'v.ltv_km', 'numeric', 'Kaplan-Meier lifetime value of all customers, to the cent');
 
--- Builder of support_by_<grain>: tickets opened and resolved in each period; first contact
--- resolution and median resolution time (an instant difference) of the resolved ones. The
--- tickets are read once for both counts.
-CREATE FUNCTION @extschema@.kpi_view_support(ctx jsonb) RETURNS text
-LANGUAGE plpgsql STABLE
+-- BEGIN src/views/retention.sql
+-- views/retention.sql: cohort retention and churn by reason, from the customers' MRR paths
+-- (the mrr_paths helper, shared with the MRR views) and spans.
+
+-- Builder of cohort_retention_by_<grain>: the cohort triangle of the customers' MRR paths in
+-- one cohort_summary per view (or per segment), unfolded by cohort_retention(): one row per
+-- cohort (the period a customer first paid in) and number of periods since.
+CREATE FUNCTION @extschema@.kpi_view_cohort_retention(ctx jsonb) RETURNS text
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
-WITH tickets AS (
+SELECT {{segment}}r.cohort::date AS cohort, r.periods_since_start, r.customers, r.retained_customers, r.logo_retention,
+       r.starting_mrr, r.mrr, r.revenue_retention, r.gross_revenue_retention
+FROM (SELECT {{segment}}@extschema@.cohort_summary(p.path) AS summary
+      FROM {{mrr_paths}} AS p{{group_by_segment}}) AS q
+CROSS JOIN LATERAL @extschema@.cohort_retention(q.summary) AS r$t$,
+        -- a date series reports its cohorts as local midnight: ::date gives the date back in
+        -- any reader's time zone
+        ctx || jsonb_build_object('group_by_segment', CASE WHEN (ctx ->> 'by_segment')::boolean THEN ' GROUP BY p.segment' ELSE '' END));
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_view_cohort_retention(jsonb) IS 'csmetrics internal: builder of cohort_retention_by_<grain>';
+
+-- Builder of churn_by_reason_by_<grain>. Two counts, each the same as in the view it splits:
+--   churned_mrr: the MRR movement churn of mrr_by_<grain> (a customer paying at the end of
+--     the previous period and not at the end of this one), from customer_mrr_changes() over
+--     the MRR paths. Its reason: of the paying subscriptions in force at the end of the
+--     previous period (they all ended within this one), the one that ended last.
+--   lost_customers: the lost customers of customer_flow_by_<grain> (a span that started
+--     before the period and ended in it). Its reason: of the span's subscriptions, the one
+--     that ends it.
+-- Ties between subscriptions that ended at the same instant: the larger MRR, then the later
+-- start, then a reason before none, then the reasons in byte order. A blank reason is none;
+-- none is shown as 'unknown'. A reason with only one of the two counts gets 0 for the other.
+CREATE FUNCTION @extschema@.kpi_view_churn_by_reason(ctx jsonb) RETURNS text
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    by_segment boolean := (ctx ->> 'by_segment')::boolean;
+BEGIN
+    RETURN @extschema@.kpi_render($t$
+WITH subs AS {{row_cte}}(
+    SELECT customer_id, started_at, ended_at, started_on, ended_on, mrr, nullif(btrim(churn_reason), '') AS churn_reason{{subs_segment}}
+    FROM {{subscriptions}}),
+bounds AS MATERIALIZED ({{bounds}}),
+mrr_churn AS (
+    SELECT p.customer_id, m.period_start::date AS period_start, m.previous_mrr AS churned_mrr
+    FROM {{mrr_paths}} AS p CROSS JOIN LATERAL @extschema@.customer_mrr_changes(p.path) AS m
+    WHERE m.movement = 'churn'),
+mrr_churn_reason AS (
+    SELECT DISTINCT ON (c.customer_id, c.period_start) c.period_start, c.churned_mrr, s.churn_reason{{s_segment}}
+    FROM mrr_churn AS c
+    JOIN subs AS s ON s.customer_id = c.customer_id AND s.mrr > 0 AND s.started_on < c.period_start
+                  AND (s.ended_on IS NULL OR s.ended_on >= c.period_start)
+    ORDER BY c.customer_id, c.period_start, {{last_ended}}),
+lost AS (
+    SELECT sp.customer_id, sp.ended_at, @extschema@.kpi_period_start(sp.ended_on, {{grain}}) AS period_start
+    FROM {{spans}} AS sp CROSS JOIN bounds AS b
+    WHERE sp.ended_on IS NOT NULL AND sp.started_on < @extschema@.kpi_period_start(sp.ended_on, {{grain}})
+      AND @extschema@.kpi_period_start(sp.ended_on, {{grain}}) <= b.last_period),
+lost_reason AS (
+    SELECT DISTINCT ON (l.customer_id, l.ended_at) l.period_start, s.churn_reason{{s_segment}}
+    FROM lost AS l
+    JOIN subs AS s ON s.customer_id = l.customer_id AND s.ended_at = l.ended_at
+    ORDER BY l.customer_id, l.ended_at, {{last_ended}}),
+events AS (
+    SELECT {{segment}}period_start, coalesce(churn_reason, 'unknown') AS churn_reason, 1 AS lost, 0::numeric AS churned_mrr
+    FROM lost_reason
+    UNION ALL
+    SELECT {{segment}}period_start, coalesce(churn_reason, 'unknown'), 0, churned_mrr
+    FROM mrr_churn_reason)
+SELECT {{segment}}e.period_start AS {{period}}, e.churn_reason, sum(e.lost)::bigint AS lost_customers,
+       sum(e.churned_mrr) AS churned_mrr,
+       sum(e.lost)::float8 / nullif(sum(sum(e.lost)) OVER w, 0) AS share_of_lost_customers,
+       (sum(e.churned_mrr) / nullif(sum(sum(e.churned_mrr)) OVER w, 0))::float8 AS share_of_churned_mrr
+FROM events AS e
+GROUP BY {{segment}}e.period_start, e.churn_reason
+WINDOW w AS (PARTITION BY {{segment}}e.period_start)$t$,
+        -- the segment, where it is shown, from the subscription that gives the reason (the
+        -- clean subscriptions carry their customer's; elsewhere that lookup is dropped)
+        ctx || jsonb_build_object(
+            'subs_segment', CASE WHEN by_segment THEN ', segment' ELSE '' END,
+            's_segment', CASE WHEN by_segment THEN ', s.segment' ELSE '' END,
+            'bounds', @extschema@.kpi_series_bounds(ctx, ctx ->> 'spans', ctx ->> 'grain'),
+            'last_ended', 's.ended_at DESC NULLS LAST, s.mrr DESC, s.started_at DESC, s.churn_reason COLLATE pg_catalog."C" ASC NULLS LAST'));
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_view_churn_by_reason(jsonb) IS 'csmetrics internal: builder of churn_by_reason_by_<grain>';
+
+INSERT INTO @extschema@.kpi_registry (position, view_name, family, builder, sources, keys, by_segment, overview_pick,
+                                      description, column_descriptions) VALUES
+    (340, 'cohort_retention_by_{{grain_name}}', 'revenue', '@extschema@.kpi_view_cohort_retention', '{subscriptions}',
+     ARRAY['cohort', 'periods_since_start'], true, NULL,
+     'Cohort retention{{and_segment}}: customers grouped by the {{grain_name}} they first paid in, and for each {{grain_name}} since then how many still pay (logo retention) and how much (revenue retention and gross revenue retention)',
+     '{"customers": "customers in the cohort (first paying in its period)",
+       "starting_mrr": "MRR of the cohort at the end of its first period",
+       "mrr": "MRR of the cohort''s customers at the end of the period periods_since_start after the cohort''s first"}'),
+    (350, 'churn_by_reason_by_{{grain_name}}', 'flow', '@extschema@.kpi_view_churn_by_reason', '{subscriptions}',
+     ARRAY['{{grain_name}}', 'churn_reason'], true, 'summary',
+     'Customers lost and MRR churned by {{grain_name}}{{and_segment}} and churn reason (the reason of the subscription that ended last; unknown when it has none), with each reason''s share of the period''s churn',
+     '{"lost_customers": "customers lost in the period for this reason: customers at its start who left in it, as lost_customers of customer_flow_by_<grain>",
+       "churned_mrr": "MRR churned in the period for this reason: the MRR of customers paying at the end of the previous period and not at its end, as churned_mrr of mrr_by_<grain>"}');
+
+INSERT INTO @extschema@.kpi_columns (column_name, description) VALUES
+    ('cohort', 'first day of the {{grain_name}} the cohort''s customers first paid in (MRR > 0 at its end)'),
+    ('periods_since_start', '{{grain_name}}s since the cohort''s first (0: the cohort''s own {{grain_name}})'),
+    ('retained_customers', 'customers of the cohort paying (MRR > 0) at the end of the {{grain_name}}; one who left and came back counts again'),
+    ('logo_retention', 'retained_customers / customers, a fraction'),
+    ('revenue_retention', 'cohort net revenue retention: mrr / starting_mrr, a fraction (above 1 when expansion outweighs churn)'),
+    ('gross_revenue_retention', 'cohort gross revenue retention: the sum over its customers of least(MRR then, starting MRR) / starting_mrr, a fraction (at most 1)'),
+    ('churn_reason', 'why the customers left: the churn_reason of their subscription that ended last (unknown when it has none)'),
+    ('share_of_lost_customers', 'lost_customers / all customers lost in the {{grain_name}}, a fraction'),
+    ('share_of_churned_mrr', 'churned_mrr / all MRR churned in the {{grain_name}}, a fraction');
+
+INSERT INTO @extschema@.kpi_overview_columns (position, column_name, view_name, expression, type, description) VALUES
+    (235, 'top_churn_reason', 'churn_by_reason_by_{{grain_name}}',
+     '(pg_catalog.array_agg(v.churn_reason ORDER BY v.{{period}} DESC, v.lost_customers DESC, v.churned_mrr DESC, v.churn_reason COLLATE pg_catalog."C"))[1]',
+     'text', 'churn reason of the most customers lost in the latest period with churn (ties: more MRR churned, then the reason in byte order)');
+-- END src/views/retention.sql
+
+-- Builder of support_by_<grain>: tickets opened and resolved in each period; first contact
+-- resolution and median resolution time (an instant difference) of the resolved ones. The
+-- tickets are read once for both counts (under Citus twice: the opened ones are counted in
+-- the shards).
+CREATE FUNCTION @extschema@.kpi_view_support(ctx jsonb) RETURNS text
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    RETURN @extschema@.kpi_render($t$
+WITH tickets AS {{row_cte}}(
     SELECT {{segment}}opened_at, opened_on, resolved_at, resolved_on, first_contact_resolved, contacts FROM {{tickets}}),
 opened AS (
     SELECT {{segment}}@extschema@.kpi_period_start(t.opened_on, {{grain}}) AS {{period}}, count(*) AS tickets_opened
@@ -1397,7 +1159,7 @@ COMMENT ON FUNCTION @extschema@.kpi_view_support(jsonb) IS 'csmetrics internal: 
 
 -- Builder of renewals_by_<grain>, by the period the contracts were due.
 CREATE FUNCTION @extschema@.kpi_view_renewals(ctx jsonb) RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
@@ -1412,7 +1174,7 @@ COMMENT ON FUNCTION @extschema@.kpi_view_renewals(jsonb) IS 'csmetrics internal:
 
 -- Builder of trials_by_<grain>, by the period the trials started.
 CREATE FUNCTION @extschema@.kpi_view_trials(ctx jsonb) RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
@@ -1428,7 +1190,7 @@ COMMENT ON FUNCTION @extschema@.kpi_view_trials(jsonb) IS 'csmetrics internal: b
 -- Each customer's first subscription start and its first usage event since: the query of the
 -- helper first_values, or of time_to_value_by_<grain> itself outside a materialized set.
 CREATE FUNCTION @extschema@.kpi_first_values(ctx jsonb) RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$SELECT f.customer_id, f.segment, f.started_at, f.started_on, min(u.occurred_at) AS first_value_at
@@ -1442,7 +1204,7 @@ COMMENT ON FUNCTION @extschema@.kpi_first_values(jsonb) IS 'csmetrics internal: 
 -- Builder of first_values (a helper, made in materialized sets only, where both variants of
 -- time_to_value_by_<grain> read it).
 CREATE FUNCTION @extschema@.kpi_view_first_values(ctx jsonb) RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF NOT (ctx ->> 'materialized')::boolean THEN
@@ -1455,7 +1217,7 @@ COMMENT ON FUNCTION @extschema@.kpi_view_first_values(jsonb) IS 'csmetrics inter
 -- Builder of time_to_value_by_<grain>: days from a customer's first subscription to its
 -- first usage event since, by the period it started.
 CREATE FUNCTION @extschema@.kpi_view_time_to_value(ctx jsonb) RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
@@ -1511,142 +1273,564 @@ INSERT INTO @extschema@.kpi_overview_columns (position, column_name, view_name, 
     (180, 'renewal_rate', 'renewals_by_{{grain_name}}', 'v.renewal_rate', 'float8', 'renewal rate of the latest period, a fraction'),
     (190, 'trial_conversion_rate', 'trials_by_{{grain_name}}', 'v.conversion_rate', 'float8', 'trial-to-paid conversion rate of the latest period, a fraction');
 
--- The sources customer_health reads for its measures: the name of their rows in its query,
--- the columns it needs, and the local date of their events.
+---------------------------------------------------------------------------------------------
+-- The health model as data (src/views/health.sql): health_measures keeps its rows and gains the
+-- columns of signal measures (signal, aggregation, look_back) and of points measures (impact);
+-- its other columns get defaults, and its rows are checked by a trigger.
+
+ALTER TABLE @extschema@.health_measures DROP CONSTRAINT health_measures_measure_check;
+ALTER TABLE @extschema@.health_measures ALTER COLUMN weight SET DEFAULT 1;
+ALTER TABLE @extschema@.health_measures ALTER COLUMN higher_is_better SET DEFAULT true;
+ALTER TABLE @extschema@.health_measures ALTER COLUMN normalization SET DEFAULT 'rank';
+ALTER TABLE @extschema@.health_measures ADD COLUMN signal text;
+ALTER TABLE @extschema@.health_measures ADD COLUMN aggregation text NOT NULL DEFAULT 'count'
+    CHECK (aggregation IN ('count', 'sum', 'avg', 'latest', 'days_since'));
+ALTER TABLE @extschema@.health_measures ADD COLUMN look_back interval CHECK (look_back > '0'::interval);
+ALTER TABLE @extschema@.health_measures ADD COLUMN impact float8 CHECK (impact > '-infinity' AND impact < 'infinity');
+-- Statistics of the few rows, for the plans of the health views (as in a fresh install).
+ANALYZE @extschema@.health_measures;
+COMMENT ON TABLE @extschema@.health_measures IS 'csmetrics: the health model of the customer_health views: built-in measures and measures over signals (kept by pg_dump; inserting an existing measure replaces it; weight 0 switches a measure off; rows are checked when inserted)';
+COMMENT ON COLUMN @extschema@.health_measures.measure IS 'name of the measure: usage (usage quantity in the period), nps (latest NPS answer within a year), support (tickets opened in the period), billing (average days late of invoices due within a year), or any other name for a measure over the signals source';
+COMMENT ON COLUMN @extschema@.health_measures.weight IS 'relative weight in the weighted score (non-negative; 0 = not used; ignored when impact is set)';
+COMMENT ON COLUMN @extschema@.health_measures.higher_is_better IS 'false for measures where less is better (tickets, days late)';
+COMMENT ON COLUMN @extschema@.health_measures.normalization IS 'rank (percentile among the customers of the period) or bounds (lower_bound..upper_bound mapped to 0..100)';
+COMMENT ON COLUMN @extschema@.health_measures.lower_bound IS 'raw value mapped to 0 (or 100 when lower is better), for bounds';
+COMMENT ON COLUMN @extschema@.health_measures.upper_bound IS 'raw value mapped to 100 (or 0 when lower is better), for bounds';
+COMMENT ON COLUMN @extschema@.health_measures.signal IS 'the signal a signal measure reads (NULL: the signal named like the measure); NULL for the built-in measures';
+COMMENT ON COLUMN @extschema@.health_measures.aggregation IS 'raw value of a signal measure from the signal''s rows in the window: count, sum, avg, latest (value of the last occurrence) or days_since (days from the last occurrence to the period end)';
+COMMENT ON COLUMN @extschema@.health_measures.look_back IS 'trailing window ending at the period end that a signal measure reads (NULL: the period itself)';
+COMMENT ON COLUMN @extschema@.health_measures.impact IS 'points per unit of the raw value: set, the measure counts in the points score (health_points, sum of raw value x impact) instead of the weighted score';
+
+-- The built-in measures, in the order their values enter the weighted score.
+CREATE FUNCTION @extschema@.kpi_health_builtin() RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT ARRAY['usage', 'nps', 'support', 'billing']
+$$;
+COMMENT ON FUNCTION @extschema@.kpi_health_builtin() IS 'csmetrics internal: the names of the built-in health measures, in the order of the weighted score';
+
+-- Whether the signals source holds a signal: NULL when there is nothing to check it against
+-- (no signals source, or one that is no longer valid), with a WARNING saying so.
+CREATE FUNCTION @extschema@.kpi_signal_seen(signal text, measure text) RETURNS boolean
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    src record;
+    seen boolean;
+BEGIN
+    SELECT s.relation, s.columns, format('%I.%I', n.nspname, c.relname) AS relname INTO src
+    FROM @extschema@.sources s
+    JOIN pg_class c ON c.oid = s.relation
+    JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE s.kind = 'signals';
+    IF NOT FOUND THEN
+        RAISE WARNING 'signal "%" of measure "%" is not checked: no signals source is registered', signal, measure
+            USING DETAIL = 'The measure has no value until a signals source is registered and create_kpi_views() is run again.';
+        RETURN NULL;
+    END IF;
+    BEGIN
+        PERFORM @extschema@.kpi_check_source('signals', src.relation, src.relation::text, src.columns);
+    EXCEPTION WHEN OTHERS THEN
+        RAISE WARNING 'signal "%" of measure "%" is not checked: the signals source % is no longer valid', signal, measure, src.relname
+            USING DETAIL = 'Register the signals source again.';
+        RETURN NULL;
+    END;
+    EXECUTE format('SELECT EXISTS (SELECT FROM %s AS r WHERE (r.%I)::pg_catalog.text OPERATOR(pg_catalog.=) $1)',
+                   src.relname, src.columns ->> 'signal')
+        INTO seen USING signal;
+    IF NOT seen THEN
+        RAISE EXCEPTION 'signal "%" of measure "%" has never been seen', signal, measure
+            USING ERRCODE = '23503',
+                  DETAIL = format('No row of the signals source %s has signal "%s" (signal names are case-sensitive).', src.relname, signal),
+                  HINT = 'Check the spelling, or add the measure once the signal has been recorded.';
+    END IF;
+    RETURN true;
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_signal_seen(text, text) IS 'csmetrics internal: raises an error when the registered signals source has no row of a signal; NULL (and a WARNING) when there is no valid signals source to check against';
+
+-- Checks a row of the model before it is stored, each problem with its own error. Whether
+-- the signal was ever seen is checked when a row names a new signal, against the registered
+-- signals source; not while pg_restore loads a dump (check_function_bodies is off there, as
+-- for function bodies: the signals may be restored after the model).
+CREATE FUNCTION @extschema@.health_measures_check() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    builtin constant text[] := @extschema@.kpi_health_builtin();
+    rule constant text := 'Weights are finite and non-negative; 0 switches a measure off.';
+BEGIN
+    IF NEW.measure = '' THEN
+        RAISE EXCEPTION 'a health measure needs a name' USING ERRCODE = '22023', DETAIL = 'measure is the empty string.';
+    END IF;
+    IF NEW.measure = ANY (builtin) AND (NEW.signal IS NOT NULL OR NEW.aggregation IS DISTINCT FROM 'count' OR NEW.look_back IS NOT NULL) THEN
+        RAISE EXCEPTION 'measure "%" is built in and reads no signal', NEW.measure
+            USING ERRCODE = '22023',
+                  DETAIL = 'signal, aggregation and look_back are for signal measures; usage, nps, support and billing have their own definitions.',
+                  HINT = 'Give a signal measure a name of its own.';
+    END IF;
+    IF NEW.aggregation IS NOT NULL AND NEW.aggregation NOT IN ('count', 'sum', 'avg', 'latest', 'days_since') THEN
+        RAISE EXCEPTION 'unknown aggregation "%" for measure "%"', NEW.aggregation, NEW.measure
+            USING ERRCODE = '22023', DETAIL = 'Aggregations: count, sum, avg, latest, days_since.';
+    END IF;
+    IF NEW.weight IS NOT NULL AND (NEW.weight = 'NaN' OR NEW.weight = 'infinity') THEN
+        RAISE EXCEPTION 'weight % of measure "%" is not finite', NEW.weight, NEW.measure USING ERRCODE = '22003', DETAIL = rule;
+    END IF;
+    IF NEW.weight < 0 THEN
+        RAISE EXCEPTION 'weight % of measure "%" is negative', NEW.weight, NEW.measure USING ERRCODE = '22003', DETAIL = rule;
+    END IF;
+    IF NEW.normalization IS NOT NULL AND NEW.normalization NOT IN ('rank', 'bounds') THEN
+        RAISE EXCEPTION 'unknown normalization "%" for measure "%"', NEW.normalization, NEW.measure
+            USING ERRCODE = '22023', DETAIL = 'Normalizations: rank (percentile among the customers) or bounds (lower_bound..upper_bound).';
+    END IF;
+    IF NEW.lower_bound IN ('NaN', 'infinity', '-infinity') OR NEW.upper_bound IN ('NaN', 'infinity', '-infinity') THEN
+        RAISE EXCEPTION 'bounds of measure "%" are not finite: lower_bound %, upper_bound %', NEW.measure, NEW.lower_bound, NEW.upper_bound
+            USING ERRCODE = '22003';
+    END IF;
+    IF NEW.normalization = 'bounds' AND (NEW.lower_bound IS NULL OR NEW.upper_bound IS NULL) THEN
+        RAISE EXCEPTION 'measure "%" is normalised by bounds but has no %', NEW.measure,
+            CASE WHEN NEW.lower_bound IS NULL AND NEW.upper_bound IS NULL THEN 'bounds'
+                 WHEN NEW.lower_bound IS NULL THEN 'lower_bound' ELSE 'upper_bound' END
+            USING ERRCODE = '22023', DETAIL = 'bounds maps lower_bound..upper_bound to 0..100; give both, or use rank.';
+    END IF;
+    IF NEW.normalization = 'bounds' AND NEW.lower_bound >= NEW.upper_bound THEN
+        RAISE EXCEPTION 'bounds of measure "%" are not ascending: lower_bound %, upper_bound %', NEW.measure, NEW.lower_bound, NEW.upper_bound
+            USING ERRCODE = '22023', DETAIL = 'lower_bound must be below upper_bound; for a measure where less is better, set higher_is_better to false.';
+    END IF;
+    IF NEW.impact IN ('NaN', 'infinity', '-infinity') THEN
+        RAISE EXCEPTION 'impact % of measure "%" is not finite', NEW.impact, NEW.measure
+            USING ERRCODE = '22003', DETAIL = 'An impact is the (positive or negative) points per unit of the measure.';
+    END IF;
+    IF NEW.look_back <= '0'::interval THEN
+        RAISE EXCEPTION 'look_back % of measure "%" is not positive', NEW.look_back, NEW.measure
+            USING ERRCODE = '22023', DETAIL = 'look_back is the trailing window ending at the period end, such as ''30 days''; NULL reads the period itself.';
+    END IF;
+    IF NOT NEW.measure = ANY (builtin) AND current_setting('check_function_bodies') = 'on'
+       AND (TG_OP = 'INSERT' OR coalesce(NEW.signal, NEW.measure) IS DISTINCT FROM coalesce(OLD.signal, OLD.measure)) THEN
+        PERFORM @extschema@.kpi_signal_seen(coalesce(NEW.signal, NEW.measure), NEW.measure);
+    END IF;
+    RETURN NEW;
+END $$;
+COMMENT ON FUNCTION @extschema@.health_measures_check() IS 'csmetrics internal: trigger refusing a health_measures row with a clear error (unknown aggregation or normalization, negative weight, bounds not ascending, a built-in measure with a signal, a signal never seen)';
+CREATE TRIGGER check_measure BEFORE INSERT OR UPDATE ON @extschema@.health_measures
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.health_measures_check();
+COMMENT ON TRIGGER check_measure ON @extschema@.health_measures IS 'refuses a row of the model with a clear error';
+
+-- The settings of health_score_validation: one row, kept by pg_dump.
+CREATE TABLE @extschema@.health_validation_settings (
+    horizon_periods   int NOT NULL DEFAULT 3 CONSTRAINT horizon_periods_range CHECK (horizon_periods BETWEEN 1 AND 1000),
+    look_back_periods int NOT NULL DEFAULT 12 CONSTRAINT look_back_periods_range CHECK (look_back_periods BETWEEN 1 AND 1000)
+);
+COMMENT ON TABLE @extschema@.health_validation_settings IS 'csmetrics: the settings of health_score_validation, one row (kept by pg_dump; inserting a row replaces the settings; without a row the defaults apply)';
+COMMENT ON COLUMN @extschema@.health_validation_settings.horizon_periods IS 'N: a customer churned when it stopped paying within the N periods after the one scored (default 3)';
+COMMENT ON COLUMN @extschema@.health_validation_settings.look_back_periods IS 'how many periods are validated: the latest ones whose N following periods are complete (default 12)';
+
+-- Makes INSERT replace the settings row (a restore loads the dumped row over the default one).
+CREATE FUNCTION @extschema@.health_validation_settings_replace() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    DELETE FROM @extschema@.health_validation_settings;
+    RETURN NEW;
+END $$;
+COMMENT ON FUNCTION @extschema@.health_validation_settings_replace() IS 'csmetrics internal: trigger making INSERT into health_validation_settings replace the one row';
+CREATE TRIGGER replace_settings BEFORE INSERT ON @extschema@.health_validation_settings
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.health_validation_settings_replace();
+COMMENT ON TRIGGER replace_settings ON @extschema@.health_validation_settings IS 'INSERT replaces the settings row';
+
+INSERT INTO @extschema@.health_validation_settings DEFAULT VALUES;
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.health_validation_settings', '');
+
+---------------------------------------------------------------------------------------------
+-- Health per customer and period.
+
+-- The sources the health measures read: the name of their rows in the query, the columns it
+-- needs, and the local date of their events.
 CREATE FUNCTION @extschema@.kpi_health_sources()
 RETURNS TABLE (n int, kind text, rows text, columns text, day text)
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     VALUES (1, 'usage_events', 'usage_rows', 'occurred_on, quantity', 'occurred_on'),
            (2, 'survey_responses', 'answer_rows', 'responded_at, responded_on, score, survey', 'responded_on'),
            (3, 'tickets', 'ticket_rows', 'opened_on', 'opened_on'),
-           (4, 'invoices', 'invoice_rows', 'due_at, due_on, paid_at', 'due_on')
+           (4, 'invoices', 'invoice_rows', 'due_at, due_on, paid_at', 'due_on'),
+           (5, 'signals', 'signal_rows', 'occurred_at, occurred_on, signal, value', 'occurred_on')
 $$;
-COMMENT ON FUNCTION @extschema@.kpi_health_sources() IS 'csmetrics internal: the sources of the customer_health measures, as its builder reads them';
+COMMENT ON FUNCTION @extschema@.kpi_health_sources() IS 'csmetrics internal: the sources of the health measures, as kpi_health_query() reads them';
 
--- Template keys for one measure of customer_health, from the rows of one source kind:
--- <cte>_cte defines the CTE <cte> (query: one row per customer and period), <cte>_join joins
--- it to the customer rows s, and <key> is the measure's value for them (value). Without that source:
--- no CTE, no join, and a NULL of the measure's type.
-CREATE FUNCTION @extschema@.kpi_health_measure(ctx jsonb, kind text, cte text, key text, value text, type text, query text)
-RETURNS jsonb
-LANGUAGE plpgsql STABLE
-SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-    IF NOT @extschema@.kpi_has(ctx, kind) THEN
-        RETURN jsonb_build_object(cte || '_cte', '', cte || '_join', '', key, 'NULL::' || type);
-    END IF;
-    ctx := ctx || jsonb_build_object('cte', cte, 'query', @extschema@.kpi_render(query, ctx));
-    RETURN jsonb_build_object(
-        cte || '_cte', @extschema@.kpi_render(E',\n{{cte}} AS ({{query}})', ctx),
-        cte || '_join', @extschema@.kpi_render(' LEFT JOIN {{cte}} ON {{cte}}.customer_id = s.customer_id AND {{cte}}.{{period}} = s.{{period}}', ctx),
-        key, value);
-END $$;
-COMMENT ON FUNCTION @extschema@.kpi_health_measure(jsonb, text, text, text, text, text, text) IS 'csmetrics internal: template keys of one customer_health measure (its CTE, its join and its value), or NULL without its source';
-
--- Builder of customer_health: the measures of each current customer in the latest period and
--- the one before, normalised and weighted by the model in health_measures. The latest period
--- is that of the latest event (usage, answer, ticket, invoice due); subscription end dates
--- may lie in the future and do not count. A current customer has a subscription in force at
--- the period end (every customer when subscriptions are not registered).
-CREATE FUNCTION @extschema@.kpi_view_customer_health(ctx jsonb) RETURNS text
+-- The measures of a built-in kind, as kpi_health_query() reads them: the CTE computing the
+-- raw value per customer and period, the join that brings it to a customer's row s of the
+-- scope (alias a), and the value on that row (NULL when the source is not registered).
+CREATE FUNCTION @extschema@.kpi_health_builtin_measure(ctx jsonb, measure text)
+RETURNS TABLE (kind text, cte text, join_sql text, value text)
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    model text := '';
-    normed text := '';
-    measure text;
+    alias text := measure || '_m';
 BEGIN
-    -- one row holding the model: weight, direction, normalisation and bounds of each measure
-    FOREACH measure IN ARRAY ARRAY['usage', 'nps', 'support', 'billing'] LOOP
-        model := model || @extschema@.kpi_render($m$coalesce(max(weight) FILTER (WHERE measure = '{{measure}}'), 0) AS {{measure}}_weight,
-       coalesce(bool_or(higher_is_better) FILTER (WHERE measure = '{{measure}}'), true) AS {{measure}}_higher,
-       max(normalization) FILTER (WHERE measure = '{{measure}}') AS {{measure}}_norm,
-       max(lower_bound) FILTER (WHERE measure = '{{measure}}') AS {{measure}}_lo, max(upper_bound) FILTER (WHERE measure = '{{measure}}') AS {{measure}}_hi,
-       $m$, jsonb_build_object('measure', measure));
+    kind := CASE measure WHEN 'usage' THEN 'usage_events' WHEN 'nps' THEN 'survey_responses' WHEN 'support' THEN 'tickets' ELSE 'invoices' END;
+    IF NOT @extschema@.kpi_has(ctx, kind) THEN
+        RETURN;
+    END IF;
+    ctx := ctx || jsonb_build_object('alias', alias);
+    cte := @extschema@.kpi_render(CASE measure
+        WHEN 'usage' THEN $m$
+{{alias}} AS (
+    SELECT u.customer_id, p.{{period}}, sum(coalesce(u.quantity, 1))::float8 AS raw_value
+    FROM usage_rows AS u JOIN periods AS p ON u.occurred_on >= p.{{period}} AND u.occurred_on < p.period_end
+    GROUP BY u.customer_id, p.{{period}})$m$
+        -- the latest NPS answer within a year: the lowest score of answers given at the same
+        -- latest instant, so that the pick is the same on every run
+        WHEN 'nps' THEN $m$
+{{alias}} AS (
+    SELECT DISTINCT ON (r.customer_id, p.{{period}}) r.customer_id, p.{{period}}, r.score::float8 AS raw_value
+    FROM answer_rows AS r
+    JOIN periods AS p ON r.responded_on < p.period_end AND r.responded_on >= (p.period_end - '1 year'::interval)::date
+    WHERE coalesce(lower(r.survey), 'nps') = 'nps'
+    ORDER BY r.customer_id, p.{{period}}, r.responded_at DESC, r.score)$m$
+        WHEN 'support' THEN $m$
+{{alias}} AS (
+    SELECT t.customer_id, p.{{period}}, count(*)::float8 AS raw_value
+    FROM ticket_rows AS t JOIN periods AS p ON t.opened_on >= p.{{period}} AND t.opened_on < p.period_end
+    GROUP BY t.customer_id, p.{{period}})$m$
+        -- days late: from the due instant to the payment, or to the period end while unpaid
+        ELSE $m$
+{{alias}} AS (
+    SELECT i.customer_id, p.{{period}},
+           avg(greatest(0, extract(epoch FROM least(coalesce(i.paid_at, p.period_end_at), p.period_end_at) - i.due_at)::float8 / 86400)) AS raw_value
+    FROM invoice_rows AS i
+    JOIN periods AS p ON i.due_on < p.period_end AND i.due_on >= (p.period_end - '1 year'::interval)::date
+    GROUP BY i.customer_id, p.{{period}})$m$ END, ctx);
+    join_sql := @extschema@.kpi_render(' LEFT JOIN {{alias}} ON {{match}} AND {{alias}}.{{period}} = s.{{period}}',
+                                       ctx || jsonb_build_object('match', @extschema@.kpi_customer_match(kind, alias, 's')));
+    -- usage and tickets count from zero; a customer without an answer or invoice has no value
+    value := CASE WHEN measure IN ('usage', 'support') THEN 'coalesce(' || alias || '.raw_value, 0)' ELSE alias || '.raw_value' END;
+    RETURN NEXT;
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_health_builtin_measure(jsonb, text) IS 'csmetrics internal: the SQL of one built-in health measure for kpi_health_query() (none when its source is not registered)';
+
+-- The query of every health measure and score of the customers in scope for a set of
+-- periods. The caller gives the periods (a SELECT of {{period}} and is_current, which may
+-- read asof: the period of the latest event, and with validation, settings: the one row of
+-- health_validation_settings) and the final SELECT, which reads these CTEs:
+--   scope           customer_id, name, segment, {{period}}, period_end, is_current: the
+--                   customers in force at each period end (all customers without subscriptions)
+--   measure_values  one row per customer in scope, period and measure (built-in measures of
+--                   registered sources, and every signal measure of the model when signals are
+--                   registered): position (order in the score), raw_value, in_model, weight
+--                   (NULL for a points measure), impact, health (0..100; NULL for points)
+--   scores          per customer and period: health_score, health_points, measures_scored and
+--                   the built-in measures' raw and health values
+-- Each source is read once. Signal rows are matched with the windows of the measures that
+-- name their signal (one hash join on the signal name per period kept), so the work grows
+-- with the signal rows and the customers, never with customers x signals.
+CREATE FUNCTION @extschema@.kpi_health_query(ctx jsonb, periods text, final text, validation boolean DEFAULT false) RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    b record;
+    builtin_ctes text := '';
+    builtin_joins text := '';
+    names text[] := '{}';
+    vals text[] := '{}';
+    pivot text := '';
+    m text;
+BEGIN
+    FOR b IN SELECT x.measure, f.* FROM unnest(@extschema@.kpi_health_builtin()) WITH ORDINALITY AS x(measure, n)
+             CROSS JOIN LATERAL @extschema@.kpi_health_builtin_measure(ctx, x.measure) AS f ORDER BY x.n LOOP
+        builtin_ctes := builtin_ctes || ',' || b.cte;
+        builtin_joins := builtin_joins || b.join_sql;
+        names := names || quote_literal(b.measure);
+        vals := vals || b.value;
     END LOOP;
-    -- each measure on 0..100: ranked among the customers of the period, or mapped from bounds
-    FOREACH measure IN ARRAY ARRAY['usage:usage', 'nps:nps_answer', 'support:tickets', 'billing:days_late'] LOOP
-        normed := normed || @extschema@.kpi_render($m$,
-           CASE WHEN md.{{measure}}_norm = 'rank'
-                THEN @extschema@.health_score_ranked(ARRAY[r.{{raw}}::float8], ARRAY[1::float8], ARRAY[md.{{measure}}_higher]) OVER (PARTITION BY r.{{period}})
-                ELSE @extschema@.health_normalize(r.{{raw}}::float8, md.{{measure}}_lo, md.{{measure}}_hi, md.{{measure}}_higher) END AS {{measure}}_health$m$,
-            jsonb_build_object('measure', split_part(measure, ':', 1), 'raw', split_part(measure, ':', 2), 'period', ctx ->> 'period'));
+    -- the built-in measures side by side, for customer_health
+    FOREACH m IN ARRAY @extschema@.kpi_health_builtin() LOOP
+        pivot := pivot || @extschema@.kpi_render(',
+           max(v.raw_value) FILTER (WHERE v.measure = {{name}}) AS {{raw}}, max(v.health) FILTER (WHERE v.measure = {{name}}) AS {{measure}}_health',
+            jsonb_build_object('name', quote_literal(m), 'measure', m,
+                               'raw', CASE m WHEN 'usage' THEN 'usage' WHEN 'nps' THEN 'nps_answer' WHEN 'support' THEN 'tickets' ELSE 'days_late' END));
     END LOOP;
     ctx := ctx || jsonb_build_object(
-        'model', model,
-        'normed', normed,
-        -- each source is read once: its rows give the latest event and its measure
-        'source_rows', (SELECT string_agg(@extschema@.kpi_render(',
-' || e.rows || ' AS (SELECT customer_id, ' || e.columns || ' FROM {{' || e.kind || '}})', ctx), '' ORDER BY e.n)
+        'periods_sql', periods,
+        'final', final,
+        'pivot', pivot,
+        'builtin_ctes', builtin_ctes,
+        'builtin_joins', builtin_joins,
+        'builtin_names', CASE WHEN cardinality(names) = 0 THEN '' ELSE array_to_string(names, ', ') END,
+        'builtin_values', CASE WHEN cardinality(vals) = 0 THEN '' ELSE array_to_string(vals, ', ') END,
+        'builtin_list', 'ARRAY[' || (SELECT string_agg(quote_literal(x), ', ') FROM unnest(@extschema@.kpi_health_builtin()) x) || ']',
+        -- each source is read once: its rows give the latest event and its measure (under
+        -- Citus twice, so that the measures are taken in the shards)
+        'source_rows', (SELECT string_agg(@extschema@.kpi_render(e.rows || ' AS {{row_cte}}(SELECT customer_id, ' || e.columns || ' FROM {{' || e.kind || '}}),
+', ctx), '' ORDER BY e.n)
                         FROM @extschema@.kpi_health_sources() AS e WHERE @extschema@.kpi_has(ctx, e.kind)),
         'latest_event', (SELECT string_agg('(SELECT max(' || e.day || ') FROM ' || e.rows || ')', ', ' ORDER BY e.n)
                          FROM @extschema@.kpi_health_sources() AS e WHERE @extschema@.kpi_has(ctx, e.kind)),
         'current_only', CASE WHEN @extschema@.kpi_has(ctx, 'subscriptions') THEN @extschema@.kpi_render($m$
-    WHERE EXISTS (SELECT FROM {{subscriptions}} AS s WHERE s.customer_id = c.customer_id AND s.started_on < p.period_end
-                    AND (s.ended_on IS NULL OR s.ended_on >= p.period_end))$m$, ctx) ELSE '' END);
-    -- the measures of the registered sources; NULL for the others
-    ctx := ctx || @extschema@.kpi_health_measure(ctx, 'usage_events', 'usage_m', 'usage_value', 'coalesce(usage_m.usage, 0)', 'float8', $m$
-    SELECT u.customer_id, p.{{period}}, sum(coalesce(u.quantity, 1))::float8 AS usage
-    FROM usage_rows AS u JOIN periods AS p ON u.occurred_on >= p.{{period}} AND u.occurred_on < p.period_end
-    GROUP BY u.customer_id, p.{{period}}$m$);
-    -- the latest NPS answer within a year: the lowest score of answers given at the same
-    -- latest instant, so that the pick is the same on every run
-    ctx := ctx || @extschema@.kpi_health_measure(ctx, 'survey_responses', 'nps_m', 'nps_answer_value', 'nps_m.nps_answer', 'float8', $m$
-    SELECT DISTINCT ON (r.customer_id, p.{{period}}) r.customer_id, p.{{period}}, r.score::float8 AS nps_answer
-    FROM answer_rows AS r
-    JOIN periods AS p ON r.responded_on < p.period_end AND r.responded_on >= (p.period_end - '1 year'::interval)::date
-    WHERE coalesce(lower(r.survey), 'nps') = 'nps'
-    ORDER BY r.customer_id, p.{{period}}, r.responded_at DESC, r.score$m$);
-    ctx := ctx || @extschema@.kpi_health_measure(ctx, 'tickets', 'support_m', 'tickets_value', 'coalesce(support_m.tickets, 0)', 'bigint', $m$
-    SELECT t.customer_id, p.{{period}}, count(*) AS tickets
-    FROM ticket_rows AS t JOIN periods AS p ON t.opened_on >= p.{{period}} AND t.opened_on < p.period_end
-    GROUP BY t.customer_id, p.{{period}}$m$);
-    -- days late: from the due instant to the payment, or to the period end while unpaid
-    ctx := ctx || @extschema@.kpi_health_measure(ctx, 'invoices', 'billing_m', 'days_late_value', 'billing_m.days_late', 'float8', $m$
-    SELECT i.customer_id, p.{{period}},
-           avg(greatest(0, extract(epoch FROM least(coalesce(i.paid_at, p.period_end_at), p.period_end_at) - i.due_at)::float8 / 86400)) AS days_late
-    FROM invoice_rows AS i
-    JOIN periods AS p ON i.due_on < p.period_end AND i.due_on >= (p.period_end - '1 year'::interval)::date
-    GROUP BY i.customer_id, p.{{period}}$m$);
+    WHERE EXISTS (SELECT FROM {{subscriptions}} AS s WHERE {{match}} AND s.started_on < p.period_end
+                    AND (s.ended_on IS NULL OR s.ended_on >= p.period_end))$m$,
+            ctx || jsonb_build_object('match', @extschema@.kpi_customer_match('subscriptions', 'c', 's'))) ELSE '' END);
+    -- the signal measures of the model, when signals are registered
+    ctx := ctx || jsonb_build_object('signal_ctes', CASE WHEN NOT @extschema@.kpi_has(ctx, 'signals') THEN '' ELSE @extschema@.kpi_render($m$,
+signal_model AS (
+    SELECT m.measure, coalesce(m.signal, m.measure) AS signal, m.aggregation, m.look_back
+    FROM @extschema@.health_measures AS m
+    WHERE m.measure <> ALL ({{builtin_list}})),
+signal_windows AS (
+    SELECT w.measure, w.signal, w.aggregation, p.{{period}}, p.period_end, p.period_end_at,
+           coalesce((p.period_end - w.look_back)::date, p.{{period}}) AS window_start
+    FROM signal_model AS w CROSS JOIN periods AS p),
+signal_values AS (
+    SELECT x.customer_id, w.{{period}}, w.measure,
+           -- each aggregate only where the measure asks for it; none needs sorted input
+           CASE w.aggregation
+               WHEN 'count' THEN count(*)::float8
+               WHEN 'sum' THEN (sum(coalesce(x.value, 1)) FILTER (WHERE w.aggregation = 'sum'))::float8
+               WHEN 'avg' THEN (avg(coalesce(x.value, 1)) FILTER (WHERE w.aggregation = 'avg'))::float8
+               -- the value of the last occurrence (the lowest of values given at the same
+               -- instant): the least {-instant, value} pair
+               WHEN 'latest' THEN (min(ARRAY[-date_part('epoch', x.occurred_at), coalesce(x.value, 1)::float8])
+                                   FILTER (WHERE w.aggregation = 'latest'))[2]
+               ELSE date_part('epoch', w.period_end_at - max(x.occurred_at)) / 86400 END AS raw_value
+    FROM signal_rows AS x
+    JOIN signal_windows AS w ON w.signal = x.signal AND x.occurred_on >= w.window_start AND x.occurred_on < w.period_end
+    GROUP BY x.customer_id, w.{{period}}, w.measure, w.aggregation, w.period_end_at),
+signal_raw AS (
+    -- counts and sums are 0 without an occurrence; the other aggregations have no value then
+    SELECT s.customer_id, s.{{period}}, w.measure, 1000::bigint AS position,
+           CASE WHEN w.aggregation IN ('count', 'sum') THEN coalesce(v.raw_value, 0) ELSE v.raw_value END AS raw_value
+    FROM scope AS s CROSS JOIN signal_model AS w
+    LEFT JOIN signal_values AS v ON {{match}} AND v.{{period}} = s.{{period}} AND v.measure = w.measure)$m$,
+            ctx || jsonb_build_object('match', @extschema@.kpi_customer_match('signals', 'v', 's'))) END);
     RETURN @extschema@.kpi_render($t$
-WITH model AS (
-    SELECT {{model}}true AS ok FROM @extschema@.health_measures){{source_rows}},
-asof AS MATERIALIZED (SELECT @extschema@.kpi_period_start(greatest({{latest_event}}), {{grain}}) AS current_period),
+WITH {{source_rows}}asof AS MATERIALIZED (SELECT @extschema@.kpi_period_start(greatest({{latest_event}}), {{grain}}) AS current_period),{{settings}}
 periods AS (
     SELECT p.{{period}}, (p.{{period}} + {{step}})::date AS period_end,
            ((p.{{period}} + {{step}})::timestamp AT TIME ZONE {{zone}}) AS period_end_at, p.is_current
-    FROM (SELECT a.current_period AS {{period}}, true AS is_current FROM asof AS a
-          UNION ALL
-          SELECT (a.current_period - {{step}})::date, false FROM asof AS a) AS p
+    FROM ({{periods_sql}}) AS p
     WHERE p.{{period}} IS NOT NULL),
-scope AS (
+scope AS {{row_cte}}(
     SELECT c.customer_id, c.name, c.segment, p.{{period}}, p.period_end, p.is_current
-    FROM {{customers}} AS c CROSS JOIN periods AS p{{current_only}}){{usage_m_cte}}{{nps_m_cte}}{{support_m_cte}}{{billing_m_cte}},
+    FROM {{customers}} AS c CROSS JOIN periods AS p{{current_only}}){{builtin_ctes}}{{signal_ctes}},
 raw AS (
-    SELECT s.*, {{usage_value}} AS usage, {{nps_answer_value}} AS nps_answer, {{tickets_value}} AS tickets, {{days_late_value}} AS days_late
-    FROM scope AS s{{usage_m_join}}{{nps_m_join}}{{support_m_join}}{{billing_m_join}}),
-normed AS (
-    SELECT r.*{{normed}}
-    FROM raw AS r CROSS JOIN model AS md),
-scored AS (
-    SELECT n.*, @extschema@.health_score(ARRAY[n.usage_health, n.nps_health, n.support_health, n.billing_health],
-                                         ARRAY[md.usage_weight, md.nps_weight, md.support_weight, md.billing_weight]) AS health_score
-    FROM normed AS n CROSS JOIN model AS md)
-SELECT c.customer_id::text AS customer_id, c.name, c.segment, c.{{period}}, c.usage, c.nps_answer, c.tickets, c.days_late,
-       c.usage_health, c.nps_health, c.support_health, c.billing_health, c.health_score::float8 AS health_score,
-       @extschema@.health_band(c.health_score) AS health_band,
-       @extschema@.health_quartile_band(c.health_score) OVER (PARTITION BY c.{{period}}) AS relative_band,
-       p.health_score::float8 AS previous_health_score, (c.health_score - p.health_score)::float8 AS health_trend
-FROM scored AS c LEFT JOIN scored AS p ON p.customer_id = c.customer_id AND NOT p.is_current
-WHERE c.is_current$t$, ctx);
+    SELECT s.customer_id, s.{{period}}, b.measure, b.position, b.raw_value
+    FROM scope AS s{{builtin_joins}}
+    CROSS JOIN LATERAL unnest(ARRAY[{{builtin_names}}]::text[], ARRAY[{{builtin_values}}]::float8[]) WITH ORDINALITY AS b(measure, raw_value, position){{signal_union}}),
+measure_values AS (
+    SELECT r.customer_id, r.{{period}}, r.measure, r.position, r.raw_value, m.measure IS NOT NULL AS in_model,
+           CASE WHEN m.impact IS NULL THEN m.weight END AS weight, m.impact,
+           CASE WHEN m.impact IS NOT NULL THEN NULL::float8
+                WHEN m.normalization = 'rank'
+                THEN @extschema@.health_score_ranked(ARRAY[r.raw_value], ARRAY[1::float8], ARRAY[coalesce(m.higher_is_better, true)])
+                         OVER (PARTITION BY r.{{period}}, r.measure)
+                ELSE @extschema@.health_normalize(r.raw_value, m.lower_bound, m.upper_bound, m.higher_is_better) END AS health
+    FROM raw AS r LEFT JOIN @extschema@.health_measures AS m ON m.measure = r.measure),
+scores AS (
+    -- the weighted score over the measures with a positive weight, in a fixed order (built-in
+    -- measures first, then signal measures by name); points over the measures with an impact
+    SELECT v.customer_id, v.{{period}},
+           @extschema@.health_score(array_agg(v.health ORDER BY v.position, v.measure COLLATE "C") FILTER (WHERE v.weight > 0),
+                                    array_agg(v.weight ORDER BY v.position, v.measure COLLATE "C") FILTER (WHERE v.weight > 0)) AS health_score,
+           @extschema@.health_points(array_agg(v.raw_value ORDER BY v.position, v.measure COLLATE "C") FILTER (WHERE v.impact IS NOT NULL),
+                                     array_agg(v.impact ORDER BY v.position, v.measure COLLATE "C") FILTER (WHERE v.impact IS NOT NULL)) AS health_points,
+           count(v.health) FILTER (WHERE v.weight > 0) AS measures_scored{{pivot}}
+    FROM measure_values AS v
+    GROUP BY v.customer_id, v.{{period}})
+{{final}}$t$,
+        ctx || jsonb_build_object('signal_union', CASE WHEN @extschema@.kpi_has(ctx, 'signals') THEN '
+    UNION ALL
+    SELECT * FROM signal_raw' ELSE '' END,
+                                  -- the validation settings (their defaults without a row)
+                                  'settings', CASE WHEN validation THEN '
+settings AS (
+    SELECT coalesce(max(h.horizon_periods), 3) AS horizon_periods, coalesce(max(h.look_back_periods), 12) AS look_back_periods
+    FROM @extschema@.health_validation_settings AS h),' ELSE '' END,
+                                  'latest_event', coalesce(ctx ->> 'latest_event', 'NULL::date'),
+                                  'source_rows', coalesce(ctx ->> 'source_rows', '')));
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_health_query(jsonb, text, text, boolean) IS 'csmetrics internal: the query of every health measure and score per customer and period, for the given periods and final SELECT';
+
+-- Builder of customer_health: each current customer's built-in measures and scores in the
+-- latest period, and the change against the one before. The latest period is that of the
+-- latest event (usage, answer, ticket, invoice due, signal); subscription end dates may lie in
+-- the future and do not count. A current customer has a subscription in force at the period
+-- end (every customer when subscriptions are not registered). Its columns are the same
+-- whatever the model holds: a signal measure shows in the scores and in
+-- customer_health_measures.
+CREATE FUNCTION @extschema@.kpi_view_customer_health(ctx jsonb) RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    RETURN @extschema@.kpi_health_query(ctx, @extschema@.kpi_render($p$
+        SELECT a.current_period AS {{period}}, true AS is_current FROM asof AS a
+        UNION ALL
+        SELECT (a.current_period - {{step}})::date, false FROM asof AS a$p$, ctx), @extschema@.kpi_render($f$
+SELECT c.customer_id::text AS customer_id, c.name, c.segment, c.{{period}}, s.usage, s.nps_answer, s.tickets::bigint AS tickets,
+       s.days_late, s.usage_health, s.nps_health, s.support_health, s.billing_health, s.health_score::float8 AS health_score,
+       @extschema@.health_band(s.health_score) AS health_band,
+       @extschema@.health_quartile_band(s.health_score) OVER (PARTITION BY c.{{period}}) AS relative_band,
+       p.health_score::float8 AS previous_health_score, (s.health_score - p.health_score)::float8 AS health_trend,
+       s.health_points::float8 AS health_points, @extschema@.health_band(s.health_points) AS points_band,
+       coalesce(s.measures_scored, 0)::bigint AS measures_scored
+FROM scope AS c
+LEFT JOIN scores AS s ON s.customer_id = c.customer_id AND s.{{period}} = c.{{period}}
+LEFT JOIN scores AS p ON p.customer_id = c.customer_id AND p.{{period}} < c.{{period}}
+WHERE c.is_current$f$, ctx));
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_customer_health(jsonb) IS 'csmetrics internal: builder of customer_health';
 
+-- Builder of customer_health_measures: every measure of the model for each current customer
+-- in the latest period, one row each (the long form of customer_health).
+CREATE FUNCTION @extschema@.kpi_view_customer_health_measures(ctx jsonb) RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    RETURN @extschema@.kpi_health_query(ctx, 'SELECT a.current_period AS ' || (ctx ->> 'period') || ', true AS is_current FROM asof AS a',
+                                        @extschema@.kpi_render($f$
+SELECT v.customer_id::text AS customer_id, v.{{period}}, v.measure, v.raw_value, v.health, v.weight, v.impact,
+       (coalesce(v.raw_value, 0) * v.impact + 0)::float8 AS points   -- + 0: no negative zero
+FROM measure_values AS v
+WHERE v.in_model$f$, ctx));
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_view_customer_health_measures(jsonb) IS 'csmetrics internal: builder of customer_health_measures';
+
+-- Builder of health_outcomes (a helper relation): for each period p of the validation
+-- horizon and each customer paying at the end of p (MRR > 0) with a health score: the score,
+-- and whether the customer stopped paying at the end of one of the N periods after p. The
+-- horizon ends N periods before the latest period (that of the latest event), so that every
+-- outcome is known: it holds the look_back_periods periods before that. Health is computed
+-- for those periods only (customers x periods kept); the paying flags come from one join of
+-- the subscriptions with those periods and the N after them.
+CREATE FUNCTION @extschema@.kpi_view_health_outcomes(ctx jsonb) RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    -- the first validated period, from the latest period (asof a) and the settings (st)
+    ctx := ctx || jsonb_build_object('validated_from', @extschema@.kpi_render(
+        '(a.current_period - (st.horizon_periods + st.look_back_periods) * {{step}})::date', ctx));
+    RETURN @extschema@.kpi_health_query(ctx, @extschema@.kpi_render($p$
+        SELECT p AS {{period}}, false AS is_current
+        FROM asof AS a CROSS JOIN settings AS st,
+             @extschema@.kpi_period_series({{validated_from}}, (a.current_period - (st.horizon_periods + 1) * {{step}})::date, {{step}}) AS p$p$, ctx),
+        @extschema@.kpi_render($f$,
+outcome_periods AS (
+    -- the validated periods and the N after them
+    SELECT p AS {{period}}, (p + {{step}})::date AS period_end
+    FROM asof AS a CROSS JOIN settings AS st,
+         @extschema@.kpi_period_series({{validated_from}}, (a.current_period - {{step}})::date, {{step}}) AS p),
+paying AS (
+    SELECT DISTINCT s.customer_id, p.{{period}}
+    FROM {{subscriptions}} AS s
+    JOIN outcome_periods AS p ON s.started_on < p.period_end AND (s.ended_on IS NULL OR s.ended_on >= p.period_end)
+    WHERE s.mrr > 0),
+outcomes AS (
+    -- paying at the end of each of the N next periods: the N-th next paying period is p + N
+    SELECT y.customer_id, y.{{period}},
+           lead(y.{{period}}, st.horizon_periods) OVER (PARTITION BY y.customer_id ORDER BY y.{{period}})
+               IS DISTINCT FROM (y.{{period}} + st.horizon_periods * {{step}})::date AS churned
+    FROM paying AS y CROSS JOIN settings AS st)
+SELECT sc.customer_id, sc.{{period}}, st.horizon_periods, sc.health_score::float8 AS health_score, y.churned
+FROM scores AS sc JOIN outcomes AS y ON {{match}} AND y.{{period}} = sc.{{period}} CROSS JOIN settings AS st
+WHERE sc.health_score IS NOT NULL$f$, ctx || jsonb_build_object('match', @extschema@.kpi_customer_match('subscriptions', 'sc', 'y'))),
+        true);
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_view_health_outcomes(jsonb) IS 'csmetrics internal: builder of the health_outcomes helper relation (health score and churn outcome per paying customer and validated period)';
+
+-- Builder of health_score_validation (and _by_segment): for each validated
+-- period, the customers scored, how many churned and the ROC AUC of the score, then the same
+-- per health band and per decile of the score, with the lift of each against the period's
+-- churn rate. One roc_summary per period, band and decile; the period's is the rollup of its
+-- bands'.
+CREATE FUNCTION @extschema@.kpi_view_health_score_validation(ctx jsonb) RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    by_segment boolean := (ctx ->> 'by_segment')::boolean;
+BEGIN
+    -- the segment of each customer, and r_segment, segment_match for the rows of a segment
+    ctx := ctx || @extschema@.kpi_segment_keys(ctx, 'customers', 'o', by_segment)
+               || CASE WHEN by_segment THEN '{"r_segment": "r.segment, ", "segment_match": " AND t.segment = r.segment"}'::jsonb
+                       ELSE '{"r_segment": "", "segment_match": ""}'::jsonb END;
+    RETURN @extschema@.kpi_render($t$
+WITH o AS (
+    SELECT o.customer_id, o.{{period}}, o.horizon_periods, o.health_score, o.churned{{segment_column}}
+    FROM {{health_outcomes}} AS o{{segment_join}}),
+groups AS (
+    -- deciles of the period's scores, ties split by customer
+    SELECT {{segment}}g.{{period}}, g.level, g.band, @extschema@.roc_summary(g.health_score, g.churned) AS s,
+           min(g.health_score) AS band_min_score, max(g.health_score) AS band_max_score
+    FROM (SELECT {{segment}}o.{{period}}, 'band' AS level, @extschema@.health_band(o.health_score) AS band, o.health_score, o.churned
+          FROM o
+          UNION ALL
+          SELECT {{segment}}o.{{period}}, 'decile',
+                 'decile ' || lpad((ntile(10) OVER (PARTITION BY {{segment}}o.{{period}} ORDER BY o.health_score, o.customer_id))::text, 2, '0'),
+                 o.health_score, o.churned
+          FROM o) AS g
+    GROUP BY {{segment}}g.{{period}}, g.level, g.band),
+overall AS (
+    SELECT {{segment}}b.{{period}}, @extschema@.rollup(b.s) AS s, min(b.band_min_score) AS band_min_score,
+           max(b.band_max_score) AS band_max_score
+    FROM groups AS b
+    WHERE b.level = 'band'
+    GROUP BY {{segment}}b.{{period}}),
+all_rows AS (
+    SELECT {{segment}}t.{{period}}, 'overall' AS level, '(all)' AS band, t.s, t.band_min_score, t.band_max_score FROM overall AS t
+    UNION ALL
+    SELECT {{segment}}g.{{period}}, g.level, g.band, g.s, g.band_min_score, g.band_max_score FROM groups AS g)
+SELECT {{r_segment}}r.{{period}} AS period, r.level, r.band, h.horizon_periods,
+       @extschema@.customers(t.s) AS customers, @extschema@.churned(t.s) AS churned,
+       (@extschema@.churned(t.s)::float8 / @extschema@.customers(t.s))::float8 AS churn_rate,
+       @extschema@.roc_auc(t.s)::float8 AS auc,
+       @extschema@.customers(r.s) AS band_customers, @extschema@.churned(r.s) AS band_churned,
+       (@extschema@.churned(r.s)::float8 / @extschema@.customers(r.s))::float8 AS band_churn_rate,
+       ((@extschema@.churned(r.s)::float8 / @extschema@.customers(r.s))
+        / nullif(@extschema@.churned(t.s)::float8 / @extschema@.customers(t.s), 0))::float8 AS lift,
+       r.band_min_score, r.band_max_score
+FROM all_rows AS r
+JOIN overall AS t ON t.{{period}} = r.{{period}}{{segment_match}}
+JOIN (SELECT DISTINCT o.{{period}}, o.horizon_periods FROM o) AS h ON h.{{period}} = r.{{period}}$t$, ctx);
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_view_health_score_validation(jsonb) IS 'csmetrics internal: builder of health_score_validation';
+
 INSERT INTO @extschema@.kpi_registry (position, view_name, family, builder, sources, any_sources, optional_sources, config_tables,
-                                      keys, by_segment, overview_pick, description) VALUES
+                                      keys, by_segment, internal, overview_pick, description, column_descriptions) VALUES
     (500, 'customer_health', 'health', '@extschema@.kpi_view_customer_health', '{customers}',
-     '{usage_events,survey_responses,tickets,invoices}', '{subscriptions}', '{health_measures}', ARRAY['customer_id'], false, 'summary',
-     'Health of each current customer in the latest {{grain_name}}: raw measures, measures on 0..100, weighted score (model: csmetrics.health_measures), band, quartile band and change against the previous {{grain_name}}');
+     '{usage_events,survey_responses,tickets,invoices,signals}', '{subscriptions}', '{health_measures}', ARRAY['customer_id'], false, false,
+     'summary',
+     'Health of each current customer in the latest {{grain_name}}: the built-in measures raw and on 0..100, the weighted score over every measure of the model (csmetrics.health_measures), band, quartile band, change against the previous {{grain_name}}, and the points score; the same columns whatever the model holds (each measure: customer_health_measures)',
+     '{}'),
+    (510, 'customer_health_measures', 'health', '@extschema@.kpi_view_customer_health_measures', '{customers}',
+     '{usage_events,survey_responses,tickets,invoices,signals}', '{subscriptions}', '{health_measures}', ARRAY['customer_id', 'measure'],
+     false, false, NULL,
+     'Every measure of the health model (csmetrics.health_measures) for each current customer in the latest {{grain_name}}, one row each: raw value, health on 0..100 and weight, or points for a points measure',
+     jsonb_build_object(
+        'measure', 'name of the measure (a row of csmetrics.health_measures)',
+        'raw_value', 'the measure''s raw value in the period (or its look_back window); NULL when the customer has none',
+        'health', 'the raw value on 0..100 (rank or bounds); NULL for a points measure or without a raw value',
+        'weight', 'weight of the measure in health_score (0 = not used; NULL for a points measure)',
+        'impact', 'points per unit of the raw value, for a points measure (NULL otherwise)',
+        'points', 'raw value x impact, the measure''s part of health_points (NULL for a weighted measure)')),
+    (520, 'health_outcomes', 'health', '@extschema@.kpi_view_health_outcomes', '{customers,subscriptions}',
+     '{usage_events,survey_responses,tickets,invoices,signals}', '{}', '{health_measures,health_validation_settings}',
+     ARRAY['customer_id', '{{grain_name}}'], false, true, NULL,
+     'Health score at the end of each validated {{grain_name}} of each paying customer, and whether it stopped paying within the next horizon_periods (helper of health_score_validation)',
+     '{}'),
+    (530, 'health_score_validation', 'health', '@extschema@.kpi_view_health_score_validation', '{customers,subscriptions}',
+     '{usage_events,survey_responses,tickets,invoices,signals}', '{}', '{health_measures,health_validation_settings}',
+     ARRAY['period', 'level', 'band'], true, false, NULL,
+     'Does the health score predict churn? For each {{grain_name}} of the validation horizon (csmetrics.health_validation_settings){{and_segment}}: the paying customers scored at its end, how many stopped paying within the next horizon_periods, the ROC AUC of the score, and the churn rate and lift of each health band and score decile',
+     jsonb_build_object(
+        'period', 'first day of the validated period (the customers are scored at its end; the views'' grain)',
+        'level', 'overall (every customer scored in the period), band (a health band) or decile (a tenth of the customers by score, decile 01 the lowest)',
+        'band', '(all) on the overall row; the health band (red, yellow, green) or the decile (decile 01 .. decile 10)',
+        'horizon_periods', 'N: churned = stopped paying at the end of one of the N periods after this one',
+        'customers', 'customers paying at the end of the period and scored then',
+        'churned', 'of those, the customers who stopped paying within horizon_periods',
+        'churn_rate', 'churned / customers, a fraction',
+        'auc', 'ROC AUC of the score as a churn predictor: the chance that a retained customer scored higher than a churned one (ties count half); 0.5 = no better than chance; NULL when no customer or every customer churned',
+        'band_customers', 'customers in the band (or decile)',
+        'band_churned', 'churned customers in the band (or decile)',
+        'band_churn_rate', 'band_churned / band_customers, a fraction',
+        'lift', 'band_churn_rate / churn_rate: how much likelier to churn than the average customer (NULL when no customer churned)',
+        'band_min_score', 'lowest health score in the band (or decile)',
+        'band_max_score', 'highest health score in the band (or decile)'));
 
 INSERT INTO @extschema@.kpi_columns (column_name, description) VALUES
     ('usage', 'usage in the {{grain_name}} (sum of quantity, 1 per event by default)'),
@@ -1657,15 +1841,170 @@ INSERT INTO @extschema@.kpi_columns (column_name, description) VALUES
     ('nps_health', 'NPS measure on 0..100'),
     ('support_health', 'support measure on 0..100'),
     ('billing_health', 'billing measure on 0..100'),
-    ('health_score', 'weighted health score 0..100 (model: csmetrics.health_measures)'),
+    ('health_score', 'weighted health score 0..100 over the measures of the model the customer has (model: csmetrics.health_measures)'),
     ('health_band', 'red (<= 40), yellow (<= 70), green (<= 100) or thriving'),
     ('relative_band', 'quartile band among the customers: healthy, at risk or unhealthy'),
     ('previous_health_score', 'health score in the previous {{grain_name}}'),
-    ('health_trend', 'health_score - previous_health_score');
+    ('health_trend', 'health_score - previous_health_score'),
+    ('health_points', 'points score: sum of raw value x impact over the points measures of the model (NULL when it has none); above 100 marks a power user'),
+    ('points_band', 'band of health_points: red (<= 40), yellow (<= 70), green (<= 100) or thriving (> 100: a power user)'),
+    ('measures_scored', 'measures with a value and a positive weight in health_score');
 
 INSERT INTO @extschema@.kpi_overview_columns (position, column_name, view_name, expression, type, description) VALUES
     (220, 'average_health_score', 'customer_health', 'avg(v.health_score)::float8', 'float8', 'mean health score of the current customers'),
     (230, 'red_customers', 'customer_health', 'count(*) FILTER (WHERE v.health_band = ''red'')', 'bigint', 'customers in the red health band');
+
+-- BEGIN src/views/onboarding.sql
+-- views/onboarding.sql: onboarding and activation, from the milestones customers reach and the
+-- onboarding model in the onboarding_milestones configuration table.
+--
+-- A customer starts at its first subscription. Its onboarding score is the weight of the
+-- model's milestones it has reached over the weight of all of them (0..100); it is activated
+-- once it has reached every required milestone, at the moment it first reached the last of
+-- them; it is stalled while not activated when it has reached no milestone for
+-- onboarding_settings.stalled_after_days days (14 by default).
+
+---------------------------------------------------------------------------------------------
+-- The onboarding model (configuration tables, kept by pg_dump).
+
+CREATE TABLE @extschema@.onboarding_milestones (
+    milestone text   PRIMARY KEY CONSTRAINT milestone_is_not_blank CHECK (btrim(milestone) <> ''),
+    weight    float8 NOT NULL DEFAULT 1
+                     CONSTRAINT weight_is_0_to_1000000 CHECK (weight >= 0 AND weight <= 1000000),
+    required  boolean NOT NULL DEFAULT false
+);
+COMMENT ON TABLE @extschema@.onboarding_milestones IS 'csmetrics: the onboarding model of customer_onboarding and onboarding_by_<grain>: the milestones a new customer should reach (empty by default: the onboarding views are made once it has rows; kept by pg_dump)';
+COMMENT ON COLUMN @extschema@.onboarding_milestones.milestone IS 'name of the milestone, as the milestones source writes it (compared exactly)';
+COMMENT ON COLUMN @extschema@.onboarding_milestones.weight IS 'its weight in the onboarding score, relative to the others (0 to 1000000; 0 = counted but not scored)';
+COMMENT ON COLUMN @extschema@.onboarding_milestones.required IS 'true when a customer must reach it to be activated';
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.onboarding_milestones', '');
+
+CREATE TABLE @extschema@.onboarding_settings (
+    stalled_after_days int NOT NULL DEFAULT 14
+                           CONSTRAINT stalled_after_days_is_1_to_36500
+                           CHECK (stalled_after_days BETWEEN 1 AND 36500)
+);
+COMMENT ON TABLE @extschema@.onboarding_settings IS 'csmetrics: settings of the onboarding views, one row (inserting a row replaces it; kept by pg_dump)';
+COMMENT ON COLUMN @extschema@.onboarding_settings.stalled_after_days IS 'a customer not yet activated is stalled when it has reached no milestone for this many days (default 14)';
+
+-- Keeps onboarding_settings at one row: an INSERT replaces the row there is. A restore runs
+-- CREATE EXTENSION (which inserts the default row) and then loads the dumped row over it.
+CREATE FUNCTION @extschema@.onboarding_settings_replace() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    DELETE FROM @extschema@.onboarding_settings;
+    RETURN NEW;
+END $$;
+COMMENT ON FUNCTION @extschema@.onboarding_settings_replace() IS 'csmetrics internal: trigger keeping onboarding_settings at one row (an INSERT replaces it, so pg_restore can load changed settings over the default ones)';
+CREATE TRIGGER replace_settings BEFORE INSERT ON @extschema@.onboarding_settings
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.onboarding_settings_replace();
+COMMENT ON TRIGGER replace_settings ON @extschema@.onboarding_settings IS 'INSERT replaces the settings row';
+
+INSERT INTO @extschema@.onboarding_settings (stalled_after_days) VALUES (14);
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.onboarding_settings', '');
+
+---------------------------------------------------------------------------------------------
+-- The views.
+
+-- Builder of customer_onboarding: each customer that has started (its first subscription
+-- start is past), the model's milestones it has reached (each at the first time), its score,
+-- activation and whether it is stalled. Milestone rows outside the model are in data_issues.
+CREATE FUNCTION @extschema@.kpi_view_customer_onboarding(ctx jsonb) RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    RETURN @extschema@.kpi_render($t$
+WITH model AS (SELECT milestone, weight, required FROM @extschema@.onboarding_milestones),
+totals AS (
+    SELECT count(*) AS milestones_total, sum(weight) AS weight_total, count(*) FILTER (WHERE required) AS required_total
+    FROM model),
+settings AS (
+    SELECT pg_catalog.make_interval(days => coalesce(min(stalled_after_days), 14)) AS stalled_after FROM @extschema@.onboarding_settings),
+starts AS (
+    SELECT customer_id, segment, min(started_at) AS started_at
+    FROM {{subscriptions}}
+    GROUP BY customer_id, segment
+    HAVING min(started_at) <= pg_catalog.now()),
+reached AS (
+    SELECT m.customer_id, m.milestone, min(m.reached_at) AS reached_at
+    FROM {{milestones}} AS m GROUP BY m.customer_id, m.milestone),
+progress AS (
+    SELECT r.customer_id, count(*) AS milestones_reached, sum(md.weight) AS weight_reached,
+           count(*) FILTER (WHERE md.required) AS required_reached,
+           max(r.reached_at) FILTER (WHERE md.required) AS last_required_at, max(r.reached_at) AS last_reached_at
+    FROM reached AS r JOIN model AS md ON md.milestone = r.milestone
+    GROUP BY r.customer_id),
+x AS (
+    SELECT s.customer_id, s.segment, s.started_at, coalesce(p.milestones_reached, 0) AS milestones_reached,
+           t.milestones_total, 100 * coalesce(p.weight_reached, 0) / nullif(t.weight_total, 0) AS onboarding_score,
+           coalesce(p.required_reached, 0) = t.required_total AS activated,
+           -- a model that requires nothing activates a customer at its start
+           coalesce(p.last_required_at, s.started_at) AS last_required_at,
+           greatest(s.started_at, p.last_reached_at) AS last_progress_at
+    FROM starts AS s CROSS JOIN totals AS t LEFT JOIN progress AS p ON {{progress_match}})
+SELECT x.customer_id::text AS customer_id, {{name}} AS name, x.segment, x.started_at, x.milestones_reached,
+       x.milestones_total, x.onboarding_score::float8 AS onboarding_score, x.activated,
+       CASE WHEN x.activated THEN x.last_required_at END AS activated_at,
+       CASE WHEN x.activated THEN greatest(0, extract(epoch FROM x.last_required_at - x.started_at)::float8 / 86400) END
+           AS days_to_activation,
+       NOT x.activated AND x.last_progress_at < pg_catalog.now() - st.stalled_after AS stalled
+FROM x CROSS JOIN settings AS st{{customer_join}}$t$,
+        ctx || jsonb_build_object(
+            'progress_match', CASE WHEN @extschema@.kpi_role_column_type('milestones', 'customer_id')
+                                        = @extschema@.kpi_role_column_type('subscriptions', 'customer_id')
+                                   THEN 'p.customer_id = s.customer_id'
+                                   ELSE 'p.customer_id::pg_catalog.text = s.customer_id::pg_catalog.text' END,
+            'name', CASE WHEN @extschema@.kpi_has(ctx, 'customers') THEN 'k.name' ELSE 'NULL::text' END,
+            'customer_join', CASE WHEN @extschema@.kpi_has(ctx, 'customers')
+                                  THEN E'\n' || @extschema@.kpi_customer_join(ctx, 'subscriptions') ELSE '' END));
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_view_customer_onboarding(jsonb) IS 'csmetrics internal: builder of customer_onboarding';
+
+-- Builder of onboarding_by_<grain>: the customers of customer_onboarding by the period they
+-- started in (their start cohort). NULL (no view) when customer_onboarding was not made.
+CREATE FUNCTION @extschema@.kpi_view_onboarding(ctx jsonb) RETURNS text
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF NOT (ctx -> 'made') ? 'customer_onboarding' THEN
+        RETURN NULL;
+    END IF;
+    RETURN @extschema@.kpi_render($t$
+SELECT {{segment}}@extschema@.kpi_period_start((o.started_at AT TIME ZONE {{zone}})::date, {{grain}}) AS {{period}},
+       count(*) AS customers_started, count(*) FILTER (WHERE o.activated) AS customers_activated,
+       count(*) FILTER (WHERE o.activated)::float8 / count(*) AS activation_rate,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY o.days_to_activation) AS median_days_to_activation,
+       avg(o.onboarding_score) AS mean_onboarding_score
+FROM {{customer_onboarding}} AS o
+GROUP BY {{segment}}{{period}}$t$,
+        ctx || jsonb_build_object('customer_onboarding', ctx -> 'made' ->> 'customer_onboarding'));
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_view_onboarding(jsonb) IS 'csmetrics internal: builder of onboarding_by_<grain>';
+
+INSERT INTO @extschema@.kpi_registry (position, view_name, family, builder, sources, optional_sources, config_tables, keys,
+                                      by_segment, description) VALUES
+    (600, 'customer_onboarding', 'onboarding', '@extschema@.kpi_view_customer_onboarding', '{subscriptions,milestones}', '{customers}',
+     '{onboarding_milestones,onboarding_settings}', ARRAY['customer_id'], false,
+     'Onboarding of each customer that has started (first subscription): milestones of the model (csmetrics.onboarding_milestones) reached, onboarding score, activation, and whether it is stalled'),
+    (610, 'onboarding_by_{{grain_name}}', 'onboarding', '@extschema@.kpi_view_onboarding', '{subscriptions,milestones}', '{customers}',
+     '{onboarding_milestones,onboarding_settings}', ARRAY['{{grain_name}}'], true,
+     'Activation of the customers who started in each {{grain_name}}{{and_segment}} (start cohort): activation rate, median days to activation and mean onboarding score');
+
+INSERT INTO @extschema@.kpi_columns (column_name, description) VALUES
+    ('started_at', 'start of the customer''s first subscription'),
+    ('milestones_reached', 'milestones of the onboarding model the customer has reached'),
+    ('milestones_total', 'milestones in the onboarding model (csmetrics.onboarding_milestones)'),
+    ('onboarding_score', 'onboarding score 0..100: weight of the milestones reached / weight of all milestones x 100'),
+    ('activated', 'whether the customer has reached every required milestone'),
+    ('activated_at', 'when the customer first reached the last of its required milestones (its start when the model requires none)'),
+    ('days_to_activation', 'days from started_at to activated_at (0 when activated before its start, e.g. in a trial)'),
+    ('stalled', 'not activated, and no milestone reached for csmetrics.onboarding_settings.stalled_after_days days (default 14)'),
+    ('customers_activated', 'of those, customers activated so far'),
+    ('activation_rate', 'customers_activated / customers_started, a fraction'),
+    ('median_days_to_activation', 'median days to activation of the customers activated'),
+    ('mean_onboarding_score', 'mean onboarding score of the customers started (0..100)');
+-- END src/views/onboarding.sql
 
 -- Builder of data_issues: the rows of every registered source that fail a check, once per
 -- check, from the same checks as the clean sources (so nothing is dropped silently). Each
@@ -1722,14 +2061,15 @@ BEGIN
         CONTINUE WHEN made IS NULL;
         alias := quote_ident('latest_' || @extschema@.kpi_render(v.view_name, ctx));
         ctx := ctx || jsonb_build_object('view', made, 'alias', alias,
-            'columns', (SELECT string_agg(o.expression || ' AS ' || quote_ident(o.column_name), ', ' ORDER BY o.position)
+            'columns', (SELECT string_agg(@extschema@.kpi_render(o.expression, ctx) || ' AS ' || quote_ident(o.column_name), ', ' ORDER BY o.position)
                         FROM @extschema@.kpi_overview_columns o WHERE o.view_name = v.view_name));
         reads := reads || @extschema@.kpi_render(CASE v.overview_pick
             WHEN 'latest' THEN '{{alias}} AS (SELECT v.{{period}} AS as_of, {{columns}} FROM {{view}} AS v ORDER BY v.{{period}} DESC LIMIT 1)'
             WHEN 'all' THEN '{{alias}} AS (SELECT {{columns}} FROM {{view}} AS v WHERE v.segment = ''(all)'')'
+            WHEN 'totals' THEN '{{alias}} AS (SELECT {{columns}} FROM {{view}} AS v)'
             ELSE '{{alias}} AS (SELECT max(v.{{period}}) AS as_of, {{columns}} FROM {{view}} AS v)' END, ctx);
         joins := joins || ' LEFT JOIN ' || alias || ' ON true';
-        IF v.overview_pick <> 'all' THEN
+        IF v.overview_pick NOT IN ('all', 'totals') THEN
             dates := dates || (alias || '.as_of');
         END IF;
     END LOOP;
@@ -1786,6 +2126,18 @@ BEGIN
     RETURN zone;
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_check_arguments(name, text, text) IS 'csmetrics internal: validates the target schema, grain and time zone of the KPI views; returns the time zone to use';
+
+-- Whether a csmetrics configuration table (health_measures, onboarding_milestones...) has rows.
+CREATE FUNCTION @extschema@.kpi_config_has_rows(config_table text) RETURNS boolean
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    found boolean;
+BEGIN
+    EXECUTE format('SELECT EXISTS (SELECT FROM @extschema@.%I)', config_table) INTO found;
+    RETURN found;
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_config_has_rows(text) IS 'csmetrics internal: whether a csmetrics configuration table has rows (a view whose model table is empty is skipped)';
 
 -- What create_kpi_views() makes, in creation order, without making anything: the clean
 -- relation of each valid source, then every registered view whose sources are there (and
@@ -1854,8 +2206,17 @@ BEGIN
                 CONTINUE;
             END IF;
             IF cardinality(r.any_sources) > 0 AND NOT r.any_sources && available THEN
+                CONTINUE WHEN r.internal;
                 RAISE NOTICE 'skipping %.%: it needs % and at least one of %', quote_ident(target_schema), quote_ident(relation_name),
                     array_to_string(r.sources, ', '), array_to_string(r.any_sources, ', ');
+                CONTINUE;
+            END IF;
+            -- a configuration table it reads holds its model: without rows there is nothing to show
+            SELECT string_agg('@extschema@.' || t, ', ') INTO missing
+            FROM unnest(r.config_tables) AS t WHERE NOT @extschema@.kpi_config_has_rows(t);
+            IF missing IS NOT NULL THEN
+                RAISE NOTICE 'skipping %.%: % is empty (fill it, then run create_kpi_views() again)',
+                    quote_ident(target_schema), quote_ident(relation_name), missing;
                 CONTINUE;
             END IF;
             EXECUTE format('SELECT %s($1)', r.builder) INTO definition USING vctx;
@@ -2073,3 +2434,841 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION @extschema@.refresh_kpi_views(name) IS 'Refreshes every materialized KPI view (of one schema, or all) with REFRESH MATERIALIZED VIEW CONCURRENTLY, and their helper relations, in dependency order; NOTICE per relation with its time; returns how many KPI views were refreshed';
 -- END views layer
+
+-- ---------------------------------------------------------------------------------------
+-- Survey
+-- ---------------------------------------------------------------------------------------
+
+-- nps_agg_state: the transition state of nps_agg(score), the three NPS groups only (32 bytes
+-- against rating_summary's 96), so that NPS over many groups keeps each group's state in the
+-- cache line of its hash table entry. Its window frames keep a rating_summary (MSTYPE).
+CREATE TYPE @extschema@.nps_agg_state;
+CREATE FUNCTION @extschema@.nps_agg_state_in(pg_catalog.cstring) RETURNS @extschema@.nps_agg_state
+    AS 'MODULE_PATHNAME', 'nps_agg_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.nps_agg_state_out(@extschema@.nps_agg_state) RETURNS pg_catalog.cstring
+    AS 'MODULE_PATHNAME', 'nps_agg_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.nps_agg_state_recv(pg_catalog.internal) RETURNS @extschema@.nps_agg_state
+    AS 'MODULE_PATHNAME', 'nps_agg_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.nps_agg_state_send(@extschema@.nps_agg_state) RETURNS pg_catalog.bytea
+    AS 'MODULE_PATHNAME', 'nps_agg_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE TYPE @extschema@.nps_agg_state (
+    INPUT = @extschema@.nps_agg_state_in,
+    OUTPUT = @extschema@.nps_agg_state_out,
+    RECEIVE = @extschema@.nps_agg_state_recv,
+    SEND = @extschema@.nps_agg_state_send,
+    INTERNALLENGTH = 32,
+    ALIGNMENT = double,
+    STORAGE = plain
+);
+DO $nps_agg_trans$
+DECLARE
+    t text;
+BEGIN
+    -- one transition function per score type, each its own C entry point
+    FOREACH t IN ARRAY ARRAY['int2', 'int4', 'int8', 'numeric'] LOOP
+        EXECUTE pg_catalog.format(
+            'CREATE FUNCTION @extschema@.nps_agg_trans(@extschema@.nps_agg_state, pg_catalog.%1$s) '
+            'RETURNS @extschema@.nps_agg_state AS %2$L, %3$L LANGUAGE C IMMUTABLE PARALLEL SAFE',
+            t, 'MODULE_PATHNAME', 'nps_agg_trans_' || t);
+        EXECUTE pg_catalog.format(
+            'COMMENT ON FUNCTION @extschema@.nps_agg_trans(@extschema@.nps_agg_state, pg_catalog.%s) IS %L',
+            t, pg_catalog.format('Aggregate support: adds %s %s NPS score to the state of nps_agg',
+                                 CASE WHEN t LIKE 'int%' THEN 'an' ELSE 'a' END, t));
+    END LOOP;
+END
+$nps_agg_trans$;
+CREATE FUNCTION @extschema@.nps_agg_combine(@extschema@.nps_agg_state, @extschema@.nps_agg_state) RETURNS @extschema@.nps_agg_state
+    AS 'MODULE_PATHNAME', 'nps_agg_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.nps_agg_final(@extschema@.nps_agg_state) RETURNS pg_catalog.float8
+    AS 'MODULE_PATHNAME', 'nps_agg_final' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON TYPE @extschema@.nps_agg_state IS 'Transition state of nps_agg(score): promoters, passives and detractors, text form v1 promoters=P passives=Q detractors=D';
+COMMENT ON FUNCTION @extschema@.nps_agg_state_in(pg_catalog.cstring) IS 'Text input of nps_agg_state, strictly validated (SQLSTATE 22P02 on any malformed value)';
+COMMENT ON FUNCTION @extschema@.nps_agg_state_out(@extschema@.nps_agg_state) IS 'Text output of nps_agg_state: v1 promoters=P passives=Q detractors=D';
+COMMENT ON FUNCTION @extschema@.nps_agg_state_recv(pg_catalog.internal) IS 'Binary input of nps_agg_state: a version byte, then the three counts as int64 (SQLSTATE 22P03 on any malformed value)';
+COMMENT ON FUNCTION @extschema@.nps_agg_state_send(@extschema@.nps_agg_state) IS 'Binary output of nps_agg_state: a version byte, then the three counts as int64';
+COMMENT ON FUNCTION @extschema@.nps_agg_combine(@extschema@.nps_agg_state, @extschema@.nps_agg_state) IS 'Aggregate support: adds the second nps_agg state into the first (combine function of nps_agg)';
+COMMENT ON FUNCTION @extschema@.nps_agg_final(@extschema@.nps_agg_state) IS 'Aggregate support: the NPS of an nps_agg state; NULL when it holds no response';
+
+-- nps_agg(score) keeps an nps_agg_state instead of a rating_summary: the same results, a third
+-- of the memory per group. CREATE OR REPLACE keeps the aggregates' identity, so views that use
+-- them stay valid.
+DO $nps_agg$
+DECLARE
+    t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['int2', 'int4', 'int8', 'numeric'] LOOP
+        EXECUTE pg_catalog.format(
+            'CREATE OR REPLACE AGGREGATE @extschema@.nps_agg(score pg_catalog.%s) ('
+            'SFUNC = @extschema@.nps_agg_trans, STYPE = @extschema@.nps_agg_state, FINALFUNC = @extschema@.nps_agg_final, '
+            'COMBINEFUNC = @extschema@.nps_agg_combine, '
+            'MSFUNC = @extschema@.nps_trans, MINVFUNC = @extschema@.nps_inv, '
+            'MSTYPE = @extschema@.rating_summary, MFINALFUNC = @extschema@.nps, PARALLEL = SAFE)', t);
+    END LOOP;
+END
+$nps_agg$;
+
+-- Comments that 0.1.0 got wrong: the transition and inverse functions of the score aggregates
+-- ("adds a int2", "removes ... to the state"), now worded as src/survey.sql generates them.
+DO $comments$
+DECLARE
+    k record;
+    t text;
+    arg_types text;
+    a_type text;
+    rule text;
+BEGIN
+    FOR k IN SELECT * FROM (VALUES ('nps', 'NPS', 0), ('csat', 'CSAT', 0), ('csat', 'CSAT', 1),
+                                   ('csat', 'CSAT', 2), ('ces', 'CES', 0), ('ces', 'CES', 1))
+                           AS m(kind, label, scale_args)
+    LOOP
+        FOREACH t IN ARRAY ARRAY['int2', 'int4', 'int8', 'numeric'] LOOP
+            arg_types := pg_catalog.concat_ws(', ', 'pg_catalog.' || t,
+                CASE WHEN k.scale_args >= 1 THEN 'pg_catalog.int4' END,
+                CASE WHEN k.scale_args >= 2 THEN 'pg_catalog.int4' END);
+            a_type := CASE WHEN t LIKE 'int%' THEN 'an ' ELSE 'a ' END || t;
+            rule := CASE k.scale_args WHEN 0 THEN ''
+                                      WHEN 1 THEN ' (scale_max must not vary)'
+                                      ELSE ' (scale_max, satisfied_from must not vary)' END;
+            EXECUTE pg_catalog.format('COMMENT ON FUNCTION @extschema@.%s_trans(@extschema@.rating_summary, %s) IS %L',
+                k.kind, arg_types, pg_catalog.format('Aggregate support: adds %s %s score to the state%s',
+                    a_type, k.label, rule));
+            EXECUTE pg_catalog.format('COMMENT ON FUNCTION @extschema@.%s_inv(@extschema@.rating_summary, %s) IS %L',
+                k.kind, arg_types, pg_catalog.format('Aggregate support: removes %s %s score from the state%s',
+                    a_type, k.label, rule));
+        END LOOP;
+    END LOOP;
+END
+$comments$;
+COMMENT ON FUNCTION @extschema@.score_count(@extschema@.rating_summary, pg_catalog.int4) IS 'Responses with exactly this score; the score must be on the summary''s scale';
+COMMENT ON FUNCTION @extschema@.csat(@extschema@.rating_summary) IS 'CSAT: share (0..1) of responses with a score >= the summary''s satisfied_from (default scale_max - 1); NULL when empty';
+
+-- MRR paths, the movements of every period and cohort retention (new in 0.2.0; src/mrr_paths.sql).
+
+-- The MRR path of one customer --------------------------------------------------------------
+
+CREATE TYPE @extschema@.mrr_path;
+
+CREATE FUNCTION @extschema@.mrr_path_in(pg_catalog.cstring)
+RETURNS @extschema@.mrr_path
+AS 'MODULE_PATHNAME', 'mrr_path_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.mrr_path_in(pg_catalog.cstring) IS 'text input of mrr_path (validated, versioned)';
+
+CREATE FUNCTION @extschema@.mrr_path_out(@extschema@.mrr_path)
+RETURNS pg_catalog.cstring
+AS 'MODULE_PATHNAME', 'mrr_path_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.mrr_path_out(@extschema@.mrr_path) IS 'text output of mrr_path; reads back exactly';
+
+CREATE FUNCTION @extschema@.mrr_path_recv(pg_catalog.internal)
+RETURNS @extschema@.mrr_path
+AS 'MODULE_PATHNAME', 'mrr_path_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.mrr_path_recv(pg_catalog.internal) IS 'binary input of mrr_path (validated, versioned)';
+
+CREATE FUNCTION @extschema@.mrr_path_send(@extschema@.mrr_path)
+RETURNS pg_catalog.bytea
+AS 'MODULE_PATHNAME', 'mrr_path_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.mrr_path_send(@extschema@.mrr_path) IS 'binary output of mrr_path';
+
+CREATE TYPE @extschema@.mrr_path (
+    INPUT = @extschema@.mrr_path_in,
+    OUTPUT = @extschema@.mrr_path_out,
+    RECEIVE = @extschema@.mrr_path_recv,
+    SEND = @extschema@.mrr_path_send,
+    INTERNALLENGTH = VARIABLE,
+    ALIGNMENT = double,
+    STORAGE = extended
+);
+COMMENT ON TYPE @extschema@.mrr_path IS 'MRR of one customer at the end of every period of a series, as change points; text form v1 <series> rows=<n> point_periods={<period>,...} point_mrr={<mrr>,...}';
+
+-- STABLE: period boundaries follow timestamptz + interval in the session time zone.
+CREATE FUNCTION @extschema@.mrr_path_trans(@extschema@.mrr_path, pg_catalog.timestamptz, pg_catalog.timestamptz, pg_catalog.numeric, pg_catalog.timestamptz, pg_catalog.interval, pg_catalog.int4)
+RETURNS @extschema@.mrr_path
+AS 'MODULE_PATHNAME', 'mrr_path_trans' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.mrr_path_trans(@extschema@.mrr_path, pg_catalog.timestamptz, pg_catalog.timestamptz, pg_catalog.numeric, pg_catalog.timestamptz, pg_catalog.interval, pg_catalog.int4) IS 'transition of mrr_path over timestamptz rows';
+
+CREATE FUNCTION @extschema@.mrr_path_trans(@extschema@.mrr_path, pg_catalog.date, pg_catalog.date, pg_catalog.numeric, pg_catalog.date, pg_catalog.interval, pg_catalog.int4)
+RETURNS @extschema@.mrr_path
+AS 'MODULE_PATHNAME', 'mrr_path_trans_date' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.mrr_path_trans(@extschema@.mrr_path, pg_catalog.date, pg_catalog.date, pg_catalog.numeric, pg_catalog.date, pg_catalog.interval, pg_catalog.int4) IS 'transition of mrr_path over date rows';
+
+CREATE FUNCTION @extschema@.mrr_path_combine(@extschema@.mrr_path, @extschema@.mrr_path)
+RETURNS @extschema@.mrr_path
+AS 'MODULE_PATHNAME', 'mrr_path_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.mrr_path_combine(@extschema@.mrr_path, @extschema@.mrr_path) IS 'combine function of mrr_path and transition of rollup(mrr_path): the sum of two paths of one series';
+
+CREATE FUNCTION @extschema@.mrr_path_final(@extschema@.mrr_path)
+RETURNS @extschema@.mrr_path
+AS 'MODULE_PATHNAME', 'mrr_path_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.mrr_path_final(@extschema@.mrr_path) IS 'final function of mrr_path and rollup(mrr_path): the path as stored; NULL without rows';
+
+CREATE AGGREGATE @extschema@.mrr_path(started_at pg_catalog.timestamptz, ended_at pg_catalog.timestamptz, mrr pg_catalog.numeric, first_period_start pg_catalog.timestamptz, period_length pg_catalog.interval, periods pg_catalog.int4) (
+    SFUNC = @extschema@.mrr_path_trans, STYPE = @extschema@.mrr_path,
+    COMBINEFUNC = @extschema@.mrr_path_combine, FINALFUNC = @extschema@.mrr_path_final,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.mrr_path(pg_catalog.timestamptz, pg_catalog.timestamptz, pg_catalog.numeric, pg_catalog.timestamptz, pg_catalog.interval, pg_catalog.int4) IS 'MRR path of a customer (GROUP BY customer): its MRR at the end of every period of the series, from its subscription rows (ended_at NULL = open)';
+
+CREATE AGGREGATE @extschema@.mrr_path(started_at pg_catalog.date, ended_at pg_catalog.date, mrr pg_catalog.numeric, first_period_start pg_catalog.date, period_length pg_catalog.interval, periods pg_catalog.int4) (
+    SFUNC = @extschema@.mrr_path_trans, STYPE = @extschema@.mrr_path,
+    COMBINEFUNC = @extschema@.mrr_path_combine, FINALFUNC = @extschema@.mrr_path_final,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.mrr_path(pg_catalog.date, pg_catalog.date, pg_catalog.numeric, pg_catalog.date, pg_catalog.interval, pg_catalog.int4) IS 'MRR path of a customer over a date series (GROUP BY customer)';
+
+CREATE AGGREGATE @extschema@.rollup(@extschema@.mrr_path) (
+    SFUNC = @extschema@.mrr_path_combine, STYPE = @extschema@.mrr_path,
+    COMBINEFUNC = @extschema@.mrr_path_combine, FINALFUNC = @extschema@.mrr_path_final,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.rollup(@extschema@.mrr_path) IS 'sum of MRR paths of one series (for instance the accounts of one customer), as one path';
+
+-- The movements of every period ------------------------------------------------------------
+
+CREATE TYPE @extschema@.mrr_period_movements AS (
+    period_start pg_catalog.timestamptz,
+    period_end pg_catalog.timestamptz,
+    starting_mrr pg_catalog.numeric,
+    ending_mrr pg_catalog.numeric,
+    new_mrr pg_catalog.numeric,
+    expansion_mrr pg_catalog.numeric,
+    contraction_mrr pg_catalog.numeric,
+    churned_mrr pg_catalog.numeric,
+    reactivation_mrr pg_catalog.numeric,
+    customers_start pg_catalog.int8,
+    customers_end pg_catalog.int8,
+    new_customers pg_catalog.int8,
+    expansion_customers pg_catalog.int8,
+    contraction_customers pg_catalog.int8,
+    churned_customers pg_catalog.int8,
+    reactivation_customers pg_catalog.int8
+);
+COMMENT ON TYPE @extschema@.mrr_period_movements IS 'MRR movements of one period [period_start, period_end): the fields of mrr_movements after the period bounds';
+
+CREATE TYPE @extschema@.mrr_movements_series;
+
+CREATE FUNCTION @extschema@.mrr_movements_series_in(pg_catalog.cstring)
+RETURNS @extschema@.mrr_movements_series
+AS 'MODULE_PATHNAME', 'mrr_movements_series_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.mrr_movements_series_in(pg_catalog.cstring) IS 'text input of mrr_movements_series (validated, versioned)';
+
+CREATE FUNCTION @extschema@.mrr_movements_series_out(@extschema@.mrr_movements_series)
+RETURNS pg_catalog.cstring
+AS 'MODULE_PATHNAME', 'mrr_movements_series_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.mrr_movements_series_out(@extschema@.mrr_movements_series) IS 'text output of mrr_movements_series; reads back exactly';
+
+CREATE FUNCTION @extschema@.mrr_movements_series_recv(pg_catalog.internal)
+RETURNS @extschema@.mrr_movements_series
+AS 'MODULE_PATHNAME', 'mrr_movements_series_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.mrr_movements_series_recv(pg_catalog.internal) IS 'binary input of mrr_movements_series (validated, versioned)';
+
+CREATE FUNCTION @extschema@.mrr_movements_series_send(@extschema@.mrr_movements_series)
+RETURNS pg_catalog.bytea
+AS 'MODULE_PATHNAME', 'mrr_movements_series_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.mrr_movements_series_send(@extschema@.mrr_movements_series) IS 'binary output of mrr_movements_series';
+
+CREATE TYPE @extschema@.mrr_movements_series (
+    INPUT = @extschema@.mrr_movements_series_in,
+    OUTPUT = @extschema@.mrr_movements_series_out,
+    RECEIVE = @extschema@.mrr_movements_series_recv,
+    SEND = @extschema@.mrr_movements_series_send,
+    INTERNALLENGTH = VARIABLE,
+    ALIGNMENT = double,
+    STORAGE = extended
+);
+COMMENT ON TYPE @extschema@.mrr_movements_series IS 'MRR movements of every period of a series: exact per-period sums and customer counts of each movement class; storable and summable (rollup)';
+
+-- STABLE: the first path's series gets its boundaries in the session time zone.
+CREATE FUNCTION @extschema@.mrr_movements_series_trans(@extschema@.mrr_movements_series, @extschema@.mrr_path)
+RETURNS @extschema@.mrr_movements_series
+AS 'MODULE_PATHNAME', 'mrr_movements_series_trans' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.mrr_movements_series_trans(@extschema@.mrr_movements_series, @extschema@.mrr_path) IS 'transition of mrr_movements(path) and mrr_movements_series(path)';
+
+CREATE FUNCTION @extschema@.mrr_movements_series_combine(@extschema@.mrr_movements_series, @extschema@.mrr_movements_series)
+RETURNS @extschema@.mrr_movements_series
+AS 'MODULE_PATHNAME', 'mrr_movements_series_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.mrr_movements_series_combine(@extschema@.mrr_movements_series, @extschema@.mrr_movements_series) IS 'combine function of the movement series aggregates and transition of rollup(mrr_movements_series)';
+
+-- STABLE: a date series reports its bounds as timestamptz in the session time zone.
+CREATE FUNCTION @extschema@.mrr_movements_series_final(@extschema@.mrr_movements_series)
+RETURNS @extschema@.mrr_period_movements[]
+AS 'MODULE_PATHNAME', 'mrr_movements_series_final' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.mrr_movements_series_final(@extschema@.mrr_movements_series) IS 'final function of mrr_movements(path): one mrr_period_movements per period';
+
+CREATE FUNCTION @extschema@.mrr_movements_series_summary_final(@extschema@.mrr_movements_series)
+RETURNS @extschema@.mrr_movements_series
+AS 'MODULE_PATHNAME', 'mrr_movements_series_summary_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.mrr_movements_series_summary_final(@extschema@.mrr_movements_series) IS 'final function of mrr_movements_series(path) and rollup(mrr_movements_series): the summary as stored, once the MRR of every period is known to fit';
+
+CREATE AGGREGATE @extschema@.mrr_movements(path @extschema@.mrr_path) (
+    SFUNC = @extschema@.mrr_movements_series_trans, STYPE = @extschema@.mrr_movements_series,
+    COMBINEFUNC = @extschema@.mrr_movements_series_combine,
+    FINALFUNC = @extschema@.mrr_movements_series_final,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.mrr_movements(@extschema@.mrr_path) IS 'MRR movements of every period of the series, from the customers'' MRR paths, in one pass: one mrr_period_movements per period';
+
+CREATE AGGREGATE @extschema@.mrr_movements_series(path @extschema@.mrr_path) (
+    SFUNC = @extschema@.mrr_movements_series_trans, STYPE = @extschema@.mrr_movements_series,
+    COMBINEFUNC = @extschema@.mrr_movements_series_combine,
+    FINALFUNC = @extschema@.mrr_movements_series_summary_final,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.mrr_movements_series(@extschema@.mrr_path) IS 'MRR movements of every period of the series as a storable summary (read it with mrr_movements(summary), add summaries with rollup)';
+
+CREATE AGGREGATE @extschema@.rollup(@extschema@.mrr_movements_series) (
+    SFUNC = @extschema@.mrr_movements_series_combine, STYPE = @extschema@.mrr_movements_series,
+    COMBINEFUNC = @extschema@.mrr_movements_series_combine,
+    FINALFUNC = @extschema@.mrr_movements_series_summary_final,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.rollup(@extschema@.mrr_movements_series) IS 'exact sum of mrr_movements_series summaries of one series (segments to totals)';
+
+CREATE FUNCTION @extschema@.mrr_movements(s @extschema@.mrr_movements_series)
+RETURNS @extschema@.mrr_period_movements[]
+AS 'MODULE_PATHNAME', 'mrr_movements_series_movements' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.mrr_movements(@extschema@.mrr_movements_series) IS 'the movements of every period of a stored mrr_movements_series, one mrr_period_movements per period';
+
+-- The accessors of mrr_movements, on a period's row (the same C functions read both).
+CREATE FUNCTION @extschema@.nrr(m @extschema@.mrr_period_movements)
+RETURNS pg_catalog.float8
+AS 'MODULE_PATHNAME', 'mrr_movements_nrr' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.nrr(@extschema@.mrr_period_movements) IS 'net revenue retention of the period: (starting - churned - contraction + expansion) / starting; NULL when starting_mrr is 0';
+
+CREATE FUNCTION @extschema@.grr(m @extschema@.mrr_period_movements)
+RETURNS pg_catalog.float8
+AS 'MODULE_PATHNAME', 'mrr_movements_grr' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.grr(@extschema@.mrr_period_movements) IS 'gross revenue retention of the period: (starting - churned - contraction) / starting; NULL when starting_mrr is 0';
+
+CREATE FUNCTION @extschema@.quick_ratio(m @extschema@.mrr_period_movements)
+RETURNS pg_catalog.float8
+AS 'MODULE_PATHNAME', 'mrr_movements_quick_ratio' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.quick_ratio(@extschema@.mrr_period_movements) IS 'SaaS quick ratio of the period: (new + expansion + reactivation) / (contraction + churned); NULL when nothing was lost';
+
+CREATE FUNCTION @extschema@.net_new_mrr(m @extschema@.mrr_period_movements)
+RETURNS pg_catalog.numeric
+AS 'MODULE_PATHNAME', 'mrr_movements_net_new_mrr' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.net_new_mrr(@extschema@.mrr_period_movements) IS 'net new MRR of the period: new + reactivation + expansion - contraction - churned (= ending_mrr - starting_mrr)';
+
+CREATE FUNCTION @extschema@.arpa(m @extschema@.mrr_period_movements)
+RETURNS pg_catalog.numeric
+AS 'MODULE_PATHNAME', 'mrr_movements_arpa' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.arpa(@extschema@.mrr_period_movements) IS 'average revenue per account at the end of the period: ending_mrr / customers_end; NULL without paying customers';
+
+CREATE FUNCTION @extschema@.negative_churn(m @extschema@.mrr_period_movements)
+RETURNS pg_catalog.bool
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$ SELECT (m).expansion_mrr OPERATOR(pg_catalog.>) ((m).churned_mrr OPERATOR(pg_catalog.+) (m).contraction_mrr) $$;
+COMMENT ON FUNCTION @extschema@.negative_churn(@extschema@.mrr_period_movements) IS 'negative churn in the period: expansion_mrr > churned_mrr + contraction_mrr';
+
+-- One customer's movement in each period.
+-- STABLE: a date series reports its bounds as timestamptz in the session time zone.
+CREATE FUNCTION @extschema@.customer_mrr_movements(path @extschema@.mrr_path,
+    OUT period_start pg_catalog.timestamptz, OUT period_end pg_catalog.timestamptz,
+    OUT previous_mrr pg_catalog.numeric, OUT mrr pg_catalog.numeric, OUT movement pg_catalog.text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'customer_mrr_movements' LANGUAGE C STABLE STRICT PARALLEL SAFE ROWS 24;
+COMMENT ON FUNCTION @extschema@.customer_mrr_movements(@extschema@.mrr_path) IS 'movement of one customer in each period from its first paying period to the end of the series: previous and current MRR and the mrr_movement() class; periods without MRR before or after are left out';
+
+-- The periods where one customer's MRR moves.
+-- STABLE: a date series reports its bounds as timestamptz in the session time zone.
+CREATE FUNCTION @extschema@.customer_mrr_changes(path @extschema@.mrr_path,
+    OUT period_start pg_catalog.timestamptz, OUT period_end pg_catalog.timestamptz,
+    OUT previous_mrr pg_catalog.numeric, OUT mrr pg_catalog.numeric, OUT movement pg_catalog.text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'customer_mrr_changes' LANGUAGE C STABLE STRICT PARALLEL SAFE ROWS 4;
+COMMENT ON FUNCTION @extschema@.customer_mrr_changes(@extschema@.mrr_path) IS 'the rows of customer_mrr_movements(path) whose movement is not unchanged: the periods where one customer''s MRR moves (new, expansion, contraction, churn, reactivation), at a cost of the path''s change points';
+
+-- Cohort retention ----------------------------------------------------------------------------
+
+CREATE TYPE @extschema@.cohort_summary;
+
+CREATE FUNCTION @extschema@.cohort_summary_in(pg_catalog.cstring)
+RETURNS @extschema@.cohort_summary
+AS 'MODULE_PATHNAME', 'cohort_summary_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.cohort_summary_in(pg_catalog.cstring) IS 'text input of cohort_summary (validated, versioned)';
+
+CREATE FUNCTION @extschema@.cohort_summary_out(@extschema@.cohort_summary)
+RETURNS pg_catalog.cstring
+AS 'MODULE_PATHNAME', 'cohort_summary_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.cohort_summary_out(@extschema@.cohort_summary) IS 'text output of cohort_summary; reads back exactly';
+
+CREATE FUNCTION @extschema@.cohort_summary_recv(pg_catalog.internal)
+RETURNS @extschema@.cohort_summary
+AS 'MODULE_PATHNAME', 'cohort_summary_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.cohort_summary_recv(pg_catalog.internal) IS 'binary input of cohort_summary (validated, versioned)';
+
+CREATE FUNCTION @extschema@.cohort_summary_send(@extschema@.cohort_summary)
+RETURNS pg_catalog.bytea
+AS 'MODULE_PATHNAME', 'cohort_summary_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.cohort_summary_send(@extschema@.cohort_summary) IS 'binary output of cohort_summary';
+
+CREATE TYPE @extschema@.cohort_summary (
+    INPUT = @extschema@.cohort_summary_in,
+    OUTPUT = @extschema@.cohort_summary_out,
+    RECEIVE = @extschema@.cohort_summary_recv,
+    SEND = @extschema@.cohort_summary_send,
+    INTERNALLENGTH = VARIABLE,
+    ALIGNMENT = double,
+    STORAGE = extended
+);
+COMMENT ON TYPE @extschema@.cohort_summary IS 'cohort retention triangle of a series: per cohort (first paying period) and periods since its start, the changes of retained customers, MRR and gross MRR; storable and summable (rollup)';
+
+-- STABLE: the first path's series gets its boundaries in the session time zone.
+CREATE FUNCTION @extschema@.cohort_summary_trans(@extschema@.cohort_summary, @extschema@.mrr_path)
+RETURNS @extschema@.cohort_summary
+AS 'MODULE_PATHNAME', 'cohort_summary_trans' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.cohort_summary_trans(@extschema@.cohort_summary, @extschema@.mrr_path) IS 'transition of cohort_summary(path)';
+
+CREATE FUNCTION @extschema@.cohort_summary_combine(@extschema@.cohort_summary, @extschema@.cohort_summary)
+RETURNS @extschema@.cohort_summary
+AS 'MODULE_PATHNAME', 'cohort_summary_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.cohort_summary_combine(@extschema@.cohort_summary, @extschema@.cohort_summary) IS 'combine function of cohort_summary and transition of rollup(cohort_summary)';
+
+CREATE FUNCTION @extschema@.cohort_summary_final(@extschema@.cohort_summary)
+RETURNS @extschema@.cohort_summary
+AS 'MODULE_PATHNAME', 'cohort_summary_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.cohort_summary_final(@extschema@.cohort_summary) IS 'final function of cohort_summary and rollup(cohort_summary): the summary as stored';
+
+CREATE AGGREGATE @extschema@.cohort_summary(path @extschema@.mrr_path) (
+    SFUNC = @extschema@.cohort_summary_trans, STYPE = @extschema@.cohort_summary,
+    COMBINEFUNC = @extschema@.cohort_summary_combine, FINALFUNC = @extschema@.cohort_summary_final,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.cohort_summary(@extschema@.mrr_path) IS 'cohort retention triangle of the customers'' MRR paths (cohort = first paying period), in one pass; read it with cohort_retention()';
+
+CREATE AGGREGATE @extschema@.rollup(@extschema@.cohort_summary) (
+    SFUNC = @extschema@.cohort_summary_combine, STYPE = @extschema@.cohort_summary,
+    COMBINEFUNC = @extschema@.cohort_summary_combine, FINALFUNC = @extschema@.cohort_summary_final,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.rollup(@extschema@.cohort_summary) IS 'exact sum of cohort_summary values of one series over disjoint customers (segments to totals)';
+
+-- STABLE: a date series reports its cohorts as timestamptz in the session time zone.
+CREATE FUNCTION @extschema@.cohort_retention(s @extschema@.cohort_summary,
+    OUT cohort pg_catalog.timestamptz, OUT periods_since_start pg_catalog.int4,
+    OUT customers pg_catalog.int8, OUT retained_customers pg_catalog.int8,
+    OUT logo_retention pg_catalog.float8, OUT starting_mrr pg_catalog.numeric,
+    OUT mrr pg_catalog.numeric, OUT revenue_retention pg_catalog.float8,
+    OUT gross_revenue_retention pg_catalog.float8)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'cohort_retention' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.cohort_retention(@extschema@.cohort_summary) IS 'the cohort retention triangle, one row per cohort and periods since its start: customers, retained customers and logo retention, starting MRR, MRR, revenue retention (cohort NRR) and gross revenue retention';
+
+-- roc: the ROC AUC of a score as a churn predictor (src/roc.sql).
+CREATE TYPE @extschema@.roc_summary;
+
+CREATE FUNCTION @extschema@.roc_summary_in(pg_catalog.cstring)
+RETURNS @extschema@.roc_summary
+AS 'MODULE_PATHNAME', 'roc_summary_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.roc_summary_in(pg_catalog.cstring) IS
+'text input of roc_summary: v1 scores={...} retained={...} churned={...} (validated, canonical form only)';
+
+CREATE FUNCTION @extschema@.roc_summary_out(@extschema@.roc_summary)
+RETURNS pg_catalog.cstring
+AS 'MODULE_PATHNAME', 'roc_summary_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.roc_summary_out(@extschema@.roc_summary) IS
+'text output of roc_summary: the distinct scores ascending, then the retained and the churned rows of each';
+
+CREATE FUNCTION @extschema@.roc_summary_recv(pg_catalog.internal)
+RETURNS @extschema@.roc_summary
+AS 'MODULE_PATHNAME', 'roc_summary_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.roc_summary_recv(pg_catalog.internal) IS
+'binary input of roc_summary (validated): version byte, int32 n, n float8 scores, n int64 retained, n int64 churned';
+
+CREATE FUNCTION @extschema@.roc_summary_send(@extschema@.roc_summary)
+RETURNS pg_catalog.bytea
+AS 'MODULE_PATHNAME', 'roc_summary_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.roc_summary_send(@extschema@.roc_summary) IS
+'binary output of roc_summary: version byte, int32 n, n float8 scores, n int64 retained, n int64 churned';
+
+CREATE TYPE @extschema@.roc_summary (
+    INPUT = @extschema@.roc_summary_in,
+    OUTPUT = @extschema@.roc_summary_out,
+    RECEIVE = @extschema@.roc_summary_recv,
+    SEND = @extschema@.roc_summary_send,
+    INTERNALLENGTH = VARIABLE,
+    ALIGNMENT = double,
+    STORAGE = extended
+);
+COMMENT ON TYPE @extschema@.roc_summary IS
+'storable ROC summary: every distinct score with its retained and churned rows; build with roc_summary(score, churned), merge with rollup, read with roc_auc';
+
+CREATE FUNCTION @extschema@.roc_summary_eq(@extschema@.roc_summary, @extschema@.roc_summary)
+RETURNS pg_catalog.bool
+AS 'MODULE_PATHNAME', 'roc_summary_eq' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.roc_summary_eq(@extschema@.roc_summary, @extschema@.roc_summary) IS
+'true when two ROC summaries hold the same retained and churned rows at every score';
+
+CREATE OPERATOR @extschema@.= (
+    LEFTARG = @extschema@.roc_summary,
+    RIGHTARG = @extschema@.roc_summary,
+    FUNCTION = @extschema@.roc_summary_eq,
+    COMMUTATOR = OPERATOR(@extschema@.=)
+);
+COMMENT ON OPERATOR @extschema@.= (@extschema@.roc_summary, @extschema@.roc_summary) IS
+'the same retained and churned rows at every score';
+
+-- Accessors.
+CREATE FUNCTION @extschema@.roc_auc(s @extschema@.roc_summary)
+RETURNS pg_catalog.float8
+AS 'MODULE_PATHNAME', 'roc_auc_summary' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.roc_auc(@extschema@.roc_summary) IS
+'ROC AUC of a summary: P(a retained row scores higher than a churned row) + 1/2 P(equal scores); NULL when no row is retained or none churned';
+
+CREATE FUNCTION @extschema@.customers(s @extschema@.roc_summary)
+RETURNS pg_catalog.int8
+AS 'MODULE_PATHNAME', 'roc_summary_customers' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.customers(@extschema@.roc_summary) IS
+'rows counted by a ROC summary, retained and churned';
+
+CREATE FUNCTION @extschema@.retained(s @extschema@.roc_summary)
+RETURNS pg_catalog.int8
+AS 'MODULE_PATHNAME', 'roc_summary_retained' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.retained(@extschema@.roc_summary) IS
+'rows of a ROC summary that did not churn';
+
+CREATE FUNCTION @extschema@.churned(s @extschema@.roc_summary)
+RETURNS pg_catalog.int8
+AS 'MODULE_PATHNAME', 'roc_summary_churned' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.churned(@extschema@.roc_summary) IS
+'rows of a ROC summary that churned';
+
+-- Support functions. Not strict: the transitions make the state on the first row that has
+-- a score and a flag, and skip rows without.
+CREATE FUNCTION @extschema@.roc_summary_trans(@extschema@.roc_summary, pg_catalog.float8, pg_catalog.bool)
+RETURNS @extschema@.roc_summary
+AS 'MODULE_PATHNAME', 'roc_summary_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.roc_summary_trans(@extschema@.roc_summary, pg_catalog.float8, pg_catalog.bool) IS
+'transition function of roc_auc(score, churned) and roc_summary(score, churned): counts one row';
+
+CREATE FUNCTION @extschema@.roc_summary_mtrans(@extschema@.roc_summary, pg_catalog.float8, pg_catalog.bool)
+RETURNS @extschema@.roc_summary
+AS 'MODULE_PATHNAME', 'roc_summary_mtrans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.roc_summary_mtrans(@extschema@.roc_summary, pg_catalog.float8, pg_catalog.bool) IS
+'moving-aggregate transition function of roc_auc(score, churned) and roc_summary(score, churned)';
+
+CREATE FUNCTION @extschema@.roc_summary_inv(@extschema@.roc_summary, pg_catalog.float8, pg_catalog.bool)
+RETURNS @extschema@.roc_summary
+AS 'MODULE_PATHNAME', 'roc_summary_inv' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.roc_summary_inv(@extschema@.roc_summary, pg_catalog.float8, pg_catalog.bool) IS
+'moving-aggregate inverse of roc_summary_mtrans: uncounts a row that leaves the window frame';
+
+CREATE FUNCTION @extschema@.roc_summary_combine(@extschema@.roc_summary, @extschema@.roc_summary)
+RETURNS @extschema@.roc_summary
+AS 'MODULE_PATHNAME', 'roc_summary_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.roc_summary_combine(@extschema@.roc_summary, @extschema@.roc_summary) IS
+'combine function of the roc_summary aggregates and transition function of rollup(roc_summary): adds the second summary to the first';
+
+CREATE FUNCTION @extschema@.roc_summary_rollup_mtrans(@extschema@.roc_summary, @extschema@.roc_summary)
+RETURNS @extschema@.roc_summary
+AS 'MODULE_PATHNAME', 'roc_summary_rollup_mtrans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.roc_summary_rollup_mtrans(@extschema@.roc_summary, @extschema@.roc_summary) IS
+'moving-aggregate transition function of rollup(roc_summary)';
+
+CREATE FUNCTION @extschema@.roc_summary_rollup_inv(@extschema@.roc_summary, @extschema@.roc_summary)
+RETURNS @extschema@.roc_summary
+AS 'MODULE_PATHNAME', 'roc_summary_rollup_inv' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.roc_summary_rollup_inv(@extschema@.roc_summary, @extschema@.roc_summary) IS
+'moving-aggregate inverse of rollup(roc_summary): subtracts a summary that leaves the window frame';
+
+CREATE FUNCTION @extschema@.roc_summary_final(@extschema@.roc_summary)
+RETURNS @extschema@.roc_summary
+AS 'MODULE_PATHNAME', 'roc_summary_final' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.roc_summary_final(@extschema@.roc_summary) IS
+'final function of roc_summary(score, churned) and rollup(roc_summary): the summary, or NULL when it counts no row';
+
+-- Aggregates.
+CREATE AGGREGATE @extschema@.roc_auc(score pg_catalog.float8, churned pg_catalog.bool) (
+    SFUNC = @extschema@.roc_summary_trans, STYPE = @extschema@.roc_summary,
+    FINALFUNC = @extschema@.roc_auc,
+    COMBINEFUNC = @extschema@.roc_summary_combine,
+    MSFUNC = @extschema@.roc_summary_mtrans, MINVFUNC = @extschema@.roc_summary_inv,
+    MSTYPE = @extschema@.roc_summary, MFINALFUNC = @extschema@.roc_auc,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.roc_auc(pg_catalog.float8, pg_catalog.bool) IS
+'ROC AUC of a score as a churn predictor: P(a retained row scores higher than a churned row) + 1/2 P(equal scores), exact; NULL when no row is retained or none churned';
+
+CREATE AGGREGATE @extschema@.roc_summary(score pg_catalog.float8, churned pg_catalog.bool) (
+    SFUNC = @extschema@.roc_summary_trans, STYPE = @extschema@.roc_summary,
+    FINALFUNC = @extschema@.roc_summary_final,
+    COMBINEFUNC = @extschema@.roc_summary_combine,
+    MSFUNC = @extschema@.roc_summary_mtrans, MINVFUNC = @extschema@.roc_summary_inv,
+    MSTYPE = @extschema@.roc_summary, MFINALFUNC = @extschema@.roc_summary_final,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.roc_summary(pg_catalog.float8, pg_catalog.bool) IS
+'roc_summary of (score, churned) rows, to store and roll up; NULL over no rows';
+
+CREATE AGGREGATE @extschema@.rollup(s @extschema@.roc_summary) (
+    SFUNC = @extschema@.roc_summary_combine, STYPE = @extschema@.roc_summary,
+    FINALFUNC = @extschema@.roc_summary_final,
+    COMBINEFUNC = @extschema@.roc_summary_combine,
+    MSFUNC = @extschema@.roc_summary_rollup_mtrans, MINVFUNC = @extschema@.roc_summary_rollup_inv,
+    MSTYPE = @extschema@.roc_summary, MFINALFUNC = @extschema@.roc_summary_final,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.rollup(@extschema@.roc_summary) IS
+'exact merge of ROC summaries (by period, segment...); NULL when they count no row';
+
+-- customer_actions and its rules (src/views/actions.sql).
+CREATE TABLE @extschema@.action_rules (
+    action     text     PRIMARY KEY
+               CONSTRAINT "unknown action (see COMMENT ON COLUMN action_rules.action)" CHECK (action IN (
+                   'review_account', 'send_guidance', 'expansion_opportunity', 'call_detractor', 'send_value',
+                   'ask_referral', 'contact_contraction', 'payment_reminder', 'renewal_risk')),
+    enabled    boolean  NOT NULL DEFAULT true,
+    priority   int      NOT NULL
+               CONSTRAINT "priority must be from 1 (most urgent) to 4" CHECK (priority BETWEEN 1 AND 4),
+    due_within interval NOT NULL
+               CONSTRAINT "due_within must not be negative" CHECK (due_within >= '0'::interval),
+    threshold  float8   NOT NULL,
+    CONSTRAINT "threshold out of range for its rule" CHECK (
+        threshold > '-infinity' AND threshold < 'infinity' AND CASE action
+            WHEN 'contact_contraction' THEN threshold >= 0 AND threshold < 1
+            WHEN 'review_account' THEN true
+            WHEN 'send_guidance' THEN true
+            WHEN 'expansion_opportunity' THEN true
+            ELSE threshold >= 0 AND threshold = trunc(threshold) END)
+);
+COMMENT ON TABLE @extschema@.action_rules IS 'csmetrics: the rules of the customer_actions view, one per action (kept by pg_dump; switch a rule off with enabled = false, rows cannot be deleted; inserting an existing action replaces it)';
+COMMENT ON COLUMN @extschema@.action_rules.action IS 'action code: review_account (health at or below threshold), send_guidance (health above review_account''s threshold, at or below this one), expansion_opportunity (health above threshold), call_detractor / send_value / ask_referral (latest NPS answer 0-6 / 7-8 / 9-10, not older than threshold days), contact_contraction (MRR contraction in the current period), payment_reminder (invoice past due), renewal_risk (renewal due soon, health at or below send_guidance''s threshold)';
+COMMENT ON COLUMN @extschema@.action_rules.enabled IS 'false switches the rule off';
+COMMENT ON COLUMN @extschema@.action_rules.priority IS '1 (most urgent) to 4';
+COMMENT ON COLUMN @extschema@.action_rules.due_within IS 'time from the trigger to the due date of the action (due_at = triggered_at + due_within)';
+COMMENT ON COLUMN @extschema@.action_rules.threshold IS 'health score limit (review_account, send_guidance, expansion_opportunity), oldest answer acted upon in whole days (call_detractor, send_value, ask_referral), share of MRR lost beyond which a contraction counts (contact_contraction, 0 = any), whole days of grace after the due date (payment_reminder), whole days ahead a renewal is due (renewal_risk)';
+COMMENT ON CONSTRAINT action_rules_pkey ON @extschema@.action_rules IS 'one rule per action';
+COMMENT ON CONSTRAINT "unknown action (see COMMENT ON COLUMN action_rules.action)" ON @extschema@.action_rules IS 'only the nine action codes of customer_actions';
+COMMENT ON CONSTRAINT "priority must be from 1 (most urgent) to 4" ON @extschema@.action_rules IS 'priorities 1 to 4, the columns of kpi_overview';
+COMMENT ON CONSTRAINT "due_within must not be negative" ON @extschema@.action_rules IS 'an action is never due before its trigger';
+COMMENT ON CONSTRAINT "threshold out of range for its rule" ON @extschema@.action_rules IS 'finite; a share from 0 to below 1 for contact_contraction, whole days from 0 for the NPS rules, payment_reminder and renewal_risk';
+
+-- Makes INSERT replace the rule of the same action. A restore runs CREATE EXTENSION (which
+-- inserts the default rules) and then loads the dumped rows: each replaces its default.
+CREATE FUNCTION @extschema@.action_rules_replace() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    DELETE FROM @extschema@.action_rules WHERE action OPERATOR(pg_catalog.=) NEW.action;
+    RETURN NEW;
+END $$;
+COMMENT ON FUNCTION @extschema@.action_rules_replace() IS 'csmetrics internal: trigger making INSERT into action_rules replace the rule of the same action (so pg_restore can load tuned rules over the defaults)';
+CREATE TRIGGER replace_rule BEFORE INSERT ON @extschema@.action_rules
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.action_rules_replace();
+COMMENT ON TRIGGER replace_rule ON @extschema@.action_rules IS 'INSERT of an existing action replaces its rule';
+
+-- Refuses to delete rules: a missing rule would silently come back as its default after a
+-- dump and restore. The replace trigger's own DELETE runs inside its INSERT and is let through.
+CREATE FUNCTION @extschema@.action_rules_keep() RETURNS trigger
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF pg_trigger_depth() > 1 THEN
+        RETURN OLD;
+    END IF;
+    RAISE EXCEPTION 'action rules cannot be deleted'
+        USING ERRCODE = '0A000',
+              DETAIL = 'Every action has one rule, so that a dump and restore gives back the same rules.',
+              HINT = 'Switch a rule off instead: UPDATE csmetrics.action_rules SET enabled = false WHERE action = ''...''.';
+END $$;
+COMMENT ON FUNCTION @extschema@.action_rules_keep() IS 'csmetrics internal: trigger refusing to delete or truncate action rules (switch them off instead)';
+CREATE TRIGGER keep_rules BEFORE DELETE ON @extschema@.action_rules
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.action_rules_keep();
+COMMENT ON TRIGGER keep_rules ON @extschema@.action_rules IS 'rules are switched off, not deleted';
+CREATE TRIGGER keep_rules_truncate BEFORE TRUNCATE ON @extschema@.action_rules
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.action_rules_keep();
+COMMENT ON TRIGGER keep_rules_truncate ON @extschema@.action_rules IS 'rules are switched off, not truncated';
+
+-- The defaults of the customer-success playbooks.
+INSERT INTO @extschema@.action_rules (action, priority, due_within, threshold) VALUES
+    ('review_account', 1, '2 days', 40),
+    ('send_guidance', 3, '7 days', 70),
+    ('expansion_opportunity', 3, '14 days', 100),
+    ('call_detractor', 1, '1 day', 365),
+    ('send_value', 3, '7 days', 365),
+    ('ask_referral', 4, '14 days', 365),
+    ('contact_contraction', 1, '2 days', 0),
+    ('payment_reminder', 2, '3 days', 0),
+    ('renewal_risk', 1, '7 days', 90);
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.action_rules', '');
+
+-- A number for the reason of an action: rounded to one decimal, without trailing zeros.
+CREATE FUNCTION @extschema@.kpi_action_number(x float8) RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT pg_catalog.trim_scale(pg_catalog.round(x::pg_catalog.numeric, 1))::pg_catalog.text
+$$;
+COMMENT ON FUNCTION @extschema@.kpi_action_number(float8) IS 'csmetrics internal: a number as the reasons of customer_actions write it (one decimal at most)';
+
+-- Builder of customer_actions: one row per customer and open action. Each rule reads what it
+-- needs: customer_health (health rules, renewal_risk), the latest NPS answer,
+-- customer_mrr_movements (contact_contraction), unpaid invoices, renewals. A rule whose source
+-- is missing adds nothing; NULL (no view) when no rule can run. The as-of instant is the
+-- latest event of the registered sources, capped at now, so that the actions of fixed data
+-- are the same whenever they are read; local dates, and the days of due_within, are in the
+-- views' time zone.
+CREATE FUNCTION @extschema@.kpi_view_customer_actions(ctx jsonb) RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    health text := ctx -> 'made' ->> 'customer_health';
+    movements text := ctx -> 'made' ->> 'customer_mrr_movements';
+    parts text[] := '{}';
+    latest text[] := '{}';
+    event_kinds constant text[] := ARRAY['usage_events', 'survey_responses', 'tickets', 'invoices', 'subscriptions'];
+    event_columns constant text[] := ARRAY['occurred_at', 'responded_at', 'opened_at', 'due_at', 'started_at'];
+BEGIN
+    ctx := ctx || jsonb_build_object('customer_health', coalesce(health, ''), 'customer_mrr_movements', coalesce(movements, ''));
+    -- the latest event of each registered source (payments are left out: data often holds
+    -- payments planned after the last invoice)
+    FOR i IN 1 .. cardinality(event_kinds) LOOP
+        IF @extschema@.kpi_has(ctx, event_kinds[i]) THEN
+            latest := latest || format('(SELECT max(%I) FROM %s)', event_columns[i], ctx ->> event_kinds[i]);
+        END IF;
+    END LOOP;
+
+    -- health at or below / above the thresholds, from customer_health (current customers):
+    -- one of the three at most, as the bands go
+    IF health IS NOT NULL THEN
+        parts := parts || @extschema@.kpi_render($p$
+SELECT x.customer_id, x.action,
+       'health ' || @extschema@.kpi_action_number(x.health_score) || ' (' || x.health_band || ')'
+       || CASE WHEN x.health_trend < 0 THEN ', down ' || @extschema@.kpi_action_number(-x.health_trend) || ' points on the previous {{grain_name}}'
+               WHEN x.health_trend > 0 THEN ', up ' || @extschema@.kpi_action_number(x.health_trend) || ' points on the previous {{grain_name}}'
+               WHEN x.health_trend = 0 THEN ', unchanged on the previous {{grain_name}}'
+               ELSE '' END,
+       (x.period_start::timestamp AT TIME ZONE {{zone}}), false
+FROM (SELECT h.*, CASE WHEN h.health_score <= l.review_at THEN 'review_account'
+                       WHEN h.health_score <= l.guidance_at THEN 'send_guidance'
+                       WHEN h.health_score > l.expansion_at THEN 'expansion_opportunity' END AS action
+      FROM health AS h CROSS JOIN limits AS l) AS x
+WHERE x.action IS NOT NULL$p$, ctx);
+    END IF;
+
+    -- the latest NPS answer of each customer (the lowest score of answers given at the same
+    -- latest instant, as customer_health picks it), when it is not older than the rule says
+    IF @extschema@.kpi_has(ctx, 'survey_responses') THEN
+        parts := parts || @extschema@.kpi_render($p$
+SELECT n.customer_id::text, n.action,
+       'NPS answer ' || n.score::int || CASE n.action WHEN 'call_detractor' THEN ' (detractor)' WHEN 'send_value' THEN ' (passive)' ELSE ' (promoter)' END
+       || ' on ' || n.responded_on,
+       n.responded_at, true
+FROM (SELECT n.*, CASE WHEN n.score <= 6 THEN 'call_detractor' WHEN n.score <= 8 THEN 'send_value' ELSE 'ask_referral' END AS action
+      FROM (SELECT DISTINCT ON (r.customer_id) r.customer_id, r.responded_at, r.responded_on, r.score
+            FROM {{survey_responses}} AS r CROSS JOIN asof AS a
+            WHERE r.customer_id IS NOT NULL AND coalesce(lower(r.survey), 'nps') = 'nps' AND r.responded_at <= a.as_of
+            ORDER BY r.customer_id, r.responded_at DESC, r.score) AS n) AS n
+CROSS JOIN asof AS a CROSS JOIN limits AS l
+WHERE a.as_of_on - n.responded_on <= CASE n.action WHEN 'call_detractor' THEN l.detractor_days
+                                                   WHEN 'send_value' THEN l.passive_days ELSE l.promoter_days END$p$, ctx);
+    END IF;
+
+    -- a contraction of the MRR in the period of the as-of date (customer_mrr_movements);
+    -- triggered by the latest start or end of the customer's subscriptions in that period
+    -- (not later than the as-of instant)
+    IF movements IS NOT NULL THEN
+        parts := parts || @extschema@.kpi_render($p$
+SELECT m.customer_id, 'contact_contraction',
+       'MRR down ' || @extschema@.kpi_action_number((100 * (m.previous_mrr - m.mrr) / m.previous_mrr)::float8) || '% from '
+       || m.previous_mrr || ' to ' || m.mrr || ' in the {{grain_name}} of ' || m.{{period}},
+       coalesce(least((SELECT greatest(max(s.started_at) FILTER (WHERE s.started_at >= b.period_start_at AND s.started_at < b.period_end_at),
+                                       max(s.ended_at) FILTER (WHERE s.ended_at >= b.period_start_at AND s.ended_at < b.period_end_at))
+                       FROM {{subscriptions}} AS s WHERE s.customer_id::text = m.customer_id), a.as_of),
+                b.period_start_at),
+       false
+FROM {{customer_mrr_movements}} AS m CROSS JOIN asof AS a CROSS JOIN limits AS l
+CROSS JOIN LATERAL (SELECT (m.{{period}}::timestamp AT TIME ZONE {{zone}}) AS period_start_at,
+                           ((m.{{period}} + {{step}})::timestamp AT TIME ZONE {{zone}}) AS period_end_at) AS b
+WHERE m.{{period}} = @extschema@.kpi_period_start(a.as_of_on, {{grain}}) AND m.movement = 'contraction'
+  AND m.previous_mrr - m.mrr > l.contraction_at * m.previous_mrr$p$, ctx);
+    END IF;
+
+    -- unpaid invoices more than the grace days past their due date, one action per customer
+    IF @extschema@.kpi_has(ctx, 'invoices') THEN
+        parts := parts || @extschema@.kpi_render($p$
+SELECT i.customer_id::text, 'payment_reminder',
+       count(*) || CASE WHEN count(*) = 1 THEN ' invoice' ELSE ' invoices' END || ' past due, ' || sum(i.amount) || ' unpaid; the oldest was due '
+       || min(i.due_on) || ' (' || (min(a.as_of_on) - min(i.due_on)) || ' days ago)',
+       ((min(i.due_on) + min(l.payment_at)::int + 1)::timestamp AT TIME ZONE {{zone}}), false
+FROM {{invoices}} AS i CROSS JOIN asof AS a CROSS JOIN limits AS l
+WHERE i.customer_id IS NOT NULL AND (i.paid_at IS NULL OR i.paid_at > a.as_of) AND a.as_of_on - i.due_on > l.payment_at
+GROUP BY i.customer_id$p$, ctx);
+    END IF;
+
+    -- the earliest renewal due within the window, not renewed, of a customer in poor health
+    IF @extschema@.kpi_has(ctx, 'renewals') AND health IS NOT NULL THEN
+        parts := parts || @extschema@.kpi_render($p$
+SELECT r.customer_id, 'renewal_risk', r.reason, r.triggered_at, true
+FROM (SELECT DISTINCT ON (x.customer_id) x.customer_id::text AS customer_id,
+             'renewal' || coalesce(' of ' || x.amount, '') || ' due ' || x.due_on || ' (in ' || (x.due_on - a.as_of_on) || ' days), health '
+             || @extschema@.kpi_action_number(h.health_score) || ' (' || h.health_band || ')' AS reason,
+             greatest(((x.due_on - l.renewal_days::int)::timestamp AT TIME ZONE {{zone}}),
+                      (h.period_start::timestamp AT TIME ZONE {{zone}})) AS triggered_at
+      FROM {{renewals}} AS x
+      JOIN health AS h ON h.customer_id = x.customer_id::text
+      CROSS JOIN asof AS a CROSS JOIN limits AS l
+      WHERE NOT x.renewed AND x.due_on >= a.as_of_on AND x.due_on - a.as_of_on <= l.renewal_days
+        AND h.health_score <= l.guidance_at
+      ORDER BY x.customer_id, x.due_on, x.amount DESC NULLS LAST) AS r$p$, ctx);
+    END IF;
+
+    IF cardinality(parts) = 0 THEN
+        RETURN NULL;
+    END IF;
+    RETURN @extschema@.kpi_render($t$
+WITH asof AS MATERIALIZED (
+    SELECT t.as_of, (t.as_of AT TIME ZONE {{zone}})::date AS as_of_on
+    FROM (SELECT least(pg_catalog.now(), greatest({{latest}})) AS as_of OFFSET 0) AS t),
+limits AS (
+    SELECT max(threshold) FILTER (WHERE action = 'review_account') AS review_at,
+           max(threshold) FILTER (WHERE action = 'send_guidance') AS guidance_at,
+           max(threshold) FILTER (WHERE action = 'expansion_opportunity') AS expansion_at,
+           max(threshold) FILTER (WHERE action = 'call_detractor') AS detractor_days,
+           max(threshold) FILTER (WHERE action = 'send_value') AS passive_days,
+           max(threshold) FILTER (WHERE action = 'ask_referral') AS promoter_days,
+           max(threshold) FILTER (WHERE action = 'contact_contraction') AS contraction_at,
+           max(threshold) FILTER (WHERE action = 'payment_reminder') AS payment_at,
+           max(threshold) FILTER (WHERE action = 'renewal_risk') AS renewal_days
+    FROM @extschema@.action_rules){{health_cte}},
+triggers (customer_id, action, reason, triggered_at, current_only) AS ({{parts}})
+SELECT c.customer_id::text AS customer_id, c.name, c.segment, t.action, t.reason, r.priority::bigint AS priority,
+       t.triggered_at, ((t.triggered_at AT TIME ZONE {{zone}}) + r.due_within) AT TIME ZONE {{zone}} AS due_at
+FROM triggers AS t
+JOIN @extschema@.action_rules AS r ON r.action = t.action AND r.enabled
+JOIN {{customers}} AS c ON c.customer_id::text = t.customer_id
+WHERE NOT t.current_only OR {{current}}$t$,
+        ctx || jsonb_build_object(
+            'latest', coalesce(array_to_string(latest, ', '), 'NULL::timestamptz'),
+            -- customer_health is read once, by the health rules and renewal_risk
+            'health_cte', CASE WHEN health IS NULL THEN '' ELSE @extschema@.kpi_render($h$,
+health AS MATERIALIZED (
+    SELECT h.customer_id, h.{{period}} AS period_start, h.health_score, h.health_band, h.health_trend
+    FROM {{customer_health}} AS h)$h$, ctx) END,
+            'parts', array_to_string(parts, E'\nUNION ALL'),
+            -- actions on answers and renewals are for current customers: a subscription in force
+            -- at the as-of instant (every customer when subscriptions are not registered)
+            'current', CASE WHEN @extschema@.kpi_has(ctx, 'subscriptions') THEN @extschema@.kpi_render($c$EXISTS (
+    SELECT FROM {{subscriptions}} AS s CROSS JOIN asof AS a
+    WHERE {{match}} AND s.started_at <= a.as_of AND (s.ended_at IS NULL OR s.ended_at > a.as_of))$c$,
+                ctx || jsonb_build_object('match', @extschema@.kpi_customer_match('subscriptions', 'c', 's'))) ELSE 'true' END));
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_view_customer_actions(jsonb) IS 'csmetrics internal: builder of customer_actions';
+
+INSERT INTO @extschema@.kpi_registry (position, view_name, family, builder, sources, any_sources, optional_sources, config_tables,
+                                      keys, by_segment, overview_pick, description) VALUES
+    (700, 'customer_actions', 'health', '@extschema@.kpi_view_customer_actions', '{customers}',
+     '{usage_events,survey_responses,tickets,invoices,subscriptions,renewals}', '{}', '{action_rules,health_measures}',
+     ARRAY['customer_id', 'action'], false, 'totals',
+     'Open actions for the customer-success team, one row per customer and action, with the numbers behind each (rules: csmetrics.action_rules; as of the latest event in the data)');
+
+INSERT INTO @extschema@.kpi_columns (column_name, description) VALUES
+    ('action', 'what to do: review_account, send_guidance, expansion_opportunity, call_detractor, send_value, ask_referral, contact_contraction, payment_reminder or renewal_risk'),
+    ('reason', 'why, with the numbers behind it'),
+    ('priority', '1 (most urgent) to 4 (csmetrics.action_rules)'),
+    ('triggered_at', 'when the trigger started to hold (the answer, the start of the period of the score, the first day past due...)'),
+    ('due_at', 'when the action is due: triggered_at + due_within of its rule');
+
+INSERT INTO @extschema@.kpi_overview_columns (position, column_name, view_name, expression, type, description) VALUES
+    (240, 'open_actions', 'customer_actions', 'count(*)', 'bigint', 'open actions of the customer-success team'),
+    (250, 'open_actions_priority_1', 'customer_actions', 'count(*) FILTER (WHERE v.priority = 1)', 'bigint', 'open actions of priority 1 (most urgent)'),
+    (260, 'open_actions_priority_2', 'customer_actions', 'count(*) FILTER (WHERE v.priority = 2)', 'bigint', 'open actions of priority 2'),
+    (270, 'open_actions_priority_3', 'customer_actions', 'count(*) FILTER (WHERE v.priority = 3)', 'bigint', 'open actions of priority 3'),
+    (280, 'open_actions_priority_4', 'customer_actions', 'count(*) FILTER (WHERE v.priority = 4)', 'bigint', 'open actions of priority 4');

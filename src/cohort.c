@@ -21,6 +21,7 @@
 #include "mrr_path.h"
 
 #include "funcapi.h"
+#include "miscadmin.h"
 #include "libpq/pqformat.h"
 #include "utils/builtins.h"
 
@@ -282,6 +283,41 @@ CohortArg(FunctionCallInfo fcinfo, int argno)
 	return (CohortSummary *) PG_DETOAST_DATUM(PG_GETARG_DATUM(argno));
 }
 
+/*
+ * A cohort's measures k periods after its start (retained customers, MRR, gross MRR), moved
+ * on by the changes of cell c; false when a sum does not fit. Each cell fits on its own, but
+ * a cohort's MRR adds up every customer of the cohort paying then, which may not.
+ */
+static bool
+CohortStep(const CohortCell *c, int64 *retained, int128 *mrr, int128 *gross)
+{
+	return !pg_add_s64_overflow(*retained, c->retained, retained) &&
+		DecimalAdd(*mrr, c->mrr, mrr) && DecimalAdd(*gross, c->gross, gross);
+}
+
+/*
+ * Errors unless every cohort's measures fit the exact sums along its row (s sorted): what a
+ * value must satisfy to be unfolded, printed and read back. Checked where a value is
+ * finished.
+ */
+static void
+CohortCheckSums(const CohortSummary *s)
+{
+	const CohortCell *cells = CohortCells(s);
+	int64		retained = 0;
+	int128		mrr = 0,
+				gross = 0;
+	int			i;
+
+	for (i = 0; i < s->ncells; i++)
+	{
+		if (cells[i].offset == 0)
+			retained = mrr = gross = 0;
+		if (!CohortStep(&cells[i], &retained, &mrr, &gross))
+			MrrSumOverflow("cohort_summary");
+	}
+}
+
 /* ---------------------------------------------------------------------------------------
  * Aggregates
  * --------------------------------------------------------------------------------------- */
@@ -314,7 +350,11 @@ cohort_summary_trans(PG_FUNCTION_ARGS)
 		s = s->hashed ? (CohortSummary *) csm_state_for_update(fcinfo, -1) : CohortRehash(s, s->ncells);
 		MrrSeriesCheckSame(&s->series, &p->series, "MRR paths");
 	}
-	PG_RETURN_POINTER(CohortAddPath(s, p));
+	s = CohortAddPath(s, p);
+	/* an aggregate checks once, in its final function; a direct call returns a finished value */
+	if (!csm_in_aggregate(fcinfo))
+		CohortCheckSums(CohortSorted(s));
+	PG_RETURN_POINTER(s);
 }
 
 /*
@@ -357,6 +397,8 @@ cohort_summary_combine(PG_FUNCTION_ARGS)
 			a = CellAdd(a, cells[i].cohort, cells[i].offset, cells[i].retained,
 						MrrScaleAmount(cells[i].mrr, b->scale, a->scale, "cohort_summary"),
 						MrrScaleAmount(cells[i].gross, b->scale, a->scale, "cohort_summary"));
+	if (!csm_in_aggregate(fcinfo))
+		CohortCheckSums(CohortSorted(a));
 	PG_RETURN_POINTER(a);
 }
 
@@ -371,6 +413,7 @@ cohort_summary_final(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 	s = CohortArg(fcinfo, 0);
 	out = CohortSorted(s);
+	CohortCheckSums(out);
 	/* never hand out the transition state itself: a window aggregate reuses it */
 	if (out == s)
 		out = (CohortSummary *) PG_DETOAST_DATUM_COPY(PointerGetDatum(s));
@@ -421,11 +464,12 @@ cohort_retention(PG_FUNCTION_ARGS)
 			Datum		values[COHORT_NATTS];
 			bool		nulls[COHORT_NATTS] = {0};
 
+			/* a triangle may have 50 million rows: stay cancellable while making them */
+			CHECK_FOR_INTERRUPTS();
 			if (i < s->ncells && cells[i].cohort == c && cells[i].offset == k)
 			{
-				retained += cells[i].retained;
-				mrr += cells[i].mrr;
-				gross += cells[i].gross;
+				if (!CohortStep(&cells[i], &retained, &mrr, &gross))
+					MrrSumOverflow("cohort_summary");
 				mrr_numeric = MrrAmountNumeric(mrr, s->scale, s->dscale);
 				i++;
 			}
@@ -492,8 +536,7 @@ CohortValidate(CsmInput *in, const CohortSummary *s)
 		}
 		if (i == 0 || cells[i - 1].cohort != c->cohort)
 			csm_input_error(in, "Cohort %d has no cell for its first period.", c->cohort);
-		if (pg_add_s64_overflow(retained, c->retained, &retained) ||
-			!DecimalAdd(mrr, c->mrr, &mrr) || !DecimalAdd(gross, c->gross, &gross) ||
+		if (!CohortStep(c, &retained, &mrr, &gross) ||
 			retained < 0 || retained > customers || mrr < 0 || (mrr == 0) != (retained == 0) ||
 			gross < 0 || gross > mrr || gross > starting)
 			csm_input_error(in, "Cohort %d is inconsistent %d periods after its start.",

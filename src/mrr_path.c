@@ -10,7 +10,9 @@
  * counts in a contiguous run of periods, and the path is a step function: the transition
  * function only records each row as two events (its MRR starts counting in one period and
  * stops in another), and the path is built once, by sorting the events, when it is read. So a
- * customer with n rows costs O(n log n), whatever the number of periods.
+ * customer with n rows costs O(n log n), whatever the number of periods. A group of many rows
+ * (a segment, every customer) folds its events into points whenever they pile up, so that its
+ * state stays within O(periods).
  *
  * Amounts are exact: 128-bit fixed point at the path's scale (decimal.c), at most
  * MRR_MAX_SCALE fraction digits, as every MRR amount of the revenue family. Each point also
@@ -37,6 +39,14 @@ typedef struct DscaleCount
 
 /* Event slots of a new transition state: the two events of two subscription rows. */
 #define PATH_INITIAL_SLOTS 4
+
+/*
+ * Events a transition state keeps before it folds them into its points when it runs out of
+ * room: a path has at most one point per period, so a group of many rows (a plan, a segment,
+ * every customer) keeps O(periods) slots instead of two more per row. Folding n events costs
+ * O(n log n) once every n / 2 rows or so: O(log n) per row.
+ */
+#define PathFoldAt(p)	Max(2 * (p)->series.periods, 64)
 
 PG_FUNCTION_INFO_V1(mrr_path_in);
 PG_FUNCTION_INFO_V1(mrr_path_out);
@@ -284,11 +294,16 @@ PathAddRow(MrrPath *p, int lo, int hi, const MrrAmount *amount)
 
 	if (PathFreeSlots(p) < need)
 	{
-		/* double the room: the executor copies a grown state once, so appends stay O(1) */
-		int			used = p->npoints + p->nevents;
-		int			room = 2 * (used + need);
-		MrrPath    *grown = PathAlloc(&p->series, room);
+		int			used;
+		int			room;
+		MrrPath    *grown;
 
+		if (p->nevents >= PathFoldAt(p))
+			p = MrrPathBuilt(p);	/* a new value: the state itself is not modified */
+		/* double the room: the executor copies a grown state once, so appends stay O(1) */
+		used = p->npoints + p->nevents;
+		room = 2 * (used + need);
+		grown = PathAlloc(&p->series, room);
 		memcpy(grown, p, MrrPathSize(used));
 		SET_VARSIZE(grown, MrrPathSize(room));
 		p = grown;
@@ -430,8 +445,8 @@ mrr_path_final(PG_FUNCTION_ARGS)
 
 /*
  * Validates a path read from outside: points in period order within the series, each one a
- * change, amounts at least 0 and shown with every significant digit, no more points than its
- * rows can make (two each).
+ * change, amounts at least 0 and shown with every significant digit, at the fewest fraction
+ * digits they need, no more points than its rows can make (two each).
  */
 static void
 PathValidate(CsmInput *in, const MrrPath *p)
@@ -445,6 +460,11 @@ PathValidate(CsmInput *in, const MrrPath *p)
 		csm_input_error(in, "The scale %d is outside 0..%d.", p->scale, MRR_MAX_SCALE);
 	if (p->npoints > 2 * Min(p->rows, MRR_MAX_PERIODS))
 		csm_input_error(in, "%d points cannot come from " INT64_FORMAT " rows.", p->npoints, p->rows);
+	/* the fewest fraction digits the amounts need, as every path has: equal paths, equal forms */
+	for (i = 0; p->scale > 0 && i < p->npoints && p->slots[i].mrr % 10 == 0; i++)
+		;
+	if (p->scale > 0 && i == p->npoints)
+		csm_input_error(in, "The scale %d has more fraction digits than the amounts need.", p->scale);
 	for (i = 0; i < p->npoints; i++)
 	{
 		const MrrPathPoint *pt = &p->slots[i];

@@ -26,6 +26,8 @@
 --   customer_mrr_movements(path mrr_path) -> SETOF (period_start, period_end, previous_mrr,
 --       mrr, movement): one customer's movement in each period from its first paying period
 --       to the end of the series, periods with neither previous nor current MRR left out.
+--   customer_mrr_changes(path mrr_path) -> the same rows without the unchanged ones: the
+--       periods where the customer's MRR moves, in O(points) (the churn-by-reason views).
 --
 --   cohort_summary(path mrr_path) -> cohort_summary
 --       aggregate: the cohort retention triangle (cohort = first paying period) in one pass;
@@ -71,7 +73,7 @@ CREATE TYPE @extschema@.mrr_path (
     ALIGNMENT = double,
     STORAGE = extended
 );
-COMMENT ON TYPE @extschema@.mrr_path IS 'MRR of one customer at the end of every period of a series, as change points; text form v1 <series> rows=<n> points={<period>:<mrr>,...}';
+COMMENT ON TYPE @extschema@.mrr_path IS 'MRR of one customer at the end of every period of a series, as change points; text form v1 <series> rows=<n> point_periods={<period>,...} point_mrr={<mrr>,...}';
 
 -- STABLE: period boundaries follow timestamptz + interval in the session time zone.
 CREATE FUNCTION @extschema@.mrr_path_trans(@extschema@.mrr_path, pg_catalog.timestamptz, pg_catalog.timestamptz, pg_catalog.numeric, pg_catalog.timestamptz, pg_catalog.interval, pg_catalog.int4)
@@ -187,6 +189,11 @@ RETURNS @extschema@.mrr_period_movements[]
 AS 'MODULE_PATHNAME', 'mrr_movements_series_final' LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.mrr_movements_series_final(@extschema@.mrr_movements_series) IS 'final function of mrr_movements(path): one mrr_period_movements per period';
 
+CREATE FUNCTION @extschema@.mrr_movements_series_summary_final(@extschema@.mrr_movements_series)
+RETURNS @extschema@.mrr_movements_series
+AS 'MODULE_PATHNAME', 'mrr_movements_series_summary_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.mrr_movements_series_summary_final(@extschema@.mrr_movements_series) IS 'final function of mrr_movements_series(path) and rollup(mrr_movements_series): the summary as stored, once the MRR of every period is known to fit';
+
 CREATE AGGREGATE @extschema@.mrr_movements(path @extschema@.mrr_path) (
     SFUNC = @extschema@.mrr_movements_series_trans, STYPE = @extschema@.mrr_movements_series,
     COMBINEFUNC = @extschema@.mrr_movements_series_combine,
@@ -198,6 +205,7 @@ COMMENT ON AGGREGATE @extschema@.mrr_movements(@extschema@.mrr_path) IS 'MRR mov
 CREATE AGGREGATE @extschema@.mrr_movements_series(path @extschema@.mrr_path) (
     SFUNC = @extschema@.mrr_movements_series_trans, STYPE = @extschema@.mrr_movements_series,
     COMBINEFUNC = @extschema@.mrr_movements_series_combine,
+    FINALFUNC = @extschema@.mrr_movements_series_summary_final,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.mrr_movements_series(@extschema@.mrr_path) IS 'MRR movements of every period of the series as a storable summary (read it with mrr_movements(summary), add summaries with rollup)';
@@ -205,6 +213,7 @@ COMMENT ON AGGREGATE @extschema@.mrr_movements_series(@extschema@.mrr_path) IS '
 CREATE AGGREGATE @extschema@.rollup(@extschema@.mrr_movements_series) (
     SFUNC = @extschema@.mrr_movements_series_combine, STYPE = @extschema@.mrr_movements_series,
     COMBINEFUNC = @extschema@.mrr_movements_series_combine,
+    FINALFUNC = @extschema@.mrr_movements_series_summary_final,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.rollup(@extschema@.mrr_movements_series) IS 'exact sum of mrr_movements_series summaries of one series (segments to totals)';
@@ -254,6 +263,15 @@ CREATE FUNCTION @extschema@.customer_mrr_movements(path @extschema@.mrr_path,
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'customer_mrr_movements' LANGUAGE C STABLE STRICT PARALLEL SAFE ROWS 24;
 COMMENT ON FUNCTION @extschema@.customer_mrr_movements(@extschema@.mrr_path) IS 'movement of one customer in each period from its first paying period to the end of the series: previous and current MRR and the mrr_movement() class; periods without MRR before or after are left out';
+
+-- The periods where one customer's MRR moves.
+-- STABLE: a date series reports its bounds as timestamptz in the session time zone.
+CREATE FUNCTION @extschema@.customer_mrr_changes(path @extschema@.mrr_path,
+    OUT period_start pg_catalog.timestamptz, OUT period_end pg_catalog.timestamptz,
+    OUT previous_mrr pg_catalog.numeric, OUT mrr pg_catalog.numeric, OUT movement pg_catalog.text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'customer_mrr_changes' LANGUAGE C STABLE STRICT PARALLEL SAFE ROWS 4;
+COMMENT ON FUNCTION @extschema@.customer_mrr_changes(@extschema@.mrr_path) IS 'the rows of customer_mrr_movements(path) whose movement is not unchanged: the periods where one customer''s MRR moves (new, expansion, contraction, churn, reactivation), at a cost of the path''s change points';
 
 -- Cohort retention ----------------------------------------------------------------------------
 

@@ -3,7 +3,8 @@
  *		Movements over MRR paths: the storable summary mrr_movements_series (the movements of
  *		every period of a series) with its aggregate, rollup and the accessor mrr_movements()
  *		that unfolds it, the one-step aggregate mrr_movements(path); and
- *		customer_mrr_movements(path), one customer's movement in each period.
+ *		customer_mrr_movements(path), one customer's movement in each period, with
+ *		customer_mrr_changes(path), only the periods where its MRR moves.
  *
  * A customer's MRR is a step function of the period, and its movements happen only where it
  * steps, so a path adds its movements in O(points): at a point where the MRR goes from prev
@@ -97,8 +98,10 @@ PG_FUNCTION_INFO_V1(mrr_movements_series_send);
 PG_FUNCTION_INFO_V1(mrr_movements_series_trans);
 PG_FUNCTION_INFO_V1(mrr_movements_series_combine);
 PG_FUNCTION_INFO_V1(mrr_movements_series_final);
+PG_FUNCTION_INFO_V1(mrr_movements_series_summary_final);
 PG_FUNCTION_INFO_V1(mrr_movements_series_movements);
 PG_FUNCTION_INFO_V1(customer_mrr_movements);
+PG_FUNCTION_INFO_V1(customer_mrr_changes);
 
 /* ---------------------------------------------------------------------------------------
  * The state
@@ -274,6 +277,36 @@ SeriesArg(FunctionCallInfo fcinfo, int argno)
 	return (MovementsSeries *) PG_DETOAST_DATUM(PG_GETARG_DATUM(argno));
 }
 
+/*
+ * The MRR at the end of period k, from the MRR at its start: starting - churned - contraction
+ * + new + reactivation + expansion. Churned and contraction come out of the starting MRR, so
+ * only the additions can overflow; false when they do. Each class sum fits on its own, but a
+ * period's MRR adds up every customer paying then, which may not.
+ */
+static bool
+SeriesEndingMrr(const MovementsSeries *s, int k, int128 starting, int128 *ending)
+{
+	return DecimalAdd(starting - SeriesAmounts(s, SERIES_CHURNED)[k] - SeriesAmounts(s, SERIES_CONTRACTION)[k],
+					  SeriesAmounts(s, SERIES_NEW)[k], ending) &&
+		DecimalAdd(*ending, SeriesAmounts(s, SERIES_REACTIVATION)[k], ending) &&
+		DecimalAdd(*ending, SeriesAmounts(s, SERIES_EXPANSION)[k], ending);
+}
+
+/*
+ * Errors unless the MRR of every period of s fits the exact sums: what a value must satisfy
+ * to be unfolded, printed and read back. O(periods): checked where a value is finished.
+ */
+static void
+SeriesCheckSums(const MovementsSeries *s)
+{
+	int128		mrr = 0;
+	int			k;
+
+	for (k = 0; k < SeriesP(s); k++)
+		if (!SeriesEndingMrr(s, k, mrr, &mrr))
+			MrrSumOverflow("mrr_movements_series");
+}
+
 /* ---------------------------------------------------------------------------------------
  * Aggregates
  * --------------------------------------------------------------------------------------- */
@@ -305,6 +338,9 @@ mrr_movements_series_trans(PG_FUNCTION_ARGS)
 		MrrSeriesCheckSame(&s->series, &p->series, "MRR paths");
 	}
 	SeriesAddPath(s, p);
+	/* an aggregate checks once, in its final function; a direct call returns a finished value */
+	if (!csm_in_aggregate(fcinfo))
+		SeriesCheckSums(s);
 	PG_RETURN_POINTER(s);
 }
 
@@ -328,7 +364,26 @@ mrr_movements_series_combine(PG_FUNCTION_ARGS)
 		PG_RETURN_POINTER(SeriesArg(fcinfo, 1));
 	a = (MovementsSeries *) csm_state_for_update(fcinfo, -1);
 	SeriesMerge(a, SeriesArg(fcinfo, 1));
+	if (!csm_in_aggregate(fcinfo))
+		SeriesCheckSums(a);
 	PG_RETURN_POINTER(a);
+}
+
+/*
+ * Final function of mrr_movements_series(path) and rollup(mrr_movements_series): the summary
+ * as stored, once the MRR of every period is known to fit (so that it reads back).
+ */
+Datum
+mrr_movements_series_summary_final(PG_FUNCTION_ARGS)
+{
+	MovementsSeries *s;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	s = SeriesArg(fcinfo, 0);
+	SeriesCheckSums(s);
+	/* never hand out the transition state itself: a window aggregate reuses it */
+	PG_RETURN_POINTER(PG_DETOAST_DATUM_COPY(PointerGetDatum(s)));
 }
 
 /* The mrr_period_movements type and its storage properties, cached in fn_extra. */
@@ -380,10 +435,8 @@ SeriesPeriods(FunctionCallInfo fcinfo, const MovementsSeries *s)
 		int64		customers_start = customers_end;
 		int			c;
 
-		/* ending - starting = new + reactivation + expansion - contraction - churned */
-		ending = starting + SeriesAmounts(s, SERIES_NEW)[k] + SeriesAmounts(s, SERIES_REACTIVATION)[k]
-			+ SeriesAmounts(s, SERIES_EXPANSION)[k] - SeriesAmounts(s, SERIES_CONTRACTION)[k]
-			- SeriesAmounts(s, SERIES_CHURNED)[k];
+		if (!SeriesEndingMrr(s, k, starting, &ending))
+			MrrSumOverflow("mrr_movements_series");
 		customers_end = customers_start + SeriesCounts(s, SERIES_NEW)[k]
 			+ SeriesCounts(s, SERIES_REACTIVATION)[k] - SeriesCounts(s, SERIES_CHURNED)[k];
 
@@ -470,9 +523,7 @@ SeriesValidate(CsmInput *in, const MovementsSeries *s)
 			n[SERIES_CONTRACTION] > customers_start - n[SERIES_CHURNED] ||
 			n[SERIES_EXPANSION] > customers_start - n[SERIES_CHURNED] - n[SERIES_CONTRACTION])
 			csm_input_error(in, "Period %d loses more MRR or customers than it started with.", k + 1);
-		if (!DecimalAdd(starting - a[SERIES_CHURNED] - a[SERIES_CONTRACTION], a[SERIES_NEW], &ending) ||
-			!DecimalAdd(ending, a[SERIES_REACTIVATION], &ending) ||
-			!DecimalAdd(ending, a[SERIES_EXPANSION], &ending))
+		if (!SeriesEndingMrr(s, k, starting, &ending))
 			csm_input_error(in, "Period %d: the MRR adds up beyond the range of the sums.", k + 1);
 		customers_end = csm_add_count(customers_start - n[SERIES_CHURNED],
 									  csm_add_count(n[SERIES_NEW], n[SERIES_REACTIVATION]));
@@ -619,10 +670,10 @@ mrr_movements_series_recv(PG_FUNCTION_ARGS)
 }
 
 /* ---------------------------------------------------------------------------------------
- * customer_mrr_movements(path)
+ * customer_mrr_movements(path), customer_mrr_changes(path)
  * --------------------------------------------------------------------------------------- */
 
-/* What customer_mrr_movements keeps across calls in fn_extra. */
+/* What customer_mrr_movements and customer_mrr_changes keep across calls in fn_extra. */
 typedef struct PathMovementsCache
 {
 	TupleDesc	tupdesc;		/* the result row */
@@ -634,9 +685,9 @@ static const char *const path_class_names[] = {
 	NULL, "new", "reactivation", "expansion", "contraction", "churn", "unchanged"
 };
 
-/* The cache of customer_mrr_movements, made on its first call. */
+/* The cache of a function returning movement rows, made on its first call. */
 static PathMovementsCache *
-PathMovementsCacheOf(FunctionCallInfo fcinfo)
+PathMovementsCacheOf(FunctionCallInfo fcinfo, const char *fname)
 {
 	PathMovementsCache *cache = (PathMovementsCache *) fcinfo->flinfo->fn_extra;
 
@@ -647,7 +698,7 @@ PathMovementsCacheOf(FunctionCallInfo fcinfo)
 		int			c;
 
 		if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-			elog(ERROR, "customer_mrr_movements: return type must be a row type");
+			elog(ERROR, "%s: return type must be a row type", fname);
 		cache = (PathMovementsCache *) palloc0(sizeof(PathMovementsCache));
 		cache->tupdesc = CreateTupleDescCopy(tupdesc);
 		for (c = MRR_CLASS_NEW; c <= MRR_CLASS_UNCHANGED; c++)
@@ -659,15 +710,17 @@ PathMovementsCacheOf(FunctionCallInfo fcinfo)
 }
 
 /*
- * customer_mrr_movements(path): from the customer's first paying period to the end of the
- * series, each period's (period_start, period_end, previous_mrr, mrr, movement), leaving out
- * periods with neither previous nor current MRR (the rows of mrr_movement() that are NULL).
- * A run of such periods is skipped in one step, so the cost is the number of rows returned.
+ * The movement rows of one customer's path, from its first paying period to the end of the
+ * series: each period's (period_start, period_end, previous_mrr, mrr, movement), leaving out
+ * periods with neither previous nor current MRR (the rows of mrr_movement() that are NULL)
+ * and, when changes_only, the unchanged ones. A run of periods left out is skipped in one
+ * step, so the cost is the number of rows returned (at most the path's points with
+ * changes_only).
  */
-Datum
-customer_mrr_movements(PG_FUNCTION_ARGS)
+static Datum
+PathMovementRows(FunctionCallInfo fcinfo, bool changes_only, const char *fname)
 {
-	PathMovementsCache *cache = PathMovementsCacheOf(fcinfo);
+	PathMovementsCache *cache = PathMovementsCacheOf(fcinfo, fname);
 	MrrPath    *p = MrrPathArg(fcinfo, 0);
 	const MrrPathPoint *pt = MrrPathPoints(p);
 	const MrrSeriesBounds *b;
@@ -680,7 +733,7 @@ customer_mrr_movements(PG_FUNCTION_ARGS)
 				k;
 
 	b = MrrSeriesInSession(&p->series, "an MRR path");
-	store = MrrMaterialize(fcinfo, cache->tupdesc, "customer_mrr_movements");
+	store = MrrMaterialize(fcinfo, cache->tupdesc, fname);
 	if (first < 0)
 		return (Datum) 0;		/* never paid: no rows */
 
@@ -714,9 +767,9 @@ customer_mrr_movements(PG_FUNCTION_ARGS)
 			prev.dscale = before->dscale;
 		}
 		c = MrrClassify(&prev, &curr, k > pt[first].period);
-		if (c == MRR_CLASS_NONE)
+		if (c == MRR_CLASS_NONE || (changes_only && c == MRR_CLASS_UNCHANGED))
 		{
-			/* no MRR before or now: nothing until the next point */
+			/* nothing to show until the next point */
 			k = j + 1 < p->npoints ? pt[j + 1].period : P;
 			continue;
 		}
@@ -729,4 +782,21 @@ customer_mrr_movements(PG_FUNCTION_ARGS)
 		k++;
 	}
 	return (Datum) 0;
+}
+
+/* customer_mrr_movements(path): the customer's movement in each period (unchanged included). */
+Datum
+customer_mrr_movements(PG_FUNCTION_ARGS)
+{
+	return PathMovementRows(fcinfo, false, "customer_mrr_movements");
+}
+
+/*
+ * customer_mrr_changes(path): the periods where the customer's MRR moves (new, expansion,
+ * contraction, churn, reactivation), in O(points).
+ */
+Datum
+customer_mrr_changes(PG_FUNCTION_ARGS)
+{
+	return PathMovementRows(fcinfo, true, "customer_mrr_changes");
 }

@@ -30,10 +30,23 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_check_arguments(name, text, text) IS 'csmetrics internal: validates the target schema, grain and time zone of the KPI views; returns the time zone to use';
 
+-- Whether a csmetrics configuration table (health_measures, onboarding_milestones...) has rows.
+CREATE FUNCTION @extschema@.kpi_config_has_rows(config_table text) RETURNS boolean
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    found boolean;
+BEGIN
+    EXECUTE format('SELECT EXISTS (SELECT FROM @extschema@.%I)', config_table) INTO found;
+    RETURN found;
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_config_has_rows(text) IS 'csmetrics internal: whether a csmetrics configuration table has rows (a view whose model table is empty is skipped)';
+
 -- What create_kpi_views() makes, in creation order, without making anything: the clean
 -- relation of each valid source, then every registered view whose sources are there (and
 -- its _by_segment variant when customers have a segment), each with its query. Says
--- (NOTICE) which views are skipped and why.
+-- (NOTICE) which views are skipped and why: a source it needs is missing, or a configuration
+-- table it reads (its model) is empty.
 CREATE FUNCTION @extschema@.plan_kpi_views(target_schema name DEFAULT 'kpi', grain text DEFAULT 'month',
                                            materialized boolean DEFAULT false, time_zone text DEFAULT NULL)
 RETURNS TABLE (ordinal int, relation_schema name, relation_name name, internal boolean, is_materialized boolean,
@@ -97,8 +110,17 @@ BEGIN
                 CONTINUE;
             END IF;
             IF cardinality(r.any_sources) > 0 AND NOT r.any_sources && available THEN
+                CONTINUE WHEN r.internal;
                 RAISE NOTICE 'skipping %.%: it needs % and at least one of %', quote_ident(target_schema), quote_ident(relation_name),
                     array_to_string(r.sources, ', '), array_to_string(r.any_sources, ', ');
+                CONTINUE;
+            END IF;
+            -- a configuration table it reads holds its model: without rows there is nothing to show
+            SELECT string_agg('@extschema@.' || t, ', ') INTO missing
+            FROM unnest(r.config_tables) AS t WHERE NOT @extschema@.kpi_config_has_rows(t);
+            IF missing IS NOT NULL THEN
+                RAISE NOTICE 'skipping %.%: % is empty (fill it, then run create_kpi_views() again)',
+                    quote_ident(target_schema), quote_ident(relation_name), missing;
                 CONTINUE;
             END IF;
             EXECUTE format('SELECT %s($1)', r.builder) INTO definition USING vctx;

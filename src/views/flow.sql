@@ -9,7 +9,7 @@
 -- are computed by the aggregate itself, once: as columns of a subquery they would be computed
 -- again for every row joined to them.
 CREATE FUNCTION @extschema@.kpi_series_bounds(ctx jsonb, rows text, grain text) RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     ctx := ctx || jsonb_build_object('bounds_rows', rows, 'bounds_grain', grain);
@@ -60,7 +60,7 @@ COMMENT ON FUNCTION @extschema@.kpi_view_spans(jsonb) IS 'csmetrics internal: bu
 -- period of the series. The spans are read once (a plain spans view is computed once; under
 -- Citus twice, so that the flows of each shard's spans are summed up in the shard).
 CREATE FUNCTION @extschema@.kpi_view_customer_flow(ctx jsonb) RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$

@@ -1,23 +1,161 @@
--- views/health.sql: customer_health, the health score of every current customer, following
--- the model in the health_measures configuration table.
+-- views/health.sql: the health model as data, and the views that follow it.
+--
+-- csmetrics.health_measures holds the model: the four built-in measures (usage, nps, support,
+-- billing) and any number of measures over the signals source (a signal's count, sum,
+-- average, latest value or days since its last occurrence, over the period or a trailing
+-- window). A measure either weighs in the weighted score (normalised to 0..100 by rank or
+-- bounds) or, with an impact, counts in the points score (raw value x impact).
+--
+-- One query generator, kpi_health_query(), computes every measure of every customer in scope
+-- for a set of periods, in long form (customer, period, measure), and the scores per
+-- customer and period. Three relations use it with their own periods:
+--   customer_health             the latest period and the one before (trend)
+--   customer_health_measures    the latest period, one row per customer and measure
+--   health_outcomes (helper)    the periods of the validation horizon, with whether each
+--                               paying customer stopped paying within the next N periods
+-- and health_score_validation(_by_segment) summarises the helper: churn rate by band and
+-- decile, lift, and the ROC AUC of the score (roc_summary rolled up by period and segment).
 
--- The health model that the customer_health view follows.
+---------------------------------------------------------------------------------------------
+-- The model.
+
 CREATE TABLE @extschema@.health_measures (
-    measure          text    PRIMARY KEY CHECK (measure IN ('usage', 'nps', 'support', 'billing')),
-    weight           float8  NOT NULL CHECK (weight >= 0 AND weight < 'infinity'),
-    higher_is_better boolean NOT NULL,
-    normalization    text    NOT NULL CHECK (normalization IN ('rank', 'bounds')),
+    measure          text    PRIMARY KEY,
+    weight           float8  NOT NULL DEFAULT 1 CHECK (weight >= 0 AND weight < 'infinity'),
+    higher_is_better boolean NOT NULL DEFAULT true,
+    normalization    text    NOT NULL DEFAULT 'rank' CHECK (normalization IN ('rank', 'bounds')),
     lower_bound      float8,
     upper_bound      float8,
+    signal           text,
+    aggregation      text    NOT NULL DEFAULT 'count' CHECK (aggregation IN ('count', 'sum', 'avg', 'latest', 'days_since')),
+    look_back        interval CHECK (look_back > '0'::interval),
+    impact           float8  CHECK (impact > '-infinity' AND impact < 'infinity'),
     CHECK (normalization = 'rank' OR (lower_bound IS NOT NULL AND upper_bound IS NOT NULL AND lower_bound < upper_bound))
 );
-COMMENT ON TABLE @extschema@.health_measures IS 'csmetrics: the health model of the customer_health view (kept by pg_dump; inserting an existing measure replaces it; weight 0 switches a measure off)';
-COMMENT ON COLUMN @extschema@.health_measures.measure IS 'usage (usage quantity in the period), nps (latest NPS answer within a year), support (tickets opened in the period), billing (average days late of invoices due within a year)';
-COMMENT ON COLUMN @extschema@.health_measures.weight IS 'relative weight (non-negative; 0 = not used)';
+COMMENT ON TABLE @extschema@.health_measures IS 'csmetrics: the health model of the customer_health views: built-in measures and measures over signals (kept by pg_dump; inserting an existing measure replaces it; weight 0 switches a measure off; rows are checked when inserted)';
+COMMENT ON COLUMN @extschema@.health_measures.measure IS 'name of the measure: usage (usage quantity in the period), nps (latest NPS answer within a year), support (tickets opened in the period), billing (average days late of invoices due within a year), or any other name for a measure over the signals source';
+COMMENT ON COLUMN @extschema@.health_measures.weight IS 'relative weight in the weighted score (non-negative; 0 = not used; ignored when impact is set)';
 COMMENT ON COLUMN @extschema@.health_measures.higher_is_better IS 'false for measures where less is better (tickets, days late)';
-COMMENT ON COLUMN @extschema@.health_measures.normalization IS 'rank (percentile within the customer base) or bounds (lower_bound..upper_bound mapped to 0..100)';
+COMMENT ON COLUMN @extschema@.health_measures.normalization IS 'rank (percentile among the customers of the period) or bounds (lower_bound..upper_bound mapped to 0..100)';
 COMMENT ON COLUMN @extschema@.health_measures.lower_bound IS 'raw value mapped to 0 (or 100 when lower is better), for bounds';
 COMMENT ON COLUMN @extschema@.health_measures.upper_bound IS 'raw value mapped to 100 (or 0 when lower is better), for bounds';
+COMMENT ON COLUMN @extschema@.health_measures.signal IS 'the signal a signal measure reads (NULL: the signal named like the measure); NULL for the built-in measures';
+COMMENT ON COLUMN @extschema@.health_measures.aggregation IS 'raw value of a signal measure from the signal''s rows in the window: count, sum, avg, latest (value of the last occurrence) or days_since (days from the last occurrence to the period end)';
+COMMENT ON COLUMN @extschema@.health_measures.look_back IS 'trailing window ending at the period end that a signal measure reads (NULL: the period itself)';
+COMMENT ON COLUMN @extschema@.health_measures.impact IS 'points per unit of the raw value: set, the measure counts in the points score (health_points, sum of raw value x impact) instead of the weighted score';
+
+-- The built-in measures, in the order their values enter the weighted score.
+CREATE FUNCTION @extschema@.kpi_health_builtin() RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT ARRAY['usage', 'nps', 'support', 'billing']
+$$;
+COMMENT ON FUNCTION @extschema@.kpi_health_builtin() IS 'csmetrics internal: the names of the built-in health measures, in the order of the weighted score';
+
+-- Whether the signals source holds a signal: NULL when there is nothing to check it against
+-- (no signals source, or one that is no longer valid), with a WARNING saying so.
+CREATE FUNCTION @extschema@.kpi_signal_seen(signal text, measure text) RETURNS boolean
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    src record;
+    seen boolean;
+BEGIN
+    SELECT s.relation, s.columns, format('%I.%I', n.nspname, c.relname) AS relname INTO src
+    FROM @extschema@.sources s
+    JOIN pg_class c ON c.oid = s.relation
+    JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE s.kind = 'signals';
+    IF NOT FOUND THEN
+        RAISE WARNING 'signal "%" of measure "%" is not checked: no signals source is registered', signal, measure
+            USING DETAIL = 'The measure has no value until a signals source is registered and create_kpi_views() is run again.';
+        RETURN NULL;
+    END IF;
+    BEGIN
+        PERFORM @extschema@.kpi_check_source('signals', src.relation, src.relation::text, src.columns);
+    EXCEPTION WHEN OTHERS THEN
+        RAISE WARNING 'signal "%" of measure "%" is not checked: the signals source % is no longer valid', signal, measure, src.relname
+            USING DETAIL = 'Register the signals source again.';
+        RETURN NULL;
+    END;
+    EXECUTE format('SELECT EXISTS (SELECT FROM %s AS r WHERE (r.%I)::pg_catalog.text OPERATOR(pg_catalog.=) $1)',
+                   src.relname, src.columns ->> 'signal')
+        INTO seen USING signal;
+    IF NOT seen THEN
+        RAISE EXCEPTION 'signal "%" of measure "%" has never been seen', signal, measure
+            USING ERRCODE = '23503',
+                  DETAIL = format('No row of the signals source %s has signal "%s" (signal names are case-sensitive).', src.relname, signal),
+                  HINT = 'Check the spelling, or add the measure once the signal has been recorded.';
+    END IF;
+    RETURN true;
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_signal_seen(text, text) IS 'csmetrics internal: raises an error when the registered signals source has no row of a signal; NULL (and a WARNING) when there is no valid signals source to check against';
+
+-- Checks a row of the model before it is stored, each problem with its own error. Whether
+-- the signal was ever seen is checked when a row names a new signal, against the registered
+-- signals source; not while pg_restore loads a dump (check_function_bodies is off there, as
+-- for function bodies: the signals may be restored after the model).
+CREATE FUNCTION @extschema@.health_measures_check() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    builtin constant text[] := @extschema@.kpi_health_builtin();
+    rule constant text := 'Weights are finite and non-negative; 0 switches a measure off.';
+BEGIN
+    IF NEW.measure = '' THEN
+        RAISE EXCEPTION 'a health measure needs a name' USING ERRCODE = '22023', DETAIL = 'measure is the empty string.';
+    END IF;
+    IF NEW.measure = ANY (builtin) AND (NEW.signal IS NOT NULL OR NEW.aggregation IS DISTINCT FROM 'count' OR NEW.look_back IS NOT NULL) THEN
+        RAISE EXCEPTION 'measure "%" is built in and reads no signal', NEW.measure
+            USING ERRCODE = '22023',
+                  DETAIL = 'signal, aggregation and look_back are for signal measures; usage, nps, support and billing have their own definitions.',
+                  HINT = 'Give a signal measure a name of its own.';
+    END IF;
+    IF NEW.aggregation IS NOT NULL AND NEW.aggregation NOT IN ('count', 'sum', 'avg', 'latest', 'days_since') THEN
+        RAISE EXCEPTION 'unknown aggregation "%" for measure "%"', NEW.aggregation, NEW.measure
+            USING ERRCODE = '22023', DETAIL = 'Aggregations: count, sum, avg, latest, days_since.';
+    END IF;
+    IF NEW.weight IS NOT NULL AND (NEW.weight = 'NaN' OR NEW.weight = 'infinity') THEN
+        RAISE EXCEPTION 'weight % of measure "%" is not finite', NEW.weight, NEW.measure USING ERRCODE = '22003', DETAIL = rule;
+    END IF;
+    IF NEW.weight < 0 THEN
+        RAISE EXCEPTION 'weight % of measure "%" is negative', NEW.weight, NEW.measure USING ERRCODE = '22003', DETAIL = rule;
+    END IF;
+    IF NEW.normalization IS NOT NULL AND NEW.normalization NOT IN ('rank', 'bounds') THEN
+        RAISE EXCEPTION 'unknown normalization "%" for measure "%"', NEW.normalization, NEW.measure
+            USING ERRCODE = '22023', DETAIL = 'Normalizations: rank (percentile among the customers) or bounds (lower_bound..upper_bound).';
+    END IF;
+    IF NEW.lower_bound IN ('NaN', 'infinity', '-infinity') OR NEW.upper_bound IN ('NaN', 'infinity', '-infinity') THEN
+        RAISE EXCEPTION 'bounds of measure "%" are not finite: lower_bound %, upper_bound %', NEW.measure, NEW.lower_bound, NEW.upper_bound
+            USING ERRCODE = '22003';
+    END IF;
+    IF NEW.normalization = 'bounds' AND (NEW.lower_bound IS NULL OR NEW.upper_bound IS NULL) THEN
+        RAISE EXCEPTION 'measure "%" is normalised by bounds but has no %', NEW.measure,
+            CASE WHEN NEW.lower_bound IS NULL AND NEW.upper_bound IS NULL THEN 'bounds'
+                 WHEN NEW.lower_bound IS NULL THEN 'lower_bound' ELSE 'upper_bound' END
+            USING ERRCODE = '22023', DETAIL = 'bounds maps lower_bound..upper_bound to 0..100; give both, or use rank.';
+    END IF;
+    IF NEW.normalization = 'bounds' AND NEW.lower_bound >= NEW.upper_bound THEN
+        RAISE EXCEPTION 'bounds of measure "%" are not ascending: lower_bound %, upper_bound %', NEW.measure, NEW.lower_bound, NEW.upper_bound
+            USING ERRCODE = '22023', DETAIL = 'lower_bound must be below upper_bound; for a measure where less is better, set higher_is_better to false.';
+    END IF;
+    IF NEW.impact IN ('NaN', 'infinity', '-infinity') THEN
+        RAISE EXCEPTION 'impact % of measure "%" is not finite', NEW.impact, NEW.measure
+            USING ERRCODE = '22003', DETAIL = 'An impact is the (positive or negative) points per unit of the measure.';
+    END IF;
+    IF NEW.look_back <= '0'::interval THEN
+        RAISE EXCEPTION 'look_back % of measure "%" is not positive', NEW.look_back, NEW.measure
+            USING ERRCODE = '22023', DETAIL = 'look_back is the trailing window ending at the period end, such as ''30 days''; NULL reads the period itself.';
+    END IF;
+    IF NOT NEW.measure = ANY (builtin) AND current_setting('check_function_bodies') = 'on'
+       AND (TG_OP = 'INSERT' OR coalesce(NEW.signal, NEW.measure) IS DISTINCT FROM coalesce(OLD.signal, OLD.measure)) THEN
+        PERFORM @extschema@.kpi_signal_seen(coalesce(NEW.signal, NEW.measure), NEW.measure);
+    END IF;
+    RETURN NEW;
+END $$;
+COMMENT ON FUNCTION @extschema@.health_measures_check() IS 'csmetrics internal: trigger refusing a health_measures row with a clear error (unknown aggregation or normalization, negative weight, bounds not ascending, a built-in measure with a signal, a signal never seen)';
+CREATE TRIGGER check_measure BEFORE INSERT OR UPDATE ON @extschema@.health_measures
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.health_measures_check();
+COMMENT ON TRIGGER check_measure ON @extschema@.health_measures IS 'refuses a row of the model with a clear error';
 
 -- Makes INSERT replace a measure of the same name. A restore runs CREATE EXTENSION (which
 -- inserts the default model) and then loads the dumped rows: each replaces its default.
@@ -39,144 +177,428 @@ INSERT INTO @extschema@.health_measures VALUES
     ('support', 20, false, 'bounds', 0, 5),
     ('billing', 30, false, 'bounds', 0, 30);
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.health_measures', '');
+-- Statistics of the few rows: the health views join every customer with the model, and the
+-- planner's guess for a never-analysed table (hundreds of rows) would make it expect a
+-- hundred times the work and switch on JIT compilation for a query of milliseconds.
+ANALYZE @extschema@.health_measures;
 
--- The sources customer_health reads for its measures: the name of their rows in its query,
--- the columns it needs, and the local date of their events.
+-- The settings of health_score_validation: one row, kept by pg_dump.
+CREATE TABLE @extschema@.health_validation_settings (
+    horizon_periods   int NOT NULL DEFAULT 3 CONSTRAINT horizon_periods_range CHECK (horizon_periods BETWEEN 1 AND 1000),
+    look_back_periods int NOT NULL DEFAULT 12 CONSTRAINT look_back_periods_range CHECK (look_back_periods BETWEEN 1 AND 1000)
+);
+COMMENT ON TABLE @extschema@.health_validation_settings IS 'csmetrics: the settings of health_score_validation, one row (kept by pg_dump; inserting a row replaces the settings; without a row the defaults apply)';
+COMMENT ON COLUMN @extschema@.health_validation_settings.horizon_periods IS 'N: a customer churned when it stopped paying within the N periods after the one scored (default 3)';
+COMMENT ON COLUMN @extschema@.health_validation_settings.look_back_periods IS 'how many periods are validated: the latest ones whose N following periods are complete (default 12)';
+
+-- Makes INSERT replace the settings row (a restore loads the dumped row over the default one).
+CREATE FUNCTION @extschema@.health_validation_settings_replace() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    DELETE FROM @extschema@.health_validation_settings;
+    RETURN NEW;
+END $$;
+COMMENT ON FUNCTION @extschema@.health_validation_settings_replace() IS 'csmetrics internal: trigger making INSERT into health_validation_settings replace the one row';
+CREATE TRIGGER replace_settings BEFORE INSERT ON @extschema@.health_validation_settings
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.health_validation_settings_replace();
+COMMENT ON TRIGGER replace_settings ON @extschema@.health_validation_settings IS 'INSERT replaces the settings row';
+
+INSERT INTO @extschema@.health_validation_settings DEFAULT VALUES;
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.health_validation_settings', '');
+
+---------------------------------------------------------------------------------------------
+-- Health per customer and period.
+
+-- The sources the health measures read: the name of their rows in the query, the columns it
+-- needs, and the local date of their events.
 CREATE FUNCTION @extschema@.kpi_health_sources()
 RETURNS TABLE (n int, kind text, rows text, columns text, day text)
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     VALUES (1, 'usage_events', 'usage_rows', 'occurred_on, quantity', 'occurred_on'),
            (2, 'survey_responses', 'answer_rows', 'responded_at, responded_on, score, survey', 'responded_on'),
            (3, 'tickets', 'ticket_rows', 'opened_on', 'opened_on'),
-           (4, 'invoices', 'invoice_rows', 'due_at, due_on, paid_at', 'due_on')
+           (4, 'invoices', 'invoice_rows', 'due_at, due_on, paid_at', 'due_on'),
+           (5, 'signals', 'signal_rows', 'occurred_at, occurred_on, signal, value', 'occurred_on')
 $$;
-COMMENT ON FUNCTION @extschema@.kpi_health_sources() IS 'csmetrics internal: the sources of the customer_health measures, as its builder reads them';
+COMMENT ON FUNCTION @extschema@.kpi_health_sources() IS 'csmetrics internal: the sources of the health measures, as kpi_health_query() reads them';
 
--- Template keys for one measure of customer_health, from the rows of one source kind:
--- <cte>_cte defines the CTE <cte> (query: one row per customer and period), <cte>_join joins
--- it to the customer rows s, and <key> is the measure's value for them (value). Without that source:
--- no CTE, no join, and a NULL of the measure's type.
-CREATE FUNCTION @extschema@.kpi_health_measure(ctx jsonb, kind text, cte text, key text, value text, type text, query text)
-RETURNS jsonb
-LANGUAGE plpgsql STABLE
-SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-    IF NOT @extschema@.kpi_has(ctx, kind) THEN
-        RETURN jsonb_build_object(cte || '_cte', '', cte || '_join', '', key, 'NULL::' || type);
-    END IF;
-    ctx := ctx || jsonb_build_object('cte', cte, 'query', @extschema@.kpi_render(query, ctx));
-    RETURN jsonb_build_object(
-        cte || '_cte', @extschema@.kpi_render(E',\n{{cte}} AS ({{query}})', ctx),
-        cte || '_join', @extschema@.kpi_render(' LEFT JOIN {{cte}} ON {{cte}}.customer_id = s.customer_id AND {{cte}}.{{period}} = s.{{period}}', ctx),
-        key, value);
-END $$;
-COMMENT ON FUNCTION @extschema@.kpi_health_measure(jsonb, text, text, text, text, text, text) IS 'csmetrics internal: template keys of one customer_health measure (its CTE, its join and its value), or NULL without its source';
-
--- Builder of customer_health: the measures of each current customer in the latest period and
--- the one before, normalised and weighted by the model in health_measures. The latest period
--- is that of the latest event (usage, answer, ticket, invoice due); subscription end dates
--- may lie in the future and do not count. A current customer has a subscription in force at
--- the period end (every customer when subscriptions are not registered).
-CREATE FUNCTION @extschema@.kpi_view_customer_health(ctx jsonb) RETURNS text
+-- The measures of a built-in kind, as kpi_health_query() reads them: the CTE computing the
+-- raw value per customer and period, the join that brings it to a customer's row s of the
+-- scope (alias a), and the value on that row (NULL when the source is not registered).
+CREATE FUNCTION @extschema@.kpi_health_builtin_measure(ctx jsonb, measure text)
+RETURNS TABLE (kind text, cte text, join_sql text, value text)
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    model text := '';
-    normed text := '';
-    measure text;
+    alias text := measure || '_m';
 BEGIN
-    -- one row holding the model: weight, direction, normalisation and bounds of each measure
-    FOREACH measure IN ARRAY ARRAY['usage', 'nps', 'support', 'billing'] LOOP
-        model := model || @extschema@.kpi_render($m$coalesce(max(weight) FILTER (WHERE measure = '{{measure}}'), 0) AS {{measure}}_weight,
-       coalesce(bool_or(higher_is_better) FILTER (WHERE measure = '{{measure}}'), true) AS {{measure}}_higher,
-       max(normalization) FILTER (WHERE measure = '{{measure}}') AS {{measure}}_norm,
-       max(lower_bound) FILTER (WHERE measure = '{{measure}}') AS {{measure}}_lo, max(upper_bound) FILTER (WHERE measure = '{{measure}}') AS {{measure}}_hi,
-       $m$, jsonb_build_object('measure', measure));
+    kind := CASE measure WHEN 'usage' THEN 'usage_events' WHEN 'nps' THEN 'survey_responses' WHEN 'support' THEN 'tickets' ELSE 'invoices' END;
+    IF NOT @extschema@.kpi_has(ctx, kind) THEN
+        RETURN;
+    END IF;
+    ctx := ctx || jsonb_build_object('alias', alias);
+    cte := @extschema@.kpi_render(CASE measure
+        WHEN 'usage' THEN $m$
+{{alias}} AS (
+    SELECT u.customer_id, p.{{period}}, sum(coalesce(u.quantity, 1))::float8 AS raw_value
+    FROM usage_rows AS u JOIN periods AS p ON u.occurred_on >= p.{{period}} AND u.occurred_on < p.period_end
+    GROUP BY u.customer_id, p.{{period}})$m$
+        -- the latest NPS answer within a year: the lowest score of answers given at the same
+        -- latest instant, so that the pick is the same on every run
+        WHEN 'nps' THEN $m$
+{{alias}} AS (
+    SELECT DISTINCT ON (r.customer_id, p.{{period}}) r.customer_id, p.{{period}}, r.score::float8 AS raw_value
+    FROM answer_rows AS r
+    JOIN periods AS p ON r.responded_on < p.period_end AND r.responded_on >= (p.period_end - '1 year'::interval)::date
+    WHERE coalesce(lower(r.survey), 'nps') = 'nps'
+    ORDER BY r.customer_id, p.{{period}}, r.responded_at DESC, r.score)$m$
+        WHEN 'support' THEN $m$
+{{alias}} AS (
+    SELECT t.customer_id, p.{{period}}, count(*)::float8 AS raw_value
+    FROM ticket_rows AS t JOIN periods AS p ON t.opened_on >= p.{{period}} AND t.opened_on < p.period_end
+    GROUP BY t.customer_id, p.{{period}})$m$
+        -- days late: from the due instant to the payment, or to the period end while unpaid
+        ELSE $m$
+{{alias}} AS (
+    SELECT i.customer_id, p.{{period}},
+           avg(greatest(0, extract(epoch FROM least(coalesce(i.paid_at, p.period_end_at), p.period_end_at) - i.due_at)::float8 / 86400)) AS raw_value
+    FROM invoice_rows AS i
+    JOIN periods AS p ON i.due_on < p.period_end AND i.due_on >= (p.period_end - '1 year'::interval)::date
+    GROUP BY i.customer_id, p.{{period}})$m$ END, ctx);
+    join_sql := @extschema@.kpi_render(' LEFT JOIN {{alias}} ON {{match}} AND {{alias}}.{{period}} = s.{{period}}',
+                                       ctx || jsonb_build_object('match', @extschema@.kpi_customer_match(kind, alias, 's')));
+    -- usage and tickets count from zero; a customer without an answer or invoice has no value
+    value := CASE WHEN measure IN ('usage', 'support') THEN 'coalesce(' || alias || '.raw_value, 0)' ELSE alias || '.raw_value' END;
+    RETURN NEXT;
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_health_builtin_measure(jsonb, text) IS 'csmetrics internal: the SQL of one built-in health measure for kpi_health_query() (none when its source is not registered)';
+
+-- The query of every health measure and score of the customers in scope for a set of
+-- periods. The caller gives the periods (a SELECT of {{period}} and is_current, which may
+-- read asof: the period of the latest event, and with validation, settings: the one row of
+-- health_validation_settings) and the final SELECT, which reads these CTEs:
+--   scope           customer_id, name, segment, {{period}}, period_end, is_current: the
+--                   customers in force at each period end (all customers without subscriptions)
+--   measure_values  one row per customer in scope, period and measure (built-in measures of
+--                   registered sources, and every signal measure of the model when signals are
+--                   registered): position (order in the score), raw_value, in_model, weight
+--                   (NULL for a points measure), impact, health (0..100; NULL for points)
+--   scores          per customer and period: health_score, health_points, measures_scored and
+--                   the built-in measures' raw and health values
+-- Each source is read once. Signal rows are matched with the windows of the measures that
+-- name their signal (one hash join on the signal name per period kept), so the work grows
+-- with the signal rows and the customers, never with customers x signals.
+CREATE FUNCTION @extschema@.kpi_health_query(ctx jsonb, periods text, final text, validation boolean DEFAULT false) RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    b record;
+    builtin_ctes text := '';
+    builtin_joins text := '';
+    names text[] := '{}';
+    vals text[] := '{}';
+    pivot text := '';
+    m text;
+BEGIN
+    FOR b IN SELECT x.measure, f.* FROM unnest(@extschema@.kpi_health_builtin()) WITH ORDINALITY AS x(measure, n)
+             CROSS JOIN LATERAL @extschema@.kpi_health_builtin_measure(ctx, x.measure) AS f ORDER BY x.n LOOP
+        builtin_ctes := builtin_ctes || ',' || b.cte;
+        builtin_joins := builtin_joins || b.join_sql;
+        names := names || quote_literal(b.measure);
+        vals := vals || b.value;
     END LOOP;
-    -- each measure on 0..100: ranked among the customers of the period, or mapped from bounds
-    FOREACH measure IN ARRAY ARRAY['usage:usage', 'nps:nps_answer', 'support:tickets', 'billing:days_late'] LOOP
-        normed := normed || @extschema@.kpi_render($m$,
-           CASE WHEN md.{{measure}}_norm = 'rank'
-                THEN @extschema@.health_score_ranked(ARRAY[r.{{raw}}::float8], ARRAY[1::float8], ARRAY[md.{{measure}}_higher]) OVER (PARTITION BY r.{{period}})
-                ELSE @extschema@.health_normalize(r.{{raw}}::float8, md.{{measure}}_lo, md.{{measure}}_hi, md.{{measure}}_higher) END AS {{measure}}_health$m$,
-            jsonb_build_object('measure', split_part(measure, ':', 1), 'raw', split_part(measure, ':', 2), 'period', ctx ->> 'period'));
+    -- the built-in measures side by side, for customer_health
+    FOREACH m IN ARRAY @extschema@.kpi_health_builtin() LOOP
+        pivot := pivot || @extschema@.kpi_render(',
+           max(v.raw_value) FILTER (WHERE v.measure = {{name}}) AS {{raw}}, max(v.health) FILTER (WHERE v.measure = {{name}}) AS {{measure}}_health',
+            jsonb_build_object('name', quote_literal(m), 'measure', m,
+                               'raw', CASE m WHEN 'usage' THEN 'usage' WHEN 'nps' THEN 'nps_answer' WHEN 'support' THEN 'tickets' ELSE 'days_late' END));
     END LOOP;
     ctx := ctx || jsonb_build_object(
-        'model', model,
-        'normed', normed,
+        'periods_sql', periods,
+        'final', final,
+        'pivot', pivot,
+        'builtin_ctes', builtin_ctes,
+        'builtin_joins', builtin_joins,
+        'builtin_names', CASE WHEN cardinality(names) = 0 THEN '' ELSE array_to_string(names, ', ') END,
+        'builtin_values', CASE WHEN cardinality(vals) = 0 THEN '' ELSE array_to_string(vals, ', ') END,
+        'builtin_list', 'ARRAY[' || (SELECT string_agg(quote_literal(x), ', ') FROM unnest(@extschema@.kpi_health_builtin()) x) || ']',
         -- each source is read once: its rows give the latest event and its measure (under
         -- Citus twice, so that the measures are taken in the shards)
-        'source_rows', (SELECT string_agg(@extschema@.kpi_render(',
-' || e.rows || ' AS {{row_cte}}(SELECT customer_id, ' || e.columns || ' FROM {{' || e.kind || '}})', ctx), '' ORDER BY e.n)
+        'source_rows', (SELECT string_agg(@extschema@.kpi_render(e.rows || ' AS {{row_cte}}(SELECT customer_id, ' || e.columns || ' FROM {{' || e.kind || '}}),
+', ctx), '' ORDER BY e.n)
                         FROM @extschema@.kpi_health_sources() AS e WHERE @extschema@.kpi_has(ctx, e.kind)),
         'latest_event', (SELECT string_agg('(SELECT max(' || e.day || ') FROM ' || e.rows || ')', ', ' ORDER BY e.n)
                          FROM @extschema@.kpi_health_sources() AS e WHERE @extschema@.kpi_has(ctx, e.kind)),
         'current_only', CASE WHEN @extschema@.kpi_has(ctx, 'subscriptions') THEN @extschema@.kpi_render($m$
-    WHERE EXISTS (SELECT FROM {{subscriptions}} AS s WHERE s.customer_id = c.customer_id AND s.started_on < p.period_end
-                    AND (s.ended_on IS NULL OR s.ended_on >= p.period_end))$m$, ctx) ELSE '' END);
-    -- the measures of the registered sources; NULL for the others
-    ctx := ctx || @extschema@.kpi_health_measure(ctx, 'usage_events', 'usage_m', 'usage_value', 'coalesce(usage_m.usage, 0)', 'float8', $m$
-    SELECT u.customer_id, p.{{period}}, sum(coalesce(u.quantity, 1))::float8 AS usage
-    FROM usage_rows AS u JOIN periods AS p ON u.occurred_on >= p.{{period}} AND u.occurred_on < p.period_end
-    GROUP BY u.customer_id, p.{{period}}$m$);
-    -- the latest NPS answer within a year: the lowest score of answers given at the same
-    -- latest instant, so that the pick is the same on every run
-    ctx := ctx || @extschema@.kpi_health_measure(ctx, 'survey_responses', 'nps_m', 'nps_answer_value', 'nps_m.nps_answer', 'float8', $m$
-    SELECT DISTINCT ON (r.customer_id, p.{{period}}) r.customer_id, p.{{period}}, r.score::float8 AS nps_answer
-    FROM answer_rows AS r
-    JOIN periods AS p ON r.responded_on < p.period_end AND r.responded_on >= (p.period_end - '1 year'::interval)::date
-    WHERE coalesce(lower(r.survey), 'nps') = 'nps'
-    ORDER BY r.customer_id, p.{{period}}, r.responded_at DESC, r.score$m$);
-    ctx := ctx || @extschema@.kpi_health_measure(ctx, 'tickets', 'support_m', 'tickets_value', 'coalesce(support_m.tickets, 0)', 'bigint', $m$
-    SELECT t.customer_id, p.{{period}}, count(*) AS tickets
-    FROM ticket_rows AS t JOIN periods AS p ON t.opened_on >= p.{{period}} AND t.opened_on < p.period_end
-    GROUP BY t.customer_id, p.{{period}}$m$);
-    -- days late: from the due instant to the payment, or to the period end while unpaid
-    ctx := ctx || @extschema@.kpi_health_measure(ctx, 'invoices', 'billing_m', 'days_late_value', 'billing_m.days_late', 'float8', $m$
-    SELECT i.customer_id, p.{{period}},
-           avg(greatest(0, extract(epoch FROM least(coalesce(i.paid_at, p.period_end_at), p.period_end_at) - i.due_at)::float8 / 86400)) AS days_late
-    FROM invoice_rows AS i
-    JOIN periods AS p ON i.due_on < p.period_end AND i.due_on >= (p.period_end - '1 year'::interval)::date
-    GROUP BY i.customer_id, p.{{period}}$m$);
+    WHERE EXISTS (SELECT FROM {{subscriptions}} AS s WHERE {{match}} AND s.started_on < p.period_end
+                    AND (s.ended_on IS NULL OR s.ended_on >= p.period_end))$m$,
+            ctx || jsonb_build_object('match', @extschema@.kpi_customer_match('subscriptions', 'c', 's'))) ELSE '' END);
+    -- the signal measures of the model, when signals are registered
+    ctx := ctx || jsonb_build_object('signal_ctes', CASE WHEN NOT @extschema@.kpi_has(ctx, 'signals') THEN '' ELSE @extschema@.kpi_render($m$,
+signal_model AS (
+    SELECT m.measure, coalesce(m.signal, m.measure) AS signal, m.aggregation, m.look_back
+    FROM @extschema@.health_measures AS m
+    WHERE m.measure <> ALL ({{builtin_list}})),
+signal_windows AS (
+    SELECT w.measure, w.signal, w.aggregation, p.{{period}}, p.period_end, p.period_end_at,
+           coalesce((p.period_end - w.look_back)::date, p.{{period}}) AS window_start
+    FROM signal_model AS w CROSS JOIN periods AS p),
+signal_values AS (
+    SELECT x.customer_id, w.{{period}}, w.measure,
+           -- each aggregate only where the measure asks for it; none needs sorted input
+           CASE w.aggregation
+               WHEN 'count' THEN count(*)::float8
+               WHEN 'sum' THEN (sum(coalesce(x.value, 1)) FILTER (WHERE w.aggregation = 'sum'))::float8
+               WHEN 'avg' THEN (avg(coalesce(x.value, 1)) FILTER (WHERE w.aggregation = 'avg'))::float8
+               -- the value of the last occurrence (the lowest of values given at the same
+               -- instant): the least {-instant, value} pair
+               WHEN 'latest' THEN (min(ARRAY[-date_part('epoch', x.occurred_at), coalesce(x.value, 1)::float8])
+                                   FILTER (WHERE w.aggregation = 'latest'))[2]
+               ELSE date_part('epoch', w.period_end_at - max(x.occurred_at)) / 86400 END AS raw_value
+    FROM signal_rows AS x
+    JOIN signal_windows AS w ON w.signal = x.signal AND x.occurred_on >= w.window_start AND x.occurred_on < w.period_end
+    GROUP BY x.customer_id, w.{{period}}, w.measure, w.aggregation, w.period_end_at),
+signal_raw AS (
+    -- counts and sums are 0 without an occurrence; the other aggregations have no value then
+    SELECT s.customer_id, s.{{period}}, w.measure, 1000::bigint AS position,
+           CASE WHEN w.aggregation IN ('count', 'sum') THEN coalesce(v.raw_value, 0) ELSE v.raw_value END AS raw_value
+    FROM scope AS s CROSS JOIN signal_model AS w
+    LEFT JOIN signal_values AS v ON {{match}} AND v.{{period}} = s.{{period}} AND v.measure = w.measure)$m$,
+            ctx || jsonb_build_object('match', @extschema@.kpi_customer_match('signals', 'v', 's'))) END);
     RETURN @extschema@.kpi_render($t$
-WITH model AS (
-    SELECT {{model}}true AS ok FROM @extschema@.health_measures){{source_rows}},
-asof AS MATERIALIZED (SELECT @extschema@.kpi_period_start(greatest({{latest_event}}), {{grain}}) AS current_period),
+WITH {{source_rows}}asof AS MATERIALIZED (SELECT @extschema@.kpi_period_start(greatest({{latest_event}}), {{grain}}) AS current_period),{{settings}}
 periods AS (
     SELECT p.{{period}}, (p.{{period}} + {{step}})::date AS period_end,
            ((p.{{period}} + {{step}})::timestamp AT TIME ZONE {{zone}}) AS period_end_at, p.is_current
-    FROM (SELECT a.current_period AS {{period}}, true AS is_current FROM asof AS a
-          UNION ALL
-          SELECT (a.current_period - {{step}})::date, false FROM asof AS a) AS p
+    FROM ({{periods_sql}}) AS p
     WHERE p.{{period}} IS NOT NULL),
-scope AS (
+scope AS {{row_cte}}(
     SELECT c.customer_id, c.name, c.segment, p.{{period}}, p.period_end, p.is_current
-    FROM {{customers}} AS c CROSS JOIN periods AS p{{current_only}}){{usage_m_cte}}{{nps_m_cte}}{{support_m_cte}}{{billing_m_cte}},
+    FROM {{customers}} AS c CROSS JOIN periods AS p{{current_only}}){{builtin_ctes}}{{signal_ctes}},
 raw AS (
-    SELECT s.*, {{usage_value}} AS usage, {{nps_answer_value}} AS nps_answer, {{tickets_value}} AS tickets, {{days_late_value}} AS days_late
-    FROM scope AS s{{usage_m_join}}{{nps_m_join}}{{support_m_join}}{{billing_m_join}}),
-normed AS (
-    SELECT r.*{{normed}}
-    FROM raw AS r CROSS JOIN model AS md),
-scored AS (
-    SELECT n.*, @extschema@.health_score(ARRAY[n.usage_health, n.nps_health, n.support_health, n.billing_health],
-                                         ARRAY[md.usage_weight, md.nps_weight, md.support_weight, md.billing_weight]) AS health_score
-    FROM normed AS n CROSS JOIN model AS md)
-SELECT c.customer_id::text AS customer_id, c.name, c.segment, c.{{period}}, c.usage, c.nps_answer, c.tickets, c.days_late,
-       c.usage_health, c.nps_health, c.support_health, c.billing_health, c.health_score::float8 AS health_score,
-       @extschema@.health_band(c.health_score) AS health_band,
-       @extschema@.health_quartile_band(c.health_score) OVER (PARTITION BY c.{{period}}) AS relative_band,
-       p.health_score::float8 AS previous_health_score, (c.health_score - p.health_score)::float8 AS health_trend
-FROM scored AS c LEFT JOIN scored AS p ON p.customer_id = c.customer_id AND NOT p.is_current
-WHERE c.is_current$t$, ctx);
+    SELECT s.customer_id, s.{{period}}, b.measure, b.position, b.raw_value
+    FROM scope AS s{{builtin_joins}}
+    CROSS JOIN LATERAL unnest(ARRAY[{{builtin_names}}]::text[], ARRAY[{{builtin_values}}]::float8[]) WITH ORDINALITY AS b(measure, raw_value, position){{signal_union}}),
+measure_values AS (
+    SELECT r.customer_id, r.{{period}}, r.measure, r.position, r.raw_value, m.measure IS NOT NULL AS in_model,
+           CASE WHEN m.impact IS NULL THEN m.weight END AS weight, m.impact,
+           CASE WHEN m.impact IS NOT NULL THEN NULL::float8
+                WHEN m.normalization = 'rank'
+                THEN @extschema@.health_score_ranked(ARRAY[r.raw_value], ARRAY[1::float8], ARRAY[coalesce(m.higher_is_better, true)])
+                         OVER (PARTITION BY r.{{period}}, r.measure)
+                ELSE @extschema@.health_normalize(r.raw_value, m.lower_bound, m.upper_bound, m.higher_is_better) END AS health
+    FROM raw AS r LEFT JOIN @extschema@.health_measures AS m ON m.measure = r.measure),
+scores AS (
+    -- the weighted score over the measures with a positive weight, in a fixed order (built-in
+    -- measures first, then signal measures by name); points over the measures with an impact
+    SELECT v.customer_id, v.{{period}},
+           @extschema@.health_score(array_agg(v.health ORDER BY v.position, v.measure COLLATE "C") FILTER (WHERE v.weight > 0),
+                                    array_agg(v.weight ORDER BY v.position, v.measure COLLATE "C") FILTER (WHERE v.weight > 0)) AS health_score,
+           @extschema@.health_points(array_agg(v.raw_value ORDER BY v.position, v.measure COLLATE "C") FILTER (WHERE v.impact IS NOT NULL),
+                                     array_agg(v.impact ORDER BY v.position, v.measure COLLATE "C") FILTER (WHERE v.impact IS NOT NULL)) AS health_points,
+           count(v.health) FILTER (WHERE v.weight > 0) AS measures_scored{{pivot}}
+    FROM measure_values AS v
+    GROUP BY v.customer_id, v.{{period}})
+{{final}}$t$,
+        ctx || jsonb_build_object('signal_union', CASE WHEN @extschema@.kpi_has(ctx, 'signals') THEN '
+    UNION ALL
+    SELECT * FROM signal_raw' ELSE '' END,
+                                  -- the validation settings (their defaults without a row)
+                                  'settings', CASE WHEN validation THEN '
+settings AS (
+    SELECT coalesce(max(h.horizon_periods), 3) AS horizon_periods, coalesce(max(h.look_back_periods), 12) AS look_back_periods
+    FROM @extschema@.health_validation_settings AS h),' ELSE '' END,
+                                  'latest_event', coalesce(ctx ->> 'latest_event', 'NULL::date'),
+                                  'source_rows', coalesce(ctx ->> 'source_rows', '')));
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_health_query(jsonb, text, text, boolean) IS 'csmetrics internal: the query of every health measure and score per customer and period, for the given periods and final SELECT';
+
+-- Builder of customer_health: each current customer's built-in measures and scores in the
+-- latest period, and the change against the one before. The latest period is that of the
+-- latest event (usage, answer, ticket, invoice due, signal); subscription end dates may lie in
+-- the future and do not count. A current customer has a subscription in force at the period
+-- end (every customer when subscriptions are not registered). Its columns are the same
+-- whatever the model holds: a signal measure shows in the scores and in
+-- customer_health_measures.
+CREATE FUNCTION @extschema@.kpi_view_customer_health(ctx jsonb) RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    RETURN @extschema@.kpi_health_query(ctx, @extschema@.kpi_render($p$
+        SELECT a.current_period AS {{period}}, true AS is_current FROM asof AS a
+        UNION ALL
+        SELECT (a.current_period - {{step}})::date, false FROM asof AS a$p$, ctx), @extschema@.kpi_render($f$
+SELECT c.customer_id::text AS customer_id, c.name, c.segment, c.{{period}}, s.usage, s.nps_answer, s.tickets::bigint AS tickets,
+       s.days_late, s.usage_health, s.nps_health, s.support_health, s.billing_health, s.health_score::float8 AS health_score,
+       @extschema@.health_band(s.health_score) AS health_band,
+       @extschema@.health_quartile_band(s.health_score) OVER (PARTITION BY c.{{period}}) AS relative_band,
+       p.health_score::float8 AS previous_health_score, (s.health_score - p.health_score)::float8 AS health_trend,
+       s.health_points::float8 AS health_points, @extschema@.health_band(s.health_points) AS points_band,
+       coalesce(s.measures_scored, 0)::bigint AS measures_scored
+FROM scope AS c
+LEFT JOIN scores AS s ON s.customer_id = c.customer_id AND s.{{period}} = c.{{period}}
+LEFT JOIN scores AS p ON p.customer_id = c.customer_id AND p.{{period}} < c.{{period}}
+WHERE c.is_current$f$, ctx));
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_customer_health(jsonb) IS 'csmetrics internal: builder of customer_health';
 
+-- Builder of customer_health_measures: every measure of the model for each current customer
+-- in the latest period, one row each (the long form of customer_health).
+CREATE FUNCTION @extschema@.kpi_view_customer_health_measures(ctx jsonb) RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    RETURN @extschema@.kpi_health_query(ctx, 'SELECT a.current_period AS ' || (ctx ->> 'period') || ', true AS is_current FROM asof AS a',
+                                        @extschema@.kpi_render($f$
+SELECT v.customer_id::text AS customer_id, v.{{period}}, v.measure, v.raw_value, v.health, v.weight, v.impact,
+       (coalesce(v.raw_value, 0) * v.impact + 0)::float8 AS points   -- + 0: no negative zero
+FROM measure_values AS v
+WHERE v.in_model$f$, ctx));
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_view_customer_health_measures(jsonb) IS 'csmetrics internal: builder of customer_health_measures';
+
+-- Builder of health_outcomes (a helper relation): for each period p of the validation
+-- horizon and each customer paying at the end of p (MRR > 0) with a health score: the score,
+-- and whether the customer stopped paying at the end of one of the N periods after p. The
+-- horizon ends N periods before the latest period (that of the latest event), so that every
+-- outcome is known: it holds the look_back_periods periods before that. Health is computed
+-- for those periods only (customers x periods kept); the paying flags come from one join of
+-- the subscriptions with those periods and the N after them.
+CREATE FUNCTION @extschema@.kpi_view_health_outcomes(ctx jsonb) RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    -- the first validated period, from the latest period (asof a) and the settings (st)
+    ctx := ctx || jsonb_build_object('validated_from', @extschema@.kpi_render(
+        '(a.current_period - (st.horizon_periods + st.look_back_periods) * {{step}})::date', ctx));
+    RETURN @extschema@.kpi_health_query(ctx, @extschema@.kpi_render($p$
+        SELECT p AS {{period}}, false AS is_current
+        FROM asof AS a CROSS JOIN settings AS st,
+             @extschema@.kpi_period_series({{validated_from}}, (a.current_period - (st.horizon_periods + 1) * {{step}})::date, {{step}}) AS p$p$, ctx),
+        @extschema@.kpi_render($f$,
+outcome_periods AS (
+    -- the validated periods and the N after them
+    SELECT p AS {{period}}, (p + {{step}})::date AS period_end
+    FROM asof AS a CROSS JOIN settings AS st,
+         @extschema@.kpi_period_series({{validated_from}}, (a.current_period - {{step}})::date, {{step}}) AS p),
+paying AS (
+    SELECT DISTINCT s.customer_id, p.{{period}}
+    FROM {{subscriptions}} AS s
+    JOIN outcome_periods AS p ON s.started_on < p.period_end AND (s.ended_on IS NULL OR s.ended_on >= p.period_end)
+    WHERE s.mrr > 0),
+outcomes AS (
+    -- paying at the end of each of the N next periods: the N-th next paying period is p + N
+    SELECT y.customer_id, y.{{period}},
+           lead(y.{{period}}, st.horizon_periods) OVER (PARTITION BY y.customer_id ORDER BY y.{{period}})
+               IS DISTINCT FROM (y.{{period}} + st.horizon_periods * {{step}})::date AS churned
+    FROM paying AS y CROSS JOIN settings AS st)
+SELECT sc.customer_id, sc.{{period}}, st.horizon_periods, sc.health_score::float8 AS health_score, y.churned
+FROM scores AS sc JOIN outcomes AS y ON {{match}} AND y.{{period}} = sc.{{period}} CROSS JOIN settings AS st
+WHERE sc.health_score IS NOT NULL$f$, ctx || jsonb_build_object('match', @extschema@.kpi_customer_match('subscriptions', 'sc', 'y'))),
+        true);
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_view_health_outcomes(jsonb) IS 'csmetrics internal: builder of the health_outcomes helper relation (health score and churn outcome per paying customer and validated period)';
+
+-- Builder of health_score_validation (and _by_segment): for each validated
+-- period, the customers scored, how many churned and the ROC AUC of the score, then the same
+-- per health band and per decile of the score, with the lift of each against the period's
+-- churn rate. One roc_summary per period, band and decile; the period's is the rollup of its
+-- bands'.
+CREATE FUNCTION @extschema@.kpi_view_health_score_validation(ctx jsonb) RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    by_segment boolean := (ctx ->> 'by_segment')::boolean;
+BEGIN
+    -- the segment of each customer, and r_segment, segment_match for the rows of a segment
+    ctx := ctx || @extschema@.kpi_segment_keys(ctx, 'customers', 'o', by_segment)
+               || CASE WHEN by_segment THEN '{"r_segment": "r.segment, ", "segment_match": " AND t.segment = r.segment"}'::jsonb
+                       ELSE '{"r_segment": "", "segment_match": ""}'::jsonb END;
+    RETURN @extschema@.kpi_render($t$
+WITH o AS (
+    SELECT o.customer_id, o.{{period}}, o.horizon_periods, o.health_score, o.churned{{segment_column}}
+    FROM {{health_outcomes}} AS o{{segment_join}}),
+groups AS (
+    -- deciles of the period's scores, ties split by customer
+    SELECT {{segment}}g.{{period}}, g.level, g.band, @extschema@.roc_summary(g.health_score, g.churned) AS s,
+           min(g.health_score) AS band_min_score, max(g.health_score) AS band_max_score
+    FROM (SELECT {{segment}}o.{{period}}, 'band' AS level, @extschema@.health_band(o.health_score) AS band, o.health_score, o.churned
+          FROM o
+          UNION ALL
+          SELECT {{segment}}o.{{period}}, 'decile',
+                 'decile ' || lpad((ntile(10) OVER (PARTITION BY {{segment}}o.{{period}} ORDER BY o.health_score, o.customer_id))::text, 2, '0'),
+                 o.health_score, o.churned
+          FROM o) AS g
+    GROUP BY {{segment}}g.{{period}}, g.level, g.band),
+overall AS (
+    SELECT {{segment}}b.{{period}}, @extschema@.rollup(b.s) AS s, min(b.band_min_score) AS band_min_score,
+           max(b.band_max_score) AS band_max_score
+    FROM groups AS b
+    WHERE b.level = 'band'
+    GROUP BY {{segment}}b.{{period}}),
+all_rows AS (
+    SELECT {{segment}}t.{{period}}, 'overall' AS level, '(all)' AS band, t.s, t.band_min_score, t.band_max_score FROM overall AS t
+    UNION ALL
+    SELECT {{segment}}g.{{period}}, g.level, g.band, g.s, g.band_min_score, g.band_max_score FROM groups AS g)
+SELECT {{r_segment}}r.{{period}} AS period, r.level, r.band, h.horizon_periods,
+       @extschema@.customers(t.s) AS customers, @extschema@.churned(t.s) AS churned,
+       (@extschema@.churned(t.s)::float8 / @extschema@.customers(t.s))::float8 AS churn_rate,
+       @extschema@.roc_auc(t.s)::float8 AS auc,
+       @extschema@.customers(r.s) AS band_customers, @extschema@.churned(r.s) AS band_churned,
+       (@extschema@.churned(r.s)::float8 / @extschema@.customers(r.s))::float8 AS band_churn_rate,
+       ((@extschema@.churned(r.s)::float8 / @extschema@.customers(r.s))
+        / nullif(@extschema@.churned(t.s)::float8 / @extschema@.customers(t.s), 0))::float8 AS lift,
+       r.band_min_score, r.band_max_score
+FROM all_rows AS r
+JOIN overall AS t ON t.{{period}} = r.{{period}}{{segment_match}}
+JOIN (SELECT DISTINCT o.{{period}}, o.horizon_periods FROM o) AS h ON h.{{period}} = r.{{period}}$t$, ctx);
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_view_health_score_validation(jsonb) IS 'csmetrics internal: builder of health_score_validation';
+
 INSERT INTO @extschema@.kpi_registry (position, view_name, family, builder, sources, any_sources, optional_sources, config_tables,
-                                      keys, by_segment, overview_pick, description) VALUES
+                                      keys, by_segment, internal, overview_pick, description, column_descriptions) VALUES
     (500, 'customer_health', 'health', '@extschema@.kpi_view_customer_health', '{customers}',
-     '{usage_events,survey_responses,tickets,invoices}', '{subscriptions}', '{health_measures}', ARRAY['customer_id'], false, 'summary',
-     'Health of each current customer in the latest {{grain_name}}: raw measures, measures on 0..100, weighted score (model: csmetrics.health_measures), band, quartile band and change against the previous {{grain_name}}');
+     '{usage_events,survey_responses,tickets,invoices,signals}', '{subscriptions}', '{health_measures}', ARRAY['customer_id'], false, false,
+     'summary',
+     'Health of each current customer in the latest {{grain_name}}: the built-in measures raw and on 0..100, the weighted score over every measure of the model (csmetrics.health_measures), band, quartile band, change against the previous {{grain_name}}, and the points score; the same columns whatever the model holds (each measure: customer_health_measures)',
+     '{}'),
+    (510, 'customer_health_measures', 'health', '@extschema@.kpi_view_customer_health_measures', '{customers}',
+     '{usage_events,survey_responses,tickets,invoices,signals}', '{subscriptions}', '{health_measures}', ARRAY['customer_id', 'measure'],
+     false, false, NULL,
+     'Every measure of the health model (csmetrics.health_measures) for each current customer in the latest {{grain_name}}, one row each: raw value, health on 0..100 and weight, or points for a points measure',
+     jsonb_build_object(
+        'measure', 'name of the measure (a row of csmetrics.health_measures)',
+        'raw_value', 'the measure''s raw value in the period (or its look_back window); NULL when the customer has none',
+        'health', 'the raw value on 0..100 (rank or bounds); NULL for a points measure or without a raw value',
+        'weight', 'weight of the measure in health_score (0 = not used; NULL for a points measure)',
+        'impact', 'points per unit of the raw value, for a points measure (NULL otherwise)',
+        'points', 'raw value x impact, the measure''s part of health_points (NULL for a weighted measure)')),
+    (520, 'health_outcomes', 'health', '@extschema@.kpi_view_health_outcomes', '{customers,subscriptions}',
+     '{usage_events,survey_responses,tickets,invoices,signals}', '{}', '{health_measures,health_validation_settings}',
+     ARRAY['customer_id', '{{grain_name}}'], false, true, NULL,
+     'Health score at the end of each validated {{grain_name}} of each paying customer, and whether it stopped paying within the next horizon_periods (helper of health_score_validation)',
+     '{}'),
+    (530, 'health_score_validation', 'health', '@extschema@.kpi_view_health_score_validation', '{customers,subscriptions}',
+     '{usage_events,survey_responses,tickets,invoices,signals}', '{}', '{health_measures,health_validation_settings}',
+     ARRAY['period', 'level', 'band'], true, false, NULL,
+     'Does the health score predict churn? For each {{grain_name}} of the validation horizon (csmetrics.health_validation_settings){{and_segment}}: the paying customers scored at its end, how many stopped paying within the next horizon_periods, the ROC AUC of the score, and the churn rate and lift of each health band and score decile',
+     jsonb_build_object(
+        'period', 'first day of the validated period (the customers are scored at its end; the views'' grain)',
+        'level', 'overall (every customer scored in the period), band (a health band) or decile (a tenth of the customers by score, decile 01 the lowest)',
+        'band', '(all) on the overall row; the health band (red, yellow, green) or the decile (decile 01 .. decile 10)',
+        'horizon_periods', 'N: churned = stopped paying at the end of one of the N periods after this one',
+        'customers', 'customers paying at the end of the period and scored then',
+        'churned', 'of those, the customers who stopped paying within horizon_periods',
+        'churn_rate', 'churned / customers, a fraction',
+        'auc', 'ROC AUC of the score as a churn predictor: the chance that a retained customer scored higher than a churned one (ties count half); 0.5 = no better than chance; NULL when no customer or every customer churned',
+        'band_customers', 'customers in the band (or decile)',
+        'band_churned', 'churned customers in the band (or decile)',
+        'band_churn_rate', 'band_churned / band_customers, a fraction',
+        'lift', 'band_churn_rate / churn_rate: how much likelier to churn than the average customer (NULL when no customer churned)',
+        'band_min_score', 'lowest health score in the band (or decile)',
+        'band_max_score', 'highest health score in the band (or decile)'));
 
 INSERT INTO @extschema@.kpi_columns (column_name, description) VALUES
     ('usage', 'usage in the {{grain_name}} (sum of quantity, 1 per event by default)'),
@@ -187,11 +609,14 @@ INSERT INTO @extschema@.kpi_columns (column_name, description) VALUES
     ('nps_health', 'NPS measure on 0..100'),
     ('support_health', 'support measure on 0..100'),
     ('billing_health', 'billing measure on 0..100'),
-    ('health_score', 'weighted health score 0..100 (model: csmetrics.health_measures)'),
+    ('health_score', 'weighted health score 0..100 over the measures of the model the customer has (model: csmetrics.health_measures)'),
     ('health_band', 'red (<= 40), yellow (<= 70), green (<= 100) or thriving'),
     ('relative_band', 'quartile band among the customers: healthy, at risk or unhealthy'),
     ('previous_health_score', 'health score in the previous {{grain_name}}'),
-    ('health_trend', 'health_score - previous_health_score');
+    ('health_trend', 'health_score - previous_health_score'),
+    ('health_points', 'points score: sum of raw value x impact over the points measures of the model (NULL when it has none); above 100 marks a power user'),
+    ('points_band', 'band of health_points: red (<= 40), yellow (<= 70), green (<= 100) or thriving (> 100: a power user)'),
+    ('measures_scored', 'measures with a value and a positive weight in health_score');
 
 INSERT INTO @extschema@.kpi_overview_columns (position, column_name, view_name, expression, type, description) VALUES
     (220, 'average_health_score', 'customer_health', 'avg(v.health_score)::float8', 'float8', 'mean health score of the current customers'),

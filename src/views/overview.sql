@@ -25,14 +25,15 @@ BEGIN
         CONTINUE WHEN made IS NULL;
         alias := quote_ident('latest_' || @extschema@.kpi_render(v.view_name, ctx));
         ctx := ctx || jsonb_build_object('view', made, 'alias', alias,
-            'columns', (SELECT string_agg(o.expression || ' AS ' || quote_ident(o.column_name), ', ' ORDER BY o.position)
+            'columns', (SELECT string_agg(@extschema@.kpi_render(o.expression, ctx) || ' AS ' || quote_ident(o.column_name), ', ' ORDER BY o.position)
                         FROM @extschema@.kpi_overview_columns o WHERE o.view_name = v.view_name));
         reads := reads || @extschema@.kpi_render(CASE v.overview_pick
             WHEN 'latest' THEN '{{alias}} AS (SELECT v.{{period}} AS as_of, {{columns}} FROM {{view}} AS v ORDER BY v.{{period}} DESC LIMIT 1)'
             WHEN 'all' THEN '{{alias}} AS (SELECT {{columns}} FROM {{view}} AS v WHERE v.segment = ''(all)'')'
+            WHEN 'totals' THEN '{{alias}} AS (SELECT {{columns}} FROM {{view}} AS v)'
             ELSE '{{alias}} AS (SELECT max(v.{{period}}) AS as_of, {{columns}} FROM {{view}} AS v)' END, ctx);
         joins := joins || ' LEFT JOIN ' || alias || ' ON true';
-        IF v.overview_pick <> 'all' THEN
+        IF v.overview_pick NOT IN ('all', 'totals') THEN
             dates := dates || (alias || '.as_of');
         END IF;
     END LOOP;

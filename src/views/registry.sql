@@ -10,7 +10,8 @@
 -- The files of the layer, assembled in this order by the Makefile:
 --   registry.sql   these tables, the renderer and the context
 --   sources.sql    source kinds, registration, the clean relation of each source
---   survey.sql, flow.sql, revenue.sql, support.sql, health.sql   the KPI families
+--   survey.sql, flow.sql, revenue.sql, retention.sql, support.sql, health.sql,
+--   onboarding.sql                                               the KPI families
 --   issues.sql     data_issues, from the same checks as the clean sources
 --   overview.sql   kpi_overview, one row of the latest values
 --   driver.sql     create_kpi_views(), plan_kpi_views(), refresh, grants, scheduling
@@ -31,24 +32,24 @@ CREATE TABLE @extschema@.kpi_registry (
     by_segment          boolean NOT NULL DEFAULT false,
     internal            boolean NOT NULL DEFAULT false,
     materialize         boolean NOT NULL DEFAULT true,
-    overview_pick       text    CHECK (overview_pick IN ('latest', 'all', 'summary')),
+    overview_pick       text    CHECK (overview_pick IN ('latest', 'all', 'summary', 'totals')),
     description         text    NOT NULL,
     column_descriptions jsonb   NOT NULL DEFAULT '{}',
     position            int     NOT NULL UNIQUE
 );
 COMMENT ON TABLE @extschema@.kpi_registry IS 'csmetrics: every view create_kpi_views() can make, one row each, in dependency order; read-only reference';
 COMMENT ON COLUMN @extschema@.kpi_registry.view_name IS 'name of the view; {{grain_name}} stands for the grain (nps_by_{{grain_name}} is nps_by_month)';
-COMMENT ON COLUMN @extschema@.kpi_registry.family IS 'KPI family: survey, flow, revenue, support, health, issues or overview';
+COMMENT ON COLUMN @extschema@.kpi_registry.family IS 'KPI family: survey, flow, revenue, support, health, onboarding, issues or overview';
 COMMENT ON COLUMN @extschema@.kpi_registry.builder IS 'function (ctx jsonb) returning the query text of the view, or NULL when there is nothing to show (a helper that returns NULL is not needed: it is left out silently)';
 COMMENT ON COLUMN @extschema@.kpi_registry.sources IS 'source kinds the view needs, all of them';
 COMMENT ON COLUMN @extschema@.kpi_registry.any_sources IS 'source kinds of which the view needs at least one (empty: no such condition)';
 COMMENT ON COLUMN @extschema@.kpi_registry.optional_sources IS 'source kinds the view uses when they are registered';
-COMMENT ON COLUMN @extschema@.kpi_registry.config_tables IS 'csmetrics configuration tables the view reads (a plain view follows their changes at once)';
+COMMENT ON COLUMN @extschema@.kpi_registry.config_tables IS 'csmetrics configuration tables the view reads (a plain view follows their changes at once); the view is skipped while one of them is empty';
 COMMENT ON COLUMN @extschema@.kpi_registry.keys IS 'columns that identify a row (the unique index of the materialized view, and the row order); segment is added in _by_segment views';
 COMMENT ON COLUMN @extschema@.kpi_registry.by_segment IS 'true when the view also comes as <name>_by_segment, per customer segment';
 COMMENT ON COLUMN @extschema@.kpi_registry.internal IS 'true for a helper relation shared by several views (kept in the companion schema, not granted to readers)';
 COMMENT ON COLUMN @extschema@.kpi_registry.materialize IS 'false for a view that stays a plain view in a materialized set: reading it costs no more than reading the materialized helpers it unfolds, and it costs the refresh nothing';
-COMMENT ON COLUMN @extschema@.kpi_registry.overview_pick IS 'how kpi_overview reads the view: latest (its latest period), all (its segment (all) row) or summary (aggregates over its rows); NULL: not read';
+COMMENT ON COLUMN @extschema@.kpi_registry.overview_pick IS 'how kpi_overview reads the view: latest (its latest period), all (its segment (all) row), summary (aggregates over its rows, as of its latest period) or totals (aggregates over its rows, for a view without periods); NULL: not read';
 COMMENT ON COLUMN @extschema@.kpi_registry.description IS 'comment of the view; {{grain_name}} and {{and_segment}} are filled in';
 COMMENT ON COLUMN @extschema@.kpi_registry.column_descriptions IS 'column name -> comment, for the columns this view describes its own way; the others come from kpi_columns';
 COMMENT ON COLUMN @extschema@.kpi_registry.position IS 'creation order: a view comes after the views and helpers it reads';
@@ -82,7 +83,7 @@ COMMENT ON TABLE @extschema@.kpi_overview_columns IS 'csmetrics: the columns of 
 COMMENT ON COLUMN @extschema@.kpi_overview_columns.column_name IS 'column of kpi_overview';
 COMMENT ON COLUMN @extschema@.kpi_overview_columns.position IS 'order of the column (after as_of)';
 COMMENT ON COLUMN @extschema@.kpi_overview_columns.view_name IS 'the registered view it is read from (kpi_registry.overview_pick says which rows)';
-COMMENT ON COLUMN @extschema@.kpi_overview_columns.expression IS 'SQL over the view''s row v (an aggregate when the view is read as a summary)';
+COMMENT ON COLUMN @extschema@.kpi_overview_columns.expression IS 'SQL over the view''s row v (an aggregate when the view is read as a summary); {{period}} stands for the period column';
 COMMENT ON COLUMN @extschema@.kpi_overview_columns.type IS 'type of the column, also when the view is missing and it is NULL';
 COMMENT ON COLUMN @extschema@.kpi_overview_columns.description IS 'its comment';
 GRANT SELECT ON @extschema@.kpi_overview_columns TO PUBLIC;
@@ -177,8 +178,8 @@ COMMENT ON FUNCTION @extschema@.kpi_has(jsonb, text) IS 'csmetrics internal: whe
 --                             runs in the shards instead, where the customer's rows are)
 -- Facts: available (jsonb array of the valid source kinds), segmented (customers have a
 -- segment), by_segment (this is the _by_segment variant), materialized (the set is),
--- distributed (Citus is installed in the database), made (view name -> qualified name of
--- everything made so far).
+-- distributed (Citus is installed in the database: read from the catalog, which makes this
+-- function STABLE), made (view name -> qualified name of everything made so far).
 CREATE FUNCTION @extschema@.kpi_context(target_schema name, internal_schema name, grain text, time_zone text,
                                         available text[], segmented boolean, materialized boolean)
 RETURNS jsonb

@@ -33,7 +33,7 @@ COMMENT ON FUNCTION @extschema@.kpi_view_mrr_paths(jsonb) IS 'csmetrics internal
 -- The paths are put in the order of the view's key first, so that sorting its rows only sorts
 -- each customer's few periods (an incremental sort), not millions of rows.
 CREATE FUNCTION @extschema@.kpi_view_customer_mrr_movements(ctx jsonb) RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
@@ -48,7 +48,7 @@ COMMENT ON FUNCTION @extschema@.kpi_view_customer_mrr_movements(jsonb) IS 'csmet
 -- over the customers' paths, each period's row computed once and read field by field. A
 -- period shows from the first one whose end finds a paying customer (of the segment) on.
 CREATE FUNCTION @extschema@.kpi_view_mrr(ctx jsonb) RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
@@ -80,7 +80,7 @@ COMMENT ON FUNCTION @extschema@.kpi_view_mrr(jsonb) IS 'csmetrics internal: buil
 -- gives each segment's flows and lifetimes: under Citus both passes run in the shards, and
 -- only their per-segment states are combined on the coordinator.
 CREATE FUNCTION @extschema@.kpi_view_ltv(ctx jsonb) RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     segmented boolean := (ctx ->> 'segmented')::boolean;

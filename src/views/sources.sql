@@ -36,6 +36,7 @@ INSERT INTO @extschema@.source_columns (kind, role, required, type_class, positi
     ('subscriptions', 'started_at', true, 'timestamp', 2, 'start of the subscription (inclusive)'),
     ('subscriptions', 'ended_at', true, 'timestamp', 3, 'end of the subscription (exclusive); NULL while active'),
     ('subscriptions', 'mrr', true, 'number', 4, 'monthly recurring revenue of the subscription'),
+    ('subscriptions', 'churn_reason', false, 'text', 5, 'why the subscription ended (competitor, price, closed...); NULL when unknown (shown as unknown by the churn_by_reason views)'),
     ('survey_responses', 'customer_id', true, 'id', 1, 'customer identifier (NULL for anonymous answers)'),
     ('survey_responses', 'responded_at', true, 'timestamp', 2, 'when the answer was given'),
     ('survey_responses', 'score', true, 'integer', 3, 'the score: NPS/eNPS 0..10, CSAT 1..5, CES 1..7'),
@@ -61,7 +62,14 @@ INSERT INTO @extschema@.source_columns (kind, role, required, type_class, positi
     ('trials', 'converted_at', true, 'timestamp', 3, 'when the trial became a paid customer; NULL if not'),
     ('costs', 'incurred_at', true, 'timestamp', 1, 'when the cost was incurred'),
     ('costs', 'amount', true, 'number', 2, 'amount'),
-    ('costs', 'kind', true, 'text', 3, 'success (customer retention) or acquisition');
+    ('costs', 'kind', true, 'text', 3, 'success (customer retention) or acquisition'),
+    ('milestones', 'customer_id', true, 'id', 1, 'customer identifier'),
+    ('milestones', 'milestone', true, 'text', 2, 'the onboarding milestone reached, by its name in csmetrics.onboarding_milestones'),
+    ('milestones', 'reached_at', true, 'timestamp', 3, 'when the customer reached it'),
+    ('signals', 'customer_id', true, 'id', 1, 'customer identifier'),
+    ('signals', 'occurred_at', true, 'timestamp', 2, 'when the signal happened or was measured'),
+    ('signals', 'signal', true, 'text', 3, 'name of the signal (logins, feature_adopted, sponsor_left...); health_measures rows name it'),
+    ('signals', 'value', false, 'number', 4, 'the value measured, non-negative (default 1 per occurrence; a NULL value counts as 1)');
 GRANT SELECT ON @extschema@.source_columns TO PUBLIC;
 
 -- Registered sources (a configuration table, kept by pg_dump). The relation is a regclass: pg_dump writes it as a qualified name and
@@ -228,7 +236,7 @@ RETURNS void
 LANGUAGE sql AS $$
     SELECT @extschema@.kpi_register(kind, relation, relation::pg_catalog.text, columns)
 $$;
-COMMENT ON FUNCTION @extschema@.register_source(text, regclass, jsonb) IS 'Registers the relation holding one kind of CRM data (customers, subscriptions, survey_responses, tickets, invoices, usage_events, renewals, trials, costs); columns maps canonical names to column names. Validates everything and reports every problem in one error';
+COMMENT ON FUNCTION @extschema@.register_source(text, regclass, jsonb) IS 'Registers the relation holding one kind of CRM data (customers, subscriptions, survey_responses, tickets, invoices, usage_events, renewals, trials, costs, milestones, signals); columns maps canonical names to column names. Validates everything and reports every problem in one error';
 
 -- Registers a source given by name. Deliberately SQL without a pinned search_path: the name
 -- is resolved with the caller's search_path, as a regclass literal would be; everything the
@@ -300,7 +308,20 @@ INSERT INTO @extschema@.source_checks (kind, position, problem, bad_when) VALUES
     ('costs', 1, 'incurred_at is NULL', 'x.incurred_at IS NULL'),
     ('costs', 2, 'amount is NULL', 'x.amount IS NULL'),
     ('costs', 3, 'negative amount', 'x.amount < 0'),
-    ('costs', 4, 'unknown cost kind (not success or acquisition)', 'x.kind IS NULL OR x.kind NOT IN (''success'', ''acquisition'')');
+    ('costs', 4, 'unknown cost kind (not success or acquisition)', 'x.kind IS NULL OR x.kind NOT IN (''success'', ''acquisition'')'),
+    ('milestones', 1, 'customer_id is NULL', 'x.customer_id IS NULL'),
+    ('milestones', 2, 'milestone is NULL', 'x.milestone IS NULL'),
+    ('milestones', 3, 'reached_at is NULL', 'x.reached_at IS NULL'),
+    ('milestones', 4, 'reached_at is not a finite time', 'NOT isfinite(x.reached_at)'),
+    -- a milestone outside the model has no weight: listed rather than ignored, so that a
+    -- spelling that differs between the data and the model shows instead of lowering scores
+    ('milestones', 5, 'unknown milestone (not in @extschema@.onboarding_milestones)',
+     'x.milestone NOT IN (SELECT m.milestone FROM @extschema@.onboarding_milestones AS m)'),
+    ('signals', 1, 'customer_id is NULL', 'x.customer_id IS NULL'),
+    ('signals', 2, 'occurred_at is NULL', 'x.occurred_at IS NULL'),
+    ('signals', 3, 'signal is NULL', 'x.signal IS NULL'),
+    ('signals', 4, 'negative value', 'x.value < 0'),
+    ('signals', 5, 'value is NaN', 'x.value = ''NaN''::pg_catalog.numeric');
 
 ---------------------------------------------------------------------------------------------
 -- Clean sources. Every identifier that comes from the user goes through quote_ident() or

@@ -5,7 +5,7 @@
 -- tickets are read once for both counts (under Citus twice: the opened ones are counted in
 -- the shards).
 CREATE FUNCTION @extschema@.kpi_view_support(ctx jsonb) RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
@@ -29,7 +29,7 @@ COMMENT ON FUNCTION @extschema@.kpi_view_support(jsonb) IS 'csmetrics internal: 
 
 -- Builder of renewals_by_<grain>, by the period the contracts were due.
 CREATE FUNCTION @extschema@.kpi_view_renewals(ctx jsonb) RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
@@ -44,7 +44,7 @@ COMMENT ON FUNCTION @extschema@.kpi_view_renewals(jsonb) IS 'csmetrics internal:
 
 -- Builder of trials_by_<grain>, by the period the trials started.
 CREATE FUNCTION @extschema@.kpi_view_trials(ctx jsonb) RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
@@ -60,7 +60,7 @@ COMMENT ON FUNCTION @extschema@.kpi_view_trials(jsonb) IS 'csmetrics internal: b
 -- Each customer's first subscription start and its first usage event since: the query of the
 -- helper first_values, or of time_to_value_by_<grain> itself outside a materialized set.
 CREATE FUNCTION @extschema@.kpi_first_values(ctx jsonb) RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$SELECT f.customer_id, f.segment, f.started_at, f.started_on, min(u.occurred_at) AS first_value_at
@@ -74,7 +74,7 @@ COMMENT ON FUNCTION @extschema@.kpi_first_values(jsonb) IS 'csmetrics internal: 
 -- Builder of first_values (a helper, made in materialized sets only, where both variants of
 -- time_to_value_by_<grain> read it).
 CREATE FUNCTION @extschema@.kpi_view_first_values(ctx jsonb) RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF NOT (ctx ->> 'materialized')::boolean THEN
@@ -87,7 +87,7 @@ COMMENT ON FUNCTION @extschema@.kpi_view_first_values(jsonb) IS 'csmetrics inter
 -- Builder of time_to_value_by_<grain>: days from a customer's first subscription to its
 -- first usage event since, by the period it started.
 CREATE FUNCTION @extschema@.kpi_view_time_to_value(ctx jsonb) RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$

@@ -8,7 +8,7 @@
 -- estimate their share from the column's statistics (of the expression alone it knows
 -- nothing, expects a handful of rows and picks nested loops to look up segments).
 CREATE FUNCTION @extschema@.kpi_survey_view(ctx jsonb, summary text, survey text, columns text) RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     ctx := ctx || jsonb_build_object('summary', quote_ident(summary), 'survey', quote_literal(survey), 'columns', columns);
@@ -30,7 +30,7 @@ COMMENT ON FUNCTION @extschema@.kpi_survey_view(jsonb, text, text, text) IS 'csm
 -- Builder of survey_summaries (a helper, made in materialized sets only): the rating_summary
 -- of the answers of each survey, period and segment, in one pass over the answers.
 CREATE FUNCTION @extschema@.kpi_view_survey_summaries(ctx jsonb) RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF NOT (ctx ->> 'materialized')::boolean THEN
@@ -58,21 +58,21 @@ COMMENT ON FUNCTION @extschema@.kpi_nps_columns() IS 'csmetrics internal: the se
 
 -- Builder of nps_by_<grain>.
 CREATE FUNCTION @extschema@.kpi_view_nps(ctx jsonb) RETURNS text
-LANGUAGE sql STABLE STRICT PARALLEL SAFE AS $$
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
     SELECT @extschema@.kpi_survey_view(ctx, 'nps_summary', 'nps', @extschema@.kpi_nps_columns())
 $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_nps(jsonb) IS 'csmetrics internal: builder of nps_by_<grain>';
 
 -- Builder of enps_by_<grain>: the NPS of the answers to survey enps.
 CREATE FUNCTION @extschema@.kpi_view_enps(ctx jsonb) RETURNS text
-LANGUAGE sql STABLE STRICT PARALLEL SAFE AS $$
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
     SELECT @extschema@.kpi_survey_view(ctx, 'nps_summary', 'enps', @extschema@.kpi_nps_columns())
 $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_enps(jsonb) IS 'csmetrics internal: builder of enps_by_<grain>';
 
 -- Builder of csat_by_<grain>.
 CREATE FUNCTION @extschema@.kpi_view_csat(ctx jsonb) RETURNS text
-LANGUAGE sql STABLE STRICT PARALLEL SAFE AS $$
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
     SELECT @extschema@.kpi_survey_view(ctx, 'csat_summary', 'csat',
         '@extschema@.responses(s)::bigint AS responses, @extschema@.csat(s)::float8 AS csat,
        @extschema@.mean_score(s)::float8 AS mean_score')
@@ -81,7 +81,7 @@ COMMENT ON FUNCTION @extschema@.kpi_view_csat(jsonb) IS 'csmetrics internal: bui
 
 -- Builder of ces_by_<grain>.
 CREATE FUNCTION @extschema@.kpi_view_ces(ctx jsonb) RETURNS text
-LANGUAGE sql STABLE STRICT PARALLEL SAFE AS $$
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
     SELECT @extschema@.kpi_survey_view(ctx, 'ces_summary', 'ces',
         '@extschema@.responses(s)::bigint AS responses, @extschema@.ces(s)::float8 AS ces,
        @extschema@.share_at_least(s, 5)::float8 AS ces_agreement')

@@ -26,4 +26,5 @@ SELECT grant_kpi_access('bi_reader') \gset
 \echo
 \echo '== The materialized copy (kpi_nightly) agrees with the live views =='
 SELECT (SELECT count(*) FROM (SELECT * FROM kpi.mrr_by_month EXCEPT SELECT * FROM kpi_nightly.mrr_by_month) d) AS mrr_rows_differing,
-       (SELECT count(*) FROM (SELECT * FROM kpi.nps_by_month EXCEPT SELECT * FROM kpi_nightly.nps_by_month) d) AS nps_rows_differing;
+       (SELECT count(*) FROM (SELECT * FROM kpi.nps_by_month EXCEPT SELECT * FROM kpi_nightly.nps_by_month) d) AS nps_rows_differing,
+       (SELECT count(*) FROM (SELECT * FROM kpi.customer_actions EXCEPT SELECT * FROM kpi_nightly.customer_actions) d) AS action_rows_differing;

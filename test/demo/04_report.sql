@@ -9,7 +9,8 @@
 \echo '== Headline (kpi.kpi_overview) =='
 SELECT as_of, round(nps::numeric, 1) AS nps, round(csat::numeric, 3) AS csat, round(ces::numeric, 2) AS ces,
        customers, round(churn_rate::numeric, 4) AS churn, mrr, round(nrr::numeric, 3) AS nrr,
-       round(arpa, 2) AS arpa, round(ltv, 0) AS ltv, round(average_health_score::numeric, 1) AS health
+       round(arpa, 2) AS arpa, round(ltv, 0) AS ltv, round(average_health_score::numeric, 1) AS health,
+       open_actions, open_actions_priority_1 AS urgent_actions
 FROM kpi.kpi_overview;
 
 \echo
@@ -41,6 +42,44 @@ WHERE month > date '2026-10-01' - interval '12 months'
 ORDER BY month;
 
 \echo
+\echo '== Cohorts: share of each monthly cohort still paying (logo retention) and its revenue retention after 12 months =='
+SELECT cohort, max(customers) AS customers, max(starting_mrr) AS starting_mrr,
+       round(max(logo_retention) FILTER (WHERE periods_since_start = 1)::numeric, 3) AS month_1,
+       round(max(logo_retention) FILTER (WHERE periods_since_start = 3)::numeric, 3) AS month_3,
+       round(max(logo_retention) FILTER (WHERE periods_since_start = 6)::numeric, 3) AS month_6,
+       round(max(logo_retention) FILTER (WHERE periods_since_start = 12)::numeric, 3) AS month_12,
+       round(max(revenue_retention) FILTER (WHERE periods_since_start = 12)::numeric, 3) AS nrr_12,
+       round(max(gross_revenue_retention) FILTER (WHERE periods_since_start = 12)::numeric, 3) AS grr_12
+FROM kpi.cohort_retention_by_month
+WHERE cohort > date '2025-10-01' - interval '12 months' AND cohort <= date '2025-10-01'
+GROUP BY cohort
+ORDER BY cohort;
+
+\echo
+\echo '== Churn by reason, last 12 months (top reason of the latest month from kpi.kpi_overview) =='
+SELECT churn_reason, sum(lost_customers) AS lost_customers, sum(churned_mrr) AS churned_mrr,
+       round(sum(lost_customers) / sum(sum(lost_customers)) OVER (), 3) AS share_of_lost,
+       round(sum(churned_mrr) / sum(sum(churned_mrr)) OVER (), 3) AS share_of_churned_mrr
+FROM kpi.churn_by_reason_by_month
+WHERE month > date '2026-10-01' - interval '12 months'
+GROUP BY churn_reason
+ORDER BY sum(lost_customers) DESC, churn_reason;
+SELECT as_of, top_churn_reason FROM kpi.kpi_overview;
+
+\echo
+\echo '== Onboarding: activation of the accounts that started in each month (model: csmetrics.onboarding_milestones) =='
+SELECT month, customers_started AS started, customers_activated AS activated, round(activation_rate::numeric, 3) AS activation_rate,
+       round(median_days_to_activation::numeric, 1) AS median_days_to_activation,
+       round(mean_onboarding_score::numeric, 1) AS mean_onboarding_score
+FROM kpi.onboarding_by_month
+WHERE month > date '2026-10-01' - interval '12 months'
+ORDER BY month;
+SELECT count(*) AS started_since_may, count(*) FILTER (WHERE activated) AS activated,
+       count(*) FILTER (WHERE stalled) AS stalled, round(avg(onboarding_score)::numeric, 1) AS mean_score
+FROM kpi.customer_onboarding
+WHERE started_at >= date '2026-05-01';
+
+\echo
 \echo '== Lifetime value by segment (ARPA / churn, and Kaplan-Meier) =='
 SELECT segment, paying_customers AS paying, round(arpa, 2) AS arpa, round(churn_rate::numeric, 4) AS monthly_churn,
        round(ltv, 0) AS ltv, round(expected_lifetime::numeric, 1) AS km_lifetime_months, round(ltv_km, 0) AS ltv_km,
@@ -54,10 +93,47 @@ SELECT coalesce(segment, '(all)') AS segment, count(*) AS customers, round(avg(h
        count(*) FILTER (WHERE health_band = 'red') AS red, count(*) FILTER (WHERE health_band = 'yellow') AS yellow,
        count(*) FILTER (WHERE health_band = 'green') AS green,
        count(*) FILTER (WHERE relative_band = 'unhealthy') AS bottom_quartile,
-       round(avg(health_trend)::numeric, 1) AS avg_trend
+       round(avg(health_trend)::numeric, 1) AS avg_trend,
+       round(avg(health_points)::numeric, 1) AS avg_points, count(*) FILTER (WHERE points_band = 'thriving') AS power_users
 FROM kpi.customer_health
 GROUP BY ROLLUP (segment)
 ORDER BY segment IS NULL, segment;
+
+\echo
+\echo '== Customer actions: the open work list (kpi.customer_actions; rules: csmetrics.action_rules) =='
+SET timezone = 'UTC';
+SELECT priority, action, count(*) AS open_actions, min(due_at)::date AS first_due, max(due_at)::date AS last_due
+FROM kpi.customer_actions
+GROUP BY priority, action
+ORDER BY priority, action;
+\echo 'The most urgent ones:'
+SELECT customer_id, name, segment, action, reason, due_at
+FROM kpi.customer_actions
+ORDER BY priority, due_at, customer_id::int, action
+LIMIT 8;
+
+\echo
+\echo '== What the health score is made of, latest month (kpi.customer_health_measures) =='
+SELECT measure, max(weight) AS weight, max(impact) AS impact, round(avg(raw_value)::numeric, 1) AS avg_raw_value,
+       round(avg(health)::numeric, 1) AS avg_health, round(avg(points)::numeric, 1) AS avg_points
+FROM kpi.customer_health_measures
+GROUP BY measure
+ORDER BY max(impact) IS NOT NULL, max(weight) DESC, measure;
+
+\echo
+\echo '== Does the health score predict churn? (kpi.health_score_validation: stopped paying within 3 months) =='
+SELECT period, customers, churned, round(churn_rate::numeric, 3) AS churn_rate, round(auc::numeric, 3) AS auc
+FROM kpi.health_score_validation WHERE level = 'overall'
+ORDER BY period;
+\echo 'By health band and score decile, over those 12 months (lift: churn rate / the overall rate):'
+WITH overall AS (SELECT sum(churned)::numeric / sum(customers) AS rate FROM kpi.health_score_validation WHERE level = 'overall')
+SELECT level, band, sum(band_customers) AS customers, sum(band_churned) AS churned,
+       round(sum(band_churned)::numeric / sum(band_customers), 3) AS churn_rate,
+       round(sum(band_churned)::numeric / sum(band_customers) / o.rate, 2) AS lift
+FROM kpi.health_score_validation CROSS JOIN overall AS o
+WHERE level IN ('band', 'decile')
+GROUP BY level, band, o.rate
+ORDER BY level, min(band_min_score);
 
 \echo
 \echo '== Support, renewals, trials, time to first value (last 6 months) =='

@@ -87,6 +87,11 @@ INSERT INTO citus_check.cases (agg, source, expr, customer_key, period_key) VALU
     ('cohort_summary(mrr_path)', 'mrr_paths', 'cohort_summary(path)', DEFAULT, 'quarter'),
     ('rollup(mrr_movements_series)', 'mrr_path_summaries', 'rollup(series)', DEFAULT, 'quarter'),
     ('rollup(cohort_summary)', 'mrr_path_summaries', 'rollup(cohorts)', DEFAULT, 'quarter');
+-- ROC AUC of a float score: summaries of distinct float scores, exact in their text form
+INSERT INTO citus_check.cases (agg, source, expr, customer_key, period_key) VALUES
+    ('roc_auc(float8, boolean)', 'customer_months', 'roc_auc(measures[1], churned)', DEFAULT, 'month'),
+    ('roc_summary(float8, boolean)', 'customer_months', 'roc_summary(measures[1], churned)', DEFAULT, 'month'),
+    ('rollup(roc_summary)', 'roc_summaries', 'rollup(roc)', DEFAULT, 'quarter');
 -- health: a float8[] state, sums of floats whose text form needs every digit
 INSERT INTO citus_check.cases VALUES
     ('health_score_agg(float8[], float8[])', 'customer_months', 'health_score_agg(measures, weights)', 'customer_id', 'month', true);

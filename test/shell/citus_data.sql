@@ -151,6 +151,10 @@ SELECT customer_id, date_trunc('quarter', started_at)::date AS quarter,
        mrr_path(started_at, ended_at, mrr, date '2023-01-01', '1 month', 24) AS path
 FROM local_crm.subscriptions WHERE (ended_at IS NULL OR ended_at >= started_at) AND mrr >= 0
 GROUP BY 1, 2;
+-- ROC summaries of a float score (every digit counts in their text form) against churn.
+CREATE TABLE local_crm.roc_summaries AS
+SELECT customer_id, date_trunc('quarter', month)::date AS quarter, roc_summary(measures[1], churned) AS roc
+FROM local_crm.customer_months GROUP BY 1, 2;
 CREATE TABLE local_crm.mrr_path_summaries AS
 SELECT customer_id, quarter, mrr_movements_series(path) AS series, cohort_summary(path) AS cohorts
 FROM local_crm.mrr_paths GROUP BY 1, 2;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # pg_dump / pg_restore into a fresh database gives the same KPI results: registrations, plain
-# and materialized views, the health model, grants and stored summaries all come back.
+# and materialized views, the health and onboarding models, grants and stored summaries all
+# come back.
 set -euo pipefail
 src=views_dump_src
 dst=views_dump_dst
@@ -14,6 +15,20 @@ q $src <<'SQL' >/dev/null
 SET search_path = csmetrics, public;
 UPDATE health_measures SET weight = 25 WHERE measure = 'usage';
 INSERT INTO health_measures VALUES ('nps', 15, true, 'rank', NULL, NULL);
+-- tuned action rules: a restore keeps them, with no default coming back beside them
+UPDATE action_rules SET enabled = false WHERE action = 'ask_referral';
+UPDATE action_rules SET threshold = 50, due_within = '3 days' WHERE action = 'review_account';
+INSERT INTO action_rules VALUES ('payment_reminder', true, 1, '5 days', 7);
+UPDATE onboarding_milestones SET weight = 4 WHERE milestone = 'first_report';
+INSERT INTO onboarding_settings VALUES (21);
+-- the signals in a schema whose rows pg_restore loads after the model (zz sorts after
+-- csmetrics): the model rows naming them must load all the same
+CREATE SCHEMA zz_analytics;
+CREATE TABLE zz_analytics.activity AS SELECT * FROM crm.activity;
+SELECT register_source('signals', 'zz_analytics.activity',
+                       '{"customer_id": "account_id", "occurred_at": "happened_at", "signal": "event", "value": "amount"}');
+INSERT INTO health_measures (measure, weight, signal, aggregation, look_back) VALUES ('logins_7d', 5, 'login', 'sum', '7 days');
+UPDATE health_validation_settings SET horizon_periods = 2;
 SELECT count(*) FROM create_kpi_views('kpi');
 SELECT count(*) FROM create_kpi_views('kpi_mat', 'week', materialized => true);
 DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'dump_reader') THEN CREATE ROLE dump_reader; END IF; END $$;
@@ -43,6 +58,10 @@ END $$;
 SELECT what || ' ' || hash FROM fp
 UNION ALL SELECT 'sources ' || md5(string_agg(kind || relation::text || columns::text, ',' ORDER BY kind)) FROM sources
 UNION ALL SELECT 'health_measures ' || md5(string_agg(h::text, ',' ORDER BY measure)) FROM health_measures h
+UNION ALL SELECT 'action_rules ' || count(*) || ' ' || md5(string_agg(r::text, ',' ORDER BY action)) FROM action_rules r
+UNION ALL SELECT 'onboarding_milestones ' || md5(string_agg(m::text, ',' ORDER BY milestone)) FROM onboarding_milestones m
+UNION ALL SELECT 'onboarding_settings ' || string_agg(stalled_after_days::text, ',') FROM onboarding_settings
+UNION ALL SELECT 'health_validation_settings ' || string_agg(h::text, ',') FROM health_validation_settings h
 UNION ALL SELECT 'kpi_views ' || md5(string_agg(k::text, ',' ORDER BY target_schema, view_name)) FROM kpi_views k
 UNION ALL SELECT 'kpi_access ' || string_agg(role_name, ',') FROM kpi_access
 UNION ALL SELECT 'daily_nps ' || md5(string_agg(month || ':' || n, ',' ORDER BY month))
@@ -66,13 +85,15 @@ fi
 
 # The restored registrations point at the restored tables (new OIDs), and the whole cycle
 # works again there: re-create, refresh, grant.
-q $dst -c "SELECT count(*) FROM csmetrics.sources s JOIN pg_class c ON c.oid = s.relation" | grep -qx 9
+q $dst -c "SELECT count(*) FROM csmetrics.sources s JOIN pg_class c ON c.oid = s.relation" | grep -qx 11
 # (the restored database lacks the source database's TimeZone setting: name the zone the
 # views were made in)
-q $dst -c "SELECT count(*) FROM csmetrics.create_kpi_views('kpi', time_zone => 'UTC')" | grep -qx 25
-# (24 of the 25 views of kpi_mat are materialized: customer_mrr_movements unfolds the
+q $dst -c "SELECT count(*) FROM csmetrics.create_kpi_views('kpi', time_zone => 'UTC')" | grep -qx 36
+# (35 of the 36 views of kpi_mat are materialized: customer_mrr_movements unfolds the
 # materialized MRR paths)
-q $dst -c "SET client_min_messages = warning; SELECT csmetrics.refresh_kpi_views()" | grep -qx 24
+q $dst -c "SET client_min_messages = warning; SELECT csmetrics.refresh_kpi_views()" | grep -qx 35
+# the tuned rules, once each
+test "$(q $dst -c "SELECT count(*) || ':' || count(*) FILTER (WHERE NOT enabled) || ':' || sum(threshold) FILTER (WHERE action IN ('review_account', 'payment_reminder')) FROM csmetrics.action_rules")" = '9:1:57'
 test "$(q $dst -c "SELECT has_table_privilege('dump_reader', 'kpi.nps_by_month', 'SELECT')")" = t
 test "$(fingerprint $dst)" = "$before"
 echo ok

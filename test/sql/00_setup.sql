@@ -71,6 +71,22 @@ BEGIN
     RETURN false;
 END $$;
 
+-- How many times the plan of a query scans a relation (its name as EXPLAIN prints it), so
+-- that a test can prove a source is read once.
+CREATE FUNCTION regress.scans(query text, relation text) RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+    line text;
+    n bigint := 0;
+BEGIN
+    FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || query LOOP
+        IF line ~ (' on ' || relation || '( |$)') THEN
+            n := n + 1;
+        END IF;
+    END LOOP;
+    RETURN n;
+END $$;
+
 -- Forces parallel plans for the rest of a session (undo with RESET ALL or regress.serial()).
 CREATE FUNCTION regress.force_parallel() RETURNS void
 LANGUAGE sql AS $$

@@ -62,6 +62,7 @@ WITH time_zone_dependent(fn) AS (VALUES
     ('mrr_movements_series_final(mrr_movements_series)'),
     ('mrr_movements(mrr_movements_series)'),
     ('customer_mrr_movements(mrr_path)'),
+    ('customer_mrr_changes(mrr_path)'),
     ('cohort_summary_trans(cohort_summary,mrr_path)'),
     ('cohort_retention(cohort_summary)'))
 SELECT coalesce(p.oid::regprocedure::text, t.fn || ' (listed, but there is no such function)') AS c_function,
@@ -72,15 +73,17 @@ FULL JOIN time_zone_dependent t ON t.fn = p.oid::regprocedure::text
 WHERE p.oid IS NULL OR p.provolatile <> CASE WHEN t.fn IS NULL THEN 'i' ELSE 's' END
 ORDER BY 1;
 
--- SQL and plpgsql functions, judged from their bodies (string literals and comments left
--- out: a message or a generated comment names things the function does not touch): one that
+-- SQL and plpgsql functions, judged from their bodies (string literals, dollar-quoted ones
+-- included, and comments left out: a message, a generated comment or the SQL template of a
+-- view names things the function does not touch): one that
 -- writes (INSERT, UPDATE, DELETE, dynamic SQL) or calls a VOLATILE function of the extension
 -- is VOLATILE; else one that reads a table, the catalog, the clock, a setting or the time
 -- zone (a cast to timestamptz), or calls a STABLE function of the extension, is STABLE;
 -- else it computes from its arguments alone and is IMMUTABLE.
 WITH bodies AS (
     SELECT p.oid, p.oid::regprocedure::text AS fn, p.provolatile,
-           regexp_replace(regexp_replace(p.prosrc, '''([^'']|'''')*''', '''''', 'g'), '--[^\n]*', '', 'g') AS code
+           regexp_replace(regexp_replace(regexp_replace(p.prosrc, '\$([a-z_]*)\$.*?\$\1\$', '''''', 'g'),
+                                         '''([^'']|'''')*''', '''''', 'g'), '--[^\n]*', '', 'g') AS code
     FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
     WHERE p.pronamespace = 'csmetrics'::regnamespace AND l.lanname IN ('sql', 'plpgsql')
 ), callees AS (
@@ -95,8 +98,9 @@ WITH bodies AS (
 ), judged AS (
     SELECT b.fn, b.provolatile,
            b.code ~* '\m(insert|update|delete|execute)\M' OR coalesce(c.callee = 'v', false) AS writes,
-           b.code ~* ('\mcsmetrics\.(sources|source_columns|health_measures|kpi_views|kpi_access)\M'
-                      '|\mpg_(class|attribute|type|proc|namespace|depend|extension|index|roles|authid)\M'
+           b.code ~* ('\mcsmetrics\.(sources|source_columns|source_checks|health_measures|health_validation_settings|onboarding_milestones'
+                      '|onboarding_settings|action_rules|kpi_registry|kpi_columns|kpi_overview_columns|kpi_views|kpi_access)\M'
+                      '|\mpg_(class|attribute|type|proc|namespace|depend|extension|index|roles|authid|trigger_depth)\M'
                       '|\m(now|clock_timestamp|current_date|current_timestamp|current_setting|to_regclass)\M'
                       '|::(pg_catalog\.)?(regclass|regrole|regnamespace|regproc|regprocedure|regtype|timestamptz)\M'
                       '|\mcron\.')

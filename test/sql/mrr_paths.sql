@@ -195,6 +195,13 @@ SELECT (SELECT max(customers) FROM cohort_retention(cohort_summary_final(cohort_
        (SELECT max(customers) FROM cohort_retention(c)) AS three_customers_unchanged
 FROM (SELECT cohort_summary(path) AS c FROM abc_paths) x, abc_paths WHERE customer = 'A';
 
+-- The comment of mrr_path spells its text form (<series> stands for the fields up to hash=):
+-- every field of a value is named there.
+SELECT array_agg(f.m[1]) FILTER (WHERE strpos(obj_description('mrr_path'::regtype, 'pg_type'), f.m[1] || '=') = 0)
+       AS fields_the_comment_misses
+FROM abc_paths, regexp_matches(path::text, ' (\w+)=', 'g') AS f(m)
+WHERE customer = 'A' AND f.m[1] NOT IN ('kind', 'first', 'length', 'periods', 'hash');
+
 -- Text forms read back exactly; the binary forms are checked by the properties suite.
 SELECT count(*) FILTER (WHERE path::text::mrr_path::text <> path::text) AS path_text_mismatches FROM paths;
 SELECT s::text::mrr_movements_series::text = s::text AS series_text_roundtrip,

@@ -28,6 +28,33 @@ FROM (VALUES
      '22003: mrr -Infinity is not a finite amount (MRR must be a finite amount of at least 0.)')
 ) AS cases(name, statement, expected);
 
+-- Sums over many customers: each path fits, but the MRR of a whole period (the running sum
+-- of its movements) or of a cohort does not. An error, never a wrapped-around negative MRR,
+-- and never a stored value that cannot be read back.
+CREATE TABLE huge AS
+SELECT c, mrr_path(s, NULL, m, date '2024-01-01', '1 month', 3) AS path
+FROM (VALUES (1, date '2024-01-01', 1e38), (2, date '2024-02-01', 1e38)) v(c, s, m) GROUP BY c;
+CREATE TABLE huge_cohort AS
+SELECT c, mrr_path(s, e, m, date '2024-01-01', '1 month', 3) AS path
+FROM (VALUES (1, date '2024-01-01', NULL::date, 1e38), (2, date '2024-01-01', date '2024-02-01', 1),
+             (2, date '2024-02-01', NULL, 1e38)) v(c, s, e, m) GROUP BY c;
+SELECT name, regress.expect_error(statement) AS error
+FROM (VALUES
+    ('movements_period_mrr', $$SELECT mrr_movements(path) FROM huge$$),
+    ('series_period_mrr', $$SELECT mrr_movements_series(path) FROM huge$$),
+    ('series_rollup_period_mrr', $$SELECT rollup(s) FROM (SELECT mrr_movements_series(path) FROM huge GROUP BY c) x(s)$$),
+    ('series_combined_directly', $$SELECT mrr_movements_series_combine(a, b) FROM (SELECT mrr_movements_series(path) FILTER (WHERE c = 1), mrr_movements_series(path) FILTER (WHERE c = 2) FROM huge) x(a, b)$$),
+    ('series_added_directly', $$SELECT mrr_movements_series_trans(s, p) FROM (SELECT mrr_movements_series(path) FILTER (WHERE c = 1), min(path::text) FILTER (WHERE c = 2)::mrr_path FROM huge) x(s, p)$$),
+    ('cohort_mrr', $$SELECT cohort_summary(path) FROM huge_cohort$$),
+    ('cohort_rollup_mrr', $$SELECT rollup(s) FROM (SELECT cohort_summary(path) FROM huge_cohort GROUP BY c) x(s)$$),
+    ('cohort_combined_directly', $$SELECT cohort_summary_combine(a, b) FROM (SELECT cohort_summary(path) FILTER (WHERE c = 1), cohort_summary(path) FILTER (WHERE c = 2) FROM huge_cohort) x(a, b)$$),
+    ('cohort_added_directly', $$SELECT cohort_summary_trans(s, p) FROM (SELECT cohort_summary(path) FILTER (WHERE c = 1), min(path::text) FILTER (WHERE c = 2)::mrr_path FROM huge_cohort) x(s, p)$$)
+) AS cases(name, statement);
+-- Each customer alone is fine, and so are the values of either one.
+SELECT c, (SELECT max(m.ending_mrr) FROM unnest((SELECT mrr_movements(p) FROM (VALUES (h.path)) v(p))) m) AS ending_mrr,
+       (SELECT max(r.mrr) FROM cohort_retention((SELECT cohort_summary(p) FROM (VALUES (g.path)) v(p))) r) AS cohort_mrr
+FROM huge h JOIN huge_cohort g USING (c) ORDER BY c;
+
 -- Series arguments.
 SELECT name, regress.expect_error(statement) AS error
 FROM (VALUES
@@ -179,7 +206,31 @@ SELECT from_bytes('read_path', overlay(path PLACING '\x00000009' FROM 53)) AS pa
 SELECT from_bytes('read_path', overlay(path PLACING '\x00000000' FROM 85)) AS path_point_order FROM sent;
 SELECT from_bytes('read_path', overlay(path PLACING '\x7FFFFFFF' FROM 65)) AS path_point_display_scale FROM sent;
 SELECT from_bytes('read_path', overlay(overlay(path PLACING '\x00000001' FROM 53) PLACING '\x51' FROM 84)) AS path_digits_beyond_display FROM sent;
+-- 80 and 120 as 800 and 1200 tenths: the same amounts, at a scale no path has (a path keeps
+-- the fewest fraction digits its amounts need, so that equal paths have equal forms)
+SELECT from_bytes('read_path', overlay(overlay(overlay(path PLACING '\x00000001' FROM 53) PLACING '\x0320' FROM 83) PLACING '\x04B0' FROM 107)) AS path_scale_not_minimal FROM sent;
 SELECT from_bytes('read_series', substring(series FROM 1 FOR 60)) AS series_cut FROM sent;
 SELECT from_bytes('read_series', overlay(series PLACING '\xFF' FROM 57)) AS series_bound FROM sent;
 SELECT from_bytes('read_cohorts', cohorts || '\x00'::bytea) AS cohort_extended FROM sent;
 SELECT from_bytes('read_cohorts', overlay(cohorts PLACING '\x7FFFFFFF' FROM 61)) AS cohort_cell_count FROM sent;
+
+-- Cancelling: a large triangle (a cohort on each of 10,000 days, 50 million rows) stops as
+-- soon as statement_timeout fires while cohort_retention makes its rows, not after the last.
+CREATE TABLE daily_cohorts AS
+SELECT cohort_summary(path) AS s
+FROM (SELECT mrr_path(date '2000-01-01' + i, NULL, 1, date '2000-01-01', '1 day', 10000) AS path
+      FROM generate_series(0, 9999) i GROUP BY i) x;
+CREATE FUNCTION time_to_cancel(s cohort_summary) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+    started timestamptz := clock_timestamp();
+BEGIN
+    PERFORM count(*) FROM cohort_retention(s);
+    RETURN 'not cancelled';
+EXCEPTION WHEN query_canceled THEN
+    RETURN CASE WHEN clock_timestamp() - started < interval '10 seconds' THEN 'cancelled in time'
+                ELSE 'cancelled after ' || (clock_timestamp() - started) END;
+END $$;
+SET statement_timeout = '100ms';
+SELECT time_to_cancel(s) FROM daily_cohorts;
+RESET statement_timeout;

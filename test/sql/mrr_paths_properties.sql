@@ -271,6 +271,26 @@ SELECT (SELECT mrr_movements(path) FROM paths_m)::text = s.movements AS movement
 FROM serial s;
 SELECT regress.serial();
 
+-- A path of many rows (every customer's, or a group of customers') is the sum of the
+-- customers' paths, display scales included, and its transition state stays within
+-- O(periods): the events of its rows are folded into points as they pile up, not kept two per
+-- row (a hand-made aggregate over the transition function shows the state itself; two events
+-- per row would take 24 bytes each).
+CREATE AGGREGATE raw_path(date, date, numeric, date, interval, int) (SFUNC = mrr_path_trans, STYPE = mrr_path);
+SELECT (SELECT mrr_path(started_at, ended_at, mrr, date '2021-01-01', '1 month', 50) FROM subs)::text
+     = (SELECT rollup(path) FROM (SELECT mrr_path(started_at, ended_at, mrr, date '2021-01-01', '1 month', 50) AS path
+                                  FROM subs GROUP BY customer) p)::text AS all_rows_equal_rollup,
+       (SELECT string_agg(path::text, ';' ORDER BY g)
+        FROM (SELECT g, mrr_path(started_at, ended_at, mrr, date '2022-01-03', '1 day', 400) AS path FROM subs_g GROUP BY g) p)
+     = (SELECT string_agg(path::text, ';' ORDER BY g)
+        FROM (SELECT g, rollup(path) AS path
+              FROM (SELECT g, mrr_path(started_at, ended_at, mrr, date '2022-01-03', '1 day', 400) AS path
+                    FROM subs_g GROUP BY g, customer) c GROUP BY g) p) AS group_rows_equal_rollup;
+SELECT count(*) AS rows, pg_column_size(raw_path(started_at, ended_at, mrr, date '2021-01-01', '1 month', 50)) < 16384 AS state_within_periods,
+       raw_path(started_at, ended_at, mrr, date '2021-01-01', '1 month', 50)::text
+     = mrr_path(started_at, ended_at, mrr, date '2021-01-01', '1 month', 50)::text AS state_reads_as_the_path
+FROM subs;
+
 -- Text and binary forms read back exactly (binary through COPY, which calls send and recv).
 CREATE TABLE stored AS
 SELECT customer, path, NULL::mrr_movements_series AS series, NULL::cohort_summary AS cohorts FROM paths_m

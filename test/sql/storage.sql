@@ -115,7 +115,8 @@ FROM (VALUES
     ('mrr_movements_state', 'v1;0;0;0;0;0,0,0,0,0,0,0;0,1,0,0,0,0,0'),
     ('survival_summary', '3;0:1/0'),
     ('survival_ltv_state', '3;h=-;a=0;'),
-    ('survival_ltv_state', '1;h=-;a=-0;')
+    ('survival_ltv_state', '1;h=-;a=-0;'),
+    ('roc_summary', 'v2 scores={1} retained={1} churned={0}')
 ) AS c(typ, input)
 ORDER BY typ::text, input;
 
@@ -137,7 +138,8 @@ FROM (VALUES
     ('mrr_movements_state', '\x0000000100000000'),
     ('survival_summary', '\x03'),
     ('survival_summary', '\x0100000001'),
-    ('survival_ltv_state', '\x01000004b2')
+    ('survival_ltv_state', '\x01000004b2'),
+    ('roc_summary', '\x0200000000')
 ) AS c(typ, bytes)
 ORDER BY typ::text, bytes;
 

@@ -125,5 +125,49 @@ FROM (SELECT nps_agg(i % 11) OVER w AS a,
       FROM generate_series(1, 300) i
       WINDOW w AS (ORDER BY i ROWS BETWEEN 4 PRECEDING AND CURRENT ROW)) f;
 
+-- roc_summary, every point of the rule. A stored transition state keeps the rows appended
+-- since its last compaction unsorted, with spare room after them, and reading it sorts them:
+-- the raw bytes of the table's page (pageinspect) show that nothing did so in place.
+CREATE EXTENSION pageinspect SCHEMA transition_rule_suite;
+CREATE AGGREGATE my_roc(float8, bool) (SFUNC = roc_summary_trans, STYPE = roc_summary);
+CREATE TABLE roc_states (summary roc_summary, raw roc_summary);
+INSERT INTO roc_states
+SELECT 'v1 scores={30,60} retained={1,0} churned={0,1}', my_roc(s, c)
+FROM (VALUES (60::float8, true), (30, false), (45, true), (30, true)) v(s, c);
+CREATE TABLE roc_page_before AS SELECT t_data FROM heap_page_items(get_raw_page('roc_states', 0));
+SELECT raw::text AS raw_state, pg_column_size(raw) > pg_column_size(roc_summary_final(raw)) AS has_spare_room
+FROM roc_states;
+-- 1. direct calls work on a copy
+SELECT summary::text AS before, roc_summary_trans(summary, 45, true)::text AS added,
+       roc_summary_mtrans(summary, 60, false)::text AS moving_added,
+       roc_summary_inv(summary, 30, false)::text AS removed, summary::text AS after
+FROM roc_states;
+SELECT roc_summary_rollup_mtrans(summary, 'v1 scores={10} retained={1} churned={0}')::text AS rolled_up,
+       roc_summary_rollup_inv(summary, 'v1 scores={60} retained={0} churned={1}')::text AS rolled_back,
+       roc_summary_trans(raw, 50, false)::text AS raw_added, roc_summary_inv(raw, 45, true)::text AS raw_removed
+FROM roc_states;
+-- ... and so do combine, final, accessors and output, on a compacted value and on a raw state
+SELECT roc_summary_combine(summary, raw)::text AS combined, roc_summary_combine(raw, raw)::text AS raw_twice,
+       roc_summary_final(raw)::text AS final, roc_auc(raw) AS auc, customers(raw), roc_summary_send(raw)
+FROM roc_states;
+SELECT (SELECT t_data FROM heap_page_items(get_raw_page('roc_states', 0))) = (SELECT t_data FROM roc_page_before) AS page_unchanged;
+-- 3. a NULL state holds nothing
+SELECT roc_summary_trans(NULL, 50, true)::text AS first, roc_summary_trans(NULL, NULL, true)::text AS null_input,
+       roc_summary_combine(NULL, NULL)::text AS combine_nulls,
+       roc_summary_mtrans(NULL, NULL, NULL)::text AS moving_null, roc_summary_inv(NULL, NULL, NULL)::text AS inverse_null,
+       roc_summary_rollup_mtrans(NULL, NULL)::text AS rollup_moving_null;
+-- 4. inverses cannot take out what is not there
+SELECT regress.expect_error($$SELECT roc_summary_inv(summary, 45, true) FROM roc_states$$) AS roc;
+SELECT regress.expect_error($$SELECT roc_summary_rollup_inv(summary, 'v1 scores={30} retained={2} churned={0}') FROM roc_states$$) AS roc_rollup;
+-- 5. inside aggregates: the hand-made aggregate gives the shipped one's summary, and a
+-- window over rollups of one-row states gives the sliding window's AUC
+SELECT roc_summary_final(my_roc(s, c)) = roc_summary(s, c) AS roc_same
+FROM (SELECT (i % 37)::float8 / 3 AS s, i % 4 = 0 AS c FROM generate_series(1, 5000) i) d;
+SELECT count(*) FILTER (WHERE a IS DISTINCT FROM b) AS roc_window_mismatches
+FROM (SELECT roc_auc(i % 17, i % 3 = 0) OVER w AS a,
+             roc_auc(rollup(roc_summary_trans(NULL, i % 17, i % 3 = 0)) OVER w) AS b
+      FROM generate_series(1, 300) i
+      WINDOW w AS (ORDER BY i ROWS BETWEEN 9 PRECEDING AND CURRENT ROW)) f;
+
 RESET search_path;
 DROP SCHEMA transition_rule_suite CASCADE;

@@ -49,21 +49,8 @@ WHERE k.target_schema = 'KPI "Views"' AND d ~* '\mVALUES\M';
 SELECT k.view_name, regress.plan_has(format('SELECT * FROM %I.%I', k.relation_schema, k.view_name), 'to_jsonb') AS plan_makes_json
 FROM kpi_views k WHERE k.target_schema = 'KPI "Views"' AND k.internal ORDER BY k.position;
 -- Each event source is scanned once by data_issues and by customer_health, which reads four.
-CREATE FUNCTION pg_temp.scans(query text, relation text) RETURNS bigint
-LANGUAGE plpgsql AS $$
-DECLARE
-    line text;
-    n bigint := 0;
-BEGIN
-    FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || query LOOP
-        IF line ~ (' on ' || relation || '( |$)') THEN
-            n := n + 1;
-        END IF;
-    END LOOP;
-    RETURN n;
-END $$;
-SELECT r AS relation, pg_temp.scans('SELECT * FROM "KPI ""Views""".data_issues', r) AS data_issues,
-       pg_temp.scans('SELECT * FROM "KPI ""Views""".customer_health', r) AS customer_health
+SELECT r AS relation, regress.scans('SELECT * FROM "KPI ""Views""".data_issues', r) AS data_issues,
+       regress.scans('SELECT * FROM "KPI ""Views""".customer_health', r) AS customer_health
 FROM unnest(ARRAY['tickets', 'invoices', 'usage_events', '"survey answers"']) r;
 
 -- Per-customer work groups and partitions by the customer id in its own type (a cast to

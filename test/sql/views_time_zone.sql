@@ -67,16 +67,22 @@ SELECT 'UTC', segment, round(expected_lifetime::numeric, 4) FROM tz_utc.ltv ORDE
 -- data_issues shows instants as wall time in the views' zone.
 SELECT source, problem, source_row FROM tz_kolkata.data_issues;
 
--- Every row of every view of a schema, as read in the session's TimeZone.
+-- Every row of every view of a schema, as read in the session's TimeZone. The rows are
+-- printed in UTC: an instant (timestamptz) is the same value in every zone, only its display
+-- follows the reader's.
 CREATE FUNCTION pg_temp.view_rows(target name) RETURNS TABLE (view_name name, rows bigint, fingerprint text)
 LANGUAGE plpgsql AS $$
 DECLARE
     v record;
+    reader text := current_setting('TimeZone');
 BEGIN
     FOR v IN SELECT k.view_name FROM csmetrics.kpi_views k WHERE k.target_schema = target AND NOT k.internal ORDER BY k.view_name LOOP
         view_name := v.view_name;
-        EXECUTE format('SELECT count(*), md5(coalesce(string_agg(t::text, E''\n'' ORDER BY t::text), '''')) FROM %I.%I t', target, v.view_name)
-            INTO rows, fingerprint;
+        EXECUTE format('CREATE TEMP TABLE tz_read AS SELECT * FROM %I.%I', target, v.view_name);
+        PERFORM set_config('TimeZone', 'UTC', true);
+        SELECT count(*), md5(coalesce(string_agg(t::text, E'\n' ORDER BY t::text), '')) INTO rows, fingerprint FROM tz_read t;
+        PERFORM set_config('TimeZone', reader, true);
+        DROP TABLE tz_read;
         RETURN NEXT;
     END LOOP;
 END $$;

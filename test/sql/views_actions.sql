@@ -1,0 +1,179 @@
+-- customer_actions on a small hand-made CRM: every rule fires once where it should, and the
+-- cases already handled (a later answer, a paid invoice, a recovered score, an earlier
+-- contraction, a renewal signed, a former customer) do not; the rules tuned in
+-- action_rules; plain and materialized views; kpi_overview; the errors of action_rules.
+-- Not echoed: the registry emptied (test/fixtures/views_reset.sql).
+\set ECHO none
+\i test/fixtures/views_reset.sql
+\set ECHO all
+SET search_path = csmetrics, public;
+SET timezone = 'UTC';
+SET datestyle = 'ISO';
+
+-- Health is the support measure alone here (tickets opened in the month, 0..5 mapped to
+-- 100..0): 4 tickets give 20 (red), 2 give 60 (yellow), none 100 (green).
+CREATE TABLE health_before AS SELECT * FROM health_measures;
+UPDATE health_measures SET weight = CASE measure WHEN 'support' THEN 1 ELSE 0 END;
+
+CREATE SCHEMA actions_crm;
+CREATE TABLE actions_crm.customers (customer_id int, name text, segment text);
+INSERT INTO actions_crm.customers VALUES
+    (1, 'Acme', 'smb'), (2, 'Globex', 'ent'), (3, 'Initech', 'smb'), (4, 'Umbrella', 'ent'), (5, 'Hooli', 'smb'),
+    (6, 'Stark', 'ent'), (7, 'Wayne', 'smb'), (8, 'Tyrell', 'ent'), (9, 'Cyberdyne', 'smb'), (10, 'Soylent', 'ent');
+CREATE TABLE actions_crm.subscriptions (customer_id int, started_at date, ended_at date, mrr numeric);
+INSERT INTO actions_crm.subscriptions
+SELECT c, date '2024-01-01', NULL, 100 FROM generate_series(1, 10) c WHERE c NOT IN (5, 6, 9);
+INSERT INTO actions_crm.subscriptions VALUES
+    (5, '2024-01-01', '2025-06-10', 500), (5, '2025-06-10', NULL, 300),   -- Hooli: contraction in June
+    (6, '2024-01-01', '2025-04-15', 800), (6, '2025-04-15', NULL, 600),   -- Stark: contraction in April only
+    (9, '2024-01-01', '2025-04-30', 100);                                 -- Cyberdyne left in April
+CREATE TABLE actions_crm.tickets (customer_id int, opened_at timestamptz, resolved_at timestamptz);
+INSERT INTO actions_crm.tickets
+SELECT c, d, d + interval '1 hour'
+FROM (VALUES (1, timestamptz '2025-06-03 09:00'), (1, '2025-06-04 09:00'), (1, '2025-06-05 09:00'), (1, '2025-06-06 09:00'),
+             (1, '2025-05-06 09:00'),
+             (2, '2025-06-07 09:00'), (2, '2025-06-08 09:00'), (2, '2025-05-07 09:00'), (2, '2025-05-08 09:00'),
+             (10, '2025-05-09 09:00'), (10, '2025-05-10 09:00'), (10, '2025-05-11 09:00')) AS t(c, d);
+CREATE TABLE actions_crm.survey_responses (customer_id int, responded_at timestamptz, score int, survey text);
+INSERT INTO actions_crm.survey_responses VALUES
+    (1, '2025-06-02 10:00', 3, 'nps'),                                          -- detractor
+    (2, '2025-06-01 09:00', 9, 'nps'), (2, '2025-06-01 09:00', 6, 'nps'),       -- same instant: the lower counts
+    (3, '2025-05-15 16:30', 10, 'nps'),                                         -- promoter
+    (4, '2025-03-01 08:00', 2, 'nps'), (4, '2025-06-05 11:00', 8, 'nps'),       -- a later passive answer
+    (9, '2025-04-20 12:00', 2, 'nps'),                                          -- a former customer
+    (7, '2025-06-06 12:00', 1, 'csat');                                         -- not an NPS answer
+CREATE TABLE actions_crm.invoices (customer_id int, due_at date, paid_at date, amount numeric);
+INSERT INTO actions_crm.invoices VALUES
+    (7, '2025-06-01', NULL, 250.00), (7, '2025-06-20', NULL, 120.00),           -- two past due
+    (7, '2025-05-01', '2025-05-03', 100.00),                                    -- paid
+    (8, '2025-06-10', '2025-06-12', 90.00),                                     -- paid late, but paid
+    (3, '2025-06-25', NULL, 80.00);                                             -- due today: not past due yet
+CREATE TABLE actions_crm.renewals (customer_id int, due_at date, renewed boolean, amount numeric);
+INSERT INTO actions_crm.renewals VALUES
+    (2, '2025-07-25', false, 12000), (2, '2025-11-01', false, 5000),           -- the earlier one counts
+    (8, '2025-07-10', true, 3000),                                              -- renewed
+    (3, '2025-07-01', false, 2000),                                             -- healthy customer
+    (1, '2025-12-01', false, 1500);                                             -- outside the 90 days
+CREATE TABLE actions_crm.usage_events (customer_id int, occurred_at timestamptz);
+INSERT INTO actions_crm.usage_events VALUES (3, '2025-06-25 12:00');            -- the latest event: as of 2025-06-25 12:00
+-- Statistics, so that the planner sees ten customers (and does not compile the queries).
+ANALYZE actions_crm.customers, actions_crm.subscriptions, actions_crm.tickets, actions_crm.survey_responses,
+        actions_crm.invoices, actions_crm.renewals, actions_crm.usage_events;
+
+SELECT register_source('customers', 'actions_crm.customers');
+SELECT register_source('subscriptions', 'actions_crm.subscriptions');
+SELECT register_source('tickets', 'actions_crm.tickets');
+SELECT register_source('survey_responses', 'actions_crm.survey_responses');
+SELECT register_source('invoices', 'actions_crm.invoices');
+SELECT register_source('renewals', 'actions_crm.renewals');
+SELECT register_source('usage_events', 'actions_crm.usage_events');
+SELECT count(*) AS views_made FROM create_kpi_views('actions_kpi');
+
+-- Default rules, as of 2025-06-25 12:00 (the latest event). Handled, so absent: Umbrella's
+-- March detractor answer (a later 8 replaced it), Wayne's May invoice and Tyrell's invoice
+-- (paid), Soylent's red May (recovered to 100), Stark's April contraction (not this month),
+-- Tyrell's renewal (signed), Initech's renewal (healthy), Acme's December renewal (beyond
+-- 90 days), Cyberdyne's detractor answer (left in April), Initech's invoice (due today).
+SELECT * FROM actions_kpi.customer_actions ORDER BY priority, due_at, customer_id;
+-- Health as the actions read it.
+SELECT customer_id, health_score, health_band, health_trend FROM actions_kpi.customer_health ORDER BY customer_id::int;
+SELECT open_actions, open_actions_priority_1, open_actions_priority_2, open_actions_priority_3, open_actions_priority_4
+FROM actions_kpi.kpi_overview;
+SELECT action, enabled, priority, due_within, threshold FROM action_rules ORDER BY action;
+
+-- The same as materialized views, with the unique index on (customer_id, action).
+SELECT count(*) AS views_made FROM create_kpi_views('actions_nightly', materialized => true);
+SELECT (SELECT count(*) FROM actions_nightly.customer_actions) AS materialized_rows,
+       (SELECT count(*) FROM (SELECT * FROM actions_kpi.customer_actions EXCEPT SELECT * FROM actions_nightly.customer_actions) d) AS differences;
+SELECT indexrelid::regclass AS unique_index, indisunique, pg_get_indexdef(indexrelid) AS definition
+FROM pg_index WHERE indrelid = 'actions_nightly.customer_actions'::regclass;
+
+-- Tuning the rules: the plain view follows at once, the materialized one after a refresh.
+UPDATE action_rules SET enabled = false WHERE action = 'call_detractor';
+UPDATE action_rules SET threshold = 90 WHERE action = 'expansion_opportunity';
+UPDATE action_rules SET due_within = '10 days', priority = 1 WHERE action = 'payment_reminder';
+UPDATE action_rules SET threshold = 10 WHERE action = 'review_account';    -- Acme's 20 is now yellow
+UPDATE action_rules SET threshold = 180 WHERE action = 'renewal_risk';     -- Acme's renewal in 159 days counts
+UPDATE action_rules SET threshold = 30 WHERE action = 'ask_referral';      -- Initech's answer, 41 days old, is too old
+SELECT customer_id, name, action, reason, priority, triggered_at, due_at
+FROM actions_kpi.customer_actions ORDER BY customer_id::int, action;
+SELECT count(*) AS stale_rows FROM actions_nightly.customer_actions WHERE action = 'call_detractor';
+SET client_min_messages = warning;
+SELECT refresh_kpi_views('actions_nightly') > 0 AS refreshed;
+RESET client_min_messages;
+SELECT (SELECT count(*) FROM (SELECT * FROM actions_kpi.customer_actions EXCEPT SELECT * FROM actions_nightly.customer_actions) d)
+     + (SELECT count(*) FROM (SELECT * FROM actions_nightly.customer_actions EXCEPT SELECT * FROM actions_kpi.customer_actions) d) AS differences_after_refresh;
+SELECT open_actions, open_actions_priority_1, open_actions_priority_2, open_actions_priority_3, open_actions_priority_4
+FROM actions_nightly.kpi_overview;
+-- back to the defaults: INSERT replaces a rule
+INSERT INTO action_rules VALUES ('call_detractor', true, 1, '1 day', 365), ('expansion_opportunity', true, 3, '14 days', 100),
+                                ('payment_reminder', true, 2, '3 days', 0), ('review_account', true, 1, '2 days', 40),
+                                ('renewal_risk', true, 1, '7 days', 90), ('ask_referral', true, 4, '14 days', 365);
+SELECT count(*) AS rules, count(*) FILTER (WHERE enabled) AS enabled FROM action_rules;
+SELECT count(*) AS open_actions FROM actions_kpi.customer_actions;
+
+-- Triggers that stop holding close their actions: Wayne pays, Acme answers again, Globex
+-- signs its renewal, Hooli's MRR comes back (the June movement is no longer a contraction).
+INSERT INTO actions_crm.survey_responses VALUES (1, '2025-06-20 10:00', 9, 'nps');
+UPDATE actions_crm.invoices SET paid_at = '2025-06-24' WHERE customer_id = 7;
+UPDATE actions_crm.renewals SET renewed = true WHERE customer_id = 2 AND due_at = '2025-07-25';
+INSERT INTO actions_crm.subscriptions VALUES (5, '2025-06-12', NULL, 250);
+SELECT customer_id, action, reason FROM actions_kpi.customer_actions ORDER BY customer_id::int, action;
+DELETE FROM actions_crm.survey_responses WHERE responded_at = '2025-06-20 10:00';
+UPDATE actions_crm.invoices SET paid_at = NULL WHERE customer_id = 7 AND due_at <> '2025-05-01';
+UPDATE actions_crm.renewals SET renewed = false WHERE customer_id = 2 AND due_at = '2025-07-25';
+DELETE FROM actions_crm.subscriptions WHERE customer_id = 5 AND mrr = 250;
+
+-- Only registered sources produce actions; a rule without its source is skipped.
+SELECT unregister_source('invoices') AND unregister_source('renewals') AND unregister_source('subscriptions') AS unregistered;
+SELECT count(*) AS views_made FROM create_kpi_views('actions_kpi');
+SELECT customer_id, action FROM actions_kpi.customer_actions ORDER BY customer_id::int, action;
+-- without subscriptions every customer counts as current: Cyberdyne's answer asks for a call
+SELECT customer_id, name, action, reason FROM actions_kpi.customer_actions WHERE customer_id = '9';
+SELECT unregister_source('tickets') AND unregister_source('survey_responses') AND unregister_source('usage_events') AS unregistered;
+SELECT register_source('renewals', 'actions_crm.renewals');
+-- renewals alone: renewal_risk needs customer_health, so there is nothing to show
+SELECT count(*) AS views_made FROM create_kpi_views('actions_kpi');
+SELECT to_regclass('actions_kpi.customer_actions') AS customer_actions, open_actions, open_actions_priority_1
+FROM actions_kpi.kpi_overview;
+
+-- Errors of the rules table: CHECK constraints named by what they require.
+SELECT regress.expect_error($$UPDATE csmetrics.action_rules SET priority = 0 WHERE action = 'ask_referral'$$);
+SELECT regress.expect_error($$UPDATE csmetrics.action_rules SET priority = 5 WHERE action = 'ask_referral'$$);
+SELECT regress.expect_error($$INSERT INTO csmetrics.action_rules VALUES ('send_flowers', true, 2, '1 day', 1)$$);
+SELECT regress.expect_error($$UPDATE csmetrics.action_rules SET due_within = '-1 day' WHERE action = 'send_value'$$);
+SELECT regress.expect_error($$UPDATE csmetrics.action_rules SET due_within = '1 month -40 days' WHERE action = 'send_value'$$);
+SELECT regress.expect_error($$UPDATE csmetrics.action_rules SET due_within = NULL WHERE action = 'send_value'$$);
+SELECT regress.expect_error($$UPDATE csmetrics.action_rules SET priority = NULL WHERE action = 'send_value'$$);
+SELECT regress.expect_error($$UPDATE csmetrics.action_rules SET enabled = NULL WHERE action = 'send_value'$$);
+SELECT regress.expect_error($$UPDATE csmetrics.action_rules SET threshold = NULL WHERE action = 'review_account'$$);
+SELECT regress.expect_error($$UPDATE csmetrics.action_rules SET threshold = 2.5 WHERE action = 'call_detractor'$$);
+SELECT regress.expect_error($$UPDATE csmetrics.action_rules SET threshold = -1 WHERE action = 'ask_referral'$$);
+SELECT regress.expect_error($$UPDATE csmetrics.action_rules SET threshold = 'NaN' WHERE action = 'review_account'$$);
+SELECT regress.expect_error($$UPDATE csmetrics.action_rules SET threshold = 'infinity' WHERE action = 'expansion_opportunity'$$);
+SELECT regress.expect_error($$UPDATE csmetrics.action_rules SET threshold = 1 WHERE action = 'contact_contraction'$$);
+SELECT regress.expect_error($$UPDATE csmetrics.action_rules SET threshold = -0.1 WHERE action = 'contact_contraction'$$);
+SELECT regress.expect_error($$UPDATE csmetrics.action_rules SET threshold = 1.5 WHERE action = 'payment_reminder'$$);
+SELECT regress.expect_error($$UPDATE csmetrics.action_rules SET threshold = -1 WHERE action = 'renewal_risk'$$);
+SELECT regress.expect_error($$DELETE FROM csmetrics.action_rules WHERE action = 'ask_referral'$$);
+SELECT regress.expect_error($$TRUNCATE csmetrics.action_rules$$);
+SELECT count(*) AS rules FROM action_rules;
+
+-- Every view column and the rules table are commented.
+SELECT a.attname, col_description(a.attrelid, a.attnum) AS comment
+FROM pg_attribute a WHERE a.attrelid = 'actions_nightly.customer_actions'::regclass AND a.attnum > 0 ORDER BY a.attnum;
+SELECT obj_description('actions_nightly.customer_actions'::regclass, 'pg_class') AS view_comment;
+SELECT a.attname, col_description(a.attrelid, a.attnum) IS NOT NULL AS commented
+FROM pg_attribute a WHERE a.attrelid = 'csmetrics.action_rules'::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum;
+SELECT conname, obj_description(oid, 'pg_constraint') IS NOT NULL AS commented
+FROM pg_constraint WHERE conrelid = 'csmetrics.action_rules'::regclass ORDER BY conname;
+
+-- Clean up: the health model as it was, the registry empty.
+UPDATE health_measures h SET weight = b.weight FROM health_before b WHERE b.measure = h.measure;
+DROP TABLE health_before;
+\set ECHO none
+\i test/fixtures/views_reset.sql
+\set ECHO all
+SET client_min_messages = warning;
+DROP SCHEMA actions_kpi, actions_kpi_internal, actions_nightly, actions_nightly_internal, actions_crm CASCADE;
+RESET client_min_messages;
