@@ -74,6 +74,18 @@ BEGIN
     END LOOP;
 END $$;
 
+-- The models of the views that need one: signal measures of every aggregation (one a points
+-- measure) beside the built-in ones, and an onboarding model with required milestones.
+INSERT INTO csmetrics.health_measures (measure, weight, higher_is_better, normalization, lower_bound, upper_bound, signal, aggregation, look_back, impact) VALUES
+    ('logins', 20, true, 'rank', NULL, NULL, 'login', 'sum', NULL, NULL),
+    ('seats', 10, true, 'bounds', 0, 40, NULL, 'latest', '90 days', NULL),
+    ('seat_avg', 5, false, 'rank', NULL, NULL, 'seats', 'avg', '1 year', NULL),
+    ('last_login', 10, false, 'bounds', 0, 60, 'login', 'days_since', '1 year', NULL),
+    ('features', 5, true, 'rank', NULL, NULL, 'feature_adopted', 'count', NULL, NULL),
+    ('sponsor_change', 1, true, 'rank', NULL, NULL, 'sponsor_left', 'count', '6 months', -30);
+INSERT INTO csmetrics.onboarding_milestones (milestone, weight, required) VALUES
+    ('signed_in', 1, true), ('invited_team', 2, true), ('first_report', 3, false), ('integration', 4, false);
+
 -- The four sets. The local ones first: create_kpi_views() reads the registration.
 SELECT 'local sources: ' || citus_views.register('local_crm') AS registered;
 SELECT count(*) AS local_plain FROM create_kpi_views('local_plain', 'month', false, 'America/New_York');
