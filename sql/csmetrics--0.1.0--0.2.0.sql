@@ -1490,11 +1490,12 @@ BEGIN
     SELECT t.customer_id, p.{{period}}, count(*)::float8 AS raw_value
     FROM ticket_rows AS t JOIN periods AS p ON t.opened_on >= p.{{period}} AND t.opened_on < p.period_end
     GROUP BY t.customer_id, p.{{period}})$m$
-        -- days late: from the due instant to the payment, or to the period end while unpaid
+        -- days late: from the due instant to the payment, or to the period end while unpaid;
+        -- the mean of exact seconds, so that it does not depend on the order of the rows
         ELSE $m$
 {{alias}} AS (
     SELECT i.customer_id, p.{{period}},
-           avg(greatest(0, extract(epoch FROM least(coalesce(i.paid_at, p.period_end_at), p.period_end_at) - i.due_at)::float8 / 86400)) AS raw_value
+           (avg(greatest(0, extract(epoch FROM least(coalesce(i.paid_at, p.period_end_at), p.period_end_at) - i.due_at)::numeric)) / 86400)::float8 AS raw_value
     FROM invoice_rows AS i
     JOIN periods AS p ON i.due_on < p.period_end AND i.due_on >= (p.period_end - '1 year'::interval)::date
     GROUP BY i.customer_id, p.{{period}})$m$ END, ctx);
