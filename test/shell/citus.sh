@@ -55,6 +55,9 @@ start_node() {
 		synchronous_commit = off
 		full_page_writes = off
 		timezone = 'UTC'
+		# the worker tasks' plans read intermediate results of unknown size: their cost
+		# estimates would switch JIT compilation on for queries of milliseconds
+		jit = off
 		# many small queries: keep a few connections to each worker open instead of
 		# starting new worker backends for every query
 		citus.max_cached_conns_per_worker = 4

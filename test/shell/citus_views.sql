@@ -30,16 +30,22 @@ BEGIN
     RETURN (SELECT string_agg(s.kind, ', ' ORDER BY s.kind) FROM csmetrics.sources s);
 END $$;
 
--- The rows of a relation in its own order, one JSON text each (the relation a data_issues
--- row names is given without its schema: crm.x and local_crm.x are the same source).
+-- The rows of a relation, one JSON text each, numbered in the order of those texts (a view
+-- has no row order of its own, and a materialized view refreshed concurrently keeps its rows
+-- in another physical order). The rows are fetched first and turned into JSON on the
+-- coordinator: on a worker, whose time zone is another, instants would print differently.
+-- The relation a data_issues row names is given without its schema (crm.x and local_crm.x
+-- are the same source).
 CREATE FUNCTION citus_views.rows(relation text) RETURNS TABLE (n bigint, line text)
 LANGUAGE plpgsql AS $$
 BEGIN
     RETURN QUERY EXECUTE format(
-        $q$SELECT row_number() OVER (), (CASE WHEN j ? 'relation'
-                                          THEN j || jsonb_build_object('relation', regexp_replace(j ->> 'relation', '^[a-z_]+\.', ''))
-                                          ELSE j END)::text
-           FROM (SELECT to_jsonb(v) AS j FROM %s AS v) AS x$q$, relation);
+        $q$WITH v AS MATERIALIZED (SELECT * FROM %s)
+           SELECT row_number() OVER (ORDER BY x.line COLLATE "C"), x.line
+           FROM (SELECT (CASE WHEN j ? 'relation'
+                              THEN j || jsonb_build_object('relation', regexp_replace(j ->> 'relation', '^[a-z_]+\.', ''))
+                              ELSE j END)::text AS line
+                 FROM (SELECT to_jsonb(v) AS j FROM v) AS y) AS x$q$, relation);
 END $$;
 
 -- What differs between two relations that must be equal row for row (NULL: nothing).
