@@ -75,10 +75,7 @@ COMMENT ON FUNCTION @extschema@.kpi_view_mrr(jsonb) IS 'csmetrics internal: buil
 -- grain, because LTV = monthly ARPA / monthly churn: ARPA at the end of the latest month,
 -- mean monthly churn of the last 12 months (customer_flows over the spans), Kaplan-Meier
 -- lifetime from the spans' tenures in whole months, and the success and acquisition costs
--- of the last 12 months when costs are registered. Each span (and each customer's MRR) is
--- counted for its segment and for '(all)' in the same pass, and one pass over the spans
--- gives each segment's flows and lifetimes: under Citus both passes run in the shards, and
--- only their per-segment states are combined on the coordinator.
+-- of the last 12 months when costs are registered.
 CREATE FUNCTION @extschema@.kpi_view_ltv(ctx jsonb) RETURNS text
 LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
@@ -87,50 +84,47 @@ DECLARE
 BEGIN
     RETURN @extschema@.kpi_render($t$
 WITH sp AS {{row_cte}}(SELECT s.started_at, s.ended_at, s.started_on, s.ended_on, s.last_change_on{{sp_segment}} FROM {{spans}} AS s),
+lspans AS (
+    SELECT '(all)'::text AS segment, started_at, ended_at, started_on, ended_on, last_change_on FROM sp{{spans_by_segment}}),
+segs AS (SELECT DISTINCT segment FROM lspans),
 bounds AS ({{bounds}}),
-last AS (SELECT max(b.first_period) AS first_period, max(b.periods) AS periods, max(b.last_period) AS month,
-                (max(b.last_period) + '1 month'::interval)::date AS data_end
-         FROM bounds AS b),
+last AS (SELECT max(b.last_period) AS month, (max(b.last_period) + '1 month'::interval)::date AS data_end FROM bounds AS b),
+at_end AS (
+    SELECT s.customer_id{{at_end_segment}}, sum(s.mrr) AS mrr
+    FROM {{subscriptions}} AS s CROSS JOIN last AS l
+    WHERE s.started_on < l.data_end AND (s.ended_on IS NULL OR s.ended_on >= l.data_end)
+    GROUP BY s.customer_id{{at_end_segment}}),
+lmrr AS (SELECT '(all)'::text AS segment, mrr FROM at_end{{mrr_by_segment}}),
 arpa AS (
-    SELECT g.segment, count(*) FILTER (WHERE m.mrr > 0) AS paying_customers,
+    SELECT m.segment, count(*) FILTER (WHERE m.mrr > 0) AS paying_customers,
            sum(m.mrr) / nullif(count(*) FILTER (WHERE m.mrr > 0), 0) AS arpa
-    FROM (SELECT s.customer_id{{at_end_segment}}, sum(s.mrr) AS mrr
-          FROM {{subscriptions}} AS s CROSS JOIN last AS l
-          WHERE s.started_on < l.data_end AND (s.ended_on IS NULL OR s.ended_on >= l.data_end)
-          GROUP BY s.customer_id{{at_end_segment}}) AS m
-    CROSS JOIN LATERAL (VALUES ('(all)'::text){{m_segment}}) AS g(segment)
-    GROUP BY g.segment),
-per_segment AS (
-    -- the flows need the series (none before the first period), the lifetimes the ARPA of
-    -- the segment (none without customers at the end of the latest month)
-    SELECT g.segment,
-           @extschema@.customer_flows(sp.started_on, sp.ended_on, l.first_period, '1 month'::interval, l.periods)
-               FILTER (WHERE l.periods IS NOT NULL) AS flows,
-           @extschema@.survival_summary(t.tenure, t.churned) FILTER (WHERE a.segment IS NOT NULL) AS survival,
-           @extschema@.ltv(a.arpa, t.tenure, t.churned) FILTER (WHERE a.segment IS NOT NULL) AS ltv_km
-    FROM sp CROSS JOIN LATERAL (VALUES ('(all)'::text){{sp_segment_value}}) AS g(segment)
-    CROSS JOIN last AS l
-    -- whole months from start to end (or to the end of the latest month), as wall time in
-    -- the views' time zone
-    CROSS JOIN LATERAL (
-        SELECT (extract(year FROM d.age) * 12 + extract(month FROM d.age))::int AS tenure, sp.ended_at IS NOT NULL AS churned
-        FROM (SELECT age(coalesce(sp.ended_at AT TIME ZONE {{zone}}, l.data_end::timestamp), sp.started_at AT TIME ZONE {{zone}}) AS age) AS d) AS t
-    LEFT JOIN arpa AS a ON a.segment = g.segment
-    GROUP BY g.segment),
+    FROM lmrr AS m GROUP BY m.segment),
 churn AS (
-    -- a float mean in the order of the periods, the same whatever order the rows come in
-    SELECT q.segment, avg(@extschema@.churn_rate(f) ORDER BY f.period_start) AS churn_rate, sum(f.new_customers) AS new_customers,
+    SELECT q.segment, avg(@extschema@.churn_rate(f)) AS churn_rate, sum(f.new_customers) AS new_customers,
            max(f.customers_end) FILTER (WHERE f.period_start::date = l.month) AS customers
-    FROM per_segment AS q CROSS JOIN LATERAL unnest(q.flows) AS f CROSS JOIN last AS l
+    FROM (SELECT sp.segment, @extschema@.customer_flows(sp.started_on, sp.ended_on, b.first_period, '1 month'::interval, b.periods) AS flows
+          FROM lspans AS sp CROSS JOIN bounds AS b GROUP BY sp.segment, b.first_period, b.periods) AS q
+    CROSS JOIN LATERAL unnest(q.flows) AS f CROSS JOIN last AS l
     WHERE f.period_start::date > (l.month - '12 months'::interval)::date
     GROUP BY q.segment),
+tenures AS (
+    -- whole months from start to end (or to the end of the latest month), as wall time in
+    -- the views' time zone
+    SELECT t.segment, (extract(year FROM t.age) * 12 + extract(month FROM t.age))::int AS tenure, t.churned
+    FROM (SELECT sp.segment, age(coalesce(sp.ended_at AT TIME ZONE {{zone}}, l.data_end::timestamp), sp.started_at AT TIME ZONE {{zone}}) AS age,
+                 sp.ended_at IS NOT NULL AS churned
+          FROM lspans AS sp CROSS JOIN last AS l) AS t),
+km AS (
+    SELECT t.segment, @extschema@.expected_lifetime(@extschema@.survival_summary(t.tenure, t.churned)) AS expected_lifetime,
+           @extschema@.ltv(a.arpa, t.tenure, t.churned) AS ltv_km
+    FROM tenures AS t JOIN arpa AS a ON a.segment = t.segment GROUP BY t.segment),
 cost AS ({{costs_of_the_year}}),
 base AS (
     SELECT s.segment, coalesce(a.paying_customers, 0) AS paying_customers, a.arpa, ch.churn_rate,
-           @extschema@.ltv(a.arpa, ch.churn_rate) AS ltv, @extschema@.expected_lifetime(s.survival) AS expected_lifetime, s.ltv_km,
+           @extschema@.ltv(a.arpa, ch.churn_rate) AS ltv, k.expected_lifetime, k.ltv_km,
            co.success / 12 / nullif(o.customers, 0) AS crc, co.acquisition / nullif(o.new_customers, 0) AS cac
-    FROM per_segment AS s LEFT JOIN arpa AS a ON a.segment = s.segment LEFT JOIN churn AS ch ON ch.segment = s.segment
-    CROSS JOIN cost AS co LEFT JOIN churn AS o ON o.segment = '(all)')
+    FROM segs AS s LEFT JOIN arpa AS a ON a.segment = s.segment LEFT JOIN churn AS ch ON ch.segment = s.segment
+    LEFT JOIN km AS k ON k.segment = s.segment CROSS JOIN cost AS co LEFT JOIN churn AS o ON o.segment = '(all)')
 -- money to the cent (ratios from the exact values): the float churn rate and lifetime, and
 -- the divisions, leave noise in further digits
 SELECT segment, paying_customers, round(arpa, 2) AS arpa, churn_rate::float8 AS churn_rate,
@@ -140,15 +134,17 @@ SELECT segment, paying_customers, round(arpa, 2) AS arpa, churn_rate::float8 AS 
 FROM base$t$,
         ctx || jsonb_build_object(
             'bounds', @extschema@.kpi_series_bounds(ctx, 'sp', quote_literal('month')),
+            'spans_by_segment', CASE WHEN segmented
+                THEN E'\n    UNION ALL SELECT segment, started_at, ended_at, started_on, ended_on, last_change_on FROM sp'
+                ELSE '' END,
+            'mrr_by_segment', CASE WHEN segmented THEN ' UNION ALL SELECT segment, mrr FROM at_end' ELSE '' END,
             'costs_of_the_year', CASE WHEN @extschema@.kpi_has(ctx, 'costs') THEN @extschema@.kpi_render($c$
     SELECT sum(c.amount) FILTER (WHERE c.kind = 'success') AS success, sum(c.amount) FILTER (WHERE c.kind = 'acquisition') AS acquisition
     FROM {{costs}} AS c CROSS JOIN last AS l
     WHERE c.incurred_on >= (l.month - '11 months'::interval)::date AND c.incurred_on < l.data_end$c$, ctx)
                 ELSE 'SELECT NULL::numeric AS success, NULL::numeric AS acquisition' END,
             'at_end_segment', CASE WHEN segmented THEN ', s.segment' ELSE '' END,
-            'm_segment', CASE WHEN segmented THEN ', (m.segment)' ELSE '' END,
-            'sp_segment', CASE WHEN segmented THEN ', s.segment' ELSE '' END,
-            'sp_segment_value', CASE WHEN segmented THEN ', (sp.segment)' ELSE '' END));
+            'sp_segment', CASE WHEN segmented THEN ', s.segment' ELSE '' END));
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_ltv(jsonb) IS 'csmetrics internal: builder of ltv';
 
