@@ -1847,8 +1847,10 @@ INSERT INTO @extschema@.kpi_columns (column_name, description) VALUES
     ('points_band', 'band of health_points: red (<= 40), yellow (<= 70), green (<= 100) or thriving (> 100: a power user)'),
     ('measures_scored', 'measures with a value and a positive weight in health_score');
 
+-- (the mean health score adds exact decimals: a float mean depends on the order of the rows,
+-- and a refreshed materialized view or a distributed query gives them in another order)
 INSERT INTO @extschema@.kpi_overview_columns (position, column_name, view_name, expression, type, description) VALUES
-    (220, 'average_health_score', 'customer_health', 'avg(v.health_score)::float8', 'float8', 'mean health score of the current customers'),
+    (220, 'average_health_score', 'customer_health', 'avg(v.health_score::numeric)::float8', 'float8', 'mean health score of the current customers'),
     (230, 'red_customers', 'customer_health', 'count(*) FILTER (WHERE v.health_band = ''red'')', 'bigint', 'customers in the red health band');
 
 -- BEGIN src/views/onboarding.sql

@@ -58,17 +58,23 @@ LANGUAGE sql AS $$
 $$;
 
 -- Compares every relation of a set of views with its counterpart in another set; one line
--- per problem: a relation made in one set only, or different rows.
+-- per problem: a relation made in one set only, or different rows. (A materialized set has
+-- helpers of summaries that a plain one does without: a helper made only in the
+-- materialized one of a plain and a materialized set is no problem.)
 CREATE FUNCTION citus_views.compare(expected name, actual name, stage text) RETURNS SETOF text
 LANGUAGE plpgsql AS $$
 DECLARE
     v record;
     problem text;
 BEGIN
-    FOR v IN SELECT e.view_name, e.relation_schema AS e_schema, a.relation_schema AS a_schema
+    FOR v IN SELECT view_name, e.relation_schema AS e_schema, a.relation_schema AS a_schema,
+                    coalesce(e.internal, a.internal) AND
+                    (SELECT bool_or(k.materialized) FROM csmetrics.kpi_views k WHERE k.target_schema = expected)
+                    <> (SELECT bool_or(k.materialized) FROM csmetrics.kpi_views k WHERE k.target_schema = actual) AS mat_helper
              FROM (SELECT * FROM csmetrics.kpi_views WHERE target_schema = expected) e
              FULL JOIN (SELECT * FROM csmetrics.kpi_views WHERE target_schema = actual) a USING (view_name)
              ORDER BY coalesce(e.position, a.position) LOOP
+        CONTINUE WHEN (v.e_schema IS NULL OR v.a_schema IS NULL) AND v.mat_helper;
         IF v.e_schema IS NULL OR v.a_schema IS NULL THEN
             RETURN NEXT format('%s: %s made in %s only', stage, v.view_name, CASE WHEN v.e_schema IS NULL THEN actual ELSE expected END);
             CONTINUE;
@@ -200,8 +206,8 @@ INSERT INTO citus_views.steps VALUES
      ARRAY['subscriptions_\d+', 'WindowAgg', 'worker_partial_agg\('], 'coord_combine_agg\('),
     ('customer_mrr_movements', 'each customer''s MRR path, unfolded into its movements',
      ARRAY['subscriptions_\d+', 'csmetrics\.mrr_path\(', 'csmetrics\.customer_mrr_movements\('], NULL),
-    ('ltv', 'each customer''s spans, and the flows and lifetimes of the shard''s spans per segment',
-     ARRAY['subscriptions_\d+', 'WindowAgg', 'worker_partial_agg\('], 'coord_combine_agg\('),
+    ('ltv', 'each customer''s spans',
+     ARRAY['subscriptions_\d+', 'WindowAgg'], NULL),
     ('customer_health', 'each customer''s measures: usage, latest answer, tickets, days late, in force',
      ARRAY['usage_events_\d+', 'survey_responses_\d+', 'tickets_\d+', 'invoices_\d+', 'subscriptions_\d+', 'Unique'], NULL);
 
