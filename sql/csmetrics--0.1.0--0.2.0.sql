@@ -176,14 +176,22 @@ COMMENT ON FUNCTION @extschema@.kpi_has(jsonb, text) IS 'csmetrics internal: whe
 --   and_segment               ' and segment' in a _by_segment view, for comments
 --   <kind>                    the clean relation of each registered source kind
 --   <helper>                  each helper relation made so far (spans, customer_mrr, ...)
+--   row_cte                   what follows AS in a CTE of per-customer rows that the query
+--                             reads more than once: empty on a single server (the rows are
+--                             computed once and shared), 'NOT MATERIALIZED ' under Citus
+--                             (shared rows would be shipped to the coordinator; each reader
+--                             runs in the shards instead, where the customer's rows are)
 -- Facts: available (jsonb array of the valid source kinds), segmented (customers have a
--- segment), by_segment (this is the _by_segment variant), materialized (the set is), made
--- (view name -> qualified name of everything made so far).
+-- segment), by_segment (this is the _by_segment variant), materialized (the set is),
+-- distributed (Citus is installed in the database: read from the catalog, which makes this
+-- function STABLE), made (view name -> qualified name of everything made so far).
 CREATE FUNCTION @extschema@.kpi_context(target_schema name, internal_schema name, grain text, time_zone text,
                                         available text[], segmented boolean, materialized boolean)
 RETURNS jsonb
-LANGUAGE plpgsql IMMUTABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    distributed boolean := EXISTS (SELECT FROM pg_extension e WHERE e.extname = 'citus');
 BEGIN
     RETURN jsonb_build_object(
         'schema', quote_ident(target_schema),
@@ -200,6 +208,8 @@ BEGIN
         'segmented', segmented,
         'by_segment', false,
         'materialized', materialized,
+        'distributed', distributed,
+        'row_cte', CASE WHEN distributed THEN 'NOT MATERIALIZED ' ELSE '' END,
         'made', '{}'::jsonb)
         -- the clean relation of each source kind, by kind
         || coalesce((SELECT jsonb_object_agg(k, quote_ident(internal_schema) || '.' || quote_ident(k))
@@ -789,13 +799,14 @@ END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_spans(jsonb) IS 'csmetrics internal: builder of the spans helper relation (subscriptions merged where they overlap or touch)';
 
 -- Builder of customer_flow_by_<grain>: one customer_flows() pass over the spans gives every
--- period of the series. The spans are read once (a plain spans view is computed once).
+-- period of the series. The spans are read once (a plain spans view is computed once; under
+-- Citus twice, so that the flows of each shard's spans are summed up in the shard).
 CREATE FUNCTION @extschema@.kpi_view_customer_flow(ctx jsonb) RETURNS text
 LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
-WITH sp AS (SELECT {{segment}}s.customer_id, s.started_on, s.ended_on, s.last_change_on FROM {{spans}} AS s)
+WITH sp AS {{row_cte}}(SELECT {{segment}}s.customer_id, s.started_on, s.ended_on, s.last_change_on FROM {{spans}} AS s)
 SELECT {{segment}}f.period_start::date AS {{period}}, f.customers_start::bigint AS customers_start,
        f.new_customers::bigint AS new_customers, f.lost_customers::bigint AS lost_customers,
        f.lost_new_customers::bigint AS lost_new_customers, f.customers_end::bigint AS customers_end,
@@ -831,13 +842,14 @@ INSERT INTO @extschema@.kpi_overview_columns (position, column_name, view_name, 
 
 -- Builder of mrr_paths (a helper relation): one row per customer, its MRR path over the
 -- series of the views' periods, and its segment (joined to the paths: a view that shows no
--- segment does not look customers up). The subscriptions are read once (bounds and paths).
+-- segment does not look customers up). The subscriptions are read once (bounds and paths; under
+-- Citus twice, so that the paths are made in the shards).
 CREATE FUNCTION @extschema@.kpi_view_mrr_paths(ctx jsonb) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
-WITH subs AS (SELECT customer_id, started_on, ended_on, mrr FROM {{subscriptions}})
+WITH subs AS {{row_cte}}(SELECT customer_id, started_on, ended_on, mrr FROM {{subscriptions}})
 SELECT p.customer_id, p.path, {{segment_value}} AS segment
 FROM (SELECT s.customer_id, @extschema@.mrr_path(s.started_on, s.ended_on, s.mrr, b.first_period, {{step}}, b.periods) AS path
       FROM subs AS s CROSS JOIN ({{bounds}}) AS b
@@ -904,7 +916,7 @@ DECLARE
     segmented boolean := (ctx ->> 'segmented')::boolean;
 BEGIN
     RETURN @extschema@.kpi_render($t$
-WITH sp AS (SELECT s.started_at, s.ended_at, s.started_on, s.ended_on, s.last_change_on{{sp_segment}} FROM {{spans}} AS s),
+WITH sp AS {{row_cte}}(SELECT s.started_at, s.ended_at, s.started_on, s.ended_on, s.last_change_on{{sp_segment}} FROM {{spans}} AS s),
 lspans AS (
     SELECT '(all)'::text AS segment, started_at, ended_at, started_on, ended_on, last_change_on FROM sp{{spans_by_segment}}),
 segs AS (SELECT DISTINCT segment FROM lspans),
@@ -1061,7 +1073,7 @@ DECLARE
     by_segment boolean := (ctx ->> 'by_segment')::boolean;
 BEGIN
     RETURN @extschema@.kpi_render($t$
-WITH subs AS (
+WITH subs AS {{row_cte}}(
     SELECT customer_id, started_at, ended_at, started_on, ended_on, mrr, nullif(btrim(churn_reason), '') AS churn_reason{{subs_segment}}
     FROM {{subscriptions}}),
 bounds AS MATERIALIZED ({{bounds}}),
@@ -1144,13 +1156,14 @@ INSERT INTO @extschema@.kpi_overview_columns (position, column_name, view_name, 
 
 -- Builder of support_by_<grain>: tickets opened and resolved in each period; first contact
 -- resolution and median resolution time (an instant difference) of the resolved ones. The
--- tickets are read once for both counts.
+-- tickets are read once for both counts (under Citus twice: the opened ones are counted in
+-- the shards).
 CREATE FUNCTION @extschema@.kpi_view_support(ctx jsonb) RETURNS text
 LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
-WITH tickets AS (
+WITH tickets AS {{row_cte}}(
     SELECT {{segment}}opened_at, opened_on, resolved_at, resolved_on, first_contact_resolved, contacts FROM {{tickets}}),
 opened AS (
     SELECT {{segment}}@extschema@.kpi_period_start(t.opened_on, {{grain}}) AS {{period}}, count(*) AS tickets_opened
@@ -1492,11 +1505,12 @@ BEGIN
     SELECT t.customer_id, p.{{period}}, count(*)::float8 AS raw_value
     FROM ticket_rows AS t JOIN periods AS p ON t.opened_on >= p.{{period}} AND t.opened_on < p.period_end
     GROUP BY t.customer_id, p.{{period}})$m$
-        -- days late: from the due instant to the payment, or to the period end while unpaid
+        -- days late: from the due instant to the payment, or to the period end while unpaid;
+        -- the mean of exact seconds, so that it does not depend on the order of the rows
         ELSE $m$
 {{alias}} AS (
     SELECT i.customer_id, p.{{period}},
-           avg(greatest(0, extract(epoch FROM least(coalesce(i.paid_at, p.period_end_at), p.period_end_at) - i.due_at)::float8 / 86400)) AS raw_value
+           (avg(greatest(0, extract(epoch FROM least(coalesce(i.paid_at, p.period_end_at), p.period_end_at) - i.due_at)::numeric)) / 86400)::float8 AS raw_value
     FROM invoice_rows AS i
     JOIN periods AS p ON i.due_on < p.period_end AND i.due_on >= (p.period_end - '1 year'::interval)::date
     GROUP BY i.customer_id, p.{{period}})$m$ END, ctx);
@@ -1558,8 +1572,9 @@ BEGIN
         'builtin_names', CASE WHEN cardinality(names) = 0 THEN '' ELSE array_to_string(names, ', ') END,
         'builtin_values', CASE WHEN cardinality(vals) = 0 THEN '' ELSE array_to_string(vals, ', ') END,
         'builtin_list', 'ARRAY[' || (SELECT string_agg(quote_literal(x), ', ') FROM unnest(@extschema@.kpi_health_builtin()) x) || ']',
-        -- each source is read once: its rows give the latest event and its measure
-        'source_rows', (SELECT string_agg(@extschema@.kpi_render(e.rows || ' AS (SELECT customer_id, ' || e.columns || ' FROM {{' || e.kind || '}}),
+        -- each source is read once: its rows give the latest event and its measure (under
+        -- Citus twice, so that the measures are taken in the shards)
+        'source_rows', (SELECT string_agg(@extschema@.kpi_render(e.rows || ' AS {{row_cte}}(SELECT customer_id, ' || e.columns || ' FROM {{' || e.kind || '}}),
 ', ctx), '' ORDER BY e.n)
                         FROM @extschema@.kpi_health_sources() AS e WHERE @extschema@.kpi_has(ctx, e.kind)),
         'latest_event', (SELECT string_agg('(SELECT max(' || e.day || ') FROM ' || e.rows || ')', ', ' ORDER BY e.n)
@@ -1607,7 +1622,7 @@ periods AS (
            ((p.{{period}} + {{step}})::timestamp AT TIME ZONE {{zone}}) AS period_end_at, p.is_current
     FROM ({{periods_sql}}) AS p
     WHERE p.{{period}} IS NOT NULL),
-scope AS (
+scope AS {{row_cte}}(
     SELECT c.customer_id, c.name, c.segment, p.{{period}}, p.period_end, p.is_current
     FROM {{customers}} AS c CROSS JOIN periods AS p{{current_only}}){{builtin_ctes}}{{signal_ctes}},
 raw AS (
@@ -1851,8 +1866,10 @@ INSERT INTO @extschema@.kpi_columns (column_name, description) VALUES
     ('points_band', 'band of health_points: red (<= 40), yellow (<= 70), green (<= 100) or thriving (> 100: a power user)'),
     ('measures_scored', 'measures with a value and a positive weight in health_score');
 
+-- (the mean health score adds exact decimals: a float mean depends on the order of the rows,
+-- and a refreshed materialized view or a distributed query gives them in another order)
 INSERT INTO @extschema@.kpi_overview_columns (position, column_name, view_name, expression, type, description) VALUES
-    (220, 'average_health_score', 'customer_health', 'avg(v.health_score)::float8', 'float8', 'mean health score of the current customers'),
+    (220, 'average_health_score', 'customer_health', 'avg(v.health_score::numeric)::float8', 'float8', 'mean health score of the current customers'),
     (230, 'red_customers', 'customer_health', 'count(*) FILTER (WHERE v.health_band = ''red'')', 'bigint', 'customers in the red health band');
 
 -- BEGIN src/views/onboarding.sql
@@ -3145,26 +3162,24 @@ WHERE a.as_of_on - n.responded_on <= CASE n.action WHEN 'call_detractor' THEN l.
 
     -- a contraction of the MRR in the period of the as-of date (customer_mrr_movements);
     -- triggered by the latest start or end of the customer's subscriptions in that period
-    -- (not later than the as-of instant)
+    -- (not later than the as-of instant). Those instants come from one pass over the
+    -- subscriptions grouped by customer (not a subquery per movement, which Citus cannot
+    -- run beside the views' CTEs).
     IF movements IS NOT NULL THEN
         parts := parts || @extschema@.kpi_render($p$
 SELECT m.customer_id, 'contact_contraction',
        'MRR down ' || @extschema@.kpi_action_number((100 * (m.previous_mrr - m.mrr) / m.previous_mrr)::float8) || '% from '
        || m.previous_mrr || ' to ' || m.mrr || ' in the {{grain_name}} of ' || m.{{period}},
-       coalesce(least(ch.changed_at, a.as_of), b.period_start_at),
+       coalesce(least(c.changed_at, a.as_of), b.period_start_at),
        false
-FROM asof AS a CROSS JOIN limits AS l CROSS JOIN current_bounds AS b
-JOIN {{customer_mrr_movements}} AS m ON m.{{period}} = b.period
--- the latest start or end of each customer's subscriptions within the period, from one
--- grouped pass over the subscriptions that start or end in it (not a lookup per contraction)
+FROM {{customer_mrr_movements}} AS m CROSS JOIN asof AS a CROSS JOIN limits AS l CROSS JOIN as_of_period AS b
 LEFT JOIN (SELECT s.customer_id::text AS customer_id,
                   greatest(max(s.started_at) FILTER (WHERE s.started_at >= b.period_start_at AND s.started_at < b.period_end_at),
                            max(s.ended_at) FILTER (WHERE s.ended_at >= b.period_start_at AND s.ended_at < b.period_end_at)) AS changed_at
-           FROM {{subscriptions}} AS s CROSS JOIN current_bounds AS b
-           WHERE (s.started_at >= b.period_start_at AND s.started_at < b.period_end_at)
-              OR (s.ended_at >= b.period_start_at AND s.ended_at < b.period_end_at)
-           GROUP BY s.customer_id) AS ch ON ch.customer_id = m.customer_id
-WHERE m.movement = 'contraction' AND m.previous_mrr - m.mrr > l.contraction_at * m.previous_mrr$p$, ctx);
+           FROM {{subscriptions}} AS s CROSS JOIN as_of_period AS b
+           GROUP BY s.customer_id) AS c ON c.customer_id = m.customer_id
+WHERE m.{{period}} = b.{{period}} AND m.movement = 'contraction'
+  AND m.previous_mrr - m.mrr > l.contraction_at * m.previous_mrr$p$, ctx);
     END IF;
 
     -- unpaid invoices more than the grace days past their due date, one action per customer
@@ -3214,11 +3229,11 @@ limits AS (
            max(threshold) FILTER (WHERE action = 'payment_reminder') AS payment_at,
            max(threshold) FILTER (WHERE action = 'renewal_risk') AS renewal_days
     FROM @extschema@.action_rules),
--- the period of the as-of date, and its bounds as instants
-current_bounds AS (
-    SELECT q.period, (q.period::timestamp AT TIME ZONE {{zone}}) AS period_start_at,
-           ((q.period + {{step}})::timestamp AT TIME ZONE {{zone}}) AS period_end_at
-    FROM (SELECT @extschema@.kpi_period_start(a.as_of_on, {{grain}}) AS period FROM asof AS a) AS q){{health_cte}},
+as_of_period AS (
+    -- the period of the as-of date, and its bounds as instants
+    SELECT p.{{period}}, (p.{{period}}::timestamp AT TIME ZONE {{zone}}) AS period_start_at,
+           ((p.{{period}} + {{step}})::timestamp AT TIME ZONE {{zone}}) AS period_end_at
+    FROM (SELECT @extschema@.kpi_period_start(a.as_of_on, {{grain}}) AS {{period}} FROM asof AS a) AS p){{health_cte}},
 triggers (customer_id, action, reason, triggered_at, current_only) AS ({{parts}})
 SELECT c.customer_id::text AS customer_id, c.name, c.segment, t.action, t.reason, r.priority::bigint AS priority,
        t.triggered_at, ((t.triggered_at AT TIME ZONE {{zone}}) + r.due_within) AT TIME ZONE {{zone}} AS due_at

@@ -152,26 +152,24 @@ WHERE a.as_of_on - n.responded_on <= CASE n.action WHEN 'call_detractor' THEN l.
 
     -- a contraction of the MRR in the period of the as-of date (customer_mrr_movements);
     -- triggered by the latest start or end of the customer's subscriptions in that period
-    -- (not later than the as-of instant)
+    -- (not later than the as-of instant). Those instants come from one pass over the
+    -- subscriptions grouped by customer (not a subquery per movement, which Citus cannot
+    -- run beside the views' CTEs).
     IF movements IS NOT NULL THEN
         parts := parts || @extschema@.kpi_render($p$
 SELECT m.customer_id, 'contact_contraction',
        'MRR down ' || @extschema@.kpi_action_number((100 * (m.previous_mrr - m.mrr) / m.previous_mrr)::float8) || '% from '
        || m.previous_mrr || ' to ' || m.mrr || ' in the {{grain_name}} of ' || m.{{period}},
-       coalesce(least(ch.changed_at, a.as_of), b.period_start_at),
+       coalesce(least(c.changed_at, a.as_of), b.period_start_at),
        false
-FROM asof AS a CROSS JOIN limits AS l CROSS JOIN current_bounds AS b
-JOIN {{customer_mrr_movements}} AS m ON m.{{period}} = b.period
--- the latest start or end of each customer's subscriptions within the period, from one
--- grouped pass over the subscriptions that start or end in it (not a lookup per contraction)
+FROM {{customer_mrr_movements}} AS m CROSS JOIN asof AS a CROSS JOIN limits AS l CROSS JOIN as_of_period AS b
 LEFT JOIN (SELECT s.customer_id::text AS customer_id,
                   greatest(max(s.started_at) FILTER (WHERE s.started_at >= b.period_start_at AND s.started_at < b.period_end_at),
                            max(s.ended_at) FILTER (WHERE s.ended_at >= b.period_start_at AND s.ended_at < b.period_end_at)) AS changed_at
-           FROM {{subscriptions}} AS s CROSS JOIN current_bounds AS b
-           WHERE (s.started_at >= b.period_start_at AND s.started_at < b.period_end_at)
-              OR (s.ended_at >= b.period_start_at AND s.ended_at < b.period_end_at)
-           GROUP BY s.customer_id) AS ch ON ch.customer_id = m.customer_id
-WHERE m.movement = 'contraction' AND m.previous_mrr - m.mrr > l.contraction_at * m.previous_mrr$p$, ctx);
+           FROM {{subscriptions}} AS s CROSS JOIN as_of_period AS b
+           GROUP BY s.customer_id) AS c ON c.customer_id = m.customer_id
+WHERE m.{{period}} = b.{{period}} AND m.movement = 'contraction'
+  AND m.previous_mrr - m.mrr > l.contraction_at * m.previous_mrr$p$, ctx);
     END IF;
 
     -- unpaid invoices more than the grace days past their due date, one action per customer
@@ -221,11 +219,11 @@ limits AS (
            max(threshold) FILTER (WHERE action = 'payment_reminder') AS payment_at,
            max(threshold) FILTER (WHERE action = 'renewal_risk') AS renewal_days
     FROM @extschema@.action_rules),
--- the period of the as-of date, and its bounds as instants
-current_bounds AS (
-    SELECT q.period, (q.period::timestamp AT TIME ZONE {{zone}}) AS period_start_at,
-           ((q.period + {{step}})::timestamp AT TIME ZONE {{zone}}) AS period_end_at
-    FROM (SELECT @extschema@.kpi_period_start(a.as_of_on, {{grain}}) AS period FROM asof AS a) AS q){{health_cte}},
+as_of_period AS (
+    -- the period of the as-of date, and its bounds as instants
+    SELECT p.{{period}}, (p.{{period}}::timestamp AT TIME ZONE {{zone}}) AS period_start_at,
+           ((p.{{period}} + {{step}})::timestamp AT TIME ZONE {{zone}}) AS period_end_at
+    FROM (SELECT @extschema@.kpi_period_start(a.as_of_on, {{grain}}) AS {{period}} FROM asof AS a) AS p){{health_cte}},
 triggers (customer_id, action, reason, triggered_at, current_only) AS ({{parts}})
 SELECT c.customer_id::text AS customer_id, c.name, c.segment, t.action, t.reason, r.priority::bigint AS priority,
        t.triggered_at, ((t.triggered_at AT TIME ZONE {{zone}}) + r.due_within) AT TIME ZONE {{zone}} AS due_at

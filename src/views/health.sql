@@ -239,11 +239,12 @@ BEGIN
     SELECT t.customer_id, p.{{period}}, count(*)::float8 AS raw_value
     FROM ticket_rows AS t JOIN periods AS p ON t.opened_on >= p.{{period}} AND t.opened_on < p.period_end
     GROUP BY t.customer_id, p.{{period}})$m$
-        -- days late: from the due instant to the payment, or to the period end while unpaid
+        -- days late: from the due instant to the payment, or to the period end while unpaid;
+        -- the mean of exact seconds, so that it does not depend on the order of the rows
         ELSE $m$
 {{alias}} AS (
     SELECT i.customer_id, p.{{period}},
-           avg(greatest(0, extract(epoch FROM least(coalesce(i.paid_at, p.period_end_at), p.period_end_at) - i.due_at)::float8 / 86400)) AS raw_value
+           (avg(greatest(0, extract(epoch FROM least(coalesce(i.paid_at, p.period_end_at), p.period_end_at) - i.due_at)::numeric)) / 86400)::float8 AS raw_value
     FROM invoice_rows AS i
     JOIN periods AS p ON i.due_on < p.period_end AND i.due_on >= (p.period_end - '1 year'::interval)::date
     GROUP BY i.customer_id, p.{{period}})$m$ END, ctx);
@@ -305,8 +306,9 @@ BEGIN
         'builtin_names', CASE WHEN cardinality(names) = 0 THEN '' ELSE array_to_string(names, ', ') END,
         'builtin_values', CASE WHEN cardinality(vals) = 0 THEN '' ELSE array_to_string(vals, ', ') END,
         'builtin_list', 'ARRAY[' || (SELECT string_agg(quote_literal(x), ', ') FROM unnest(@extschema@.kpi_health_builtin()) x) || ']',
-        -- each source is read once: its rows give the latest event and its measure
-        'source_rows', (SELECT string_agg(@extschema@.kpi_render(e.rows || ' AS (SELECT customer_id, ' || e.columns || ' FROM {{' || e.kind || '}}),
+        -- each source is read once: its rows give the latest event and its measure (under
+        -- Citus twice, so that the measures are taken in the shards)
+        'source_rows', (SELECT string_agg(@extschema@.kpi_render(e.rows || ' AS {{row_cte}}(SELECT customer_id, ' || e.columns || ' FROM {{' || e.kind || '}}),
 ', ctx), '' ORDER BY e.n)
                         FROM @extschema@.kpi_health_sources() AS e WHERE @extschema@.kpi_has(ctx, e.kind)),
         'latest_event', (SELECT string_agg('(SELECT max(' || e.day || ') FROM ' || e.rows || ')', ', ' ORDER BY e.n)
@@ -354,7 +356,7 @@ periods AS (
            ((p.{{period}} + {{step}})::timestamp AT TIME ZONE {{zone}}) AS period_end_at, p.is_current
     FROM ({{periods_sql}}) AS p
     WHERE p.{{period}} IS NOT NULL),
-scope AS (
+scope AS {{row_cte}}(
     SELECT c.customer_id, c.name, c.segment, p.{{period}}, p.period_end, p.is_current
     FROM {{customers}} AS c CROSS JOIN periods AS p{{current_only}}){{builtin_ctes}}{{signal_ctes}},
 raw AS (
@@ -598,6 +600,8 @@ INSERT INTO @extschema@.kpi_columns (column_name, description) VALUES
     ('points_band', 'band of health_points: red (<= 40), yellow (<= 70), green (<= 100) or thriving (> 100: a power user)'),
     ('measures_scored', 'measures with a value and a positive weight in health_score');
 
+-- (the mean health score adds exact decimals: a float mean depends on the order of the rows,
+-- and a refreshed materialized view or a distributed query gives them in another order)
 INSERT INTO @extschema@.kpi_overview_columns (position, column_name, view_name, expression, type, description) VALUES
-    (220, 'average_health_score', 'customer_health', 'avg(v.health_score)::float8', 'float8', 'mean health score of the current customers'),
+    (220, 'average_health_score', 'customer_health', 'avg(v.health_score::numeric)::float8', 'float8', 'mean health score of the current customers'),
     (230, 'red_customers', 'customer_health', 'count(*) FILTER (WHERE v.health_band = ''red'')', 'bigint', 'customers in the red health band');

@@ -189,14 +189,22 @@ COMMENT ON FUNCTION @extschema@.kpi_has(jsonb, text) IS 'csmetrics internal: whe
 --   and_segment               ' and segment' in a _by_segment view, for comments
 --   <kind>                    the clean relation of each registered source kind
 --   <helper>                  each helper relation made so far (spans, customer_mrr, ...)
+--   row_cte                   what follows AS in a CTE of per-customer rows that the query
+--                             reads more than once: empty on a single server (the rows are
+--                             computed once and shared), 'NOT MATERIALIZED ' under Citus
+--                             (shared rows would be shipped to the coordinator; each reader
+--                             runs in the shards instead, where the customer's rows are)
 -- Facts: available (jsonb array of the valid source kinds), segmented (customers have a
--- segment), by_segment (this is the _by_segment variant), materialized (the set is), made
--- (view name -> qualified name of everything made so far).
+-- segment), by_segment (this is the _by_segment variant), materialized (the set is),
+-- distributed (Citus is installed in the database: read from the catalog, which makes this
+-- function STABLE), made (view name -> qualified name of everything made so far).
 CREATE FUNCTION @extschema@.kpi_context(target_schema name, internal_schema name, grain text, time_zone text,
                                         available text[], segmented boolean, materialized boolean)
 RETURNS jsonb
-LANGUAGE plpgsql IMMUTABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    distributed boolean := EXISTS (SELECT FROM pg_extension e WHERE e.extname = 'citus');
 BEGIN
     RETURN jsonb_build_object(
         'schema', quote_ident(target_schema),
@@ -213,6 +221,8 @@ BEGIN
         'segmented', segmented,
         'by_segment', false,
         'materialized', materialized,
+        'distributed', distributed,
+        'row_cte', CASE WHEN distributed THEN 'NOT MATERIALIZED ' ELSE '' END,
         'made', '{}'::jsonb)
         -- the clean relation of each source kind, by kind
         || coalesce((SELECT jsonb_object_agg(k, quote_ident(internal_schema) || '.' || quote_ident(k))

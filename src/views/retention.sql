@@ -38,7 +38,7 @@ DECLARE
     by_segment boolean := (ctx ->> 'by_segment')::boolean;
 BEGIN
     RETURN @extschema@.kpi_render($t$
-WITH subs AS (
+WITH subs AS {{row_cte}}(
     SELECT customer_id, started_at, ended_at, started_on, ended_on, mrr, nullif(btrim(churn_reason), '') AS churn_reason{{subs_segment}}
     FROM {{subscriptions}}),
 bounds AS MATERIALIZED ({{bounds}}),

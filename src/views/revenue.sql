@@ -9,13 +9,14 @@
 
 -- Builder of mrr_paths (a helper relation): one row per customer, its MRR path over the
 -- series of the views' periods, and its segment (joined to the paths: a view that shows no
--- segment does not look customers up). The subscriptions are read once (bounds and paths).
+-- segment does not look customers up). The subscriptions are read once (bounds and paths; under
+-- Citus twice, so that the paths are made in the shards).
 CREATE FUNCTION @extschema@.kpi_view_mrr_paths(ctx jsonb) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
-WITH subs AS (SELECT customer_id, started_on, ended_on, mrr FROM {{subscriptions}})
+WITH subs AS {{row_cte}}(SELECT customer_id, started_on, ended_on, mrr FROM {{subscriptions}})
 SELECT p.customer_id, p.path, {{segment_value}} AS segment
 FROM (SELECT s.customer_id, @extschema@.mrr_path(s.started_on, s.ended_on, s.mrr, b.first_period, {{step}}, b.periods) AS path
       FROM subs AS s CROSS JOIN ({{bounds}}) AS b
@@ -82,7 +83,7 @@ DECLARE
     segmented boolean := (ctx ->> 'segmented')::boolean;
 BEGIN
     RETURN @extschema@.kpi_render($t$
-WITH sp AS (SELECT s.started_at, s.ended_at, s.started_on, s.ended_on, s.last_change_on{{sp_segment}} FROM {{spans}} AS s),
+WITH sp AS {{row_cte}}(SELECT s.started_at, s.ended_at, s.started_on, s.ended_on, s.last_change_on{{sp_segment}} FROM {{spans}} AS s),
 lspans AS (
     SELECT '(all)'::text AS segment, started_at, ended_at, started_on, ended_on, last_change_on FROM sp{{spans_by_segment}}),
 segs AS (SELECT DISTINCT segment FROM lspans),

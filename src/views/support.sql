@@ -2,13 +2,14 @@
 
 -- Builder of support_by_<grain>: tickets opened and resolved in each period; first contact
 -- resolution and median resolution time (an instant difference) of the resolved ones. The
--- tickets are read once for both counts.
+-- tickets are read once for both counts (under Citus twice: the opened ones are counted in
+-- the shards).
 CREATE FUNCTION @extschema@.kpi_view_support(ctx jsonb) RETURNS text
 LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
-WITH tickets AS (
+WITH tickets AS {{row_cte}}(
     SELECT {{segment}}opened_at, opened_on, resolved_at, resolved_on, first_contact_resolved, contacts FROM {{tickets}}),
 opened AS (
     SELECT {{segment}}@extschema@.kpi_period_start(t.opened_on, {{grain}}) AS {{period}}, count(*) AS tickets_opened

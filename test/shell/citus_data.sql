@@ -20,7 +20,8 @@ $$;
 
 CREATE SCHEMA local_crm;
 CREATE TABLE local_crm.customers (customer_id bigint NOT NULL, name text, segment text);
-CREATE TABLE local_crm.subscriptions (id bigint NOT NULL, customer_id bigint NOT NULL, started_at date, ended_at date, mrr numeric(10,2));
+CREATE TABLE local_crm.subscriptions (id bigint NOT NULL, customer_id bigint NOT NULL, started_at date, ended_at date, mrr numeric(10,2),
+                                      churn_reason text);
 CREATE TABLE local_crm.survey_responses (id bigint NOT NULL, customer_id bigint NOT NULL, responded_at timestamptz, survey text, score int);
 CREATE TABLE local_crm.tickets (id bigint NOT NULL, customer_id bigint NOT NULL, opened_at timestamptz, resolved_at timestamptz, contacts int);
 CREATE TABLE local_crm.invoices (id bigint NOT NULL, customer_id bigint NOT NULL, due_at date, paid_at date, amount numeric(10,2));
@@ -28,6 +29,8 @@ CREATE TABLE local_crm.usage_events (id bigint NOT NULL, customer_id bigint NOT 
 CREATE TABLE local_crm.renewals (id bigint NOT NULL, customer_id bigint NOT NULL, due_at date, renewed boolean, amount numeric(12,2));
 CREATE TABLE local_crm.trials (id bigint NOT NULL, customer_id bigint NOT NULL, started_at date, converted_at date);
 CREATE TABLE local_crm.costs (incurred_at date, kind text, amount numeric(12,2));
+CREATE TABLE local_crm.milestones (id bigint NOT NULL, customer_id bigint NOT NULL, milestone text, reached_at timestamptz);
+CREATE TABLE local_crm.signals (id bigint NOT NULL, customer_id bigint NOT NULL, occurred_at timestamptz, signal text, value numeric(10,2));
 -- Facts for the aggregates that take per-customer-month inputs (MRR movements, cohort
 -- NRR/GRR, health scores with float measures whose text form needs all 17 digits).
 CREATE TABLE local_crm.customer_months (customer_id bigint NOT NULL, month date, prev_mrr numeric(10,2), mrr numeric(10,2),
@@ -113,6 +116,43 @@ SELECT c, (date '2023-01-01' + (j - 1) * interval '1 month')::date,
              CASE WHEN gen.rand(90, c * 100 + j) < 0.1 THEN NULL ELSE gen.rand(91, c * 100 + j) * 100 END],
        ARRAY[0.4, 0.35, 0.25]::float8[]
 FROM generate_series(1, 1200) c, LATERAL generate_series(1, gen.rand_int(80, c, 1, 24)::int) j;
+
+-- Churn reasons of ended subscriptions: some blank or missing (shown as unknown), and
+-- subscriptions of one customer ending on the same day with different reasons (a tie the
+-- churn_by_reason views break by MRR, start and reason).
+UPDATE local_crm.subscriptions
+SET churn_reason = (ARRAY['price', 'competitor', 'closed', ' ', NULL, 'Price'])[gen.rand_int(64, id, 1, 6)]
+WHERE ended_at IS NOT NULL;
+INSERT INTO local_crm.subscriptions
+SELECT 800000 + s.id, s.customer_id, s.started_at + 10, s.ended_at, s.mrr, 'support'
+FROM local_crm.subscriptions s WHERE s.ended_at IS NOT NULL AND s.ended_at > s.started_at + 10 AND s.id % 29 = 0;
+
+-- Onboarding milestones after the first subscription: some reached twice (the first time
+-- counts), some never; a few with a name outside the model (data_issues).
+INSERT INTO local_crm.milestones
+SELECT row_number() OVER (ORDER BY c, j), c, m.milestone,
+       f.started_at::timestamptz + gen.rand(66, c * 10 + j) * interval '60 days'
+FROM generate_series(1, 1200) c
+     JOIN LATERAL (SELECT min(started_at) AS started_at FROM local_crm.subscriptions WHERE customer_id = c) f ON true,
+     LATERAL generate_series(1, gen.rand_int(65, c, 0, 6)::int) j,
+     LATERAL (SELECT (ARRAY['signed_in', 'invited_team', 'first_report', 'integration', 'signed_in', 'webinar'])[j] AS milestone) m;
+
+-- Product signals: logins with a count, features adopted, seats measured (twice at the same
+-- instant for some customers: the latest pick takes the lower value), sponsors leaving.
+INSERT INTO local_crm.signals
+SELECT row_number() OVER (ORDER BY c, j), c,
+       timestamptz '2023-01-01 00:00+00' + gen.rand(71, c * 100 + j) * interval '730 days',
+       v.signal,
+       CASE v.signal WHEN 'login' THEN gen.rand_int(73, c * 100 + j, 1, 9)
+                     WHEN 'seats' THEN gen.rand_int(73, c * 100 + j, 1, 40)
+                     WHEN 'feature_adopted' THEN NULL ELSE 1 END
+FROM generate_series(1, 1200) c, LATERAL generate_series(1, gen.rand_int(70, c, 0, 25)::int) j,
+     LATERAL (SELECT CASE WHEN gen.rand(72, c * 100 + j) < 0.6 THEN 'login'
+                          WHEN gen.rand(72, c * 100 + j) < 0.8 THEN 'seats'
+                          WHEN gen.rand(72, c * 100 + j) < 0.97 THEN 'feature_adopted' ELSE 'sponsor_left' END AS signal) v;
+INSERT INTO local_crm.signals
+SELECT 100000 + x.id, x.customer_id, x.occurred_at, 'seats', x.value + 3
+FROM local_crm.signals x WHERE x.signal = 'seats' AND x.id % 5 = 0;
 
 -- Rows the KPI views leave out and list in data_issues: a duplicate customer, customers
 -- nobody registered, impossible dates, negative money, out-of-range scores.
