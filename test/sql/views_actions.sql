@@ -168,8 +168,9 @@ FROM pg_attribute a WHERE a.attrelid = 'actions_nightly.customer_actions'::regcl
 SELECT obj_description('actions_nightly.customer_actions'::regclass, 'pg_class') AS view_comment;
 SELECT a.attname, col_description(a.attrelid, a.attnum) IS NOT NULL AS commented
 FROM pg_attribute a WHERE a.attrelid = 'csmetrics.action_rules'::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum;
+-- (NOT NULL constraints are left out: PostgreSQL 18 lists them in pg_constraint, unnamed by us)
 SELECT conname, obj_description(oid, 'pg_constraint') IS NOT NULL AS commented
-FROM pg_constraint WHERE conrelid = 'csmetrics.action_rules'::regclass ORDER BY conname;
+FROM pg_constraint WHERE conrelid = 'csmetrics.action_rules'::regclass AND contype <> 'n' ORDER BY conname;
 
 -- Clean up: the health model as it was, the registry empty.
 UPDATE health_measures h SET weight = b.weight, impact = b.impact FROM health_before b WHERE b.measure = h.measure;
