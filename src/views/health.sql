@@ -7,8 +7,8 @@
 -- bounds) or, with an impact, counts in the points score (raw value x impact).
 --
 -- One query generator, kpi_health_query(), computes every measure of every customer in scope
--- for a set of periods, in long form (customer, period, measure), and the scores per
--- customer and period. Three relations use it with their own periods:
+-- for a set of periods, one row per customer and period (the signal measures in long form), and
+-- the scores per customer and period. Three relations use it with their own periods:
 --   customer_health             the latest period and the one before (trend)
 --   customer_health_measures    the latest period, one row per customer and measure
 --   health_outcomes (helper)    the periods of the validation horizon, with whether each
@@ -223,7 +223,7 @@ BEGIN
         WHEN 'usage' THEN $m$
 {{alias}} AS (
     SELECT u.customer_id, p.{{period}}, sum(coalesce(u.quantity, 1))::float8 AS raw_value
-    FROM usage_rows AS u JOIN periods AS p ON u.occurred_on >= p.{{period}} AND u.occurred_on < p.period_end
+    FROM usage_rows AS u JOIN periods AS p ON p.{{period}} = @extschema@.kpi_period_start(u.occurred_on, {{grain}})
     GROUP BY u.customer_id, p.{{period}})$m$
         -- the latest NPS answer within a year: the lowest score of answers given at the same
         -- latest instant, so that the pick is the same on every run
@@ -237,7 +237,7 @@ BEGIN
         WHEN 'support' THEN $m$
 {{alias}} AS (
     SELECT t.customer_id, p.{{period}}, count(*)::float8 AS raw_value
-    FROM ticket_rows AS t JOIN periods AS p ON t.opened_on >= p.{{period}} AND t.opened_on < p.period_end
+    FROM ticket_rows AS t JOIN periods AS p ON p.{{period}} = @extschema@.kpi_period_start(t.opened_on, {{grain}})
     GROUP BY t.customer_id, p.{{period}})$m$
         -- days late: from the due instant to the payment, or to the period end while unpaid;
         -- the mean of exact seconds, so that it does not depend on the order of the rows
@@ -268,34 +268,68 @@ COMMENT ON FUNCTION @extschema@.kpi_health_builtin_measure(jsonb, text) IS 'csme
 --                   (NULL for a points measure), impact, health (0..100; NULL for points)
 --   scores          per customer and period: health_score, health_points, measures_scored and
 --                   the built-in measures' raw and health values
--- Each source is read once. Signal rows are matched with the windows of the measures that
--- name their signal (one hash join on the signal name per period kept), so the work grows
--- with the signal rows and the customers, never with customers x signals.
+-- Each source is read once. The built-in measures stay side by side, one row per customer and
+-- period (builtin_values: raw_K, health_K, weight_K, impact_K, in_model_K for the K-th
+-- registered one), so that the scores are plain expressions over a row and every rank window
+-- shares one sort; only the signal measures, whose number the model decides, are in long form.
+-- Signal rows are matched with the windows of the measures that name their signal (one hash
+-- join on the signal name per period kept), so the work grows with the signal rows and the
+-- customers, never with customers x signals.
 CREATE FUNCTION @extschema@.kpi_health_query(ctx jsonb, periods text, final text, validation boolean DEFAULT false) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     b record;
+    k int := 0;
     builtin_ctes text := '';
     builtin_joins text := '';
-    names text[] := '{}';
-    vals text[] := '{}';
+    raw_columns text := '';
+    model_joins text := '';
+    value_columns text := '';
     pivot text := '';
+    -- per registered built-in measure, in order: its name and its columns in builtin_values
+    names text[] := '{}';
+    raws text[] := '{}';
+    healths text[] := '{}';
+    weights text[] := '{}';
+    impacts text[] := '{}';
+    in_model text[] := '{}';
     m text;
+    signals boolean := @extschema@.kpi_has(ctx, 'signals');
 BEGIN
     FOR b IN SELECT x.measure, f.* FROM unnest(@extschema@.kpi_health_builtin()) WITH ORDINALITY AS x(measure, n)
              CROSS JOIN LATERAL @extschema@.kpi_health_builtin_measure(ctx, x.measure) AS f ORDER BY x.n LOOP
+        k := k + 1;
         builtin_ctes := builtin_ctes || ',' || b.cte;
         builtin_joins := builtin_joins || b.join_sql;
+        raw_columns := raw_columns || format(', %s AS raw_%s', b.value, k);
+        model_joins := model_joins || format(' LEFT JOIN @extschema@.health_measures AS m%s ON m%s.measure = %L', k, k, b.measure);
+        -- the measure on 0..100 by its model row: by rank among the period's customers (every
+        -- such window has the same partition), or between bounds; none for a points measure
+        value_columns := value_columns || @extschema@.kpi_render($v$,
+           r.raw_{{k}}, m{{k}}.measure IS NOT NULL AS in_model_{{k}}, CASE WHEN m{{k}}.impact IS NULL THEN m{{k}}.weight END AS weight_{{k}},
+           m{{k}}.impact AS impact_{{k}},
+           CASE WHEN m{{k}}.impact IS NOT NULL THEN NULL::float8
+                WHEN m{{k}}.normalization = 'rank'
+                THEN @extschema@.health_score_ranked(ARRAY[r.raw_{{k}}], ARRAY[1::float8], ARRAY[coalesce(m{{k}}.higher_is_better, true)])
+                         OVER (PARTITION BY r.{{period}})
+                ELSE @extschema@.health_normalize(r.raw_{{k}}, m{{k}}.lower_bound, m{{k}}.upper_bound, m{{k}}.higher_is_better) END AS health_{{k}}$v$,
+            ctx || jsonb_build_object('k', k::text));
         names := names || quote_literal(b.measure);
-        vals := vals || b.value;
+        raws := raws || ('v.raw_' || k);
+        healths := healths || ('v.health_' || k);
+        weights := weights || ('v.weight_' || k);
+        impacts := impacts || ('v.impact_' || k);
+        in_model := in_model || ('v.in_model_' || k);
     END LOOP;
-    -- the built-in measures side by side, for customer_health
+    -- the built-in measures side by side, for customer_health (NULL when not registered)
     FOREACH m IN ARRAY @extschema@.kpi_health_builtin() LOOP
-        pivot := pivot || @extschema@.kpi_render(',
-           max(v.raw_value) FILTER (WHERE v.measure = {{name}}) AS {{raw}}, max(v.health) FILTER (WHERE v.measure = {{name}}) AS {{measure}}_health',
-            jsonb_build_object('name', quote_literal(m), 'measure', m,
-                               'raw', CASE m WHEN 'usage' THEN 'usage' WHEN 'nps' THEN 'nps_answer' WHEN 'support' THEN 'tickets' ELSE 'days_late' END));
+        k := array_position(names, quote_literal(m));
+        pivot := pivot || format(',
+           %s AS %I, %s AS %I',
+            coalesce(raws[k], 'NULL::float8'),
+            CASE m WHEN 'usage' THEN 'usage' WHEN 'nps' THEN 'nps_answer' WHEN 'support' THEN 'tickets' ELSE 'days_late' END,
+            coalesce(healths[k], 'NULL::float8'), m || '_health');
     END LOOP;
     ctx := ctx || jsonb_build_object(
         'periods_sql', periods,
@@ -303,9 +337,29 @@ BEGIN
         'pivot', pivot,
         'builtin_ctes', builtin_ctes,
         'builtin_joins', builtin_joins,
-        'builtin_names', CASE WHEN cardinality(names) = 0 THEN '' ELSE array_to_string(names, ', ') END,
-        'builtin_values', CASE WHEN cardinality(vals) = 0 THEN '' ELSE array_to_string(vals, ', ') END,
+        'raw_columns', raw_columns,
+        'model_joins', model_joins,
+        'value_columns', value_columns,
         'builtin_list', 'ARRAY[' || (SELECT string_agg(quote_literal(x), ', ') FROM unnest(@extschema@.kpi_health_builtin()) x) || ']',
+        -- the long form of the built-in measures, and the parts of the scores they give: every
+        -- measure with its weight (0 when it has none) and its raw value where it has an
+        -- impact; a measure without a weight or value adds nothing to health_score, one
+        -- without an impact nothing to health_points
+        'long_arrays', format('ARRAY[%s]::text[], ARRAY[%s]::float8[], ARRAY[%s]::boolean[], ARRAY[%s]::float8[], ARRAY[%s]::float8[], ARRAY[%s]::float8[]',
+                              array_to_string(names, ', '), array_to_string(raws, ', '), array_to_string(in_model, ', '),
+                              array_to_string(weights, ', '), array_to_string(impacts, ', '), array_to_string(healths, ', ')),
+        'score_healths', format('ARRAY[%s]::float8[]', array_to_string(healths, ', ')),
+        'score_weights', format('ARRAY[%s]::float8[]', (SELECT string_agg(format('coalesce(%s, 0)', w), ', ') FROM unnest(weights) AS w)),
+        'points_counts', format('ARRAY[%s]::float8[]', (SELECT string_agg(format('CASE WHEN v.impact_%s IS NOT NULL THEN v.raw_%s END', i, i), ', ')
+                                                         FROM generate_series(1, cardinality(names)) AS i)),
+        'points_impacts', format('ARRAY[%s]::float8[]', (SELECT string_agg(format('coalesce(%s, 0)', x), ', ') FROM unnest(impacts) AS x)),
+        'any_weight', concat_ws(' OR ', VARIADIC (SELECT array_agg(w || ' > 0') FROM unnest(weights) AS w)
+                                                || CASE WHEN signals THEN ARRAY['g.any_weight'] ELSE '{}' END),
+        'any_impact', concat_ws(' OR ', VARIADIC (SELECT array_agg(x || ' IS NOT NULL') FROM unnest(impacts) AS x)
+                                                || CASE WHEN signals THEN ARRAY['g.any_impact'] ELSE '{}' END),
+        'scored', concat_ws(' + ', VARIADIC (SELECT array_agg(format('(%s IS NOT NULL AND %s > 0)::int', h, w))
+                                             FROM unnest(healths, weights) AS x(h, w))
+                                           || CASE WHEN signals THEN ARRAY['coalesce(g.scored, 0)'] ELSE '{}' END),
         -- each source is read once: its rows give the latest event and its measure (under
         -- Citus twice, so that the measures are taken in the shards)
         'source_rows', (SELECT string_agg(@extschema@.kpi_render(e.rows || ' AS {{row_cte}}(SELECT customer_id, ' || e.columns || ' FROM {{' || e.kind || '}}),
@@ -317,8 +371,10 @@ BEGIN
     WHERE EXISTS (SELECT FROM {{subscriptions}} AS s WHERE {{match}} AND s.started_on < p.period_end
                     AND (s.ended_on IS NULL OR s.ended_on >= p.period_end))$m$,
             ctx || jsonb_build_object('match', @extschema@.kpi_customer_match('subscriptions', 'c', 's'))) ELSE '' END);
-    -- the signal measures of the model, when signals are registered
-    ctx := ctx || jsonb_build_object('signal_ctes', CASE WHEN NOT @extschema@.kpi_has(ctx, 'signals') THEN '' ELSE @extschema@.kpi_render($m$,
+    -- the signal measures of the model, when signals are registered: their values in long
+    -- form, and per customer and period the parts of the scores they give, in the order of
+    -- their names (after the built-in measures)
+    ctx := ctx || jsonb_build_object('signal_ctes', CASE WHEN NOT signals THEN '' ELSE @extschema@.kpi_render($m$,
 signal_model AS (
     SELECT m.measure, coalesce(m.signal, m.measure) AS signal, m.aggregation, m.look_back
     FROM @extschema@.health_measures AS m
@@ -347,7 +403,26 @@ signal_raw AS (
     SELECT s.customer_id, s.{{period}}, w.measure, 1000::bigint AS position,
            CASE WHEN w.aggregation IN ('count', 'sum') THEN coalesce(v.raw_value, 0) ELSE v.raw_value END AS raw_value
     FROM scope AS s CROSS JOIN signal_model AS w
-    LEFT JOIN signal_values AS v ON {{match}} AND v.{{period}} = s.{{period}} AND v.measure = w.measure)$m$,
+    LEFT JOIN signal_values AS v ON {{match}} AND v.{{period}} = s.{{period}} AND v.measure = w.measure),
+signal_measure_values AS (
+    SELECT r.customer_id, r.{{period}}, r.measure, r.position, r.raw_value, m.measure IS NOT NULL AS in_model,
+           CASE WHEN m.impact IS NULL THEN m.weight END AS weight, m.impact,
+           CASE WHEN m.impact IS NOT NULL THEN NULL::float8
+                WHEN m.normalization = 'rank'
+                THEN @extschema@.health_score_ranked(ARRAY[r.raw_value], ARRAY[1::float8], ARRAY[coalesce(m.higher_is_better, true)])
+                         OVER (PARTITION BY r.{{period}}, r.measure)
+                ELSE @extschema@.health_normalize(r.raw_value, m.lower_bound, m.upper_bound, m.higher_is_better) END AS health
+    FROM signal_raw AS r LEFT JOIN @extschema@.health_measures AS m ON m.measure = r.measure),
+signal_scores AS (
+    SELECT v.customer_id, v.{{period}},
+           array_agg(v.health ORDER BY v.measure COLLATE "C") AS healths,
+           array_agg(coalesce(v.weight, 0) ORDER BY v.measure COLLATE "C") AS weights,
+           array_agg(CASE WHEN v.impact IS NOT NULL THEN v.raw_value END ORDER BY v.measure COLLATE "C") AS counts,
+           array_agg(coalesce(v.impact, 0) ORDER BY v.measure COLLATE "C") AS impacts,
+           bool_or(v.weight > 0) AS any_weight, bool_or(v.impact IS NOT NULL) AS any_impact,
+           count(v.health) FILTER (WHERE v.weight > 0) AS scored
+    FROM signal_measure_values AS v
+    GROUP BY v.customer_id, v.{{period}})$m$,
             ctx || jsonb_build_object('match', @extschema@.kpi_customer_match('signals', 'v', 's'))) END);
     RETURN @extschema@.kpi_render($t$
 WITH {{source_rows}}asof AS MATERIALIZED (SELECT @extschema@.kpi_period_start(greatest({{latest_event}}), {{grain}}) AS current_period),{{settings}}
@@ -358,35 +433,36 @@ periods AS (
     WHERE p.{{period}} IS NOT NULL),
 scope AS {{row_cte}}(
     SELECT c.customer_id, c.name, c.segment, p.{{period}}, p.period_end, p.is_current
-    FROM {{customers}} AS c CROSS JOIN periods AS p{{current_only}}){{builtin_ctes}}{{signal_ctes}},
-raw AS (
-    SELECT s.customer_id, s.{{period}}, b.measure, b.position, b.raw_value
-    FROM scope AS s{{builtin_joins}}
-    CROSS JOIN LATERAL unnest(ARRAY[{{builtin_names}}]::text[], ARRAY[{{builtin_values}}]::float8[]) WITH ORDINALITY AS b(measure, raw_value, position){{signal_union}}),
+    FROM {{customers}} AS c CROSS JOIN periods AS p{{current_only}}){{builtin_ctes}},
+builtin_raw AS (
+    SELECT s.customer_id, s.{{period}}{{raw_columns}}
+    FROM scope AS s{{builtin_joins}}),
+builtin_values AS (
+    SELECT r.customer_id, r.{{period}}{{value_columns}}
+    FROM builtin_raw AS r{{model_joins}}){{signal_ctes}},
 measure_values AS (
-    SELECT r.customer_id, r.{{period}}, r.measure, r.position, r.raw_value, m.measure IS NOT NULL AS in_model,
-           CASE WHEN m.impact IS NULL THEN m.weight END AS weight, m.impact,
-           CASE WHEN m.impact IS NOT NULL THEN NULL::float8
-                WHEN m.normalization = 'rank'
-                THEN @extschema@.health_score_ranked(ARRAY[r.raw_value], ARRAY[1::float8], ARRAY[coalesce(m.higher_is_better, true)])
-                         OVER (PARTITION BY r.{{period}}, r.measure)
-                ELSE @extschema@.health_normalize(r.raw_value, m.lower_bound, m.upper_bound, m.higher_is_better) END AS health
-    FROM raw AS r LEFT JOIN @extschema@.health_measures AS m ON m.measure = r.measure),
+    SELECT v.customer_id, v.{{period}}, x.measure, x.position, x.raw_value, x.in_model, x.weight, x.impact, x.health
+    FROM builtin_values AS v
+    CROSS JOIN LATERAL unnest({{long_arrays}}) WITH ORDINALITY AS x(measure, raw_value, in_model, weight, impact, health, position){{signal_union}}),
 scores AS (
     -- the weighted score over the measures with a positive weight, in a fixed order (built-in
     -- measures first, then signal measures by name); points over the measures with an impact
     SELECT v.customer_id, v.{{period}},
-           @extschema@.health_score(array_agg(v.health ORDER BY v.position, v.measure COLLATE "C") FILTER (WHERE v.weight > 0),
-                                    array_agg(v.weight ORDER BY v.position, v.measure COLLATE "C") FILTER (WHERE v.weight > 0)) AS health_score,
-           @extschema@.health_points(array_agg(v.raw_value ORDER BY v.position, v.measure COLLATE "C") FILTER (WHERE v.impact IS NOT NULL),
-                                     array_agg(v.impact ORDER BY v.position, v.measure COLLATE "C") FILTER (WHERE v.impact IS NOT NULL)) AS health_points,
-           count(v.health) FILTER (WHERE v.weight > 0) AS measures_scored{{pivot}}
-    FROM measure_values AS v
-    GROUP BY v.customer_id, v.{{period}})
+           CASE WHEN {{any_weight}} THEN @extschema@.health_score({{score_healths}}{{signal_healths}}, {{score_weights}}{{signal_weights}}) END AS health_score,
+           CASE WHEN {{any_impact}} THEN @extschema@.health_points({{points_counts}}{{signal_counts}}, {{points_impacts}}{{signal_impacts}}) END AS health_points,
+           ({{scored}})::bigint AS measures_scored{{pivot}}
+    FROM builtin_values AS v{{signal_join}})
 {{final}}$t$,
-        ctx || jsonb_build_object('signal_union', CASE WHEN @extschema@.kpi_has(ctx, 'signals') THEN '
+        ctx || jsonb_build_object('signal_union', CASE WHEN signals THEN '
     UNION ALL
-    SELECT * FROM signal_raw' ELSE '' END,
+    SELECT s.customer_id, s.' || (ctx ->> 'period') || ', s.measure, s.position, s.raw_value, s.in_model, s.weight, s.impact, s.health
+    FROM signal_measure_values AS s' ELSE '' END,
+                                  'signal_healths', CASE WHEN signals THEN ' || g.healths' ELSE '' END,
+                                  'signal_weights', CASE WHEN signals THEN ' || g.weights' ELSE '' END,
+                                  'signal_counts', CASE WHEN signals THEN ' || g.counts' ELSE '' END,
+                                  'signal_impacts', CASE WHEN signals THEN ' || g.impacts' ELSE '' END,
+                                  'signal_join', CASE WHEN signals THEN @extschema@.kpi_render('
+    LEFT JOIN signal_scores AS g ON g.customer_id = v.customer_id AND g.{{period}} = v.{{period}}', ctx) ELSE '' END,
                                   -- the validation settings (their defaults without a row)
                                   'settings', CASE WHEN validation THEN '
 settings AS (
