@@ -256,6 +256,33 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_health_builtin_measure(jsonb, text) IS 'csmetrics internal: the SQL of one built-in health measure for kpi_health_query() (none when its source is not registered)';
 
+-- The latest period of the health views: the period of the latest event of the sources the
+-- measures read (usage, answer, ticket, invoice due, signal); subscription end dates may lie
+-- in the future and do not count. A SELECT of current_period.
+CREATE FUNCTION @extschema@.kpi_health_period(ctx jsonb) RETURNS text
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    RETURN @extschema@.kpi_render('SELECT @extschema@.kpi_period_start(greatest({{latest_event}}), {{grain}}) AS current_period',
+        ctx || jsonb_build_object('latest_event', coalesce(
+            (SELECT string_agg(@extschema@.kpi_render('(SELECT max(' || e.day || ') FROM {{' || e.kind || '}})', ctx), ', ' ORDER BY e.n)
+             FROM @extschema@.kpi_health_sources() AS e WHERE @extschema@.kpi_has(ctx, e.kind)), 'NULL::date')));
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_health_period(jsonb) IS 'csmetrics internal: SELECT of the latest period of the health views (that of the latest event of their sources)';
+
+-- Builder of health_period (a helper, made in materialized sets only): the latest period, read
+-- once for the three health relations of the set instead of a scan of every source each.
+CREATE FUNCTION @extschema@.kpi_view_health_period(ctx jsonb) RETURNS text
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF NOT (ctx ->> 'materialized')::boolean THEN
+        RETURN NULL;
+    END IF;
+    RETURN @extschema@.kpi_health_period(ctx);
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_view_health_period(jsonb) IS 'csmetrics internal: builder of the health_period helper relation (materialized sets only)';
+
 -- The query of every health measure and score of the customers in scope for a set of
 -- periods. The caller gives the periods (a SELECT of {{period}} and is_current, which may
 -- read asof: the period of the latest event, and with validation, settings: the one row of
@@ -268,7 +295,8 @@ COMMENT ON FUNCTION @extschema@.kpi_health_builtin_measure(jsonb, text) IS 'csme
 --                   (NULL for a points measure), impact, health (0..100; NULL for points)
 --   scores          per customer and period: health_score, health_points, measures_scored and
 --                   the built-in measures' raw and health values
--- Each source is read once. The built-in measures stay side by side, one row per customer and
+-- Each source is read once for the measures; the latest period comes from the helper
+-- health_period in a materialized set, else from the same rows. The built-in measures stay side by side, one row per customer and
 -- period (builtin_values: raw_K, health_K, weight_K, impact_K, in_model_K for the K-th
 -- registered one), so that the scores are plain expressions over a row and every rank window
 -- shares one sort; only the signal measures, whose number the model decides, are in long form.
@@ -365,8 +393,9 @@ BEGIN
         'source_rows', (SELECT string_agg(@extschema@.kpi_render(e.rows || ' AS {{row_cte}}(SELECT customer_id, ' || e.columns || ' FROM {{' || e.kind || '}}),
 ', ctx), '' ORDER BY e.n)
                         FROM @extschema@.kpi_health_sources() AS e WHERE @extschema@.kpi_has(ctx, e.kind)),
-        'latest_event', (SELECT string_agg('(SELECT max(' || e.day || ') FROM ' || e.rows || ')', ', ' ORDER BY e.n)
-                         FROM @extschema@.kpi_health_sources() AS e WHERE @extschema@.kpi_has(ctx, e.kind)),
+        'latest_period', CASE WHEN ctx -> 'made' ? 'health_period' THEN 'SELECT a.current_period FROM ' || (ctx ->> 'health_period') || ' AS a'
+                              -- (each source's name standing for its rows in the query)
+                              ELSE @extschema@.kpi_health_period(ctx || (SELECT jsonb_object_agg(e.kind, e.rows) FROM @extschema@.kpi_health_sources() AS e)) END,
         'current_only', CASE WHEN @extschema@.kpi_has(ctx, 'subscriptions') THEN @extschema@.kpi_render($m$
     WHERE EXISTS (SELECT FROM {{subscriptions}} AS s WHERE {{match}} AND s.started_on < p.period_end
                     AND (s.ended_on IS NULL OR s.ended_on >= p.period_end))$m$,
@@ -425,7 +454,7 @@ signal_scores AS (
     GROUP BY v.customer_id, v.{{period}})$m$,
             ctx || jsonb_build_object('match', @extschema@.kpi_customer_match('signals', 'v', 's'))) END);
     RETURN @extschema@.kpi_render($t$
-WITH {{source_rows}}asof AS MATERIALIZED (SELECT @extschema@.kpi_period_start(greatest({{latest_event}}), {{grain}}) AS current_period),{{settings}}
+WITH {{source_rows}}asof AS MATERIALIZED ({{latest_period}}),{{settings}}
 periods AS (
     SELECT p.{{period}}, (p.{{period}} + {{step}})::date AS period_end,
            ((p.{{period}} + {{step}})::timestamp AT TIME ZONE {{zone}}) AS period_end_at, p.is_current
@@ -468,7 +497,6 @@ scores AS (
 settings AS (
     SELECT coalesce(max(h.horizon_periods), 3) AS horizon_periods, coalesce(max(h.look_back_periods), 12) AS look_back_periods
     FROM @extschema@.health_validation_settings AS h),' ELSE '' END,
-                                  'latest_event', coalesce(ctx ->> 'latest_event', 'NULL::date'),
                                   'source_rows', coalesce(ctx ->> 'source_rows', '')));
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_health_query(jsonb, text, text, boolean) IS 'csmetrics internal: the query of every health measure and score per customer and period, for the given periods and final SELECT';
@@ -617,6 +645,10 @@ COMMENT ON FUNCTION @extschema@.kpi_view_health_score_validation(jsonb) IS 'csme
 
 INSERT INTO @extschema@.kpi_registry (position, view_name, family, builder, sources, any_sources, optional_sources, config_tables,
                                       keys, by_segment, internal, overview_pick, description, column_descriptions) VALUES
+    (490, 'health_period', 'health', '@extschema@.kpi_view_health_period', '{}',
+     '{usage_events,survey_responses,tickets,invoices,signals}', '{}', '{}', ARRAY['current_period'], false, true, NULL,
+     'The latest period of the health views, that of the latest event of their sources (helper of the health views in a materialized set)',
+     '{}'),
     (500, 'customer_health', 'health', '@extschema@.kpi_view_customer_health', '{customers}',
      '{usage_events,survey_responses,tickets,invoices,signals}', '{subscriptions}', '{health_measures}', ARRAY['customer_id'], false, false,
      'summary',
