@@ -1562,10 +1562,11 @@ COMMENT ON FUNCTION @extschema@.kpi_view_health_period(jsonb) IS 'csmetrics inte
 --   scores          per customer and period: health_score, health_points, measures_scored and
 --                   the built-in measures' raw and health values
 -- Each source is read once for the measures; the latest period comes from the helper
--- health_period in a materialized set, else from the same rows. The built-in measures stay side by side, one row per customer and
--- period (builtin_values: raw_K, health_K, weight_K, impact_K, in_model_K for the K-th
--- registered one), so that the scores are plain expressions over a row and every rank window
--- shares one sort; only the signal measures, whose number the model decides, are in long form.
+-- health_period in a materialized set, else from the same rows. The built-in measures stay
+-- side by side, one row per customer and period (builtin_values: raw_K, health_K, weight_K,
+-- impact_K, in_model_K for the K-th registered one), so that the scores are plain expressions
+-- over a row and every rank window shares one sort; only the signal measures, whose number
+-- the model decides, are in long form.
 -- Signal rows are matched with the windows of the measures that name their signal (one hash
 -- join on the signal name per period kept), so the work grows with the signal rows and the
 -- customers, never with customers x signals.
@@ -1654,8 +1655,9 @@ BEGIN
         'scored', concat_ws(' + ', VARIADIC (SELECT array_agg(format('(%s IS NOT NULL AND %s > 0)::int', h, w))
                                              FROM unnest(healths, weights) AS x(h, w))
                                            || CASE WHEN signals THEN ARRAY['coalesce(g.scored, 0)'] ELSE '{}' END),
-        -- each source is read once: its rows give the latest event and its measure (under
-        -- Citus twice, so that the measures are taken in the shards)
+        -- each source is read once: its rows give its measure, and the latest event when
+        -- there is no health_period helper (under Citus twice, so that the measures are taken
+        -- in the shards)
         'source_rows', (SELECT string_agg(@extschema@.kpi_render(e.rows || ' AS {{row_cte}}(SELECT customer_id, ' || e.columns || ' FROM {{' || e.kind || '}}),
 ', ctx), '' ORDER BY e.n)
                         FROM @extschema@.kpi_health_sources() AS e WHERE @extschema@.kpi_has(ctx, e.kind)),
@@ -1911,8 +1913,8 @@ COMMENT ON FUNCTION @extschema@.kpi_view_health_score_validation(jsonb) IS 'csme
 
 INSERT INTO @extschema@.kpi_registry (position, view_name, family, builder, sources, any_sources, optional_sources, config_tables,
                                       keys, by_segment, internal, overview_pick, description, column_descriptions) VALUES
-    (490, 'health_period', 'health', '@extschema@.kpi_view_health_period', '{}',
-     '{usage_events,survey_responses,tickets,invoices,signals}', '{}', '{}', ARRAY['current_period'], false, true, NULL,
+    (490, 'health_period', 'health', '@extschema@.kpi_view_health_period', '{customers}',
+     '{usage_events,survey_responses,tickets,invoices,signals}', '{}', '{health_measures}', ARRAY['current_period'], false, true, NULL,
      'The latest period of the health views, that of the latest event of their sources (helper of the health views in a materialized set)',
      '{}'),
     (500, 'customer_health', 'health', '@extschema@.kpi_view_customer_health', '{customers}',
