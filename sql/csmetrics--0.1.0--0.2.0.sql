@@ -1576,29 +1576,39 @@ SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     b record;
     k int := 0;
+    mctx jsonb;
     builtin_ctes text := '';
     builtin_joins text := '';
     raw_columns text := '';
     model_joins text := '';
     value_columns text := '';
     pivot text := '';
-    -- per registered built-in measure, in order: its name and its columns in builtin_values
+    -- per registered built-in measure, in order: its name, its columns in builtin_values (a
+    -- row v), and the parts of the scores it gives (a measure without a weight or a value adds
+    -- nothing to health_score, one without an impact nothing to health_points)
     names text[] := '{}';
     raws text[] := '{}';
-    healths text[] := '{}';
+    in_model text[] := '{}';
     weights text[] := '{}';
     impacts text[] := '{}';
-    in_model text[] := '{}';
+    healths text[] := '{}';
+    score_weights text[] := '{}';
+    points_counts text[] := '{}';
+    points_impacts text[] := '{}';
+    any_weight text[] := '{}';
+    any_impact text[] := '{}';
+    scored text[] := '{}';
     m text;
     signals boolean := @extschema@.kpi_has(ctx, 'signals');
 BEGIN
     FOR b IN SELECT x.measure, f.* FROM unnest(@extschema@.kpi_health_builtin()) WITH ORDINALITY AS x(measure, n)
              CROSS JOIN LATERAL @extschema@.kpi_health_builtin_measure(ctx, x.measure) AS f ORDER BY x.n LOOP
         k := k + 1;
+        mctx := ctx || jsonb_build_object('k', k::text, 'value', b.value, 'name', quote_literal(b.measure));
         builtin_ctes := builtin_ctes || ',' || b.cte;
         builtin_joins := builtin_joins || b.join_sql;
-        raw_columns := raw_columns || format(', %s AS raw_%s', b.value, k);
-        model_joins := model_joins || format(' LEFT JOIN @extschema@.health_measures AS m%s ON m%s.measure = %L', k, k, b.measure);
+        raw_columns := raw_columns || @extschema@.kpi_render(', {{value}} AS raw_{{k}}', mctx);
+        model_joins := model_joins || @extschema@.kpi_render(' LEFT JOIN @extschema@.health_measures AS m{{k}} ON m{{k}}.measure = {{name}}', mctx);
         -- the measure on 0..100 by its model row: by rank among the period's customers (every
         -- such window has the same partition), or between bounds; none for a points measure
         value_columns := value_columns || @extschema@.kpi_render($v$,
@@ -1609,22 +1619,33 @@ BEGIN
                 THEN @extschema@.health_score_ranked(ARRAY[r.raw_{{k}}], ARRAY[1::float8], ARRAY[coalesce(m{{k}}.higher_is_better, true)])
                          OVER (PARTITION BY r.{{period}})
                 ELSE @extschema@.health_normalize(r.raw_{{k}}, m{{k}}.lower_bound, m{{k}}.upper_bound, m{{k}}.higher_is_better) END AS health_{{k}}$v$,
-            ctx || jsonb_build_object('k', k::text));
+            mctx);
         names := names || quote_literal(b.measure);
-        raws := raws || ('v.raw_' || k);
-        healths := healths || ('v.health_' || k);
-        weights := weights || ('v.weight_' || k);
-        impacts := impacts || ('v.impact_' || k);
-        in_model := in_model || ('v.in_model_' || k);
+        raws := raws || @extschema@.kpi_render('v.raw_{{k}}', mctx);
+        in_model := in_model || @extschema@.kpi_render('v.in_model_{{k}}', mctx);
+        weights := weights || @extschema@.kpi_render('v.weight_{{k}}', mctx);
+        impacts := impacts || @extschema@.kpi_render('v.impact_{{k}}', mctx);
+        healths := healths || @extschema@.kpi_render('v.health_{{k}}', mctx);
+        score_weights := score_weights || @extschema@.kpi_render('coalesce(v.weight_{{k}}, 0)', mctx);
+        points_counts := points_counts || @extschema@.kpi_render('CASE WHEN v.impact_{{k}} IS NOT NULL THEN v.raw_{{k}} END', mctx);
+        points_impacts := points_impacts || @extschema@.kpi_render('coalesce(v.impact_{{k}}, 0)', mctx);
+        any_weight := any_weight || @extschema@.kpi_render('v.weight_{{k}} > 0', mctx);
+        any_impact := any_impact || @extschema@.kpi_render('v.impact_{{k}} IS NOT NULL', mctx);
+        scored := scored || @extschema@.kpi_render('(v.health_{{k}} IS NOT NULL AND v.weight_{{k}} > 0)::int', mctx);
     END LOOP;
+    -- the signal measures' parts, from their row g of signal_scores
+    IF signals THEN
+        any_weight := any_weight || 'g.any_weight'::text;
+        any_impact := any_impact || 'g.any_impact'::text;
+        scored := scored || 'coalesce(g.scored, 0)'::text;
+    END IF;
     -- the built-in measures side by side, for customer_health (NULL when not registered)
     FOREACH m IN ARRAY @extschema@.kpi_health_builtin() LOOP
         k := array_position(names, quote_literal(m));
-        pivot := pivot || format(',
-           %s AS %I, %s AS %I',
-            coalesce(raws[k], 'NULL::float8'),
-            CASE m WHEN 'usage' THEN 'usage' WHEN 'nps' THEN 'nps_answer' WHEN 'support' THEN 'tickets' ELSE 'days_late' END,
-            coalesce(healths[k], 'NULL::float8'), m || '_health');
+        pivot := pivot || @extschema@.kpi_render(',
+           {{raw}} AS {{raw_name}}, {{health}} AS {{measure}}_health',
+            jsonb_build_object('raw', coalesce(raws[k], 'NULL::float8'), 'health', coalesce(healths[k], 'NULL::float8'), 'measure', m,
+                               'raw_name', CASE m WHEN 'usage' THEN 'usage' WHEN 'nps' THEN 'nps_answer' WHEN 'support' THEN 'tickets' ELSE 'days_late' END));
     END LOOP;
     ctx := ctx || jsonb_build_object(
         'periods_sql', periods,
@@ -1636,25 +1657,18 @@ BEGIN
         'model_joins', model_joins,
         'value_columns', value_columns,
         'builtin_list', 'ARRAY[' || (SELECT string_agg(quote_literal(x), ', ') FROM unnest(@extschema@.kpi_health_builtin()) x) || ']',
-        -- the long form of the built-in measures, and the parts of the scores they give: every
-        -- measure with its weight (0 when it has none) and its raw value where it has an
-        -- impact; a measure without a weight or value adds nothing to health_score, one
-        -- without an impact nothing to health_points
-        'long_arrays', format('ARRAY[%s]::text[], ARRAY[%s]::float8[], ARRAY[%s]::boolean[], ARRAY[%s]::float8[], ARRAY[%s]::float8[], ARRAY[%s]::float8[]',
-                              array_to_string(names, ', '), array_to_string(raws, ', '), array_to_string(in_model, ', '),
-                              array_to_string(weights, ', '), array_to_string(impacts, ', '), array_to_string(healths, ', ')),
-        'score_healths', format('ARRAY[%s]::float8[]', array_to_string(healths, ', ')),
-        'score_weights', format('ARRAY[%s]::float8[]', (SELECT string_agg(format('coalesce(%s, 0)', w), ', ') FROM unnest(weights) AS w)),
-        'points_counts', format('ARRAY[%s]::float8[]', (SELECT string_agg(format('CASE WHEN v.impact_%s IS NOT NULL THEN v.raw_%s END', i, i), ', ')
-                                                         FROM generate_series(1, cardinality(names)) AS i)),
-        'points_impacts', format('ARRAY[%s]::float8[]', (SELECT string_agg(format('coalesce(%s, 0)', x), ', ') FROM unnest(impacts) AS x)),
-        'any_weight', concat_ws(' OR ', VARIADIC (SELECT array_agg(w || ' > 0') FROM unnest(weights) AS w)
-                                                || CASE WHEN signals THEN ARRAY['g.any_weight'] ELSE '{}' END),
-        'any_impact', concat_ws(' OR ', VARIADIC (SELECT array_agg(x || ' IS NOT NULL') FROM unnest(impacts) AS x)
-                                                || CASE WHEN signals THEN ARRAY['g.any_impact'] ELSE '{}' END),
-        'scored', concat_ws(' + ', VARIADIC (SELECT array_agg(format('(%s IS NOT NULL AND %s > 0)::int', h, w))
-                                             FROM unnest(healths, weights) AS x(h, w))
-                                           || CASE WHEN signals THEN ARRAY['coalesce(g.scored, 0)'] ELSE '{}' END),
+        'names', array_to_string(names, ', '),
+        'raws', array_to_string(raws, ', '),
+        'in_model', array_to_string(in_model, ', '),
+        'weights', array_to_string(weights, ', '),
+        'impacts', array_to_string(impacts, ', '),
+        'healths', array_to_string(healths, ', '),
+        'score_weights', array_to_string(score_weights, ', '),
+        'points_counts', array_to_string(points_counts, ', '),
+        'points_impacts', array_to_string(points_impacts, ', '),
+        'any_weight', coalesce(nullif(array_to_string(any_weight, ' OR '), ''), 'false'),
+        'any_impact', coalesce(nullif(array_to_string(any_impact, ' OR '), ''), 'false'),
+        'scored', coalesce(nullif(array_to_string(scored, ' + '), ''), '0'),
         -- each source is read once: its rows give its measure, and the latest event when
         -- there is no health_period helper (under Citus twice, so that the measures are taken
         -- in the shards)
@@ -1740,13 +1754,17 @@ builtin_values AS (
 measure_values AS (
     SELECT v.customer_id, v.{{period}}, x.measure, x.position, x.raw_value, x.in_model, x.weight, x.impact, x.health
     FROM builtin_values AS v
-    CROSS JOIN LATERAL unnest({{long_arrays}}) WITH ORDINALITY AS x(measure, raw_value, in_model, weight, impact, health, position){{signal_union}}),
+    CROSS JOIN LATERAL unnest(ARRAY[{{names}}]::text[], ARRAY[{{raws}}]::float8[], ARRAY[{{in_model}}]::boolean[], ARRAY[{{weights}}]::float8[],
+                              ARRAY[{{impacts}}]::float8[], ARRAY[{{healths}}]::float8[])
+        WITH ORDINALITY AS x(measure, raw_value, in_model, weight, impact, health, position){{signal_union}}),
 scores AS (
     -- the weighted score over the measures with a positive weight, in a fixed order (built-in
     -- measures first, then signal measures by name); points over the measures with an impact
     SELECT v.customer_id, v.{{period}},
-           CASE WHEN {{any_weight}} THEN @extschema@.health_score({{score_healths}}{{signal_healths}}, {{score_weights}}{{signal_weights}}) END AS health_score,
-           CASE WHEN {{any_impact}} THEN @extschema@.health_points({{points_counts}}{{signal_counts}}, {{points_impacts}}{{signal_impacts}}) END AS health_points,
+           CASE WHEN {{any_weight}}
+                THEN @extschema@.health_score(ARRAY[{{healths}}]::float8[]{{signal_healths}}, ARRAY[{{score_weights}}]::float8[]{{signal_weights}}) END AS health_score,
+           CASE WHEN {{any_impact}}
+                THEN @extschema@.health_points(ARRAY[{{points_counts}}]::float8[]{{signal_counts}}, ARRAY[{{points_impacts}}]::float8[]{{signal_impacts}}) END AS health_points,
            ({{scored}})::bigint AS measures_scored{{pivot}}
     FROM builtin_values AS v{{signal_join}})
 {{final}}$t$,
