@@ -286,7 +286,9 @@ COMMENT ON FUNCTION @extschema@.kpi_view_health_period(jsonb) IS 'csmetrics inte
 -- The query of every health measure and score of the customers in scope for a set of
 -- periods. The caller gives the periods (a SELECT of {{period}} and is_current, which may
 -- read asof: the period of the latest event, and with validation, settings: the one row of
--- health_validation_settings) and the final SELECT, which reads these CTEs:
+-- health_validation_settings) and the final SELECT, which reads these CTEs (measure_values
+-- only when long_form is asked for: a CTE read twice is stored first, so a query that does not
+-- need the long form leaves it out and streams builtin_values into the scores):
 --   scope           customer_id, name, segment, {{period}}, period_end, is_current: the
 --                   customers in force at each period end (all customers without subscriptions)
 --   measure_values  one row per customer in scope, period and measure (built-in measures of
@@ -304,7 +306,8 @@ COMMENT ON FUNCTION @extschema@.kpi_view_health_period(jsonb) IS 'csmetrics inte
 -- Signal rows are matched with the windows of the measures that name their signal (one hash
 -- join on the signal name per period kept), so the work grows with the signal rows and the
 -- customers, never with customers x signals.
-CREATE FUNCTION @extschema@.kpi_health_query(ctx jsonb, periods text, final text, validation boolean DEFAULT false) RETURNS text
+CREATE FUNCTION @extschema@.kpi_health_query(ctx jsonb, periods text, final text, validation boolean DEFAULT false,
+                                              long_form boolean DEFAULT false) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -484,13 +487,7 @@ builtin_raw AS (
     FROM scope AS s{{builtin_joins}}),
 builtin_values AS (
     SELECT r.customer_id, r.{{period}}{{value_columns}}
-    FROM builtin_raw AS r{{model_joins}}){{signal_ctes}},
-measure_values AS (
-    SELECT v.customer_id, v.{{period}}, x.measure, x.position, x.raw_value, x.in_model, x.weight, x.impact, x.health
-    FROM builtin_values AS v
-    CROSS JOIN LATERAL unnest(ARRAY[{{names}}]::text[], ARRAY[{{raws}}]::float8[], ARRAY[{{in_model}}]::boolean[], ARRAY[{{weights}}]::float8[],
-                              ARRAY[{{impacts}}]::float8[], ARRAY[{{healths}}]::float8[])
-        WITH ORDINALITY AS x(measure, raw_value, in_model, weight, impact, health, position){{signal_union}}),
+    FROM builtin_raw AS r{{model_joins}}){{signal_ctes}},{{measure_values}}
 scores AS (
     -- the weighted score over the measures with a positive weight, in a fixed order (built-in
     -- measures first, then signal measures by name); points over the measures with an impact
@@ -502,10 +499,17 @@ scores AS (
            ({{scored}})::bigint AS measures_scored{{pivot}}
     FROM builtin_values AS v{{signal_join}})
 {{final}}$t$,
-        ctx || jsonb_build_object('signal_union', CASE WHEN signals THEN '
+        ctx || jsonb_build_object('measure_values', CASE WHEN long_form THEN @extschema@.kpi_render($m$
+measure_values AS (
+    SELECT v.customer_id, v.{{period}}, x.measure, x.position, x.raw_value, x.in_model, x.weight, x.impact, x.health
+    FROM builtin_values AS v
+    CROSS JOIN LATERAL unnest(ARRAY[{{names}}]::text[], ARRAY[{{raws}}]::float8[], ARRAY[{{in_model}}]::boolean[], ARRAY[{{weights}}]::float8[],
+                              ARRAY[{{impacts}}]::float8[], ARRAY[{{healths}}]::float8[])
+        WITH ORDINALITY AS x(measure, raw_value, in_model, weight, impact, health, position){{signal_union}}),$m$,
+            ctx || jsonb_build_object('signal_union', CASE WHEN signals THEN @extschema@.kpi_render('
     UNION ALL
-    SELECT s.customer_id, s.' || (ctx ->> 'period') || ', s.measure, s.position, s.raw_value, s.in_model, s.weight, s.impact, s.health
-    FROM signal_measure_values AS s' ELSE '' END,
+    SELECT s.customer_id, s.{{period}}, s.measure, s.position, s.raw_value, s.in_model, s.weight, s.impact, s.health
+    FROM signal_measure_values AS s', ctx) ELSE '' END)) ELSE '' END,
                                   'signal_healths', CASE WHEN signals THEN ' || g.healths' ELSE '' END,
                                   'signal_weights', CASE WHEN signals THEN ' || g.weights' ELSE '' END,
                                   'signal_counts', CASE WHEN signals THEN ' || g.counts' ELSE '' END,
@@ -519,7 +523,7 @@ settings AS (
     FROM @extschema@.health_validation_settings AS h),' ELSE '' END,
                                   'source_rows', coalesce(ctx ->> 'source_rows', '')));
 END $$;
-COMMENT ON FUNCTION @extschema@.kpi_health_query(jsonb, text, text, boolean) IS 'csmetrics internal: the query of every health measure and score per customer and period, for the given periods and final SELECT';
+COMMENT ON FUNCTION @extschema@.kpi_health_query(jsonb, text, text, boolean, boolean) IS 'csmetrics internal: the query of every health measure and score per customer and period, for the given periods and final SELECT';
 
 -- Builder of customer_health: each current customer's built-in measures and scores in the
 -- latest period, and the change against the one before. The latest period is that of the
@@ -561,7 +565,7 @@ BEGIN
 SELECT v.customer_id::text AS customer_id, v.{{period}}, v.measure, v.raw_value, v.health, v.weight, v.impact,
        (coalesce(v.raw_value, 0) * v.impact + 0)::float8 AS points   -- + 0: no negative zero
 FROM measure_values AS v
-WHERE v.in_model$f$, ctx));
+WHERE v.in_model$f$, ctx), long_form => true);
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_customer_health_measures(jsonb) IS 'csmetrics internal: builder of customer_health_measures';
 
