@@ -1472,7 +1472,12 @@ COMMENT ON FUNCTION @extschema@.kpi_health_sources() IS 'csmetrics internal: the
 
 -- The measures of a built-in kind, as kpi_health_query() reads them: the CTE computing the
 -- raw value per customer and period, the join that brings it to a customer's row s of the
--- scope (alias a), and the value on that row (NULL when the source is not registered).
+-- scope (alias a), and the value on that row (NULL when the source is not registered). Each
+-- first keeps the rows within reach of the periods (period_range). Usage and tickets are
+-- summed by the period of their day, which is the period of the scope row they join (the
+-- periods are whole periods of the grain: kpi_period_start of their first day is that day);
+-- answers and invoices, which count for every period ending within a year after them, join
+-- the periods.
 CREATE FUNCTION @extschema@.kpi_health_builtin_measure(ctx jsonb, measure text)
 RETURNS TABLE (kind text, cte text, join_sql text, value text)
 LANGUAGE plpgsql STABLE
@@ -1488,9 +1493,10 @@ BEGIN
     cte := @extschema@.kpi_render(CASE measure
         WHEN 'usage' THEN $m$
 {{alias}} AS (
-    SELECT u.customer_id, p.{{period}}, sum(coalesce(u.quantity, 1))::float8 AS raw_value
-    FROM usage_rows AS u JOIN periods AS p ON p.{{period}} = @extschema@.kpi_period_start(u.occurred_on, {{grain}})
-    GROUP BY u.customer_id, p.{{period}})$m$
+    SELECT u.customer_id, @extschema@.kpi_period_start(u.occurred_on, {{grain}}) AS {{period}}, sum(coalesce(u.quantity, 1))::float8 AS raw_value
+    FROM usage_rows AS u
+    WHERE u.occurred_on >= (SELECT r.first_day FROM period_range AS r) AND u.occurred_on < (SELECT r.end_day FROM period_range AS r)
+    GROUP BY u.customer_id, 2)$m$
         -- the latest NPS answer within a year: the lowest score of answers given at the same
         -- latest instant, so that the pick is the same on every run
         WHEN 'nps' THEN $m$
@@ -1499,12 +1505,14 @@ BEGIN
     FROM answer_rows AS r
     JOIN periods AS p ON r.responded_on < p.period_end AND r.responded_on >= (p.period_end - '1 year'::interval)::date
     WHERE coalesce(lower(r.survey), 'nps') = 'nps'
+      AND r.responded_on >= (SELECT x.year_before FROM period_range AS x) AND r.responded_on < (SELECT x.end_day FROM period_range AS x)
     ORDER BY r.customer_id, p.{{period}}, r.responded_at DESC, r.score)$m$
         WHEN 'support' THEN $m$
 {{alias}} AS (
-    SELECT t.customer_id, p.{{period}}, count(*)::float8 AS raw_value
-    FROM ticket_rows AS t JOIN periods AS p ON p.{{period}} = @extschema@.kpi_period_start(t.opened_on, {{grain}})
-    GROUP BY t.customer_id, p.{{period}})$m$
+    SELECT t.customer_id, @extschema@.kpi_period_start(t.opened_on, {{grain}}) AS {{period}}, count(*)::float8 AS raw_value
+    FROM ticket_rows AS t
+    WHERE t.opened_on >= (SELECT r.first_day FROM period_range AS r) AND t.opened_on < (SELECT r.end_day FROM period_range AS r)
+    GROUP BY t.customer_id, 2)$m$
         -- days late: from the due instant to the payment, or to the period end while unpaid;
         -- the mean of exact seconds, so that it does not depend on the order of the rows
         ELSE $m$
@@ -1513,6 +1521,7 @@ BEGIN
            (avg(greatest(0, extract(epoch FROM least(coalesce(i.paid_at, p.period_end_at), p.period_end_at) - i.due_at)::numeric)) / 86400)::float8 AS raw_value
     FROM invoice_rows AS i
     JOIN periods AS p ON i.due_on < p.period_end AND i.due_on >= (p.period_end - '1 year'::interval)::date
+    WHERE i.due_on >= (SELECT r.year_before FROM period_range AS r) AND i.due_on < (SELECT r.end_day FROM period_range AS r)
     GROUP BY i.customer_id, p.{{period}})$m$ END, ctx);
     join_sql := @extschema@.kpi_render(' LEFT JOIN {{alias}} ON {{match}} AND {{alias}}.{{period}} = s.{{period}}',
                                        ctx || jsonb_build_object('match', @extschema@.kpi_customer_match(kind, alias, 's')));
@@ -1745,6 +1754,11 @@ periods AS (
            ((p.{{period}} + {{step}})::timestamp AT TIME ZONE {{zone}}) AS period_end_at, p.is_current
     FROM ({{periods_sql}}) AS p
     WHERE p.{{period}} IS NOT NULL),
+period_range AS (
+    -- the days the measures read: the periods, and the year before each period end
+    SELECT min(p.{{period}}) AS first_day, max(p.period_end) AS end_day,
+           min((p.period_end - '1 year'::interval)::date) AS year_before
+    FROM periods AS p),
 scope AS {{row_cte}}(
     SELECT c.customer_id, c.name, c.segment, p.{{period}}, p.period_end, p.is_current
     FROM {{customers}} AS c CROSS JOIN periods AS p{{current_only}}){{builtin_ctes}},

@@ -30,3 +30,29 @@ SELECT count(*) FILTER (WHERE abs(health_score - nps_health) > 1e-9) AS not_nps_
 INSERT INTO health_measures VALUES ('usage', 40, true, 'rank', NULL, NULL), ('support', 20, false, 'bounds', 0, 5),
                                    ('billing', 30, false, 'bounds', 0, 30);   -- INSERT replaces
 SELECT measure, weight, higher_is_better, normalization, lower_bound, upper_bound FROM health_measures ORDER BY measure;
+-- Usage and tickets are taken in the period of each event's day, at every grain: against the
+-- events of [period start, next period start) counted here.
+SET client_min_messages = warning;
+SELECT g.grain, (SELECT count(*) FROM create_kpi_views('hg_' || g.grain, g.grain)) > 0 AS made
+FROM (VALUES ('day'), ('week'), ('quarter')) AS g(grain) ORDER BY 1;
+RESET client_min_messages;
+CREATE TEMP VIEW hg_counts AS
+SELECT h.grain, h.customer_id, h.period, h.usage, h.tickets,
+       coalesce((SELECT sum(coalesce(u.quantity, 1)) FROM "KPI ""Views""_internal".usage_events u
+                 WHERE u.customer_id::text = h.customer_id AND u.occurred_on >= h.period AND u.occurred_on < h.period_end), 0)::float8 AS usage_expected,
+       (SELECT count(*) FROM "KPI ""Views""_internal".tickets t
+        WHERE t.customer_id::text = h.customer_id AND t.opened_on >= h.period AND t.opened_on < h.period_end) AS tickets_expected
+FROM (SELECT 'day' AS grain, customer_id, day AS period, day + 1 AS period_end, usage, tickets FROM hg_day.customer_health
+      UNION ALL
+      SELECT 'week', customer_id, week, week + 7, usage, tickets FROM hg_week.customer_health
+      UNION ALL
+      SELECT 'quarter', customer_id, quarter, (quarter + interval '3 months')::date, usage, tickets FROM hg_quarter.customer_health) AS h;
+SELECT grain, min(period) AS period, count(*) AS customers, count(*) FILTER (WHERE usage > 0) AS with_usage,
+       count(*) FILTER (WHERE tickets > 0) AS with_tickets,
+       count(*) FILTER (WHERE usage IS DISTINCT FROM usage_expected) AS usage_mismatches,
+       count(*) FILTER (WHERE tickets IS DISTINCT FROM tickets_expected) AS ticket_mismatches
+FROM hg_counts GROUP BY grain ORDER BY grain;
+DROP VIEW hg_counts;
+SET client_min_messages = warning;
+DROP SCHEMA hg_day, hg_day_internal, hg_week, hg_week_internal, hg_quarter, hg_quarter_internal CASCADE;
+RESET client_min_messages;
