@@ -9,6 +9,8 @@ dump=$(mktemp /tmp/views_dump.XXXXXX)
 createdb $src
 trap 'dropdb --if-exists $src; dropdb --if-exists $dst; rm -f "$dump"' EXIT
 q() { local db=$1; shift; psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" "$@"; }
+# Fails with what was expected and what came, so that a failure says which check it was.
+expect() { [ "$3" = "$2" ] || { echo "$1: expected $2, got $3"; exit 1; }; }
 q $src -f "$SRC/test/demo/01_crm_data.sql" >/dev/null
 q $src -f "$SRC/test/demo/02_register.sql" >/dev/null 2>&1
 q $src <<'SQL' >/dev/null
@@ -40,7 +42,8 @@ SQL
 
 # On the demo's CRM, where accounts disengage before they cancel, the health score predicts
 # churn better than chance in every validated month (its ROC AUC is above 0.5).
-test "$(q $src -c "SELECT bool_and(auc > 0.5) AND count(*) >= 6 FROM kpi.health_score_validation WHERE level = 'overall'")" = t
+expect "AUC above 0.5 in at least 6 validated months" t \
+	"$(q $src -c "SELECT bool_and(auc > 0.5) AND count(*) >= 6 FROM kpi.health_score_validation WHERE level = 'overall'")"
 
 # One line per object: an md5 of every row of every KPI view, of the configuration, and of
 # the monthly NPS rolled up from the stored summaries.
@@ -89,15 +92,21 @@ fi
 
 # The restored registrations point at the restored tables (new OIDs), and the whole cycle
 # works again there: re-create, refresh, grant.
-q $dst -c "SELECT count(*) FROM csmetrics.sources s JOIN pg_class c ON c.oid = s.relation" | grep -qx 11
+expect "restored registrations" 11 "$(q $dst -c "SELECT count(*) FROM csmetrics.sources s JOIN pg_class c ON c.oid = s.relation")"
 # (the restored database lacks the source database's TimeZone setting: name the zone the
 # views were made in)
-q $dst -c "SELECT count(*) FROM csmetrics.create_kpi_views('kpi', time_zone => 'UTC')" | grep -qx 36
+expect "views re-created" 36 "$(q $dst -c "SELECT count(*) FROM csmetrics.create_kpi_views('kpi', time_zone => 'UTC')")"
 # (35 of the 36 views of kpi_mat are materialized: customer_mrr_movements unfolds the
 # materialized MRR paths)
-q $dst -c "SET client_min_messages = warning; SELECT csmetrics.refresh_kpi_views()" | grep -qx 35
+expect "views refreshed" 35 "$(q $dst -c "SET client_min_messages = warning; SELECT csmetrics.refresh_kpi_views()")"
 # the tuned rules, once each
-test "$(q $dst -c "SELECT count(*) || ':' || count(*) FILTER (WHERE NOT enabled) || ':' || sum(threshold) FILTER (WHERE action IN ('review_account', 'payment_reminder')) FROM csmetrics.action_rules")" = '9:1:57'
-test "$(q $dst -c "SELECT has_table_privilege('dump_reader', 'kpi.nps_by_month', 'SELECT')")" = t
-test "$(fingerprint $dst)" = "$before"
+expect "action rules (rows:disabled:thresholds)" 9:1:57 \
+	"$(q $dst -c "SELECT count(*) || ':' || count(*) FILTER (WHERE NOT enabled) || ':' || sum(threshold) FILTER (WHERE action IN ('review_account', 'payment_reminder')) FROM csmetrics.action_rules")"
+expect "dump_reader reads the re-created views" t "$(q $dst -c "SELECT has_table_privilege('dump_reader', 'kpi.nps_by_month', 'SELECT')")"
+again=$(fingerprint $dst)
+if [ "$again" != "$before" ]; then
+	echo "KPI results differ after re-creating and refreshing the restored views:"
+	diff <(echo "$before") <(echo "$again") || true
+	exit 1
+fi
 echo ok
