@@ -305,6 +305,19 @@ INSERT INTO @extschema@.source_checks (kind, position, problem, bad_when) VALUES
     ('costs', 2, 'amount is NULL', 'x.amount IS NULL'),
     ('costs', 3, 'negative amount', 'x.amount < 0'),
     ('costs', 4, 'unknown cost kind (not success or acquisition)', 'x.kind IS NULL OR x.kind NOT IN (''success'', ''acquisition'')'),
+    -- an infinite instant has no period: the period series of every view would have no end
+    ('subscriptions', 6, 'started_at is not a finite time', 'NOT isfinite(x.started_at)'),
+    ('subscriptions', 7, 'ended_at is not a finite time', 'NOT isfinite(x.ended_at)'),
+    ('survey_responses', 8, 'responded_at is not a finite time', 'NOT isfinite(x.responded_at)'),
+    ('tickets', 4, 'opened_at is not a finite time', 'NOT isfinite(x.opened_at)'),
+    ('tickets', 5, 'resolved_at is not a finite time', 'NOT isfinite(x.resolved_at)'),
+    ('invoices', 4, 'due_at is not a finite time', 'NOT isfinite(x.due_at)'),
+    ('invoices', 5, 'paid_at is not a finite time', 'NOT isfinite(x.paid_at)'),
+    ('usage_events', 3, 'occurred_at is not a finite time', 'NOT isfinite(x.occurred_at)'),
+    ('renewals', 4, 'due_at is not a finite time', 'NOT isfinite(x.due_at)'),
+    ('trials', 3, 'started_at is not a finite time', 'NOT isfinite(x.started_at)'),
+    ('trials', 4, 'converted_at is not a finite time', 'NOT isfinite(x.converted_at)'),
+    ('costs', 5, 'incurred_at is not a finite time', 'NOT isfinite(x.incurred_at)'),
     ('milestones', 1, 'customer_id is NULL', 'x.customer_id IS NULL'),
     ('milestones', 2, 'milestone is NULL', 'x.milestone IS NULL'),
     ('milestones', 3, 'reached_at is NULL', 'x.reached_at IS NULL'),
@@ -317,7 +330,8 @@ INSERT INTO @extschema@.source_checks (kind, position, problem, bad_when) VALUES
     ('signals', 2, 'occurred_at is NULL', 'x.occurred_at IS NULL'),
     ('signals', 3, 'signal is NULL', 'x.signal IS NULL'),
     ('signals', 4, 'negative value', 'x.value < 0'),
-    ('signals', 5, 'value is NaN', 'x.value = ''NaN''::pg_catalog.numeric');
+    ('signals', 5, 'value is NaN', 'x.value = ''NaN''::pg_catalog.numeric'),
+    ('signals', 6, 'occurred_at is not a finite time', 'NOT isfinite(x.occurred_at)');
 
 -- New canonical columns: the optional churn reason of a subscription, the milestones source of
 -- the onboarding views, and the signals source (any event or measurement) of the health

@@ -1,0 +1,111 @@
+-- Infinite instants ('infinity', '-infinity') in a source: they have no period, so a view
+-- that counted them would have a period series without end. Every timestamp role of every
+-- kind has a check that leaves such a row out and lists it in data_issues; every view then
+-- reads as if the row were not there. (Before these checks, one such row made the
+-- subscription views fail with "periods must not be NULL", customer_actions with "cannot
+-- subtract infinite dates", and the health validation write temporary files until the disk
+-- was full.)
+SET search_path = csmetrics, public;
+SET timezone = 'UTC';
+SET datestyle = 'ISO';
+\set ECHO none
+\i test/fixtures/views_reset.sql
+\set ECHO all
+CREATE SCHEMA infinite_src;
+
+-- Each timestamp role of each kind has its check, worded the same way.
+SELECT c.kind, c.role, k.problem, k.bad_when
+FROM source_columns c
+LEFT JOIN source_checks k ON k.kind = c.kind AND k.bad_when = format('NOT isfinite(x.%s)', c.role)
+WHERE c.type_class = 'timestamp'
+ORDER BY c.kind, c.position;
+
+-- A small CRM with every kind of source; every instant finite.
+CREATE TABLE infinite_src.customers (customer_id int, name text, segment text);
+INSERT INTO infinite_src.customers VALUES (1, 'Ada', 'smb'), (2, 'Bo', 'enterprise');
+CREATE TABLE infinite_src.subscriptions (customer_id int, started_at timestamptz, ended_at timestamptz, mrr numeric, churn_reason text);
+INSERT INTO infinite_src.subscriptions VALUES (1, '2024-01-01', '2024-06-01', 10, 'price'), (2, '2024-02-01', NULL, 20, NULL);
+CREATE TABLE infinite_src.survey_responses (customer_id int, responded_at timestamptz, score int, survey text);
+INSERT INTO infinite_src.survey_responses VALUES (1, '2024-03-01', 9, 'nps'), (2, '2024-03-02', 4, 'csat');
+CREATE TABLE infinite_src.tickets (customer_id int, opened_at timestamptz, resolved_at timestamptz, contacts int, first_contact_resolved boolean);
+INSERT INTO infinite_src.tickets VALUES (1, '2024-03-01', '2024-03-02', 1, true);
+CREATE TABLE infinite_src.invoices (customer_id int, due_at timestamptz, paid_at timestamptz, amount numeric);
+INSERT INTO infinite_src.invoices VALUES (1, '2024-03-01', '2024-03-05', 10);
+CREATE TABLE infinite_src.usage_events (customer_id int, occurred_at timestamptz, quantity numeric);
+INSERT INTO infinite_src.usage_events VALUES (1, '2024-03-01', 3);
+CREATE TABLE infinite_src.renewals (customer_id int, due_at timestamptz, renewed boolean, amount numeric);
+INSERT INTO infinite_src.renewals VALUES (1, '2024-05-01', true, 100);
+CREATE TABLE infinite_src.trials (customer_id int, started_at timestamptz, converted_at timestamptz);
+INSERT INTO infinite_src.trials VALUES (1, '2023-12-01', '2024-01-01');
+CREATE TABLE infinite_src.costs (incurred_at timestamptz, amount numeric, kind text);
+INSERT INTO infinite_src.costs VALUES ('2024-03-01', 100, 'success');
+CREATE TABLE infinite_src.signals (customer_id int, occurred_at timestamptz, signal text, value numeric);
+INSERT INTO infinite_src.signals VALUES (1, '2024-03-01', 'login', 1);
+CREATE TABLE infinite_src.milestones (customer_id int, milestone text, reached_at timestamptz);
+SELECT count(register_source(k, 'infinite_src.' || k)) AS registered
+FROM unnest(ARRAY['customers', 'subscriptions', 'survey_responses', 'tickets', 'invoices', 'usage_events',
+                  'renewals', 'trials', 'costs', 'signals', 'milestones']) AS k;
+SET client_min_messages = warning;
+SELECT count(*) > 30 AS views_made FROM create_kpi_views(target_schema => 'infinite_kpi', time_zone => 'UTC');
+SELECT count(*) > 30 AS views_made FROM create_kpi_views(target_schema => 'infinite_mat', time_zone => 'UTC', materialized => true);
+RESET client_min_messages;
+
+-- A fingerprint of every row of every view of a set, and the views that fail to read.
+CREATE FUNCTION infinite_src.read_all(target name) RETURNS TABLE (view_name name, rows bigint, fingerprint text, failure text)
+LANGUAGE plpgsql AS $$
+DECLARE
+    v record;
+BEGIN
+    FOR v IN SELECT k.relation_schema, k.view_name AS name FROM kpi_views k
+             WHERE k.target_schema = target AND NOT k.internal AND k.view_name <> 'data_issues' ORDER BY k.position LOOP
+        view_name := v.name;
+        rows := NULL; fingerprint := NULL; failure := NULL;
+        BEGIN
+            EXECUTE format('SELECT count(*), md5(coalesce(string_agg(t::text, E''\n'' ORDER BY t::text), '''')) FROM %I.%I AS t',
+                           v.relation_schema, v.name) INTO rows, fingerprint;
+        EXCEPTION WHEN others THEN
+            failure := SQLSTATE || ': ' || SQLERRM;
+        END;
+        RETURN NEXT;
+    END LOOP;
+END $$;
+CREATE TEMP TABLE finite_plain AS SELECT * FROM infinite_src.read_all('infinite_kpi');
+CREATE TEMP TABLE finite_mat AS SELECT * FROM infinite_src.read_all('infinite_mat');
+SELECT count(*) AS views, count(*) FILTER (WHERE failure IS NOT NULL) AS failing FROM finite_plain;
+
+-- One infinite instant in each timestamp role of each kind (two in some).
+INSERT INTO infinite_src.subscriptions VALUES (1, '2024-07-01', 'infinity', 5, NULL), (2, '-infinity', '2024-01-01', 5, NULL);
+INSERT INTO infinite_src.survey_responses VALUES (1, 'infinity', 9, 'nps'), (2, '-infinity', 5, 'nps');
+INSERT INTO infinite_src.tickets VALUES (1, 'infinity', NULL, 1, true), (2, '2024-03-01', 'infinity', 1, false);
+INSERT INTO infinite_src.invoices VALUES (1, 'infinity', NULL, 10), (2, '2024-03-01', 'infinity', 5);
+INSERT INTO infinite_src.usage_events VALUES (1, 'infinity', 3), (2, '-infinity', 1);
+INSERT INTO infinite_src.renewals VALUES (1, 'infinity', false, 1);
+INSERT INTO infinite_src.trials VALUES (1, 'infinity', NULL), (2, '2024-01-01', 'infinity');
+INSERT INTO infinite_src.costs VALUES ('infinity', 1, 'success');
+INSERT INTO infinite_src.signals VALUES (1, 'infinity', 'login', 1);
+INSERT INTO infinite_src.milestones VALUES (1, 'first_login', '-infinity');
+
+-- data_issues lists each of those rows, with the role at fault.
+SELECT source, customer_id, problem FROM infinite_kpi.data_issues ORDER BY source, problem, customer_id;
+
+-- Every view reads, and gives the rows it gave without them: plain views at once, the
+-- materialized set after a refresh.
+SELECT count(*) AS views,
+       count(*) FILTER (WHERE a.failure IS NOT NULL) AS failing,
+       count(*) FILTER (WHERE a.fingerprint IS DISTINCT FROM b.fingerprint) AS changed
+FROM infinite_src.read_all('infinite_kpi') a JOIN finite_plain b USING (view_name);
+SET client_min_messages = warning;    -- the time each view took
+SELECT refresh_kpi_views('infinite_mat') > 30 AS refreshed;
+RESET client_min_messages;
+SELECT count(*) AS views,
+       count(*) FILTER (WHERE a.failure IS NOT NULL) AS failing,
+       count(*) FILTER (WHERE a.fingerprint IS DISTINCT FROM b.fingerprint) AS changed
+FROM infinite_src.read_all('infinite_mat') a JOIN finite_mat b USING (view_name);
+SELECT count(*) AS materialized_issues FROM infinite_mat.data_issues;
+
+\set ECHO none
+
+SET client_min_messages = warning;
+\i test/fixtures/views_reset.sql
+DROP SCHEMA infinite_src, infinite_kpi, infinite_kpi_internal, infinite_mat, infinite_mat_internal CASCADE;
+RESET client_min_messages;
