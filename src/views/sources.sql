@@ -322,6 +322,15 @@ INSERT INTO @extschema@.source_checks (kind, position, problem, bad_when) VALUES
     ('trials', 3, 'started_at is not a finite time', 'NOT isfinite(x.started_at)'),
     ('trials', 4, 'converted_at is not a finite time', 'NOT isfinite(x.converted_at)'),
     ('costs', 5, 'incurred_at is not a finite time', 'NOT isfinite(x.incurred_at)'),
+    -- x - x is 0 for every finite number, NaN for NaN and for an infinity: the same test on
+    -- every major (numeric has no infinity before PostgreSQL 14); a sum over such a value is
+    -- no number of money, usage or contacts
+    ('subscriptions', 8, 'mrr is not a finite number', 'x.mrr - x.mrr <> 0'),
+    ('tickets', 6, 'contacts is not a finite number', 'x.contacts - x.contacts <> 0'),
+    ('invoices', 6, 'amount is not a finite number', 'x.amount - x.amount <> 0'),
+    ('usage_events', 4, 'quantity is not a finite number', 'x.quantity - x.quantity <> 0'),
+    ('renewals', 5, 'amount is not a finite number', 'x.amount - x.amount <> 0'),
+    ('costs', 6, 'amount is not a finite number', 'x.amount - x.amount <> 0'),
     ('milestones', 1, 'customer_id is NULL', 'x.customer_id IS NULL'),
     ('milestones', 2, 'milestone is NULL', 'x.milestone IS NULL'),
     ('milestones', 3, 'reached_at is NULL', 'x.reached_at IS NULL'),
@@ -335,7 +344,8 @@ INSERT INTO @extschema@.source_checks (kind, position, problem, bad_when) VALUES
     ('signals', 3, 'signal is NULL', 'x.signal IS NULL'),
     ('signals', 4, 'negative value', 'x.value < 0'),
     ('signals', 5, 'value is NaN', 'x.value = ''NaN''::pg_catalog.numeric'),
-    ('signals', 6, 'occurred_at is not a finite time', 'NOT isfinite(x.occurred_at)');
+    ('signals', 6, 'occurred_at is not a finite time', 'NOT isfinite(x.occurred_at)'),
+    ('signals', 7, 'value is infinite', 'x.value <> ''NaN''::pg_catalog.numeric AND x.value - x.value <> 0');
 
 ---------------------------------------------------------------------------------------------
 -- Clean sources. Every identifier that comes from the user goes through quote_ident() or
