@@ -1495,13 +1495,18 @@ $$;
 COMMENT ON FUNCTION @extschema@.kpi_health_sources() IS 'csmetrics internal: the sources of the health measures, as kpi_health_query() reads them';
 
 -- The measures of a built-in kind, as kpi_health_query() reads them: the CTE computing the
--- raw value per customer and period, the join that brings it to a customer's row s of the
--- scope (alias a), and the value on that row (NULL when the source is not registered). Each
--- first keeps the rows within reach of the periods (period_range). Usage and tickets are
--- summed by the period of their day, which is the period of the scope row they join (the
--- periods are whole periods of the grain: kpi_period_start of their first day is that day);
--- answers and invoices, which count for every period ending within a year after them, join
--- the periods.
+-- raw values, the join that brings them to a customer's row s of the scope, and the value on
+-- that row (NULL when the source is not registered). Each first keeps the rows within reach
+-- of the periods (period_range). Usage and tickets are summed by the period of their day,
+-- which is the period of the scope row they join (the periods are whole periods of the
+-- grain: kpi_period_start of their first day is that day). Answers and invoices count for
+-- every period ending within a year after them: a customer's rows are measured in the year
+-- before each period end at once (kpi_latest_in_windows, kpi_days_late over period_windows),
+-- one row per customer whose element k is the value in the period numbered k. Their WHERE
+-- only drops the rows before the first window (the functions skip rows in no window) and
+-- answers other than NPS are left out by FILTER: from a WHERE of both bounds and the survey,
+-- which it cannot estimate, the planner expected a handful of customers and joined them to
+-- the scope by a loop over all of them for every customer.
 CREATE FUNCTION @extschema@.kpi_health_builtin_measure(ctx jsonb, measure text)
 RETURNS TABLE (kind text, cte text, join_sql text, value text)
 LANGUAGE plpgsql STABLE
@@ -1525,12 +1530,14 @@ BEGIN
         -- latest instant, so that the pick is the same on every run
         WHEN 'nps' THEN $m$
 {{alias}} AS (
-    SELECT DISTINCT ON (r.customer_id, p.{{period}}) r.customer_id, p.{{period}}, r.score::float8 AS raw_value
-    FROM answer_rows AS r
-    JOIN periods AS p ON r.responded_on < p.period_end AND r.responded_on >= (p.period_end - '1 year'::interval)::date
-    WHERE coalesce(lower(r.survey), 'nps') = 'nps'
-      AND r.responded_on >= (SELECT x.year_before FROM period_range AS x) AND r.responded_on < (SELECT x.end_day FROM period_range AS x)
-    ORDER BY r.customer_id, p.{{period}}, r.responded_at DESC, r.score)$m$
+    SELECT r.customer_id,
+           @extschema@.kpi_latest_in_windows(array_agg(r.responded_on) FILTER (WHERE r.nps), array_agg(r.responded_at) FILTER (WHERE r.nps),
+                                             array_agg(r.score::float8) FILTER (WHERE r.nps),
+                                             (SELECT w.year_starts FROM period_windows AS w), (SELECT w.ends FROM period_windows AS w)) AS per_period
+    FROM (SELECT a.customer_id, a.responded_on, a.responded_at, a.score, coalesce(lower(a.survey), 'nps') = 'nps' AS nps
+          FROM answer_rows AS a
+          WHERE a.responded_on >= (SELECT x.year_before FROM period_range AS x)) AS r
+    GROUP BY r.customer_id)$m$
         WHEN 'support' THEN $m$
 {{alias}} AS (
     SELECT t.customer_id, @extschema@.kpi_period_start(t.opened_on, {{grain}}) AS {{period}}, count(*)::float8 AS raw_value
@@ -1541,16 +1548,24 @@ BEGIN
         -- the mean of exact seconds, so that it does not depend on the order of the rows
         ELSE $m$
 {{alias}} AS (
-    SELECT i.customer_id, p.{{period}},
-           (avg(greatest(0, extract(epoch FROM least(coalesce(i.paid_at, p.period_end_at), p.period_end_at) - i.due_at)::numeric)) / 86400)::float8 AS raw_value
+    SELECT i.customer_id,
+           @extschema@.kpi_days_late(array_agg(i.due_on), array_agg(i.due_at), array_agg(i.paid_at),
+                                     (SELECT w.year_starts FROM period_windows AS w), (SELECT w.ends FROM period_windows AS w),
+                                     (SELECT w.end_ats FROM period_windows AS w)) AS per_period
     FROM invoice_rows AS i
-    JOIN periods AS p ON i.due_on < p.period_end AND i.due_on >= (p.period_end - '1 year'::interval)::date
-    WHERE i.due_on >= (SELECT r.year_before FROM period_range AS r) AND i.due_on < (SELECT r.end_day FROM period_range AS r)
-    GROUP BY i.customer_id, p.{{period}})$m$ END, ctx);
-    join_sql := @extschema@.kpi_render(' LEFT JOIN {{alias}} ON {{match}} AND {{alias}}.{{period}} = s.{{period}}',
-                                       ctx || jsonb_build_object('match', @extschema@.kpi_customer_match(kind, alias, 's')));
+    WHERE i.due_on >= (SELECT r.year_before FROM period_range AS r)
+    GROUP BY i.customer_id)$m$ END, ctx);
     -- usage and tickets count from zero; a customer without an answer or invoice has no value
-    value := CASE WHEN measure IN ('usage', 'support') THEN 'coalesce(' || alias || '.raw_value, 0)' ELSE alias || '.raw_value' END;
+    -- (answers and invoices come as one row per customer, its values in the order of the periods)
+    IF measure IN ('usage', 'support') THEN
+        join_sql := @extschema@.kpi_render(' LEFT JOIN {{alias}} ON {{match}} AND {{alias}}.{{period}} = s.{{period}}',
+                                           ctx || jsonb_build_object('match', @extschema@.kpi_customer_match(kind, alias, 's')));
+        value := 'coalesce(' || alias || '.raw_value, 0)';
+    ELSE
+        join_sql := @extschema@.kpi_render(' LEFT JOIN {{alias}} ON {{match}}',
+                                           ctx || jsonb_build_object('match', @extschema@.kpi_customer_match(kind, alias, 's')));
+        value := alias || '.per_period[s.k]';
+    END IF;
     RETURN NEXT;
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_health_builtin_measure(jsonb, text) IS 'csmetrics internal: the SQL of one built-in health measure for kpi_health_query() (none when its source is not registered)';
@@ -1588,8 +1603,9 @@ COMMENT ON FUNCTION @extschema@.kpi_view_health_period(jsonb) IS 'csmetrics inte
 -- health_validation_settings) and the final SELECT, which reads these CTEs (measure_values
 -- only when long_form is asked for: a CTE read twice is stored first, so a query that does not
 -- need the long form leaves it out and streams builtin_values into the scores):
---   scope           customer_id, name, segment, {{period}}, period_end, is_current: the
---                   customers in force at each period end (all customers without subscriptions)
+--   scope           customer_id, name, segment, {{period}}, period_end, is_current, k (the
+--                   period's number, in order): the customers in force at each period end
+--                   (all customers without subscriptions)
 --   measure_values  one row per customer in scope, period and measure (built-in measures of
 --                   registered sources, and every signal measure of the model when signals are
 --                   registered): position (order in the score), raw_value, in_model, weight
@@ -1646,13 +1662,16 @@ BEGIN
         raw_columns := raw_columns || @extschema@.kpi_render(', {{value}} AS raw_{{k}}', mctx);
         model_joins := model_joins || @extschema@.kpi_render(' LEFT JOIN @extschema@.health_measures AS m{{k}} ON m{{k}}.measure = {{name}}', mctx);
         -- the measure on 0..100 by its model row: by rank among the period's customers (every
-        -- such window has the same partition), or between bounds; none for a points measure
+        -- such window has the same partition, and gets the values only when the model ranks
+        -- the measure, so that the others sort nothing), or between bounds; none for a points
+        -- measure
         value_columns := value_columns || @extschema@.kpi_render($v$,
            r.raw_{{k}}, m{{k}}.measure IS NOT NULL AS in_model_{{k}}, CASE WHEN m{{k}}.impact IS NULL THEN m{{k}}.weight END AS weight_{{k}},
            m{{k}}.impact AS impact_{{k}},
            CASE WHEN m{{k}}.impact IS NOT NULL THEN NULL::float8
                 WHEN m{{k}}.normalization = 'rank'
-                THEN @extschema@.health_score_ranked(ARRAY[r.raw_{{k}}], ARRAY[1::float8], ARRAY[coalesce(m{{k}}.higher_is_better, true)])
+                THEN @extschema@.health_score_ranked(CASE WHEN m{{k}}.normalization = 'rank' AND m{{k}}.impact IS NULL THEN ARRAY[r.raw_{{k}}] END,
+                                                     ARRAY[1::float8], ARRAY[coalesce(m{{k}}.higher_is_better, true)])
                          OVER (PARTITION BY r.{{period}})
                 ELSE @extschema@.health_normalize(r.raw_{{k}}, m{{k}}.lower_bound, m{{k}}.upper_bound, m{{k}}.higher_is_better) END AS health_{{k}}$v$,
             mctx);
@@ -1756,7 +1775,8 @@ signal_measure_values AS (
            CASE WHEN m.impact IS NULL THEN m.weight END AS weight, m.impact,
            CASE WHEN m.impact IS NOT NULL THEN NULL::float8
                 WHEN m.normalization = 'rank'
-                THEN @extschema@.health_score_ranked(ARRAY[r.raw_value], ARRAY[1::float8], ARRAY[coalesce(m.higher_is_better, true)])
+                THEN @extschema@.health_score_ranked(CASE WHEN m.normalization = 'rank' AND m.impact IS NULL THEN ARRAY[r.raw_value] END,
+                                                     ARRAY[1::float8], ARRAY[coalesce(m.higher_is_better, true)])
                          OVER (PARTITION BY r.{{period}}, r.measure)
                 ELSE @extschema@.health_normalize(r.raw_value, m.lower_bound, m.upper_bound, m.higher_is_better) END AS health
     FROM signal_raw AS r LEFT JOIN @extschema@.health_measures AS m ON m.measure = r.measure),
@@ -1775,7 +1795,8 @@ signal_scores AS (
 WITH {{source_rows}}asof AS MATERIALIZED ({{latest_period}}),{{settings}}
 periods AS (
     SELECT p.{{period}}, (p.{{period}} + {{step}})::date AS period_end,
-           ((p.{{period}} + {{step}})::timestamp AT TIME ZONE {{zone}}) AS period_end_at, p.is_current
+           ((p.{{period}} + {{step}})::timestamp AT TIME ZONE {{zone}}) AS period_end_at, p.is_current,
+           row_number() OVER (ORDER BY p.{{period}})::int AS k
     FROM ({{periods_sql}}) AS p
     WHERE p.{{period}} IS NOT NULL),
 period_range AS (
@@ -1783,8 +1804,14 @@ period_range AS (
     SELECT min(p.{{period}}) AS first_day, max(p.period_end) AS end_day,
            min((p.period_end - '1 year'::interval)::date) AS year_before
     FROM periods AS p),
+period_windows AS (
+    -- the year before each period end, as the arrays the look-back measures take (in the
+    -- order of the periods: element k of their results is for the period numbered k)
+    SELECT array_agg((p.period_end - '1 year'::interval)::date ORDER BY p.{{period}}) AS year_starts,
+           array_agg(p.period_end ORDER BY p.{{period}}) AS ends, array_agg(p.period_end_at ORDER BY p.{{period}}) AS end_ats
+    FROM periods AS p),
 scope AS {{row_cte}}(
-    SELECT c.customer_id, c.name, c.segment, p.{{period}}, p.period_end, p.is_current
+    SELECT c.customer_id, c.name, c.segment, p.{{period}}, p.period_end, p.is_current, p.k
     FROM {{customers}} AS c CROSS JOIN periods AS p{{current_only}}){{builtin_ctes}},
 builtin_raw AS (
     SELECT s.customer_id, s.{{period}}{{raw_columns}}
@@ -3187,6 +3214,25 @@ CREATE AGGREGATE @extschema@.rollup(s @extschema@.roc_summary) (
 );
 COMMENT ON AGGREGATE @extschema@.rollup(@extschema@.roc_summary) IS
 'exact merge of ROC summaries (by period, segment...); NULL when they count no row';
+
+-- The look-back measures of the health views (src/health_windows.c): one customer's rows as
+-- arrays, measured in every window at once.
+CREATE FUNCTION @extschema@.kpi_days_late(due_on pg_catalog.date[], due_at pg_catalog.timestamptz[], paid_at pg_catalog.timestamptz[],
+                                          window_starts pg_catalog.date[], window_ends pg_catalog.date[],
+                                          window_end_ats pg_catalog.timestamptz[])
+RETURNS pg_catalog.float8[]
+AS 'MODULE_PATHNAME', 'kpi_days_late'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.kpi_days_late(pg_catalog.date[], pg_catalog.timestamptz[], pg_catalog.timestamptz[], pg_catalog.date[], pg_catalog.date[], pg_catalog.timestamptz[]) IS
+'csmetrics internal: per window [window_starts[k], window_ends[k]), the mean days late of the invoices due in it (to the payment, or to window_end_ats[k] while unpaid; never below 0), NULL without one';
+
+CREATE FUNCTION @extschema@.kpi_latest_in_windows(days pg_catalog.date[], instants pg_catalog.timestamptz[], vals pg_catalog.float8[],
+                                                  window_starts pg_catalog.date[], window_ends pg_catalog.date[])
+RETURNS pg_catalog.float8[]
+AS 'MODULE_PATHNAME', 'kpi_latest_in_windows'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.kpi_latest_in_windows(pg_catalog.date[], pg_catalog.timestamptz[], pg_catalog.float8[], pg_catalog.date[], pg_catalog.date[]) IS
+'csmetrics internal: per window [window_starts[k], window_ends[k]), the value of the latest row whose day is in it (the lowest value among rows at that instant), NULL without one';
 
 -- customer_actions and its rules (src/views/actions.sql).
 CREATE TABLE @extschema@.action_rules (

@@ -38,6 +38,28 @@ csm_nothing_to_remove(const char *fmt,...)
 			 errdetail_internal("%s Inverse transitions only take out what was added.", detail)));
 }
 
+/* Errors unless an array argument (named what) has at most one dimension. */
+void
+csm_check_one_dimensional(ArrayType *array, const char *what)
+{
+	if (ARR_NDIM(array) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("%s must be a one-dimensional array", what),
+				 errdetail("The array has %d dimensions.", ARR_NDIM(array))));
+}
+
+/* Errors when two arrays that pair up element by element differ in length. */
+void
+csm_check_same_length(const char *what1, int n1, const char *what2, int n2)
+{
+	if (n1 != n2)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("%s and %s have different lengths", what1, what2),
+				 errdetail("%s has %d elements, %s has %d.", what1, n1, what2, n2)));
+}
+
 /* Read a one-dimensional float8 array; multidimensional arrays are an error. */
 void
 csm_read_float_array(ArrayType *array, const char *what, CsmFloatArray *out)
@@ -45,11 +67,7 @@ csm_read_float_array(ArrayType *array, const char *what, CsmFloatArray *out)
 	Datum	   *elems;
 	int			i;
 
-	if (ARR_NDIM(array) > 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("%s must be a one-dimensional array", what),
-				 errdetail("The array has %d dimensions.", ARR_NDIM(array))));
+	csm_check_one_dimensional(array, what);
 	if (ARR_ELEMTYPE(array) != FLOAT8OID)
 		elog(ERROR, "%s: expected a float8 array, got type %u", what, ARR_ELEMTYPE(array));
 

@@ -101,4 +101,8 @@ typedef struct CsmFloatArray
 
 extern void csm_read_float_array(ArrayType *array, const char *what, CsmFloatArray *out);
 
+/* Array arguments: at most one dimension; two arrays that pair up have the same length. */
+extern void csm_check_one_dimensional(ArrayType *array, const char *what);
+extern void csm_check_same_length(const char *what1, int n1, const char *what2, int n2);
+
 #endif							/* CSMETRICS_H */

@@ -73,17 +73,6 @@ FloatText(float8 v)
 	return float8out_internal(v);
 }
 
-/* Error out when two arrays that pair up element by element differ in length. */
-static void
-CheckSameLength(const char *what1, int n1, const char *what2, int n2)
-{
-	if (n1 != n2)
-		ereport(ERROR,
-				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("%s and %s have different lengths", what1, what2),
-				 errdetail("%s has %d elements, %s has %d.", what1, n1, what2, n2)));
-}
-
 /* Ensure a measure is a finite number (NULL measures never get here). */
 static inline void
 CheckMeasure(float8 v, int i)
@@ -121,7 +110,7 @@ CheckWeights(const CsmFloatArray *w, int nmeasures)
 	bool		any_positive = false;
 	int			i;
 
-	CheckSameLength("measures", nmeasures, "weights", w->n);
+	csm_check_same_length("measures", nmeasures, "weights", w->n);
 	if (w->n == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -210,16 +199,12 @@ ReadDirections(ArrayType *array, int nmeasures)
 	int			n;
 	int			i;
 
-	if (ARR_NDIM(array) > 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("higher_is_better must be a one-dimensional array"),
-				 errdetail("The array has %d dimensions.", ARR_NDIM(array))));
+	csm_check_one_dimensional(array, "higher_is_better");
 	if (ARR_ELEMTYPE(array) != BOOLOID)
 		elog(ERROR, "higher_is_better: expected a boolean array, got type %u",
 			 ARR_ELEMTYPE(array));
 	deconstruct_array(array, BOOLOID, 1, true, TYPALIGN_CHAR, &elems, &nulls, &n);
-	CheckSameLength("measures", nmeasures, "higher_is_better", n);
+	csm_check_same_length("measures", nmeasures, "higher_is_better", n);
 	result = (bool *) palloc(sizeof(bool) * Max(n, 1));
 	for (i = 0; i < n; i++)
 	{
@@ -428,7 +413,7 @@ RankPartitionScores(FunctionCallInfo fcinfo, WindowObject winobj, HealthPartitio
 			CsmFloatArray meas;
 
 			csm_read_float_array(DatumGetArrayTypeP(d), "measures", &meas);
-			CheckSameLength("measures", meas.n, "weights", m);
+			csm_check_same_length("measures", meas.n, "weights", m);
 			for (j = 0; j < m; j++)
 			{
 				if (meas.nulls && meas.nulls[j])
@@ -605,7 +590,7 @@ health_points(PG_FUNCTION_ARGS)
 
 	csm_read_float_array(PG_GETARG_ARRAYTYPE_P(0), "counts", &counts);
 	csm_read_float_array(PG_GETARG_ARRAYTYPE_P(1), "impacts", &impacts);
-	CheckSameLength("counts", counts.n, "impacts", impacts.n);
+	csm_check_same_length("counts", counts.n, "impacts", impacts.n);
 	for (i = 0; i < counts.n; i++)
 	{
 		float8		impact;
@@ -710,11 +695,7 @@ health_band_custom(PG_FUNCTION_ARGS)
 							   i + 1, FloatText(t), i, FloatText(thresholds.values[i - 1]))));
 	}
 
-	if (ARR_NDIM(labels_array) > 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("labels must be a one-dimensional array"),
-				 errdetail("The array has %d dimensions.", ARR_NDIM(labels_array))));
+	csm_check_one_dimensional(labels_array, "labels");
 	if (ARR_ELEMTYPE(labels_array) != TEXTOID)
 		elog(ERROR, "labels: expected a text array, got type %u", ARR_ELEMTYPE(labels_array));
 	deconstruct_array(labels_array, TEXTOID, -1, false, TYPALIGN_INT,

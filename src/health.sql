@@ -69,3 +69,22 @@ CREATE AGGREGATE @extschema@.health_score_agg(measures pg_catalog.float8[], weig
 );
 COMMENT ON AGGREGATE @extschema@.health_score_agg(pg_catalog.float8[], pg_catalog.float8[]) IS
 'mean weighted health score over the rows (rows without a score are skipped), e.g. rolling health over weekly snapshots';
+
+-- The look-back measures of the health views (src/health_windows.c): one customer's rows as
+-- arrays, measured in every window at once.
+CREATE FUNCTION @extschema@.kpi_days_late(due_on pg_catalog.date[], due_at pg_catalog.timestamptz[], paid_at pg_catalog.timestamptz[],
+                                          window_starts pg_catalog.date[], window_ends pg_catalog.date[],
+                                          window_end_ats pg_catalog.timestamptz[])
+RETURNS pg_catalog.float8[]
+AS 'MODULE_PATHNAME', 'kpi_days_late'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.kpi_days_late(pg_catalog.date[], pg_catalog.timestamptz[], pg_catalog.timestamptz[], pg_catalog.date[], pg_catalog.date[], pg_catalog.timestamptz[]) IS
+'csmetrics internal: per window [window_starts[k], window_ends[k]), the mean days late of the invoices due in it (to the payment, or to window_end_ats[k] while unpaid; never below 0), NULL without one';
+
+CREATE FUNCTION @extschema@.kpi_latest_in_windows(days pg_catalog.date[], instants pg_catalog.timestamptz[], vals pg_catalog.float8[],
+                                                  window_starts pg_catalog.date[], window_ends pg_catalog.date[])
+RETURNS pg_catalog.float8[]
+AS 'MODULE_PATHNAME', 'kpi_latest_in_windows'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.kpi_latest_in_windows(pg_catalog.date[], pg_catalog.timestamptz[], pg_catalog.float8[], pg_catalog.date[], pg_catalog.date[]) IS
+'csmetrics internal: per window [window_starts[k], window_ends[k]), the value of the latest row whose day is in it (the lowest value among rows at that instant), NULL without one';

@@ -1,0 +1,146 @@
+-- The look-back measures of the health views: kpi_days_late and kpi_latest_in_windows, one
+-- customer's rows as arrays measured in every window at once. Worked examples, then both
+-- against the plain SQL the health views used before (a join of every row with every window
+-- whose year holds it) on thousands of pseudo-random rows, then every error.
+SET search_path = csmetrics, public;
+CREATE SCHEMA health_windows_suite;
+SET search_path = health_windows_suite, csmetrics, public;
+SET TimeZone = 'UTC';
+
+-- Three windows, each the year before a month end. Invoice 1 (due 2025-01-10) is paid on
+-- 2025-02-15, after the end of the first window: 22 days late in it (to the window's end),
+-- 36 in the others. Invoice 2 was paid early (0). Invoice 3 is unpaid: late to each window's end.
+SELECT kpi_days_late(
+    ARRAY['2025-01-10', '2025-02-03', '2025-03-01']::date[],
+    ARRAY['2025-01-10 00:00+00', '2025-02-03 12:00+00', '2025-03-01 00:00+00']::timestamptz[],
+    ARRAY['2025-02-15 00:00+00', '2025-02-01 00:00+00', NULL]::timestamptz[],
+    ARRAY['2024-02-01', '2024-03-01', '2024-04-01']::date[],
+    ARRAY['2025-02-01', '2025-03-01', '2025-04-01']::date[],
+    ARRAY['2025-02-01 00:00+00', '2025-03-01 00:00+00', '2025-04-01 00:00+00']::timestamptz[]) AS days_late;
+-- by hand: window 1 holds invoice 1 only (22 days); window 2 invoices 1 and 2 ((36 + 0) / 2);
+-- window 3 all three ((36 + 0 + 31) / 3)
+SELECT (date '2025-02-01' - date '2025-01-10') AS w1, (date '2025-02-15' - date '2025-01-10') / 2.0 AS w2,
+       round(((date '2025-02-15' - date '2025-01-10') + (date '2025-04-01' - date '2025-03-01')) / 3.0, 6) AS w3;
+
+-- A window without an invoice is NULL; no invoice at all gives NULLs; fractions of a second count.
+SELECT kpi_days_late('{2025-06-01}', '{2025-06-01 00:00+00}', '{2025-06-01 00:00:00.5+00}',
+                     '{2024-01-01,2025-01-01}', '{2025-01-01,2026-01-01}',
+                     '{2025-01-01 00:00+00,2026-01-01 00:00+00}') AS one_window,
+       kpi_days_late('{}', '{}', '{}', '{2025-01-01}', '{2025-02-01}', '{2025-02-01 00:00+00}') AS no_invoice,
+       kpi_days_late('{2025-01-05}', '{2025-01-05 00:00+00}', '{NULL}', '{}', '{}', '{}') AS no_window;
+
+-- The latest answer per window; two answers at the same latest instant give the lower score,
+-- whatever their order; a NULL score counts as the highest.
+SELECT kpi_latest_in_windows(
+    ARRAY['2024-05-01', '2025-01-20', '2025-01-20', '2025-03-02']::date[],
+    ARRAY['2024-05-01 10:00+00', '2025-01-20 09:00+00', '2025-01-20 09:00+00', '2025-03-02 08:00+00']::timestamptz[],
+    ARRAY[6, 9, 7, 10]::float8[],
+    ARRAY['2024-02-01', '2024-03-01', '2025-02-01', '2025-06-01']::date[],
+    ARRAY['2025-02-01', '2025-03-01', '2025-04-01', '2025-07-01']::date[]) AS latest,
+       kpi_latest_in_windows('{2025-01-01,2025-01-01}', '{2025-01-01 00:00+00,2025-01-01 00:00+00}', '{NULL,3}',
+                             '{2024-06-01}', '{2025-06-01}') AS null_score_loses,
+       kpi_latest_in_windows('{2025-01-01}', '{2025-01-01 00:00+00}', '{NULL}', '{2024-06-01}', '{2025-06-01}') AS only_null;
+
+-- 3 000 customers with 0 to 30 invoices each over 2023-2025: due at any second, some on a day's
+-- first instant, paid before, on or after due, at a window end exactly, or never; and 0 to 12
+-- answers each, many sharing an instant. Twelve monthly windows of a year each.
+CREATE TABLE invoices AS
+SELECT c, i, due_at::date AS due_on, due_at,
+       CASE WHEN r < 0.15 THEN NULL
+            WHEN r < 0.25 THEN date_trunc('month', due_at + interval '1 month')
+            WHEN r < 0.35 THEN due_at
+            WHEN r < 0.55 THEN due_at - make_interval(secs => regress.rand_int(13, c * 100 + i, 1, 20 * 86400))
+            ELSE due_at + make_interval(secs => regress.rand_int(14, c * 100 + i, 1, 90 * 86400)) END AS paid_at
+FROM (SELECT c, i, regress.rand(12, c * 100 + i) AS r,
+             CASE WHEN regress.rand(15, c * 100 + i) < 0.3
+                  THEN date_trunc('day', t) ELSE t END AS due_at
+      FROM (SELECT c, i, timestamptz '2023-01-01' + make_interval(secs => regress.rand_int(11, c * 100 + i, 0, 1000 * 86400)) AS t
+            FROM generate_series(1, 3000) c
+            CROSS JOIN LATERAL generate_series(1, regress.rand_int(10, c, 0, 30)::int) i) x) y;
+CREATE TABLE answers AS
+SELECT c, i, at::date AS day, at, regress.rand_int(22, c * 100 + i, 0, 10)::float8 AS score
+FROM (SELECT c, i,
+             timestamptz '2023-06-01' + make_interval(secs => 3600 * regress.rand_int(21, c * 100 + (i + 1) / 2, 0, 24 * 800)) AS at
+      FROM generate_series(1, 3000) c
+      CROSS JOIN LATERAL generate_series(1, regress.rand_int(20, c, 0, 12)::int) i) x;
+CREATE TABLE windows AS
+SELECT k, (m + interval '1 month' - interval '1 year')::date AS window_start, (m + interval '1 month')::date AS window_end,
+       (m + interval '1 month') AS window_end_at
+FROM generate_series(1, 12) k, LATERAL (SELECT timestamptz '2024-06-01' + (k - 1) * interval '1 month' AS m) x;
+SELECT (SELECT count(*) FROM invoices) AS invoices, (SELECT count(*) FROM invoices WHERE paid_at IS NULL) AS unpaid,
+       (SELECT count(*) FROM invoices WHERE paid_at = date_trunc('month', due_at + interval '1 month')) AS paid_at_a_month_end,
+       (SELECT count(*) FROM answers) AS answers,
+       (SELECT count(*) FROM (SELECT c, at FROM answers GROUP BY c, at HAVING count(*) > 1) t) AS shared_instants;
+
+-- Days late: the functions' value per customer and window against the SQL average, exactly.
+-- (Seconds rounded to six decimals are what extract gives from 14 on; before 14 it gives a
+-- float8, exact here since every instant is a whole second.)
+CREATE TABLE late_c AS
+SELECT x.c, w.k, x.late[w.k] AS days_late
+FROM (SELECT c, kpi_days_late(array_agg(due_on), array_agg(due_at), array_agg(paid_at),
+                              (SELECT array_agg(window_start ORDER BY k) FROM windows),
+                              (SELECT array_agg(window_end ORDER BY k) FROM windows),
+                              (SELECT array_agg(window_end_at ORDER BY k) FROM windows)) AS late
+      FROM invoices GROUP BY c) x
+CROSS JOIN windows w;
+CREATE TABLE late_sql AS
+SELECT i.c, w.k,
+       (avg(greatest(0, round(extract(epoch FROM least(coalesce(i.paid_at, w.window_end_at), w.window_end_at) - i.due_at)::numeric, 6))) / 86400)::float8 AS days_late
+FROM invoices i JOIN windows w ON i.due_on >= w.window_start AND i.due_on < w.window_end
+GROUP BY i.c, w.k;
+SELECT count(*) FILTER (WHERE s.days_late IS NOT NULL) AS compared,
+       count(*) FILTER (WHERE c.days_late IS DISTINCT FROM s.days_late) AS mismatches,
+       count(*) FILTER (WHERE s.days_late = 0) AS zero,
+       count(*) FILTER (WHERE s.days_late <> round(s.days_late::numeric, 3)::float8) AS fractional
+FROM late_c c LEFT JOIN late_sql s USING (c, k);
+
+-- The latest answer: against DISTINCT ON over the same join.
+CREATE TABLE latest_c AS
+SELECT x.c, w.k, x.latest[w.k] AS score
+FROM (SELECT c, kpi_latest_in_windows(array_agg(day), array_agg(at), array_agg(score),
+                                      (SELECT array_agg(window_start ORDER BY k) FROM windows),
+                                      (SELECT array_agg(window_end ORDER BY k) FROM windows)) AS latest
+      FROM answers GROUP BY c) x
+CROSS JOIN windows w;
+CREATE TABLE latest_sql AS
+SELECT DISTINCT ON (a.c, w.k) a.c, w.k, a.score
+FROM answers a JOIN windows w ON a.day >= w.window_start AND a.day < w.window_end
+ORDER BY a.c, w.k, a.at DESC, a.score;
+SELECT count(*) FILTER (WHERE s.score IS NOT NULL) AS compared,
+       count(*) FILTER (WHERE c.score IS DISTINCT FROM s.score) AS mismatches
+FROM latest_c c LEFT JOIN latest_sql s USING (c, k);
+-- the rows' order does not matter: the same arrays reversed give the same values
+SELECT count(*) AS reversed_mismatches
+FROM (SELECT c, kpi_latest_in_windows(array_agg(day ORDER BY i DESC), array_agg(at ORDER BY i DESC), array_agg(score ORDER BY i DESC),
+                                      (SELECT array_agg(window_start ORDER BY k) FROM windows),
+                                      (SELECT array_agg(window_end ORDER BY k) FROM windows)) AS latest,
+             kpi_latest_in_windows(array_agg(day ORDER BY i), array_agg(at ORDER BY i), array_agg(score ORDER BY i),
+                                   (SELECT array_agg(window_start ORDER BY k) FROM windows),
+                                   (SELECT array_agg(window_end ORDER BY k) FROM windows)) AS forward
+      FROM answers GROUP BY c) x
+WHERE latest IS DISTINCT FROM forward;
+
+-- Errors: the rows' arrays and the windows' arrays pair up; windows are one-dimensional,
+-- finite, not NULL and not empty; an invoice's instants are finite.
+SELECT statement, regress.expect_error(statement) AS error
+FROM (VALUES
+    ($$SELECT csmetrics.kpi_days_late('{2025-01-01}', '{}', '{NULL}', '{2024-01-01}', '{2025-02-01}', '{2025-02-01}')$$),
+    ($$SELECT csmetrics.kpi_days_late('{2025-01-01}', '{2025-01-01}', '{}', '{2024-01-01}', '{2025-02-01}', '{2025-02-01}')$$),
+    ($$SELECT csmetrics.kpi_days_late('{{2025-01-01}}', '{2025-01-01}', '{NULL}', '{2024-01-01}', '{2025-02-01}', '{2025-02-01}')$$),
+    ($$SELECT csmetrics.kpi_days_late('{2025-01-01}', '{2025-01-01}', '{NULL}', '{2024-01-01,2024-02-01}', '{2025-02-01}', '{2025-02-01}')$$),
+    ($$SELECT csmetrics.kpi_days_late('{2025-01-01}', '{2025-01-01}', '{NULL}', '{2024-01-01}', '{2025-02-01}', '{}')$$),
+    ($$SELECT csmetrics.kpi_days_late('{2025-01-01}', '{2025-01-01}', '{NULL}', '{NULL}', '{2025-02-01}', '{2025-02-01}')$$),
+    ($$SELECT csmetrics.kpi_days_late('{2025-01-01}', '{2025-01-01}', '{NULL}', '{2024-01-01}', '{infinity}', '{2025-02-01}')$$),
+    ($$SELECT csmetrics.kpi_days_late('{2025-01-01}', '{2025-01-01}', '{NULL}', '{2024-01-01}', '{2025-02-01}', '{-infinity}')$$),
+    ($$SELECT csmetrics.kpi_days_late('{2025-01-01}', '{2025-01-01}', '{NULL}', '{2025-02-01}', '{2025-02-01}', '{2025-02-01}')$$),
+    ($$SELECT csmetrics.kpi_days_late('{2025-01-01}', '{infinity}', '{NULL}', '{2024-01-01}', '{2025-02-01}', '{2025-02-01}')$$),
+    ($$SELECT csmetrics.kpi_days_late('{2025-01-01}', '{2025-01-01}', '{-infinity}', '{2024-01-01}', '{2025-02-01}', '{2025-02-01}')$$),
+    ($$SELECT csmetrics.kpi_latest_in_windows('{2025-01-01}', '{2025-01-01,2025-01-02}', '{1}', '{2024-01-01}', '{2025-02-01}')$$),
+    ($$SELECT csmetrics.kpi_latest_in_windows('{2025-01-01}', '{2025-01-01}', '{1,2}', '{2024-01-01}', '{2025-02-01}')$$),
+    ($$SELECT csmetrics.kpi_latest_in_windows('{2025-01-01}', '{2025-01-01}', '{1}', '{2024-01-01}', '{{2025-02-01}}')$$),
+    ($$SELECT csmetrics.kpi_latest_in_windows('{2025-01-01}', '{2025-01-01}', '{1}', '{2024-01-01}', '{NULL}')$$),
+    ($$SELECT csmetrics.kpi_latest_in_windows('{2025-01-01}', '{2025-01-01}', '{1}', '{2025-03-01}', '{2025-02-01}')$$)
+) AS cases(statement);
+
+RESET search_path;
+DROP SCHEMA health_windows_suite CASCADE;
