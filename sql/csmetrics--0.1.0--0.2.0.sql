@@ -1610,7 +1610,7 @@ COMMENT ON FUNCTION @extschema@.kpi_view_health_period(jsonb) IS 'csmetrics inte
 --                   registered sources, and every signal measure of the model when signals are
 --                   registered): position (order in the score), raw_value, in_model, weight
 --                   (NULL for a points measure), impact, health (0..100; NULL for points)
---   scores          per customer and period: health_score, health_points, measures_scored and
+--   scores          per customer and period (and its number k): health_score, health_points, measures_scored and
 --                   the built-in measures' raw and health values
 -- Each source is read once for the measures; the latest period comes from the helper
 -- health_period in a materialized set, else from the same rows. The built-in measures stay
@@ -1733,10 +1733,16 @@ BEGIN
         'latest_period', CASE WHEN ctx -> 'made' ? 'health_period' THEN 'SELECT a.current_period FROM ' || (ctx ->> 'health_period') || ' AS a'
                               -- (each source's name standing for its rows in the query)
                               ELSE @extschema@.kpi_health_period(ctx || (SELECT jsonb_object_agg(e.kind, e.rows) FROM @extschema@.kpi_health_sources() AS e)) END,
-        'current_only', CASE WHEN @extschema@.kpi_has(ctx, 'subscriptions') THEN @extschema@.kpi_render($m$
-    WHERE EXISTS (SELECT FROM {{subscriptions}} AS s WHERE {{match}} AND s.started_on < p.period_end
-                    AND (s.ended_on IS NULL OR s.ended_on >= p.period_end))$m$,
-            ctx || jsonb_build_object('match', @extschema@.kpi_customer_match('subscriptions', 'c', 's'))) ELSE '' END);
+        -- the customers in force at each period end: from each one's subscriptions, the numbers
+        -- of those periods (every customer in every period without subscriptions)
+        'scope_periods', CASE WHEN @extschema@.kpi_has(ctx, 'subscriptions') THEN @extschema@.kpi_render($m$
+    JOIN (SELECT s.customer_id,
+                 @extschema@.kpi_in_force_periods(array_agg(s.started_on), array_agg(s.ended_on), (SELECT w.ends FROM period_windows AS w)) AS ks
+          FROM {{subscriptions}} AS s
+          GROUP BY s.customer_id) AS f ON {{match}}
+    CROSS JOIN LATERAL unnest(f.ks) AS u(k)
+    JOIN periods AS p ON p.k = u.k$m$,
+            ctx || jsonb_build_object('match', @extschema@.kpi_customer_match('subscriptions', 'c', 'f'))) ELSE ' CROSS JOIN periods AS p' END);
     -- the signal measures of the model, when signals are registered: their values in long
     -- form, and per customer and period the parts of the scores they give, in the order of
     -- their names (after the built-in measures)
@@ -1812,17 +1818,17 @@ period_windows AS (
     FROM periods AS p),
 scope AS {{row_cte}}(
     SELECT c.customer_id, c.name, c.segment, p.{{period}}, p.period_end, p.is_current, p.k
-    FROM {{customers}} AS c CROSS JOIN periods AS p{{current_only}}){{builtin_ctes}},
+    FROM {{customers}} AS c{{scope_periods}}){{builtin_ctes}},
 builtin_raw AS (
-    SELECT s.customer_id, s.{{period}}{{raw_columns}}
+    SELECT s.customer_id, s.{{period}}, s.k{{raw_columns}}
     FROM scope AS s{{builtin_joins}}),
 builtin_values AS (
-    SELECT r.customer_id, r.{{period}}{{value_columns}}
+    SELECT r.customer_id, r.{{period}}, r.k{{value_columns}}
     FROM builtin_raw AS r{{model_joins}}){{signal_ctes}},{{measure_values}}
 scores AS (
     -- the weighted score over the measures with a positive weight, in a fixed order (built-in
     -- measures first, then signal measures by name); points over the measures with an impact
-    SELECT v.customer_id, v.{{period}},
+    SELECT v.customer_id, v.{{period}}, v.k,
            CASE WHEN {{any_weight}}
                 THEN @extschema@.health_score(ARRAY[{{healths}}]::float8[]{{signal_healths}}, ARRAY[{{score_weights}}]::float8[]{{signal_weights}}) END AS health_score,
            CASE WHEN {{any_impact}}
@@ -1920,23 +1926,24 @@ BEGIN
              @extschema@.kpi_period_series({{validated_from}}, (a.current_period - (st.horizon_periods + 1) * {{step}})::date, {{step}}) AS p$p$, ctx),
         @extschema@.kpi_render($f$,
 outcome_periods AS (
-    -- the validated periods and the N after them
-    SELECT p AS {{period}}, (p + {{step}})::date AS period_end
+    -- the validated periods and the N after them, numbered in order
+    SELECT p AS {{period}}, (p + {{step}})::date AS period_end, row_number() OVER (ORDER BY p)::int AS k
     FROM asof AS a CROSS JOIN settings AS st,
          @extschema@.kpi_period_series({{validated_from}}, (a.current_period - {{step}})::date, {{step}}) AS p),
 paying AS (
-    SELECT DISTINCT s.customer_id, p.{{period}}
+    -- the numbers of the periods at whose end the customer pays, ascending (the validated
+    -- periods start the outcome periods: a score's k numbers its period in both)
+    SELECT s.customer_id,
+           @extschema@.kpi_in_force_periods(array_agg(s.started_on), array_agg(s.ended_on),
+                                            (SELECT array_agg(o.period_end ORDER BY o.k) FROM outcome_periods AS o)) AS ks
     FROM {{subscriptions}} AS s
-    JOIN outcome_periods AS p ON s.started_on < p.period_end AND (s.ended_on IS NULL OR s.ended_on >= p.period_end)
-    WHERE s.mrr > 0),
-outcomes AS (
-    -- paying at the end of each of the N next periods: the N-th next paying period is p + N
-    SELECT y.customer_id, y.{{period}},
-           lead(y.{{period}}, st.horizon_periods) OVER (PARTITION BY y.customer_id ORDER BY y.{{period}})
-               IS DISTINCT FROM (y.{{period}} + st.horizon_periods * {{step}})::date AS churned
-    FROM paying AS y CROSS JOIN settings AS st)
-SELECT sc.customer_id, sc.{{period}}, st.horizon_periods, sc.health_score::float8 AS health_score, y.churned
-FROM scores AS sc JOIN outcomes AS y ON {{match}} AND y.{{period}} = sc.{{period}} CROSS JOIN settings AS st
+    WHERE s.mrr > 0
+    GROUP BY s.customer_id)
+-- a paying customer's score, churned unless paying at the end of each of the N next periods:
+-- unless its N-th next paying period is k + N
+SELECT sc.customer_id, sc.{{period}}, st.horizon_periods, sc.health_score::float8 AS health_score,
+       y.ks[array_position(y.ks, sc.k) + st.horizon_periods] IS DISTINCT FROM sc.k + st.horizon_periods AS churned
+FROM scores AS sc JOIN paying AS y ON {{match}} AND sc.k = ANY (y.ks) CROSS JOIN settings AS st
 WHERE sc.health_score IS NOT NULL$f$, ctx || jsonb_build_object('match', @extschema@.kpi_customer_match('subscriptions', 'sc', 'y'))),
         true);
 END $$;
@@ -3233,6 +3240,13 @@ AS 'MODULE_PATHNAME', 'kpi_latest_in_windows'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.kpi_latest_in_windows(pg_catalog.date[], pg_catalog.timestamptz[], pg_catalog.float8[], pg_catalog.date[], pg_catalog.date[]) IS
 'csmetrics internal: per window [window_starts[k], window_ends[k]), the value of the latest row whose day is in it (the lowest value among rows at that instant), NULL without one';
+
+CREATE FUNCTION @extschema@.kpi_in_force_periods(started_on pg_catalog.date[], ended_on pg_catalog.date[], period_ends pg_catalog.date[])
+RETURNS pg_catalog.int4[]
+AS 'MODULE_PATHNAME', 'kpi_in_force_periods'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.kpi_in_force_periods(pg_catalog.date[], pg_catalog.date[], pg_catalog.date[]) IS
+'csmetrics internal: the numbers k (ascending) of the periods at whose end period_ends[k] a row is in force (started_on before it, ended_on NULL or not before it)';
 
 -- customer_actions and its rules (src/views/actions.sql).
 CREATE TABLE @extschema@.action_rules (

@@ -333,13 +333,60 @@ ReadModelAtRow(WindowObject winobj, int64 row, int nmeasures, HealthModel *model
 	model->higher_is_better = ReadDirections(DatumGetArrayTypeP(d), nmeasures);
 }
 
-/* Error out unless a later row carries the same weights and directions as the first. */
+/*
+ * The weights and directions arguments of row 0 as they were passed, kept to recognise the
+ * same arrays on later rows without reading them again.
+ */
+typedef struct ModelArgs
+{
+	struct varlena *weights;
+	struct varlena *directions;
+} ModelArgs;
+
+/* Copies of the model arguments of row 0 (not NULL: ReadModelAtRow checked them). */
 static void
-CheckSameModel(WindowObject winobj, int64 row, const HealthModel *first)
+KeepModelArgs(WindowObject winobj, ModelArgs *args)
+{
+	bool		isnull;
+
+	args->weights = PG_DETOAST_DATUM_COPY(ArgAtRow(winobj, 1, 0, &isnull));
+	args->directions = PG_DETOAST_DATUM_COPY(ArgAtRow(winobj, 2, 0, &isnull));
+}
+
+/* True when an argument is byte for byte the array kept from row 0. */
+static bool
+SameArray(Datum d, bool isnull, const struct varlena *kept)
+{
+	struct varlena *v;
+
+	if (isnull)
+		return false;
+	v = PG_DETOAST_DATUM_PACKED(d);
+	if (VARATT_IS_SHORT(v) || VARSIZE(v) != VARSIZE(kept))
+		return false;
+	return memcmp(v, kept, VARSIZE(kept)) == 0;
+}
+
+/*
+ * Error out unless a later row carries the same weights and directions as the first. Arrays
+ * identical to the first row's (the usual case, when they come from one model row) are not
+ * read again.
+ */
+static void
+CheckSameModel(WindowObject winobj, int64 row, const HealthModel *first, const ModelArgs *first_args)
 {
 	HealthModel model;
+	bool		isnull;
+	Datum		d;
 	int			i;
 
+	d = ArgAtRow(winobj, 1, row, &isnull);
+	if (SameArray(d, isnull, first_args->weights))
+	{
+		d = ArgAtRow(winobj, 2, row, &isnull);
+		if (SameArray(d, isnull, first_args->directions))
+			return;
+	}
 	ReadModelAtRow(winobj, row, first->nmeasures, &model);
 	for (i = 0; i < first->nmeasures; i++)
 	{
@@ -370,6 +417,7 @@ RankPartitionScores(FunctionCallInfo fcinfo, WindowObject winobj, HealthPartitio
 	MemoryContext oldcxt;
 	int64		nrows = PartitionRows(winobj);
 	bool		model_is_constant;
+	ModelArgs	first_args = {NULL, NULL};
 	HealthModel model;
 	float8	   *cells;			/* nrows × m: measure, then its percentile; NaN = NULL */
 	RankedValue *items;
@@ -387,6 +435,8 @@ RankPartitionScores(FunctionCallInfo fcinfo, WindowObject winobj, HealthPartitio
 	/* Constant weights (the usual case) need no per-row comparison. */
 	model_is_constant = get_fn_expr_arg_stable(fcinfo->flinfo, 1) &&
 		get_fn_expr_arg_stable(fcinfo->flinfo, 2);
+	if (!model_is_constant)
+		KeepModelArgs(winobj, &first_args);
 
 	cells = (float8 *) AllocLarge(workcxt, sizeof(float8) * (Size) nrows * m);
 	for (row = 0; row < nrows; row++)
@@ -399,7 +449,7 @@ RankPartitionScores(FunctionCallInfo fcinfo, WindowObject winobj, HealthPartitio
 		MemoryContextReset(rowcxt);
 		MemoryContextSwitchTo(rowcxt);
 		if (row > 0 && !model_is_constant)
-			CheckSameModel(winobj, row, &model);
+			CheckSameModel(winobj, row, &model, &first_args);
 
 		d = ArgAtRow(winobj, 0, row, &isnull);
 		if (isnull)

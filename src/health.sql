@@ -88,3 +88,10 @@ AS 'MODULE_PATHNAME', 'kpi_latest_in_windows'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.kpi_latest_in_windows(pg_catalog.date[], pg_catalog.timestamptz[], pg_catalog.float8[], pg_catalog.date[], pg_catalog.date[]) IS
 'csmetrics internal: per window [window_starts[k], window_ends[k]), the value of the latest row whose day is in it (the lowest value among rows at that instant), NULL without one';
+
+CREATE FUNCTION @extschema@.kpi_in_force_periods(started_on pg_catalog.date[], ended_on pg_catalog.date[], period_ends pg_catalog.date[])
+RETURNS pg_catalog.int4[]
+AS 'MODULE_PATHNAME', 'kpi_in_force_periods'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.kpi_in_force_periods(pg_catalog.date[], pg_catalog.date[], pg_catalog.date[]) IS
+'csmetrics internal: the numbers k (ascending) of the periods at whose end period_ends[k] a row is in force (started_on before it, ended_on NULL or not before it)';

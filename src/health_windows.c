@@ -9,6 +9,11 @@
  * period whose year holds it, a dozen copies of every invoice to group and sort again; here a
  * customer's rows (array_agg of one group) are read once and every window is filled from
  * them. Each function returns one element per window, NULL where no row falls in it.
+ *
+ * Which customers are scored at a period end, and which still pay N periods later, is read
+ * the same way: kpi_in_force_periods turns a customer's subscriptions into the numbers of the
+ * periods at whose end one of them is in force, instead of a probe of every customer's
+ * subscriptions for every period.
  */
 #include "csmetrics.h"
 
@@ -83,12 +88,12 @@ CheckWindowBound(const char *what, int i, bool isnull, bool finite)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("%s %d is NULL", what, i + 1),
-				 errdetail("Every window has a start and an end.")));
+				 errdetail("Windows and period ends are never NULL.")));
 	if (!finite)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
 				 errmsg("%s %d is not finite", what, i + 1),
-				 errdetail("Windows are bounded by finite dates and instants.")));
+				 errdetail("Windows and period ends are finite dates and instants.")));
 }
 
 /*
@@ -436,4 +441,58 @@ kpi_latest_in_windows(PG_FUNCTION_ARGS)
 	for (k = 0; k < w->n; k++)
 		has_value[k] = has[k] && !value_null[k];
 	PG_RETURN_DATUM(WindowResult(w, values, has_value));
+}
+
+/*
+ * kpi_in_force_periods(started_on date[], ended_on date[], period_ends date[]) RETURNS int4[]
+ *
+ * The numbers k (from 1, ascending) of the periods at whose end period_ends[k] at least one
+ * row is in force: started before it (started_on < period_end) and not ended before it
+ * (ended_on NULL or ended_on >= period_end). Rows with started_on NULL are left out.
+ */
+PG_FUNCTION_INFO_V1(kpi_in_force_periods);
+Datum
+kpi_in_force_periods(PG_FUNCTION_ARGS)
+{
+	Datum	   *started,
+			   *ended,
+			   *ends;
+	bool	   *started_null,
+			   *ended_null,
+			   *ends_null;
+	int			n,
+				n_ended,
+				nperiods,
+				nfound = 0,
+				i,
+				k;
+	bool	   *in_force;
+	Datum	   *found;
+
+	started = ReadArray(PG_GETARG_ARRAYTYPE_P(0), DATEOID, "started_on", &started_null, &n);
+	ended = ReadArray(PG_GETARG_ARRAYTYPE_P(1), DATEOID, "ended_on", &ended_null, &n_ended);
+	csm_check_same_length("started_on", n, "ended_on", n_ended);
+	ends = ReadArray(PG_GETARG_ARRAYTYPE_P(2), DATEOID, "period_ends", &ends_null, &nperiods);
+	for (k = 0; k < nperiods; k++)
+		CheckWindowBound("period_ends", k, ends_null[k], !DATE_NOT_FINITE(DatumGetDateADT(ends[k])));
+
+	in_force = palloc0(sizeof(bool) * Max(nperiods, 1));
+	for (i = 0; i < n; i++)
+	{
+		if (started_null[i])
+			continue;
+		for (k = 0; k < nperiods; k++)
+		{
+			DateADT		end = DatumGetDateADT(ends[k]);
+
+			if (DatumGetDateADT(started[i]) < end &&
+				(ended_null[i] || DatumGetDateADT(ended[i]) >= end))
+				in_force[k] = true;
+		}
+	}
+	found = palloc(sizeof(Datum) * Max(nperiods, 1));
+	for (k = 0; k < nperiods; k++)
+		if (in_force[k])
+			found[nfound++] = Int32GetDatum(k + 1);
+	PG_RETURN_ARRAYTYPE_P(construct_array(found, nfound, INT4OID, sizeof(int32), true, TYPALIGN_INT));
 }

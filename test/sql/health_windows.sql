@@ -1,7 +1,8 @@
--- The look-back measures of the health views: kpi_days_late and kpi_latest_in_windows, one
--- customer's rows as arrays measured in every window at once. Worked examples, then both
--- against the plain SQL the health views used before (a join of every row with every window
--- whose year holds it) on thousands of pseudo-random rows, then every error.
+-- The per-customer functions of the health views: kpi_days_late and kpi_latest_in_windows
+-- (one customer's rows as arrays, measured in every window at once) and kpi_in_force_periods
+-- (the periods at whose end a customer has a subscription in force). Worked examples, then
+-- each against the plain SQL the health views used before (a join of every row with every
+-- window or period it counts in) on thousands of pseudo-random rows, then every error.
 SET search_path = csmetrics, public;
 CREATE SCHEMA health_windows_suite;
 SET search_path = health_windows_suite, csmetrics, public;
@@ -120,8 +121,44 @@ FROM (SELECT c, kpi_latest_in_windows(array_agg(day ORDER BY i DESC), array_agg(
       FROM answers GROUP BY c) x
 WHERE latest IS DISTINCT FROM forward;
 
--- Errors: the rows' arrays and the windows' arrays pair up; windows are one-dimensional,
--- finite, not NULL and not empty; an invoice's instants are finite.
+-- The periods in force: a subscription counts at a period end when it started before it and
+-- has not ended before it (ending on the period end itself still counts).
+SELECT kpi_in_force_periods('{2025-01-15,2025-03-01}', '{2025-03-01,NULL}',
+                            '{2025-01-01,2025-02-01,2025-03-01,2025-04-01}') AS gap_then_open,
+       kpi_in_force_periods('{2025-01-01}', '{2025-01-31}', '{2025-01-01,2025-02-01}') AS ends_before,
+       kpi_in_force_periods('{}', '{}', '{2025-01-01}') AS no_subscription,
+       kpi_in_force_periods('{NULL,2024-01-01}', '{NULL,NULL}', '{2025-01-01}') AS null_start_left_out;
+
+-- 3 000 customers with 0 to 6 subscriptions each: starts and ends anywhere, on a period end
+-- exactly, open, or ending the day they start. Fifteen monthly period ends.
+CREATE TABLE subscriptions AS
+SELECT c, i, started_on,
+       CASE WHEN r < 0.3 THEN NULL WHEN r < 0.4 THEN started_on
+            WHEN r < 0.55 THEN date_trunc('month', started_on + regress.rand_int(32, c * 10 + i, 0, 400)::int)::date
+            ELSE started_on + regress.rand_int(33, c * 10 + i, 0, 500)::int END AS ended_on
+FROM (SELECT c, i, regress.rand(31, c * 10 + i) AS r,
+             CASE WHEN regress.rand(34, c * 10 + i) < 0.3
+                  THEN date_trunc('month', date '2024-01-01' + regress.rand_int(30, c * 10 + i, 0, 700)::int)::date
+                  ELSE date '2024-01-01' + regress.rand_int(30, c * 10 + i, 0, 700)::int END AS started_on
+      FROM generate_series(1, 3000) c
+      CROSS JOIN LATERAL generate_series(1, regress.rand_int(35, c, 0, 6)::int) i) x;
+CREATE TABLE period_ends AS
+SELECT k, (date '2024-06-01' + k * interval '1 month')::date AS period_end FROM generate_series(1, 15) k;
+SELECT count(*) AS subscriptions, count(*) FILTER (WHERE ended_on IS NULL) AS open,
+       count(*) FILTER (WHERE ended_on IN (SELECT period_end FROM period_ends)) AS ending_on_a_period_end
+FROM subscriptions;
+SELECT count(*) FILTER (WHERE s.c IS NOT NULL) AS in_force, count(*) FILTER (WHERE f.c IS NULL OR s.c IS NULL) AS mismatches
+FROM (SELECT x.c, u.k
+      FROM (SELECT c, kpi_in_force_periods(array_agg(started_on), array_agg(ended_on),
+                                           (SELECT array_agg(period_end ORDER BY k) FROM period_ends)) AS ks
+            FROM subscriptions GROUP BY c) x
+      CROSS JOIN LATERAL unnest(x.ks) AS u(k)) f
+FULL JOIN (SELECT DISTINCT s.c, p.k
+           FROM subscriptions s JOIN period_ends p ON s.started_on < p.period_end AND (s.ended_on IS NULL OR s.ended_on >= p.period_end)) s
+       USING (c, k);
+
+-- Errors: the rows' arrays and the windows' arrays pair up; windows and period ends are
+-- one-dimensional, finite and not NULL, windows not empty; an invoice's instants are finite.
 SELECT statement, regress.expect_error(statement) AS error
 FROM (VALUES
     ($$SELECT csmetrics.kpi_days_late('{2025-01-01}', '{}', '{NULL}', '{2024-01-01}', '{2025-02-01}', '{2025-02-01}')$$),
@@ -139,7 +176,11 @@ FROM (VALUES
     ($$SELECT csmetrics.kpi_latest_in_windows('{2025-01-01}', '{2025-01-01}', '{1,2}', '{2024-01-01}', '{2025-02-01}')$$),
     ($$SELECT csmetrics.kpi_latest_in_windows('{2025-01-01}', '{2025-01-01}', '{1}', '{2024-01-01}', '{{2025-02-01}}')$$),
     ($$SELECT csmetrics.kpi_latest_in_windows('{2025-01-01}', '{2025-01-01}', '{1}', '{2024-01-01}', '{NULL}')$$),
-    ($$SELECT csmetrics.kpi_latest_in_windows('{2025-01-01}', '{2025-01-01}', '{1}', '{2025-03-01}', '{2025-02-01}')$$)
+    ($$SELECT csmetrics.kpi_latest_in_windows('{2025-01-01}', '{2025-01-01}', '{1}', '{2025-03-01}', '{2025-02-01}')$$),
+    ($$SELECT csmetrics.kpi_in_force_periods('{2025-01-01}', '{}', '{2025-02-01}')$$),
+    ($$SELECT csmetrics.kpi_in_force_periods('{2025-01-01}', '{NULL}', '{{2025-02-01}}')$$),
+    ($$SELECT csmetrics.kpi_in_force_periods('{2025-01-01}', '{NULL}', '{2025-02-01,NULL}')$$),
+    ($$SELECT csmetrics.kpi_in_force_periods('{2025-01-01}', '{NULL}', '{infinity}')$$)
 ) AS cases(statement);
 
 RESET search_path;
