@@ -1597,6 +1597,18 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_health_period(jsonb) IS 'csmetrics internal: builder of the health_period helper relation (materialized sets only)';
 
+-- The key a subscription s is grouped by per customer: its customer_id, or its text when the
+-- customers' ids are of another type (they are then matched by text, and ids that are equal in
+-- the subscriptions' type but not as text, such as 1 and 1.0, are different customers).
+CREATE FUNCTION @extschema@.kpi_subscription_key() RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    RETURN CASE WHEN @extschema@.kpi_role_column_type('subscriptions', 'customer_id') = @extschema@.kpi_role_column_type('customers', 'customer_id')
+                THEN 's.customer_id' ELSE 's.customer_id::pg_catalog.text' END;
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_subscription_key() IS 'csmetrics internal: the expression grouping subscriptions s by customer, in the type their customer is matched in';
+
 -- The query of every health measure and score of the customers in scope for a set of
 -- periods. The caller gives the periods (a SELECT of {{period}} and is_current, which may
 -- read asof: the period of the latest event, and with validation, settings: the one row of
@@ -1736,13 +1748,14 @@ BEGIN
         -- the customers in force at each period end: from each one's subscriptions, the numbers
         -- of those periods (every customer in every period without subscriptions)
         'scope_periods', CASE WHEN @extschema@.kpi_has(ctx, 'subscriptions') THEN @extschema@.kpi_render($m$
-    JOIN (SELECT s.customer_id,
+    JOIN (SELECT {{subscription_key}} AS customer_id,
                  @extschema@.kpi_in_force_periods(array_agg(s.started_on), array_agg(s.ended_on), (SELECT w.ends FROM period_windows AS w)) AS ks
           FROM {{subscriptions}} AS s
-          GROUP BY s.customer_id) AS f ON {{match}}
+          GROUP BY 1) AS f ON {{match}}
     CROSS JOIN LATERAL unnest(f.ks) AS u(k)
     JOIN periods AS p ON p.k = u.k$m$,
-            ctx || jsonb_build_object('match', @extschema@.kpi_customer_match('subscriptions', 'c', 'f'))) ELSE ' CROSS JOIN periods AS p' END);
+            ctx || jsonb_build_object('match', @extschema@.kpi_customer_match('subscriptions', 'c', 'f'),
+                                      'subscription_key', @extschema@.kpi_subscription_key())) ELSE ' CROSS JOIN periods AS p' END);
     -- the signal measures of the model, when signals are registered: their values in long
     -- form, and per customer and period the parts of the scores they give, in the order of
     -- their names (after the built-in measures)
@@ -1933,18 +1946,19 @@ outcome_periods AS (
 paying AS (
     -- the numbers of the periods at whose end the customer pays, ascending (the validated
     -- periods start the outcome periods: a score's k numbers its period in both)
-    SELECT s.customer_id,
+    SELECT {{subscription_key}} AS customer_id,
            @extschema@.kpi_in_force_periods(array_agg(s.started_on), array_agg(s.ended_on),
                                             (SELECT array_agg(o.period_end ORDER BY o.k) FROM outcome_periods AS o)) AS ks
     FROM {{subscriptions}} AS s
     WHERE s.mrr > 0
-    GROUP BY s.customer_id)
+    GROUP BY 1)
 -- a paying customer's score, churned unless paying at the end of each of the N next periods:
 -- unless its N-th next paying period is k + N
 SELECT sc.customer_id, sc.{{period}}, st.horizon_periods, sc.health_score::float8 AS health_score,
        y.ks[array_position(y.ks, sc.k) + st.horizon_periods] IS DISTINCT FROM sc.k + st.horizon_periods AS churned
 FROM scores AS sc JOIN paying AS y ON {{match}} AND sc.k = ANY (y.ks) CROSS JOIN settings AS st
-WHERE sc.health_score IS NOT NULL$f$, ctx || jsonb_build_object('match', @extschema@.kpi_customer_match('subscriptions', 'sc', 'y'))),
+WHERE sc.health_score IS NOT NULL$f$, ctx || jsonb_build_object('match', @extschema@.kpi_customer_match('subscriptions', 'sc', 'y'),
+                                                                   'subscription_key', @extschema@.kpi_subscription_key())),
         true);
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_health_outcomes(jsonb) IS 'csmetrics internal: builder of the health_outcomes helper relation (health score and churn outcome per paying customer and validated period)';

@@ -146,6 +146,16 @@ ParseWindows(ArrayType **arrays, bool with_end_ats, Windows *w)
 	}
 }
 
+/* A copy of size bytes in the current memory context. */
+static void *
+CopyBytes(const void *from, Size size)
+{
+	void	   *to = palloc(size);
+
+	memcpy(to, from, size);
+	return to;
+}
+
 /* The windows of the last call of a function, kept for the next: the same on every row. */
 typedef struct WindowsCache
 {
@@ -167,6 +177,7 @@ ReadWindows(FunctionCallInfo fcinfo, int starts_arg, bool with_end_ats)
 	int			narrays = with_end_ats ? 3 : 2;
 	Size		nbytes = 0;
 	Size		offset = 0;
+	Windows		parsed;
 	MemoryContext oldcxt;
 	int			i;
 
@@ -187,6 +198,11 @@ ReadWindows(FunctionCallInfo fcinfo, int starts_arg, bool with_end_ats)
 			return &cache->windows;
 	}
 
+	/*
+	 * Read them in the call's memory, which is reset row by row, so that a bad window leaves
+	 * the cache as it was and nothing of the parse stays; then keep a copy.
+	 */
+	ParseWindows(arrays, with_end_ats, &parsed);
 	oldcxt = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
 	if (cache == NULL)
 		cache = (WindowsCache *) palloc0(sizeof(WindowsCache));
@@ -198,10 +214,11 @@ ReadWindows(FunctionCallInfo fcinfo, int starts_arg, bool with_end_ats)
 		pfree(cache->windows.ends);
 		if (cache->windows.end_ats)
 			pfree(cache->windows.end_ats);
-		memset(cache, 0, sizeof(WindowsCache));
 	}
-	fcinfo->flinfo->fn_extra = cache;
-	ParseWindows(arrays, with_end_ats, &cache->windows);
+	cache->windows.n = parsed.n;
+	cache->windows.starts = CopyBytes(parsed.starts, sizeof(DateADT) * Max(parsed.n, 1));
+	cache->windows.ends = CopyBytes(parsed.ends, sizeof(DateADT) * Max(parsed.n, 1));
+	cache->windows.end_ats = parsed.end_ats ? CopyBytes(parsed.end_ats, sizeof(TimestampTz) * Max(parsed.n, 1)) : NULL;
 	cache->bytes = palloc(nbytes);
 	offset = 0;
 	for (i = 0; i < narrays; i++)
@@ -210,6 +227,7 @@ ReadWindows(FunctionCallInfo fcinfo, int starts_arg, bool with_end_ats)
 		offset += VARSIZE(arrays[i]);
 	}
 	cache->nbytes = nbytes;
+	fcinfo->flinfo->fn_extra = cache;
 	MemoryContextSwitchTo(oldcxt);
 	return &cache->windows;
 }

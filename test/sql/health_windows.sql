@@ -43,7 +43,8 @@ SELECT kpi_latest_in_windows(
        kpi_latest_in_windows('{2025-01-01}', '{2025-01-01 00:00+00}', '{NULL}', '{2024-06-01}', '{2025-06-01}') AS only_null;
 
 -- 3 000 customers with 0 to 30 invoices each over 2023-2025: due at any second, some on a day's
--- first instant, paid before, on or after due, at a window end exactly, or never; and 0 to 12
+-- first instant, paid before, on or after due (late ones to the microsecond), at a window end
+-- exactly, or never; and 0 to 12
 -- answers each, many sharing an instant. Twelve monthly windows of a year each.
 CREATE TABLE invoices AS
 SELECT c, i, due_at::date AS due_on, due_at,
@@ -51,7 +52,8 @@ SELECT c, i, due_at::date AS due_on, due_at,
             WHEN r < 0.25 THEN date_trunc('month', due_at + interval '1 month')
             WHEN r < 0.35 THEN due_at
             WHEN r < 0.55 THEN due_at - make_interval(secs => regress.rand_int(13, c * 100 + i, 1, 20 * 86400))
-            ELSE due_at + make_interval(secs => regress.rand_int(14, c * 100 + i, 1, 90 * 86400)) END AS paid_at
+            ELSE due_at + make_interval(secs => regress.rand_int(14, c * 100 + i, 1, 90 * 86400))
+                 + regress.rand_int(16, c * 100 + i, 0, 999999) * interval '1 microsecond' END AS paid_at
 FROM (SELECT c, i, regress.rand(12, c * 100 + i) AS r,
              CASE WHEN regress.rand(15, c * 100 + i) < 0.3
                   THEN date_trunc('day', t) ELSE t END AS due_at
@@ -75,7 +77,7 @@ SELECT (SELECT count(*) FROM invoices) AS invoices, (SELECT count(*) FROM invoic
 
 -- Days late: the functions' value per customer and window against the SQL average, exactly.
 -- (Seconds rounded to six decimals are what extract gives from 14 on; before 14 it gives a
--- float8, exact here since every instant is a whole second.)
+-- float8, exact here to the microsecond since no delay reaches a billion seconds.)
 CREATE TABLE late_c AS
 SELECT x.c, w.k, x.late[w.k] AS days_late
 FROM (SELECT c, kpi_days_late(array_agg(due_on), array_agg(due_at), array_agg(paid_at),
@@ -121,6 +123,35 @@ FROM (SELECT c, kpi_latest_in_windows(array_agg(day ORDER BY i DESC), array_agg(
       FROM answers GROUP BY c) x
 WHERE latest IS DISTINCT FROM forward;
 
+-- Windows that change from one call to the next (each customer's years moved by 0 to 4 days,
+-- arrays of the same size): each call measures its own windows, not those of the call before.
+CREATE TABLE shifted AS
+SELECT c, k, window_start + c % 5 AS window_start, window_end + c % 5 AS window_end,
+       window_end_at + (c % 5) * interval '1 day' AS window_end_at
+FROM (SELECT DISTINCT c FROM invoices UNION SELECT DISTINCT c FROM answers) cs CROSS JOIN windows;
+SELECT count(*) FILTER (WHERE s.days_late IS NOT NULL) AS compared, count(*) FILTER (WHERE f.days_late IS DISTINCT FROM s.days_late) AS mismatches
+FROM (SELECT x.c, w.k, x.late[w.k] AS days_late
+      FROM (SELECT i.c, kpi_days_late(array_agg(i.due_on), array_agg(i.due_at), array_agg(i.paid_at),
+                                      (SELECT array_agg(h.window_start ORDER BY h.k) FROM shifted h WHERE h.c = i.c),
+                                      (SELECT array_agg(h.window_end ORDER BY h.k) FROM shifted h WHERE h.c = i.c),
+                                      (SELECT array_agg(h.window_end_at ORDER BY h.k) FROM shifted h WHERE h.c = i.c)) AS late
+            FROM invoices i GROUP BY i.c ORDER BY i.c) x
+      CROSS JOIN windows w) f
+LEFT JOIN (SELECT i.c, h.k,
+                  (avg(greatest(0, round(extract(epoch FROM least(coalesce(i.paid_at, h.window_end_at), h.window_end_at) - i.due_at)::numeric, 6))) / 86400)::float8 AS days_late
+           FROM invoices i JOIN shifted h ON h.c = i.c AND i.due_on >= h.window_start AND i.due_on < h.window_end
+           GROUP BY i.c, h.k) s USING (c, k);
+SELECT count(*) FILTER (WHERE s.score IS NOT NULL) AS compared, count(*) FILTER (WHERE f.score IS DISTINCT FROM s.score) AS mismatches
+FROM (SELECT x.c, w.k, x.latest[w.k] AS score
+      FROM (SELECT a.c, kpi_latest_in_windows(array_agg(a.day), array_agg(a.at), array_agg(a.score),
+                                              (SELECT array_agg(h.window_start ORDER BY h.k) FROM shifted h WHERE h.c = a.c),
+                                              (SELECT array_agg(h.window_end ORDER BY h.k) FROM shifted h WHERE h.c = a.c)) AS latest
+            FROM answers a GROUP BY a.c ORDER BY a.c) x
+      CROSS JOIN windows w) f
+LEFT JOIN (SELECT DISTINCT ON (a.c, h.k) a.c, h.k, a.score
+           FROM answers a JOIN shifted h ON h.c = a.c AND a.day >= h.window_start AND a.day < h.window_end
+           ORDER BY a.c, h.k, a.at DESC, a.score) s USING (c, k);
+
 -- The periods in force: a subscription counts at a period end when it started before it and
 -- has not ended before it (ending on the period end itself still counts).
 SELECT kpi_in_force_periods('{2025-01-15,2025-03-01}', '{2025-03-01,NULL}',
@@ -155,6 +186,17 @@ FROM (SELECT x.c, u.k
       CROSS JOIN LATERAL unnest(x.ks) AS u(k)) f
 FULL JOIN (SELECT DISTINCT s.c, p.k
            FROM subscriptions s JOIN period_ends p ON s.started_on < p.period_end AND (s.ended_on IS NULL OR s.ended_on >= p.period_end)) s
+       USING (c, k);
+-- and with each customer's period ends moved by 0 to 6 days
+SELECT count(*) FILTER (WHERE s.c IS NOT NULL) AS in_force, count(*) FILTER (WHERE f.c IS NULL OR s.c IS NULL) AS mismatches
+FROM (SELECT x.c, u.k
+      FROM (SELECT c, kpi_in_force_periods(array_agg(started_on), array_agg(ended_on),
+                                           (SELECT array_agg(period_end + subscriptions.c % 7 ORDER BY k) FROM period_ends)) AS ks
+            FROM subscriptions GROUP BY c ORDER BY c) x
+      CROSS JOIN LATERAL unnest(x.ks) AS u(k)) f
+FULL JOIN (SELECT DISTINCT s.c, p.k
+           FROM subscriptions s JOIN period_ends p
+                ON s.started_on < p.period_end + s.c % 7 AND (s.ended_on IS NULL OR s.ended_on >= p.period_end + s.c % 7)) s
        USING (c, k);
 
 -- Errors: the rows' arrays and the windows' arrays pair up; windows and period ends are
