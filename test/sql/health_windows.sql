@@ -123,6 +123,30 @@ FROM (SELECT c, kpi_latest_in_windows(array_agg(day ORDER BY i DESC), array_agg(
       FROM answers GROUP BY c) x
 WHERE latest IS DISTINCT FROM forward;
 
+-- A parallel plan (the workers scan the rows, the functions run above the Gather) gives the
+-- same values as the serial plans above.
+CREATE VIEW late_parallel AS
+SELECT x.c, w.k, x.late[w.k] AS days_late
+FROM (SELECT c, kpi_days_late(array_agg(due_on), array_agg(due_at), array_agg(paid_at),
+                              (SELECT array_agg(window_start ORDER BY k) FROM windows),
+                              (SELECT array_agg(window_end ORDER BY k) FROM windows),
+                              (SELECT array_agg(window_end_at ORDER BY k) FROM windows)) AS late
+      FROM invoices GROUP BY c) x
+CROSS JOIN windows w;
+CREATE VIEW latest_parallel AS
+SELECT x.c, w.k, x.latest[w.k] AS score
+FROM (SELECT c, kpi_latest_in_windows(array_agg(day), array_agg(at), array_agg(score),
+                                      (SELECT array_agg(window_start ORDER BY k) FROM windows),
+                                      (SELECT array_agg(window_end ORDER BY k) FROM windows)) AS latest
+      FROM answers GROUP BY c) x
+CROSS JOIN windows w;
+SELECT regress.force_parallel();
+SELECT regress.plan_has('SELECT * FROM late_parallel', 'Gather') AS late_gather,
+       regress.plan_has('SELECT * FROM latest_parallel', 'Gather') AS latest_gather;
+SELECT (SELECT count(*) FROM late_parallel p FULL JOIN late_c c USING (c, k) WHERE p.days_late IS DISTINCT FROM c.days_late) AS late_mismatches,
+       (SELECT count(*) FROM latest_parallel p FULL JOIN latest_c c USING (c, k) WHERE p.score IS DISTINCT FROM c.score) AS latest_mismatches;
+SELECT regress.serial();
+
 -- Windows that change from one call to the next (each customer's years moved by 0 to 4 days,
 -- arrays of the same size): each call measures its own windows, not those of the call before.
 CREATE TABLE shifted AS
