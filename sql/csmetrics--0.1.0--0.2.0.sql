@@ -468,16 +468,25 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_per_customer(text) IS 'csmetrics internal: whether the rows of a source kind belong to a customer';
 
--- The condition that matches a row (row_alias) of a source kind with a customer row (alias):
--- on the ids as they are when both have the same type, so that joins stay on the partition
--- key; as text when they differ.
-CREATE FUNCTION @extschema@.kpi_customer_match(kind text, alias text, row_alias text DEFAULT 'x') RETURNS text
+-- The customer id of a row (alias) of a source kind, as it is matched with customers: as it is
+-- when the customers' ids have the same type, so that joins stay on the partition key; as
+-- text when they differ (then ids equal in the source's type but not as text, such as 1 and
+-- 1.0, are different customers, also when rows are grouped by it).
+CREATE FUNCTION @extschema@.kpi_customer_key(kind text, alias text) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN CASE WHEN @extschema@.kpi_role_column_type(kind, 'customer_id') = @extschema@.kpi_role_column_type('customers', 'customer_id')
-                THEN alias || '.customer_id = ' || row_alias || '.customer_id'
-                ELSE alias || '.customer_id::pg_catalog.text = ' || row_alias || '.customer_id::pg_catalog.text' END;
+                THEN alias || '.customer_id' ELSE alias || '.customer_id::pg_catalog.text' END;
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_customer_key(text, text) IS 'csmetrics internal: the customer id of a source row, in the type it is matched with customers in';
+
+-- The condition that matches a row (row_alias) of a source kind with a customer row (alias).
+CREATE FUNCTION @extschema@.kpi_customer_match(kind text, alias text, row_alias text DEFAULT 'x') RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    RETURN @extschema@.kpi_customer_key(kind, alias) || ' = ' || @extschema@.kpi_customer_key(kind, row_alias);
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_customer_match(text, text, text) IS 'csmetrics internal: the condition matching a source row with a customer, on the ids in their own type when the types agree';
 
@@ -1557,15 +1566,10 @@ BEGIN
     GROUP BY i.customer_id)$m$ END, ctx);
     -- usage and tickets count from zero; a customer without an answer or invoice has no value
     -- (answers and invoices come as one row per customer, its values in the order of the periods)
-    IF measure IN ('usage', 'support') THEN
-        join_sql := @extschema@.kpi_render(' LEFT JOIN {{alias}} ON {{match}} AND {{alias}}.{{period}} = s.{{period}}',
-                                           ctx || jsonb_build_object('match', @extschema@.kpi_customer_match(kind, alias, 's')));
-        value := 'coalesce(' || alias || '.raw_value, 0)';
-    ELSE
-        join_sql := @extschema@.kpi_render(' LEFT JOIN {{alias}} ON {{match}}',
-                                           ctx || jsonb_build_object('match', @extschema@.kpi_customer_match(kind, alias, 's')));
-        value := alias || '.per_period[s.k]';
-    END IF;
+    join_sql := @extschema@.kpi_render(' LEFT JOIN {{alias}} ON {{match}}'
+                                       || CASE WHEN measure IN ('usage', 'support') THEN ' AND {{alias}}.{{period}} = s.{{period}}' ELSE '' END,
+                                       ctx || jsonb_build_object('match', @extschema@.kpi_customer_match(kind, alias, 's')));
+    value := CASE WHEN measure IN ('usage', 'support') THEN 'coalesce(' || alias || '.raw_value, 0)' ELSE alias || '.per_period[s.k]' END;
     RETURN NEXT;
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_health_builtin_measure(jsonb, text) IS 'csmetrics internal: the SQL of one built-in health measure for kpi_health_query() (none when its source is not registered)';
@@ -1597,18 +1601,6 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_health_period(jsonb) IS 'csmetrics internal: builder of the health_period helper relation (materialized sets only)';
 
--- The key a subscription s is grouped by per customer: its customer_id, or its text when the
--- customers' ids are of another type (they are then matched by text, and ids that are equal in
--- the subscriptions' type but not as text, such as 1 and 1.0, are different customers).
-CREATE FUNCTION @extschema@.kpi_subscription_key() RETURNS text
-LANGUAGE plpgsql STABLE
-SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-    RETURN CASE WHEN @extschema@.kpi_role_column_type('subscriptions', 'customer_id') = @extschema@.kpi_role_column_type('customers', 'customer_id')
-                THEN 's.customer_id' ELSE 's.customer_id::pg_catalog.text' END;
-END $$;
-COMMENT ON FUNCTION @extschema@.kpi_subscription_key() IS 'csmetrics internal: the expression grouping subscriptions s by customer, in the type their customer is matched in';
-
 -- The query of every health measure and score of the customers in scope for a set of
 -- periods. The caller gives the periods (a SELECT of {{period}} and is_current, which may
 -- read asof: the period of the latest event, and with validation, settings: the one row of
@@ -1622,8 +1614,8 @@ COMMENT ON FUNCTION @extschema@.kpi_subscription_key() IS 'csmetrics internal: t
 --                   registered sources, and every signal measure of the model when signals are
 --                   registered): position (order in the score), raw_value, in_model, weight
 --                   (NULL for a points measure), impact, health (0..100; NULL for points)
---   scores          per customer and period (and its number k): health_score, health_points, measures_scored and
---                   the built-in measures' raw and health values
+--   scores          per customer and period (and its number k): health_score, health_points,
+--                   measures_scored and the built-in measures' raw and health values
 -- Each source is read once for the measures; the latest period comes from the helper
 -- health_period in a materialized set, else from the same rows. The built-in measures stay
 -- side by side, one row per customer and period (builtin_values: raw_K, health_K, weight_K,
@@ -1755,7 +1747,7 @@ BEGIN
     CROSS JOIN LATERAL unnest(f.ks) AS u(k)
     JOIN periods AS p ON p.k = u.k$m$,
             ctx || jsonb_build_object('match', @extschema@.kpi_customer_match('subscriptions', 'c', 'f'),
-                                      'subscription_key', @extschema@.kpi_subscription_key())) ELSE ' CROSS JOIN periods AS p' END);
+                                      'subscription_key', @extschema@.kpi_customer_key('subscriptions', 's'))) ELSE ' CROSS JOIN periods AS p' END);
     -- the signal measures of the model, when signals are registered: their values in long
     -- form, and per customer and period the parts of the scores they give, in the order of
     -- their names (after the built-in measures)
@@ -1958,7 +1950,7 @@ SELECT sc.customer_id, sc.{{period}}, st.horizon_periods, sc.health_score::float
        y.ks[array_position(y.ks, sc.k) + st.horizon_periods] IS DISTINCT FROM sc.k + st.horizon_periods AS churned
 FROM scores AS sc JOIN paying AS y ON {{match}} AND sc.k = ANY (y.ks) CROSS JOIN settings AS st
 WHERE sc.health_score IS NOT NULL$f$, ctx || jsonb_build_object('match', @extschema@.kpi_customer_match('subscriptions', 'sc', 'y'),
-                                                                   'subscription_key', @extschema@.kpi_subscription_key())),
+                                                                   'subscription_key', @extschema@.kpi_customer_key('subscriptions', 's'))),
         true);
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_health_outcomes(jsonb) IS 'csmetrics internal: builder of the health_outcomes helper relation (health score and churn outcome per paying customer and validated period)';

@@ -461,16 +461,25 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_per_customer(text) IS 'csmetrics internal: whether the rows of a source kind belong to a customer';
 
--- The condition that matches a row (row_alias) of a source kind with a customer row (alias):
--- on the ids as they are when both have the same type, so that joins stay on the partition
--- key; as text when they differ.
-CREATE FUNCTION @extschema@.kpi_customer_match(kind text, alias text, row_alias text DEFAULT 'x') RETURNS text
+-- The customer id of a row (alias) of a source kind, as it is matched with customers: as it is
+-- when the customers' ids have the same type, so that joins stay on the partition key; as
+-- text when they differ (then ids equal in the source's type but not as text, such as 1 and
+-- 1.0, are different customers, also when rows are grouped by it).
+CREATE FUNCTION @extschema@.kpi_customer_key(kind text, alias text) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN CASE WHEN @extschema@.kpi_role_column_type(kind, 'customer_id') = @extschema@.kpi_role_column_type('customers', 'customer_id')
-                THEN alias || '.customer_id = ' || row_alias || '.customer_id'
-                ELSE alias || '.customer_id::pg_catalog.text = ' || row_alias || '.customer_id::pg_catalog.text' END;
+                THEN alias || '.customer_id' ELSE alias || '.customer_id::pg_catalog.text' END;
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_customer_key(text, text) IS 'csmetrics internal: the customer id of a source row, in the type it is matched with customers in';
+
+-- The condition that matches a row (row_alias) of a source kind with a customer row (alias).
+CREATE FUNCTION @extschema@.kpi_customer_match(kind text, alias text, row_alias text DEFAULT 'x') RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    RETURN @extschema@.kpi_customer_key(kind, alias) || ' = ' || @extschema@.kpi_customer_key(kind, row_alias);
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_customer_match(text, text, text) IS 'csmetrics internal: the condition matching a source row with a customer, on the ids in their own type when the types agree';
 
