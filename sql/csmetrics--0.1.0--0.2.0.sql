@@ -1637,6 +1637,7 @@ DECLARE
     builtin_joins text := '';
     raw_columns text := '';
     model_joins text := '';
+    sample_columns text := '';
     value_columns text := '';
     pivot text := '';
     -- per registered built-in measure, in order: its name, its columns in builtin_values (a
@@ -1665,18 +1666,21 @@ BEGIN
         builtin_joins := builtin_joins || b.join_sql;
         raw_columns := raw_columns || @extschema@.kpi_render(', {{value}} AS raw_{{k}}', mctx);
         model_joins := model_joins || @extschema@.kpi_render(' LEFT JOIN @extschema@.health_measures AS m{{k}} ON m{{k}}.measure = {{name}}', mctx);
-        -- the measure on 0..100 by its model row: by rank among the period's customers (every
-        -- such window has the same partition, and gets the values only when the model ranks
-        -- the measure, so that the others sort nothing), or between bounds; none for a points
-        -- measure
+        sample_columns := sample_columns || @extschema@.kpi_render($v$,
+           @extschema@.kpi_sorted_sample(array_agg(r.raw_{{k}})
+               FILTER (WHERE r.raw_{{k}} IS NOT NULL
+                             AND (SELECT m.normalization = 'rank' AND m.impact IS NULL FROM @extschema@.health_measures AS m WHERE m.measure = {{name}}))) AS sample_{{k}}$v$,
+            mctx);
+        -- the measure on 0..100 by its model row: by its percentile rank among the period's
+        -- customers, searched in their values sorted once per period (rank_samples, which
+        -- holds them only when the model ranks the measure, so that the others sort nothing),
+        -- or between bounds; none for a points measure
         value_columns := value_columns || @extschema@.kpi_render($v$,
            r.raw_{{k}}, m{{k}}.measure IS NOT NULL AS in_model_{{k}}, CASE WHEN m{{k}}.impact IS NULL THEN m{{k}}.weight END AS weight_{{k}},
            m{{k}}.impact AS impact_{{k}},
            CASE WHEN m{{k}}.impact IS NOT NULL THEN NULL::float8
                 WHEN m{{k}}.normalization = 'rank'
-                THEN @extschema@.health_score_ranked(CASE WHEN m{{k}}.normalization = 'rank' AND m{{k}}.impact IS NULL THEN ARRAY[r.raw_{{k}}] END,
-                                                     ARRAY[1::float8], ARRAY[coalesce(m{{k}}.higher_is_better, true)])
-                         OVER (PARTITION BY r.{{period}})
+                THEN @extschema@.kpi_percentile_rank(rs.sample_{{k}}, r.raw_{{k}}, coalesce(m{{k}}.higher_is_better, true))
                 ELSE @extschema@.health_normalize(r.raw_{{k}}, m{{k}}.lower_bound, m{{k}}.upper_bound, m{{k}}.higher_is_better) END AS health_{{k}}$v$,
             mctx);
         names := names || quote_literal(b.measure);
@@ -1713,7 +1717,16 @@ BEGIN
         'builtin_ctes', builtin_ctes,
         'builtin_joins', builtin_joins,
         'raw_columns', raw_columns,
-        'model_joins', model_joins,
+        -- the values of each ranked measure per period, sorted (none without a built-in measure)
+        'rank_samples', CASE WHEN cardinality(names) > 0 THEN @extschema@.kpi_render($m$
+rank_samples AS (
+    SELECT r.{{period}}{{sample_columns}}
+    FROM builtin_raw AS r
+    GROUP BY r.{{period}}),$m$, ctx || jsonb_build_object('sample_columns', sample_columns)) ELSE '' END,
+        -- with the model's rows of the measures: joined to the 12 or so rows of rank_samples,
+        -- and so read once per period instead of once per row
+        'rank_join', CASE WHEN cardinality(names) > 0
+                          THEN @extschema@.kpi_render(' LEFT JOIN (rank_samples AS rs' || model_joins || ') ON rs.{{period}} = r.{{period}}', ctx) ELSE '' END,
         'value_columns', value_columns,
         'builtin_list', 'ARRAY[' || (SELECT string_agg(quote_literal(x), ', ') FROM unnest(@extschema@.kpi_health_builtin()) x) || ']',
         'names', array_to_string(names, ', '),
@@ -1781,16 +1794,21 @@ signal_raw AS (
            CASE WHEN w.aggregation IN ('count', 'sum') THEN coalesce(v.raw_value, 0) ELSE v.raw_value END AS raw_value
     FROM scope AS s CROSS JOIN signal_model AS w
     LEFT JOIN signal_values AS v ON {{match}} AND v.{{period}} = s.{{period}} AND v.measure = w.measure),
+signal_samples AS (
+    -- the values of each ranked signal measure per period, sorted, as for the built-in ones
+    SELECT r.{{period}}, r.measure,
+           @extschema@.kpi_sorted_sample(array_agg(r.raw_value) FILTER (WHERE r.raw_value IS NOT NULL AND m.normalization = 'rank' AND m.impact IS NULL)) AS sample
+    FROM signal_raw AS r JOIN @extschema@.health_measures AS m ON m.measure = r.measure
+    GROUP BY r.{{period}}, r.measure),
 signal_measure_values AS (
     SELECT r.customer_id, r.{{period}}, r.measure, r.position, r.raw_value, m.measure IS NOT NULL AS in_model,
            CASE WHEN m.impact IS NULL THEN m.weight END AS weight, m.impact,
            CASE WHEN m.impact IS NOT NULL THEN NULL::float8
                 WHEN m.normalization = 'rank'
-                THEN @extschema@.health_score_ranked(CASE WHEN m.normalization = 'rank' AND m.impact IS NULL THEN ARRAY[r.raw_value] END,
-                                                     ARRAY[1::float8], ARRAY[coalesce(m.higher_is_better, true)])
-                         OVER (PARTITION BY r.{{period}}, r.measure)
+                THEN @extschema@.kpi_percentile_rank(ss.sample, r.raw_value, coalesce(m.higher_is_better, true))
                 ELSE @extschema@.health_normalize(r.raw_value, m.lower_bound, m.upper_bound, m.higher_is_better) END AS health
-    FROM signal_raw AS r LEFT JOIN @extschema@.health_measures AS m ON m.measure = r.measure),
+    FROM signal_raw AS r LEFT JOIN @extschema@.health_measures AS m ON m.measure = r.measure
+    LEFT JOIN signal_samples AS ss ON ss.{{period}} = r.{{period}} AND ss.measure = r.measure),
 signal_scores AS (
     SELECT v.customer_id, v.{{period}},
            array_agg(v.health ORDER BY v.measure COLLATE "C") AS healths,
@@ -1826,10 +1844,10 @@ scope AS {{row_cte}}(
     FROM {{customers}} AS c{{scope_periods}}){{builtin_ctes}},
 builtin_raw AS (
     SELECT s.customer_id, s.{{period}}, s.k{{raw_columns}}
-    FROM scope AS s{{builtin_joins}}),
+    FROM scope AS s{{builtin_joins}}),{{rank_samples}}
 builtin_values AS (
     SELECT r.customer_id, r.{{period}}, r.k{{value_columns}}
-    FROM builtin_raw AS r{{model_joins}}){{signal_ctes}},{{measure_values}}
+    FROM builtin_raw AS r{{rank_join}}){{signal_ctes}},{{measure_values}}
 scores AS (
     -- the weighted score over the measures with a positive weight, in a fixed order (built-in
     -- measures first, then signal measures by name); points over the measures with an impact
@@ -3253,6 +3271,22 @@ AS 'MODULE_PATHNAME', 'kpi_in_force_periods'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.kpi_in_force_periods(pg_catalog.date[], pg_catalog.date[], pg_catalog.date[]) IS
 'csmetrics internal: the numbers k (ascending) of the periods at whose end period_ends[k] a row is in force (started_on before it, ended_on NULL or not before it)';
+
+-- The rank normalization of the health views: each value's percentile rank in its period,
+-- searched in the period's values sorted once (src/health.c).
+CREATE FUNCTION @extschema@.kpi_sorted_sample(vals pg_catalog.float8[])
+RETURNS pg_catalog.float8[]
+AS 'MODULE_PATHNAME', 'kpi_sorted_sample'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.kpi_sorted_sample(pg_catalog.float8[]) IS
+'csmetrics internal: the values that are not NULL, sorted ascending (the sample of kpi_percentile_rank); a NaN or infinite value is an error';
+
+CREATE FUNCTION @extschema@.kpi_percentile_rank(sample pg_catalog.float8[], value pg_catalog.float8, higher_is_better pg_catalog.bool)
+RETURNS pg_catalog.float8
+AS 'MODULE_PATHNAME', 'kpi_percentile_rank'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.kpi_percentile_rank(pg_catalog.float8[], pg_catalog.float8, pg_catalog.bool) IS
+'csmetrics internal: the percentile rank of value (0..100, ties at the mid-rank, inverted when lower is better) among sample, the partition''s values sorted ascending; what health_score_ranked gives for one measure';
 
 -- customer_actions and its rules (src/views/actions.sql).
 CREATE TABLE @extschema@.action_rules (

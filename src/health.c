@@ -236,6 +236,24 @@ CompareRankedValue(const void *a, const void *b)
 }
 
 /*
+ * The percentile rank of a value among n values, below of them lower and equal of them (the
+ * value included) equal to it: p = 100 × (below + (equal − 1)/2) / (n − 1), ties sharing the
+ * mid-rank; a single value gives 50. Lower is better (invert): 100 − p, the same rule applied
+ * to the reversed order.
+ */
+static float8
+PercentileOf(int64 below, int64 equal, int64 n, bool invert)
+{
+	float8		p;
+
+	if (n == 1)
+		p = 50.0;
+	else
+		p = 100.0 * ((float8) below + (float8) (equal - 1) / 2.0) / (float8) (n - 1);
+	return invert ? 100.0 - p : p;
+}
+
+/*
  * Sort the n values of one measure and write the percentile rank of each to its row:
  * out[row * stride]. Ties share the mid-rank, so one sort serves the whole partition.
  */
@@ -256,16 +274,7 @@ PercentileRanks(RankedValue *items, int64 n, float8 *out, int stride, bool inver
 		for (end = start + 1; end < n && items[end].value == items[start].value; end++)
 			;
 		equal = end - start;
-
-		/* p(v) = 100 × (L + (T − 1)/2) / (n − 1); a single value gives 50 */
-		if (n == 1)
-			p = 50.0;
-		else
-			p = 100.0 * ((float8) below + (float8) (equal - 1) / 2.0) / (float8) (n - 1);
-		/* Lower is better: 100 − p is the same rule applied to the reversed order. */
-		if (invert)
-			p = 100.0 - p;
-
+		p = PercentileOf(below, equal, n, invert);
 		for (k = start; k < end; k++)
 			out[items[k].row * stride] = p;
 	}
@@ -782,6 +791,121 @@ health_score_ranked(PG_FUNCTION_ARGS)
 	if (!CachedResult(fcinfo, RankPartitionScores, &score))
 		PG_RETURN_NULL();
 	PG_RETURN_FLOAT8(score);
+}
+
+/* Order doubles ascending (no NaN gets here). */
+static int
+CompareFloat8(const void *a, const void *b)
+{
+	float8		va = *(const float8 *) a;
+	float8		vb = *(const float8 *) b;
+
+	return (va > vb) - (va < vb);
+}
+
+/*
+ * kpi_sorted_sample(vals float8[]) RETURNS float8[]
+ *
+ * The values of one partition in ascending order, the sample kpi_percentile_rank searches:
+ * sorted here once per partition, so that the values can be gathered by a plain array_agg
+ * (no sorted input, no ordered aggregate). NULL elements are left out; a NaN or infinite
+ * one is an error, as it would be in a health score.
+ */
+PG_FUNCTION_INFO_V1(kpi_sorted_sample);
+Datum
+kpi_sorted_sample(PG_FUNCTION_ARGS)
+{
+	ArrayType  *vals = PG_GETARG_ARRAYTYPE_P(0);
+	CsmFloatArray a;
+	float8	   *sorted;
+	Datum	   *elems;
+	int			n = 0;
+	int			i;
+
+	csm_read_float_array(vals, "vals", &a);
+	sorted = (float8 *) palloc(sizeof(float8) * Max(a.n, 1));
+	for (i = 0; i < a.n; i++)
+	{
+		if (a.nulls && a.nulls[i])
+			continue;
+		if (isnan(a.values[i]) || isinf(a.values[i]))
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("vals %d is %s", i + 1, FloatText(a.values[i])),
+					 errdetail("Measures must be finite numbers; a NULL measure is left out.")));
+		sorted[n++] = a.values[i];
+	}
+	qsort(sorted, n, sizeof(float8), CompareFloat8);
+	elems = (Datum *) palloc(sizeof(Datum) * Max(n, 1));
+	for (i = 0; i < n; i++)
+		elems[i] = Float8GetDatum(sorted[i]);
+	PG_RETURN_ARRAYTYPE_P(construct_array(elems, n, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+}
+
+/*
+ * kpi_percentile_rank(sample float8[], value float8, higher_is_better bool) RETURNS float8
+ *
+ * The health of value by its percentile rank in sample, the values of a whole partition in
+ * ascending order (kpi_sorted_sample(array_agg(v))), value among them:
+ * the same number health_score_ranked(ARRAY[value], ARRAY[1], ARRAY[higher_is_better])
+ * OVER (that partition) gives, from a sample sorted once and searched by every row instead
+ * of a window over the partition's rows. The sample is checked where the search looks: a
+ * value missing from it, or elements out of order there, is an error.
+ */
+PG_FUNCTION_INFO_V1(kpi_percentile_rank);
+Datum
+kpi_percentile_rank(PG_FUNCTION_ARGS)
+{
+	ArrayType  *sample = PG_GETARG_ARRAYTYPE_P(0);
+	float8		v = PG_GETARG_FLOAT8(1);
+	bool		higher_is_better = PG_GETARG_BOOL(2);
+	const float8 *x;
+	int64		n;
+	int64		lo,
+				hi,
+				below,
+				end;
+
+	csm_check_one_dimensional(sample, "sample");
+	if (ARR_ELEMTYPE(sample) != FLOAT8OID)
+		elog(ERROR, "sample: expected an array of type %u, got type %u", FLOAT8OID, ARR_ELEMTYPE(sample));
+	if (ARR_HASNULL(sample))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("sample has a NULL element"),
+				 errdetail("The sample holds the values of the partition that are not NULL.")));
+	CheckMeasure(v, 0);
+	x = (const float8 *) ARR_DATA_PTR(sample);
+	n = ArrayGetNItems(ARR_NDIM(sample), ARR_DIMS(sample));
+
+	/* below: the first element not lower than v; end: the first one higher */
+	for (lo = 0, hi = n; lo < hi;)
+	{
+		int64		mid = lo + (hi - lo) / 2;
+
+		if (x[mid] < v)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	below = lo;
+	for (hi = n; lo < hi;)
+	{
+		int64		mid = lo + (hi - lo) / 2;
+
+		if (x[mid] <= v)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	end = lo;
+	if (end == below || x[below] != v || x[end - 1] != v ||
+		(below > 0 && !(x[below - 1] < v)) || (end < n && !(x[end] > v)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("value %s is not in the sample, or the sample is not in ascending order", FloatText(v)),
+				 errdetail("The sample holds the partition's values, value among them, sorted ascending.")));
+	PG_RETURN_FLOAT8(PercentileOf(below, end - below, n, !higher_is_better));
 }
 
 /*

@@ -95,3 +95,19 @@ AS 'MODULE_PATHNAME', 'kpi_in_force_periods'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.kpi_in_force_periods(pg_catalog.date[], pg_catalog.date[], pg_catalog.date[]) IS
 'csmetrics internal: the numbers k (ascending) of the periods at whose end period_ends[k] a row is in force (started_on before it, ended_on NULL or not before it)';
+
+-- The rank normalization of the health views: each value's percentile rank in its period,
+-- searched in the period's values sorted once (src/health.c).
+CREATE FUNCTION @extschema@.kpi_sorted_sample(vals pg_catalog.float8[])
+RETURNS pg_catalog.float8[]
+AS 'MODULE_PATHNAME', 'kpi_sorted_sample'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.kpi_sorted_sample(pg_catalog.float8[]) IS
+'csmetrics internal: the values that are not NULL, sorted ascending (the sample of kpi_percentile_rank); a NaN or infinite value is an error';
+
+CREATE FUNCTION @extschema@.kpi_percentile_rank(sample pg_catalog.float8[], value pg_catalog.float8, higher_is_better pg_catalog.bool)
+RETURNS pg_catalog.float8
+AS 'MODULE_PATHNAME', 'kpi_percentile_rank'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.kpi_percentile_rank(pg_catalog.float8[], pg_catalog.float8, pg_catalog.bool) IS
+'csmetrics internal: the percentile rank of value (0..100, ties at the mid-rank, inverted when lower is better) among sample, the partition''s values sorted ascending; what health_score_ranked gives for one measure';

@@ -149,3 +149,40 @@ ORDER BY s.customer;
 -- "healthy" (n = 5: p = 0, 25, 50, 75, 100)
 SELECT s, health_quartile_band(s) OVER () AS band
 FROM (VALUES (1::float8), (2), (3), (4), (5)) v(s) ORDER BY s;
+
+-- The health views rank a measure without a window: kpi_sorted_sample sorts a period's values
+-- once, and kpi_percentile_rank finds each row's value in them, with the percentile rule of
+-- health_score_ranked. The usage of the smb customers above, 10, 20, 20, 40 and NULL: n = 4,
+-- p(10) = 0, p(20) = 50, p(40) = 100; lower is better: 100 - p. A single value gives 50.
+SELECT kpi_sorted_sample('{20,10,NULL,40,20}') AS sample,
+       kpi_percentile_rank('{10,20,20,40}', 10, true) AS p10,
+       kpi_percentile_rank('{10,20,20,40}', 20, true) AS p20,
+       kpi_percentile_rank('{10,20,20,40}', 40, true) AS p40,
+       kpi_percentile_rank('{10,20,20,40}', 40, false) AS p40_lower_is_better,
+       kpi_percentile_rank('{7}', 7, true) AS single,
+       kpi_percentile_rank('{10,20}', NULL, true) AS no_value,
+       kpi_sorted_sample('{NULL,NULL}') AS no_values;
+-- Property: every measure of the 6000 customers, in both directions, against
+-- health_score_ranked over the segment with that one measure: the same double, bit for bit.
+WITH v AS (SELECT c.customer, c.segment, j, c.measures[j] AS x, d.hib
+           FROM health_customers AS c CROSS JOIN generate_series(1, 4) AS j CROSS JOIN unnest('{true,false}'::bool[]) AS d(hib)),
+samples AS (SELECT segment, j, kpi_sorted_sample(array_agg(x)) AS sample FROM v WHERE hib GROUP BY segment, j),
+windowed AS (SELECT v.*, health_score_ranked(ARRAY[v.x], '{1}', ARRAY[v.hib]) OVER (PARTITION BY v.segment, v.j, v.hib) AS p FROM v)
+SELECT count(*) AS values, count(w.p) AS ranked, count(DISTINCT w.p) AS distinct_ranks,
+       count(*) FILTER (WHERE w.p IS DISTINCT FROM kpi_percentile_rank(s.sample, w.x, w.hib)) AS mismatches,
+       sum(cardinality(s.sample)) FILTER (WHERE w.hib AND w.customer = 1) AS sample_sizes
+FROM windowed AS w JOIN samples AS s USING (segment, j);
+-- bad samples and values: each error with its SQLSTATE and message
+SELECT statement, regress.expect_error(statement) AS error
+FROM unnest(ARRAY[
+    $$SELECT csmetrics.kpi_percentile_rank('{1,2,NULL}', 1, true)$$,
+    $$SELECT csmetrics.kpi_percentile_rank('{1,2,3}', 5, true)$$,
+    $$SELECT csmetrics.kpi_percentile_rank('{3,1,2}', 1, true)$$,
+    $$SELECT csmetrics.kpi_percentile_rank('{1,3,2}', 3, true)$$,
+    $$SELECT csmetrics.kpi_percentile_rank('{}', 1, true)$$,
+    $$SELECT csmetrics.kpi_percentile_rank('{1,2}', 'NaN', true)$$,
+    $$SELECT csmetrics.kpi_percentile_rank('{1,2}', '-Infinity', false)$$,
+    $$SELECT csmetrics.kpi_percentile_rank('{{1,2},{3,4}}', 1, true)$$,
+    $$SELECT csmetrics.kpi_sorted_sample('{1,NaN}')$$,
+    $$SELECT csmetrics.kpi_sorted_sample('{NULL,1,Infinity}')$$,
+    $$SELECT csmetrics.kpi_sorted_sample('{{1,2},{3,4}}')$$]) AS statement;
