@@ -196,9 +196,9 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.health_validation_settin
 CREATE FUNCTION @extschema@.kpi_health_sources()
 RETURNS TABLE (n int, kind text, rows text, columns text, day text)
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    VALUES (1, 'usage_events', 'usage_rows', 'occurred_on, quantity', 'occurred_on'),
+    VALUES (1, 'usage_events', 'usage_rows', 'occurred_at, occurred_on, quantity', 'occurred_on'),
            (2, 'survey_responses', 'answer_rows', 'responded_at, responded_on, score, survey', 'responded_on'),
-           (3, 'tickets', 'ticket_rows', 'opened_on', 'opened_on'),
+           (3, 'tickets', 'ticket_rows', 'opened_at, opened_on', 'opened_on'),
            (4, 'invoices', 'invoice_rows', 'due_at, due_on, paid_at', 'due_on'),
            (5, 'signals', 'signal_rows', 'occurred_at, occurred_on, signal, value', 'occurred_on')
 $$;
@@ -207,13 +207,16 @@ COMMENT ON FUNCTION @extschema@.kpi_health_sources() IS 'csmetrics internal: the
 -- The measures of a built-in kind, as kpi_health_query() reads them: the CTE computing the
 -- raw values, the join that brings them to a customer's row s of the scope, and the value on
 -- that row (NULL when the source is not registered). Each first keeps the rows within reach
--- of the periods (period_range). Usage and tickets are summed by the period of their day,
--- which is the period of the scope row they join (the periods are whole periods of the
--- grain: kpi_period_start of their first day is that day). Answers and invoices count for
--- every period ending within a year after them: a customer's rows are measured in the year
--- before each period end at once (kpi_latest_in_windows, kpi_days_late over period_windows),
--- one row per customer whose element k is the value in the period numbered k. Their WHERE
--- only drops the rows before the first window (the functions skip rows in no window) and
+-- of the periods (period_range): by their instant, a cheap comparison where their local day
+-- would be computed for every row of the source, and a little wider, so that the rows kept
+-- may fall outside the periods but never the other way round. Usage and tickets are summed
+-- by the period of their day, which is the period of the scope row they join (the periods
+-- are whole periods of the grain: kpi_period_start of their first day is that day; a sum for
+-- a period outside them joins no row). Answers and invoices count for every period ending
+-- within a year after them: a customer's rows are measured in the year before each period
+-- end at once (kpi_latest_in_windows, kpi_days_late over period_windows), one row per
+-- customer whose element k is the value in the period numbered k. Their WHERE only drops
+-- the rows well before the first window (the functions skip rows in no window) and
 -- answers other than NPS are left out by FILTER: from a WHERE of both bounds and the survey,
 -- which it cannot estimate, the planner expected a handful of customers and joined them to
 -- the scope by a loop over all of them for every customer.
@@ -234,7 +237,7 @@ BEGIN
 {{alias}} AS (
     SELECT u.customer_id, @extschema@.kpi_period_start(u.occurred_on, {{grain}}) AS {{period}}, sum(coalesce(u.quantity, 1))::float8 AS raw_value
     FROM usage_rows AS u
-    WHERE u.occurred_on >= (SELECT r.first_day FROM period_range AS r) AND u.occurred_on < (SELECT r.end_day FROM period_range AS r)
+    WHERE u.occurred_at >= (SELECT r.first_at FROM period_range AS r) AND u.occurred_at < (SELECT r.end_at FROM period_range AS r)
     GROUP BY u.customer_id, 2)$m$
         -- the latest NPS answer within a year: the lowest score of answers given at the same
         -- latest instant, so that the pick is the same on every run
@@ -246,13 +249,13 @@ BEGIN
                                              (SELECT w.year_starts FROM period_windows AS w), (SELECT w.ends FROM period_windows AS w)) AS per_period
     FROM (SELECT a.customer_id, a.responded_on, a.responded_at, a.score, coalesce(lower(a.survey), 'nps') = 'nps' AS nps
           FROM answer_rows AS a
-          WHERE a.responded_on >= (SELECT x.year_before FROM period_range AS x)) AS r
+          WHERE a.responded_at >= (SELECT x.year_before_at FROM period_range AS x)) AS r
     GROUP BY r.customer_id)$m$
         WHEN 'support' THEN $m$
 {{alias}} AS (
     SELECT t.customer_id, @extschema@.kpi_period_start(t.opened_on, {{grain}}) AS {{period}}, count(*)::float8 AS raw_value
     FROM ticket_rows AS t
-    WHERE t.opened_on >= (SELECT r.first_day FROM period_range AS r) AND t.opened_on < (SELECT r.end_day FROM period_range AS r)
+    WHERE t.opened_at >= (SELECT r.first_at FROM period_range AS r) AND t.opened_at < (SELECT r.end_at FROM period_range AS r)
     GROUP BY t.customer_id, 2)$m$
         -- days late: from the due instant to the payment, or to the period end while unpaid;
         -- the mean of exact seconds, so that it does not depend on the order of the rows
@@ -263,7 +266,7 @@ BEGIN
                                      (SELECT w.year_starts FROM period_windows AS w), (SELECT w.ends FROM period_windows AS w),
                                      (SELECT w.end_ats FROM period_windows AS w)) AS per_period
     FROM invoice_rows AS i
-    WHERE i.due_on >= (SELECT r.year_before FROM period_range AS r)
+    WHERE i.due_at >= (SELECT r.year_before_at FROM period_range AS r)
     GROUP BY i.customer_id)$m$ END, ctx);
     -- usage and tickets count from zero; a customer without an answer or invoice has no value
     -- (answers and invoices come as one row per customer, its values in the order of the periods)
@@ -535,9 +538,12 @@ periods AS (
     FROM ({{periods_sql}}) AS p
     WHERE p.{{period}} IS NOT NULL),
 period_range AS (
-    -- the days the measures read: the periods, and the year before each period end
-    SELECT min(p.{{period}}) AS first_day, max(p.period_end) AS end_day,
-           min((p.period_end - '1 year'::interval)::date) AS year_before
+    -- the instants the measures read from: the periods, and the year before each period end,
+    -- two days wider on each side than those local days (a row's local day may be a day off
+    -- the day of its instant in the time zone, where a clock is set back over midnight)
+    SELECT (min(p.{{period}}) - 2)::timestamp AT TIME ZONE {{zone}} AS first_at,
+           (max(p.period_end) + 2)::timestamp AT TIME ZONE {{zone}} AS end_at,
+           (min((p.period_end - '1 year'::interval)::date) - 2)::timestamp AT TIME ZONE {{zone}} AS year_before_at
     FROM periods AS p),
 period_windows AS (
     -- the year before each period end, as the arrays the look-back measures take (in the
