@@ -1493,13 +1493,13 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.health_validation_settin
 -- The sources the health measures read: the name of their rows in the query, the columns it
 -- needs, and the local date of their events.
 CREATE FUNCTION @extschema@.kpi_health_sources()
-RETURNS TABLE (n int, kind text, rows text, columns text, day text)
+RETURNS TABLE (n int, kind text, rows text, columns text, day text, instant text)
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    VALUES (1, 'usage_events', 'usage_rows', 'occurred_at, occurred_on, quantity', 'occurred_on'),
-           (2, 'survey_responses', 'answer_rows', 'responded_at, responded_on, score, survey', 'responded_on'),
-           (3, 'tickets', 'ticket_rows', 'opened_at, opened_on', 'opened_on'),
-           (4, 'invoices', 'invoice_rows', 'due_at, due_on, paid_at', 'due_on'),
-           (5, 'signals', 'signal_rows', 'occurred_at, occurred_on, signal, value', 'occurred_on')
+    VALUES (1, 'usage_events', 'usage_rows', 'occurred_at, occurred_on, quantity', 'occurred_on', 'occurred_at'),
+           (2, 'survey_responses', 'answer_rows', 'responded_at, responded_on, score, survey', 'responded_on', 'responded_at'),
+           (3, 'tickets', 'ticket_rows', 'opened_at, opened_on', 'opened_on', 'opened_at'),
+           (4, 'invoices', 'invoice_rows', 'due_at, due_on, paid_at', 'due_on', 'due_at'),
+           (5, 'signals', 'signal_rows', 'occurred_at, occurred_on, signal, value', 'occurred_on', 'occurred_at')
 $$;
 COMMENT ON FUNCTION @extschema@.kpi_health_sources() IS 'csmetrics internal: the sources of the health measures, as kpi_health_query() reads them';
 
@@ -1592,7 +1592,9 @@ END $$;
 COMMENT ON FUNCTION @extschema@.kpi_health_period(jsonb) IS 'csmetrics internal: SELECT of the latest period of the health views (that of the latest event of their sources)';
 
 -- Builder of health_period (a helper, made in materialized sets only): the latest period, read
--- once for the three health relations of the set instead of a scan of every source each.
+-- once for the health relations of the set instead of a scan of every source each, and the
+-- latest instant of each of those sources (<kind>_at), from the same scan, for the as-of
+-- instant of customer_actions.
 CREATE FUNCTION @extschema@.kpi_view_health_period(ctx jsonb) RETURNS text
 LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
@@ -1600,7 +1602,14 @@ BEGIN
     IF NOT (ctx ->> 'materialized')::boolean THEN
         RETURN NULL;
     END IF;
-    RETURN @extschema@.kpi_health_period(ctx);
+    RETURN (SELECT @extschema@.kpi_render($t$SELECT @extschema@.kpi_period_start(greatest({{days}}), {{grain}}) AS current_period{{instants}}
+FROM {{latest}}$t$,
+                ctx || jsonb_build_object(
+                    'days', string_agg('e' || e.n || '.latest_on', ', ' ORDER BY e.n),
+                    'instants', string_agg(', e' || e.n || '.latest_at AS ' || quote_ident(e.kind || '_at'), '' ORDER BY e.n),
+                    'latest', string_agg(@extschema@.kpi_render('(SELECT max(' || e.day || ') AS latest_on, max(' || e.instant || ') AS latest_at FROM {{'
+                                                                || e.kind || '}}) AS e' || e.n, ctx), ' CROSS JOIN ' ORDER BY e.n)))
+            FROM @extschema@.kpi_health_sources() AS e WHERE @extschema@.kpi_has(ctx, e.kind));
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_health_period(jsonb) IS 'csmetrics internal: builder of the health_period helper relation (materialized sets only)';
 
@@ -2039,7 +2048,7 @@ INSERT INTO @extschema@.kpi_registry (position, view_name, family, builder, sour
                                       keys, by_segment, internal, overview_pick, description, column_descriptions) VALUES
     (490, 'health_period', 'health', '@extschema@.kpi_view_health_period', '{customers}',
      '{usage_events,survey_responses,tickets,invoices,signals}', '{}', '{health_measures}', ARRAY['current_period'], false, true, NULL,
-     'The latest period of the health views, that of the latest event of their sources (helper of the health views in a materialized set)',
+     'The latest period of the health views, that of the latest event of their sources, and the latest instant of each source (helper of the health views and customer_actions in a materialized set)',
      '{}'),
     (500, 'customer_health', 'health', '@extschema@.kpi_view_customer_health', '{customers}',
      '{usage_events,survey_responses,tickets,invoices,signals}', '{subscriptions}', '{health_measures}', ARRAY['customer_id'], false, false,
@@ -3392,10 +3401,13 @@ DECLARE
 BEGIN
     ctx := ctx || jsonb_build_object('customer_health', coalesce(health, ''), 'customer_mrr_movements', coalesce(movements, ''));
     -- the latest event of each registered source (payments are left out: data often holds
-    -- payments planned after the last invoice)
+    -- payments planned after the last invoice); in a materialized set, the health_period
+    -- helper has already read it from the health sources
     FOR i IN 1 .. cardinality(event_kinds) LOOP
         IF @extschema@.kpi_has(ctx, event_kinds[i]) THEN
-            latest := latest || format('(SELECT max(%I) FROM %s)', event_columns[i], ctx ->> event_kinds[i]);
+            latest := latest || CASE WHEN ctx -> 'made' ? 'health_period' AND event_kinds[i] IN (SELECT e.kind FROM @extschema@.kpi_health_sources() AS e)
+                                     THEN format('(SELECT h.%I FROM %s AS h)', event_kinds[i] || '_at', ctx ->> 'health_period')
+                                     ELSE format('(SELECT max(%I) FROM %s)', event_columns[i], ctx ->> event_kinds[i]) END;
         END IF;
     END LOOP;
 

@@ -106,10 +106,13 @@ DECLARE
 BEGIN
     ctx := ctx || jsonb_build_object('customer_health', coalesce(health, ''), 'customer_mrr_movements', coalesce(movements, ''));
     -- the latest event of each registered source (payments are left out: data often holds
-    -- payments planned after the last invoice)
+    -- payments planned after the last invoice); in a materialized set, the health_period
+    -- helper has already read it from the health sources
     FOR i IN 1 .. cardinality(event_kinds) LOOP
         IF @extschema@.kpi_has(ctx, event_kinds[i]) THEN
-            latest := latest || format('(SELECT max(%I) FROM %s)', event_columns[i], ctx ->> event_kinds[i]);
+            latest := latest || CASE WHEN ctx -> 'made' ? 'health_period' AND event_kinds[i] IN (SELECT e.kind FROM @extschema@.kpi_health_sources() AS e)
+                                     THEN format('(SELECT h.%I FROM %s AS h)', event_kinds[i] || '_at', ctx ->> 'health_period')
+                                     ELSE format('(SELECT max(%I) FROM %s)', event_columns[i], ctx ->> event_kinds[i]) END;
         END IF;
     END LOOP;
 
