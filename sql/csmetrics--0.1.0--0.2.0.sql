@@ -490,6 +490,24 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_customer_match(text, text, text) IS 'csmetrics internal: the condition matching a source row with a customer, on the ids in their own type when the types agree';
 
+-- The customer id of a row (alias; NULL for the bare column) of a source kind, in the type it
+-- is compared with the ids of another kind in: as it is when both kinds match customers by
+-- their ids as they are (without customers: when both ids have the same type), else as text.
+-- Rows of the two kinds with equal keys belong to the same customer, and grouping by the key
+-- keeps ids apart that the customers keep apart (1 and 1.0 where they are matched as text).
+CREATE FUNCTION @extschema@.kpi_pair_key(ctx jsonb, kind text, other_kind text, alias text) RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    id text := concat(alias || '.', 'customer_id');
+    as_is boolean := CASE WHEN @extschema@.kpi_has(ctx, 'customers')
+                          THEN @extschema@.kpi_customer_key(kind, 'x') = 'x.customer_id' AND @extschema@.kpi_customer_key(other_kind, 'x') = 'x.customer_id'
+                          ELSE @extschema@.kpi_role_column_type(kind, 'customer_id') = @extschema@.kpi_role_column_type(other_kind, 'customer_id') END;
+BEGIN
+    RETURN CASE WHEN as_is THEN id ELSE id || '::pg_catalog.text' END;
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_pair_key(jsonb, text, text, text) IS 'csmetrics internal: the customer id of a source row, in the type it is compared with the rows of another source kind in';
+
 -- The join of a source row x with its customer k (the clean customers, one row each).
 CREATE FUNCTION @extschema@.kpi_customer_join(ctx jsonb, kind text) RETURNS text
 LANGUAGE plpgsql STABLE
@@ -1245,23 +1263,32 @@ END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_trials(jsonb) IS 'csmetrics internal: builder of trials_by_<grain>';
 
 -- Each customer's first subscription start and its first usage event since: the query of the
--- helper first_values, or of time_to_value_by_<grain> itself outside a materialized set.
+-- helper first_values, or of time_to_value_by_<grain> itself outside a materialized set. The
+-- two sources' ids are compared as each is matched with the customers (kpi_pair_key): as
+-- they are when all the types agree, as text otherwise, the subscriptions then grouped by
+-- that text.
 CREATE FUNCTION @extschema@.kpi_first_values(ctx jsonb) RETURNS text
-LANGUAGE plpgsql IMMUTABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    subscription_key text := @extschema@.kpi_pair_key(ctx, 'subscriptions', 'usage_events', NULL);
 BEGIN
     RETURN @extschema@.kpi_render($t$SELECT f.customer_id, f.segment, f.started_at, f.started_on, min(u.occurred_at) AS first_value_at
-    FROM (SELECT customer_id, segment, min(started_at) AS started_at, min(started_on) AS started_on
-          FROM {{subscriptions}} GROUP BY customer_id, segment) AS f
-    LEFT JOIN {{usage_events}} AS u ON u.customer_id = f.customer_id AND u.occurred_at >= f.started_at
-    GROUP BY f.customer_id, f.segment, f.started_at, f.started_on$t$, ctx);
+    FROM (SELECT {{subscription_id}}, segment, min(started_at) AS started_at, min(started_on) AS started_on
+          FROM {{subscriptions}} GROUP BY {{subscription_key}}, segment) AS f
+    LEFT JOIN {{usage_events}} AS u ON {{usage_key}} = f.customer_id AND u.occurred_at >= f.started_at
+    GROUP BY f.customer_id, f.segment, f.started_at, f.started_on$t$,
+        ctx || jsonb_build_object(
+            'subscription_key', subscription_key,
+            'subscription_id', subscription_key || CASE WHEN subscription_key = 'customer_id' THEN '' ELSE ' AS customer_id' END,
+            'usage_key', @extschema@.kpi_pair_key(ctx, 'usage_events', 'subscriptions', 'u')));
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_first_values(jsonb) IS 'csmetrics internal: SELECT of each customer''s first subscription start and first usage event since';
 
 -- Builder of first_values (a helper, made in materialized sets only, where both variants of
 -- time_to_value_by_<grain> read it).
 CREATE FUNCTION @extschema@.kpi_view_first_values(ctx jsonb) RETURNS text
-LANGUAGE plpgsql IMMUTABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF NOT (ctx ->> 'materialized')::boolean THEN
@@ -1274,7 +1301,7 @@ COMMENT ON FUNCTION @extschema@.kpi_view_first_values(jsonb) IS 'csmetrics inter
 -- Builder of time_to_value_by_<grain>: days from a customer's first subscription to its
 -- first usage event since, by the period it started.
 CREATE FUNCTION @extschema@.kpi_view_time_to_value(ctx jsonb) RETURNS text
-LANGUAGE plpgsql IMMUTABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$

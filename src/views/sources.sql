@@ -483,6 +483,24 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_customer_match(text, text, text) IS 'csmetrics internal: the condition matching a source row with a customer, on the ids in their own type when the types agree';
 
+-- The customer id of a row (alias; NULL for the bare column) of a source kind, in the type it
+-- is compared with the ids of another kind in: as it is when both kinds match customers by
+-- their ids as they are (without customers: when both ids have the same type), else as text.
+-- Rows of the two kinds with equal keys belong to the same customer, and grouping by the key
+-- keeps ids apart that the customers keep apart (1 and 1.0 where they are matched as text).
+CREATE FUNCTION @extschema@.kpi_pair_key(ctx jsonb, kind text, other_kind text, alias text) RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    id text := concat(alias || '.', 'customer_id');
+    as_is boolean := CASE WHEN @extschema@.kpi_has(ctx, 'customers')
+                          THEN @extschema@.kpi_customer_key(kind, 'x') = 'x.customer_id' AND @extschema@.kpi_customer_key(other_kind, 'x') = 'x.customer_id'
+                          ELSE @extschema@.kpi_role_column_type(kind, 'customer_id') = @extschema@.kpi_role_column_type(other_kind, 'customer_id') END;
+BEGIN
+    RETURN CASE WHEN as_is THEN id ELSE id || '::pg_catalog.text' END;
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_pair_key(jsonb, text, text, text) IS 'csmetrics internal: the customer id of a source row, in the type it is compared with the rows of another source kind in';
+
 -- The join of a source row x with its customer k (the clean customers, one row each).
 CREATE FUNCTION @extschema@.kpi_customer_join(ctx jsonb, kind text) RETURNS text
 LANGUAGE plpgsql STABLE

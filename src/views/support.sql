@@ -58,23 +58,32 @@ END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_trials(jsonb) IS 'csmetrics internal: builder of trials_by_<grain>';
 
 -- Each customer's first subscription start and its first usage event since: the query of the
--- helper first_values, or of time_to_value_by_<grain> itself outside a materialized set.
+-- helper first_values, or of time_to_value_by_<grain> itself outside a materialized set. The
+-- two sources' ids are compared as each is matched with the customers (kpi_pair_key): as
+-- they are when all the types agree, as text otherwise, the subscriptions then grouped by
+-- that text.
 CREATE FUNCTION @extschema@.kpi_first_values(ctx jsonb) RETURNS text
-LANGUAGE plpgsql IMMUTABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    subscription_key text := @extschema@.kpi_pair_key(ctx, 'subscriptions', 'usage_events', NULL);
 BEGIN
     RETURN @extschema@.kpi_render($t$SELECT f.customer_id, f.segment, f.started_at, f.started_on, min(u.occurred_at) AS first_value_at
-    FROM (SELECT customer_id, segment, min(started_at) AS started_at, min(started_on) AS started_on
-          FROM {{subscriptions}} GROUP BY customer_id, segment) AS f
-    LEFT JOIN {{usage_events}} AS u ON u.customer_id = f.customer_id AND u.occurred_at >= f.started_at
-    GROUP BY f.customer_id, f.segment, f.started_at, f.started_on$t$, ctx);
+    FROM (SELECT {{subscription_id}}, segment, min(started_at) AS started_at, min(started_on) AS started_on
+          FROM {{subscriptions}} GROUP BY {{subscription_key}}, segment) AS f
+    LEFT JOIN {{usage_events}} AS u ON {{usage_key}} = f.customer_id AND u.occurred_at >= f.started_at
+    GROUP BY f.customer_id, f.segment, f.started_at, f.started_on$t$,
+        ctx || jsonb_build_object(
+            'subscription_key', subscription_key,
+            'subscription_id', subscription_key || CASE WHEN subscription_key = 'customer_id' THEN '' ELSE ' AS customer_id' END,
+            'usage_key', @extschema@.kpi_pair_key(ctx, 'usage_events', 'subscriptions', 'u')));
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_first_values(jsonb) IS 'csmetrics internal: SELECT of each customer''s first subscription start and first usage event since';
 
 -- Builder of first_values (a helper, made in materialized sets only, where both variants of
 -- time_to_value_by_<grain> read it).
 CREATE FUNCTION @extschema@.kpi_view_first_values(ctx jsonb) RETURNS text
-LANGUAGE plpgsql IMMUTABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF NOT (ctx ->> 'materialized')::boolean THEN
@@ -87,7 +96,7 @@ COMMENT ON FUNCTION @extschema@.kpi_view_first_values(jsonb) IS 'csmetrics inter
 -- Builder of time_to_value_by_<grain>: days from a customer's first subscription to its
 -- first usage event since, by the period it started.
 CREATE FUNCTION @extschema@.kpi_view_time_to_value(ctx jsonb) RETURNS text
-LANGUAGE plpgsql IMMUTABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
