@@ -61,18 +61,22 @@ COMMENT ON FUNCTION @extschema@.kpi_view_trials(jsonb) IS 'csmetrics internal: b
 -- helper first_values, or of time_to_value_by_<grain> itself outside a materialized set. The
 -- two sources' ids are compared as each is matched with the customers (kpi_pair_key): as
 -- they are when all the types agree, as text otherwise, the subscriptions then grouped by
--- that text.
+-- that text. The first usage is found by a hash join of the usage events with the customers'
+-- first starts, grouped by customer alone: joined and grouped by every column of the
+-- customer, the planner sorted every usage event.
 CREATE FUNCTION @extschema@.kpi_first_values(ctx jsonb) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     subscription_key text := @extschema@.kpi_pair_key(ctx, 'subscriptions', 'usage_events', NULL);
 BEGIN
-    RETURN @extschema@.kpi_render($t$SELECT f.customer_id, f.segment, f.started_at, f.started_on, min(u.occurred_at) AS first_value_at
-    FROM (SELECT {{subscription_id}}, segment, min(started_at) AS started_at, min(started_on) AS started_on
-          FROM {{subscriptions}} GROUP BY {{subscription_key}}, segment) AS f
-    LEFT JOIN {{usage_events}} AS u ON {{usage_key}} = f.customer_id AND u.occurred_at >= f.started_at
-    GROUP BY f.customer_id, f.segment, f.started_at, f.started_on$t$,
+    RETURN @extschema@.kpi_render($t$WITH f AS (
+    SELECT {{subscription_id}}, segment, min(started_at) AS started_at, min(started_on) AS started_on
+    FROM {{subscriptions}} GROUP BY {{subscription_key}}, segment)
+SELECT f.customer_id, f.segment, f.started_at, f.started_on, v.first_value_at
+FROM f LEFT JOIN (SELECT g.customer_id, min(u.occurred_at) AS first_value_at
+                  FROM f AS g JOIN {{usage_events}} AS u ON {{usage_key}} = g.customer_id AND u.occurred_at >= g.started_at
+                  GROUP BY g.customer_id) AS v ON v.customer_id = f.customer_id$t$,
         ctx || jsonb_build_object(
             'subscription_key', subscription_key,
             'subscription_id', subscription_key || CASE WHEN subscription_key = 'customer_id' THEN '' ELSE ' AS customer_id' END,
