@@ -1275,7 +1275,7 @@ SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     subscription_key text := @extschema@.kpi_pair_key(ctx, 'subscriptions', 'usage_events', NULL);
 BEGIN
-    RETURN @extschema@.kpi_render($t$WITH f AS (
+    RETURN @extschema@.kpi_render($t$WITH f AS {{row_cte}}(
     SELECT {{subscription_id}}, segment, min(started_at) AS started_at, min(started_on) AS started_on
     FROM {{subscriptions}} GROUP BY {{subscription_key}}, segment)
 SELECT f.customer_id, f.segment, f.started_at, f.started_on, v.first_value_at
@@ -1522,7 +1522,7 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.health_validation_settin
 -- Health per customer and period.
 
 -- The sources the health measures read: the name of their rows in the query, the columns it
--- needs, and the local date of their events.
+-- needs, the local date of their events and the instant that date is of.
 CREATE FUNCTION @extschema@.kpi_health_sources()
 RETURNS TABLE (n int, kind text, rows text, columns text, day text, instant text)
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
@@ -1532,7 +1532,7 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
            (4, 'invoices', 'invoice_rows', 'due_at, due_on, paid_at', 'due_on', 'due_at'),
            (5, 'signals', 'signal_rows', 'occurred_at, occurred_on, signal, value', 'occurred_on', 'occurred_at')
 $$;
-COMMENT ON FUNCTION @extschema@.kpi_health_sources() IS 'csmetrics internal: the sources of the health measures, as kpi_health_query() reads them';
+COMMENT ON FUNCTION @extschema@.kpi_health_sources() IS 'csmetrics internal: the sources of the health measures, as kpi_health_query() reads them (rows, columns, local day and instant of their events)';
 
 -- The measures of a built-in kind, as kpi_health_query() reads them: the CTE computing the
 -- raw values, the join that brings them to a customer's row s of the scope, and the value on
@@ -1610,17 +1610,22 @@ COMMENT ON FUNCTION @extschema@.kpi_health_builtin_measure(jsonb, text) IS 'csme
 
 -- The latest period of the health views: the period of the latest event of the sources the
 -- measures read (usage, answer, ticket, invoice due, signal); subscription end dates may lie
--- in the future and do not count. A SELECT of current_period.
-CREATE FUNCTION @extschema@.kpi_health_period(ctx jsonb) RETURNS text
+-- in the future and do not count. A SELECT of current_period, and with instants, of the
+-- latest instant of each of those sources (<kind>_at) from the same scan of it.
+CREATE FUNCTION @extschema@.kpi_health_period(ctx jsonb, instants boolean DEFAULT false) RETURNS text
 LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    RETURN @extschema@.kpi_render('SELECT @extschema@.kpi_period_start(greatest({{latest_event}}), {{grain}}) AS current_period',
-        ctx || jsonb_build_object('latest_event', coalesce(
-            (SELECT string_agg(@extschema@.kpi_render('(SELECT max(' || e.day || ') FROM {{' || e.kind || '}})', ctx), ', ' ORDER BY e.n)
-             FROM @extschema@.kpi_health_sources() AS e WHERE @extschema@.kpi_has(ctx, e.kind)), 'NULL::date')));
+    RETURN (SELECT @extschema@.kpi_render('SELECT @extschema@.kpi_period_start(greatest({{days}}), {{grain}}) AS current_period{{instants}}{{from}}',
+                ctx || jsonb_build_object(
+                    'days', coalesce(string_agg('e' || e.n || '.latest_on', ', ' ORDER BY e.n), 'NULL::date'),
+                    'instants', CASE WHEN instants THEN coalesce(string_agg(', e' || e.n || '.latest_at AS ' || quote_ident(e.kind || '_at'), '' ORDER BY e.n), '') ELSE '' END,
+                    'from', coalesce(E'\nFROM ' || string_agg(@extschema@.kpi_render('(SELECT max(' || e.day || ') AS latest_on'
+                                                                                      || CASE WHEN instants THEN ', max(' || e.instant || ') AS latest_at' ELSE '' END
+                                                                                      || ' FROM {{' || e.kind || '}}) AS e' || e.n, ctx), ' CROSS JOIN ' ORDER BY e.n), '')))
+            FROM @extschema@.kpi_health_sources() AS e WHERE @extschema@.kpi_has(ctx, e.kind));
 END $$;
-COMMENT ON FUNCTION @extschema@.kpi_health_period(jsonb) IS 'csmetrics internal: SELECT of the latest period of the health views (that of the latest event of their sources)';
+COMMENT ON FUNCTION @extschema@.kpi_health_period(jsonb, boolean) IS 'csmetrics internal: SELECT of the latest period of the health views (that of the latest event of their sources), and optionally of the latest instant of each source';
 
 -- Builder of health_period (a helper, made in materialized sets only): the latest period, read
 -- once for the health relations of the set instead of a scan of every source each, and the
@@ -1633,14 +1638,7 @@ BEGIN
     IF NOT (ctx ->> 'materialized')::boolean THEN
         RETURN NULL;
     END IF;
-    RETURN (SELECT @extschema@.kpi_render($t$SELECT @extschema@.kpi_period_start(greatest({{days}}), {{grain}}) AS current_period{{instants}}
-FROM {{latest}}$t$,
-                ctx || jsonb_build_object(
-                    'days', string_agg('e' || e.n || '.latest_on', ', ' ORDER BY e.n),
-                    'instants', string_agg(', e' || e.n || '.latest_at AS ' || quote_ident(e.kind || '_at'), '' ORDER BY e.n),
-                    'latest', string_agg(@extschema@.kpi_render('(SELECT max(' || e.day || ') AS latest_on, max(' || e.instant || ') AS latest_at FROM {{'
-                                                                || e.kind || '}}) AS e' || e.n, ctx), ' CROSS JOIN ' ORDER BY e.n)))
-            FROM @extschema@.kpi_health_sources() AS e WHERE @extschema@.kpi_has(ctx, e.kind));
+    RETURN @extschema@.kpi_health_period(ctx, true);
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_health_period(jsonb) IS 'csmetrics internal: builder of the health_period helper relation (materialized sets only)';
 
@@ -1649,7 +1647,8 @@ COMMENT ON FUNCTION @extschema@.kpi_view_health_period(jsonb) IS 'csmetrics inte
 -- read asof: the period of the latest event, and with validation, settings: the one row of
 -- health_validation_settings) and the final SELECT, which reads these CTEs (measure_values
 -- only when long_form is asked for: a CTE read twice is stored first, so a query that does not
--- need the long form leaves it out and streams builtin_values into the scores):
+-- need the long form leaves it out and streams builtin_values into the scores; builtin_raw
+-- is stored, read by the rank samples and by builtin_values):
 --   scope           customer_id, name, segment, {{period}}, period_end, is_current, k (the
 --                   period's number, in order): the customers in force at each period end
 --                   (all customers without subscriptions)
@@ -1831,8 +1830,10 @@ signal_values AS (
     FROM signal_rows AS x
     JOIN signal_windows AS w ON w.signal = x.signal AND x.occurred_on >= w.window_start AND x.occurred_on < w.period_end
     GROUP BY x.customer_id, w.{{period}}, w.measure, w.aggregation, w.period_end_at),
-signal_raw AS (
+signal_raw AS MATERIALIZED (
     -- counts and sums are 0 without an occurrence; the other aggregations have no value then
+    -- (stored, also under Citus: each value must be found in its period's sorted sample, so
+    -- the sample and the rows read the very same values)
     SELECT s.customer_id, s.{{period}}, w.measure, 1000::bigint AS position,
            CASE WHEN w.aggregation IN ('count', 'sum') THEN coalesce(v.raw_value, 0) ELSE v.raw_value END AS raw_value
     FROM scope AS s CROSS JOIN signal_model AS w
@@ -1873,8 +1874,9 @@ periods AS (
     WHERE p.{{period}} IS NOT NULL),
 period_range AS (
     -- the instants the measures read from: the periods, and the year before each period end,
-    -- two days wider on each side than those local days (a row's local day may be a day off
-    -- the day of its instant in the time zone, where a clock is set back over midnight)
+    -- two days wider on each side than those local days (where a clock skips or repeats
+    -- midnight, a local day starts at another instant than its midnight names; two days is
+    -- a safe margin, and rows outside the days fall in no period or window)
     SELECT (min(p.{{period}}) - 2)::timestamp AT TIME ZONE {{zone}} AS first_at,
            (max(p.period_end) + 2)::timestamp AT TIME ZONE {{zone}} AS end_at,
            (min((p.period_end - '1 year'::interval)::date) - 2)::timestamp AT TIME ZONE {{zone}} AS year_before_at
@@ -1888,7 +1890,9 @@ period_windows AS (
 scope AS {{row_cte}}(
     SELECT c.customer_id, c.name, c.segment, p.{{period}}, p.period_end, p.is_current, p.k
     FROM {{customers}} AS c{{scope_periods}}){{builtin_ctes}},
-builtin_raw AS (
+builtin_raw AS MATERIALIZED (
+    -- (stored, also under Citus: each value must be found in its period's sorted sample, so
+    -- the sample and the rows read the very same values)
     SELECT s.customer_id, s.{{period}}, s.k{{raw_columns}}
     FROM scope AS s{{builtin_joins}}),{{rank_samples}}
 builtin_values AS (

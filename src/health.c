@@ -874,7 +874,11 @@ kpi_percentile_rank(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("sample has a NULL element"),
 				 errdetail("The sample holds the values of the partition that are not NULL.")));
-	CheckMeasure(v, 0);
+	if (isnan(v) || isinf(v))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("value is %s", FloatText(v)),
+				 errdetail("Measures must be finite numbers; a NULL measure is left out.")));
 	x = (const float8 *) ARR_DATA_PTR(sample);
 	n = ArrayGetNItems(ARR_NDIM(sample), ARR_DIMS(sample));
 

@@ -70,7 +70,7 @@ SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     subscription_key text := @extschema@.kpi_pair_key(ctx, 'subscriptions', 'usage_events', NULL);
 BEGIN
-    RETURN @extschema@.kpi_render($t$WITH f AS (
+    RETURN @extschema@.kpi_render($t$WITH f AS {{row_cte}}(
     SELECT {{subscription_id}}, segment, min(started_at) AS started_at, min(started_on) AS started_on
     FROM {{subscriptions}} GROUP BY {{subscription_key}}, segment)
 SELECT f.customer_id, f.segment, f.started_at, f.started_on, v.first_value_at

@@ -30,6 +30,27 @@ SELECT count(*) FILTER (WHERE abs(health_score - nps_health) > 1e-9) AS not_nps_
 INSERT INTO health_measures VALUES ('usage', 40, true, 'rank', NULL, NULL), ('support', 20, false, 'bounds', 0, 5),
                                    ('billing', 30, false, 'bounds', 0, 30);   -- INSERT replaces
 SELECT measure, weight, higher_is_better, normalization, lower_bound, upper_bound FROM health_measures ORDER BY measure;
+-- Every built-in measure ranked at once (support and billing fewer is better; customers
+-- without an answer or an invoice have no NPS or billing value, and no rank): each measure's
+-- health against its percentile rank among the current customers that have a value.
+INSERT INTO health_measures VALUES ('usage', 40, true, 'rank', NULL, NULL), ('nps', 10, true, 'rank', NULL, NULL),
+                                   ('support', 20, false, 'rank', NULL, NULL), ('billing', 30, false, 'rank', NULL, NULL);
+WITH m AS (SELECT customer_id, measure, raw_value, health FROM "KPI ""Views""".customer_health_measures),
+e AS (SELECT a.customer_id, a.measure,
+             CASE WHEN a.raw_value IS NULL THEN NULL
+                  WHEN count(b.raw_value) = 1 THEN 50
+                  ELSE 100 * (count(*) FILTER (WHERE b.raw_value < a.raw_value)
+                              + (count(*) FILTER (WHERE b.raw_value = a.raw_value) - 1) / 2.0) / (count(b.raw_value) - 1) END AS p
+      FROM m AS a JOIN m AS b ON b.measure = a.measure
+      GROUP BY a.customer_id, a.measure, a.raw_value)
+SELECT m.measure, count(*) AS customers, count(m.raw_value) AS with_value, count(DISTINCT m.raw_value) AS distinct_values,
+       count(m.health) AS ranked,
+       count(*) FILTER (WHERE (m.health IS NULL) <> (e.p IS NULL)
+                           OR abs(m.health - CASE WHEN m.measure IN ('support', 'billing') THEN 100 - e.p ELSE e.p END) > 1e-9) AS mismatches
+FROM m JOIN e USING (customer_id, measure)
+GROUP BY m.measure ORDER BY m.measure;
+INSERT INTO health_measures VALUES ('usage', 40, true, 'rank', NULL, NULL), ('nps', 10, true, 'bounds', 0, 10),
+                                   ('support', 20, false, 'bounds', 0, 5), ('billing', 30, false, 'bounds', 0, 30);
 -- Usage and tickets are taken in the period of each event's day, at every grain: against the
 -- events of [period start, next period start) counted here.
 SET client_min_messages = warning;

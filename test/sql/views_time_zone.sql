@@ -137,3 +137,61 @@ SET client_min_messages = warning;
 DROP SCHEMA tz_src, tz_kolkata, tz_kolkata_internal, tz_kolkata_mat, tz_kolkata_mat_internal, tz_utc, tz_utc_internal,
             tz_paris, tz_paris_internal, tz_default, tz_default_internal CASCADE;
 RESET client_min_messages;
+
+-- The health views in a zone whose clocks go back at midnight: in Havana, 2024-11-03 00:00 to
+-- 00:59 comes twice (first at 04:00 UTC, summer time), and the day's midnight written as a
+-- wall time means the second one (05:00 UTC). A row at 04:30 UTC is on 3 November there, and
+-- must count in that day's period; rows at 03:30 UTC are on 2 November and must not. Answers
+-- and invoices count for a year back from a period end: 2023-11-05 has the same double hour.
+-- One measure at a time in the model, on fixed bounds, shows each period's raw value.
+CREATE SCHEMA tz_health;
+CREATE TABLE tz_health.customers (id int, name text);
+CREATE TABLE tz_health.usage (customer_id int, occurred_at timestamptz, quantity int);
+CREATE TABLE tz_health.tickets (customer_id int, opened_at timestamptz, resolved_at timestamptz);
+CREATE TABLE tz_health.answers (customer_id int, responded_at timestamptz, score int);
+CREATE TABLE tz_health.invoices (customer_id int, due_at timestamptz, paid_at timestamptz, amount numeric);
+INSERT INTO tz_health.customers VALUES (1, 'in the double hour'), (2, 'the evening before');
+INSERT INTO tz_health.usage VALUES
+    (1, '2024-11-03 04:30+00', 6), (2, '2024-11-03 03:30+00', 6),      -- 3 Nov 00:30 / 2 Nov 23:30 in Havana
+    (1, '2024-11-04 17:00+00', 10), (2, '2024-11-04 17:00+00', 10);    -- 4 Nov: the latest day
+INSERT INTO tz_health.tickets VALUES
+    (1, '2024-11-03 04:45+00', '2024-11-03 06:00+00'), (2, '2024-11-03 03:45+00', '2024-11-03 06:00+00');
+INSERT INTO tz_health.answers VALUES (1, '2023-11-05 04:30+00', 7), (2, '2023-11-05 03:30+00', 7);
+INSERT INTO tz_health.invoices VALUES (1, '2023-11-05 04:40+00', '2023-11-07 04:40+00', 100), (2, '2023-11-05 03:40+00', '2023-11-07 03:40+00', 100);
+SELECT register_source('customers', 'tz_health.customers', '{"customer_id": "id"}');
+SELECT register_source('usage_events', 'tz_health.usage');
+SELECT register_source('tickets', 'tz_health.tickets');
+SELECT register_source('survey_responses', 'tz_health.answers');
+SELECT register_source('invoices', 'tz_health.invoices');
+SET client_min_messages = warning;
+SELECT count(*) > 0 AS made FROM create_kpi_views('tz_havana', 'day', false, 'America/Havana');
+RESET client_min_messages;
+CREATE TEMP TABLE saved_model AS SELECT * FROM health_measures;
+-- Periods 3 and 4 November 2024. Usage on 0..10: customer 1 used 6 on the 3rd (60), customer 2
+-- nothing (0); tickets on 0..5, fewer is better: one on the 3rd for customer 1 (80).
+DELETE FROM health_measures;
+INSERT INTO health_measures VALUES ('usage', 1, true, 'bounds', 0, 10);
+SELECT customer_id, day, usage, health_score, previous_health_score FROM tz_havana.customer_health ORDER BY customer_id;
+DELETE FROM health_measures;
+INSERT INTO health_measures VALUES ('support', 1, false, 'bounds', 0, 5);
+SELECT customer_id, day, tickets, health_score, previous_health_score FROM tz_havana.customer_health ORDER BY customer_id;
+-- A later event moves the periods to 4 and 5 November: the year before the end of the 4th
+-- starts on 2023-11-05, where customer 1 answered 7 and had an invoice paid 2 days late, and
+-- customer 2 the evening before (no value: no score).
+INSERT INTO tz_health.usage VALUES (1, '2024-11-05 17:00+00', 1);
+DELETE FROM health_measures;
+INSERT INTO health_measures VALUES ('nps', 1, true, 'bounds', 0, 10);
+SELECT customer_id, day, nps_answer, health_score, previous_health_score FROM tz_havana.customer_health ORDER BY customer_id;
+DELETE FROM health_measures;
+INSERT INTO health_measures VALUES ('billing', 1, false, 'bounds', 0, 30);
+SELECT customer_id, day, days_late, health_score, round(previous_health_score::numeric, 6) AS previous_health_score
+FROM tz_havana.customer_health ORDER BY customer_id;
+DELETE FROM health_measures;
+INSERT INTO health_measures SELECT * FROM saved_model;
+DROP TABLE saved_model;
+\set ECHO none
+\i test/fixtures/views_reset.sql
+\set ECHO all
+SET client_min_messages = warning;
+DROP SCHEMA tz_health, tz_havana, tz_havana_internal CASCADE;
+RESET client_min_messages;
