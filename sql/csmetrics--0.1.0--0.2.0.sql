@@ -1266,9 +1266,9 @@ COMMENT ON FUNCTION @extschema@.kpi_view_trials(jsonb) IS 'csmetrics internal: b
 -- helper first_values, or of time_to_value_by_<grain> itself outside a materialized set. The
 -- two sources' ids are compared as each is matched with the customers (kpi_pair_key): as
 -- they are when all the types agree, as text otherwise, the subscriptions then grouped by
--- that text. The first usage is found by a hash join of the usage events with the customers'
--- first starts, grouped by customer alone: joined and grouped by every column of the
--- customer, the planner sorted every usage event.
+-- that text. The first usage is found by joining the usage events with the customers' first
+-- starts and grouping by the customer alone: grouped by every column of the customer after
+-- the join, the plan also sorted every joined row.
 CREATE FUNCTION @extschema@.kpi_first_values(ctx jsonb) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$

@@ -73,15 +73,32 @@ FloatText(float8 v)
 	return float8out_internal(v);
 }
 
-/* Ensure a measure is a finite number (NULL measures never get here). */
+/*
+ * Ensure a measure is a finite number (NULL measures never get here): element i (from 0) of
+ * the argument named what, or the argument itself when i < 0.
+ */
+static inline void
+CheckFinite(float8 v, const char *what, int i)
+{
+	if (unlikely(isnan(v) || isinf(v)))
+	{
+		if (i < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("%s is %s", what, FloatText(v)),
+					 errdetail("Measures must be finite numbers; a NULL measure is left out.")));
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("%s %d is %s", what, i + 1, FloatText(v)),
+				 errdetail("Measures must be finite numbers; a NULL measure is left out.")));
+	}
+}
+
+/* Ensure measure i (from 0) is a finite number. */
 static inline void
 CheckMeasure(float8 v, int i)
 {
-	if (unlikely(isnan(v) || isinf(v)))
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("measure %d is %s", i + 1, FloatText(v)),
-				 errdetail("Measures must be finite numbers; a NULL measure is left out.")));
+	CheckFinite(v, "measure", i);
 }
 
 /* Element i of an array, which must be present and finite; rule is the errdetail. */
@@ -828,11 +845,7 @@ kpi_sorted_sample(PG_FUNCTION_ARGS)
 	{
 		if (a.nulls && a.nulls[i])
 			continue;
-		if (isnan(a.values[i]) || isinf(a.values[i]))
-			ereport(ERROR,
-					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-					 errmsg("vals %d is %s", i + 1, FloatText(a.values[i])),
-					 errdetail("Measures must be finite numbers; a NULL measure is left out.")));
+		CheckFinite(a.values[i], "vals", i);
 		sorted[n++] = a.values[i];
 	}
 	qsort(sorted, n, sizeof(float8), CompareFloat8);
@@ -874,11 +887,7 @@ kpi_percentile_rank(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("sample has a NULL element"),
 				 errdetail("The sample holds the values of the partition that are not NULL.")));
-	if (isnan(v) || isinf(v))
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("value is %s", FloatText(v)),
-				 errdetail("Measures must be finite numbers; a NULL measure is left out.")));
+	CheckFinite(v, "value", -1);
 	x = (const float8 *) ARR_DATA_PTR(sample);
 	n = ArrayGetNItems(ARR_NDIM(sample), ARR_DIMS(sample));
 
