@@ -1642,6 +1642,22 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_health_period(jsonb) IS 'csmetrics internal: builder of the health_period helper relation (materialized sets only)';
 
+-- The column of customer_health (and of the health_scores helper) holding a built-in
+-- measure's raw value; its value on 0..100 is <measure>_health.
+CREATE FUNCTION @extschema@.kpi_health_raw_column(measure text) RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT CASE measure WHEN 'usage' THEN 'usage' WHEN 'nps' THEN 'nps_answer' WHEN 'support' THEN 'tickets' ELSE 'days_late' END
+$$;
+COMMENT ON FUNCTION @extschema@.kpi_health_raw_column(text) IS 'csmetrics internal: the column of customer_health holding the raw value of a built-in health measure';
+
+-- The settings of the validation as one row, their defaults without a row (a SELECT).
+CREATE FUNCTION @extschema@.kpi_health_settings() RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT 'SELECT coalesce(max(h.horizon_periods), 3) AS horizon_periods, coalesce(max(h.look_back_periods), 12) AS look_back_periods
+    FROM @extschema@.health_validation_settings AS h'::text
+$$;
+COMMENT ON FUNCTION @extschema@.kpi_health_settings() IS 'csmetrics internal: SELECT of the health validation settings, with their defaults when the table has no row';
+
 -- The query of every health measure and score of the customers in scope for a set of
 -- periods. The caller gives the periods (a SELECT of {{period}} and is_current, which may
 -- read asof: the period of the latest event, and with validation, settings: the one row of
@@ -1656,8 +1672,12 @@ COMMENT ON FUNCTION @extschema@.kpi_view_health_period(jsonb) IS 'csmetrics inte
 --                   registered sources, and every signal measure of the model when signals are
 --                   registered): position (order in the score), raw_value, in_model, weight
 --                   (NULL for a points measure), impact, health (0..100; NULL for points)
---   scores          per customer and period (and its number k): health_score, health_points,
---                   measures_scored and the built-in measures' raw and health values
+--   scores          per customer in scope and period (and its number k), with its name,
+--                   segment and is_current: health_score, health_points, measures_scored and
+--                   the built-in measures' raw and health values
+--   signal_scores   (when signals are registered) per customer and period, the signal
+--                   measures in the order of their names: measures, raws, healths, and the
+--                   parts of the scores they give
 -- Each source is read once for the measures; the latest period comes from the helper
 -- health_period in a materialized set, else from the same rows. The built-in measures stay
 -- side by side, one row per customer and period (builtin_values: raw_K, health_K, weight_K,
@@ -1750,7 +1770,7 @@ BEGIN
         pivot := pivot || @extschema@.kpi_render(',
            {{raw}} AS {{raw_name}}, {{health}} AS {{measure}}_health',
             jsonb_build_object('raw', coalesce(raws[k], 'NULL::float8'), 'health', coalesce(healths[k], 'NULL::float8'), 'measure', m,
-                               'raw_name', CASE m WHEN 'usage' THEN 'usage' WHEN 'nps' THEN 'nps_answer' WHEN 'support' THEN 'tickets' ELSE 'days_late' END));
+                               'raw_name', @extschema@.kpi_health_raw_column(m)));
     END LOOP;
     ctx := ctx || jsonb_build_object(
         'periods_sql', periods,
@@ -1855,6 +1875,8 @@ signal_measure_values AS (
     LEFT JOIN signal_samples AS ss ON ss.{{period}} = r.{{period}} AND ss.measure = r.measure),
 signal_scores AS (
     SELECT v.customer_id, v.{{period}},
+           array_agg(v.measure ORDER BY v.measure COLLATE "C") AS measures,
+           array_agg(v.raw_value ORDER BY v.measure COLLATE "C") AS raws,
            array_agg(v.health ORDER BY v.measure COLLATE "C") AS healths,
            array_agg(coalesce(v.weight, 0) ORDER BY v.measure COLLATE "C") AS weights,
            array_agg(CASE WHEN v.impact IS NOT NULL THEN v.raw_value END ORDER BY v.measure COLLATE "C") AS counts,
@@ -1893,15 +1915,18 @@ scope AS {{row_cte}}(
 builtin_raw AS MATERIALIZED (
     -- (stored, also under Citus: each value must be found in its period's sorted sample, so
     -- the sample and the rows read the very same values)
-    SELECT s.customer_id, s.{{period}}, s.k{{raw_columns}}
+    SELECT s.customer_id, s.name, s.segment, s.{{period}}, s.is_current, s.k{{raw_columns}}
     FROM scope AS s{{builtin_joins}}),{{rank_samples}}
 builtin_values AS (
-    SELECT r.customer_id, r.{{period}}, r.k{{value_columns}}
-    FROM builtin_raw AS r{{rank_join}}){{signal_ctes}},{{measure_values}}
+    -- (OFFSET 0: the values are computed here, so that no join or sort above carries the
+    -- periods' samples along with every row)
+    SELECT r.customer_id, r.name, r.segment, r.{{period}}, r.is_current, r.k{{value_columns}}
+    FROM builtin_raw AS r{{rank_join}}
+    OFFSET 0){{signal_ctes}},{{measure_values}}
 scores AS (
     -- the weighted score over the measures with a positive weight, in a fixed order (built-in
     -- measures first, then signal measures by name); points over the measures with an impact
-    SELECT v.customer_id, v.{{period}}, v.k,
+    SELECT v.customer_id, v.name, v.segment, v.{{period}}, v.is_current, v.k,
            CASE WHEN {{any_weight}}
                 THEN @extschema@.health_score(ARRAY[{{healths}}]::float8[]{{signal_healths}}, ARRAY[{{score_weights}}]::float8[]{{signal_weights}}) END AS health_score,
            CASE WHEN {{any_impact}}
@@ -1929,8 +1954,7 @@ measure_values AS (
                                   -- the validation settings (their defaults without a row)
                                   'settings', CASE WHEN validation THEN '
 settings AS (
-    SELECT coalesce(max(h.horizon_periods), 3) AS horizon_periods, coalesce(max(h.look_back_periods), 12) AS look_back_periods
-    FROM @extschema@.health_validation_settings AS h),' ELSE '' END,
+    ' || @extschema@.kpi_health_settings() || '),' ELSE '' END,
                                   'source_rows', coalesce(ctx ->> 'source_rows', '')));
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_health_query(jsonb, text, text, boolean, boolean) IS 'csmetrics internal: the query of every health measure and score per customer and period, for the given periods and final SELECT';
@@ -1941,35 +1965,66 @@ COMMENT ON FUNCTION @extschema@.kpi_health_query(jsonb, text, text, boolean, boo
 -- the future and do not count. A current customer has a subscription in force at the period
 -- end (every customer when subscriptions are not registered). Its columns are the same
 -- whatever the model holds: a signal measure shows in the scores and in
--- customer_health_measures.
+-- customer_health_measures. In a materialized set the scores of both periods are read from
+-- the health_scores helper, else computed here; either way one row per customer and period,
+-- named c for the customer and s for its scores (the same row), p for the period before.
 CREATE FUNCTION @extschema@.kpi_view_customer_health(ctx jsonb) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-    RETURN @extschema@.kpi_health_query(ctx, @extschema@.kpi_render($p$
-        SELECT a.current_period AS {{period}}, true AS is_current FROM asof AS a
-        UNION ALL
-        SELECT (a.current_period - {{step}})::date, false FROM asof AS a$p$, ctx), @extschema@.kpi_render($f$
+DECLARE
+    helper text := ctx ->> 'health_scores';
+    columns text := $c$
 SELECT c.customer_id::text AS customer_id, c.name, c.segment, c.{{period}}, s.usage, s.nps_answer, s.tickets::bigint AS tickets,
        s.days_late, s.usage_health, s.nps_health, s.support_health, s.billing_health, s.health_score::float8 AS health_score,
        @extschema@.health_band(s.health_score) AS health_band,
        @extschema@.health_quartile_band(s.health_score) OVER (PARTITION BY c.{{period}}) AS relative_band,
        p.health_score::float8 AS previous_health_score, (s.health_score - p.health_score)::float8 AS health_trend,
        s.health_points::float8 AS health_points, @extschema@.health_band(s.health_points) AS points_band,
-       coalesce(s.measures_scored, 0)::bigint AS measures_scored
-FROM scope AS c
-LEFT JOIN scores AS s ON s.customer_id = c.customer_id AND s.{{period}} = c.{{period}}
-LEFT JOIN scores AS p ON p.customer_id = c.customer_id AND p.{{period}} < c.{{period}}
-WHERE c.is_current$f$, ctx));
+       coalesce(s.measures_scored, 0)::bigint AS measures_scored$c$;
+BEGIN
+    columns := columns || $f$
+FROM {{rows}} AS c CROSS JOIN LATERAL (SELECT c.*) AS s
+LEFT JOIN {{rows}} AS p ON p.customer_id = c.customer_id AND p.{{period}} = (c.{{period}} - {{step}})::date
+WHERE c.is_current$f$;
+    IF helper IS NOT NULL THEN
+        RETURN @extschema@.kpi_render(columns, ctx || jsonb_build_object('rows', helper));
+    END IF;
+    RETURN @extschema@.kpi_health_query(ctx, @extschema@.kpi_render($p$
+        SELECT a.current_period AS {{period}}, true AS is_current FROM asof AS a
+        UNION ALL
+        SELECT (a.current_period - {{step}})::date, false FROM asof AS a$p$, ctx),
+        @extschema@.kpi_render(columns, ctx || '{"rows": "scores"}'));
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_customer_health(jsonb) IS 'csmetrics internal: builder of customer_health';
 
 -- Builder of customer_health_measures: every measure of the model for each current customer
--- in the latest period, one row each (the long form of customer_health).
+-- in the latest period, one row each (the long form of customer_health). In a materialized
+-- set, read from the health_scores helper: its built-in measures side by side and its signal
+-- measures' arrays, each with its row of the model (as measure_values gives them).
 CREATE FUNCTION @extschema@.kpi_view_customer_health_measures(ctx jsonb) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
+    IF ctx ? 'health_scores' THEN
+        RETURN (SELECT @extschema@.kpi_render($h$
+SELECT h.customer_id::text AS customer_id, h.{{period}}, x.measure, x.raw_value, x.health,
+       CASE WHEN m.impact IS NULL THEN m.weight END AS weight, m.impact,
+       (coalesce(x.raw_value, 0) * m.impact + 0)::float8 AS points   -- + 0: no negative zero
+FROM {{health_scores}} AS h
+CROSS JOIN LATERAL unnest(ARRAY[{{names}}]::text[]{{signal_measures}}, ARRAY[{{raws}}]::float8[]{{signal_raws}},
+                          ARRAY[{{healths}}]::float8[]{{signal_healths}}) AS x(measure, raw_value, health)
+JOIN @extschema@.health_measures AS m ON m.measure = x.measure
+WHERE h.is_current$h$,
+            ctx || jsonb_build_object(
+                'names', coalesce(string_agg(quote_literal(b.measure), ', ' ORDER BY b.n), ''),
+                'raws', coalesce(string_agg('h.' || @extschema@.kpi_health_raw_column(b.measure), ', ' ORDER BY b.n), ''),
+                'healths', coalesce(string_agg('h.' || b.measure || '_health', ', ' ORDER BY b.n), ''),
+                'signal_measures', CASE WHEN @extschema@.kpi_has(ctx, 'signals') THEN ' || h.signal_measures' ELSE '' END,
+                'signal_raws', CASE WHEN @extschema@.kpi_has(ctx, 'signals') THEN ' || h.signal_raws' ELSE '' END,
+                'signal_healths', CASE WHEN @extschema@.kpi_has(ctx, 'signals') THEN ' || h.signal_healths' ELSE '' END))
+                FROM unnest(@extschema@.kpi_health_builtin()) WITH ORDINALITY AS b(measure, n)
+                WHERE EXISTS (SELECT FROM @extschema@.kpi_health_builtin_measure(ctx, b.measure)));
+    END IF;
     RETURN @extschema@.kpi_health_query(ctx, 'SELECT a.current_period AS ' || (ctx ->> 'period') || ', true AS is_current FROM asof AS a',
                                         @extschema@.kpi_render($f$
 SELECT v.customer_id::text AS customer_id, v.{{period}}, v.measure, v.raw_value, v.health, v.weight, v.impact,
@@ -1979,33 +2034,77 @@ WHERE v.in_model$f$, ctx), long_form => true);
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_customer_health_measures(jsonb) IS 'csmetrics internal: builder of customer_health_measures';
 
--- Builder of health_outcomes (a helper relation): for each period p of the validation
--- horizon and each customer paying at the end of p (MRR > 0) with a health score: the score,
--- and whether the customer stopped paying at the end of one of the N periods after p. The
--- horizon ends N periods before the latest period (that of the latest event), so that every
--- outcome is known: it holds the look_back_periods periods before that. Health is computed
--- for those periods only (customers x periods kept); the paying flags come from one join of
--- the subscriptions with those periods and the N after them.
+-- The validated periods of health_outcomes: the look_back_periods periods that end N periods
+-- (the horizon) before the latest period (that of the latest event), so that every outcome is
+-- known. A SELECT of {{period}} and is_current (false), reading asof and settings.
+CREATE FUNCTION @extschema@.kpi_health_validated_periods(ctx jsonb) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT @extschema@.kpi_render($p$
+        SELECT p AS {{period}}, false AS is_current
+        FROM asof AS a CROSS JOIN settings AS st,
+             @extschema@.kpi_period_series((a.current_period - (st.horizon_periods + st.look_back_periods) * {{step}})::date,
+                                           (a.current_period - (st.horizon_periods + 1) * {{step}})::date, {{step}}) AS p$p$, ctx)
+$$;
+COMMENT ON FUNCTION @extschema@.kpi_health_validated_periods(jsonb) IS 'csmetrics internal: SELECT of the periods health_outcomes validates';
+
+-- Builder of health_scores (a helper, made in materialized sets only): the scores and
+-- built-in measures of every customer in scope in each period a health relation of the set
+-- shows: the latest period (is_current) and the one before (customer_health,
+-- customer_health_measures), and with subscriptions the validated periods (health_outcomes).
+-- Those relations read their periods from it, so that a refresh reads the sources and ranks
+-- the customers once, where each relation did it again. Signal measures, when signals are
+-- registered, come as arrays in the order of their names (signal_measures, signal_raws,
+-- signal_healths).
+CREATE FUNCTION @extschema@.kpi_view_health_scores(ctx jsonb) RETURNS text
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    validation boolean := @extschema@.kpi_has(ctx, 'subscriptions') AND @extschema@.kpi_config_has_rows('health_validation_settings');
+    signals boolean := @extschema@.kpi_has(ctx, 'signals');
+BEGIN
+    IF NOT (ctx ->> 'materialized')::boolean THEN
+        RETURN NULL;
+    END IF;
+    RETURN @extschema@.kpi_health_query(ctx, @extschema@.kpi_render($p$
+        SELECT a.current_period AS {{period}}, true AS is_current FROM asof AS a
+        UNION
+        SELECT (a.current_period - {{step}})::date, false FROM asof AS a$p$, ctx)
+        || CASE WHEN validation THEN E'\n        UNION' || @extschema@.kpi_health_validated_periods(ctx) ELSE '' END,
+        @extschema@.kpi_render($f$
+SELECT s.customer_id, s.name, s.segment, s.{{period}}, s.is_current, s.health_score, s.health_points, s.measures_scored,
+       s.usage, s.nps_answer, s.tickets, s.days_late, s.usage_health, s.nps_health, s.support_health, s.billing_health{{signal_columns}}
+FROM scores AS s{{signal_join}}$f$,
+            ctx || jsonb_build_object(
+                'signal_columns', CASE WHEN signals THEN ', g.measures AS signal_measures, g.raws AS signal_raws, g.healths AS signal_healths' ELSE '' END,
+                'signal_join', CASE WHEN signals THEN @extschema@.kpi_render(E'\nLEFT JOIN signal_scores AS g ON g.customer_id = s.customer_id AND g.{{period}} = s.{{period}}', ctx)
+                                    ELSE '' END)),
+        validation);
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_view_health_scores(jsonb) IS 'csmetrics internal: builder of the health_scores helper relation (materialized sets only: the health scores and measures of the periods the health relations show)';
+
+-- Builder of health_outcomes (a helper relation): for each validated period p and each
+-- customer paying at the end of p (MRR > 0) with a health score: the score, and whether the
+-- customer stopped paying at the end of one of the N periods after p, and its segment. Health is computed for
+-- those periods only (customers x periods kept), or read from the health_scores helper in a
+-- materialized set; the paying flags come from one join of the subscriptions with those
+-- periods and the N after them.
 CREATE FUNCTION @extschema@.kpi_view_health_outcomes(ctx jsonb) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    outcomes text;
 BEGIN
-    -- the first validated period, from the latest period (asof a) and the settings (st)
-    ctx := ctx || jsonb_build_object('validated_from', @extschema@.kpi_render(
-        '(a.current_period - (st.horizon_periods + st.look_back_periods) * {{step}})::date', ctx));
-    RETURN @extschema@.kpi_health_query(ctx, @extschema@.kpi_render($p$
-        SELECT p AS {{period}}, false AS is_current
-        FROM asof AS a CROSS JOIN settings AS st,
-             @extschema@.kpi_period_series({{validated_from}}, (a.current_period - (st.horizon_periods + 1) * {{step}})::date, {{step}}) AS p$p$, ctx),
-        @extschema@.kpi_render($f$,
+    -- the validated periods and the N after them, numbered in order (the validated periods
+    -- come first, so that a score's k numbers its period in both), and the scores (sc) with
+    -- those numbers
+    outcomes := @extschema@.kpi_render($f$
 outcome_periods AS (
-    -- the validated periods and the N after them, numbered in order
     SELECT p AS {{period}}, (p + {{step}})::date AS period_end, row_number() OVER (ORDER BY p)::int AS k
     FROM asof AS a CROSS JOIN settings AS st,
-         @extschema@.kpi_period_series({{validated_from}}, (a.current_period - {{step}})::date, {{step}}) AS p),
+         @extschema@.kpi_period_series((a.current_period - (st.horizon_periods + st.look_back_periods) * {{step}})::date,
+                                       (a.current_period - {{step}})::date, {{step}}) AS p),
 paying AS (
-    -- the numbers of the periods at whose end the customer pays, ascending (the validated
-    -- periods start the outcome periods: a score's k numbers its period in both)
+    -- the numbers of the periods at whose end the customer pays, ascending
     SELECT {{subscription_key}} AS customer_id,
            @extschema@.kpi_in_force_periods(array_agg(s.started_on), array_agg(s.ended_on),
                                             (SELECT array_agg(o.period_end ORDER BY o.k) FROM outcome_periods AS o)) AS ks
@@ -2015,11 +2114,24 @@ paying AS (
 -- a paying customer's score, churned unless paying at the end of each of the N next periods:
 -- unless its N-th next paying period is k + N
 SELECT sc.customer_id, sc.{{period}}, st.horizon_periods, sc.health_score::float8 AS health_score,
-       y.ks[array_position(y.ks, sc.k) + st.horizon_periods] IS DISTINCT FROM sc.k + st.horizon_periods AS churned
-FROM scores AS sc JOIN paying AS y ON {{match}} AND sc.k = ANY (y.ks) CROSS JOIN settings AS st
-WHERE sc.health_score IS NOT NULL$f$, ctx || jsonb_build_object('match', @extschema@.kpi_customer_match('subscriptions', 'sc', 'y'),
-                                                                   'subscription_key', @extschema@.kpi_customer_key('subscriptions', 's'))),
-        true);
+       y.ks[array_position(y.ks, sc.k) + st.horizon_periods] IS DISTINCT FROM sc.k + st.horizon_periods AS churned, sc.segment
+FROM {{scores}} AS sc JOIN paying AS y ON {{match}} AND sc.k = ANY (y.ks) CROSS JOIN settings AS st
+WHERE sc.health_score IS NOT NULL$f$,
+        ctx || jsonb_build_object('match', @extschema@.kpi_customer_match('subscriptions', 'sc', 'y'),
+                                  'subscription_key', @extschema@.kpi_customer_key('subscriptions', 's'),
+                                  -- (the helper's rows of the validated periods: the first look_back_periods)
+                                  'scores', CASE WHEN ctx ? 'health_scores' THEN @extschema@.kpi_render($s$(
+    SELECT h.customer_id, h.segment, h.{{period}}, o.k, h.health_score
+    FROM {{health_scores}} AS h JOIN outcome_periods AS o ON o.{{period}} = h.{{period}} CROSS JOIN settings AS st
+    WHERE o.k <= st.look_back_periods)$s$, ctx) ELSE 'scores' END));
+    IF ctx ? 'health_scores' THEN
+        RETURN @extschema@.kpi_render($t$
+WITH asof AS (SELECT a.current_period FROM {{health_period}} AS a),
+settings AS (
+    {{settings}}),{{outcomes}}$t$,
+            ctx || jsonb_build_object('settings', @extschema@.kpi_health_settings(), 'outcomes', outcomes));
+    END IF;
+    RETURN @extschema@.kpi_health_query(ctx, @extschema@.kpi_health_validated_periods(ctx), ',' || outcomes, true);
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_health_outcomes(jsonb) IS 'csmetrics internal: builder of the health_outcomes helper relation (health score and churn outcome per paying customer and validated period)';
 
@@ -2029,19 +2141,19 @@ COMMENT ON FUNCTION @extschema@.kpi_view_health_outcomes(jsonb) IS 'csmetrics in
 -- churn rate. One roc_summary per period, band and decile; the period's is the rollup of its
 -- bands'.
 CREATE FUNCTION @extschema@.kpi_view_health_score_validation(ctx jsonb) RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     by_segment boolean := (ctx ->> 'by_segment')::boolean;
 BEGIN
-    -- the segment of each customer, and r_segment, segment_match for the rows of a segment
-    ctx := ctx || @extschema@.kpi_segment_keys(ctx, 'customers', 'o', by_segment)
-               || CASE WHEN by_segment THEN '{"r_segment": "r.segment, ", "segment_match": " AND t.segment = r.segment"}'::jsonb
-                       ELSE '{"r_segment": "", "segment_match": ""}'::jsonb END;
+    -- the segment of each customer (kept in health_outcomes), and r_segment, segment_match for
+    -- the rows of a segment
+    ctx := ctx || CASE WHEN by_segment THEN '{"segment_column": ", o.segment", "r_segment": "r.segment, ", "segment_match": " AND t.segment = r.segment"}'::jsonb
+                       ELSE '{"segment_column": "", "r_segment": "", "segment_match": ""}'::jsonb END;
     RETURN @extschema@.kpi_render($t$
 WITH o AS (
     SELECT o.customer_id, o.{{period}}, o.horizon_periods, o.health_score, o.churned{{segment_column}}
-    FROM {{health_outcomes}} AS o{{segment_join}}),
+    FROM {{health_outcomes}} AS o),
 groups AS (
     -- deciles of the period's scores, ties split by customer
     SELECT {{segment}}g.{{period}}, g.level, g.band, @extschema@.roc_summary(g.health_score, g.churned) AS s,
@@ -2084,6 +2196,10 @@ INSERT INTO @extschema@.kpi_registry (position, view_name, family, builder, sour
     (490, 'health_period', 'health', '@extschema@.kpi_view_health_period', '{customers}',
      '{usage_events,survey_responses,tickets,invoices,signals}', '{}', '{health_measures}', ARRAY['current_period'], false, true, NULL,
      'The latest period of the health views, that of the latest event of their sources, and the latest instant of each source (helper of the health views and customer_actions in a materialized set)',
+     '{}'),
+    (495, 'health_scores', 'health', '@extschema@.kpi_view_health_scores', '{customers}',
+     '{usage_events,survey_responses,tickets,invoices,signals}', '{subscriptions}', '{health_measures}', ARRAY['customer_id', '{{grain_name}}'], false, true, NULL,
+     'Health scores and built-in measures of every customer in scope in each {{grain_name}} the health views show: the latest, the one before, and those of the validation horizon (helper of customer_health, customer_health_measures and health_outcomes in a materialized set)',
      '{}'),
     (500, 'customer_health', 'health', '@extschema@.kpi_view_customer_health', '{customers}',
      '{usage_events,survey_responses,tickets,invoices,signals}', '{subscriptions}', '{health_measures}', ARRAY['customer_id'], false, false,
@@ -2564,7 +2680,8 @@ BEGIN
     IF materialized THEN
         EXECUTE 'CREATE MATERIALIZED VIEW ' || qname || ' AS ' || definition || ' WITH DATA';
         EXECUTE 'COMMENT ON MATERIALIZED VIEW ' || qname || ' IS ' || quote_literal(description);
-        -- the unique index lets refresh_kpi_views() refresh it concurrently
+        -- the unique index lets refresh_kpi_views() refresh it concurrently (create_kpi_views()
+        -- drops it again from a helper refreshed in place)
         EXECUTE 'CREATE UNIQUE INDEX ' || quote_ident(relation_name || '_key') || ' ON ' || qname || ' (' || key_list || ')';
         IF internal THEN
             -- the views made next plan their reads of it with real statistics
@@ -2620,6 +2737,19 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_drop_views(name) IS 'csmetrics internal: drops the KPI views and helper relations an earlier create_kpi_views() made for a schema';
 
+-- Whether refresh_kpi_views() refreshes a helper relation in place: when no plain view reads
+-- it (materialized views hold their own copy of its rows, so no reader waits for the lock).
+-- A helper a plain view reads is refreshed concurrently, which needs its unique index.
+CREATE FUNCTION @extschema@.kpi_refreshed_in_place(relation oid) RETURNS boolean
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+    SELECT NOT EXISTS (SELECT FROM pg_depend d
+                       JOIN pg_rewrite rw ON rw.oid = d.objid AND d.classid = 'pg_rewrite'::regclass
+                       JOIN pg_class reader ON reader.oid = rw.ev_class AND reader.relkind = 'v'
+                       WHERE d.refclassid = 'pg_class'::regclass AND d.refobjid = relation)
+$$;
+COMMENT ON FUNCTION @extschema@.kpi_refreshed_in_place(oid) IS 'csmetrics internal: whether refresh_kpi_views() refreshes a helper relation in place (no plain view reads it)';
+
 -- Writes every KPI view whose sources are registered into target_schema (helper relations
 -- into target_schema_internal), replacing what an earlier call made there, all in the
 -- caller's transaction: readers see either the old views or the new ones.
@@ -2650,6 +2780,16 @@ BEGIN
         IF NOT p.internal THEN
             made := made || qname;
         END IF;
+    END LOOP;
+    -- A helper refreshed in place gets its indexes rebuilt by every refresh: its unique index,
+    -- made for a concurrent refresh, would cost a sort of its rows each time for nothing.
+    FOR qname IN SELECT i.indexrelid::regclass::text
+                 FROM @extschema@.kpi_views k
+                 JOIN pg_namespace ns ON ns.nspname = k.relation_schema
+                 JOIN pg_class c ON c.relnamespace = ns.oid AND c.relname = k.view_name AND c.relkind = 'm'
+                 JOIN pg_index i ON i.indrelid = c.oid
+                 WHERE k.target_schema = create_kpi_views.target_schema AND k.internal AND @extschema@.kpi_refreshed_in_place(c.oid) LOOP
+        EXECUTE 'DROP INDEX ' || qname;
     END LOOP;
     PERFORM @extschema@.kpi_grant(to_regrole(quote_ident(r.role_name)), target_schema)
     FROM @extschema@.kpi_access r WHERE to_regrole(quote_ident(r.role_name)) IS NOT NULL;
@@ -2683,9 +2823,9 @@ COMMENT ON FUNCTION @extschema@.kpi_grant(regrole, name) IS 'csmetrics internal:
 
 -- Refreshes the materialized KPI views in dependency order, concurrently, so readers go on.
 -- A helper relation comes before the views that read it, and is analyzed for them. It is
--- refreshed in place when only materialized views read it (they hold their own copy of the
--- rows, so no reader waits), concurrently when a plain view of the set reads it (such as
--- customer_mrr_movements, which unfolds the MRR paths).
+-- refreshed in place when only materialized views read it, concurrently when a plain view of
+-- the set reads it (such as customer_mrr_movements, which unfolds the MRR paths):
+-- kpi_refreshed_in_place().
 CREATE OR REPLACE FUNCTION @extschema@.refresh_kpi_views(target_schema name DEFAULT NULL) RETURNS bigint
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp AS $$
@@ -2695,10 +2835,7 @@ DECLARE
     n bigint := 0;
 BEGIN
     FOR v IN SELECT k.target_schema, k.relation_schema, k.view_name, k.internal,
-                    k.internal AND NOT EXISTS (SELECT FROM pg_depend d
-                                               JOIN pg_rewrite rw ON rw.oid = d.objid AND d.classid = 'pg_rewrite'::regclass
-                                               JOIN pg_class reader ON reader.oid = rw.ev_class AND reader.relkind = 'v'
-                                               WHERE d.refclassid = 'pg_class'::regclass AND d.refobjid = c.oid) AS in_place
+                    k.internal AND @extschema@.kpi_refreshed_in_place(c.oid) AS in_place
              FROM @extschema@.kpi_views k
              JOIN pg_namespace ns ON ns.nspname = k.relation_schema
              JOIN pg_class c ON c.relnamespace = ns.oid AND c.relname = k.view_name AND c.relkind = 'm'

@@ -182,7 +182,8 @@ BEGIN
     IF materialized THEN
         EXECUTE 'CREATE MATERIALIZED VIEW ' || qname || ' AS ' || definition || ' WITH DATA';
         EXECUTE 'COMMENT ON MATERIALIZED VIEW ' || qname || ' IS ' || quote_literal(description);
-        -- the unique index lets refresh_kpi_views() refresh it concurrently
+        -- the unique index lets refresh_kpi_views() refresh it concurrently (create_kpi_views()
+        -- drops it again from a helper refreshed in place)
         EXECUTE 'CREATE UNIQUE INDEX ' || quote_ident(relation_name || '_key') || ' ON ' || qname || ' (' || key_list || ')';
         IF internal THEN
             -- the views made next plan their reads of it with real statistics
@@ -238,6 +239,19 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_drop_views(name) IS 'csmetrics internal: drops the KPI views and helper relations an earlier create_kpi_views() made for a schema';
 
+-- Whether refresh_kpi_views() refreshes a helper relation in place: when no plain view reads
+-- it (materialized views hold their own copy of its rows, so no reader waits for the lock).
+-- A helper a plain view reads is refreshed concurrently, which needs its unique index.
+CREATE FUNCTION @extschema@.kpi_refreshed_in_place(relation oid) RETURNS boolean
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+    SELECT NOT EXISTS (SELECT FROM pg_depend d
+                       JOIN pg_rewrite rw ON rw.oid = d.objid AND d.classid = 'pg_rewrite'::regclass
+                       JOIN pg_class reader ON reader.oid = rw.ev_class AND reader.relkind = 'v'
+                       WHERE d.refclassid = 'pg_class'::regclass AND d.refobjid = relation)
+$$;
+COMMENT ON FUNCTION @extschema@.kpi_refreshed_in_place(oid) IS 'csmetrics internal: whether refresh_kpi_views() refreshes a helper relation in place (no plain view reads it)';
+
 -- Writes every KPI view whose sources are registered into target_schema (helper relations
 -- into target_schema_internal), replacing what an earlier call made there, all in the
 -- caller's transaction: readers see either the old views or the new ones.
@@ -268,6 +282,16 @@ BEGIN
         IF NOT p.internal THEN
             made := made || qname;
         END IF;
+    END LOOP;
+    -- A helper refreshed in place gets its indexes rebuilt by every refresh: its unique index,
+    -- made for a concurrent refresh, would cost a sort of its rows each time for nothing.
+    FOR qname IN SELECT i.indexrelid::regclass::text
+                 FROM @extschema@.kpi_views k
+                 JOIN pg_namespace ns ON ns.nspname = k.relation_schema
+                 JOIN pg_class c ON c.relnamespace = ns.oid AND c.relname = k.view_name AND c.relkind = 'm'
+                 JOIN pg_index i ON i.indrelid = c.oid
+                 WHERE k.target_schema = create_kpi_views.target_schema AND k.internal AND @extschema@.kpi_refreshed_in_place(c.oid) LOOP
+        EXECUTE 'DROP INDEX ' || qname;
     END LOOP;
     PERFORM @extschema@.kpi_grant(to_regrole(quote_ident(r.role_name)), target_schema)
     FROM @extschema@.kpi_access r WHERE to_regrole(quote_ident(r.role_name)) IS NOT NULL;
@@ -312,9 +336,9 @@ COMMENT ON FUNCTION @extschema@.grant_kpi_access(regrole) IS 'Grants a (read-onl
 
 -- Refreshes the materialized KPI views in dependency order, concurrently, so readers go on.
 -- A helper relation comes before the views that read it, and is analyzed for them. It is
--- refreshed in place when only materialized views read it (they hold their own copy of the
--- rows, so no reader waits), concurrently when a plain view of the set reads it (such as
--- customer_mrr_movements, which unfolds the MRR paths).
+-- refreshed in place when only materialized views read it, concurrently when a plain view of
+-- the set reads it (such as customer_mrr_movements, which unfolds the MRR paths):
+-- kpi_refreshed_in_place().
 CREATE FUNCTION @extschema@.refresh_kpi_views(target_schema name DEFAULT NULL) RETURNS bigint
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp AS $$
@@ -324,10 +348,7 @@ DECLARE
     n bigint := 0;
 BEGIN
     FOR v IN SELECT k.target_schema, k.relation_schema, k.view_name, k.internal,
-                    k.internal AND NOT EXISTS (SELECT FROM pg_depend d
-                                               JOIN pg_rewrite rw ON rw.oid = d.objid AND d.classid = 'pg_rewrite'::regclass
-                                               JOIN pg_class reader ON reader.oid = rw.ev_class AND reader.relkind = 'v'
-                                               WHERE d.refclassid = 'pg_class'::regclass AND d.refobjid = c.oid) AS in_place
+                    k.internal AND @extschema@.kpi_refreshed_in_place(c.oid) AS in_place
              FROM @extschema@.kpi_views k
              JOIN pg_namespace ns ON ns.nspname = k.relation_schema
              JOIN pg_class c ON c.relnamespace = ns.oid AND c.relname = k.view_name AND c.relkind = 'm'

@@ -49,6 +49,13 @@ SELECT view_name FROM kpi_views WHERE target_schema = 'kpi_mat' ORDER BY positio
 SELECT c.relname, c.relkind FROM pg_class c
 WHERE c.oid IN ('kpi_mat.customer_mrr_movements'::regclass, 'kpi_mat_internal.mrr_paths'::regclass, 'kpi_mat_internal.spans'::regclass)
 ORDER BY 1;
+-- The helpers only materialized views read are refreshed in place, which rebuilds their
+-- indexes: they keep none. mrr_paths, which the plain customer_mrr_movements reads, keeps its
+-- unique index for a concurrent refresh.
+SELECT k.view_name, kpi_refreshed_in_place(c.oid) AS in_place,
+       (SELECT string_agg(pg_get_indexdef(i.indexrelid), '; ') FROM pg_index i WHERE i.indrelid = c.oid) AS indexes
+FROM kpi_views k JOIN pg_class c ON c.relnamespace = 'kpi_mat_internal'::regnamespace AND c.relname = k.view_name AND c.relkind = 'm'
+WHERE k.target_schema = 'kpi_mat' AND k.internal ORDER BY k.position;
 SELECT count(*) AS differing_rows FROM (
     (SELECT * FROM "KPI ""Views""".customer_mrr_movements EXCEPT ALL SELECT * FROM kpi_mat.customer_mrr_movements)
     UNION ALL
