@@ -104,7 +104,7 @@ DECLARE
     event_kinds constant text[] := ARRAY['usage_events', 'survey_responses', 'tickets', 'invoices', 'subscriptions'];
     event_columns constant text[] := ARRAY['occurred_at', 'responded_at', 'opened_at', 'due_at', 'started_at'];
 BEGIN
-    ctx := ctx || jsonb_build_object('customer_health', coalesce(health, ''), 'customer_mrr_movements', coalesce(movements, ''));
+    ctx := ctx || jsonb_build_object('customer_health', coalesce(health, ''));
     -- the latest event of each registered source (payments are left out: data often holds
     -- payments planned after the last invoice); in a materialized set, the health_period
     -- helper has already read it from the health sources
@@ -153,7 +153,9 @@ WHERE a.as_of_on - n.responded_on <= CASE n.action WHEN 'call_detractor' THEN l.
                                                    WHEN 'send_value' THEN l.passive_days ELSE l.promoter_days END$p$, ctx);
     END IF;
 
-    -- a contraction of the MRR in the period of the as-of date (customer_mrr_movements);
+    -- a contraction of the MRR in the period of the as-of date (the rows of
+    -- customer_mrr_movements, read as the changes of the MRR paths: the movements of every
+    -- period of every customer would be unfolded only to keep one period's contractions);
     -- triggered by the latest start or end of the customer's subscriptions in that period
     -- (not later than the as-of instant). Those instants come from one pass over the
     -- subscriptions grouped by customer (not a subquery per movement, which Citus cannot
@@ -165,7 +167,9 @@ SELECT m.customer_id, 'contact_contraction',
        || m.previous_mrr || ' to ' || m.mrr || ' in the {{grain_name}} of ' || m.{{period}},
        coalesce(least(c.changed_at, a.as_of), b.period_start_at),
        false
-FROM {{customer_mrr_movements}} AS m CROSS JOIN asof AS a CROSS JOIN limits AS l CROSS JOIN as_of_period AS b
+FROM (SELECT p.customer_id::text AS customer_id, c.period_start::date AS {{period}}, c.previous_mrr, c.mrr, c.movement
+      FROM {{mrr_paths}} AS p CROSS JOIN LATERAL @extschema@.customer_mrr_changes(p.path) AS c) AS m
+CROSS JOIN asof AS a CROSS JOIN limits AS l CROSS JOIN as_of_period AS b
 LEFT JOIN (SELECT s.customer_id::text AS customer_id,
                   greatest(max(s.started_at) FILTER (WHERE s.started_at >= b.period_start_at AND s.started_at < b.period_end_at),
                            max(s.ended_at) FILTER (WHERE s.ended_at >= b.period_start_at AND s.ended_at < b.period_end_at)) AS changed_at
