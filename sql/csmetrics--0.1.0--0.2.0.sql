@@ -1535,8 +1535,10 @@ $$;
 COMMENT ON FUNCTION @extschema@.kpi_health_sources() IS 'csmetrics internal: the sources of the health measures, as kpi_health_query() reads them (rows, columns, local day and instant of their events)';
 
 -- The measures of a built-in kind, as kpi_health_query() reads them: the CTE computing the
--- raw values, the join that brings them to a customer's row s of the scope, and the value on
--- that row (NULL when the source is not registered). Each first keeps the rows within reach
+-- raw values, the join that brings them to a customer's row s of the scope and the value on
+-- that row, or for a measure with one row per customer (per_customer), the join to the
+-- customer c and the array of its values by period (nothing when the source is not
+-- registered). Each first keeps the rows within reach
 -- of the periods (period_range): by their instant, a cheap comparison where their local day
 -- would be computed for every row of the source, and a little wider, so that the rows kept
 -- may fall outside the periods but never the other way round. Usage and tickets are summed
@@ -1551,7 +1553,7 @@ COMMENT ON FUNCTION @extschema@.kpi_health_sources() IS 'csmetrics internal: the
 -- which it cannot estimate, the planner expected a handful of customers and joined them to
 -- the scope by a loop over all of them for every customer.
 CREATE FUNCTION @extschema@.kpi_health_builtin_measure(ctx jsonb, measure text)
-RETURNS TABLE (kind text, cte text, join_sql text, value text)
+RETURNS TABLE (kind text, cte text, join_sql text, value text, per_customer boolean)
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -1600,10 +1602,11 @@ BEGIN
     GROUP BY i.customer_id)$m$ END, ctx);
     -- usage and tickets count from zero; a customer without an answer or invoice has no value
     -- (answers and invoices come as one row per customer, its values in the order of the periods)
+    per_customer := measure NOT IN ('usage', 'support');
     join_sql := @extschema@.kpi_render(' LEFT JOIN {{alias}} ON {{match}}'
-                                       || CASE WHEN measure IN ('usage', 'support') THEN ' AND {{alias}}.{{period}} = s.{{period}}' ELSE '' END,
-                                       ctx || jsonb_build_object('match', @extschema@.kpi_customer_match(kind, alias, 's')));
-    value := CASE WHEN measure IN ('usage', 'support') THEN 'coalesce(' || alias || '.raw_value, 0)' ELSE alias || '.per_period[s.k]' END;
+                                       || CASE WHEN per_customer THEN '' ELSE ' AND {{alias}}.{{period}} = s.{{period}}' END,
+                                       ctx || jsonb_build_object('match', @extschema@.kpi_customer_match(kind, alias, CASE WHEN per_customer THEN 'c' ELSE 's' END)));
+    value := CASE WHEN per_customer THEN alias || '.per_period' ELSE 'coalesce(' || alias || '.raw_value, 0)' END;
     RETURN NEXT;
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_health_builtin_measure(jsonb, text) IS 'csmetrics internal: the SQL of one built-in health measure for kpi_health_query() (none when its source is not registered)';
@@ -1667,7 +1670,9 @@ COMMENT ON FUNCTION @extschema@.kpi_health_settings() IS 'csmetrics internal: SE
 -- is stored, read by the rank samples and by builtin_values):
 --   scope           customer_id, name, segment, {{period}}, period_end, is_current, k (the
 --                   period's number, in order): the customers in force at each period end
---                   (all customers without subscriptions)
+--                   (all customers without subscriptions); from scope_customers, one row per
+--                   customer, where the measures with one row per customer (answers,
+--                   invoices) are joined once, not to the row of each of its periods
 --   measure_values  one row per customer in scope, period and measure (built-in measures of
 --                   registered sources, and every signal measure of the model when signals are
 --                   registered): position (order in the score), raw_value, in_model, weight
@@ -1697,6 +1702,9 @@ DECLARE
     mctx jsonb;
     builtin_ctes text := '';
     builtin_joins text := '';
+    customer_joins text := '';
+    customer_columns text := '';
+    scope_columns text := '';
     raw_columns text := '';
     model_joins text := '';
     sample_columns text := '';
@@ -1725,8 +1733,15 @@ BEGIN
         k := k + 1;
         mctx := ctx || jsonb_build_object('k', k::text, 'value', b.value, 'name', quote_literal(b.measure));
         builtin_ctes := builtin_ctes || ',' || b.cte;
-        builtin_joins := builtin_joins || b.join_sql;
-        raw_columns := raw_columns || @extschema@.kpi_render(', {{value}} AS raw_{{k}}', mctx);
+        IF b.per_customer THEN
+            customer_joins := customer_joins || E'\n   ' || b.join_sql;
+            customer_columns := customer_columns || @extschema@.kpi_render(', {{value}} AS values_{{k}}', mctx);
+            scope_columns := scope_columns || @extschema@.kpi_render(', c.values_{{k}}[p.k] AS raw_{{k}}', mctx);
+            raw_columns := raw_columns || @extschema@.kpi_render(', s.raw_{{k}}', mctx);
+        ELSE
+            builtin_joins := builtin_joins || b.join_sql;
+            raw_columns := raw_columns || @extschema@.kpi_render(', {{value}} AS raw_{{k}}', mctx);
+        END IF;
         model_joins := model_joins || @extschema@.kpi_render(' LEFT JOIN @extschema@.health_measures AS m{{k}} ON m{{k}}.measure = {{name}}', mctx);
         sample_columns := sample_columns || @extschema@.kpi_render($v$,
            @extschema@.kpi_sorted_sample(array_agg(r.raw_{{k}})
@@ -1778,6 +1793,12 @@ BEGIN
         'pivot', pivot,
         'builtin_ctes', builtin_ctes,
         'builtin_joins', builtin_joins,
+        'customer_joins', customer_joins,
+        'customer_columns', customer_columns,
+        'scope_columns', scope_columns,
+        -- stored on a single server when it joins values: else the planner, free to move
+        -- those joins, made them to the rows of every period (see scope_customers)
+        'customer_cte', CASE WHEN customer_joins <> '' AND NOT (ctx ->> 'distributed')::boolean THEN 'MATERIALIZED ' ELSE ctx ->> 'row_cte' END,
         'raw_columns', raw_columns,
         -- the values of each ranked measure per period, sorted (none without a built-in measure)
         'rank_samples', CASE WHEN cardinality(names) > 0 THEN @extschema@.kpi_render($m$
@@ -1813,16 +1834,19 @@ rank_samples AS (
                               -- (each source's name standing for its rows in the query)
                               ELSE @extschema@.kpi_health_period(ctx || (SELECT jsonb_object_agg(e.kind, e.rows) FROM @extschema@.kpi_health_sources() AS e)) END,
         -- the customers in force at each period end: from each one's subscriptions, the numbers
-        -- of those periods (every customer in every period without subscriptions)
-        'scope_periods', CASE WHEN @extschema@.kpi_has(ctx, 'subscriptions') THEN @extschema@.kpi_render($m$
+        -- of those periods (ks_join, ks_column), one row per number (every customer in every
+        -- period without subscriptions)
+        'ks_join', CASE WHEN @extschema@.kpi_has(ctx, 'subscriptions') THEN @extschema@.kpi_render($m$
     JOIN (SELECT {{subscription_key}} AS customer_id,
                  @extschema@.kpi_in_force_periods(array_agg(s.started_on), array_agg(s.ended_on), (SELECT w.ends FROM period_windows AS w)) AS ks
           FROM {{subscriptions}} AS s
-          GROUP BY 1) AS f ON {{match}}
-    CROSS JOIN LATERAL unnest(f.ks) AS u(k)
-    JOIN periods AS p ON p.k = u.k$m$,
+          GROUP BY 1) AS f ON {{match}}$m$,
             ctx || jsonb_build_object('match', @extschema@.kpi_customer_match('subscriptions', 'c', 'f'),
-                                      'subscription_key', @extschema@.kpi_customer_key('subscriptions', 's'))) ELSE ' CROSS JOIN periods AS p' END);
+                                      'subscription_key', @extschema@.kpi_customer_key('subscriptions', 's'))) ELSE '' END,
+        'ks_column', CASE WHEN @extschema@.kpi_has(ctx, 'subscriptions') THEN ', f.ks' ELSE '' END,
+        'scope_periods', CASE WHEN @extschema@.kpi_has(ctx, 'subscriptions') THEN '
+    CROSS JOIN LATERAL unnest(c.ks) AS u(k)
+    JOIN periods AS p ON p.k = u.k' ELSE ' CROSS JOIN periods AS p' END);
     -- the signal measures of the model, when signals are registered: their values in long
     -- form, and per customer and period the parts of the scores they give, in the order of
     -- their names (after the built-in measures)
@@ -1908,10 +1932,13 @@ period_windows AS (
     -- order of the periods: element k of their results is for the period numbered k)
     SELECT array_agg((p.period_end - '1 year'::interval)::date ORDER BY p.{{period}}) AS year_starts,
            array_agg(p.period_end ORDER BY p.{{period}}) AS ends, array_agg(p.period_end_at ORDER BY p.{{period}}) AS end_ats
-    FROM periods AS p),
+    FROM periods AS p){{builtin_ctes}},
+scope_customers AS {{customer_cte}}(
+    SELECT c.customer_id, c.name, c.segment{{ks_column}}{{customer_columns}}
+    FROM {{customers}} AS c{{ks_join}}{{customer_joins}}),
 scope AS {{row_cte}}(
-    SELECT c.customer_id, c.name, c.segment, p.{{period}}, p.period_end, p.is_current, p.k
-    FROM {{customers}} AS c{{scope_periods}}){{builtin_ctes}},
+    SELECT c.customer_id, c.name, c.segment, p.{{period}}, p.period_end, p.is_current, p.k{{scope_columns}}
+    FROM scope_customers AS c{{scope_periods}}),
 builtin_raw AS MATERIALIZED (
     -- (stored, also under Citus: each value must be found in its period's sorted sample, so
     -- the sample and the rows read the very same values)
