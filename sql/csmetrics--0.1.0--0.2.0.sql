@@ -1986,6 +1986,17 @@ settings AS (
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_health_query(jsonb, text, text, boolean, boolean) IS 'csmetrics internal: the query of every health measure and score per customer and period, for the given periods and final SELECT';
 
+-- The periods customer_health shows: the latest (is_current) and the one before. A SELECT
+-- of {{period}} and is_current, reading asof.
+CREATE FUNCTION @extschema@.kpi_health_latest_periods(ctx jsonb) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT @extschema@.kpi_render($p$
+        SELECT a.current_period AS {{period}}, true AS is_current FROM asof AS a
+        UNION ALL
+        SELECT (a.current_period - {{step}})::date, false FROM asof AS a$p$, ctx)
+$$;
+COMMENT ON FUNCTION @extschema@.kpi_health_latest_periods(jsonb) IS 'csmetrics internal: SELECT of the periods customer_health shows (the latest and the one before)';
+
 -- Builder of customer_health: each current customer's built-in measures and scores in the
 -- latest period, and the change against the one before. The latest period is that of the
 -- latest event (usage, answer, ticket, invoice due, signal); subscription end dates may lie in
@@ -2016,11 +2027,8 @@ WHERE c.is_current$f$;
     IF helper IS NOT NULL THEN
         RETURN @extschema@.kpi_render(columns, ctx || jsonb_build_object('rows', helper));
     END IF;
-    RETURN @extschema@.kpi_health_query(ctx, @extschema@.kpi_render($p$
-        SELECT a.current_period AS {{period}}, true AS is_current FROM asof AS a
-        UNION ALL
-        SELECT (a.current_period - {{step}})::date, false FROM asof AS a$p$, ctx),
-        @extschema@.kpi_render(columns, ctx || '{"rows": "scores"}'));
+    RETURN @extschema@.kpi_health_query(ctx, @extschema@.kpi_health_latest_periods(ctx),
+                                        @extschema@.kpi_render(columns, ctx || '{"rows": "scores"}'));
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_customer_health(jsonb) IS 'csmetrics internal: builder of customer_health';
 
@@ -2092,11 +2100,9 @@ BEGIN
     IF NOT (ctx ->> 'materialized')::boolean THEN
         RETURN NULL;
     END IF;
-    RETURN @extschema@.kpi_health_query(ctx, @extschema@.kpi_render($p$
-        SELECT a.current_period AS {{period}}, true AS is_current FROM asof AS a
-        UNION
-        SELECT (a.current_period - {{step}})::date, false FROM asof AS a$p$, ctx)
-        || CASE WHEN validation THEN E'\n        UNION' || @extschema@.kpi_health_validated_periods(ctx) ELSE '' END,
+    -- (the validated periods end at least two periods before the latest: no period twice)
+    RETURN @extschema@.kpi_health_query(ctx, @extschema@.kpi_health_latest_periods(ctx)
+        || CASE WHEN validation THEN E'\n        UNION ALL' || @extschema@.kpi_health_validated_periods(ctx) ELSE '' END,
         @extschema@.kpi_render($f$
 SELECT s.customer_id, s.name, s.segment, s.{{period}}, s.is_current, s.health_score, s.health_points, s.measures_scored,
        s.usage, s.nps_answer, s.tickets, s.days_late, s.usage_health, s.nps_health, s.support_health, s.billing_health{{signal_columns}}
@@ -2110,11 +2116,11 @@ END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_health_scores(jsonb) IS 'csmetrics internal: builder of the health_scores helper relation (materialized sets only: the health scores and measures of the periods the health relations show)';
 
 -- Builder of health_outcomes (a helper relation): for each validated period p and each
--- customer paying at the end of p (MRR > 0) with a health score: the score, and whether the
--- customer stopped paying at the end of one of the N periods after p, and its segment. Health is computed for
--- those periods only (customers x periods kept), or read from the health_scores helper in a
--- materialized set; the paying flags come from one join of the subscriptions with those
--- periods and the N after them.
+-- customer paying at the end of p (MRR > 0) with a health score: the score, whether the
+-- customer stopped paying at the end of one of the N periods after p, and its segment. Health
+-- is computed for those periods only (customers x periods kept), or read from the
+-- health_scores helper in a materialized set; the paying flags come from one join of the
+-- subscriptions with those periods and the N after them.
 CREATE FUNCTION @extschema@.kpi_view_health_outcomes(ctx jsonb) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
