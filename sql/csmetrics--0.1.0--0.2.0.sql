@@ -849,23 +849,39 @@ GROUP BY b.customer_id, b.span_no) AS sp{{segment_join}}$t$,
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_spans(jsonb) IS 'csmetrics internal: builder of the spans helper relation (subscriptions merged where they overlap or touch)';
 
--- Builder of customer_flow_by_<grain>: one customer_flows() pass over the spans gives every
--- period of the series. The spans are read once (a plain spans view is computed once; under
--- Citus twice, so that the flows of each shard's spans are summed up in the shard).
+-- Builder of customer_flow_by_<grain>: one pass gives every period of the series. A plain
+-- view on a single server reads the subscriptions with kpi_subscription_flows(), which
+-- merges them into spans itself (cheaper than the spans view's sort and window passes). The
+-- others count the spans with customer_flows(): a materialized set has them stored, a
+-- _by_segment view needs one series for all segments, and under Citus the flows of each
+-- shard's spans are summed up in the shard (the spans are read twice there; a plain spans
+-- view is otherwise computed once).
 CREATE FUNCTION @extschema@.kpi_view_customer_flow(ctx jsonb) RETURNS text
 LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    from_subscriptions boolean := NOT ((ctx ->> 'by_segment')::boolean OR (ctx ->> 'materialized')::boolean
+                                       OR (ctx ->> 'distributed')::boolean);
+    flows text;
 BEGIN
-    RETURN @extschema@.kpi_render($t$
-WITH sp AS {{row_cte}}(SELECT {{segment}}s.customer_id, s.started_on, s.ended_on, s.last_change_on FROM {{spans}} AS s)
+    IF from_subscriptions THEN
+        flows := $one$
+FROM (SELECT @extschema@.kpi_subscription_flows(s.customer_id, s.started_at, s.ended_at, s.started_on, s.ended_on,
+                                                 {{grain}}, {{today}}) AS flows
+      FROM {{subscriptions}} AS s) AS q$one$;
+    ELSE
+        flows := $spans$
+FROM (SELECT {{segment}}@extschema@.customer_flows(sp.started_on, sp.ended_on, b.first_period, {{step}}, b.periods) AS flows
+      FROM sp CROSS JOIN ({{bounds}}) AS b
+      GROUP BY {{segment}}b.first_period, b.periods) AS q$spans$;
+    END IF;
+    RETURN @extschema@.kpi_render(CASE WHEN from_subscriptions THEN '' ELSE $w$
+WITH sp AS {{row_cte}}(SELECT {{segment}}s.customer_id, s.started_on, s.ended_on, s.last_change_on FROM {{spans}} AS s)$w$ END || $t$
 SELECT {{segment}}f.period_start::date AS {{period}}, f.customers_start::bigint AS customers_start,
        f.new_customers::bigint AS new_customers, f.lost_customers::bigint AS lost_customers,
        f.lost_new_customers::bigint AS lost_new_customers, f.customers_end::bigint AS customers_end,
-       @extschema@.churn_rate(f)::float8 AS churn_rate, @extschema@.retention_rate(f)::float8 AS retention_rate
-FROM (SELECT {{segment}}@extschema@.customer_flows(sp.started_on, sp.ended_on, b.first_period, {{step}}, b.periods) AS flows
-      FROM sp CROSS JOIN ({{bounds}}) AS b
-      GROUP BY {{segment}}b.first_period, b.periods) AS q
-CROSS JOIN LATERAL unnest(q.flows) AS f$t$,
+       @extschema@.churn_rate(f)::float8 AS churn_rate, @extschema@.retention_rate(f)::float8 AS retention_rate$t$ || flows || $u$
+CROSS JOIN LATERAL unnest(q.flows) AS f$u$,
         ctx || jsonb_build_object('bounds', @extschema@.kpi_series_bounds(ctx, 'sp', ctx ->> 'grain')));
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_customer_flow(jsonb) IS 'csmetrics internal: builder of customer_flow_by_<grain>';
@@ -2997,6 +3013,27 @@ END
 $comments$;
 COMMENT ON FUNCTION @extschema@.score_count(@extschema@.rating_summary, pg_catalog.int4) IS 'Responses with exactly this score; the score must be on the summary''s scale';
 COMMENT ON FUNCTION @extschema@.csat(@extschema@.rating_summary) IS 'CSAT: share (0..1) of responses with a score >= the summary''s satisfied_from (default scale_max - 1); NULL when empty';
+
+-- kpi_subscription_flows() (new in 0.2.0; src/flow.sql): what the flow views compute on a
+-- single server. The flows of a whole series straight from subscriptions, which it merges
+-- into customer spans itself: the series runs from the period of the first start to that of
+-- the last start or end, never past the period of today. Internal state (every subscription,
+-- sorted in the final function), so no combine function.
+CREATE FUNCTION @extschema@.kpi_subscription_flows_trans(pg_catalog.internal, anyelement, pg_catalog.timestamptz, pg_catalog.timestamptz, pg_catalog.date, pg_catalog.date, pg_catalog.text, pg_catalog.date)
+RETURNS pg_catalog.internal
+AS 'MODULE_PATHNAME', 'kpi_subscription_flows_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.kpi_subscription_flows_trans(pg_catalog.internal, anyelement, pg_catalog.timestamptz, pg_catalog.timestamptz, pg_catalog.date, pg_catalog.date, pg_catalog.text, pg_catalog.date) IS 'csmetrics internal: transition of kpi_subscription_flows (keeps each subscription)';
+
+CREATE FUNCTION @extschema@.kpi_subscription_flows_final(pg_catalog.internal)
+RETURNS @extschema@.customer_flow[]
+AS 'MODULE_PATHNAME', 'kpi_subscription_flows_final' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.kpi_subscription_flows_final(pg_catalog.internal) IS 'csmetrics internal: final function of kpi_subscription_flows (merges the subscriptions into spans, counts every period)';
+
+CREATE AGGREGATE @extschema@.kpi_subscription_flows(customer_id anyelement, started_at pg_catalog.timestamptz, ended_at pg_catalog.timestamptz, started_on pg_catalog.date, ended_on pg_catalog.date, grain pg_catalog.text, today pg_catalog.date) (
+    SFUNC = @extschema@.kpi_subscription_flows_trans, STYPE = pg_catalog.internal,
+    FINALFUNC = @extschema@.kpi_subscription_flows_final, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.kpi_subscription_flows(anyelement, pg_catalog.timestamptz, pg_catalog.timestamptz, pg_catalog.date, pg_catalog.date, pg_catalog.text, pg_catalog.date) IS 'csmetrics internal: customer flow of every period (of a day, week, month or quarter grain) from subscriptions merged into spans where they overlap or touch; started_on and ended_on are the local dates of started_at and ended_at';
 
 -- MRR paths, the movements of every period and cohort retention (new in 0.2.0; src/mrr_paths.sql).
 

@@ -253,3 +253,24 @@ CREATE AGGREGATE @extschema@.customer_flows(started_at pg_catalog.date, ended_at
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.customer_flows(pg_catalog.date, pg_catalog.date, pg_catalog.date, pg_catalog.interval, pg_catalog.int4) IS 'customer flow of every period of a date series in one pass over the spans';
+
+-- kpi_subscription_flows(): what the flow views compute on a single server. The flows of a
+-- whole series straight from subscriptions, which it merges into customer spans itself: the
+-- series runs from the period of the first start to that of the last start or end, never
+-- past the period of today. Internal state (every subscription, sorted in the final
+-- function), so no combine function.
+CREATE FUNCTION @extschema@.kpi_subscription_flows_trans(pg_catalog.internal, anyelement, pg_catalog.timestamptz, pg_catalog.timestamptz, pg_catalog.date, pg_catalog.date, pg_catalog.text, pg_catalog.date)
+RETURNS pg_catalog.internal
+AS 'MODULE_PATHNAME', 'kpi_subscription_flows_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.kpi_subscription_flows_trans(pg_catalog.internal, anyelement, pg_catalog.timestamptz, pg_catalog.timestamptz, pg_catalog.date, pg_catalog.date, pg_catalog.text, pg_catalog.date) IS 'csmetrics internal: transition of kpi_subscription_flows (keeps each subscription)';
+
+CREATE FUNCTION @extschema@.kpi_subscription_flows_final(pg_catalog.internal)
+RETURNS @extschema@.customer_flow[]
+AS 'MODULE_PATHNAME', 'kpi_subscription_flows_final' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.kpi_subscription_flows_final(pg_catalog.internal) IS 'csmetrics internal: final function of kpi_subscription_flows (merges the subscriptions into spans, counts every period)';
+
+CREATE AGGREGATE @extschema@.kpi_subscription_flows(customer_id anyelement, started_at pg_catalog.timestamptz, ended_at pg_catalog.timestamptz, started_on pg_catalog.date, ended_on pg_catalog.date, grain pg_catalog.text, today pg_catalog.date) (
+    SFUNC = @extschema@.kpi_subscription_flows_trans, STYPE = pg_catalog.internal,
+    FINALFUNC = @extschema@.kpi_subscription_flows_final, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.kpi_subscription_flows(anyelement, pg_catalog.timestamptz, pg_catalog.timestamptz, pg_catalog.date, pg_catalog.date, pg_catalog.text, pg_catalog.date) IS 'csmetrics internal: customer flow of every period (of a day, week, month or quarter grain) from subscriptions merged into spans where they overlap or touch; started_on and ended_on are the local dates of started_at and ended_at';

@@ -1,7 +1,8 @@
 /*
  * flow_series.c
  *		customer_flows(): the customer flow of every period of a series in one pass
- *		over the spans.
+ *		over the spans; kpi_subscription_flows(), the same from subscriptions that it
+ *		merges into spans itself (the KPI views' flows).
  *
  * Its transition state customer_flows_state is a varlena holding the boundaries of the whole
  * series of periods and per-period counts, a real SQL type so that Citus and parallel query
@@ -15,7 +16,12 @@
 #include "funcapi.h"
 #include "libpq/pqformat.h"
 #include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/date.h"
+#include "utils/datetime.h"
+#include "utils/datum.h"
 #include "utils/lsyscache.h"
+#include "utils/sortsupport.h"
 #include "utils/timestamp.h"
 #include "utils/typcache.h"
 
@@ -328,19 +334,15 @@ FlowResultType(FunctionCallInfo fcinfo)
 	return info;
 }
 
-/* Final function of customer_flows: one customer_flow per period, in order. */
-Datum
-customer_flows_final(PG_FUNCTION_ARGS)
+/* One customer_flow per period of a series state, in order, as an array. */
+static Datum
+SeriesResult(FunctionCallInfo fcinfo, const FlowSeriesState *s)
 {
-	FlowSeriesState *s = SeriesArg(fcinfo, 0);
-	FlowResultInfo *info;
+	FlowResultInfo *info = FlowResultType(fcinfo);
 	Datum	   *rows;
 	FlowCounts	c;
 	int			k;
 
-	if (s->inputs == 0)
-		PG_RETURN_NULL();
-	info = FlowResultType(fcinfo);
 	rows = (Datum *) palloc(sizeof(Datum) * s->periods);
 	c.customers_start = s->customers_start;
 	for (k = 0; k < s->periods; k++)
@@ -355,6 +357,409 @@ customer_flows_final(PG_FUNCTION_ARGS)
 	}
 	PG_RETURN_ARRAYTYPE_P(construct_array(rows, s->periods, info->elemtype,
 										  info->typlen, info->typbyval, info->typalign));
+}
+
+/* Final function of customer_flows: one customer_flow per period, in order. */
+Datum
+customer_flows_final(PG_FUNCTION_ARGS)
+{
+	FlowSeriesState *s = SeriesArg(fcinfo, 0);
+
+	if (s->inputs == 0)
+		PG_RETURN_NULL();
+	return SeriesResult(fcinfo, s);
+}
+
+/* ---------------------------------------------------------------------------------------
+ * kpi_subscription_flows: the flows of a whole series straight from subscriptions
+ *
+ * customer_flows() needs spans: each customer's subscriptions merged where they overlap or
+ * touch, which SQL computes by sorting the subscriptions per customer, two window passes and
+ * a GROUP BY. This aggregate takes the subscriptions in any order, keeps them in its
+ * memory, sorts them once by customer and start, merges each customer's into spans and adds
+ * the spans to a series state. It also finds the series itself: from the period of the first
+ * start to that of the last start or end, but not past the period of today.
+ *
+ * Its state is internal (a sorted list cannot be summed from parts cheaply), so it has no
+ * combine function: parallel workers may scan, the leader aggregates. The views use it on a
+ * single server only; under Citus they keep the spans, which are summed in the shards. The
+ * final function sorts the rows in place, which leaves what the state holds unchanged: a
+ * window frame may add rows and call it again.
+ * --------------------------------------------------------------------------------------- */
+
+PG_FUNCTION_INFO_V1(kpi_subscription_flows_trans);
+PG_FUNCTION_INFO_V1(kpi_subscription_flows_final);
+
+/* One subscription, as the aggregate keeps it. */
+typedef struct SubscriptionRow
+{
+	Datum		customer;		/* copied into the aggregate context when by reference */
+	TimestampTz started_at;
+	TimestampTz ended_at;		/* meaningless when open */
+	DateADT		started_on;		/* local dates of started_at and ended_at */
+	DateADT		ended_on;
+	bool		customer_null;
+	bool		open;			/* ended_at is NULL */
+} SubscriptionRow;
+
+/* The calendar grains of the KPI views. */
+typedef enum ViewGrain
+{
+	GRAIN_DAY,
+	GRAIN_WEEK,
+	GRAIN_MONTH,
+	GRAIN_QUARTER
+} ViewGrain;
+
+typedef struct SubscriptionFlowsState
+{
+	MemoryContext cxt;			/* the aggregate context: rows and copied customers */
+	SortSupportData customer_order; /* the customer type's default ordering */
+	int16		customer_len;
+	bool		customer_byval;
+	ViewGrain	grain;
+	const char *grain_name;		/* as given, for the per-row check */
+	DateADT		today;
+	DateADT		last_change;	/* latest started_on or ended_on */
+	SubscriptionRow *rows;
+	int64		n;
+	int64		allocated;
+} SubscriptionFlowsState;
+
+/* The grain of a name; any other name is an error naming it. */
+static ViewGrain
+GrainFromText(const char *name)
+{
+	if (strcmp(name, "day") == 0)
+		return GRAIN_DAY;
+	if (strcmp(name, "week") == 0)
+		return GRAIN_WEEK;
+	if (strcmp(name, "month") == 0)
+		return GRAIN_MONTH;
+	if (strcmp(name, "quarter") == 0)
+		return GRAIN_QUARTER;
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("grain \"%s\" is not supported", name),
+			 errhint("Use day, week, month or quarter.")));
+	return GRAIN_DAY;			/* keep the compiler quiet */
+}
+
+/* Errors when a parameter argument of kpi_subscription_flows is NULL. */
+static void
+SubscriptionRequireArg(FunctionCallInfo fcinfo, int argno, const char *what)
+{
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be NULL", what)));
+}
+
+/* A new state in the aggregate context, ordering customers as the input's type and collation do. */
+static SubscriptionFlowsState *
+SubscriptionFlowsCreate(FunctionCallInfo fcinfo, MemoryContext cxt)
+{
+	Oid			customer_type = get_fn_expr_argtype(fcinfo->flinfo, 1);
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+	SubscriptionFlowsState *st = (SubscriptionFlowsState *) palloc0(sizeof(SubscriptionFlowsState));
+	TypeCacheEntry *type = lookup_type_cache(customer_type, TYPECACHE_LT_OPR);
+
+	if (!OidIsValid(type->lt_opr))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_FUNCTION),
+				 errmsg("customer ids of type %s cannot be sorted", format_type_be(customer_type)),
+				 errdetail("The customer id needs a default btree operator class.")));
+	st->cxt = cxt;
+	st->customer_order.ssup_cxt = cxt;
+	st->customer_order.ssup_collation = PG_GET_COLLATION();
+	st->customer_order.ssup_nulls_first = false;
+	PrepareSortSupportFromOrderingOp(type->lt_opr, &st->customer_order);
+	get_typlenbyval(customer_type, &st->customer_len, &st->customer_byval);
+	st->grain_name = text_to_cstring(PG_GETARG_TEXT_PP(6));
+	st->grain = GrainFromText(st->grain_name);
+	st->today = PG_GETARG_DATEADT(7);
+	if (DATE_NOT_FINITE(st->today))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("today %s is not a finite date",
+						period_datum_text(DateADTGetDatum(st->today), INSTANT_DATE))));
+	st->last_change = DATEVAL_NOBEGIN;
+	st->allocated = 1024;
+	st->rows = (SubscriptionRow *) palloc(sizeof(SubscriptionRow) * st->allocated);
+	MemoryContextSwitchTo(old);
+	return st;
+}
+
+/* Errors unless the row's grain and today are the state's. */
+static void
+SubscriptionCheckParameters(FunctionCallInfo fcinfo, const SubscriptionFlowsState *st)
+{
+	text	   *grain = PG_GETARG_TEXT_PP(6);
+	DateADT		today = PG_GETARG_DATEADT(7);
+
+	if (today != st->today ||
+		VARSIZE_ANY_EXHDR(grain) != strlen(st->grain_name) ||
+		memcmp(VARDATA_ANY(grain), st->grain_name, VARSIZE_ANY_EXHDR(grain)) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("series (%s, today %s) differs from series (%s, today %s) of the same group",
+						text_to_cstring(grain), period_datum_text(DateADTGetDatum(today), INSTANT_DATE),
+						st->grain_name, period_datum_text(DateADTGetDatum(st->today), INSTANT_DATE)),
+				 errdetail("grain and today must be the same on every row of a group.")));
+}
+
+/*
+ * Transition: (state, customer_id, started_at, ended_at, started_on, ended_on, grain, today).
+ * A row without started_at is skipped, as customer_flows() skips it; ended_at NULL is a
+ * subscription that has not ended.
+ */
+Datum
+kpi_subscription_flows_trans(PG_FUNCTION_ARGS)
+{
+	MemoryContext cxt;
+	SubscriptionFlowsState *st;
+	SubscriptionRow *row;
+
+	/* SQL cannot pass an internal state: only the aggregate calls this */
+	if (!AggCheckCallContext(fcinfo, &cxt))
+		elog(ERROR, "kpi_subscription_flows_trans called outside its aggregate");
+	SubscriptionRequireArg(fcinfo, 6, "grain");
+	SubscriptionRequireArg(fcinfo, 7, "today");
+	if (PG_ARGISNULL(0))
+		st = SubscriptionFlowsCreate(fcinfo, cxt);
+	else
+	{
+		st = (SubscriptionFlowsState *) PG_GETARG_POINTER(0);
+		SubscriptionCheckParameters(fcinfo, st);
+	}
+	if (PG_ARGISNULL(2))
+		PG_RETURN_POINTER(st);
+	if (PG_ARGISNULL(4) || PG_ARGISNULL(3) != PG_ARGISNULL(5))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 PG_ARGISNULL(4) ? errmsg("started_on is NULL where started_at is not") :
+				 PG_ARGISNULL(5) ? errmsg("ended_on is NULL where ended_at is not") :
+				 errmsg("ended_on %s is given where ended_at is NULL",
+						period_datum_text(PG_GETARG_DATUM(5), INSTANT_DATE)),
+				 errdetail("started_on and ended_on are the local dates of started_at and ended_at.")));
+
+	if (st->n == st->allocated)
+	{
+		if (st->allocated > MaxAllocHugeSize / sizeof(SubscriptionRow) / 2)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("too many subscriptions for kpi_subscription_flows")));
+		st->allocated *= 2;
+		st->rows = (SubscriptionRow *) repalloc_huge(st->rows, sizeof(SubscriptionRow) * st->allocated);
+	}
+	row = &st->rows[st->n];
+	row->customer_null = PG_ARGISNULL(1);
+	row->customer = (Datum) 0;
+	if (!row->customer_null)
+	{
+		MemoryContext old = MemoryContextSwitchTo(cxt);
+
+		row->customer = datumCopy(PG_GETARG_DATUM(1), st->customer_byval, st->customer_len);
+		MemoryContextSwitchTo(old);
+	}
+	row->started_at = PG_GETARG_TIMESTAMPTZ(2);
+	row->open = PG_ARGISNULL(3);
+	row->ended_at = row->open ? 0 : PG_GETARG_TIMESTAMPTZ(3);
+	row->started_on = PG_GETARG_DATEADT(4);
+	row->ended_on = row->open ? 0 : PG_GETARG_DATEADT(5);
+	/* finite dates within timestamp's range, as customer_flows() takes them */
+	(void) period_instant_from_datum(PG_GETARG_DATUM(4), INSTANT_DATE, "started_on");
+	if (!row->open)
+		(void) period_instant_from_datum(PG_GETARG_DATUM(5), INSTANT_DATE, "ended_on");
+	if (!row->open && row->ended_at < row->started_at)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("ended_at %s is before started_at %s",
+						period_instant_text(row->ended_at, INSTANT_TIMESTAMPTZ),
+						period_instant_text(row->started_at, INSTANT_TIMESTAMPTZ)),
+				 errdetail("A subscription ends at or after its start.")));
+	st->last_change = Max(st->last_change, row->started_on);
+	if (!row->open)
+		st->last_change = Max(st->last_change, row->ended_on);
+	st->n++;
+	PG_RETURN_POINTER(st);
+}
+
+/* Order of the kept rows: customer (NULL last), started_at, ended_at (open last). */
+static int
+SubscriptionRowCompare(const void *a, const void *b, void *arg)
+{
+	const SubscriptionRow *x = (const SubscriptionRow *) a;
+	const SubscriptionRow *y = (const SubscriptionRow *) b;
+	int			c = ApplySortComparator(x->customer, x->customer_null,
+										y->customer, y->customer_null, (SortSupport) arg);
+
+	if (c != 0)
+		return c;
+	if (x->started_at != y->started_at)
+		return x->started_at < y->started_at ? -1 : 1;
+	if (x->open != y->open)
+		return x->open ? 1 : -1;
+	if (!x->open && x->ended_at != y->ended_at)
+		return x->ended_at < y->ended_at ? -1 : 1;
+	return 0;
+}
+
+/* One customer's span, as the rows merge into it. */
+typedef struct MergedSpan
+{
+	DateADT		started_on;
+	DateADT		ended_on;		/* meaningless when open */
+	bool		open;
+} MergedSpan;
+
+/*
+ * The span that starts at sorted row *next, which moves past its rows. A later subscription
+ * of the customer joins the span unless it starts after every earlier one has ended: so
+ * overlapping and touching subscriptions merge. The span starts at its first subscription's
+ * start and ends with the latest end, or is open when one of them is.
+ */
+static MergedSpan
+NextSpan(SubscriptionFlowsState *st, int64 *next)
+{
+	const SubscriptionRow *first = &st->rows[*next];
+	TimestampTz ended_at = first->ended_at;
+	MergedSpan	span = {first->started_on, first->ended_on, first->open};
+	int64		j;
+
+	for (j = *next + 1; j < st->n; j++)
+	{
+		const SubscriptionRow *r = &st->rows[j];
+
+		if (ApplySortComparator(first->customer, first->customer_null,
+								r->customer, r->customer_null, &st->customer_order) != 0 ||
+			(!span.open && r->started_at > ended_at))
+			break;
+		if (r->open)
+			span.open = true;
+		else if (!span.open && r->ended_at > ended_at)
+		{
+			ended_at = r->ended_at;
+			span.ended_on = r->ended_on;
+		}
+	}
+	*next = j;
+	return span;
+}
+
+/* The first day of the period of a grain that contains day d (weeks start on Monday). */
+static DateADT
+GrainStart(ViewGrain grain, DateADT d)
+{
+	int			year,
+				month,
+				day;
+
+	switch (grain)
+	{
+		case GRAIN_DAY:
+			return d;
+		case GRAIN_WEEK:
+			return d - (j2day(d + POSTGRES_EPOCH_JDATE) + 6) % 7;
+		case GRAIN_MONTH:
+		case GRAIN_QUARTER:
+			j2date(d + POSTGRES_EPOCH_JDATE, &year, &month, &day);
+			if (grain == GRAIN_QUARTER)
+				month = (month - 1) / 3 * 3 + 1;
+			return date2j(year, month, 1) - POSTGRES_EPOCH_JDATE;
+	}
+	return d;					/* keep the compiler quiet */
+}
+
+/* Number of periods from the one starting on first to the one starting on last, both included. */
+static int64
+GrainPeriods(ViewGrain grain, DateADT first, DateADT last)
+{
+	int			y1,
+				m1,
+				d1,
+				y2,
+				m2,
+				d2;
+
+	if (grain == GRAIN_DAY)
+		return (int64) last - first + 1;
+	if (grain == GRAIN_WEEK)
+		return ((int64) last - first) / 7 + 1;
+	j2date(first + POSTGRES_EPOCH_JDATE, &y1, &m1, &d1);
+	j2date(last + POSTGRES_EPOCH_JDATE, &y2, &m2, &d2);
+	return ((int64) (y2 - y1) * 12 + m2 - m1) / (grain == GRAIN_QUARTER ? 3 : 1) + 1;
+}
+
+/* The length of one period of a grain. */
+static Interval
+GrainStep(ViewGrain grain)
+{
+	Interval	step = {0};
+
+	if (grain == GRAIN_DAY)
+		step.day = 1;
+	else if (grain == GRAIN_WEEK)
+		step.day = 7;
+	else
+		step.month = grain == GRAIN_QUARTER ? 3 : 1;
+	return step;
+}
+
+/*
+ * Final function: sorts the subscriptions, merges them into spans, and returns the
+ * customer_flow of every period of the series, or NULL when there is no period to show (no
+ * subscription, or the first starts after the period of today).
+ */
+Datum
+kpi_subscription_flows_final(PG_FUNCTION_ARGS)
+{
+	SubscriptionFlowsState *st;
+	FlowSeriesState *s;
+	DateADT		first_on = DATEVAL_NOEND;
+	DateADT		first,
+				last;
+	Interval	step;
+	int64		next;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	st = (SubscriptionFlowsState *) PG_GETARG_POINTER(0);
+	if (st->n == 0)
+		PG_RETURN_NULL();
+	qsort_arg(st->rows, st->n, sizeof(SubscriptionRow), SubscriptionRowCompare, &st->customer_order);
+
+	/* the series: from the period of the first span's start to that of the last change */
+	for (next = 0; next < st->n;)
+	{
+		DateADT		started_on = NextSpan(st, &next).started_on;
+
+		first_on = Min(first_on, started_on);
+	}
+	first = GrainStart(st->grain, first_on);
+	last = Min(GrainStart(st->grain, st->last_change), GrainStart(st->grain, st->today));
+	if (first > last)
+		PG_RETURN_NULL();
+	step = GrainStep(st->grain);
+	s = SeriesCreate(INSTANT_DATE, (int64) first * USECS_PER_DAY, &step,
+					 (int32) Min(GrainPeriods(st->grain, first, last), PG_INT32_MAX));
+
+	for (next = 0; next < st->n;)
+	{
+		MergedSpan	span = NextSpan(st, &next);
+
+		/* a clock turned back over midnight can give a later instant an earlier day */
+		if (!span.open && span.ended_on < span.started_on)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("ended_on %s is before started_on %s",
+							period_datum_text(DateADTGetDatum(span.ended_on), INSTANT_DATE),
+							period_datum_text(DateADTGetDatum(span.started_on), INSTANT_DATE)),
+					 errdetail("A span ends on or after the day it starts.")));
+		SeriesAddSpan(s, (int64) span.started_on * USECS_PER_DAY,
+					  (int64) span.ended_on * USECS_PER_DAY, span.open, 1);
+	}
+	return SeriesResult(fcinfo, s);
 }
 
 /* Rejects a series state read from outside (text or binary) that SeriesProblem finds wrong. */

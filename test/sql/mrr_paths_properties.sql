@@ -13,14 +13,9 @@ SET TimeZone = 'UTC';
 -- before, or last no time at all. Amounts follow the customer's style (whole, cents, tenths,
 -- a few with thousandths), so display scales differ between periods; some are free (0, 0.00)
 -- and a few NULL (skipped).
-CREATE TABLE breaks AS
-SELECT c, (row_number() OVER (PARTITION BY c ORDER BY b) - 1)::int AS j, b
-FROM (SELECT DISTINCT c,
-             CASE WHEN regress.rand(3, c * 100 + j) < 0.3 THEN date_trunc('month', raw)::date
-                  WHEN regress.rand(3, c * 100 + j) < 0.4 THEN date_trunc('week', raw)::date ELSE raw END AS b
-      FROM (SELECT c, j, date '2021-01-01' + regress.rand_int(1, c, 0, 600)::int
-                         + (sum(regress.rand_int(2, c * 100 + j, 1, 150)) OVER (PARTITION BY c ORDER BY j))::int AS raw
-            FROM generate_series(1, 1200) c, generate_series(0, 7) j) w) s;
+\set ECHO none
+\i test/fixtures/subscription_breaks.sql
+\set ECHO all
 CREATE TABLE subs AS
 SELECT row_number() OVER (ORDER BY r.c, r.i) AS id, r.c AS customer, s.b AS started_at,
        CASE WHEN r.e < 0.22 THEN NULL
