@@ -21,6 +21,7 @@
 #include "utils/datetime.h"
 #include "utils/datum.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/sortsupport.h"
 #include "utils/timestamp.h"
 #include "utils/typcache.h"
@@ -415,6 +416,7 @@ typedef struct SubscriptionFlowsState
 {
 	MemoryContext cxt;			/* the aggregate context: rows and copied customers */
 	SortSupportData customer_order; /* the customer type's default ordering */
+	Oid			customer_type;
 	int16		customer_len;
 	bool		customer_byval;
 	ViewGrain	grain;
@@ -470,6 +472,7 @@ SubscriptionFlowsCreate(FunctionCallInfo fcinfo, MemoryContext cxt)
 				 errmsg("customer ids of type %s cannot be sorted", format_type_be(customer_type)),
 				 errdetail("The customer id needs a default btree operator class.")));
 	st->cxt = cxt;
+	st->customer_type = customer_type;
 	st->customer_order.ssup_cxt = cxt;
 	st->customer_order.ssup_collation = PG_GET_COLLATION();
 	st->customer_order.ssup_nulls_first = false;
@@ -480,7 +483,7 @@ SubscriptionFlowsCreate(FunctionCallInfo fcinfo, MemoryContext cxt)
 	st->today = PG_GETARG_DATEADT(7);
 	if (DATE_NOT_FINITE(st->today))
 		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
 				 errmsg("today %s is not a finite date",
 						period_datum_text(DateADTGetDatum(st->today), INSTANT_DATE))));
 	st->last_change = DATEVAL_NOBEGIN;
@@ -505,7 +508,7 @@ SubscriptionCheckParameters(FunctionCallInfo fcinfo, const SubscriptionFlowsStat
 				 errmsg("series (%s, today %s) differs from series (%s, today %s) of the same group",
 						text_to_cstring(grain), period_datum_text(DateADTGetDatum(today), INSTANT_DATE),
 						st->grain_name, period_datum_text(DateADTGetDatum(st->today), INSTANT_DATE)),
-				 errdetail("grain and today must be the same on every row of a group.")));
+				 errdetail("The grain and today must be the same on every row of a group.")));
 }
 
 /*
@@ -537,8 +540,10 @@ kpi_subscription_flows_trans(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(4) || PG_ARGISNULL(3) != PG_ARGISNULL(5))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 PG_ARGISNULL(4) ? errmsg("started_on is NULL where started_at is not") :
-				 PG_ARGISNULL(5) ? errmsg("ended_on is NULL where ended_at is not") :
+				 PG_ARGISNULL(4) ? errmsg("started_on is NULL where started_at is %s",
+										  period_datum_text(PG_GETARG_DATUM(2), INSTANT_TIMESTAMPTZ)) :
+				 PG_ARGISNULL(5) ? errmsg("ended_on is NULL where ended_at is %s",
+										  period_datum_text(PG_GETARG_DATUM(3), INSTANT_TIMESTAMPTZ)) :
 				 errmsg("ended_on %s is given where ended_at is NULL",
 						period_datum_text(PG_GETARG_DATUM(5), INSTANT_DATE)),
 				 errdetail("started_on and ended_on are the local dates of started_at and ended_at.")));
@@ -548,7 +553,8 @@ kpi_subscription_flows_trans(PG_FUNCTION_ARGS)
 		if (st->allocated > MaxAllocHugeSize / sizeof(SubscriptionRow) / 2)
 			ereport(ERROR,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("too many subscriptions for kpi_subscription_flows")));
+					 errmsg("kpi_subscription_flows cannot keep more than %lld subscriptions",
+							(long long) st->allocated)));
 		st->allocated *= 2;
 		st->rows = (SubscriptionRow *) repalloc_huge(st->rows, sizeof(SubscriptionRow) * st->allocated);
 	}
@@ -557,9 +563,14 @@ kpi_subscription_flows_trans(PG_FUNCTION_ARGS)
 	row->customer = (Datum) 0;
 	if (!row->customer_null)
 	{
-		MemoryContext old = MemoryContextSwitchTo(cxt);
+		Datum		customer = PG_GETARG_DATUM(1);
+		MemoryContext old;
 
-		row->customer = datumCopy(PG_GETARG_DATUM(1), st->customer_byval, st->customer_len);
+		/* a toasted id would be fetched again on every comparison */
+		if (st->customer_len == -1)
+			customer = PointerGetDatum(PG_DETOAST_DATUM_PACKED(customer));
+		old = MemoryContextSwitchTo(cxt);
+		row->customer = datumCopy(customer, st->customer_byval, st->customer_len);
 		MemoryContextSwitchTo(old);
 	}
 	row->started_at = PG_GETARG_TIMESTAMPTZ(2);
@@ -608,6 +619,7 @@ SubscriptionRowCompare(const void *a, const void *b, void *arg)
 /* One customer's span, as the rows merge into it. */
 typedef struct MergedSpan
 {
+	const SubscriptionRow *first;	/* its first subscription (for the customer) */
 	DateADT		started_on;
 	DateADT		ended_on;		/* meaningless when open */
 	bool		open;
@@ -624,7 +636,7 @@ NextSpan(SubscriptionFlowsState *st, int64 *next)
 {
 	const SubscriptionRow *first = &st->rows[*next];
 	TimestampTz ended_at = first->ended_at;
-	MergedSpan	span = {first->started_on, first->ended_on, first->open};
+	MergedSpan	span = {first, first->started_on, first->ended_on, first->open};
 	int64		j;
 
 	for (j = *next + 1; j < st->n; j++)
@@ -750,12 +762,20 @@ kpi_subscription_flows_final(PG_FUNCTION_ARGS)
 
 		/* a clock turned back over midnight can give a later instant an earlier day */
 		if (!span.open && span.ended_on < span.started_on)
+		{
+			Oid			output;
+			bool		varlena;
+
+			getTypeOutputInfo(st->customer_type, &output, &varlena);
 			ereport(ERROR,
 					(errcode(ERRCODE_DATA_EXCEPTION),
-					 errmsg("ended_on %s is before started_on %s",
+					 errmsg("span of customer %s ends on %s, before it starts on %s",
+							span.first->customer_null ? "NULL" :
+							OidOutputFunctionCall(output, span.first->customer),
 							period_datum_text(DateADTGetDatum(span.ended_on), INSTANT_DATE),
 							period_datum_text(DateADTGetDatum(span.started_on), INSTANT_DATE)),
 					 errdetail("A span ends on or after the day it starts.")));
+		}
 		SeriesAddSpan(s, (int64) span.started_on * USECS_PER_DAY,
 					  (int64) span.ended_on * USECS_PER_DAY, span.open, 1);
 	}

@@ -72,9 +72,10 @@ DECLARE
     flows text;
 BEGIN
     IF from_subscriptions THEN
+        -- (today as a subquery: computed once, not for every row)
         flows := $one$
 FROM (SELECT @extschema@.kpi_subscription_flows(s.customer_id, s.started_at, s.ended_at, s.started_on, s.ended_on,
-                                                 {{grain}}, {{today}}) AS flows
+                                                 {{grain}}, (SELECT {{today}})) AS flows
       FROM {{subscriptions}} AS s) AS q$one$;
     ELSE
         flows := $spans$
@@ -89,7 +90,8 @@ SELECT {{segment}}f.period_start::date AS {{period}}, f.customers_start::bigint 
        f.lost_new_customers::bigint AS lost_new_customers, f.customers_end::bigint AS customers_end,
        @extschema@.churn_rate(f)::float8 AS churn_rate, @extschema@.retention_rate(f)::float8 AS retention_rate$t$ || flows || $u$
 CROSS JOIN LATERAL unnest(q.flows) AS f$u$,
-        ctx || jsonb_build_object('bounds', @extschema@.kpi_series_bounds(ctx, 'sp', ctx ->> 'grain')));
+        ctx || jsonb_build_object('bounds', CASE WHEN from_subscriptions THEN ''
+                                                 ELSE @extschema@.kpi_series_bounds(ctx, 'sp', ctx ->> 'grain') END));
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_customer_flow(jsonb) IS 'csmetrics internal: builder of customer_flow_by_<grain>';
 

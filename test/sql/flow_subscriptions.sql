@@ -64,13 +64,15 @@ FROM subs s;
 -- The series: from the grain period of the first span's start to that of the last local
 -- start or end, but not past today's period. Then each period's counts, condition by
 -- condition.
-CREATE FUNCTION reference(zone text, grain text, today date)
+CREATE FUNCTION reference(zone text, grain text, today date, key text DEFAULT 'customer')
 RETURNS TABLE (period_start date, customers_start bigint, new_customers bigint, lost_customers bigint,
                lost_new_customers bigint, customers_end bigint)
-LANGUAGE sql AS $$
+LANGUAGE plpgsql AS $f$
+BEGIN
+    RETURN QUERY EXECUTE format($q$
     WITH local AS (
-        SELECT customer, started_at, ended_at,
-               (started_at AT TIME ZONE zone)::date AS started_on, (ended_at AT TIME ZONE zone)::date AS ended_on
+        SELECT %s AS customer, started_at, ended_at,
+               (started_at AT TIME ZONE $1)::date AS started_on, (ended_at AT TIME ZONE $1)::date AS ended_on
         FROM subs),
     marked AS (
         SELECT *, coalesce(started_at > max(coalesce(ended_at, 'infinity')) OVER (
@@ -82,17 +84,17 @@ LANGUAGE sql AS $$
                       PARTITION BY customer ORDER BY started_at, ended_at NULLS LAST ROWS UNBOUNDED PRECEDING) AS span_no
         FROM marked),
     spans AS (
-        SELECT (min(started_at) AT TIME ZONE zone)::date AS s,
-               CASE WHEN bool_or(ended_at IS NULL) THEN NULL ELSE (max(ended_at) AT TIME ZONE zone)::date END AS e
+        SELECT (min(started_at) AT TIME ZONE $1)::date AS s,
+               CASE WHEN bool_or(ended_at IS NULL) THEN NULL ELSE (max(ended_at) AT TIME ZONE $1)::date END AS e
         FROM numbered GROUP BY customer, span_no),
     bounds AS (
-        SELECT date_trunc(grain, (SELECT min(s) FROM spans))::date AS first,
-               least(date_trunc(grain, (SELECT max(greatest(started_on, ended_on)) FROM local)),
-                     date_trunc(grain, today))::date AS last),
+        SELECT date_trunc($2, (SELECT min(s) FROM spans)::timestamp)::date AS first,
+               least(date_trunc($2, (SELECT max(greatest(started_on, ended_on)) FROM local)::timestamp),
+                     date_trunc($2, $3::timestamp))::date AS last,
+               CASE $2 WHEN 'quarter' THEN interval '3 months' ELSE ('1 ' || $2)::interval END AS step),
     periods AS (
-        SELECT p::date AS ps, (p + CASE grain WHEN 'quarter' THEN interval '3 months' ELSE ('1 ' || grain)::interval END)::date AS pe
-        FROM bounds, generate_series(first::timestamp, last::timestamp,
-                                     CASE grain WHEN 'quarter' THEN interval '3 months' ELSE ('1 ' || grain)::interval END) p)
+        SELECT p::date AS ps, (p + step)::date AS pe
+        FROM bounds, generate_series(first::timestamp, last::timestamp, step) p)
     SELECT ps,
            count(*) FILTER (WHERE s < ps AND (e IS NULL OR e >= ps)),
            count(*) FILTER (WHERE ps <= s AND s < pe),
@@ -100,8 +102,9 @@ LANGUAGE sql AS $$
            count(*) FILTER (WHERE ps <= s AND e < pe),
            count(*) FILTER (WHERE s < pe AND (e IS NULL OR e >= pe))
     FROM periods CROSS JOIN spans
-    GROUP BY ps
-$$;
+    GROUP BY ps$q$, key)
+    USING zone, grain, today;
+END $f$;
 
 -- The aggregate over the same rows, with the customer given as key (an expression of the
 -- subscription's customer, so that ids of other types are tried too).
@@ -120,29 +123,38 @@ BEGIN
 END $$;
 
 -- Rows of either side that the other lacks, and how many periods were compared.
-CREATE FUNCTION mismatches(zone text, grain text, today date, key text DEFAULT 'customer')
+-- (ref_key: the customer of the reference, when key is not just another type of the same id)
+CREATE FUNCTION mismatches(zone text, grain text, today date, key text DEFAULT 'customer', ref_key text DEFAULT 'customer')
 RETURNS TABLE (periods bigint, differing bigint)
 LANGUAGE sql AS $$
     SELECT count(*), count(*) FILTER (WHERE c IS DISTINCT FROM r)
-    FROM computed(zone, grain, today, key) c FULL JOIN reference(zone, grain, today) r USING (period_start)
+    FROM computed(zone, grain, today, key) c FULL JOIN reference(zone, grain, today, ref_key) r USING (period_start)
 $$;
 
--- Every grain, in three time zones (UTC, one with daylight saving time, one half an hour off),
--- with today after the data (the series ends at the last change) and within it.
+-- Every grain, in four time zones (UTC; New York, whose clocks change at 2 a.m.; Santiago,
+-- whose clocks change at midnight; Kolkata, half an hour off), with today after the data (the
+-- series ends at the last change) and within it.
 SELECT z AS zone, g AS grain, t AS today, m.*
-FROM unnest(ARRAY['UTC', 'America/New_York', 'Asia/Kolkata']) z,
+FROM unnest(ARRAY['UTC', 'America/New_York', 'America/Santiago', 'Asia/Kolkata']) z,
      unnest(ARRAY['day', 'week', 'month', 'quarter']) g,
      unnest(ARRAY[date '2030-01-01', date '2023-02-14']) t,
      LATERAL mismatches(z, g, t) m
 ORDER BY 1, 2, 3;
 
--- Customer ids of other types: text (sorted by a collation), and numeric, where 7 and 7.0
--- are one customer as for GROUP BY (every other subscription has the id with a scale).
+-- Customer ids of other types: text (sorted by a collation), numeric, where 7 and 7.0 are one
+-- customer as for GROUP BY (every other subscription has the id with a scale), and text under
+-- a case-insensitive collation, where c7 and C7 are one customer.
+CREATE COLLATION case_insensitive (provider = icu, locale = 'und-u-ks-level2', deterministic = false);
 SELECT 'text' AS id, * FROM mismatches('UTC', 'month', '2030-01-01', $$'c' || customer$$)
 UNION ALL
 SELECT 'text, C collation', * FROM mismatches('UTC', 'month', '2030-01-01', $$('c' || customer) COLLATE "C"$$)
 UNION ALL
-SELECT 'numeric 7 and 7.0', * FROM mismatches('UTC', 'week', '2030-01-01', $$CASE WHEN id % 2 = 0 THEN customer::numeric ELSE round(customer::numeric, 1) END$$);
+SELECT 'numeric 7 and 7.0', * FROM mismatches('UTC', 'week', '2030-01-01', $$CASE WHEN id % 2 = 0 THEN customer::numeric ELSE round(customer::numeric, 1) END$$)
+UNION ALL
+SELECT 'text, c7 and C7 equal', * FROM mismatches('UTC', 'month', '2030-01-01', $$(CASE WHEN id % 2 = 0 THEN 'c' ELSE 'C' END || customer) COLLATE case_insensitive$$)
+UNION ALL
+-- NULL ids are one customer, as for PARTITION BY
+SELECT 'NULL for every 10th', * FROM mismatches('UTC', 'month', '2030-01-01', 'nullif(customer % 10, 0) * customer', 'nullif(customer % 10, 0) * customer');
 -- The same rows given as one customer each: another flow, which the reference confirms.
 SELECT count(*) FILTER (WHERE c IS DISTINCT FROM r) AS differing_from_per_customer
 FROM computed('UTC', 'month', '2030-01-01', 'id') c FULL JOIN reference('UTC', 'month', '2030-01-01') r USING (period_start);
@@ -165,6 +177,35 @@ SELECT count(*) AS frames,
 FROM (SELECT id, kpi_subscription_flows(customer, started_at, ended_at, started_at::date, ended_at::date, 'month', '2030-01-01')
                  OVER (ORDER BY id ROWS UNBOUNDED PRECEDING) AS flows
       FROM subs WHERE id <= 300) w;
+
+-- A sliding frame (the aggregate starts again for each row) in partitions: each frame holds
+-- the row and the two before it in its partition.
+WITH numbered AS (
+    SELECT *, customer % 3 AS part, row_number() OVER (PARTITION BY customer % 3 ORDER BY id) AS n
+    FROM subs WHERE id <= 300)
+SELECT count(*) AS frames,
+       count(*) FILTER (WHERE w.flows::text IS DISTINCT FROM (
+           SELECT kpi_subscription_flows(p.customer, p.started_at, p.ended_at, p.started_at::date, p.ended_at::date, 'week', '2030-01-01')
+           FROM numbered p WHERE p.part = w.part AND p.n BETWEEN w.n - 2 AND w.n)::text) AS differing
+FROM (SELECT part, n, kpi_subscription_flows(customer, started_at, ended_at, started_at::date, ended_at::date, 'week', '2030-01-01')
+                          OVER (PARTITION BY part ORDER BY id ROWS BETWEEN 2 PRECEDING AND CURRENT ROW) AS flows
+      FROM numbered) w;
+-- Many groups, hashed and sorted: each group's flows are those of its rows alone.
+CREATE FUNCTION grouped_mismatches() RETURNS TABLE (groups bigint, differing bigint)
+LANGUAGE sql AS $$
+    SELECT count(*), count(*) FILTER (WHERE g.flows::text IS DISTINCT FROM (
+               SELECT kpi_subscription_flows(p.customer, p.started_at, p.ended_at, p.started_at::date, p.ended_at::date, 'month', '2030-01-01')
+               FROM subs p WHERE p.customer % 37 = g.k)::text)
+    FROM (SELECT customer % 37 AS k,
+                 kpi_subscription_flows(customer, started_at, ended_at, started_at::date, ended_at::date, 'month', '2030-01-01') AS flows
+          FROM subs GROUP BY 1) g
+$$;
+SET enable_sort = off;
+SELECT regress.plan_has('SELECT customer % 37, kpi_subscription_flows(customer, started_at, ended_at, started_at::date, ended_at::date, ''month'', ''2030-01-01'') FROM subs GROUP BY 1', 'HashAggregate') AS hashed, * FROM grouped_mismatches();
+RESET enable_sort;
+SET enable_hashagg = off;
+SELECT regress.plan_has('SELECT customer % 37, kpi_subscription_flows(customer, started_at, ended_at, started_at::date, ended_at::date, ''month'', ''2030-01-01'') FROM subs GROUP BY 1', 'GroupAggregate') AS sorted, * FROM grouped_mismatches();
+RESET enable_hashagg;
 
 -- Errors, each naming the value.
 SELECT regress.expect_error($$SELECT kpi_subscription_flows(1, timestamptz '2024-03-01', '2024-02-01', date '2024-03-01', date '2024-02-01', 'month', date '2024-06-01')$$);
