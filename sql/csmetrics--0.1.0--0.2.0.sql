@@ -862,6 +862,7 @@ SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     from_subscriptions boolean := NOT ((ctx ->> 'by_segment')::boolean OR (ctx ->> 'materialized')::boolean
                                        OR (ctx ->> 'distributed')::boolean);
+    head text := '';
     flows text;
 BEGIN
     IF from_subscriptions THEN
@@ -871,20 +872,20 @@ FROM (SELECT @extschema@.kpi_subscription_flows(s.customer_id, s.started_at, s.e
                                                  {{grain}}, (SELECT {{today}})) AS flows
       FROM {{subscriptions}} AS s) AS q$one$;
     ELSE
+        head := $w$
+WITH sp AS {{row_cte}}(SELECT {{segment}}s.customer_id, s.started_on, s.ended_on, s.last_change_on FROM {{spans}} AS s)$w$;
         flows := $spans$
 FROM (SELECT {{segment}}@extschema@.customer_flows(sp.started_on, sp.ended_on, b.first_period, {{step}}, b.periods) AS flows
       FROM sp CROSS JOIN ({{bounds}}) AS b
       GROUP BY {{segment}}b.first_period, b.periods) AS q$spans$;
+        ctx := ctx || jsonb_build_object('bounds', @extschema@.kpi_series_bounds(ctx, 'sp', ctx ->> 'grain'));
     END IF;
-    RETURN @extschema@.kpi_render(CASE WHEN from_subscriptions THEN '' ELSE $w$
-WITH sp AS {{row_cte}}(SELECT {{segment}}s.customer_id, s.started_on, s.ended_on, s.last_change_on FROM {{spans}} AS s)$w$ END || $t$
+    RETURN @extschema@.kpi_render(head || $t$
 SELECT {{segment}}f.period_start::date AS {{period}}, f.customers_start::bigint AS customers_start,
        f.new_customers::bigint AS new_customers, f.lost_customers::bigint AS lost_customers,
        f.lost_new_customers::bigint AS lost_new_customers, f.customers_end::bigint AS customers_end,
        @extschema@.churn_rate(f)::float8 AS churn_rate, @extschema@.retention_rate(f)::float8 AS retention_rate$t$ || flows || $u$
-CROSS JOIN LATERAL unnest(q.flows) AS f$u$,
-        ctx || jsonb_build_object('bounds', CASE WHEN from_subscriptions THEN ''
-                                                 ELSE @extschema@.kpi_series_bounds(ctx, 'sp', ctx ->> 'grain') END));
+CROSS JOIN LATERAL unnest(q.flows) AS f$u$, ctx);
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_customer_flow(jsonb) IS 'csmetrics internal: builder of customer_flow_by_<grain>';
 
