@@ -379,9 +379,23 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_role_column_type(text, text) IS 'csmetrics internal: the (base) type of the column a registered source maps to a role';
 
+-- Whether a registered source maps a number role of kind to a column of an integer type.
+CREATE FUNCTION @extschema@.kpi_integer_role(kind text, role text) RETURNS boolean
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    RETURN coalesce((SELECT c.type_class IN ('number', 'integer')
+                     FROM @extschema@.source_columns c
+                     WHERE c.kind = kpi_integer_role.kind AND c.role = kpi_integer_role.role), false)
+       AND coalesce(@extschema@.kpi_role_column_type(kind, role) IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype), false);
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_integer_role(text, text) IS 'csmetrics internal: whether a registered source maps a number role to a column of an integer type (read without a cast until its checks have passed)';
+
 -- The canonical form of a registered source: a SELECT over its relation (alias r) giving one
 -- column per role. The customer id keeps its own type (so that it can partition and join
--- without a cast); labels are text, numbers numeric. An instant role gives two columns: the
+-- without a cast); labels are text, numbers numeric, except numbers stored as integers, which
+-- keep their type until kpi_source_columns() (the checks are cheaper on them). An instant
+-- role gives two columns: the
 -- instant (timestamptz) and its local date in the views' time zone (started_at and
 -- started_on); a timestamp or date column is read as wall time in that zone. Roles the
 -- relation lacks are NULL. with_row adds the whole row as JSON, source_row (for data_issues),
@@ -423,6 +437,10 @@ BEGIN
             cols := cols || (coalesce(ref, 'NULL::pg_catalog.text') || ' AS ' || quote_ident(spec.role));
         ELSIF base IS NULL THEN
             cols := cols || ('NULL::' || @extschema@.kpi_role_type(spec.type_class) || ' AS ' || quote_ident(spec.role));
+        ELSIF @extschema@.kpi_integer_role(kind, spec.role) THEN
+            -- an integer stays an integer here: the checks compare it as it is stored, without
+            -- making a numeric of every row; kpi_source_columns() casts it for the views
+            cols := cols || (ref || ' AS ' || quote_ident(spec.role));
         ELSE
             cols := cols || (ref || '::' || @extschema@.kpi_role_type(spec.type_class) || ' AS ' || quote_ident(spec.role));
         END IF;
@@ -442,6 +460,22 @@ BEGIN
     RETURN 'SELECT ' || array_to_string(cols, ', ') || ' FROM ' || src.relname || ' AS r';
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_source_select(jsonb, text, boolean) IS 'csmetrics internal: SELECT giving the canonical columns of a registered source (instants also as local dates in the views'' time zone)';
+
+-- The select list of a clean relation over the canonical row x (kpi_source_select): every
+-- canonical column as the views read it, integers cast to numeric now that the row passed its
+-- checks (a view that does not read the column makes no numeric of it).
+CREATE FUNCTION @extschema@.kpi_source_columns(kind text) RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    RETURN (SELECT string_agg(CASE WHEN c.type_class = 'timestamp'
+                                   THEN 'x.' || quote_ident(c.role) || ', x.' || quote_ident(@extschema@.kpi_local_date_column(c.role))
+                                   WHEN @extschema@.kpi_integer_role(c.kind, c.role)
+                                   THEN 'x.' || quote_ident(c.role) || '::pg_catalog.numeric AS ' || quote_ident(c.role)
+                                   ELSE 'x.' || quote_ident(c.role) END, ', ' ORDER BY c.position)
+            FROM @extschema@.source_columns c WHERE c.kind = kpi_source_columns.kind);
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_source_columns(text) IS 'csmetrics internal: the select list of the clean relation of a source kind over its canonical row x (integers cast to numeric)';
 
 -- The checks of a kind as one condition, true for a row the KPIs leave out (x: the canonical
 -- row; k: its customer, when with_customers). ORed into one condition that the views keep
@@ -571,6 +605,7 @@ DECLARE
 BEGIN
     ctx := ctx || jsonb_build_object(
         'canonical', @extschema@.kpi_source_select(ctx, kind, false),
+        'columns', @extschema@.kpi_source_columns(kind),
         'rejects', @extschema@.kpi_source_rejects(kind, false));
     IF kind = 'customers' THEN
         -- One row per customer, in one hash aggregate over the ids: a customer listed more
@@ -594,12 +629,12 @@ FROM (SELECT x.customer_id{{first_row}}
                     FROM @extschema@.sources s WHERE s.kind = 'customers'));
     ELSIF NOT @extschema@.kpi_per_customer(kind) THEN
         RETURN @extschema@.kpi_render($t$
-SELECT x.* FROM ({{canonical}}) AS x WHERE NOT coalesce({{rejects}}, false)$t$, ctx);
+SELECT {{columns}} FROM ({{canonical}}) AS x WHERE NOT coalesce({{rejects}}, false)$t$, ctx);
     ELSIF with_customers THEN
         -- The segment comes from the one row of each customer: a view that shows no segment
         -- does not read it, and the planner drops that join.
         RETURN @extschema@.kpi_render($t$
-SELECT x.*, k.segment
+SELECT {{columns}}, k.segment
 FROM ({{canonical}}) AS x
 {{customer_join}}
 WHERE NOT coalesce({{rejects}}, false)
@@ -607,7 +642,7 @@ WHERE NOT coalesce({{rejects}}, false)
                                                          'known_customer', @extschema@.kpi_known_customer(ctx, kind)));
     ELSE
         RETURN @extschema@.kpi_render($t$
-SELECT x.*, '(none)'::text AS segment FROM ({{canonical}}) AS x WHERE NOT coalesce({{rejects}}, false)$t$, ctx);
+SELECT {{columns}}, '(none)'::text AS segment FROM ({{canonical}}) AS x WHERE NOT coalesce({{rejects}}, false)$t$, ctx);
     END IF;
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_source_view(jsonb) IS 'csmetrics internal: builder of the clean relation of a registered source (the rows that pass its checks, with the customer''s segment)';

@@ -15,6 +15,13 @@ SELECT relation_schema, view_name, materialized FROM kpi_views
 WHERE target_schema = 'KPI "Views"' AND internal ORDER BY position;
 SELECT obj_description('"KPI ""Views""_internal".subscriptions'::regclass) AS clean_subscriptions;
 
+-- A number the source stores as an integer is checked as it is stored (no numeric made of
+-- every row) and cast to numeric in the clean relation's columns: the views read numeric
+-- whatever the source's type.
+SELECT a.attname, format_type(a.atttypid, a.atttypmod) AS clean_type,
+       pg_get_viewdef('"KPI ""Views""_internal".usage_events') LIKE '%(x.quantity < 0)%' AS checked_as_integer
+FROM pg_attribute a WHERE a.attrelid = '"KPI ""Views""_internal".usage_events'::regclass AND a.attname = 'quantity';
+
 -- Every source row is either in its clean relation or in data_issues (for customers: one
 -- clean row per customer id).
 WITH counts AS (
