@@ -2531,6 +2531,9 @@ INSERT INTO @extschema@.kpi_columns (column_name, description) VALUES
 -- removed. Each feeding view is read once (its latest row, its (all) row, or one summary
 -- row) and every column taken from that row: over plain views, a subquery per column would
 -- compute the same view again for each of its columns. NULL (no view) when no view feeds it.
+-- Over plain views, customer_actions would score the health of every customer again, as
+-- customer_health already does: the scores are computed once (a MATERIALIZED CTE) and the
+-- query of customer_actions is read over them.
 CREATE FUNCTION @extschema@.kpi_view_kpi_overview(ctx jsonb) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
@@ -2542,12 +2545,23 @@ DECLARE
     v record;
     made text;
     alias text;
+    shared_health boolean := NOT (ctx ->> 'materialized')::boolean
+                             AND ctx -> 'made' ? 'customer_health' AND ctx -> 'made' ? 'customer_actions';
 BEGIN
+    IF shared_health THEN
+        reads := reads || ('overview_customer_health AS MATERIALIZED (SELECT * FROM ' || (ctx -> 'made' ->> 'customer_health') || ')');
+    END IF;
     FOR v IN SELECT r.view_name, r.overview_pick, min(o.position) AS first
              FROM @extschema@.kpi_registry r JOIN @extschema@.kpi_overview_columns o ON o.view_name = r.view_name
              GROUP BY r.view_name, r.overview_pick ORDER BY 3 LOOP
         made := ctx -> 'made' ->> @extschema@.kpi_render(v.view_name, ctx);
         CONTINUE WHEN made IS NULL;
+        IF shared_health AND v.view_name = 'customer_health' THEN
+            made := 'overview_customer_health';
+        ELSIF shared_health AND v.view_name = 'customer_actions' THEN
+            made := '(' || @extschema@.kpi_view_customer_actions(
+                               jsonb_set(ctx, '{made,customer_health}', '"overview_customer_health"')) || E'\n)';
+        END IF;
         alias := quote_ident('latest_' || @extschema@.kpi_render(v.view_name, ctx));
         ctx := ctx || jsonb_build_object('view', made, 'alias', alias,
             'columns', (SELECT string_agg(@extschema@.kpi_render(o.expression, ctx) || ' AS ' || quote_ident(o.column_name), ', ' ORDER BY o.position)
