@@ -63,9 +63,9 @@ FROM unnest(ARRAY['tickets', 'invoices', 'usage_events', '"survey answers"']) r;
 -- Per-customer work groups and partitions by the customer id in its own type (a cast to
 -- text only where a view shows it): so that a distributed database runs it where the
 -- customer's rows are.
-SELECT k.view_name, d ~ 'PARTITION BY \(?[a-z]+\.customer_id\)?::text' OR d ~ 'GROUP BY \(?[a-z]+\.customer_id\)?::text' AS customer_id_as_text
+SELECT k.view_name, d ~ '(PARTITION BY|GROUP BY|DISTINCT ON) \(?\(?[a-z]+\.customer_id\)?::text' AS customer_id_as_text
 FROM kpi_views k, LATERAL pg_get_viewdef(format('%I.%I', k.relation_schema, k.view_name)::regclass) d
-WHERE k.target_schema = 'KPI "Views"' AND (d LIKE '%PARTITION BY%customer_id%' OR d LIKE '%GROUP BY%customer_id%')
+WHERE k.target_schema = 'KPI "Views"' AND d ~ '(PARTITION BY|GROUP BY|DISTINCT ON)[^;]*customer_id'
 ORDER BY k.position;
 
 -- Deterministic picks: two NPS answers of a customer at the same latest instant give
