@@ -100,20 +100,22 @@ arpa AS (
            sum(m.mrr) / nullif(count(*) FILTER (WHERE m.mrr > 0), 0) AS arpa
     FROM lmrr AS m GROUP BY m.segment),
 churn AS (
-    SELECT q.segment, avg(@extschema@.churn_rate(f)) AS churn_rate, sum(f.new_customers) AS new_customers,
+    -- (the mean in period order: a float sum in another order can differ in its last bit)
+    SELECT q.segment, avg(@extschema@.churn_rate(f) ORDER BY f.period_start) AS churn_rate, sum(f.new_customers) AS new_customers,
            max(f.customers_end) FILTER (WHERE f.period_start::date = l.month) AS customers
     FROM (SELECT sp.segment, @extschema@.customer_flows(sp.started_on, sp.ended_on, b.first_period, '1 month'::interval, b.periods) AS flows
           FROM lspans AS sp CROSS JOIN bounds AS b GROUP BY sp.segment, b.first_period, b.periods) AS q
     CROSS JOIN LATERAL unnest(q.flows) AS f CROSS JOIN last AS l
     WHERE f.period_start::date > (l.month - '12 months'::interval)::date
     GROUP BY q.segment),
-tenures AS (
+span_tenures AS (
     -- whole months from start to end (or to the end of the latest month), as wall time in
-    -- the views' time zone
-    SELECT t.segment, (extract(year FROM t.age) * 12 + extract(month FROM t.age))::int AS tenure, t.churned
-    FROM (SELECT sp.segment, age(coalesce(sp.ended_at AT TIME ZONE {{zone}}, l.data_end::timestamp), sp.started_at AT TIME ZONE {{zone}}) AS age,
+    -- the views' time zone: once per span, as float8 (extract() would make numerics)
+    SELECT {{tenure_segment}}(date_part('year', t.age) * 12 + date_part('month', t.age))::int AS tenure, t.churned
+    FROM (SELECT {{tenure_sp_segment}}age(coalesce(sp.ended_at AT TIME ZONE {{zone}}, l.data_end::timestamp), sp.started_at AT TIME ZONE {{zone}}) AS age,
                  sp.ended_at IS NOT NULL AS churned
-          FROM lspans AS sp CROSS JOIN last AS l) AS t),
+          FROM sp CROSS JOIN last AS l) AS t),
+tenures AS (SELECT '(all)'::text AS segment, tenure, churned FROM span_tenures{{tenures_by_segment}}),
 km AS (
     SELECT t.segment, @extschema@.expected_lifetime(@extschema@.survival_summary(t.tenure, t.churned)) AS expected_lifetime,
            @extschema@.ltv(a.arpa, t.tenure, t.churned) AS ltv_km
@@ -138,6 +140,9 @@ FROM base$t$,
                 THEN E'\n    UNION ALL SELECT segment, started_at, ended_at, started_on, ended_on, last_change_on FROM sp'
                 ELSE '' END,
             'mrr_by_segment', CASE WHEN segmented THEN ' UNION ALL SELECT segment, mrr FROM at_end' ELSE '' END,
+            'tenures_by_segment', CASE WHEN segmented THEN ' UNION ALL SELECT segment, tenure, churned FROM span_tenures' ELSE '' END,
+            'tenure_segment', CASE WHEN segmented THEN 't.segment, ' ELSE '' END,
+            'tenure_sp_segment', CASE WHEN segmented THEN 'sp.segment, ' ELSE '' END,
             'costs_of_the_year', CASE WHEN @extschema@.kpi_has(ctx, 'costs') THEN @extschema@.kpi_render($c$
     SELECT sum(c.amount) FILTER (WHERE c.kind = 'success') AS success, sum(c.amount) FILTER (WHERE c.kind = 'acquisition') AS acquisition
     FROM {{costs}} AS c CROSS JOIN last AS l
