@@ -77,3 +77,16 @@ INSERT INTO "CRM Data"."survey answers" SELECT customer_id, at, 9, 'nps' FROM ti
 SELECT h.nps_answer FROM "KPI ""Views""".customer_health h JOIN tie t ON h.customer_id = t.customer_id::text;
 DELETE FROM "CRM Data"."survey answers" a USING tie t WHERE a."Customer ID" = t.customer_id AND a."When" = t.at AND a."Survey" = 'nps'
   AND a."x""; DROP TABLE y; --" IN (3, 9);
+
+-- Survey names count in any case: NPS, Csat and CES answers are nps, csat and ces answers,
+-- with their ranges; a name that is no survey in any case is listed, and a NULL survey is
+-- nps. (The checks test a lower-case name and a score in range first; the outcome is the
+-- one lower() alone gives.)
+INSERT INTO "CRM Data"."survey answers" VALUES
+    (1, '2025-03-10 08:00', 10, 'NPS'), (1, '2025-03-10 08:00', 11, 'Nps'), (1, '2025-03-10 08:00', 5, 'Csat'),
+    (1, '2025-03-10 08:00', 6, 'CSAT'), (1, '2025-03-10 08:00', 7, 'CES'), (1, '2025-03-10 08:00', 0, 'Ces'),
+    (1, '2025-03-10 08:00', 3, 'NPS '), (1, '2025-03-10 08:00', 4, NULL), (1, '2025-03-10 08:00', 11, NULL);
+SELECT survey, score FROM "KPI ""Views""_internal".survey_responses WHERE responded_at = '2025-03-10 08:00' ORDER BY survey, score;
+SELECT problem, source_row FROM "KPI ""Views""".data_issues
+WHERE source = 'survey_responses' AND source_row LIKE '%2025-03-10T08:00%' ORDER BY source_row, problem;
+DELETE FROM "CRM Data"."survey answers" WHERE "When" = '2025-03-10 08:00';
