@@ -718,6 +718,19 @@ GrainStep(ViewGrain grain)
 	return step;
 }
 
+/* The customer of a subscription row as text, for an error message. */
+static const char *
+CustomerText(const SubscriptionFlowsState *st, const SubscriptionRow *row)
+{
+	Oid			output;
+	bool		varlena;
+
+	if (row->customer_null)
+		return "NULL";
+	getTypeOutputInfo(st->customer_type, &output, &varlena);
+	return OidOutputFunctionCall(output, row->customer);
+}
+
 /*
  * Final function: sorts the subscriptions, merges them into spans, and returns the
  * customer_flow of every period of the series, or NULL when there is no period to show (no
@@ -729,9 +742,11 @@ kpi_subscription_flows_final(PG_FUNCTION_ARGS)
 	SubscriptionFlowsState *st;
 	FlowSeriesState *s;
 	DateADT		first_on = DATEVAL_NOEND;
+	const SubscriptionRow *earliest = NULL;
 	DateADT		first,
 				last;
 	Interval	step;
+	int64		periods;
 	int64		next;
 
 	if (PG_ARGISNULL(0))
@@ -744,17 +759,31 @@ kpi_subscription_flows_final(PG_FUNCTION_ARGS)
 	/* the series: from the period of the first span's start to that of the last change */
 	for (next = 0; next < st->n;)
 	{
-		DateADT		started_on = NextSpan(st, &next).started_on;
+		MergedSpan	span = NextSpan(st, &next);
 
-		first_on = Min(first_on, started_on);
+		if (span.started_on < first_on)
+		{
+			first_on = span.started_on;
+			earliest = span.first;
+		}
 	}
 	first = GrainStart(st->grain, first_on);
 	last = Min(GrainStart(st->grain, st->last_change), GrainStart(st->grain, st->today));
 	if (first > last)
 		PG_RETURN_NULL();
+	periods = GrainPeriods(st->grain, first, last);
+	/* as kpi_period_count() says it for the other views: most often a mistyped year */
+	if (periods > FLOW_MAX_PERIODS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the %s series from %s to %s has %lld periods, more than %d", st->grain_name,
+						period_datum_text(DateADTGetDatum(first), INSTANT_DATE),
+						period_datum_text(DateADTGetDatum(last), INSTANT_DATE), (long long) periods, FLOW_MAX_PERIODS),
+				 errdetail("Its first period is that of the earliest subscription start, %s, of customer %s.",
+						   period_datum_text(DateADTGetDatum(first_on), INSTANT_DATE), CustomerText(st, earliest)),
+				 errhint("A start far in the past is most often a mistyped year: correct it in the source, or leave the row out of the relation registered; a coarser grain also covers more years.")));
 	step = GrainStep(st->grain);
-	s = SeriesCreate(INSTANT_DATE, (int64) first * USECS_PER_DAY, &step,
-					 (int32) Min(GrainPeriods(st->grain, first, last), PG_INT32_MAX));
+	s = SeriesCreate(INSTANT_DATE, (int64) first * USECS_PER_DAY, &step, (int32) periods);
 
 	for (next = 0; next < st->n;)
 	{
@@ -762,20 +791,13 @@ kpi_subscription_flows_final(PG_FUNCTION_ARGS)
 
 		/* a clock turned back over midnight can give a later instant an earlier day */
 		if (!span.open && span.ended_on < span.started_on)
-		{
-			Oid			output;
-			bool		varlena;
-
-			getTypeOutputInfo(st->customer_type, &output, &varlena);
 			ereport(ERROR,
 					(errcode(ERRCODE_DATA_EXCEPTION),
 					 errmsg("span of customer %s ends on %s, before it starts on %s",
-							span.first->customer_null ? "NULL" :
-							OidOutputFunctionCall(output, span.first->customer),
+							CustomerText(st, span.first),
 							period_datum_text(DateADTGetDatum(span.ended_on), INSTANT_DATE),
 							period_datum_text(DateADTGetDatum(span.started_on), INSTANT_DATE)),
 					 errdetail("A span ends on or after the day it starts.")));
-		}
 		SeriesAddSpan(s, (int64) span.started_on * USECS_PER_DAY,
 					  (int64) span.ended_on * USECS_PER_DAY, span.open, 1);
 	}

@@ -243,20 +243,30 @@ $$;
 COMMENT ON FUNCTION @extschema@.kpi_period_start(date, text) IS 'csmetrics internal: first day of the day, week (Monday), month or quarter containing a date';
 
 -- How many periods of a grain run from the period starting on first_period to the one
--- starting on last_period, both included.
+-- starting on last_period, both included. The views' series start at the earliest start
+-- of the data, and the aggregates that count them hold at most 10,000 periods: a longer
+-- series is an error that names its first period here, where the view can still say where
+-- it comes from (most often a mistyped year), instead of a bare count inside an aggregate.
 CREATE FUNCTION @extschema@.kpi_period_count(first_period date, last_period date, grain text) RETURNS int
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     months int := ((date_part('year', last_period::timestamp) - date_part('year', first_period::timestamp)) * 12
                    + date_part('month', last_period::timestamp) - date_part('month', first_period::timestamp))::int;
-BEGIN
-    RETURN CASE grain
+    periods int := CASE grain
         WHEN 'day' THEN last_period - first_period + 1
         WHEN 'week' THEN (last_period - first_period) / 7 + 1
         WHEN 'month' THEN months + 1
         ELSE months / 3 + 1
     END;
+BEGIN
+    IF periods > 10000 THEN
+        RAISE EXCEPTION 'the % series from % to % has % periods, more than 10000', grain, first_period, last_period, periods
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('Its first period, %s, is that of the earliest subscription start.', first_period),
+                  HINT = 'A start far in the past is most often a mistyped year: correct it in the source, or leave the row out of the relation registered; a coarser grain also covers more years.';
+    END IF;
+    RETURN periods;
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_period_count(date, date, text) IS 'csmetrics internal: number of periods from one period start to another, both included';
 

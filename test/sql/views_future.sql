@@ -30,6 +30,37 @@ SELECT count(*) > 0 AS views_made FROM create_kpi_views('future_kpi', 'month');
 SELECT count(*) AS months FROM future_kpi.mrr_by_month;
 SELECT count(*) AS months FROM future_kpi.customer_flow_by_month;
 
+-- A start far in the past, most often a mistyped year (1024 for 2024), would make the series
+-- longer than the 10,000 periods the aggregates hold. Every view over it fails with an error
+-- that names the series and the earliest start (the flows also its customer), and a hint:
+-- not with a bare count of periods from inside an aggregate. A week grain reaches that limit
+-- after 191 years; at a quarter grain the same data is a series of 4002 periods.
+SET datestyle = 'ISO';
+TRUNCATE future_src.subs;
+INSERT INTO future_src.subs VALUES ('a', '2024-01-01', '2024-06-15', 100), ('typo', '1024-03-05', '1024-04-01', 100);
+SELECT count(*) > 0 AS views_made FROM create_kpi_views('future_kpi', 'month');
+SELECT v AS view_name, regress.expect_error(format('SELECT * FROM future_kpi.%I', v)) AS error
+FROM unnest(ARRAY['mrr_by_month', 'customer_mrr_movements', 'customer_flow_by_month', 'cohort_retention_by_month',
+                  'ltv', 'kpi_overview']) AS v;
+\set VERBOSITY default
+\set SHOW_CONTEXT never
+SELECT month FROM future_kpi.mrr_by_month;
+\set SHOW_CONTEXT errors
+SELECT count(*) > 0 AS views_made FROM create_kpi_views('future_kpi', 'quarter');
+SELECT min(quarter), max(quarter), count(*) AS quarters, sum(new_mrr) AS new_mrr FROM future_kpi.mrr_by_quarter;
+SELECT min(quarter), max(quarter), count(*) AS quarters, sum(new_customers) AS new_customers FROM future_kpi.customer_flow_by_quarter;
+-- The limit itself: 10,000 weeks from the week of 1832-01-02 to that of 2023-08-25 (Mondays
+-- 1832-01-02 and 2023-08-21), then one week more.
+TRUNCATE future_src.subs;
+INSERT INTO future_src.subs VALUES ('a', '1832-01-02', '2023-08-25', 100);
+SELECT count(*) > 0 AS views_made FROM create_kpi_views('future_kpi', 'week');
+SELECT count(*) AS weeks, min(week), max(week) FROM future_kpi.mrr_by_week;
+SELECT count(*) AS weeks, min(week), max(week) FROM future_kpi.customer_flow_by_week;
+UPDATE future_src.subs SET started_at = started_at - 7;
+SELECT regress.expect_error('SELECT * FROM future_kpi.mrr_by_week') AS error;
+SELECT regress.expect_error('SELECT * FROM future_kpi.customer_flow_by_week') AS error;
+RESET datestyle;
+
 -- Dropping a KPI schema by hand leaves csmetrics' list of views behind; granting access
 -- afterwards skips what is gone instead of failing.
 DROP SCHEMA future_kpi CASCADE;
