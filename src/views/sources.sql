@@ -374,22 +374,26 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_role_column_type(text, text) IS 'csmetrics internal: the (base) type of the column a registered source maps to a role';
 
--- Whether a registered source maps a number role of kind to a column of an integer type.
-CREATE FUNCTION @extschema@.kpi_integer_role(kind text, role text) RETURNS boolean
+-- Whether a registered source maps a number role of kind to a column of an integer or
+-- floating-point type, which the clean relation checks as it is stored: for an integer that
+-- is cheaper than a numeric of every row, and a float may be an infinity, which numeric has
+-- no room for before PostgreSQL 14 (the cast itself would fail there, before any check).
+CREATE FUNCTION @extschema@.kpi_stored_number_role(kind text, role text) RETURNS boolean
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN coalesce((SELECT c.type_class IN ('number', 'integer')
                      FROM @extschema@.source_columns c
-                     WHERE c.kind = kpi_integer_role.kind AND c.role = kpi_integer_role.role), false)
-       AND coalesce(@extschema@.kpi_role_column_type(kind, role) IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype), false);
+                     WHERE c.kind = kpi_stored_number_role.kind AND c.role = kpi_stored_number_role.role), false)
+       AND coalesce(@extschema@.kpi_role_column_type(kind, role)
+                    IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype, 'float4'::regtype, 'float8'::regtype), false);
 END $$;
-COMMENT ON FUNCTION @extschema@.kpi_integer_role(text, text) IS 'csmetrics internal: whether a registered source maps a number role to a column of an integer type (read without a cast until its checks have passed)';
+COMMENT ON FUNCTION @extschema@.kpi_stored_number_role(text, text) IS 'csmetrics internal: whether a registered source maps a number role to a column of an integer or floating-point type (checked as stored, made numeric once its checks have passed)';
 
 -- The canonical form of a registered source: a SELECT over its relation (alias r) giving one
 -- column per role. The customer id keeps its own type (so that it can partition and join
 -- without a cast); labels are text, numbers numeric, except numbers stored as integers, which
--- keep their type until kpi_source_columns() (the checks are cheaper on them). An instant
+-- or floats, which keep their type until kpi_source_columns() (see kpi_stored_number_role). An instant
 -- role gives two columns: the
 -- instant (timestamptz) and its local date in the views' time zone (started_at and
 -- started_on); a timestamp or date column is read as wall time in that zone. Roles the
@@ -432,9 +436,9 @@ BEGIN
             cols := cols || (coalesce(ref, 'NULL::pg_catalog.text') || ' AS ' || quote_ident(spec.role));
         ELSIF base IS NULL THEN
             cols := cols || ('NULL::' || @extschema@.kpi_role_type(spec.type_class) || ' AS ' || quote_ident(spec.role));
-        ELSIF @extschema@.kpi_integer_role(kind, spec.role) THEN
-            -- an integer stays an integer here: the checks compare it as it is stored, without
-            -- making a numeric of every row; kpi_source_columns() casts it for the views
+        ELSIF @extschema@.kpi_stored_number_role(kind, spec.role) THEN
+            -- an integer or a float keeps its type here: the checks compare it as it is
+            -- stored; kpi_source_columns() casts it for the views
             cols := cols || (ref || ' AS ' || quote_ident(spec.role));
         ELSE
             cols := cols || (ref || '::' || @extschema@.kpi_role_type(spec.type_class) || ' AS ' || quote_ident(spec.role));
@@ -457,20 +461,25 @@ END $$;
 COMMENT ON FUNCTION @extschema@.kpi_source_select(jsonb, text, boolean) IS 'csmetrics internal: SELECT giving the canonical columns of a registered source (instants also as local dates in the views'' time zone)';
 
 -- The select list of a clean relation over the canonical row x (kpi_source_select): every
--- canonical column as the views read it, integers cast to numeric now that the row passed its
--- checks (a view that does not read the column makes no numeric of it).
+-- canonical column as the views read it, integers and floats cast to numeric now that the row
+-- passed its checks (a view that does not read the column makes no numeric of it). A float is
+-- cast only when finite: a condition of the reader on the column may be tested before the
+-- checks, and the cast of an infinity fails before PostgreSQL 14 (the row, left out by the
+-- checks, never shows its NULL).
 CREATE FUNCTION @extschema@.kpi_source_columns(kind text) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN (SELECT string_agg(CASE WHEN c.type_class = 'timestamp'
                                    THEN 'x.' || quote_ident(c.role) || ', x.' || quote_ident(@extschema@.kpi_local_date_column(c.role))
-                                   WHEN @extschema@.kpi_integer_role(c.kind, c.role)
-                                   THEN 'x.' || quote_ident(c.role) || '::pg_catalog.numeric AS ' || quote_ident(c.role)
-                                   ELSE 'x.' || quote_ident(c.role) END, ', ' ORDER BY c.position)
+                                   WHEN NOT @extschema@.kpi_stored_number_role(c.kind, c.role)
+                                   THEN 'x.' || quote_ident(c.role)
+                                   WHEN @extschema@.kpi_role_column_type(c.kind, c.role) IN ('float4'::regtype, 'float8'::regtype)
+                                   THEN format('CASE WHEN x.%1$I - x.%1$I = 0 THEN x.%1$I::pg_catalog.numeric END AS %1$I', c.role)
+                                   ELSE 'x.' || quote_ident(c.role) || '::pg_catalog.numeric AS ' || quote_ident(c.role) END, ', ' ORDER BY c.position)
             FROM @extschema@.source_columns c WHERE c.kind = kpi_source_columns.kind);
 END $$;
-COMMENT ON FUNCTION @extschema@.kpi_source_columns(text) IS 'csmetrics internal: the select list of the clean relation of a source kind over its canonical row x (integers cast to numeric)';
+COMMENT ON FUNCTION @extschema@.kpi_source_columns(text) IS 'csmetrics internal: the select list of the clean relation of a source kind over its canonical row x (integers and finite floats cast to numeric)';
 
 -- The checks of a kind as one condition, true for a row the KPIs leave out (x: the canonical
 -- row; k: its customer, when with_customers). ORed into one condition that the views keep
