@@ -150,7 +150,8 @@ SELECT count(DISTINCT customer_id) AS customers, count(*) AS rows, count(DISTINC
 FROM "KPI ""Views""".customer_health_measures;
 SELECT (SELECT count(*) FROM "KPI ""Views""".customer_health) AS customer_health_rows;
 
--- Signal rows are read once, and matched to the windows of the measures naming their signal
+-- Signal rows are read twice, whatever the number of customers and measures: once for the
+-- latest event, once for the measures, matched to the windows of those naming their signal
 -- (no customers x signals grid).
 SELECT regress.scans('SELECT * FROM "KPI ""Views""".customer_health', '"product signals"') AS customer_health,
        regress.scans('SELECT * FROM "KPI ""Views""".customer_health_measures', '"product signals"') AS customer_health_measures;
