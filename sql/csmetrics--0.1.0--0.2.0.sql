@@ -477,6 +477,21 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_source_select(jsonb, text, boolean) IS 'csmetrics internal: SELECT giving the canonical columns of a registered source (instants also as local dates in the views'' time zone)';
 
+-- The latest instant of a source's clean rows (rows: the clean relation, or a CTE of its
+-- rows), as an expression. Most often the latest row of the source passed its checks: a scan
+-- without the checks finds that instant, and a scan that checks only the rows at it confirms
+-- it, which costs a fraction of checking every row (at 100k customers, 1.1M usage events:
+-- 0.25 s against 0.36 s, and 0.1 s of those build the known customers' hash once more).
+-- When no row at it passed, every clean row is read.
+CREATE FUNCTION @extschema@.kpi_latest_instant(ctx jsonb, kind text, rows text, instant text) RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    RETURN format('coalesce((SELECT max(c.%1$I) FROM %2$s AS c WHERE c.%1$I >= (SELECT max(x.%1$I) FROM (%3$s) AS x)), (SELECT max(c.%1$I) FROM %2$s AS c))',
+                  instant, rows, @extschema@.kpi_source_select(ctx, kind, false));
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_latest_instant(jsonb, text, text, text) IS 'csmetrics internal: expression of the latest instant of a source''s clean rows (a scan without the checks first)';
+
 -- The select list of a clean relation over the canonical row x (kpi_source_select): every
 -- canonical column as the views read it, integers and floats cast to numeric now that the row
 -- passed its checks (a view that does not read the column makes no numeric of it). A float is
@@ -1685,18 +1700,23 @@ COMMENT ON FUNCTION @extschema@.kpi_health_builtin_measure(jsonb, text) IS 'csme
 -- The latest period of the health views: the period of the latest event of the sources the
 -- measures read (usage, answer, ticket, invoice due, signal); subscription end dates may lie
 -- in the future and do not count. A SELECT of current_period, and with instants, of the
--- latest instant of each of those sources (<kind>_at) from the same scan of it.
+-- latest instant of each of those sources (<kind>_at). The latest local day of a source is
+-- that of its latest instant, except where a clock went back over midnight: it is the
+-- latest day of its rows of the two days before that instant (no two offsets of a zone are
+-- 48 hours apart), a cheap test of the instant before the checks.
 CREATE FUNCTION @extschema@.kpi_health_period(ctx jsonb, instants boolean DEFAULT false) RETURNS text
-LANGUAGE plpgsql IMMUTABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN (SELECT @extschema@.kpi_render('SELECT @extschema@.kpi_period_start(greatest({{days}}), {{grain}}) AS current_period{{instants}}{{from}}',
                 ctx || jsonb_build_object(
                     'days', coalesce(string_agg('e' || e.n || '.latest_on', ', ' ORDER BY e.n), 'NULL::date'),
                     'instants', CASE WHEN instants THEN coalesce(string_agg(', e' || e.n || '.latest_at AS ' || quote_ident(e.kind || '_at'), '' ORDER BY e.n), '') ELSE '' END,
-                    'from', coalesce(E'\nFROM ' || string_agg(@extschema@.kpi_render('(SELECT max(' || e.day || ') AS latest_on'
-                                                                                      || CASE WHEN instants THEN ', max(' || e.instant || ') AS latest_at' ELSE '' END
-                                                                                      || ' FROM {{' || e.kind || '}}) AS e' || e.n, ctx), ' CROSS JOIN ' ORDER BY e.n), '')))
+                    'from', coalesce(E'\nFROM ' || string_agg(format($f$(SELECT (SELECT max(d.%1$I) FROM %2$s AS d WHERE d.%3$I >= l.since) AS latest_on, l.latest_at
+      FROM (SELECT t.latest_at, t.latest_at - '2 days'::pg_catalog.interval AS since FROM (SELECT %4$s AS latest_at OFFSET 0) AS t OFFSET 0) AS l) AS e%5$s$f$,
+                                                               e.day, ctx ->> e.kind, e.instant,
+                                                               @extschema@.kpi_latest_instant(ctx, e.kind, ctx ->> e.kind, e.instant), e.n),
+                                                        ' CROSS JOIN ' ORDER BY e.n), '')))
             FROM @extschema@.kpi_health_sources() AS e WHERE @extschema@.kpi_has(ctx, e.kind));
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_health_period(jsonb, boolean) IS 'csmetrics internal: SELECT of the latest period of the health views (that of the latest event of their sources), and optionally of the latest instant of each source';
@@ -1706,7 +1726,7 @@ COMMENT ON FUNCTION @extschema@.kpi_health_period(jsonb, boolean) IS 'csmetrics 
 -- latest instant of each of those sources (<kind>_at), from the same scan, for the as-of
 -- instant of customer_actions.
 CREATE FUNCTION @extschema@.kpi_view_health_period(ctx jsonb) RETURNS text
-LANGUAGE plpgsql IMMUTABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF NOT (ctx ->> 'materialized')::boolean THEN
@@ -3721,7 +3741,7 @@ BEGIN
         IF @extschema@.kpi_has(ctx, event_kinds[i]) THEN
             latest := latest || CASE WHEN ctx -> 'made' ? 'health_period' AND event_kinds[i] IN (SELECT e.kind FROM @extschema@.kpi_health_sources() AS e)
                                      THEN format('(SELECT h.%I FROM %s AS h)', event_kinds[i] || '_at', ctx ->> 'health_period')
-                                     ELSE format('(SELECT max(%I) FROM %s)', event_columns[i], ctx ->> event_kinds[i]) END;
+                                     ELSE '(SELECT ' || @extschema@.kpi_latest_instant(ctx, event_kinds[i], ctx ->> event_kinds[i], event_columns[i]) || ')' END;
         END IF;
     END LOOP;
 

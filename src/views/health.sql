@@ -286,18 +286,23 @@ COMMENT ON FUNCTION @extschema@.kpi_health_builtin_measure(jsonb, text) IS 'csme
 -- The latest period of the health views: the period of the latest event of the sources the
 -- measures read (usage, answer, ticket, invoice due, signal); subscription end dates may lie
 -- in the future and do not count. A SELECT of current_period, and with instants, of the
--- latest instant of each of those sources (<kind>_at) from the same scan of it.
+-- latest instant of each of those sources (<kind>_at). The latest local day of a source is
+-- that of its latest instant, except where a clock went back over midnight: it is the
+-- latest day of its rows of the two days before that instant (no two offsets of a zone are
+-- 48 hours apart), a cheap test of the instant before the checks.
 CREATE FUNCTION @extschema@.kpi_health_period(ctx jsonb, instants boolean DEFAULT false) RETURNS text
-LANGUAGE plpgsql IMMUTABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN (SELECT @extschema@.kpi_render('SELECT @extschema@.kpi_period_start(greatest({{days}}), {{grain}}) AS current_period{{instants}}{{from}}',
                 ctx || jsonb_build_object(
                     'days', coalesce(string_agg('e' || e.n || '.latest_on', ', ' ORDER BY e.n), 'NULL::date'),
                     'instants', CASE WHEN instants THEN coalesce(string_agg(', e' || e.n || '.latest_at AS ' || quote_ident(e.kind || '_at'), '' ORDER BY e.n), '') ELSE '' END,
-                    'from', coalesce(E'\nFROM ' || string_agg(@extschema@.kpi_render('(SELECT max(' || e.day || ') AS latest_on'
-                                                                                      || CASE WHEN instants THEN ', max(' || e.instant || ') AS latest_at' ELSE '' END
-                                                                                      || ' FROM {{' || e.kind || '}}) AS e' || e.n, ctx), ' CROSS JOIN ' ORDER BY e.n), '')))
+                    'from', coalesce(E'\nFROM ' || string_agg(format($f$(SELECT (SELECT max(d.%1$I) FROM %2$s AS d WHERE d.%3$I >= l.since) AS latest_on, l.latest_at
+      FROM (SELECT t.latest_at, t.latest_at - '2 days'::pg_catalog.interval AS since FROM (SELECT %4$s AS latest_at OFFSET 0) AS t OFFSET 0) AS l) AS e%5$s$f$,
+                                                               e.day, ctx ->> e.kind, e.instant,
+                                                               @extschema@.kpi_latest_instant(ctx, e.kind, ctx ->> e.kind, e.instant), e.n),
+                                                        ' CROSS JOIN ' ORDER BY e.n), '')))
             FROM @extschema@.kpi_health_sources() AS e WHERE @extschema@.kpi_has(ctx, e.kind));
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_health_period(jsonb, boolean) IS 'csmetrics internal: SELECT of the latest period of the health views (that of the latest event of their sources), and optionally of the latest instant of each source';
@@ -307,7 +312,7 @@ COMMENT ON FUNCTION @extschema@.kpi_health_period(jsonb, boolean) IS 'csmetrics 
 -- latest instant of each of those sources (<kind>_at), from the same scan, for the as-of
 -- instant of customer_actions.
 CREATE FUNCTION @extschema@.kpi_view_health_period(ctx jsonb) RETURNS text
-LANGUAGE plpgsql IMMUTABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF NOT (ctx ->> 'materialized')::boolean THEN

@@ -77,3 +77,26 @@ DROP VIEW hg_counts;
 SET client_min_messages = warning;
 DROP SCHEMA hg_day, hg_day_internal, hg_week, hg_week_internal, hg_quarter, hg_quarter_internal CASCADE;
 RESET client_min_messages;
+
+-- The latest period is that of the latest event the checks keep. Later events they leave out
+-- (an unknown customer's usage, a negative quantity) do not move it, also when one is the
+-- latest row of its source; a later event they keep does, from any source, also from one
+-- whose column is a date (invoices).
+CREATE TEMP VIEW hl_as_of AS
+SELECT (SELECT max(month) FROM "KPI ""Views""".customer_health) AS health_month,
+       (SELECT max(month) FROM "KPI ""Views""".customer_health_measures) AS measures_month,
+       (SELECT count(*) FROM "KPI ""Views""".data_issues WHERE source = 'usage_events') AS usage_issues;
+SELECT health_month AS month_before, usage_issues AS issues_before FROM hl_as_of \gset
+INSERT INTO "CRM Data".usage_events VALUES (999999, :'month_before'::date + interval '3 months 4 days', 1),
+                                           (1, :'month_before'::date + interval '2 months 9 hours', -5);
+SELECT health_month = :'month_before' AS health_unchanged, measures_month = :'month_before' AS measures_unchanged,
+       usage_issues - :issues_before AS new_usage_issues
+FROM hl_as_of;
+INSERT INTO "CRM Data".usage_events VALUES (1, :'month_before'::date + interval '1 month 10 days', 3);
+SELECT health_month - :'month_before'::date AS days_later, measures_month = health_month AS measures_agree FROM hl_as_of;
+INSERT INTO "CRM Data".invoices VALUES (1, :'month_before'::date + interval '2 months 3 days', NULL, 10);
+SELECT health_month - :'month_before'::date AS days_later, measures_month = health_month AS measures_agree FROM hl_as_of;
+DELETE FROM "CRM Data".usage_events WHERE occurred_at > :'month_before'::date + interval '1 month';
+DELETE FROM "CRM Data".invoices WHERE due_at > :'month_before'::date + interval '1 month';
+SELECT health_month = :'month_before' AS back_to_before FROM hl_as_of;
+DROP VIEW hl_as_of;

@@ -150,9 +150,11 @@ SELECT count(DISTINCT customer_id) AS customers, count(*) AS rows, count(DISTINC
 FROM "KPI ""Views""".customer_health_measures;
 SELECT (SELECT count(*) FROM "KPI ""Views""".customer_health) AS customer_health_rows;
 
--- Signal rows are read twice, whatever the number of customers and measures: once for the
--- latest event, once for the measures, matched to the windows of those naming their signal
--- (no customers x signals grid).
+-- The plans scan the signal rows five times, whatever the number of customers and measures:
+-- four for the latest event (all rows without the checks, those at the latest instant, those
+-- of the two days before it, and all rows, which runs only when no row at the latest instant
+-- passed the checks), one for the measures, matched to the windows of those naming their
+-- signal (no customers x signals grid).
 SELECT regress.scans('SELECT * FROM "KPI ""Views""".customer_health', '"product signals"') AS customer_health,
        regress.scans('SELECT * FROM "KPI ""Views""".customer_health_measures', '"product signals"') AS customer_health_measures;
 
