@@ -55,7 +55,11 @@ FROM kpi_views k, LATERAL pg_get_viewdef(format('%I.%I', k.relation_schema, k.vi
 WHERE k.target_schema = 'KPI "Views"' AND d ~* '\mVALUES\M';
 SELECT k.view_name, regress.plan_has(format('SELECT * FROM %I.%I', k.relation_schema, k.view_name), 'to_jsonb') AS plan_makes_json
 FROM kpi_views k WHERE k.target_schema = 'KPI "Views"' AND k.internal ORDER BY k.position;
--- Each event source is scanned once by data_issues and by customer_health, which reads four.
+-- Each event source is scanned once by data_issues. customer_health, which reads four, has five
+-- scans of each, and checks every row in none: its measure checks the rows near its periods;
+-- for the latest event, one scan checks nothing, one checks the rows at the latest instant,
+-- one those of the two days before it, and the last, which checks every row, runs only when
+-- no row at the latest instant passed.
 SELECT r AS relation, regress.scans('SELECT * FROM "KPI ""Views""".data_issues', r) AS data_issues,
        regress.scans('SELECT * FROM "KPI ""Views""".customer_health', r) AS customer_health
 FROM unnest(ARRAY['tickets', 'invoices', 'usage_events', '"survey answers"']) r;
