@@ -246,7 +246,7 @@ BEGIN
         RAISE EXCEPTION 'the % series from % to % has % periods, more than 10000', grain, first_period, last_period, periods
             USING ERRCODE = 'invalid_parameter_value',
                   DETAIL = format('Its first period, %s, is that of the earliest subscription start.', first_period),
-                  HINT = 'A start far in the past is most often a mistyped year: correct it in the source, or leave the row out of the relation registered; a coarser grain also covers more years.';
+                  HINT = 'A start far in the past is most often a mistyped year: correct it in the source, or register a view of the source that leaves the row out.';
     END IF;
     RETURN periods;
 END $$;
@@ -409,9 +409,9 @@ COMMENT ON FUNCTION @extschema@.kpi_stored_number_role(text, text) IS 'csmetrics
 
 -- The canonical form of a registered source: a SELECT over its relation (alias r) giving one
 -- column per role. The customer id keeps its own type (so that it can partition and join
--- without a cast); labels are text, numbers numeric, except numbers stored as integers, which
--- or floats, which keep their type until kpi_source_columns() (see kpi_stored_number_role). An instant
--- role gives two columns: the
+-- without a cast); labels are text, numbers numeric, except numbers stored as integers or
+-- floats, which keep their type until kpi_source_columns() (see kpi_stored_number_role). An
+-- instant role gives two columns: the
 -- instant (timestamptz) and its local date in the views' time zone (started_at and
 -- started_on); a timestamp or date column is read as wall time in that zone. Roles the
 -- relation lacks are NULL. with_row adds the whole row as JSON, source_row (for data_issues),
@@ -482,11 +482,15 @@ COMMENT ON FUNCTION @extschema@.kpi_source_select(jsonb, text, boolean) IS 'csme
 -- without the checks finds that instant, and a scan that checks only the rows at it confirms
 -- it, which costs a fraction of checking every row (at 100k customers, 1.1M usage events:
 -- 0.25 s against 0.36 s, and 0.1 s of those build the known customers' hash once more).
--- When no row at it passed, every clean row is read.
+-- When no row at it passed, every clean row is read. Under Citus, one aggregate over the
+-- clean rows, which its planner takes to the shards.
 CREATE FUNCTION @extschema@.kpi_latest_instant(ctx jsonb, kind text, rows text, instant text) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
+    IF (ctx ->> 'distributed')::boolean THEN
+        RETURN format('(SELECT max(c.%I) FROM %s AS c)', instant, rows);
+    END IF;
     RETURN format('coalesce((SELECT max(c.%1$I) FROM %2$s AS c WHERE c.%1$I >= (SELECT max(x.%1$I) FROM (%3$s) AS x)), (SELECT max(c.%1$I) FROM %2$s AS c))',
                   instant, rows, @extschema@.kpi_source_select(ctx, kind, false));
 END $$;
@@ -1701,9 +1705,12 @@ COMMENT ON FUNCTION @extschema@.kpi_health_builtin_measure(jsonb, text) IS 'csme
 -- measures read (usage, answer, ticket, invoice due, signal); subscription end dates may lie
 -- in the future and do not count. A SELECT of current_period, and with instants, of the
 -- latest instant of each of those sources (<kind>_at). The latest local day of a source is
--- that of its latest instant, except where a clock went back over midnight: it is the
--- latest day of its rows of the two days before that instant (no two offsets of a zone are
--- 48 hours apart), a cheap test of the instant before the checks.
+-- that of its latest instant, except where a clock went back over midnight: an earlier row
+-- has a later local day only if its zone's offset fell by more than the time between them,
+-- and no offset ever fell by more than a day (24 hours, in Alaska in 1867). So it is the
+-- latest day of the rows of the 48 hours up to that instant, a cheap test of the instant
+-- before the checks. Under Citus, whose planner refuses that correlated subquery, one
+-- aggregate over each source's clean rows.
 CREATE FUNCTION @extschema@.kpi_health_period(ctx jsonb, instants boolean DEFAULT false) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
@@ -1712,18 +1719,21 @@ BEGIN
                 ctx || jsonb_build_object(
                     'days', coalesce(string_agg('e' || e.n || '.latest_on', ', ' ORDER BY e.n), 'NULL::date'),
                     'instants', CASE WHEN instants THEN coalesce(string_agg(', e' || e.n || '.latest_at AS ' || quote_ident(e.kind || '_at'), '' ORDER BY e.n), '') ELSE '' END,
-                    'from', coalesce(E'\nFROM ' || string_agg(format($f$(SELECT (SELECT max(d.%1$I) FROM %2$s AS d WHERE d.%3$I >= l.since) AS latest_on, l.latest_at
-      FROM (SELECT t.latest_at, t.latest_at - '2 days'::pg_catalog.interval AS since FROM (SELECT %4$s AS latest_at OFFSET 0) AS t OFFSET 0) AS l) AS e%5$s$f$,
-                                                               e.day, ctx ->> e.kind, e.instant,
-                                                               @extschema@.kpi_latest_instant(ctx, e.kind, ctx ->> e.kind, e.instant), e.n),
-                                                        ' CROSS JOIN ' ORDER BY e.n), '')))
+                    'from', coalesce(E'\nFROM ' || string_agg(
+                        CASE WHEN (ctx ->> 'distributed')::boolean
+                             THEN format('(SELECT max(%I) AS latest_on%s FROM %s) AS e%s', e.day,
+                                         CASE WHEN instants THEN format(', max(%I) AS latest_at', e.instant) ELSE '' END, ctx ->> e.kind, e.n)
+                             ELSE format($f$(SELECT (SELECT max(d.%1$I) FROM %2$s AS d WHERE d.%3$I >= l.since) AS latest_on, l.latest_at
+      FROM (SELECT t.latest_at, t.latest_at - '48 hours'::pg_catalog.interval AS since FROM (SELECT %4$s AS latest_at OFFSET 0) AS t OFFSET 0) AS l) AS e%5$s$f$,
+                                         e.day, ctx ->> e.kind, e.instant, @extschema@.kpi_latest_instant(ctx, e.kind, ctx ->> e.kind, e.instant), e.n) END,
+                        ' CROSS JOIN ' ORDER BY e.n), '')))
             FROM @extschema@.kpi_health_sources() AS e WHERE @extschema@.kpi_has(ctx, e.kind));
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_health_period(jsonb, boolean) IS 'csmetrics internal: SELECT of the latest period of the health views (that of the latest event of their sources), and optionally of the latest instant of each source';
 
 -- Builder of health_period (a helper, made in materialized sets only): the latest period, read
--- once for the health relations of the set instead of a scan of every source each, and the
--- latest instant of each of those sources (<kind>_at), from the same scan, for the as-of
+-- once for the health relations of the set instead of scans of every source each, and the
+-- latest instant of each of those sources (<kind>_at), found on the way, for the as-of
 -- instant of customer_actions.
 CREATE FUNCTION @extschema@.kpi_view_health_period(ctx jsonb) RETURNS text
 LANGUAGE plpgsql STABLE
@@ -3741,7 +3751,7 @@ BEGIN
         IF @extschema@.kpi_has(ctx, event_kinds[i]) THEN
             latest := latest || CASE WHEN ctx -> 'made' ? 'health_period' AND event_kinds[i] IN (SELECT e.kind FROM @extschema@.kpi_health_sources() AS e)
                                      THEN format('(SELECT h.%I FROM %s AS h)', event_kinds[i] || '_at', ctx ->> 'health_period')
-                                     ELSE '(SELECT ' || @extschema@.kpi_latest_instant(ctx, event_kinds[i], ctx ->> event_kinds[i], event_columns[i]) || ')' END;
+                                     ELSE '(' || @extschema@.kpi_latest_instant(ctx, event_kinds[i], ctx ->> event_kinds[i], event_columns[i]) || ')' END;
         END IF;
     END LOOP;
 

@@ -781,7 +781,7 @@ kpi_subscription_flows_final(PG_FUNCTION_ARGS)
 						period_datum_text(DateADTGetDatum(last), INSTANT_DATE), (long long) periods, FLOW_MAX_PERIODS),
 				 errdetail("Its first period is that of the earliest subscription start, %s, of customer %s.",
 						   period_datum_text(DateADTGetDatum(first_on), INSTANT_DATE), CustomerText(st, earliest)),
-				 errhint("A start far in the past is most often a mistyped year: correct it in the source, or leave the row out of the relation registered; a coarser grain also covers more years.")));
+				 errhint("A start far in the past is most often a mistyped year: correct it in the source, or register a view of the source that leaves the row out.")));
 	step = GrainStep(st->grain);
 	s = SeriesCreate(INSTANT_DATE, (int64) first * USECS_PER_DAY, &step, (int32) periods);
 

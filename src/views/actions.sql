@@ -112,7 +112,7 @@ BEGIN
         IF @extschema@.kpi_has(ctx, event_kinds[i]) THEN
             latest := latest || CASE WHEN ctx -> 'made' ? 'health_period' AND event_kinds[i] IN (SELECT e.kind FROM @extschema@.kpi_health_sources() AS e)
                                      THEN format('(SELECT h.%I FROM %s AS h)', event_kinds[i] || '_at', ctx ->> 'health_period')
-                                     ELSE '(SELECT ' || @extschema@.kpi_latest_instant(ctx, event_kinds[i], ctx ->> event_kinds[i], event_columns[i]) || ')' END;
+                                     ELSE '(' || @extschema@.kpi_latest_instant(ctx, event_kinds[i], ctx ->> event_kinds[i], event_columns[i]) || ')' END;
         END IF;
     END LOOP;
 

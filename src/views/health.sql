@@ -287,9 +287,12 @@ COMMENT ON FUNCTION @extschema@.kpi_health_builtin_measure(jsonb, text) IS 'csme
 -- measures read (usage, answer, ticket, invoice due, signal); subscription end dates may lie
 -- in the future and do not count. A SELECT of current_period, and with instants, of the
 -- latest instant of each of those sources (<kind>_at). The latest local day of a source is
--- that of its latest instant, except where a clock went back over midnight: it is the
--- latest day of its rows of the two days before that instant (no two offsets of a zone are
--- 48 hours apart), a cheap test of the instant before the checks.
+-- that of its latest instant, except where a clock went back over midnight: an earlier row
+-- has a later local day only if its zone's offset fell by more than the time between them,
+-- and no offset ever fell by more than a day (24 hours, in Alaska in 1867). So it is the
+-- latest day of the rows of the 48 hours up to that instant, a cheap test of the instant
+-- before the checks. Under Citus, whose planner refuses that correlated subquery, one
+-- aggregate over each source's clean rows.
 CREATE FUNCTION @extschema@.kpi_health_period(ctx jsonb, instants boolean DEFAULT false) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
@@ -298,18 +301,21 @@ BEGIN
                 ctx || jsonb_build_object(
                     'days', coalesce(string_agg('e' || e.n || '.latest_on', ', ' ORDER BY e.n), 'NULL::date'),
                     'instants', CASE WHEN instants THEN coalesce(string_agg(', e' || e.n || '.latest_at AS ' || quote_ident(e.kind || '_at'), '' ORDER BY e.n), '') ELSE '' END,
-                    'from', coalesce(E'\nFROM ' || string_agg(format($f$(SELECT (SELECT max(d.%1$I) FROM %2$s AS d WHERE d.%3$I >= l.since) AS latest_on, l.latest_at
-      FROM (SELECT t.latest_at, t.latest_at - '2 days'::pg_catalog.interval AS since FROM (SELECT %4$s AS latest_at OFFSET 0) AS t OFFSET 0) AS l) AS e%5$s$f$,
-                                                               e.day, ctx ->> e.kind, e.instant,
-                                                               @extschema@.kpi_latest_instant(ctx, e.kind, ctx ->> e.kind, e.instant), e.n),
-                                                        ' CROSS JOIN ' ORDER BY e.n), '')))
+                    'from', coalesce(E'\nFROM ' || string_agg(
+                        CASE WHEN (ctx ->> 'distributed')::boolean
+                             THEN format('(SELECT max(%I) AS latest_on%s FROM %s) AS e%s', e.day,
+                                         CASE WHEN instants THEN format(', max(%I) AS latest_at', e.instant) ELSE '' END, ctx ->> e.kind, e.n)
+                             ELSE format($f$(SELECT (SELECT max(d.%1$I) FROM %2$s AS d WHERE d.%3$I >= l.since) AS latest_on, l.latest_at
+      FROM (SELECT t.latest_at, t.latest_at - '48 hours'::pg_catalog.interval AS since FROM (SELECT %4$s AS latest_at OFFSET 0) AS t OFFSET 0) AS l) AS e%5$s$f$,
+                                         e.day, ctx ->> e.kind, e.instant, @extschema@.kpi_latest_instant(ctx, e.kind, ctx ->> e.kind, e.instant), e.n) END,
+                        ' CROSS JOIN ' ORDER BY e.n), '')))
             FROM @extschema@.kpi_health_sources() AS e WHERE @extschema@.kpi_has(ctx, e.kind));
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_health_period(jsonb, boolean) IS 'csmetrics internal: SELECT of the latest period of the health views (that of the latest event of their sources), and optionally of the latest instant of each source';
 
 -- Builder of health_period (a helper, made in materialized sets only): the latest period, read
--- once for the health relations of the set instead of a scan of every source each, and the
--- latest instant of each of those sources (<kind>_at), from the same scan, for the as-of
+-- once for the health relations of the set instead of scans of every source each, and the
+-- latest instant of each of those sources (<kind>_at), found on the way, for the as-of
 -- instant of customer_actions.
 CREATE FUNCTION @extschema@.kpi_view_health_period(ctx jsonb) RETURNS text
 LANGUAGE plpgsql STABLE

@@ -264,7 +264,7 @@ BEGIN
         RAISE EXCEPTION 'the % series from % to % has % periods, more than 10000', grain, first_period, last_period, periods
             USING ERRCODE = 'invalid_parameter_value',
                   DETAIL = format('Its first period, %s, is that of the earliest subscription start.', first_period),
-                  HINT = 'A start far in the past is most often a mistyped year: correct it in the source, or leave the row out of the relation registered; a coarser grain also covers more years.';
+                  HINT = 'A start far in the past is most often a mistyped year: correct it in the source, or register a view of the source that leaves the row out.';
     END IF;
     RETURN periods;
 END $$;
