@@ -66,6 +66,7 @@ CREATE TABLE @extschema@.kpi_registry (
     optional_sources    text[]  NOT NULL DEFAULT '{}',
     config_tables       text[]  NOT NULL DEFAULT '{}',
     keys                text[]  NOT NULL,
+    sort_keys           text[],
     by_segment          boolean NOT NULL DEFAULT false,
     internal            boolean NOT NULL DEFAULT false,
     materialize         boolean NOT NULL DEFAULT true,
@@ -83,6 +84,7 @@ COMMENT ON COLUMN @extschema@.kpi_registry.any_sources IS 'source kinds of which
 COMMENT ON COLUMN @extschema@.kpi_registry.optional_sources IS 'source kinds the view uses when they are registered';
 COMMENT ON COLUMN @extschema@.kpi_registry.config_tables IS 'csmetrics configuration tables the view reads (a plain view follows their changes at once); the view is skipped while one of them is empty';
 COMMENT ON COLUMN @extschema@.kpi_registry.keys IS 'columns that identify a row (the unique index of the materialized view, and the row order); segment is added in _by_segment views';
+COMMENT ON COLUMN @extschema@.kpi_registry.sort_keys IS 'leading keys the view sorts its rows by, when its query gives the rows of each group in the order of the other keys (as customer_mrr_movements gives each customer''s periods in order); NULL: every key. Under Citus every key';
 COMMENT ON COLUMN @extschema@.kpi_registry.by_segment IS 'true when the view also comes as <name>_by_segment, per customer segment';
 COMMENT ON COLUMN @extschema@.kpi_registry.internal IS 'true for a helper relation shared by several views (kept in the companion schema, not granted to readers)';
 COMMENT ON COLUMN @extschema@.kpi_registry.materialize IS 'false for a view that stays a plain view in a materialized set: reading it costs no more than reading the materialized helpers it unfolds, and it costs the refresh nothing';
@@ -999,17 +1001,18 @@ COMMENT ON FUNCTION @extschema@.kpi_view_mrr_paths(jsonb) IS 'csmetrics internal
 
 -- Builder of customer_mrr_movements: each customer's row for every period from its first
 -- paying period on (periods with no MRR before or after left out), unfolded from its path.
--- The paths are put in the order of the view's key first, so that sorting its rows only sorts
--- each customer's few periods (an incremental sort), not millions of rows.
+-- The paths are put in the order of the customers first, and kpi_mrr_movement_rows() gives
+-- each customer's periods in order (making each date and amount once, not once per row), so
+-- the view's rows come in key order as they are made: its registry row sorts them by customer
+-- only, which the sorted paths already are, and nothing sorts the millions of rows again.
 CREATE FUNCTION @extschema@.kpi_view_customer_mrr_movements(ctx jsonb) RETURNS text
 LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
-SELECT p.customer_id, p.segment, m.period_start::date AS {{period}},
-       m.previous_mrr, m.mrr, m.mrr - m.previous_mrr AS mrr_change, m.movement
+SELECT p.customer_id, p.segment, m.period_start AS {{period}}, m.previous_mrr, m.mrr, m.mrr_change, m.movement
 FROM (SELECT p.customer_id::text AS customer_id, p.segment, p.path FROM {{mrr_paths}} AS p ORDER BY 1) AS p
-CROSS JOIN LATERAL @extschema@.customer_mrr_movements(p.path) AS m$t$, ctx);
+CROSS JOIN LATERAL @extschema@.kpi_mrr_movement_rows(p.path) AS m$t$, ctx);
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_customer_mrr_movements(jsonb) IS 'csmetrics internal: builder of customer_mrr_movements';
 
@@ -1123,20 +1126,20 @@ END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_ltv(jsonb) IS 'csmetrics internal: builder of ltv';
 
 INSERT INTO @extschema@.kpi_registry (position, view_name, family, builder, sources, optional_sources, keys, by_segment, internal,
-                                      materialize, overview_pick, description, column_descriptions) VALUES
+                                      materialize, overview_pick, description, column_descriptions, sort_keys) VALUES
     (300, 'mrr_paths', 'revenue', '@extschema@.kpi_view_mrr_paths', '{subscriptions}', '{}', ARRAY['customer_id'],
      false, true, true, NULL,
-     'MRR path of each customer: its MRR at the end of every {{grain_name}} of the series (helper of the MRR views)', '{}'),
+     'MRR path of each customer: its MRR at the end of every {{grain_name}} of the series (helper of the MRR views)', '{}', NULL),
     (310, 'customer_mrr_movements', 'revenue', '@extschema@.kpi_view_customer_mrr_movements', '{subscriptions}', '{}',
      ARRAY['customer_id', '{{grain_name}}'], false, false, false, NULL,
-     'MRR of each customer at the end of each {{grain_name}} and its movement class (new, expansion, contraction, churn, reactivation, unchanged)', '{}'),
+     'MRR of each customer at the end of each {{grain_name}} and its movement class (new, expansion, contraction, churn, reactivation, unchanged)', '{}', ARRAY['customer_id']),
     (320, 'mrr_by_{{grain_name}}', 'revenue', '@extschema@.kpi_view_mrr', '{subscriptions}', '{}', ARRAY['{{grain_name}}'], true, false, true, 'latest',
-     'MRR and its movements, NRR, GRR, quick ratio and ARPA by {{grain_name}}{{and_segment}} (MRR = subscriptions in force at the period end)', '{}'),
+     'MRR and its movements, NRR, GRR, quick ratio and ARPA by {{grain_name}}{{and_segment}} (MRR = subscriptions in force at the period end)', '{}', NULL),
     (330, 'ltv', 'revenue', '@extschema@.kpi_view_ltv', '{subscriptions}', '{costs}', ARRAY['segment'], false, false, true, 'all',
      'Lifetime value per segment and for all customers (segment (all)): ARPA at the latest month, average monthly churn of the last 12 months, LTV = ARPA / churn, Kaplan-Meier LTV, retention and acquisition cost',
      '{"churn_rate": "mean monthly churn rate of the last 12 months, a fraction",
        "paying_customers": "customers with MRR > 0 at the end of the latest month",
-       "arpa": "average revenue per account at the end of the latest month: MRR / paying customers, to the cent"}');
+       "arpa": "average revenue per account at the end of the latest month: MRR / paying customers, to the cent"}', NULL);
 
 INSERT INTO @extschema@.kpi_columns (column_name, description) VALUES
     ('previous_mrr', 'MRR at the end of the previous {{grain_name}}'),
@@ -2699,7 +2702,7 @@ COMMENT ON FUNCTION @extschema@.kpi_config_has_rows(text) IS 'csmetrics internal
 CREATE FUNCTION @extschema@.plan_kpi_views(target_schema name DEFAULT 'kpi', grain text DEFAULT 'month',
                                            materialized boolean DEFAULT false, time_zone text DEFAULT NULL)
 RETURNS TABLE (ordinal int, relation_schema name, relation_name name, internal boolean, is_materialized boolean,
-               keys text[], description text, column_descriptions jsonb, definition text)
+               keys text[], description text, column_descriptions jsonb, definition text, sort_keys text[])
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -2738,6 +2741,7 @@ BEGIN
         internal := true;
         is_materialized := false;
         keys := '{}';
+        sort_keys := '{}';
         description := format('the %s source (%s) as the KPI views read it: canonical columns, instants also as local dates in time zone %s, only the rows that pass its checks',
                               src.k, (SELECT s.relation::text FROM @extschema@.sources s WHERE s.kind = src.k), zone);
         column_descriptions := '{}';
@@ -2788,6 +2792,11 @@ BEGIN
             IF seg THEN
                 keys := 'segment'::text || keys;
             END IF;
+            -- a query that gives each group's rows in order is only sorted by the group's keys;
+            -- under Citus its rows come back from the nodes in no order
+            sort_keys := CASE WHEN r.sort_keys IS NULL OR (ctx ->> 'distributed')::boolean THEN keys
+                              ELSE CASE WHEN seg THEN ARRAY['segment'] ELSE '{}' END
+                                   || ARRAY(SELECT @extschema@.kpi_render(k, vctx) FROM unnest(r.sort_keys) k) END;
             description := @extschema@.kpi_render(r.description, vctx);
             column_descriptions := r.column_descriptions
                 || CASE WHEN r.family = 'overview'
@@ -2810,13 +2819,14 @@ COMMENT ON FUNCTION @extschema@.plan_kpi_views(name, text, boolean, text) IS 'Sh
 -- in the companion schema. Records it in kpi_views.
 CREATE FUNCTION @extschema@.kpi_create_relation(target_schema name, grain text, time_zone text, relation_schema name, relation_name name,
                                                 internal boolean, materialized boolean, keys text[], description text,
-                                                column_descriptions jsonb, definition text)
+                                                column_descriptions jsonb, definition text, sort_keys text[])
 RETURNS text
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     qname text := quote_ident(relation_schema) || '.' || quote_ident(relation_name);
     key_list text := (SELECT string_agg(quote_ident(k), ', ') FROM unnest(keys) k);
+    sort_list text := (SELECT string_agg(quote_ident(k), ', ') FROM unnest(sort_keys) k);
     col record;
     note text;
 BEGIN
@@ -2826,7 +2836,7 @@ BEGIN
     END IF;
     IF NOT internal THEN
         -- rows come out in key order, as a reader of SELECT * expects
-        definition := 'SELECT * FROM (' || definition || ') AS kpi ORDER BY ' || key_list;
+        definition := 'SELECT * FROM (' || definition || ') AS kpi ORDER BY ' || sort_list;
     END IF;
     IF materialized THEN
         EXECUTE 'CREATE MATERIALIZED VIEW ' || qname || ' AS ' || definition || ' WITH DATA';
@@ -2865,7 +2875,7 @@ BEGIN
             time_zone, relation_schema, internal);
     RETURN qname;
 END $$;
-COMMENT ON FUNCTION @extschema@.kpi_create_relation(name, text, text, name, name, boolean, boolean, text[], text, jsonb, text) IS 'csmetrics internal: creates, comments, checks and records one KPI view or helper relation';
+COMMENT ON FUNCTION @extschema@.kpi_create_relation(name, text, text, name, name, boolean, boolean, text[], text, jsonb, text, text[]) IS 'csmetrics internal: creates, comments, checks and records one KPI view or helper relation';
 
 -- Drops every relation an earlier create_kpi_views() made for a target schema, newest first.
 CREATE FUNCTION @extschema@.kpi_drop_views(target_schema name) RETURNS void
@@ -2927,7 +2937,8 @@ BEGIN
     PERFORM @extschema@.kpi_drop_views(target_schema);
     FOR p IN SELECT * FROM @extschema@.plan_kpi_views(target_schema, grain, materialized, zone) LOOP
         qname := @extschema@.kpi_create_relation(target_schema, grain, zone, p.relation_schema, p.relation_name, p.internal,
-                                                 p.is_materialized, p.keys, p.description, p.column_descriptions, p.definition);
+                                                 p.is_materialized, p.keys, p.description, p.column_descriptions, p.definition,
+                                                 p.sort_keys);
         IF NOT p.internal THEN
             made := made || qname;
         END IF;
@@ -3371,6 +3382,17 @@ CREATE FUNCTION @extschema@.customer_mrr_changes(path @extschema@.mrr_path,
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'customer_mrr_changes' LANGUAGE C STABLE STRICT PARALLEL SAFE ROWS 4;
 COMMENT ON FUNCTION @extschema@.customer_mrr_changes(@extschema@.mrr_path) IS 'the rows of customer_mrr_movements(path) whose movement is not unchanged: the periods where one customer''s MRR moves (new, expansion, contraction, churn, reactivation), at a cost of the path''s change points';
+
+-- The rows of the view customer_mrr_movements from one path (csmetrics internal): those of
+-- customer_mrr_movements(path), with the period as a date and the change made once per
+-- path point, not once per row.
+-- STABLE: the dates are those of the period starts in the session time zone.
+CREATE FUNCTION @extschema@.kpi_mrr_movement_rows(path @extschema@.mrr_path,
+    OUT period_start pg_catalog.date, OUT previous_mrr pg_catalog.numeric, OUT mrr pg_catalog.numeric,
+    OUT mrr_change pg_catalog.numeric, OUT movement pg_catalog.text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'kpi_mrr_movement_rows' LANGUAGE C STABLE STRICT PARALLEL SAFE ROWS 24;
+COMMENT ON FUNCTION @extschema@.kpi_mrr_movement_rows(@extschema@.mrr_path) IS 'csmetrics internal: the rows of customer_mrr_movements(path) as the view customer_mrr_movements shows them (period_start as a date, mrr_change = mrr - previous_mrr)';
 
 -- Cohort retention ----------------------------------------------------------------------------
 

@@ -273,6 +273,17 @@ RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'customer_mrr_changes' LANGUAGE C STABLE STRICT PARALLEL SAFE ROWS 4;
 COMMENT ON FUNCTION @extschema@.customer_mrr_changes(@extschema@.mrr_path) IS 'the rows of customer_mrr_movements(path) whose movement is not unchanged: the periods where one customer''s MRR moves (new, expansion, contraction, churn, reactivation), at a cost of the path''s change points';
 
+-- The rows of the view customer_mrr_movements from one path (csmetrics internal): those of
+-- customer_mrr_movements(path), with the period as a date and the change made once per
+-- path point, not once per row.
+-- STABLE: the dates are those of the period starts in the session time zone.
+CREATE FUNCTION @extschema@.kpi_mrr_movement_rows(path @extschema@.mrr_path,
+    OUT period_start pg_catalog.date, OUT previous_mrr pg_catalog.numeric, OUT mrr pg_catalog.numeric,
+    OUT mrr_change pg_catalog.numeric, OUT movement pg_catalog.text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'kpi_mrr_movement_rows' LANGUAGE C STABLE STRICT PARALLEL SAFE ROWS 24;
+COMMENT ON FUNCTION @extschema@.kpi_mrr_movement_rows(@extschema@.mrr_path) IS 'csmetrics internal: the rows of customer_mrr_movements(path) as the view customer_mrr_movements shows them (period_start as a date, mrr_change = mrr - previous_mrr)';
+
 -- Cohort retention ----------------------------------------------------------------------------
 
 CREATE TYPE @extschema@.cohort_summary;

@@ -31,7 +31,9 @@
 #include "funcapi.h"
 #include "libpq/pqformat.h"
 #include "miscadmin.h"
+#include "pgtime.h"
 #include "utils/builtins.h"
+#include "utils/date.h"
 #include "utils/lsyscache.h"
 #include "utils/typcache.h"
 
@@ -102,6 +104,7 @@ PG_FUNCTION_INFO_V1(mrr_movements_series_summary_final);
 PG_FUNCTION_INFO_V1(mrr_movements_series_movements);
 PG_FUNCTION_INFO_V1(customer_mrr_movements);
 PG_FUNCTION_INFO_V1(customer_mrr_changes);
+PG_FUNCTION_INFO_V1(kpi_mrr_movement_rows);
 
 /* ---------------------------------------------------------------------------------------
  * The state
@@ -673,12 +676,24 @@ mrr_movements_series_recv(PG_FUNCTION_ARGS)
  * customer_mrr_movements(path), customer_mrr_changes(path)
  * --------------------------------------------------------------------------------------- */
 
-/* What customer_mrr_movements and customer_mrr_changes keep across calls in fn_extra. */
+/* What customer_mrr_movements and its siblings keep across calls in fn_extra. */
 typedef struct PathMovementsCache
 {
 	TupleDesc	tupdesc;		/* the result row */
 	Datum		classes[MRR_CLASS_UNCHANGED + 1];	/* text of each class, made once */
+	/* kpi_mrr_movement_rows: the local date of each period start of the series last seen */
+	MrrSeriesKey dates_series;	/* that series (periods 0 before the first call) */
+	pg_tz	   *dates_zone;		/* the TimeZone they were computed in */
+	DateADT    *dates;			/* periods entries */
 } PathMovementsCache;
+
+/* Which rows and columns a function over one path returns. */
+typedef enum PathRowsKind
+{
+	PATH_ROWS_ALL,				/* customer_mrr_movements: every period, with its bounds */
+	PATH_ROWS_CHANGES,			/* customer_mrr_changes: the periods where the MRR moves */
+	PATH_ROWS_VIEW				/* kpi_mrr_movement_rows: every period, as the view shows it */
+} PathRowsKind;
 
 /* Text of each MrrClass, as mrr_movement() returns it. */
 static const char *const path_class_names[] = {
@@ -710,52 +725,108 @@ PathMovementsCacheOf(FunctionCallInfo fcinfo, const char *fname)
 }
 
 /*
- * The movement rows of one customer's path, from its first paying period to the end of the
- * series: each period's (period_start, period_end, previous_mrr, mrr, movement), leaving out
- * periods with neither previous nor current MRR (the rows of mrr_movement() that are NULL)
- * and, when changes_only, the unchanged ones. A run of periods left out is skipped in one
- * step, so the cost is the number of rows returned (at most the path's points with
- * changes_only).
+ * The local date of each period start of the series of b, as timestamptz::date gives it in
+ * the session's TimeZone: made once per series and zone, not once per row.
  */
-static Datum
-PathMovementRows(FunctionCallInfo fcinfo, bool changes_only, const char *fname)
+static const DateADT *
+PathPeriodDates(PathMovementsCache *cache, FunctionCallInfo fcinfo, const MrrSeriesBounds *b)
 {
-	PathMovementsCache *cache = PathMovementsCacheOf(fcinfo, fname);
-	MrrPath    *p = MrrPathArg(fcinfo, 0);
-	const MrrPathPoint *pt = MrrPathPoints(p);
-	const MrrSeriesBounds *b;
-	Tuplestorestate *store;
-	Datum	   *numerics;
-	Datum		zero;
-	int			first = MrrPathFirstPaying(p);
-	int			P = p->series.periods;
-	int			j,
-				k;
-
-	b = MrrSeriesInSession(&p->series, "an MRR path");
-	store = MrrMaterialize(fcinfo, cache->tupdesc, fname);
-	if (first < 0)
-		return (Datum) 0;		/* never paid: no rows */
-
-	/* each point's MRR as numeric, made once however many periods it lasts */
-	numerics = (Datum *) palloc(sizeof(Datum) * p->npoints);
-	for (j = first; j < p->npoints; j++)
-		numerics[j] = MrrAmountNumeric(pt[j].mrr, p->scale, pt[j].dscale);
-	zero = MrrAmountNumeric(0, 0, 0);
-
-	j = first;
-	k = pt[first].period;
-	while (k < P)
+	if (cache->dates == NULL || cache->dates_zone != session_timezone ||
+		memcmp(&cache->dates_series, &b->key, sizeof(MrrSeriesKey)) != 0)
 	{
-		Datum		values[5];
-		bool		nulls[5] = {0};
+		int			P = b->key.periods;
+		int			k;
+
+		if (cache->dates != NULL)
+			pfree(cache->dates);
+		cache->dates = (DateADT *) MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(DateADT) * P);
+		for (k = 0; k < P; k++)
+			cache->dates[k] = DatumGetDateADT(DirectFunctionCall1(timestamptz_date,
+																  TimestampTzGetDatum(b->reported[k])));
+		cache->dates_series = b->key;
+		cache->dates_zone = session_timezone;
+	}
+	return cache->dates;
+}
+
+/*
+ * A walk over the movement rows of one customer's path, from its first paying period to the
+ * end of the series, leaving out periods with neither previous nor current MRR (the rows of
+ * mrr_movement() that are NULL) and, for PATH_ROWS_CHANGES, the unchanged ones. A run of
+ * periods left out is skipped in one step, so the cost is the number of rows returned (at
+ * most the path's points for PATH_ROWS_CHANGES). Each distinct numeric is made once per
+ * path point, the change of PATH_ROWS_VIEW included, and the dates once per series.
+ */
+typedef struct PathRowsWalk
+{
+	PathRowsKind kind;
+	const MrrPath *path;
+	const MrrSeriesBounds *bounds;
+	const DateADT *dates;		/* PATH_ROWS_VIEW: each period's start as a date */
+	const Datum *classes;		/* text of each class */
+	Datum	   *numerics;		/* each point's MRR */
+	Datum		zero;
+	Datum		step_change;	/* PATH_ROWS_VIEW: the change at the point in force */
+	Datum		flat_change;	/* and that of its unchanged periods */
+	int			changes_of;		/* the point those two belong to, -1 before */
+	int			first;			/* the first paying point, -1 when none */
+	int			j;				/* the point in force */
+	int			k;				/* the next period to look at */
+} PathRowsWalk;
+
+/* Starts a walk over path (built, kept until the walk ends) in the current memory context. */
+static void
+PathRowsStart(PathRowsWalk *w, PathRowsKind kind, const MrrPath *path, PathMovementsCache *cache,
+			  FunctionCallInfo fcinfo)
+{
+	const MrrPathPoint *pt = MrrPathPoints(path);
+	int			j;
+
+	w->kind = kind;
+	w->path = path;
+	w->bounds = MrrSeriesInSession(&path->series, "an MRR path");
+	w->dates = kind == PATH_ROWS_VIEW ? PathPeriodDates(cache, fcinfo, w->bounds) : NULL;
+	w->classes = cache->classes;
+	w->first = MrrPathFirstPaying(path);
+	w->changes_of = -1;
+	w->numerics = NULL;
+	if (w->first < 0)
+		return;					/* never paid: no rows */
+	w->numerics = (Datum *) palloc(sizeof(Datum) * path->npoints);
+	for (j = w->first; j < path->npoints; j++)
+		w->numerics[j] = MrrAmountNumeric(pt[j].mrr, path->scale, pt[j].dscale);
+	w->zero = MrrAmountNumeric(0, 0, 0);
+	w->j = w->first;
+	w->k = pt[w->first].period;
+}
+
+/*
+ * The walk's next row into values[5] (nulls: none), false after the last:
+ *   (period_start, period_end, previous_mrr, mrr, movement), or for PATH_ROWS_VIEW
+ *   (period_start::date, previous_mrr, mrr, mrr - previous_mrr, movement).
+ */
+static bool
+PathRowsNext(PathRowsWalk *w, Datum *values)
+{
+	const MrrPath *p = w->path;
+	const MrrPathPoint *pt = MrrPathPoints(p);
+	int			first = w->first;
+	int			P = p->series.periods;
+
+	if (first < 0)
+		return false;
+	while (w->k < P)
+	{
+		int			j = w->j;
+		int			k = w->k;
 		MrrAmount	prev = {0, p->scale, 0};
 		MrrAmount	curr;
 		MrrClass	c;
+		Datum		prev_numeric;
 
 		/* the point in force at k, and the previous period's MRR */
 		if (j + 1 < p->npoints && pt[j + 1].period <= k)
-			j++;
+			w->j = ++j;
 		curr.value = pt[j].mrr;
 		curr.scale = p->scale;
 		curr.dscale = pt[j].dscale;
@@ -767,20 +838,57 @@ PathMovementRows(FunctionCallInfo fcinfo, bool changes_only, const char *fname)
 			prev.dscale = before->dscale;
 		}
 		c = MrrClassify(&prev, &curr, k > pt[first].period);
-		if (c == MRR_CLASS_NONE || (changes_only && c == MRR_CLASS_UNCHANGED))
+		if (c == MRR_CLASS_NONE || (w->kind == PATH_ROWS_CHANGES && c == MRR_CLASS_UNCHANGED))
 		{
 			/* nothing to show until the next point */
-			k = j + 1 < p->npoints ? pt[j + 1].period : P;
+			w->k = j + 1 < p->npoints ? pt[j + 1].period : P;
 			continue;
 		}
-		values[0] = TimestampTzGetDatum(b->reported[k]);
-		values[1] = TimestampTzGetDatum(b->reported[k + 1]);
-		values[2] = k == pt[first].period ? zero : pt[j].period == k ? numerics[j - 1] : numerics[j];
-		values[3] = numerics[j];
-		values[4] = cache->classes[c];
-		tuplestore_putvalues(store, cache->tupdesc, values, nulls);
-		k++;
+		prev_numeric = k == pt[first].period ? w->zero : pt[j].period == k ? w->numerics[j - 1] : w->numerics[j];
+		if (w->kind == PATH_ROWS_VIEW)
+		{
+			/* numeric_sub, as the SQL expression: its display scale is the larger one */
+			if (w->changes_of != j)
+			{
+				w->step_change = DirectFunctionCall2(numeric_sub, w->numerics[j],
+													 j == first ? w->zero : w->numerics[j - 1]);
+				w->flat_change = DirectFunctionCall2(numeric_sub, w->numerics[j], w->numerics[j]);
+				w->changes_of = j;
+			}
+			values[0] = DateADTGetDatum(w->dates[k]);
+			values[1] = prev_numeric;
+			values[2] = w->numerics[j];
+			values[3] = pt[j].period == k ? w->step_change : w->flat_change;
+		}
+		else
+		{
+			values[0] = TimestampTzGetDatum(w->bounds->reported[k]);
+			values[1] = TimestampTzGetDatum(w->bounds->reported[k + 1]);
+			values[2] = prev_numeric;
+			values[3] = w->numerics[j];
+		}
+		values[4] = w->classes[c];
+		w->k = k + 1;
+		return true;
 	}
+	return false;
+}
+
+/* The movement rows of one customer's path, all at once (a tuplestore). */
+static Datum
+PathMovementRows(FunctionCallInfo fcinfo, PathRowsKind kind, const char *fname)
+{
+	PathMovementsCache *cache = PathMovementsCacheOf(fcinfo, fname);
+	MrrPath    *p = MrrPathArg(fcinfo, 0);
+	Tuplestorestate *store;
+	PathRowsWalk w;
+	Datum		values[5];
+	bool		nulls[5] = {0};
+
+	store = MrrMaterialize(fcinfo, cache->tupdesc, fname);
+	PathRowsStart(&w, kind, p, cache, fcinfo);
+	while (PathRowsNext(&w, values))
+		tuplestore_putvalues(store, cache->tupdesc, values, nulls);
 	return (Datum) 0;
 }
 
@@ -788,7 +896,7 @@ PathMovementRows(FunctionCallInfo fcinfo, bool changes_only, const char *fname)
 Datum
 customer_mrr_movements(PG_FUNCTION_ARGS)
 {
-	return PathMovementRows(fcinfo, false, "customer_mrr_movements");
+	return PathMovementRows(fcinfo, PATH_ROWS_ALL, "customer_mrr_movements");
 }
 
 /*
@@ -798,5 +906,15 @@ customer_mrr_movements(PG_FUNCTION_ARGS)
 Datum
 customer_mrr_changes(PG_FUNCTION_ARGS)
 {
-	return PathMovementRows(fcinfo, true, "customer_mrr_changes");
+	return PathMovementRows(fcinfo, PATH_ROWS_CHANGES, "customer_mrr_changes");
+}
+
+/*
+ * kpi_mrr_movement_rows(path): the rows of customer_mrr_movements(path) as the view
+ * customer_mrr_movements shows them (internal).
+ */
+Datum
+kpi_mrr_movement_rows(PG_FUNCTION_ARGS)
+{
+	return PathMovementRows(fcinfo, PATH_ROWS_VIEW, "kpi_mrr_movement_rows");
 }

@@ -50,7 +50,7 @@ COMMENT ON FUNCTION @extschema@.kpi_config_has_rows(text) IS 'csmetrics internal
 CREATE FUNCTION @extschema@.plan_kpi_views(target_schema name DEFAULT 'kpi', grain text DEFAULT 'month',
                                            materialized boolean DEFAULT false, time_zone text DEFAULT NULL)
 RETURNS TABLE (ordinal int, relation_schema name, relation_name name, internal boolean, is_materialized boolean,
-               keys text[], description text, column_descriptions jsonb, definition text)
+               keys text[], description text, column_descriptions jsonb, definition text, sort_keys text[])
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -89,6 +89,7 @@ BEGIN
         internal := true;
         is_materialized := false;
         keys := '{}';
+        sort_keys := '{}';
         description := format('the %s source (%s) as the KPI views read it: canonical columns, instants also as local dates in time zone %s, only the rows that pass its checks',
                               src.k, (SELECT s.relation::text FROM @extschema@.sources s WHERE s.kind = src.k), zone);
         column_descriptions := '{}';
@@ -139,6 +140,11 @@ BEGIN
             IF seg THEN
                 keys := 'segment'::text || keys;
             END IF;
+            -- a query that gives each group's rows in order is only sorted by the group's keys;
+            -- under Citus its rows come back from the nodes in no order
+            sort_keys := CASE WHEN r.sort_keys IS NULL OR (ctx ->> 'distributed')::boolean THEN keys
+                              ELSE CASE WHEN seg THEN ARRAY['segment'] ELSE '{}' END
+                                   || ARRAY(SELECT @extschema@.kpi_render(k, vctx) FROM unnest(r.sort_keys) k) END;
             description := @extschema@.kpi_render(r.description, vctx);
             column_descriptions := r.column_descriptions
                 || CASE WHEN r.family = 'overview'
@@ -161,13 +167,14 @@ COMMENT ON FUNCTION @extschema@.plan_kpi_views(name, text, boolean, text) IS 'Sh
 -- in the companion schema. Records it in kpi_views.
 CREATE FUNCTION @extschema@.kpi_create_relation(target_schema name, grain text, time_zone text, relation_schema name, relation_name name,
                                                 internal boolean, materialized boolean, keys text[], description text,
-                                                column_descriptions jsonb, definition text)
+                                                column_descriptions jsonb, definition text, sort_keys text[])
 RETURNS text
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     qname text := quote_ident(relation_schema) || '.' || quote_ident(relation_name);
     key_list text := (SELECT string_agg(quote_ident(k), ', ') FROM unnest(keys) k);
+    sort_list text := (SELECT string_agg(quote_ident(k), ', ') FROM unnest(sort_keys) k);
     col record;
     note text;
 BEGIN
@@ -177,7 +184,7 @@ BEGIN
     END IF;
     IF NOT internal THEN
         -- rows come out in key order, as a reader of SELECT * expects
-        definition := 'SELECT * FROM (' || definition || ') AS kpi ORDER BY ' || key_list;
+        definition := 'SELECT * FROM (' || definition || ') AS kpi ORDER BY ' || sort_list;
     END IF;
     IF materialized THEN
         EXECUTE 'CREATE MATERIALIZED VIEW ' || qname || ' AS ' || definition || ' WITH DATA';
@@ -216,7 +223,7 @@ BEGIN
             time_zone, relation_schema, internal);
     RETURN qname;
 END $$;
-COMMENT ON FUNCTION @extschema@.kpi_create_relation(name, text, text, name, name, boolean, boolean, text[], text, jsonb, text) IS 'csmetrics internal: creates, comments, checks and records one KPI view or helper relation';
+COMMENT ON FUNCTION @extschema@.kpi_create_relation(name, text, text, name, name, boolean, boolean, text[], text, jsonb, text, text[]) IS 'csmetrics internal: creates, comments, checks and records one KPI view or helper relation';
 
 -- Drops every relation an earlier create_kpi_views() made for a target schema, newest first.
 CREATE FUNCTION @extschema@.kpi_drop_views(target_schema name) RETURNS void
@@ -278,7 +285,8 @@ BEGIN
     PERFORM @extschema@.kpi_drop_views(target_schema);
     FOR p IN SELECT * FROM @extschema@.plan_kpi_views(target_schema, grain, materialized, zone) LOOP
         qname := @extschema@.kpi_create_relation(target_schema, grain, zone, p.relation_schema, p.relation_name, p.internal,
-                                                 p.is_materialized, p.keys, p.description, p.column_descriptions, p.definition);
+                                                 p.is_materialized, p.keys, p.description, p.column_descriptions, p.definition,
+                                                 p.sort_keys);
         IF NOT p.internal THEN
             made := made || qname;
         END IF;

@@ -30,17 +30,18 @@ COMMENT ON FUNCTION @extschema@.kpi_view_mrr_paths(jsonb) IS 'csmetrics internal
 
 -- Builder of customer_mrr_movements: each customer's row for every period from its first
 -- paying period on (periods with no MRR before or after left out), unfolded from its path.
--- The paths are put in the order of the view's key first, so that sorting its rows only sorts
--- each customer's few periods (an incremental sort), not millions of rows.
+-- The paths are put in the order of the customers first, and kpi_mrr_movement_rows() gives
+-- each customer's periods in order (making each date and amount once, not once per row), so
+-- the view's rows come in key order as they are made: its registry row sorts them by customer
+-- only, which the sorted paths already are, and nothing sorts the millions of rows again.
 CREATE FUNCTION @extschema@.kpi_view_customer_mrr_movements(ctx jsonb) RETURNS text
 LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN @extschema@.kpi_render($t$
-SELECT p.customer_id, p.segment, m.period_start::date AS {{period}},
-       m.previous_mrr, m.mrr, m.mrr - m.previous_mrr AS mrr_change, m.movement
+SELECT p.customer_id, p.segment, m.period_start AS {{period}}, m.previous_mrr, m.mrr, m.mrr_change, m.movement
 FROM (SELECT p.customer_id::text AS customer_id, p.segment, p.path FROM {{mrr_paths}} AS p ORDER BY 1) AS p
-CROSS JOIN LATERAL @extschema@.customer_mrr_movements(p.path) AS m$t$, ctx);
+CROSS JOIN LATERAL @extschema@.kpi_mrr_movement_rows(p.path) AS m$t$, ctx);
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_customer_mrr_movements(jsonb) IS 'csmetrics internal: builder of customer_mrr_movements';
 
@@ -154,20 +155,20 @@ END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_ltv(jsonb) IS 'csmetrics internal: builder of ltv';
 
 INSERT INTO @extschema@.kpi_registry (position, view_name, family, builder, sources, optional_sources, keys, by_segment, internal,
-                                      materialize, overview_pick, description, column_descriptions) VALUES
+                                      materialize, overview_pick, description, column_descriptions, sort_keys) VALUES
     (300, 'mrr_paths', 'revenue', '@extschema@.kpi_view_mrr_paths', '{subscriptions}', '{}', ARRAY['customer_id'],
      false, true, true, NULL,
-     'MRR path of each customer: its MRR at the end of every {{grain_name}} of the series (helper of the MRR views)', '{}'),
+     'MRR path of each customer: its MRR at the end of every {{grain_name}} of the series (helper of the MRR views)', '{}', NULL),
     (310, 'customer_mrr_movements', 'revenue', '@extschema@.kpi_view_customer_mrr_movements', '{subscriptions}', '{}',
      ARRAY['customer_id', '{{grain_name}}'], false, false, false, NULL,
-     'MRR of each customer at the end of each {{grain_name}} and its movement class (new, expansion, contraction, churn, reactivation, unchanged)', '{}'),
+     'MRR of each customer at the end of each {{grain_name}} and its movement class (new, expansion, contraction, churn, reactivation, unchanged)', '{}', ARRAY['customer_id']),
     (320, 'mrr_by_{{grain_name}}', 'revenue', '@extschema@.kpi_view_mrr', '{subscriptions}', '{}', ARRAY['{{grain_name}}'], true, false, true, 'latest',
-     'MRR and its movements, NRR, GRR, quick ratio and ARPA by {{grain_name}}{{and_segment}} (MRR = subscriptions in force at the period end)', '{}'),
+     'MRR and its movements, NRR, GRR, quick ratio and ARPA by {{grain_name}}{{and_segment}} (MRR = subscriptions in force at the period end)', '{}', NULL),
     (330, 'ltv', 'revenue', '@extschema@.kpi_view_ltv', '{subscriptions}', '{costs}', ARRAY['segment'], false, false, true, 'all',
      'Lifetime value per segment and for all customers (segment (all)): ARPA at the latest month, average monthly churn of the last 12 months, LTV = ARPA / churn, Kaplan-Meier LTV, retention and acquisition cost',
      '{"churn_rate": "mean monthly churn rate of the last 12 months, a fraction",
        "paying_customers": "customers with MRR > 0 at the end of the latest month",
-       "arpa": "average revenue per account at the end of the latest month: MRR / paying customers, to the cent"}');
+       "arpa": "average revenue per account at the end of the latest month: MRR / paying customers, to the cent"}', NULL);
 
 INSERT INTO @extschema@.kpi_columns (column_name, description) VALUES
     ('previous_mrr', 'MRR at the end of the previous {{grain_name}}'),

@@ -67,6 +67,7 @@ WITH time_zone_dependent(fn) AS (VALUES
     ('mrr_movements(mrr_movements_series)'),
     ('customer_mrr_movements(mrr_path)'),
     ('customer_mrr_changes(mrr_path)'),
+    ('kpi_mrr_movement_rows(mrr_path)'),
     ('cohort_summary_trans(cohort_summary,mrr_path)'),
     ('cohort_retention(cohort_summary)'))
 SELECT coalesce(p.oid::regprocedure::text, t.fn || ' (listed, but there is no such function)') AS c_function,

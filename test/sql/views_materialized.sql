@@ -60,6 +60,29 @@ SELECT count(*) AS differing_rows FROM (
     (SELECT * FROM "KPI ""Views""".customer_mrr_movements EXCEPT ALL SELECT * FROM kpi_mat.customer_mrr_movements)
     UNION ALL
     (SELECT * FROM kpi_mat.customer_mrr_movements EXCEPT ALL SELECT * FROM "KPI ""Views""".customer_mrr_movements)) d;
+-- Its rows come in key order, customer then month, though it sorts them by customer only
+-- (sort_keys): the paths are sorted by customer and each path gives its periods in order.
+-- Plain and materialized, serial and with parallel plans (rows out of order counted by
+-- comparing each with the one read before it).
+CREATE FUNCTION pg_temp.movements_order(view_name text) RETURNS TABLE (rows bigint, out_of_order bigint)
+LANGUAGE plpgsql AS $$
+BEGIN
+    RETURN QUERY EXECUTE format($q$
+        SELECT count(*), count(*) FILTER (WHERE (v.before_customer, v.before_month) >= (v.customer_id, v.month))
+        FROM (SELECT customer_id, month, lag(customer_id) OVER () AS before_customer, lag(month) OVER () AS before_month
+              FROM %s) AS v$q$, view_name);
+END $$;
+SET client_min_messages = warning;   -- not the NOTICEs about the views skipped
+SELECT relation_name, keys, sort_keys FROM plan_kpi_views('kpi_mat', 'month', true) WHERE relation_name = 'customer_mrr_movements';
+RESET client_min_messages;
+SELECT 'plain' AS views, * FROM pg_temp.movements_order('"KPI ""Views""".customer_mrr_movements')
+UNION ALL SELECT 'materialized', * FROM pg_temp.movements_order('kpi_mat.customer_mrr_movements');
+SELECT regress.force_parallel();
+SELECT regress.plan_has('SELECT * FROM kpi_mat.customer_mrr_movements', 'Gather') AS parallel_plan;
+SELECT 'plain' AS views, * FROM pg_temp.movements_order('"KPI ""Views""".customer_mrr_movements')
+UNION ALL SELECT 'materialized', * FROM pg_temp.movements_order('kpi_mat.customer_mrr_movements');
+RESET parallel_setup_cost; RESET parallel_tuple_cost; RESET min_parallel_table_scan_size;
+RESET max_parallel_workers_per_gather; RESET parallel_leader_participation; RESET enable_indexscan; RESET enable_bitmapscan;
 INSERT INTO "CRM Data"."Sub""scriptions; DROP TABLE x; --" VALUES (12, '2025-06-01', NULL, 1000000);
 SELECT count(*) AS rows_before FROM kpi_mat.customer_mrr_movements WHERE customer_id = '12' AND mrr >= 1000000;
 SET client_min_messages = warning;
