@@ -790,6 +790,8 @@ PathRowsStart(PathRowsWalk *w, PathRowsKind kind, const MrrPath *path, PathMovem
 	w->first = MrrPathFirstPaying(path);
 	w->changes_of = -1;
 	w->numerics = NULL;
+	w->zero = w->step_change = w->flat_change = (Datum) 0;
+	w->j = w->k = 0;
 	if (w->first < 0)
 		return;					/* never paid: no rows */
 	w->numerics = (Datum *) palloc(sizeof(Datum) * path->npoints);

@@ -141,8 +141,9 @@ BEGIN
                 keys := 'segment'::text || keys;
             END IF;
             -- a query that gives each group's rows in order is only sorted by the group's keys;
-            -- under Citus its rows come back from the nodes in no order
-            sort_keys := CASE WHEN r.sort_keys IS NULL OR (ctx ->> 'distributed')::boolean THEN keys
+            -- under Citus its rows come back from the nodes in no order; a helper is not sorted
+            sort_keys := CASE WHEN r.internal THEN '{}'
+                              WHEN r.sort_keys IS NULL OR (ctx ->> 'distributed')::boolean THEN keys
                               ELSE CASE WHEN seg THEN ARRAY['segment'] ELSE '{}' END
                                    || ARRAY(SELECT @extschema@.kpi_render(k, vctx) FROM unnest(r.sort_keys) k) END;
             description := @extschema@.kpi_render(r.description, vctx);
@@ -183,7 +184,8 @@ BEGIN
             USING ERRCODE = '42P07', HINT = 'Drop or rename it, or create the KPI views in another schema.';
     END IF;
     IF NOT internal THEN
-        -- rows come out in key order, as a reader of SELECT * expects
+        -- rows come out in key order, as a reader of SELECT * expects: sorted by sort_keys, the
+        -- query giving the rest in order (all the keys but for customer_mrr_movements)
         definition := 'SELECT * FROM (' || definition || ') AS kpi ORDER BY ' || sort_list;
     END IF;
     IF materialized THEN

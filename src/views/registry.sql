@@ -47,7 +47,9 @@ CREATE TABLE @extschema@.kpi_registry (
     optional_sources    text[]  NOT NULL DEFAULT '{}',
     config_tables       text[]  NOT NULL DEFAULT '{}',
     keys                text[]  NOT NULL,
-    sort_keys           text[],
+    sort_keys           text[]  CONSTRAINT kpi_registry_sort_keys_first_keys
+                                CHECK (sort_keys IS NULL OR (cardinality(sort_keys) BETWEEN 1 AND cardinality(keys)
+                                                             AND sort_keys = keys[1:cardinality(sort_keys)])),
     by_segment          boolean NOT NULL DEFAULT false,
     internal            boolean NOT NULL DEFAULT false,
     materialize         boolean NOT NULL DEFAULT true,
@@ -64,8 +66,8 @@ COMMENT ON COLUMN @extschema@.kpi_registry.sources IS 'source kinds the view nee
 COMMENT ON COLUMN @extschema@.kpi_registry.any_sources IS 'source kinds of which the view needs at least one (empty: no such condition)';
 COMMENT ON COLUMN @extschema@.kpi_registry.optional_sources IS 'source kinds the view uses when they are registered';
 COMMENT ON COLUMN @extschema@.kpi_registry.config_tables IS 'csmetrics configuration tables the view reads (a plain view follows their changes at once); the view is skipped while one of them is empty';
-COMMENT ON COLUMN @extschema@.kpi_registry.keys IS 'columns that identify a row (the unique index of the materialized view, and the row order); segment is added in _by_segment views';
-COMMENT ON COLUMN @extschema@.kpi_registry.sort_keys IS 'leading keys the view sorts its rows by, when its query gives the rows of each group in the order of the other keys (as customer_mrr_movements gives each customer''s periods in order); NULL: every key. Under Citus every key';
+COMMENT ON COLUMN @extschema@.kpi_registry.keys IS 'columns that identify a row (the unique index of the materialized view, and the row order unless sort_keys says otherwise); segment is added in _by_segment views';
+COMMENT ON COLUMN @extschema@.kpi_registry.sort_keys IS 'the first keys, which the view sorts its rows by, when its query gives the rows of each group in the order of the other keys (as customer_mrr_movements gives each customer''s periods in order); NULL: every key. Under Citus every key; a helper is not sorted';
 COMMENT ON COLUMN @extschema@.kpi_registry.by_segment IS 'true when the view also comes as <name>_by_segment, per customer segment';
 COMMENT ON COLUMN @extschema@.kpi_registry.internal IS 'true for a helper relation shared by several views (kept in the companion schema, not granted to readers)';
 COMMENT ON COLUMN @extschema@.kpi_registry.materialize IS 'false for a view that stays a plain view in a materialized set: reading it costs no more than reading the materialized helpers it unfolds, and it costs the refresh nothing';

@@ -77,6 +77,9 @@ SELECT relation_name, keys, sort_keys FROM plan_kpi_views('kpi_mat', 'month', tr
 RESET client_min_messages;
 SELECT 'plain' AS views, * FROM pg_temp.movements_order('"KPI ""Views""".customer_mrr_movements')
 UNION ALL SELECT 'materialized', * FROM pg_temp.movements_order('kpi_mat.customer_mrr_movements');
+-- and nothing sorts the rows themselves (only the paths are sorted)
+SELECT regress.plan_has('SELECT * FROM "KPI ""Views""".customer_mrr_movements', 'Incremental Sort') AS plain_sorts_rows,
+       regress.plan_has('SELECT * FROM kpi_mat.customer_mrr_movements', 'Incremental Sort') AS materialized_sorts_rows;
 SELECT regress.force_parallel();
 SELECT regress.plan_has('SELECT * FROM kpi_mat.customer_mrr_movements', 'Gather') AS parallel_plan;
 SELECT 'plain' AS views, * FROM pg_temp.movements_order('"KPI ""Views""".customer_mrr_movements')

@@ -78,6 +78,13 @@ SELECT * FROM kpi_registry.customers_per_segment;
 SELECT obj_description('kpi_registry.customers_per_segment'::regclass) AS comment,
        col_description('kpi_registry.customers_per_segment'::regclass, 2) AS accounts_comment;
 ROLLBACK;
+-- sort_keys, when given, are the first of the keys: the rows are sorted by them, and the
+-- builder's query gives the rest in order.
+-- (the error without its detail, the whole row)
+SELECT split_part(regress.expect_error($$INSERT INTO csmetrics.kpi_registry (position, view_name, family, builder, keys, sort_keys, description)
+    VALUES (441, 'x', 'support', 'registry_src.customers_per_segment', ARRAY['customer_id', 'month'], ARRAY['month'], 'x')$$), ' (', 1) AS not_the_first_keys;
+SELECT split_part(regress.expect_error($$INSERT INTO csmetrics.kpi_registry (position, view_name, family, builder, keys, sort_keys, description)
+    VALUES (441, 'x', 'support', 'registry_src.customers_per_segment', ARRAY['customer_id'], '{}', 'x')$$), ' (', 1) AS no_key;
 
 -- kpi_overview has the same columns whatever sources are registered: NULL where a source is
 -- missing, so a dashboard keeps working when one is added or removed.
