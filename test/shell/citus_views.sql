@@ -205,7 +205,7 @@ INSERT INTO citus_views.steps VALUES
     ('customer_flow_by_month', 'each customer''s spans, and the flows of the shard''s spans',
      ARRAY['subscriptions_\d+', 'WindowAgg', 'worker_partial_agg\('], 'coord_combine_agg\('),
     ('customer_mrr_movements', 'each customer''s MRR path, unfolded into its movements',
-     ARRAY['subscriptions_\d+', 'csmetrics\.mrr_path\(', 'csmetrics\.customer_mrr_movements\('], NULL),
+     ARRAY['subscriptions_\d+', 'csmetrics\.mrr_path\(', 'csmetrics\.kpi_mrr_movement_rows\('], NULL),
     ('ltv', 'each customer''s spans',
      ARRAY['subscriptions_\d+', 'WindowAgg'], NULL),
     ('customer_health', 'each customer''s measures: usage, latest answer, tickets, days late, in force',
