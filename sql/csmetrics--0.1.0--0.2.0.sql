@@ -1047,16 +1047,43 @@ COMMENT ON FUNCTION @extschema@.kpi_view_mrr(jsonb) IS 'csmetrics internal: buil
 
 -- Builder of ltv: per segment and for all customers ('(all)'). Always monthly, whatever the
 -- grain, because LTV = monthly ARPA / monthly churn: ARPA at the end of the latest month,
--- mean monthly churn of the last 12 months (customer_flows over the spans), Kaplan-Meier
--- lifetime from the spans' tenures in whole months, and the success and acquisition costs
--- of the last 12 months when costs are registered.
+-- mean monthly churn of the last 12 months (the flows of the spans), Kaplan-Meier lifetime
+-- from the spans' tenures in whole months up to the data end (the end of the latest month:
+-- an end after it is still to come), and the success and acquisition costs of the last 12
+-- months when costs are registered.
+--
+-- On a single server, kpi_subscription_lifetimes() gives the flows, the tenures and the MRR
+-- at the end of every segment in one pass over the subscriptions. Under Citus, where that
+-- aggregate (every row kept, no combine function) would bring all subscriptions to the
+-- coordinator, SQL computes the same from the spans (counted in the shards) and the
+-- subscriptions. Both give the same rows.
 CREATE FUNCTION @extschema@.kpi_view_ltv(ctx jsonb) RETURNS text
 LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     segmented boolean := (ctx ->> 'segmented')::boolean;
+    pieces text;
 BEGIN
-    RETURN @extschema@.kpi_render($t$
+    IF NOT (ctx ->> 'distributed')::boolean THEN
+        -- a segment with no customer in force at the end of the latest month has no ARPA
+        -- and shows no lifetime
+        pieces := $t$
+WITH lt AS (
+    SELECT l.* FROM (SELECT @extschema@.kpi_subscription_lifetimes(s.customer_id, s.started_at, s.ended_at, s.started_on, s.ended_on,
+                                                                   {{lifetime_segment}}, s.mrr, {{zone}}, (SELECT {{today}})) AS lifetimes
+                     FROM {{subscriptions}} AS s) AS q
+    CROSS JOIN LATERAL unnest(q.lifetimes) AS l),
+segs AS (SELECT l.segment FROM lt AS l),
+last AS (SELECT max(l.latest_month) AS month, (max(l.latest_month) + '1 month'::interval)::date AS data_end FROM lt AS l),
+arpa AS (
+    SELECT l.segment, l.paying_customers, l.mrr / nullif(l.paying_customers, 0) AS arpa, l.survival
+    FROM lt AS l WHERE l.customers_in_force > 0),
+flows AS (SELECT l.segment, l.flows FROM lt AS l),
+km AS (
+    SELECT a.segment, t.expected_lifetime, a.arpa * t.expected_lifetime::numeric AS ltv_km
+    FROM arpa AS a CROSS JOIN LATERAL (SELECT @extschema@.expected_lifetime(a.survival) AS expected_lifetime) AS t),$t$;
+    ELSE
+        pieces := $t$
 WITH sp AS {{row_cte}}(SELECT s.started_at, s.ended_at, s.started_on, s.ended_on, s.last_change_on{{sp_segment}} FROM {{spans}} AS s),
 lspans AS (
     SELECT '(all)'::text AS segment, started_at, ended_at, started_on, ended_on, last_change_on FROM sp{{spans_by_segment}}),
@@ -1073,27 +1100,32 @@ arpa AS (
     SELECT m.segment, count(*) FILTER (WHERE m.mrr > 0) AS paying_customers,
            sum(m.mrr) / nullif(count(*) FILTER (WHERE m.mrr > 0), 0) AS arpa
     FROM lmrr AS m GROUP BY m.segment),
-churn AS (
-    -- (the mean in period order: a float sum in another order can differ in its last bit)
-    SELECT q.segment, avg(@extschema@.churn_rate(f) ORDER BY f.period_start) AS churn_rate, sum(f.new_customers) AS new_customers,
-           max(f.customers_end) FILTER (WHERE f.period_start::date = l.month) AS customers
-    FROM (SELECT sp.segment, @extschema@.customer_flows(sp.started_on, sp.ended_on, b.first_period, '1 month'::interval, b.periods) AS flows
-          FROM lspans AS sp CROSS JOIN bounds AS b GROUP BY sp.segment, b.first_period, b.periods) AS q
-    CROSS JOIN LATERAL unnest(q.flows) AS f CROSS JOIN last AS l
-    WHERE f.period_start::date > (l.month - '12 months'::interval)::date
-    GROUP BY q.segment),
+flows AS (
+    SELECT sp.segment, @extschema@.customer_flows(sp.started_on, sp.ended_on, b.first_period, '1 month'::interval, b.periods) AS flows
+    FROM lspans AS sp CROSS JOIN bounds AS b GROUP BY sp.segment, b.first_period, b.periods),
 span_tenures AS (
-    -- whole months from start to end (or to the end of the latest month), as wall time in
-    -- the views' time zone: once per span, as float8 (extract() would make numerics)
+    -- whole months from start to end, as wall time in the views' time zone, once per span,
+    -- as float8 (extract() would make numerics); a span that lasts past the data end (open,
+    -- or with an end to come) is still active there, one that starts after it not counted
     SELECT {{tenure_segment}}(date_part('year', t.age) * 12 + date_part('month', t.age))::int AS tenure, t.churned
-    FROM (SELECT {{tenure_sp_segment}}age(coalesce(sp.ended_at AT TIME ZONE {{zone}}, l.data_end::timestamp), sp.started_at AT TIME ZONE {{zone}}) AS age,
-                 sp.ended_at IS NOT NULL AS churned
-          FROM sp CROSS JOIN last AS l) AS t),
+    FROM (SELECT {{tenure_sp_segment}}age(CASE WHEN sp.ended_on < l.data_end THEN sp.ended_at AT TIME ZONE {{zone}} ELSE l.data_end::timestamp END,
+                                              sp.started_at AT TIME ZONE {{zone}}) AS age,
+                 coalesce(sp.ended_on < l.data_end, false) AS churned
+          FROM sp CROSS JOIN last AS l WHERE sp.started_on < l.data_end) AS t),
 tenures AS (SELECT '(all)'::text AS segment, tenure, churned FROM span_tenures{{tenures_by_segment}}),
 km AS (
     SELECT t.segment, @extschema@.expected_lifetime(@extschema@.survival_summary(t.tenure, t.churned)) AS expected_lifetime,
            @extschema@.ltv(a.arpa, t.tenure, t.churned) AS ltv_km
-    FROM tenures AS t JOIN arpa AS a ON a.segment = t.segment GROUP BY t.segment),
+    FROM tenures AS t JOIN arpa AS a ON a.segment = t.segment GROUP BY t.segment),$t$;
+    END IF;
+    RETURN @extschema@.kpi_render(pieces || $t$
+churn AS (
+    -- (the mean in period order: a float sum in another order can differ in its last bit)
+    SELECT q.segment, avg(@extschema@.churn_rate(f) ORDER BY f.period_start) AS churn_rate, sum(f.new_customers) AS new_customers,
+           max(f.customers_end) FILTER (WHERE f.period_start::date = l.month) AS customers
+    FROM flows AS q CROSS JOIN LATERAL unnest(q.flows) AS f CROSS JOIN last AS l
+    WHERE f.period_start::date > (l.month - '12 months'::interval)::date
+    GROUP BY q.segment),
 cost AS ({{costs_of_the_year}}),
 base AS (
     SELECT s.segment, coalesce(a.paying_customers, 0) AS paying_customers, a.arpa, ch.churn_rate,
@@ -1109,6 +1141,7 @@ SELECT segment, paying_customers, round(arpa, 2) AS arpa, churn_rate::float8 AS 
        (arpa / nullif(crc, 0))::float8 AS ltv_to_crc, (ltv / nullif(cac, 0))::float8 AS ltv_to_cac
 FROM base$t$,
         ctx || jsonb_build_object(
+            'lifetime_segment', CASE WHEN segmented THEN 's.segment' ELSE 'NULL::text' END,
             'bounds', @extschema@.kpi_series_bounds(ctx, 'sp', quote_literal('month')),
             'spans_by_segment', CASE WHEN segmented
                 THEN E'\n    UNION ALL SELECT segment, started_at, ended_at, started_on, ended_on, last_change_on FROM sp'
@@ -3151,6 +3184,42 @@ CREATE AGGREGATE @extschema@.kpi_subscription_flows(customer_id anyelement, star
     FINALFUNC = @extschema@.kpi_subscription_flows_final, PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.kpi_subscription_flows(anyelement, pg_catalog.timestamptz, pg_catalog.timestamptz, pg_catalog.date, pg_catalog.date, pg_catalog.text, pg_catalog.date) IS 'csmetrics internal: customer flow of every period (of a day, week, month or quarter grain) from subscriptions merged into spans where they overlap or touch; started_on and ended_on are the local dates of started_at and ended_at';
+
+-- kpi_subscription_lifetimes() (new in 0.2.0; src/survival.sql): what the ltv view computes
+-- on a single server, in one pass over the subscriptions (src/flow_series.c). It merges them into spans as
+-- kpi_subscription_flows() does, over the months from the first start to the last change
+-- (never past the month of today), and gives, for all customers ('(all)') and for each
+-- segment: the flows of every month, the customers with a subscription in force at the end
+-- of the latest month and the sum of what they pay there, and the Kaplan-Meier counts of the
+-- spans' tenures (whole months of wall time in the given time zone, to the end or, while a
+-- span lasts, to the end of the latest month). A NULL segment counts in '(all)' only.
+-- Internal state, so no combine function.
+CREATE TYPE @extschema@.kpi_segment_lifetime AS (
+    segment text,
+    latest_month date,
+    flows @extschema@.customer_flow[],
+    customers_in_force bigint,
+    paying_customers bigint,
+    mrr numeric,
+    survival @extschema@.survival_summary
+);
+COMMENT ON TYPE @extschema@.kpi_segment_lifetime IS 'csmetrics internal: what kpi_subscription_lifetimes() gives for one segment: the latest month, the flows of every month, the customers in force at the end of the latest month (and those paying, with their MRR), the Kaplan-Meier counts of the tenures';
+
+CREATE FUNCTION @extschema@.kpi_subscription_lifetimes_trans(pg_catalog.internal, anyelement, pg_catalog.timestamptz, pg_catalog.timestamptz, pg_catalog.date, pg_catalog.date, pg_catalog.text, pg_catalog.numeric, pg_catalog.text, pg_catalog.date)
+RETURNS pg_catalog.internal
+AS 'MODULE_PATHNAME', 'kpi_subscription_lifetimes_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.kpi_subscription_lifetimes_trans(pg_catalog.internal, anyelement, pg_catalog.timestamptz, pg_catalog.timestamptz, pg_catalog.date, pg_catalog.date, pg_catalog.text, pg_catalog.numeric, pg_catalog.text, pg_catalog.date) IS 'csmetrics internal: transition of kpi_subscription_lifetimes (keeps each subscription)';
+
+CREATE FUNCTION @extschema@.kpi_subscription_lifetimes_final(pg_catalog.internal)
+RETURNS @extschema@.kpi_segment_lifetime[]
+AS 'MODULE_PATHNAME', 'kpi_subscription_lifetimes_final' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.kpi_subscription_lifetimes_final(pg_catalog.internal) IS 'csmetrics internal: final function of kpi_subscription_lifetimes (merges the subscriptions into spans, counts flows, tenures and MRR per segment)';
+
+CREATE AGGREGATE @extschema@.kpi_subscription_lifetimes(customer_id anyelement, started_at pg_catalog.timestamptz, ended_at pg_catalog.timestamptz, started_on pg_catalog.date, ended_on pg_catalog.date, segment pg_catalog.text, mrr pg_catalog.numeric, zone pg_catalog.text, today pg_catalog.date) (
+    SFUNC = @extschema@.kpi_subscription_lifetimes_trans, STYPE = pg_catalog.internal,
+    FINALFUNC = @extschema@.kpi_subscription_lifetimes_final, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.kpi_subscription_lifetimes(anyelement, pg_catalog.timestamptz, pg_catalog.timestamptz, pg_catalog.date, pg_catalog.date, pg_catalog.text, pg_catalog.numeric, pg_catalog.text, pg_catalog.date) IS 'csmetrics internal: per segment and for all customers, the monthly flows, the customers in force at the end of the latest month with their MRR, and the Kaplan-Meier counts of the spans'' tenures, from subscriptions merged into spans where they overlap or touch';
 
 -- MRR paths, the movements of every period and cohort retention (new in 0.2.0; src/mrr_paths.sql).
 

@@ -12,7 +12,9 @@
 #include "csmetrics.h"
 #include "flow.h"
 #include "period.h"
+#include "survival.h"
 
+#include "common/hashfn.h"
 #include "funcapi.h"
 #include "libpq/pqformat.h"
 #include "utils/array.h"
@@ -312,7 +314,16 @@ customer_flows_combine(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(a);
 }
 
-/* The customer_flow row type and its storage properties, cached in fn_extra. */
+/* Describes the row type elemtype (customer_flow) and its storage properties, in the current context. */
+static void
+FlowResultDescribe(FlowResultInfo *info, Oid elemtype)
+{
+	info->elemtype = elemtype;
+	info->tupdesc = BlessTupleDesc(lookup_rowtype_tupdesc_copy(elemtype, -1));
+	get_typlenbyvalalign(elemtype, &info->typlen, &info->typbyval, &info->typalign);
+}
+
+/* The customer_flow row type of a final function returning customer_flow[], cached in fn_extra. */
 static FlowResultInfo *
 FlowResultType(FunctionCallInfo fcinfo)
 {
@@ -321,14 +332,12 @@ FlowResultType(FunctionCallInfo fcinfo)
 	if (info == NULL)
 	{
 		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
-		Oid			arraytype = get_func_rettype(fcinfo->flinfo->fn_oid);
+		Oid			elemtype = get_element_type(get_func_rettype(fcinfo->flinfo->fn_oid));
 
-		info = (FlowResultInfo *) palloc(sizeof(FlowResultInfo));
-		info->elemtype = get_element_type(arraytype);
-		if (!OidIsValid(info->elemtype))
+		if (!OidIsValid(elemtype))
 			elog(ERROR, "customer_flows_final must return an array");
-		info->tupdesc = BlessTupleDesc(lookup_rowtype_tupdesc_copy(info->elemtype, -1));
-		get_typlenbyvalalign(info->elemtype, &info->typlen, &info->typbyval, &info->typalign);
+		info = (FlowResultInfo *) palloc(sizeof(FlowResultInfo));
+		FlowResultDescribe(info, elemtype);
 		fcinfo->flinfo->fn_extra = info;
 		MemoryContextSwitchTo(old);
 	}
@@ -336,10 +345,9 @@ FlowResultType(FunctionCallInfo fcinfo)
 }
 
 /* One customer_flow per period of a series state, in order, as an array. */
-static Datum
-SeriesResult(FunctionCallInfo fcinfo, const FlowSeriesState *s)
+static ArrayType *
+SeriesArray(const FlowResultInfo *info, const FlowSeriesState *s)
 {
-	FlowResultInfo *info = FlowResultType(fcinfo);
 	Datum	   *rows;
 	FlowCounts	c;
 	int			k;
@@ -356,8 +364,15 @@ SeriesResult(FunctionCallInfo fcinfo, const FlowSeriesState *s)
 								period_instant_to_timestamptz(SeriesBounds(s)[k + 1], s->kind), &c);
 		c.customers_start = FlowCountsEnd(&c);
 	}
-	PG_RETURN_ARRAYTYPE_P(construct_array(rows, s->periods, info->elemtype,
-										  info->typlen, info->typbyval, info->typalign));
+	return construct_array(rows, s->periods, info->elemtype, info->typlen, info->typbyval,
+						   info->typalign);
+}
+
+/* The result of a final function returning customer_flow[]: one row per period of s. */
+static Datum
+SeriesResult(FunctionCallInfo fcinfo, const FlowSeriesState *s)
+{
+	PG_RETURN_ARRAYTYPE_P(SeriesArray(FlowResultType(fcinfo), s));
 }
 
 /* Final function of customer_flows: one customer_flow per period, in order. */
@@ -401,6 +416,8 @@ typedef struct SubscriptionRow
 	DateADT		ended_on;
 	bool		customer_null;
 	bool		open;			/* ended_at is NULL */
+	int32		segment;		/* kpi_subscription_lifetimes: the segment's number, -1 for none */
+	Datum		mrr;			/* kpi_subscription_lifetimes: numeric, 0 when NULL */
 } SubscriptionRow;
 
 /* The calendar grains of the KPI views. */
@@ -414,6 +431,7 @@ typedef enum ViewGrain
 
 typedef struct SubscriptionFlowsState
 {
+	const char *name;			/* the aggregate's, for messages */
 	MemoryContext cxt;			/* the aggregate context: rows and copied customers */
 	SortSupportData customer_order; /* the customer type's default ordering */
 	Oid			customer_type;
@@ -457,13 +475,18 @@ SubscriptionRequireArg(FunctionCallInfo fcinfo, int argno, const char *what)
 				 errmsg("%s must not be NULL", what)));
 }
 
-/* A new state in the aggregate context, ordering customers as the input's type and collation do. */
+/*
+ * A new state of size bytes (a SubscriptionFlowsState first) in the aggregate context,
+ * ordering customers as the input's type and collation do; grain_name and today are the
+ * series' parameters.
+ */
 static SubscriptionFlowsState *
-SubscriptionFlowsCreate(FunctionCallInfo fcinfo, MemoryContext cxt)
+SubscriptionStateCreate(FunctionCallInfo fcinfo, MemoryContext cxt, Size size, const char *name,
+						const char *grain_name, DateADT today)
 {
 	Oid			customer_type = get_fn_expr_argtype(fcinfo->flinfo, 1);
 	MemoryContext old = MemoryContextSwitchTo(cxt);
-	SubscriptionFlowsState *st = (SubscriptionFlowsState *) palloc0(sizeof(SubscriptionFlowsState));
+	SubscriptionFlowsState *st = (SubscriptionFlowsState *) palloc0(size);
 	TypeCacheEntry *type = lookup_type_cache(customer_type, TYPECACHE_LT_OPR);
 
 	if (!OidIsValid(type->lt_opr))
@@ -471,6 +494,7 @@ SubscriptionFlowsCreate(FunctionCallInfo fcinfo, MemoryContext cxt)
 				(errcode(ERRCODE_UNDEFINED_FUNCTION),
 				 errmsg("customer ids of type %s cannot be sorted", format_type_be(customer_type)),
 				 errdetail("The customer id needs a default btree operator class.")));
+	st->name = name;
 	st->cxt = cxt;
 	st->customer_type = customer_type;
 	st->customer_order.ssup_cxt = cxt;
@@ -478,9 +502,9 @@ SubscriptionFlowsCreate(FunctionCallInfo fcinfo, MemoryContext cxt)
 	st->customer_order.ssup_nulls_first = false;
 	PrepareSortSupportFromOrderingOp(type->lt_opr, &st->customer_order);
 	get_typlenbyval(customer_type, &st->customer_len, &st->customer_byval);
-	st->grain_name = text_to_cstring(PG_GETARG_TEXT_PP(6));
+	st->grain_name = pstrdup(grain_name);
 	st->grain = GrainFromText(st->grain_name);
-	st->today = PG_GETARG_DATEADT(7);
+	st->today = today;
 	if (DATE_NOT_FINITE(st->today))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
@@ -512,31 +536,17 @@ SubscriptionCheckParameters(FunctionCallInfo fcinfo, const SubscriptionFlowsStat
 }
 
 /*
- * Transition: (state, customer_id, started_at, ended_at, started_on, ended_on, grain, today).
- * A row without started_at is skipped, as customer_flows() skips it; ended_at NULL is a
- * subscription that has not ended.
+ * Keeps the subscription of arguments 1 to 5 (customer_id, started_at, ended_at, started_on,
+ * ended_on) and returns its row, or NULL for a row without started_at, which is skipped as
+ * customer_flows() skips it; ended_at NULL is a subscription that has not ended.
  */
-Datum
-kpi_subscription_flows_trans(PG_FUNCTION_ARGS)
+static SubscriptionRow *
+SubscriptionKeep(FunctionCallInfo fcinfo, SubscriptionFlowsState *st)
 {
-	MemoryContext cxt;
-	SubscriptionFlowsState *st;
 	SubscriptionRow *row;
 
-	/* SQL cannot pass an internal state: only the aggregate calls this */
-	if (!AggCheckCallContext(fcinfo, &cxt))
-		elog(ERROR, "kpi_subscription_flows_trans called outside its aggregate");
-	SubscriptionRequireArg(fcinfo, 6, "grain");
-	SubscriptionRequireArg(fcinfo, 7, "today");
-	if (PG_ARGISNULL(0))
-		st = SubscriptionFlowsCreate(fcinfo, cxt);
-	else
-	{
-		st = (SubscriptionFlowsState *) PG_GETARG_POINTER(0);
-		SubscriptionCheckParameters(fcinfo, st);
-	}
 	if (PG_ARGISNULL(2))
-		PG_RETURN_POINTER(st);
+		return NULL;
 	if (PG_ARGISNULL(4) || PG_ARGISNULL(3) != PG_ARGISNULL(5))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -553,7 +563,7 @@ kpi_subscription_flows_trans(PG_FUNCTION_ARGS)
 		if (st->allocated > MaxAllocHugeSize / sizeof(SubscriptionRow) / 2)
 			ereport(ERROR,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("kpi_subscription_flows cannot keep more than %lld subscriptions",
+					 errmsg("%s cannot keep more than %lld subscriptions", st->name,
 							(long long) st->allocated)));
 		st->allocated *= 2;
 		st->rows = (SubscriptionRow *) repalloc_huge(st->rows, sizeof(SubscriptionRow) * st->allocated);
@@ -569,7 +579,7 @@ kpi_subscription_flows_trans(PG_FUNCTION_ARGS)
 		/* a toasted id would be fetched again on every comparison */
 		if (st->customer_len == -1)
 			customer = PointerGetDatum(PG_DETOAST_DATUM_PACKED(customer));
-		old = MemoryContextSwitchTo(cxt);
+		old = MemoryContextSwitchTo(st->cxt);
 		row->customer = datumCopy(customer, st->customer_byval, st->customer_len);
 		MemoryContextSwitchTo(old);
 	}
@@ -578,6 +588,8 @@ kpi_subscription_flows_trans(PG_FUNCTION_ARGS)
 	row->ended_at = row->open ? 0 : PG_GETARG_TIMESTAMPTZ(3);
 	row->started_on = PG_GETARG_DATEADT(4);
 	row->ended_on = row->open ? 0 : PG_GETARG_DATEADT(5);
+	row->segment = -1;
+	row->mrr = (Datum) 0;
 	/* finite dates within timestamp's range, as customer_flows() takes them */
 	(void) period_instant_from_datum(PG_GETARG_DATUM(4), INSTANT_DATE, "started_on");
 	if (!row->open)
@@ -593,6 +605,30 @@ kpi_subscription_flows_trans(PG_FUNCTION_ARGS)
 	if (!row->open)
 		st->last_change = Max(st->last_change, row->ended_on);
 	st->n++;
+	return row;
+}
+
+/* Transition: (state, customer_id, started_at, ended_at, started_on, ended_on, grain, today). */
+Datum
+kpi_subscription_flows_trans(PG_FUNCTION_ARGS)
+{
+	MemoryContext cxt;
+	SubscriptionFlowsState *st;
+
+	/* SQL cannot pass an internal state: only the aggregate calls this */
+	if (!AggCheckCallContext(fcinfo, &cxt))
+		elog(ERROR, "kpi_subscription_flows_trans called outside its aggregate");
+	SubscriptionRequireArg(fcinfo, 6, "grain");
+	SubscriptionRequireArg(fcinfo, 7, "today");
+	if (PG_ARGISNULL(0))
+		st = SubscriptionStateCreate(fcinfo, cxt, sizeof(SubscriptionFlowsState), "kpi_subscription_flows",
+									 text_to_cstring(PG_GETARG_TEXT_PP(6)), PG_GETARG_DATEADT(7));
+	else
+	{
+		st = (SubscriptionFlowsState *) PG_GETARG_POINTER(0);
+		SubscriptionCheckParameters(fcinfo, st);
+	}
+	(void) SubscriptionKeep(fcinfo, st);
 	PG_RETURN_POINTER(st);
 }
 
@@ -620,6 +656,7 @@ SubscriptionRowCompare(const void *a, const void *b, void *arg)
 typedef struct MergedSpan
 {
 	const SubscriptionRow *first;	/* its first subscription (for the customer) */
+	TimestampTz ended_at;		/* its latest end, meaningless when open */
 	DateADT		started_on;
 	DateADT		ended_on;		/* meaningless when open */
 	bool		open;
@@ -635,8 +672,7 @@ static MergedSpan
 NextSpan(SubscriptionFlowsState *st, int64 *next)
 {
 	const SubscriptionRow *first = &st->rows[*next];
-	TimestampTz ended_at = first->ended_at;
-	MergedSpan	span = {first, first->started_on, first->ended_on, first->open};
+	MergedSpan	span = {first, first->ended_at, first->started_on, first->ended_on, first->open};
 	int64		j;
 
 	for (j = *next + 1; j < st->n; j++)
@@ -645,13 +681,13 @@ NextSpan(SubscriptionFlowsState *st, int64 *next)
 
 		if (ApplySortComparator(first->customer, first->customer_null,
 								r->customer, r->customer_null, &st->customer_order) != 0 ||
-			(!span.open && r->started_at > ended_at))
+			(!span.open && r->started_at > span.ended_at))
 			break;
 		if (r->open)
 			span.open = true;
-		else if (!span.open && r->ended_at > ended_at)
+		else if (!span.open && r->ended_at > span.ended_at)
 		{
-			ended_at = r->ended_at;
+			span.ended_at = r->ended_at;
 			span.ended_on = r->ended_on;
 		}
 	}
@@ -732,31 +768,20 @@ CustomerText(const SubscriptionFlowsState *st, const SubscriptionRow *row)
 }
 
 /*
- * Final function: sorts the subscriptions, merges them into spans, and returns the
- * customer_flow of every period of the series, or NULL when there is no period to show (no
- * subscription, or the first starts after the period of today).
+ * Sorts the kept subscriptions and finds the series of their spans: from the period of the
+ * first span's start to that of the last change, but not past the period of today. Sets
+ * *first and *periods and returns true, or returns false when there is no period to show (the
+ * first start is after the period of today).
  */
-Datum
-kpi_subscription_flows_final(PG_FUNCTION_ARGS)
+static bool
+SubscriptionSeries(SubscriptionFlowsState *st, DateADT *first, int64 *periods)
 {
-	SubscriptionFlowsState *st;
-	FlowSeriesState *s;
 	DateADT		first_on = DATEVAL_NOEND;
 	const SubscriptionRow *earliest = NULL;
-	DateADT		first,
-				last;
-	Interval	step;
-	int64		periods;
+	DateADT		last;
 	int64		next;
 
-	if (PG_ARGISNULL(0))
-		PG_RETURN_NULL();
-	st = (SubscriptionFlowsState *) PG_GETARG_POINTER(0);
-	if (st->n == 0)
-		PG_RETURN_NULL();
 	qsort_arg(st->rows, st->n, sizeof(SubscriptionRow), SubscriptionRowCompare, &st->customer_order);
-
-	/* the series: from the period of the first span's start to that of the last change */
 	for (next = 0; next < st->n;)
 	{
 		MergedSpan	span = NextSpan(st, &next);
@@ -767,41 +792,437 @@ kpi_subscription_flows_final(PG_FUNCTION_ARGS)
 			earliest = span.first;
 		}
 	}
-	first = GrainStart(st->grain, first_on);
+	*first = GrainStart(st->grain, first_on);
 	last = Min(GrainStart(st->grain, st->last_change), GrainStart(st->grain, st->today));
-	if (first > last)
-		PG_RETURN_NULL();
-	periods = GrainPeriods(st->grain, first, last);
+	if (*first > last)
+		return false;
+	*periods = GrainPeriods(st->grain, *first, last);
 	/* as kpi_period_count() says it for the other views: most often a mistyped year */
-	if (periods > FLOW_MAX_PERIODS)
+	if (*periods > FLOW_MAX_PERIODS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("the %s series from %s to %s has %lld periods, more than %d", st->grain_name,
-						period_datum_text(DateADTGetDatum(first), INSTANT_DATE),
-						period_datum_text(DateADTGetDatum(last), INSTANT_DATE), (long long) periods, FLOW_MAX_PERIODS),
+						period_datum_text(DateADTGetDatum(*first), INSTANT_DATE),
+						period_datum_text(DateADTGetDatum(last), INSTANT_DATE), (long long) *periods, FLOW_MAX_PERIODS),
 				 errdetail("Its first period is that of the earliest subscription start, %s, of customer %s.",
 						   period_datum_text(DateADTGetDatum(first_on), INSTANT_DATE), CustomerText(st, earliest)),
 				 errhint("A start far in the past is most often a mistyped year: correct it in the source, or register a view of the source that leaves the row out.")));
-	step = GrainStep(st->grain);
-	s = SeriesCreate(INSTANT_DATE, (int64) first * USECS_PER_DAY, &step, (int32) periods);
+	return true;
+}
 
+/* A new series state over the series of SubscriptionSeries(). */
+static FlowSeriesState *
+SubscriptionSeriesState(const SubscriptionFlowsState *st, DateADT first, int64 periods)
+{
+	Interval	step = GrainStep(st->grain);
+
+	return SeriesCreate(INSTANT_DATE, (int64) first * USECS_PER_DAY, &step, (int32) periods);
+}
+
+/* Adds a merged span to a series state. */
+static void
+SubscriptionAddSpan(const SubscriptionFlowsState *st, FlowSeriesState *s, const MergedSpan *span)
+{
+	/* a clock turned back over midnight can give a later instant an earlier day */
+	if (!span->open && span->ended_on < span->started_on)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("span of customer %s ends on %s, before it starts on %s",
+						CustomerText(st, span->first),
+						period_datum_text(DateADTGetDatum(span->ended_on), INSTANT_DATE),
+						period_datum_text(DateADTGetDatum(span->started_on), INSTANT_DATE)),
+				 errdetail("A span ends on or after the day it starts.")));
+	SeriesAddSpan(s, (int64) span->started_on * USECS_PER_DAY,
+				  (int64) span->ended_on * USECS_PER_DAY, span->open, 1);
+}
+
+/*
+ * Final function: sorts the subscriptions, merges them into spans, and returns the
+ * customer_flow of every period of the series, or NULL when there is no period to show (no
+ * subscription, or the first starts after the period of today).
+ */
+Datum
+kpi_subscription_flows_final(PG_FUNCTION_ARGS)
+{
+	SubscriptionFlowsState *st;
+	FlowSeriesState *s;
+	DateADT		first;
+	int64		periods;
+	int64		next;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	st = (SubscriptionFlowsState *) PG_GETARG_POINTER(0);
+	if (st->n == 0 || !SubscriptionSeries(st, &first, &periods))
+		PG_RETURN_NULL();
+	s = SubscriptionSeriesState(st, first, periods);
 	for (next = 0; next < st->n;)
 	{
 		MergedSpan	span = NextSpan(st, &next);
 
-		/* a clock turned back over midnight can give a later instant an earlier day */
-		if (!span.open && span.ended_on < span.started_on)
-			ereport(ERROR,
-					(errcode(ERRCODE_DATA_EXCEPTION),
-					 errmsg("span of customer %s ends on %s, before it starts on %s",
-							CustomerText(st, span.first),
-							period_datum_text(DateADTGetDatum(span.ended_on), INSTANT_DATE),
-							period_datum_text(DateADTGetDatum(span.started_on), INSTANT_DATE)),
-					 errdetail("A span ends on or after the day it starts.")));
-		SeriesAddSpan(s, (int64) span.started_on * USECS_PER_DAY,
-					  (int64) span.ended_on * USECS_PER_DAY, span.open, 1);
+		SubscriptionAddSpan(st, s, &span);
 	}
 	return SeriesResult(fcinfo, s);
+}
+
+/* ---------------------------------------------------------------------------------------
+ * kpi_subscription_lifetimes: what the ltv view needs, per segment, in one pass
+ *
+ * From the same subscriptions and spans as kpi_subscription_flows (monthly), and for every
+ * segment and for all customers ('(all)'): the flows of every month, the customers with a
+ * subscription in force at the end of the latest month and what they pay, and the
+ * Kaplan–Meier counts of the spans' tenures in whole months. The view would otherwise read
+ * the subscriptions twice (spans and ARPA) and sort them for the spans' window passes.
+ *
+ * A span's tenure is the age, in whole months, from its start to its end, as wall time in the
+ * given time zone (age() and AT TIME ZONE themselves are called, so it is the month count SQL
+ * gives). A span that lasts past the data end (the end of the latest month), open or with an
+ * end to come, is counted as still active there, with its tenure up to it; a span that starts
+ * after the data end is not counted.
+ * --------------------------------------------------------------------------------------- */
+
+PG_FUNCTION_INFO_V1(kpi_subscription_lifetimes_trans);
+PG_FUNCTION_INFO_V1(kpi_subscription_lifetimes_final);
+
+/* A segment name: bytes and length (not terminated). */
+typedef struct SegmentKey
+{
+	const char *data;
+	int			len;
+} SegmentKey;
+
+/* A segment in the hash table: its name and number. */
+typedef struct SegmentEntry
+{
+	SegmentKey	key;
+	int32		number;
+	char		status;
+} SegmentEntry;
+
+#define SH_PREFIX		segment_table
+#define SH_ELEMENT_TYPE SegmentEntry
+#define SH_KEY_TYPE		SegmentKey
+#define SH_KEY			key
+#define SH_HASH_KEY(tb, k)	hash_bytes((const unsigned char *) (k).data, (k).len)
+#define SH_EQUAL(tb, a, b)	((a).len == (b).len && memcmp((a).data, (b).data, (a).len) == 0)
+#define SH_SCOPE		static inline
+#define SH_DECLARE
+#define SH_DEFINE
+#include "lib/simplehash.h"
+
+typedef struct SubscriptionLifetimesState
+{
+	SubscriptionFlowsState base;	/* the rows and the monthly series */
+	char	   *zone;			/* the time zone of the tenures, as given */
+	segment_table_hash *segments;	/* name -> number */
+	SegmentKey *names;			/* by number */
+	int32		nsegments;
+	int32		allocated;
+	int32		last;			/* the last row's segment, tried first */
+} SubscriptionLifetimesState;
+
+/* What one segment (or all customers) adds up to. */
+typedef struct SegmentLifetime
+{
+	FlowSeriesState *flows;		/* NULL when there is no period to show */
+	SurvivalSummary *survival;	/* room for every tenure */
+	int64		in_force;		/* customers with a subscription in force at the data end */
+	int64		paying;			/* of them, those whose MRR there is above 0 */
+	Datum		mrr;			/* the sum of their MRR there (numeric), 0 when none */
+} SegmentLifetime;
+
+/* The row type of the result and of its flows, cached in fn_extra. */
+typedef struct LifetimeResultInfo
+{
+	FlowResultInfo row;			/* kpi_segment_lifetime */
+	FlowResultInfo flow;		/* customer_flow */
+} LifetimeResultInfo;
+
+/* The number of a segment, numbering it when new; -1 for NULL (counted in '(all)' only). */
+static int32
+SegmentNumber(SubscriptionLifetimesState *lt, text *segment)
+{
+	SegmentKey	key = {VARDATA_ANY(segment), VARSIZE_ANY_EXHDR(segment)};
+	SegmentEntry *entry;
+	bool		found;
+
+	if (lt->last >= 0 && lt->names[lt->last].len == key.len &&
+		memcmp(lt->names[lt->last].data, key.data, key.len) == 0)
+		return lt->last;
+	entry = segment_table_insert(lt->segments, key, &found);
+	if (!found)
+	{
+		char	   *copy = MemoryContextAlloc(lt->base.cxt, Max(key.len, 1));
+
+		memcpy(copy, key.data, key.len);
+		entry->key.data = copy;
+		if (lt->nsegments == lt->allocated)
+		{
+			lt->allocated *= 2;
+			lt->names = repalloc(lt->names, sizeof(SegmentKey) * lt->allocated);
+		}
+		entry->number = lt->nsegments++;
+		lt->names[entry->number] = entry->key;
+	}
+	lt->last = entry->number;
+	return entry->number;
+}
+
+/*
+ * Transition: (state, customer_id, started_at, ended_at, started_on, ended_on, segment, mrr,
+ * zone, today). A customer's segment is that of its first subscription.
+ */
+Datum
+kpi_subscription_lifetimes_trans(PG_FUNCTION_ARGS)
+{
+	MemoryContext cxt;
+	SubscriptionLifetimesState *lt;
+	SubscriptionRow *row;
+
+	if (!AggCheckCallContext(fcinfo, &cxt))
+		elog(ERROR, "kpi_subscription_lifetimes_trans called outside its aggregate");
+	SubscriptionRequireArg(fcinfo, 8, "zone");
+	SubscriptionRequireArg(fcinfo, 9, "today");
+	if (PG_ARGISNULL(0))
+	{
+		MemoryContext old;
+
+		lt = (SubscriptionLifetimesState *)
+			SubscriptionStateCreate(fcinfo, cxt, sizeof(SubscriptionLifetimesState),
+									"kpi_subscription_lifetimes", "month", PG_GETARG_DATEADT(9));
+		old = MemoryContextSwitchTo(cxt);
+		lt->zone = text_to_cstring(PG_GETARG_TEXT_PP(8));
+		lt->segments = segment_table_create(cxt, 16, NULL);
+		lt->allocated = 16;
+		lt->names = palloc(sizeof(SegmentKey) * lt->allocated);
+		lt->last = -1;
+		MemoryContextSwitchTo(old);
+	}
+	else
+	{
+		char	   *zone = text_to_cstring(PG_GETARG_TEXT_PP(8));
+
+		lt = (SubscriptionLifetimesState *) PG_GETARG_POINTER(0);
+		if (PG_GETARG_DATEADT(9) != lt->base.today || strcmp(zone, lt->zone) != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("time zone %s and today %s differ from time zone %s and today %s of the same group",
+							zone, period_datum_text(PG_GETARG_DATUM(9), INSTANT_DATE), lt->zone,
+							period_datum_text(DateADTGetDatum(lt->base.today), INSTANT_DATE)),
+					 errdetail("The time zone and today must be the same on every row of a group.")));
+		pfree(zone);
+	}
+	row = SubscriptionKeep(fcinfo, &lt->base);
+	if (row != NULL)
+	{
+		if (!PG_ARGISNULL(6))
+			row->segment = SegmentNumber(lt, PG_GETARG_TEXT_PP(6));
+		if (!PG_ARGISNULL(7))
+		{
+			MemoryContext old = MemoryContextSwitchTo(cxt);
+
+			row->mrr = datumCopy(PG_GETARG_DATUM(7), false, -1);
+			MemoryContextSwitchTo(old);
+		}
+	}
+	PG_RETURN_POINTER(lt);
+}
+
+/* The wall time of instant t in time zone zone, as AT TIME ZONE gives it. */
+static Datum
+WallTime(Datum zone, TimestampTz t)
+{
+	return DirectFunctionCall2(timestamptz_zone, zone, TimestampTzGetDatum(t));
+}
+
+/* Counts a span's tenure, in whole months up to its end or to data_end, in a segment. */
+static void
+LifetimeAddTenure(SegmentLifetime *seg, int32 tenure, bool churned)
+{
+	SurvivalCheckTenure(tenure);
+	SurvivalAdd(seg->survival, tenure, churned);
+}
+
+/* Adds amount (numeric) to a segment's customers in force at the data end. */
+static void
+LifetimeAddInForce(SegmentLifetime *seg, Datum amount, bool paying)
+{
+	seg->in_force = csm_add_count(seg->in_force, 1);
+	if (amount == (Datum) 0)
+		return;
+	if (paying)
+		seg->paying = csm_add_count(seg->paying, 1);
+	seg->mrr = seg->mrr == (Datum) 0 ? amount : DirectFunctionCall2(numeric_add, seg->mrr, amount);
+}
+
+/* The result row of one segment: (segment, latest_month, flows, in force, paying, mrr, survival). */
+static Datum
+LifetimeRow(const LifetimeResultInfo *info, text *name, DateADT latest, const SegmentLifetime *seg)
+{
+	Datum		values[7];
+	bool		nulls[7] = {false};
+
+	values[0] = PointerGetDatum(name);
+	values[1] = DateADTGetDatum(latest);
+	nulls[1] = seg->flows == NULL;
+	nulls[2] = seg->flows == NULL;
+	if (seg->flows != NULL)
+		values[2] = PointerGetDatum(SeriesArray(&info->flow, seg->flows));
+	values[3] = Int64GetDatum(seg->in_force);
+	values[4] = Int64GetDatum(seg->paying);
+	values[5] = seg->mrr;
+	nulls[5] = seg->mrr == (Datum) 0;
+	nulls[6] = seg->survival->customers == 0;
+	if (!nulls[6])
+		values[6] = PointerGetDatum(SurvivalCompact(seg->survival));
+	return HeapTupleGetDatum(heap_form_tuple(info->row.tupdesc, values, nulls));
+}
+
+/* The result's row types, cached in fn_extra. */
+static LifetimeResultInfo *
+LifetimeResultType(FunctionCallInfo fcinfo)
+{
+	LifetimeResultInfo *info = (LifetimeResultInfo *) fcinfo->flinfo->fn_extra;
+
+	if (info == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+		Oid			rowtype = get_element_type(get_func_rettype(fcinfo->flinfo->fn_oid));
+
+		if (!OidIsValid(rowtype))
+			elog(ERROR, "kpi_subscription_lifetimes_final must return an array");
+		info = (LifetimeResultInfo *) palloc(sizeof(LifetimeResultInfo));
+		FlowResultDescribe(&info->row, rowtype);
+		FlowResultDescribe(&info->flow,
+						   get_element_type(TupleDescAttr(info->row.tupdesc, 2)->atttypid));
+		fcinfo->flinfo->fn_extra = info;
+		MemoryContextSwitchTo(old);
+	}
+	return info;
+}
+
+/*
+ * Final function: one kpi_segment_lifetime for all customers ('(all)') and one per segment,
+ * or NULL when no subscription was given. When there is no month to show, a row's flows and
+ * latest month are NULL and nothing is in force.
+ */
+Datum
+kpi_subscription_lifetimes_final(PG_FUNCTION_ARGS)
+{
+	SubscriptionLifetimesState *lt;
+	SubscriptionFlowsState *st;
+	LifetimeResultInfo *info;
+	SegmentLifetime *segs;
+	Datum	   *rows;
+	Datum		zone;
+	Datum		zero = NumericGetDatum(csm_int64_to_numeric(0));
+	DateADT		first,
+				latest = 0,
+				data_end = 0;
+	int64		periods;
+	bool		series;
+	int64		next;
+	int			i;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	lt = (SubscriptionLifetimesState *) PG_GETARG_POINTER(0);
+	st = &lt->base;
+	if (st->n == 0)
+		PG_RETURN_NULL();
+	info = LifetimeResultType(fcinfo);
+	zone = CStringGetTextDatum(lt->zone);
+	series = SubscriptionSeries(st, &first, &periods);
+	if (series)
+	{
+		int			year,
+					month,
+					day;
+
+		/* the latest month and the day after it */
+		j2date(first + POSTGRES_EPOCH_JDATE, &year, &month, &day);
+		month += periods - 1;
+		latest = date2j(year + (month - 1) / 12, (month - 1) % 12 + 1, 1) - POSTGRES_EPOCH_JDATE;
+		month++;
+		data_end = date2j(year + (month - 1) / 12, (month - 1) % 12 + 1, 1) - POSTGRES_EPOCH_JDATE;
+	}
+
+	/* segs[0] is '(all)', segs[k + 1] segment k */
+	segs = palloc0(sizeof(SegmentLifetime) * (lt->nsegments + 1));
+	for (i = 0; i <= lt->nsegments; i++)
+	{
+		segs[i].flows = series ? SubscriptionSeriesState(st, first, periods) : NULL;
+		segs[i].survival = SurvivalNew(SURVIVAL_KIND_SUMMARY, SURVIVAL_SLOTS);
+	}
+
+	for (next = 0; next < st->n;)
+	{
+		const SubscriptionRow *customer = &st->rows[next];
+		SegmentLifetime *seg = customer->segment >= 0 ? &segs[customer->segment + 1] : NULL;
+		Datum		amount = (Datum) 0;
+		bool		in_force = false;
+		int64		j;
+
+		/* the customer's spans: flows and tenures */
+		do
+		{
+			MergedSpan	span = NextSpan(st, &next);
+			Datum		end;
+			Interval   *age;
+			bool		churned;
+
+			if (!series)
+				continue;		/* no month: nothing is shown of the spans */
+			SubscriptionAddSpan(st, segs[0].flows, &span);
+			if (seg != NULL)
+				SubscriptionAddSpan(st, seg->flows, &span);
+			/* a span that starts after the data end has no tenure yet */
+			if (span.started_on >= data_end)
+				continue;
+			churned = !span.open && span.ended_on < data_end;
+			end = churned ? WallTime(zone, span.ended_at)
+				: TimestampGetDatum((Timestamp) data_end * USECS_PER_DAY);
+			age = DatumGetIntervalP(DirectFunctionCall2(timestamp_age, end,
+														WallTime(zone, span.first->started_at)));
+			LifetimeAddTenure(&segs[0], age->month, churned);
+			if (seg != NULL)
+				LifetimeAddTenure(seg, age->month, churned);
+		} while (next < st->n &&
+				 ApplySortComparator(customer->customer, customer->customer_null,
+									 st->rows[next].customer, st->rows[next].customer_null,
+									 &st->customer_order) == 0);
+
+		/* its MRR at the data end: the subscriptions started before it and not ended */
+		if (!series)
+			continue;
+		for (j = customer - st->rows; j < next; j++)
+		{
+			const SubscriptionRow *r = &st->rows[j];
+
+			if (r->started_on >= data_end || (!r->open && r->ended_on < data_end))
+				continue;
+			in_force = true;
+			if (r->mrr != (Datum) 0)
+				amount = amount == (Datum) 0 ? r->mrr : DirectFunctionCall2(numeric_add, amount, r->mrr);
+		}
+		if (in_force)
+		{
+			bool		paying = amount != (Datum) 0 &&
+				DatumGetInt32(DirectFunctionCall2(numeric_cmp, amount, zero)) > 0;
+
+			LifetimeAddInForce(&segs[0], amount, paying);
+			if (seg != NULL)
+				LifetimeAddInForce(seg, amount, paying);
+		}
+	}
+
+	rows = palloc(sizeof(Datum) * (lt->nsegments + 1));
+	rows[0] = LifetimeRow(info, cstring_to_text("(all)"), latest, &segs[0]);
+	for (i = 0; i < lt->nsegments; i++)
+		rows[i + 1] = LifetimeRow(info, cstring_to_text_with_len(lt->names[i].data, lt->names[i].len),
+								  latest, &segs[i + 1]);
+	PG_RETURN_ARRAYTYPE_P(construct_array(rows, lt->nsegments + 1, info->row.elemtype,
+										  info->row.typlen, info->row.typbyval, info->row.typalign));
 }
 
 /* Rejects a series state read from outside (text or binary) that SeriesProblem finds wrong. */

@@ -221,7 +221,7 @@ SurvivalSubtractCounts(SurvivalSummary *s, const SurvivalSummary *b)
 }
 
 /* A copy of s without spare slots: the form values are stored and compared in. */
-static SurvivalSummary *
+SurvivalSummary *
 SurvivalCompact(const SurvivalSummary *s)
 {
 	SurvivalSummary *copy = palloc(SurvivalSize(s->ntenures));

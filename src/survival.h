@@ -65,6 +65,7 @@ extern SurvivalSummary *SurvivalForUpdate(FunctionCallInfo fcinfo, SurvivalSumma
 										  int kind, int slots);
 extern void SurvivalAdd(SurvivalSummary *s, int tenure, bool churned);
 extern void SurvivalMergeCounts(SurvivalSummary *s, const SurvivalSummary *b);
+extern SurvivalSummary *SurvivalCompact(const SurvivalSummary *s);
 
 /* Kaplan–Meier: the restricted mean lifetime and its default horizon. */
 extern float8 SurvivalRestrictedMean(const SurvivalSummary *s, int horizon);

@@ -289,3 +289,39 @@ CREATE AGGREGATE @extschema@.ltv(arpa pg_catalog.numeric, tenure pg_catalog.int4
 COMMENT ON AGGREGATE @extschema@.ltv(pg_catalog.numeric, pg_catalog.int4, pg_catalog.bool,
                                      pg_catalog.int4) IS
 'Kaplan–Meier lifetime value: average arpa × restricted mean lifetime RMST(horizon); horizon 1..1201, the same on every row';
+
+-- kpi_subscription_lifetimes(): what the ltv view computes on a single server, in one pass
+-- over the subscriptions (src/flow_series.c). It merges them into spans as
+-- kpi_subscription_flows() does, over the months from the first start to the last change
+-- (never past the month of today), and gives, for all customers ('(all)') and for each
+-- segment: the flows of every month, the customers with a subscription in force at the end
+-- of the latest month and the sum of what they pay there, and the Kaplan-Meier counts of the
+-- spans' tenures (whole months of wall time in the given time zone, to the end or, while a
+-- span lasts, to the end of the latest month). A NULL segment counts in '(all)' only.
+-- Internal state, so no combine function.
+CREATE TYPE @extschema@.kpi_segment_lifetime AS (
+    segment text,
+    latest_month date,
+    flows @extschema@.customer_flow[],
+    customers_in_force bigint,
+    paying_customers bigint,
+    mrr numeric,
+    survival @extschema@.survival_summary
+);
+COMMENT ON TYPE @extschema@.kpi_segment_lifetime IS 'csmetrics internal: what kpi_subscription_lifetimes() gives for one segment: the latest month, the flows of every month, the customers in force at the end of the latest month (and those paying, with their MRR), the Kaplan-Meier counts of the tenures';
+
+CREATE FUNCTION @extschema@.kpi_subscription_lifetimes_trans(pg_catalog.internal, anyelement, pg_catalog.timestamptz, pg_catalog.timestamptz, pg_catalog.date, pg_catalog.date, pg_catalog.text, pg_catalog.numeric, pg_catalog.text, pg_catalog.date)
+RETURNS pg_catalog.internal
+AS 'MODULE_PATHNAME', 'kpi_subscription_lifetimes_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.kpi_subscription_lifetimes_trans(pg_catalog.internal, anyelement, pg_catalog.timestamptz, pg_catalog.timestamptz, pg_catalog.date, pg_catalog.date, pg_catalog.text, pg_catalog.numeric, pg_catalog.text, pg_catalog.date) IS 'csmetrics internal: transition of kpi_subscription_lifetimes (keeps each subscription)';
+
+CREATE FUNCTION @extschema@.kpi_subscription_lifetimes_final(pg_catalog.internal)
+RETURNS @extschema@.kpi_segment_lifetime[]
+AS 'MODULE_PATHNAME', 'kpi_subscription_lifetimes_final' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.kpi_subscription_lifetimes_final(pg_catalog.internal) IS 'csmetrics internal: final function of kpi_subscription_lifetimes (merges the subscriptions into spans, counts flows, tenures and MRR per segment)';
+
+CREATE AGGREGATE @extschema@.kpi_subscription_lifetimes(customer_id anyelement, started_at pg_catalog.timestamptz, ended_at pg_catalog.timestamptz, started_on pg_catalog.date, ended_on pg_catalog.date, segment pg_catalog.text, mrr pg_catalog.numeric, zone pg_catalog.text, today pg_catalog.date) (
+    SFUNC = @extschema@.kpi_subscription_lifetimes_trans, STYPE = pg_catalog.internal,
+    FINALFUNC = @extschema@.kpi_subscription_lifetimes_final, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.kpi_subscription_lifetimes(anyelement, pg_catalog.timestamptz, pg_catalog.timestamptz, pg_catalog.date, pg_catalog.date, pg_catalog.text, pg_catalog.numeric, pg_catalog.text, pg_catalog.date) IS 'csmetrics internal: per segment and for all customers, the monthly flows, the customers in force at the end of the latest month with their MRR, and the Kaplan-Meier counts of the spans'' tenures, from subscriptions merged into spans where they overlap or touch';

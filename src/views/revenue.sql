@@ -74,16 +74,43 @@ COMMENT ON FUNCTION @extschema@.kpi_view_mrr(jsonb) IS 'csmetrics internal: buil
 
 -- Builder of ltv: per segment and for all customers ('(all)'). Always monthly, whatever the
 -- grain, because LTV = monthly ARPA / monthly churn: ARPA at the end of the latest month,
--- mean monthly churn of the last 12 months (customer_flows over the spans), Kaplan-Meier
--- lifetime from the spans' tenures in whole months, and the success and acquisition costs
--- of the last 12 months when costs are registered.
+-- mean monthly churn of the last 12 months (the flows of the spans), Kaplan-Meier lifetime
+-- from the spans' tenures in whole months up to the data end (the end of the latest month:
+-- an end after it is still to come), and the success and acquisition costs of the last 12
+-- months when costs are registered.
+--
+-- On a single server, kpi_subscription_lifetimes() gives the flows, the tenures and the MRR
+-- at the end of every segment in one pass over the subscriptions. Under Citus, where that
+-- aggregate (every row kept, no combine function) would bring all subscriptions to the
+-- coordinator, SQL computes the same from the spans (counted in the shards) and the
+-- subscriptions. Both give the same rows.
 CREATE FUNCTION @extschema@.kpi_view_ltv(ctx jsonb) RETURNS text
 LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     segmented boolean := (ctx ->> 'segmented')::boolean;
+    pieces text;
 BEGIN
-    RETURN @extschema@.kpi_render($t$
+    IF NOT (ctx ->> 'distributed')::boolean THEN
+        -- a segment with no customer in force at the end of the latest month has no ARPA
+        -- and shows no lifetime
+        pieces := $t$
+WITH lt AS (
+    SELECT l.* FROM (SELECT @extschema@.kpi_subscription_lifetimes(s.customer_id, s.started_at, s.ended_at, s.started_on, s.ended_on,
+                                                                   {{lifetime_segment}}, s.mrr, {{zone}}, (SELECT {{today}})) AS lifetimes
+                     FROM {{subscriptions}} AS s) AS q
+    CROSS JOIN LATERAL unnest(q.lifetimes) AS l),
+segs AS (SELECT l.segment FROM lt AS l),
+last AS (SELECT max(l.latest_month) AS month, (max(l.latest_month) + '1 month'::interval)::date AS data_end FROM lt AS l),
+arpa AS (
+    SELECT l.segment, l.paying_customers, l.mrr / nullif(l.paying_customers, 0) AS arpa, l.survival
+    FROM lt AS l WHERE l.customers_in_force > 0),
+flows AS (SELECT l.segment, l.flows FROM lt AS l),
+km AS (
+    SELECT a.segment, t.expected_lifetime, a.arpa * t.expected_lifetime::numeric AS ltv_km
+    FROM arpa AS a CROSS JOIN LATERAL (SELECT @extschema@.expected_lifetime(a.survival) AS expected_lifetime) AS t),$t$;
+    ELSE
+        pieces := $t$
 WITH sp AS {{row_cte}}(SELECT s.started_at, s.ended_at, s.started_on, s.ended_on, s.last_change_on{{sp_segment}} FROM {{spans}} AS s),
 lspans AS (
     SELECT '(all)'::text AS segment, started_at, ended_at, started_on, ended_on, last_change_on FROM sp{{spans_by_segment}}),
@@ -100,27 +127,32 @@ arpa AS (
     SELECT m.segment, count(*) FILTER (WHERE m.mrr > 0) AS paying_customers,
            sum(m.mrr) / nullif(count(*) FILTER (WHERE m.mrr > 0), 0) AS arpa
     FROM lmrr AS m GROUP BY m.segment),
-churn AS (
-    -- (the mean in period order: a float sum in another order can differ in its last bit)
-    SELECT q.segment, avg(@extschema@.churn_rate(f) ORDER BY f.period_start) AS churn_rate, sum(f.new_customers) AS new_customers,
-           max(f.customers_end) FILTER (WHERE f.period_start::date = l.month) AS customers
-    FROM (SELECT sp.segment, @extschema@.customer_flows(sp.started_on, sp.ended_on, b.first_period, '1 month'::interval, b.periods) AS flows
-          FROM lspans AS sp CROSS JOIN bounds AS b GROUP BY sp.segment, b.first_period, b.periods) AS q
-    CROSS JOIN LATERAL unnest(q.flows) AS f CROSS JOIN last AS l
-    WHERE f.period_start::date > (l.month - '12 months'::interval)::date
-    GROUP BY q.segment),
+flows AS (
+    SELECT sp.segment, @extschema@.customer_flows(sp.started_on, sp.ended_on, b.first_period, '1 month'::interval, b.periods) AS flows
+    FROM lspans AS sp CROSS JOIN bounds AS b GROUP BY sp.segment, b.first_period, b.periods),
 span_tenures AS (
-    -- whole months from start to end (or to the end of the latest month), as wall time in
-    -- the views' time zone: once per span, as float8 (extract() would make numerics)
+    -- whole months from start to end, as wall time in the views' time zone, once per span,
+    -- as float8 (extract() would make numerics); a span that lasts past the data end (open,
+    -- or with an end to come) is still active there, one that starts after it not counted
     SELECT {{tenure_segment}}(date_part('year', t.age) * 12 + date_part('month', t.age))::int AS tenure, t.churned
-    FROM (SELECT {{tenure_sp_segment}}age(coalesce(sp.ended_at AT TIME ZONE {{zone}}, l.data_end::timestamp), sp.started_at AT TIME ZONE {{zone}}) AS age,
-                 sp.ended_at IS NOT NULL AS churned
-          FROM sp CROSS JOIN last AS l) AS t),
+    FROM (SELECT {{tenure_sp_segment}}age(CASE WHEN sp.ended_on < l.data_end THEN sp.ended_at AT TIME ZONE {{zone}} ELSE l.data_end::timestamp END,
+                                              sp.started_at AT TIME ZONE {{zone}}) AS age,
+                 coalesce(sp.ended_on < l.data_end, false) AS churned
+          FROM sp CROSS JOIN last AS l WHERE sp.started_on < l.data_end) AS t),
 tenures AS (SELECT '(all)'::text AS segment, tenure, churned FROM span_tenures{{tenures_by_segment}}),
 km AS (
     SELECT t.segment, @extschema@.expected_lifetime(@extschema@.survival_summary(t.tenure, t.churned)) AS expected_lifetime,
            @extschema@.ltv(a.arpa, t.tenure, t.churned) AS ltv_km
-    FROM tenures AS t JOIN arpa AS a ON a.segment = t.segment GROUP BY t.segment),
+    FROM tenures AS t JOIN arpa AS a ON a.segment = t.segment GROUP BY t.segment),$t$;
+    END IF;
+    RETURN @extschema@.kpi_render(pieces || $t$
+churn AS (
+    -- (the mean in period order: a float sum in another order can differ in its last bit)
+    SELECT q.segment, avg(@extschema@.churn_rate(f) ORDER BY f.period_start) AS churn_rate, sum(f.new_customers) AS new_customers,
+           max(f.customers_end) FILTER (WHERE f.period_start::date = l.month) AS customers
+    FROM flows AS q CROSS JOIN LATERAL unnest(q.flows) AS f CROSS JOIN last AS l
+    WHERE f.period_start::date > (l.month - '12 months'::interval)::date
+    GROUP BY q.segment),
 cost AS ({{costs_of_the_year}}),
 base AS (
     SELECT s.segment, coalesce(a.paying_customers, 0) AS paying_customers, a.arpa, ch.churn_rate,
@@ -136,6 +168,7 @@ SELECT segment, paying_customers, round(arpa, 2) AS arpa, churn_rate::float8 AS 
        (arpa / nullif(crc, 0))::float8 AS ltv_to_crc, (ltv / nullif(cac, 0))::float8 AS ltv_to_cac
 FROM base$t$,
         ctx || jsonb_build_object(
+            'lifetime_segment', CASE WHEN segmented THEN 's.segment' ELSE 'NULL::text' END,
             'bounds', @extschema@.kpi_series_bounds(ctx, 'sp', quote_literal('month')),
             'spans_by_segment', CASE WHEN segmented
                 THEN E'\n    UNION ALL SELECT segment, started_at, ended_at, started_on, ended_on, last_change_on FROM sp'

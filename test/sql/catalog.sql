@@ -4,9 +4,10 @@
 -- volatility.
 SET search_path = csmetrics, public;
 
--- Aggregates breaking a rule: only kpi_subscription_flows, which the flow views use on a
--- single server. Its state is every subscription, sorted by customer at the end: there is
--- nothing to combine or ship. Under Citus the views count the spans with customer_flows.
+-- Aggregates breaking a rule: only kpi_subscription_flows and kpi_subscription_lifetimes,
+-- which the flow and ltv views use on a single server. Their state is every subscription,
+-- sorted by customer at the end: there is nothing to combine or ship. Under Citus the views
+-- count the spans with customer_flows.
 SELECT p.oid::regprocedure AS aggregate,
        p.proparallel <> 's' AS not_parallel_safe,
        a.aggcombinefn = 0 AS no_combine,
@@ -27,8 +28,8 @@ WHERE p.pronamespace = 'csmetrics'::regnamespace AND a.aggtranstype <> 'internal
 ORDER BY 1;
 
 -- Aggregates without a moving-aggregate mode: only those whose state is not a set of
--- counts (floating-point or numeric sums have no exact inverse), and kpi_subscription_flows,
--- which merges its subscriptions into spans only at the end.
+-- counts (floating-point or numeric sums have no exact inverse), and kpi_subscription_flows
+-- and kpi_subscription_lifetimes, which merge their subscriptions into spans only at the end.
 SELECT p.oid::regprocedure AS without_moving_mode
 FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid
 WHERE p.pronamespace = 'csmetrics'::regnamespace AND a.aggminvtransfn = 0
@@ -60,6 +61,7 @@ WITH time_zone_dependent(fn) AS (VALUES
     ('customer_flows_inv(customer_flows_state,timestamp with time zone,timestamp with time zone,timestamp with time zone,interval,integer)'),
     ('customer_flows_final(customer_flows_state)'),
     ('kpi_subscription_flows_final(internal)'),
+    ('kpi_subscription_lifetimes_final(internal)'),
     ('mrr_movement(numeric,timestamp with time zone)'),
     ('mrr_path_trans(mrr_path,timestamp with time zone,timestamp with time zone,numeric,timestamp with time zone,interval,integer)'),
     ('mrr_movements_series_trans(mrr_movements_series,mrr_path)'),

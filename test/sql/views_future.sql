@@ -23,6 +23,14 @@ SELECT as_of = date_trunc('month', now())::date AS as_of_is_current_month,
        customers, churn_rate, mrr
 FROM future_kpi.kpi_overview;
 
+-- In ltv both spans are still active at the end of the current month, the one with the end
+-- to come too: censored there, after the same whole months since January 2024, so the
+-- Kaplan-Meier lifetime is those months + 1.
+SELECT segment, paying_customers,
+       expected_lifetime = 1 + (SELECT date_part('year', a) * 12 + date_part('month', a)
+                                FROM age(date_trunc('month', now()) + interval '1 month', timestamp '2024-01-01') a) AS both_censored
+FROM future_kpi.ltv;
+
 -- Only future data: nothing to report yet, and no error.
 TRUNCATE future_src.subs;
 INSERT INTO future_src.subs VALUES ('c', '2999-01-01', NULL, 5);
