@@ -750,77 +750,47 @@ PathPeriodDates(PathMovementsCache *cache, FunctionCallInfo fcinfo, const MrrSer
 }
 
 /*
- * A walk over the movement rows of one customer's path, from its first paying period to the
- * end of the series, leaving out periods with neither previous nor current MRR (the rows of
- * mrr_movement() that are NULL) and, for PATH_ROWS_CHANGES, the unchanged ones. A run of
- * periods left out is skipped in one step, so the cost is the number of rows returned (at
- * most the path's points for PATH_ROWS_CHANGES). Each distinct numeric is made once per
- * path point, the change of PATH_ROWS_VIEW included, and the dates once per series.
- */
-typedef struct PathRowsWalk
-{
-	PathRowsKind kind;
-	const MrrPath *path;
-	const MrrSeriesBounds *bounds;
-	const DateADT *dates;		/* PATH_ROWS_VIEW: each period's start as a date */
-	const Datum *classes;		/* text of each class */
-	Datum	   *numerics;		/* each point's MRR */
-	Datum		zero;
-	Datum		step_change;	/* PATH_ROWS_VIEW: the change at the point in force */
-	Datum		flat_change;	/* and that of its unchanged periods */
-	int			changes_of;		/* the point those two belong to, -1 before */
-	int			first;			/* the first paying point, -1 when none */
-	int			j;				/* the point in force */
-	int			k;				/* the next period to look at */
-} PathRowsWalk;
-
-/* Starts a walk over path (built, kept until the walk ends) in the current memory context. */
-static void
-PathRowsStart(PathRowsWalk *w, PathRowsKind kind, const MrrPath *path, PathMovementsCache *cache,
-			  FunctionCallInfo fcinfo)
-{
-	const MrrPathPoint *pt = MrrPathPoints(path);
-	int			j;
-
-	w->kind = kind;
-	w->path = path;
-	w->bounds = MrrSeriesInSession(&path->series, "an MRR path");
-	w->dates = kind == PATH_ROWS_VIEW ? PathPeriodDates(cache, fcinfo, w->bounds) : NULL;
-	w->classes = cache->classes;
-	w->first = MrrPathFirstPaying(path);
-	w->changes_of = -1;
-	w->numerics = NULL;
-	w->zero = w->step_change = w->flat_change = (Datum) 0;
-	w->j = w->k = 0;
-	if (w->first < 0)
-		return;					/* never paid: no rows */
-	w->numerics = (Datum *) palloc(sizeof(Datum) * path->npoints);
-	for (j = w->first; j < path->npoints; j++)
-		w->numerics[j] = MrrAmountNumeric(pt[j].mrr, path->scale, pt[j].dscale);
-	w->zero = MrrAmountNumeric(0, 0, 0);
-	w->j = w->first;
-	w->k = pt[w->first].period;
-}
-
-/*
- * The walk's next row into values[5] (nulls: none), false after the last:
+ * The movement rows of one customer's path, all at once (a tuplestore), from its first paying
+ * period to the end of the series, leaving out periods with neither previous nor current MRR
+ * (the rows of mrr_movement() that are NULL) and, for PATH_ROWS_CHANGES, the unchanged ones.
+ * A run of periods left out is skipped in one step, so the cost is the number of rows
+ * returned (at most the path's points for PATH_ROWS_CHANGES). Each distinct numeric is made
+ * once per path point, the change of PATH_ROWS_VIEW included, and the dates once per series.
+ * A row is
  *   (period_start, period_end, previous_mrr, mrr, movement), or for PATH_ROWS_VIEW
  *   (period_start::date, previous_mrr, mrr, mrr - previous_mrr, movement).
  */
-static bool
-PathRowsNext(PathRowsWalk *w, Datum *values)
+static Datum
+PathMovementRows(FunctionCallInfo fcinfo, PathRowsKind kind, const char *fname)
 {
-	const MrrPath *p = w->path;
+	PathMovementsCache *cache = PathMovementsCacheOf(fcinfo, fname);
+	MrrPath    *p = MrrPathArg(fcinfo, 0);
 	const MrrPathPoint *pt = MrrPathPoints(p);
-	int			first = w->first;
+	Tuplestorestate *store = MrrMaterialize(fcinfo, cache->tupdesc, fname);
+	const MrrSeriesBounds *bounds = MrrSeriesInSession(&p->series, "an MRR path");
+	const DateADT *dates = kind == PATH_ROWS_VIEW ? PathPeriodDates(cache, fcinfo, bounds) : NULL;
+	int			first = MrrPathFirstPaying(p);
 	int			P = p->series.periods;
+	Datum	   *numerics;
+	Datum		zero;
+	Datum		step_change = (Datum) 0;	/* PATH_ROWS_VIEW: the change at the point in force */
+	Datum		flat_change = (Datum) 0;	/* and that of its unchanged periods */
+	int			changes_of = -1;	/* the point those two belong to */
+	Datum		values[5];
+	bool		nulls[5] = {0};
+	int			j;				/* the point in force */
+	int			k;				/* the period */
 
 	if (first < 0)
-		return false;
-	while (w->k < P)
+		return (Datum) 0;		/* never paid: no rows */
+	numerics = (Datum *) palloc(sizeof(Datum) * p->npoints);
+	for (j = first; j < p->npoints; j++)
+		numerics[j] = MrrAmountNumeric(pt[j].mrr, p->scale, pt[j].dscale);
+	zero = MrrAmountNumeric(0, 0, 0);
+	j = first;
+	k = pt[first].period;
+	while (k < P)
 	{
-		int			j = w->j;
-		int			k = w->k;
 		MrrAmount	prev = {0, p->scale, 0};
 		MrrAmount	curr;
 		MrrClass	c;
@@ -828,7 +798,7 @@ PathRowsNext(PathRowsWalk *w, Datum *values)
 
 		/* the point in force at k, and the previous period's MRR */
 		if (j + 1 < p->npoints && pt[j + 1].period <= k)
-			w->j = ++j;
+			j++;
 		curr.value = pt[j].mrr;
 		curr.scale = p->scale;
 		curr.dscale = pt[j].dscale;
@@ -840,57 +810,38 @@ PathRowsNext(PathRowsWalk *w, Datum *values)
 			prev.dscale = before->dscale;
 		}
 		c = MrrClassify(&prev, &curr, k > pt[first].period);
-		if (c == MRR_CLASS_NONE || (w->kind == PATH_ROWS_CHANGES && c == MRR_CLASS_UNCHANGED))
+		if (c == MRR_CLASS_NONE || (kind == PATH_ROWS_CHANGES && c == MRR_CLASS_UNCHANGED))
 		{
 			/* nothing to show until the next point */
-			w->k = j + 1 < p->npoints ? pt[j + 1].period : P;
+			k = j + 1 < p->npoints ? pt[j + 1].period : P;
 			continue;
 		}
-		prev_numeric = k == pt[first].period ? w->zero : pt[j].period == k ? w->numerics[j - 1] : w->numerics[j];
-		if (w->kind == PATH_ROWS_VIEW)
+		prev_numeric = k == pt[first].period ? zero : pt[j].period == k ? numerics[j - 1] : numerics[j];
+		if (kind == PATH_ROWS_VIEW)
 		{
 			/* numeric_sub, as the SQL expression: its display scale is the larger one */
-			if (w->changes_of != j)
+			if (changes_of != j)
 			{
-				w->step_change = DirectFunctionCall2(numeric_sub, w->numerics[j],
-													 j == first ? w->zero : w->numerics[j - 1]);
-				w->flat_change = DirectFunctionCall2(numeric_sub, w->numerics[j], w->numerics[j]);
-				w->changes_of = j;
+				step_change = DirectFunctionCall2(numeric_sub, numerics[j], j == first ? zero : numerics[j - 1]);
+				flat_change = DirectFunctionCall2(numeric_sub, numerics[j], numerics[j]);
+				changes_of = j;
 			}
-			values[0] = DateADTGetDatum(w->dates[k]);
+			values[0] = DateADTGetDatum(dates[k]);
 			values[1] = prev_numeric;
-			values[2] = w->numerics[j];
-			values[3] = pt[j].period == k ? w->step_change : w->flat_change;
+			values[2] = numerics[j];
+			values[3] = pt[j].period == k ? step_change : flat_change;
 		}
 		else
 		{
-			values[0] = TimestampTzGetDatum(w->bounds->reported[k]);
-			values[1] = TimestampTzGetDatum(w->bounds->reported[k + 1]);
+			values[0] = TimestampTzGetDatum(bounds->reported[k]);
+			values[1] = TimestampTzGetDatum(bounds->reported[k + 1]);
 			values[2] = prev_numeric;
-			values[3] = w->numerics[j];
+			values[3] = numerics[j];
 		}
-		values[4] = w->classes[c];
-		w->k = k + 1;
-		return true;
-	}
-	return false;
-}
-
-/* The movement rows of one customer's path, all at once (a tuplestore). */
-static Datum
-PathMovementRows(FunctionCallInfo fcinfo, PathRowsKind kind, const char *fname)
-{
-	PathMovementsCache *cache = PathMovementsCacheOf(fcinfo, fname);
-	MrrPath    *p = MrrPathArg(fcinfo, 0);
-	Tuplestorestate *store;
-	PathRowsWalk w;
-	Datum		values[5];
-	bool		nulls[5] = {0};
-
-	store = MrrMaterialize(fcinfo, cache->tupdesc, fname);
-	PathRowsStart(&w, kind, p, cache, fcinfo);
-	while (PathRowsNext(&w, values))
+		values[4] = cache->classes[c];
 		tuplestore_putvalues(store, cache->tupdesc, values, nulls);
+		k++;
+	}
 	return (Datum) 0;
 }
 
