@@ -1078,7 +1078,7 @@ last AS (SELECT max(l.latest_month) AS month, (max(l.latest_month) + '1 month'::
 arpa AS (
     SELECT l.segment, l.paying_customers, l.mrr / nullif(l.paying_customers, 0) AS arpa, l.survival
     FROM lt AS l WHERE l.customers_in_force > 0),
-flows AS (SELECT l.segment, l.flows FROM lt AS l),
+flows AS (SELECT l.segment, l.recent_flows AS flows FROM lt AS l),
 km AS (
     SELECT a.segment, t.expected_lifetime, a.arpa * t.expected_lifetime::numeric AS ltv_km
     FROM arpa AS a CROSS JOIN LATERAL (SELECT @extschema@.expected_lifetime(a.survival) AS expected_lifetime) AS t),$t$;
@@ -3189,7 +3189,7 @@ COMMENT ON AGGREGATE @extschema@.kpi_subscription_flows(anyelement, pg_catalog.t
 -- on a single server, in one pass over the subscriptions (src/flow_series.c). It merges them into spans as
 -- kpi_subscription_flows() does, over the months from the first start to the last change
 -- (never past the month of today), and gives, for all customers ('(all)') and for each
--- segment: the flows of every month, the customers with a subscription in force at the end
+-- segment: the flows of the last 12 months, the customers with a subscription in force at the end
 -- of the latest month and the sum of what they pay there, and the Kaplan-Meier counts of the
 -- spans' tenures (whole months of wall time in the given time zone, to the end or, while a
 -- span lasts, to the end of the latest month). A NULL segment counts in '(all)' only.
@@ -3197,13 +3197,13 @@ COMMENT ON AGGREGATE @extschema@.kpi_subscription_flows(anyelement, pg_catalog.t
 CREATE TYPE @extschema@.kpi_segment_lifetime AS (
     segment text,
     latest_month date,
-    flows @extschema@.customer_flow[],
+    recent_flows @extschema@.customer_flow[],
     customers_in_force bigint,
     paying_customers bigint,
     mrr numeric,
     survival @extschema@.survival_summary
 );
-COMMENT ON TYPE @extschema@.kpi_segment_lifetime IS 'csmetrics internal: what kpi_subscription_lifetimes() gives for one segment: the latest month, the flows of every month, the customers in force at the end of the latest month (and those paying, with their MRR), the Kaplan-Meier counts of the tenures';
+COMMENT ON TYPE @extschema@.kpi_segment_lifetime IS 'csmetrics internal: what kpi_subscription_lifetimes() gives for one segment: the latest month, the flows of the last 12 months, the customers in force at the end of the latest month (and those paying, with their MRR), the Kaplan-Meier counts of the tenures';
 
 CREATE FUNCTION @extschema@.kpi_subscription_lifetimes_trans(pg_catalog.internal, anyelement, pg_catalog.timestamptz, pg_catalog.timestamptz, pg_catalog.date, pg_catalog.date, pg_catalog.text, pg_catalog.numeric, pg_catalog.text, pg_catalog.date)
 RETURNS pg_catalog.internal

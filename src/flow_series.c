@@ -344,27 +344,28 @@ FlowResultType(FunctionCallInfo fcinfo)
 	return info;
 }
 
-/* One customer_flow per period of a series state, in order, as an array. */
+/* One customer_flow per period of a series state from period from on, in order, as an array. */
 static ArrayType *
-SeriesArray(const FlowResultInfo *info, const FlowSeriesState *s)
+SeriesArray(const FlowResultInfo *info, const FlowSeriesState *s, int from)
 {
 	Datum	   *rows;
 	FlowCounts	c;
 	int			k;
 
-	rows = (Datum *) palloc(sizeof(Datum) * s->periods);
+	rows = (Datum *) palloc(sizeof(Datum) * (s->periods - from));
 	c.customers_start = s->customers_start;
 	for (k = 0; k < s->periods; k++)
 	{
 		c.new_customers = SeriesNew(s)[k];
 		c.lost_customers = SeriesLost(s)[k];
 		c.lost_new_customers = SeriesLostNew(s)[k];
-		rows[k] = FlowComposite(info->tupdesc,
-								period_instant_to_timestamptz(SeriesBounds(s)[k], s->kind),
-								period_instant_to_timestamptz(SeriesBounds(s)[k + 1], s->kind), &c);
+		if (k >= from)
+			rows[k - from] = FlowComposite(info->tupdesc,
+										   period_instant_to_timestamptz(SeriesBounds(s)[k], s->kind),
+										   period_instant_to_timestamptz(SeriesBounds(s)[k + 1], s->kind), &c);
 		c.customers_start = FlowCountsEnd(&c);
 	}
-	return construct_array(rows, s->periods, info->elemtype, info->typlen, info->typbyval,
+	return construct_array(rows, s->periods - from, info->elemtype, info->typlen, info->typbyval,
 						   info->typalign);
 }
 
@@ -372,7 +373,7 @@ SeriesArray(const FlowResultInfo *info, const FlowSeriesState *s)
 static Datum
 SeriesResult(FunctionCallInfo fcinfo, const FlowSeriesState *s)
 {
-	PG_RETURN_ARRAYTYPE_P(SeriesArray(FlowResultType(fcinfo), s));
+	PG_RETURN_ARRAYTYPE_P(SeriesArray(FlowResultType(fcinfo), s, 0));
 }
 
 /* Final function of customer_flows: one customer_flow per period, in order. */
@@ -869,7 +870,7 @@ kpi_subscription_flows_final(PG_FUNCTION_ARGS)
  * kpi_subscription_lifetimes: what the ltv view needs, per segment, in one pass
  *
  * From the same subscriptions and spans as kpi_subscription_flows (monthly), and for every
- * segment and for all customers ('(all)'): the flows of every month, the customers with a
+ * segment and for all customers ('(all)'): the flows of the last 12 months, the customers with a
  * subscription in force at the end of the latest month and what they pay, and the
  * Kaplan–Meier counts of the spans' tenures in whole months. The view would otherwise read
  * the subscriptions twice (spans and ARPA) and sort them for the spans' window passes.
@@ -921,11 +922,14 @@ typedef struct SubscriptionLifetimesState
 	int32		last;			/* the last row's segment, tried first */
 } SubscriptionLifetimesState;
 
+/* The months of flows a kpi_segment_lifetime gives: those of the mean monthly churn. */
+#define LIFETIME_RECENT_MONTHS 12
+
 /* What one segment (or all customers) adds up to. */
 typedef struct SegmentLifetime
 {
 	FlowSeriesState *flows;		/* NULL when there is no period to show */
-	SurvivalSummary *survival;	/* room for every tenure */
+	SurvivalSummary *survival;	/* grown to the largest tenure seen */
 	int64		in_force;		/* customers with a subscription in force at the data end */
 	int64		paying;			/* of them, those whose MRR there is above 0 */
 	Datum		mrr;			/* the sum of their MRR there (numeric), 0 when none */
@@ -1000,17 +1004,18 @@ kpi_subscription_lifetimes_trans(PG_FUNCTION_ARGS)
 	}
 	else
 	{
-		char	   *zone = text_to_cstring(PG_GETARG_TEXT_PP(8));
+		text	   *zone = PG_GETARG_TEXT_PP(8);
 
 		lt = (SubscriptionLifetimesState *) PG_GETARG_POINTER(0);
-		if (PG_GETARG_DATEADT(9) != lt->base.today || strcmp(zone, lt->zone) != 0)
+		if (PG_GETARG_DATEADT(9) != lt->base.today ||
+			VARSIZE_ANY_EXHDR(zone) != strlen(lt->zone) ||
+			memcmp(VARDATA_ANY(zone), lt->zone, VARSIZE_ANY_EXHDR(zone)) != 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("time zone %s and today %s differ from time zone %s and today %s of the same group",
-							zone, period_datum_text(PG_GETARG_DATUM(9), INSTANT_DATE), lt->zone,
+							text_to_cstring(zone), period_datum_text(PG_GETARG_DATUM(9), INSTANT_DATE), lt->zone,
 							period_datum_text(DateADTGetDatum(lt->base.today), INSTANT_DATE)),
 					 errdetail("The time zone and today must be the same on every row of a group.")));
-		pfree(zone);
 	}
 	row = SubscriptionKeep(fcinfo, &lt->base);
 	if (row != NULL)
@@ -1019,9 +1024,11 @@ kpi_subscription_lifetimes_trans(PG_FUNCTION_ARGS)
 			row->segment = SegmentNumber(lt, PG_GETARG_TEXT_PP(6));
 		if (!PG_ARGISNULL(7))
 		{
+			/* detoasted: the amount may end up in the result row as it is */
+			Datum		mrr = PointerGetDatum(PG_DETOAST_DATUM_PACKED(PG_GETARG_DATUM(7)));
 			MemoryContext old = MemoryContextSwitchTo(cxt);
 
-			row->mrr = datumCopy(PG_GETARG_DATUM(7), false, -1);
+			row->mrr = datumCopy(mrr, false, -1);
 			MemoryContextSwitchTo(old);
 		}
 	}
@@ -1035,11 +1042,26 @@ WallTime(Datum zone, TimestampTz t)
 	return DirectFunctionCall2(timestamptz_zone, zone, TimestampTzGetDatum(t));
 }
 
-/* Counts a span's tenure, in whole months up to its end or to data_end, in a segment. */
+/*
+ * Counts a span's tenure in a segment, making room for it: the counts start small and grow
+ * geometrically, as a segment's tenures seldom reach the 1,201 slots they may take.
+ */
 static void
 LifetimeAddTenure(SegmentLifetime *seg, int32 tenure, bool churned)
 {
+	int			have = SurvivalSlots(seg->survival);
+
 	SurvivalCheckTenure(tenure);
+	if (tenure >= have)
+	{
+		int			slots = Min(Max(tenure + 1, 2 * have), SURVIVAL_SLOTS);
+		SurvivalSummary *grown = SurvivalNew(SURVIVAL_KIND_SUMMARY, slots);
+
+		memcpy(grown, seg->survival, SurvivalSize(seg->survival->ntenures));
+		SET_VARSIZE(grown, SurvivalSize(slots));
+		pfree(seg->survival);
+		seg->survival = grown;
+	}
 	SurvivalAdd(seg->survival, tenure, churned);
 }
 
@@ -1055,7 +1077,11 @@ LifetimeAddInForce(SegmentLifetime *seg, Datum amount, bool paying)
 	seg->mrr = seg->mrr == (Datum) 0 ? amount : DirectFunctionCall2(numeric_add, seg->mrr, amount);
 }
 
-/* The result row of one segment: (segment, latest_month, flows, in force, paying, mrr, survival). */
+/*
+ * The result row of one segment: (segment, latest_month, recent_flows, in force, paying, mrr,
+ * survival), with the flows of the last 12 months only: a segment's row stays small however
+ * many segments there are.
+ */
 static Datum
 LifetimeRow(const LifetimeResultInfo *info, text *name, DateADT latest, const SegmentLifetime *seg)
 {
@@ -1067,7 +1093,8 @@ LifetimeRow(const LifetimeResultInfo *info, text *name, DateADT latest, const Se
 	nulls[1] = seg->flows == NULL;
 	nulls[2] = seg->flows == NULL;
 	if (seg->flows != NULL)
-		values[2] = PointerGetDatum(SeriesArray(&info->flow, seg->flows));
+		values[2] = PointerGetDatum(SeriesArray(&info->flow, seg->flows,
+												Max(seg->flows->periods - LIFETIME_RECENT_MONTHS, 0)));
 	values[3] = Int64GetDatum(seg->in_force);
 	values[4] = Int64GetDatum(seg->paying);
 	values[5] = seg->mrr;
@@ -1113,6 +1140,7 @@ kpi_subscription_lifetimes_final(PG_FUNCTION_ARGS)
 	SubscriptionFlowsState *st;
 	LifetimeResultInfo *info;
 	SegmentLifetime *segs;
+	FlowSeriesState *empty;
 	Datum	   *rows;
 	Datum		zone;
 	Datum		zero = NumericGetDatum(csm_int64_to_numeric(0));
@@ -1147,12 +1175,17 @@ kpi_subscription_lifetimes_final(PG_FUNCTION_ARGS)
 		data_end = date2j(year + (month - 1) / 12, (month - 1) % 12 + 1, 1) - POSTGRES_EPOCH_JDATE;
 	}
 
-	/* segs[0] is '(all)', segs[k + 1] segment k */
+	/* segs[0] is '(all)', segs[k + 1] segment k; their series states copies of one */
 	segs = palloc0(sizeof(SegmentLifetime) * (lt->nsegments + 1));
+	empty = series ? SubscriptionSeriesState(st, first, periods) : NULL;
 	for (i = 0; i <= lt->nsegments; i++)
 	{
-		segs[i].flows = series ? SubscriptionSeriesState(st, first, periods) : NULL;
-		segs[i].survival = SurvivalNew(SURVIVAL_KIND_SUMMARY, SURVIVAL_SLOTS);
+		if (series)
+		{
+			segs[i].flows = (FlowSeriesState *) palloc(VARSIZE(empty));
+			memcpy(segs[i].flows, empty, VARSIZE(empty));
+		}
+		segs[i].survival = SurvivalNew(SURVIVAL_KIND_SUMMARY, 16);
 	}
 
 	for (next = 0; next < st->n;)

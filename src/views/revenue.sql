@@ -105,7 +105,7 @@ last AS (SELECT max(l.latest_month) AS month, (max(l.latest_month) + '1 month'::
 arpa AS (
     SELECT l.segment, l.paying_customers, l.mrr / nullif(l.paying_customers, 0) AS arpa, l.survival
     FROM lt AS l WHERE l.customers_in_force > 0),
-flows AS (SELECT l.segment, l.flows FROM lt AS l),
+flows AS (SELECT l.segment, l.recent_flows AS flows FROM lt AS l),
 km AS (
     SELECT a.segment, t.expected_lifetime, a.arpa * t.expected_lifetime::numeric AS ltv_km
     FROM arpa AS a CROSS JOIN LATERAL (SELECT @extschema@.expected_lifetime(a.survival) AS expected_lifetime) AS t),$t$;

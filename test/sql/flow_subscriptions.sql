@@ -229,9 +229,9 @@ SELECT regress.expect_error($$SELECT kpi_subscription_flows('{}'::json, timestam
 SELECT regress.expect_error($$SELECT kpi_subscription_flows(1, timestamptz '1990-03-01', '2024-03-01', date '1990-03-01', date '2024-03-01', 'day', date '2024-06-01')$$);
 
 -- kpi_subscription_lifetimes(), the aggregate behind the plain ltv view: per segment and for
--- all customers, the monthly flows of the spans, the customers with a subscription in force
--- at the end of the latest month (those paying, and what they pay), and the Kaplan-Meier
--- counts of the spans' tenures in whole months.
+-- all customers, the monthly flows of the spans (of the last 12 months), the customers with
+-- a subscription in force at the end of the latest month (those paying, and what they pay),
+-- and the Kaplan-Meier counts of the spans' tenures in whole months.
 --
 -- A worked example, today 15 April 2024, so the months run from January to April and the
 -- data ends on 1 May. Customer 1 (segment a): two subscriptions that touch, the second still
@@ -241,7 +241,7 @@ SELECT regress.expect_error($$SELECT kpi_subscription_flows(1, timestamptz '1990
 -- force but not paying, 2 whole months. Customer 4 (b): from 1 March with an end to come in
 -- 2030, so still active at the data end, after 2 months, and paying 40. Customer 5 (a): a
 -- start in June, after the data end: no tenure yet, nothing in force.
-SELECT l.segment, l.latest_month, cardinality(l.flows) AS months, l.flows[4].customers_end AS april_end,
+SELECT l.segment, l.latest_month, cardinality(l.recent_flows) AS months, l.recent_flows[4].customers_end AS april_end,
        l.customers_in_force, l.paying_customers, l.mrr, l.survival, expected_lifetime(l.survival)
 FROM unnest((SELECT kpi_subscription_lifetimes(c, s::timestamptz, e::timestamptz, s, e, seg, mrr, 'UTC', date '2024-04-15')
              FROM (VALUES (1, 'a', date '2024-01-10', date '2024-03-05', 10.00), (1, 'a', '2024-03-05', NULL, 20.50),
@@ -264,7 +264,7 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT CASE WHEN customer % 9 = 0 THE
 
 -- The reference: spans by the islands method (as above), the months from that of the first
 -- span's start to that of the last change, not past the month of today; per group, the
--- flows of its spans (customer_flows), tenures as age() in whole months to the end, or to
+-- flows of its spans (customer_flows) in the last 12 months, tenures as age() in whole months to the end, or to
 -- the data end (the end of the latest month) for a span still active there, of the spans
 -- started before it, and each customer's MRR summed over its subscriptions in force at the
 -- data end.
@@ -302,8 +302,8 @@ LANGUAGE sql AS $$
         UNION ALL SELECT segment, customer, started_at, ended_at FROM spans WHERE segment IS NOT NULL),
     per_group AS (
         SELECT g.segment,
-               customer_flows((g.started_at AT TIME ZONE zone)::date, (g.ended_at AT TIME ZONE zone)::date,
-                              s.first, '1 month', s.periods)::text AS flows,
+               (customer_flows((g.started_at AT TIME ZONE zone)::date, (g.ended_at AT TIME ZONE zone)::date,
+                               s.first, '1 month', s.periods))[greatest(s.periods - 11, 1):]::text AS flows,
                survival_summary((date_part('year', t.age) * 12 + date_part('month', t.age))::int, t.churned)
                    FILTER (WHERE (g.started_at AT TIME ZONE zone)::date < s.data_end)::text AS survival
         FROM grouped g CROSS JOIN series s
@@ -311,7 +311,7 @@ LANGUAGE sql AS $$
         CROSS JOIN LATERAL (SELECT c.churned,
                                    age(CASE WHEN c.churned THEN g.ended_at AT TIME ZONE zone ELSE s.data_end::timestamp END,
                                        g.started_at AT TIME ZONE zone) AS age) t
-        GROUP BY g.segment),
+        GROUP BY g.segment, s.periods),
     at_end AS (
         SELECT l.customer, l.segment, sum(l.mrr) AS mrr
         FROM local l CROSS JOIN series s
@@ -330,7 +330,7 @@ CREATE FUNCTION lifetimes_computed(zone text, today date)
 RETURNS TABLE (segment text, latest_month date, flows text, customers_in_force bigint, paying_customers bigint,
                mrr text, survival text)
 LANGUAGE sql AS $$
-    SELECT l.segment, l.latest_month, l.flows::text, l.customers_in_force, l.paying_customers, l.mrr::text, l.survival::text
+    SELECT l.segment, l.latest_month, l.recent_flows::text, l.customers_in_force, l.paying_customers, l.mrr::text, l.survival::text
     FROM unnest((SELECT kpi_subscription_lifetimes(customer, started_at, ended_at, (started_at AT TIME ZONE zone)::date,
                                                    (ended_at AT TIME ZONE zone)::date, segment_of(customer), mrr, zone, today)
                  FROM subs)) l
@@ -350,6 +350,18 @@ FROM unnest(ARRAY['UTC', 'America/Santiago', 'Asia/Kolkata']) z,
      unnest(ARRAY[date '2030-01-01', date '2023-02-14', date '2020-06-01']) t,
      LATERAL lifetimes_mismatches(z, t) m
 ORDER BY 1, 2;
+
+-- Each customer its own segment (1,198 of them, numbered as they come): the segments add up
+-- to '(all)', in customers, MRR, tenure counts and the flows of the latest month.
+WITH l AS (
+    SELECT l.* FROM unnest((SELECT kpi_subscription_lifetimes(customer, started_at, ended_at, started_at::date, ended_at::date,
+                                                              'c' || customer, mrr, 'UTC', date '2023-02-14') FROM subs)) l)
+SELECT count(*) FILTER (WHERE segment <> '(all)') AS segments,
+       sum(customers_in_force) FILTER (WHERE segment <> '(all)') = sum(customers_in_force) FILTER (WHERE segment = '(all)') AS in_force_adds_up,
+       sum(mrr) FILTER (WHERE segment <> '(all)') = sum(mrr) FILTER (WHERE segment = '(all)') AS mrr_adds_up,
+       rollup(survival) FILTER (WHERE segment <> '(all)') = min(survival::text) FILTER (WHERE segment = '(all)')::survival_summary AS tenures_add_up,
+       sum(recent_flows[12].customers_end) FILTER (WHERE segment <> '(all)') = sum(recent_flows[12].customers_end) FILTER (WHERE segment = '(all)') AS flows_add_up
+FROM l;
 
 -- A parallel plan (the subscriptions scanned by two workers) gives the same rows.
 CREATE TABLE serial_lifetimes AS SELECT * FROM lifetimes_computed('America/Santiago', '2023-02-14');
