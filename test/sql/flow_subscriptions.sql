@@ -363,6 +363,18 @@ SELECT count(*) FILTER (WHERE segment <> '(all)') AS segments,
        sum(recent_flows[12].customers_end) FILTER (WHERE segment <> '(all)') = sum(recent_flows[12].customers_end) FILTER (WHERE segment = '(all)') AS flows_add_up
 FROM l;
 
+-- As a window function over a growing frame (the final function sorts the rows it keeps, then
+-- the frame takes more), against the aggregate over each prefix.
+SELECT count(*) AS frames,
+       count(*) FILTER (WHERE w.lifetimes::text IS DISTINCT FROM (
+           SELECT kpi_subscription_lifetimes(p.customer, p.started_at, p.ended_at, p.started_at::date, p.ended_at::date,
+                                             segment_of(p.customer), p.mrr, 'UTC', '2023-02-14')
+           FROM subs p WHERE p.id <= w.id)::text) AS differing
+FROM (SELECT id, kpi_subscription_lifetimes(customer, started_at, ended_at, started_at::date, ended_at::date,
+                                            segment_of(customer), mrr, 'UTC', '2023-02-14')
+                 OVER (ORDER BY id ROWS UNBOUNDED PRECEDING) AS lifetimes
+      FROM subs WHERE id <= 300) w;
+
 -- A parallel plan (the subscriptions scanned by two workers) gives the same rows.
 CREATE TABLE serial_lifetimes AS SELECT * FROM lifetimes_computed('America/Santiago', '2023-02-14');
 SELECT regress.force_parallel();
