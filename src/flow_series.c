@@ -847,8 +847,8 @@ kpi_subscription_flows_final(PG_FUNCTION_ARGS)
 {
 	SubscriptionFlowsState *st;
 	FlowSeriesState *s;
-	DateADT		first;
-	int64		periods;
+	DateADT		first = 0;
+	int64		periods = 0;
 	int64		next;
 
 	if (PG_ARGISNULL(0))
@@ -1144,10 +1144,10 @@ kpi_subscription_lifetimes_final(PG_FUNCTION_ARGS)
 	Datum	   *rows;
 	Datum		zone;
 	Datum		zero = NumericGetDatum(csm_int64_to_numeric(0));
-	DateADT		first,
+	DateADT		first = 0,
 				latest = 0,
 				data_end = 0;
-	int64		periods;
+	int64		periods = 0;
 	bool		series;
 	int64		next;
 	int			i;
