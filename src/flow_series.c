@@ -1143,7 +1143,7 @@ kpi_subscription_lifetimes_final(PG_FUNCTION_ARGS)
 	FlowSeriesState *empty;
 	Datum	   *rows;
 	Datum		zone;
-	Datum		zero = NumericGetDatum(csm_int64_to_numeric(0));
+	Datum		zero;
 	DateADT		first = 0,
 				latest = 0,
 				data_end = 0;
@@ -1160,24 +1160,18 @@ kpi_subscription_lifetimes_final(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 	info = LifetimeResultType(fcinfo);
 	zone = CStringGetTextDatum(lt->zone);
+	zero = NumericGetDatum(csm_int64_to_numeric(0));
 	series = SubscriptionSeries(st, &first, &periods);
+	empty = series ? SubscriptionSeriesState(st, first, periods) : NULL;
 	if (series)
 	{
-		int			year,
-					month,
-					day;
-
-		/* the latest month and the day after it */
-		j2date(first + POSTGRES_EPOCH_JDATE, &year, &month, &day);
-		month += periods - 1;
-		latest = date2j(year + (month - 1) / 12, (month - 1) % 12 + 1, 1) - POSTGRES_EPOCH_JDATE;
-		month++;
-		data_end = date2j(year + (month - 1) / 12, (month - 1) % 12 + 1, 1) - POSTGRES_EPOCH_JDATE;
+		/* the latest month and the data end, the bounds of the last period (in days) */
+		latest = (DateADT) (SeriesBounds(empty)[periods - 1] / USECS_PER_DAY);
+		data_end = (DateADT) (SeriesBounds(empty)[periods] / USECS_PER_DAY);
 	}
 
 	/* segs[0] is '(all)', segs[k + 1] segment k; their series states copies of one */
 	segs = palloc0(sizeof(SegmentLifetime) * (lt->nsegments + 1));
-	empty = series ? SubscriptionSeriesState(st, first, periods) : NULL;
 	for (i = 0; i <= lt->nsegments; i++)
 	{
 		if (series)
@@ -1188,7 +1182,8 @@ kpi_subscription_lifetimes_final(PG_FUNCTION_ARGS)
 		segs[i].survival = SurvivalNew(SURVIVAL_KIND_SUMMARY, 16);
 	}
 
-	for (next = 0; next < st->n;)
+	/* without a month to show, nothing of the spans is shown */
+	for (next = series ? 0 : st->n; next < st->n;)
 	{
 		const SubscriptionRow *customer = &st->rows[next];
 		SegmentLifetime *seg = customer->segment >= 0 ? &segs[customer->segment + 1] : NULL;
@@ -1204,8 +1199,6 @@ kpi_subscription_lifetimes_final(PG_FUNCTION_ARGS)
 			Interval   *age;
 			bool		churned;
 
-			if (!series)
-				continue;		/* no month: nothing is shown of the spans */
 			SubscriptionAddSpan(st, segs[0].flows, &span);
 			if (seg != NULL)
 				SubscriptionAddSpan(st, seg->flows, &span);
@@ -1226,8 +1219,6 @@ kpi_subscription_lifetimes_final(PG_FUNCTION_ARGS)
 									 &st->customer_order) == 0);
 
 		/* its MRR at the data end: the subscriptions started before it and not ended */
-		if (!series)
-			continue;
 		for (j = customer - st->rows; j < next; j++)
 		{
 			const SubscriptionRow *r = &st->rows[j];
