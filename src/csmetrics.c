@@ -5,8 +5,12 @@
 #include "csmetrics.h"
 
 #include "catalog/pg_type.h"
+#include "funcapi.h"
+#include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/typcache.h"
 
 CSM_MODULE_MAGIC;
 
@@ -91,4 +95,68 @@ csm_read_float_array(ArrayType *array, const char *what, CsmFloatArray *out)
 	for (i = 0; i < out->n; i++)
 		out->values[i] = out->nulls[i] ? 0.0 : DatumGetFloat8(elems[i]);
 	pfree(elems);
+}
+
+/* The default order of an argument's type (csmetrics.h). */
+void
+csm_argument_order(FunctionCallInfo fcinfo, int argno, MemoryContext cxt, const char *what,
+				   SortSupport ssup, int16 *typlen, bool *typbyval)
+{
+	Oid			type = get_fn_expr_argtype(fcinfo->flinfo, argno);
+	TypeCacheEntry *entry = lookup_type_cache(type, TYPECACHE_LT_OPR);
+
+	if (!OidIsValid(entry->lt_opr))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_FUNCTION),
+				 errmsg("%s of type %s cannot be sorted", what, format_type_be(type)),
+				 errdetail("The type needs a default btree operator class.")));
+	memset(ssup, 0, sizeof(SortSupportData));
+	ssup->ssup_cxt = cxt;
+	ssup->ssup_collation = PG_GET_COLLATION();
+	ssup->ssup_nulls_first = false;
+	PrepareSortSupportFromOrderingOp(entry->lt_opr, ssup);
+	get_typlenbyval(type, typlen, typbyval);
+}
+
+/* Describe the row type elemtype in info (allocated in the current memory context). */
+void
+csm_describe_row_type(CsmRowArrayType *info, Oid elemtype)
+{
+	info->elemtype = elemtype;
+	info->tupdesc = BlessTupleDesc(lookup_rowtype_tupdesc_copy(elemtype, -1));
+	get_typlenbyvalalign(elemtype, &info->typlen, &info->typbyval, &info->typalign);
+}
+
+/*
+ * The row type of the array the called function returns, with natts fields, described once
+ * per call site and cached in fn_extra.
+ */
+CsmRowArrayType *
+csm_result_row_type(FunctionCallInfo fcinfo, int natts)
+{
+	CsmRowArrayType *info = (CsmRowArrayType *) fcinfo->flinfo->fn_extra;
+
+	if (info == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+		Oid			elemtype = get_element_type(get_func_rettype(fcinfo->flinfo->fn_oid));
+
+		if (!OidIsValid(elemtype))
+			elog(ERROR, "function %u must return an array", fcinfo->flinfo->fn_oid);
+		info = (CsmRowArrayType *) palloc(sizeof(CsmRowArrayType));
+		csm_describe_row_type(info, elemtype);
+		if (info->tupdesc->natts != natts)
+			elog(ERROR, "row type %s has %d fields, expected %d",
+				 format_type_be(elemtype), info->tupdesc->natts, natts);
+		fcinfo->flinfo->fn_extra = info;
+		MemoryContextSwitchTo(old);
+	}
+	return info;
+}
+
+/* An array of n rows of the type info describes. */
+ArrayType *
+csm_row_array(const CsmRowArrayType *info, Datum *rows, int n)
+{
+	return construct_array(rows, n, info->elemtype, info->typlen, info->typbyval, info->typalign);
 }

@@ -11,6 +11,7 @@
 #include "common/int.h"
 #include "nodes/execnodes.h"
 #include "utils/array.h"
+#include "utils/sortsupport.h"
 
 /* Add two counters, raising an error instead of wrapping around. */
 static inline int64
@@ -104,5 +105,31 @@ extern void csm_read_float_array(ArrayType *array, const char *what, CsmFloatArr
 /* Array arguments: at most one dimension; two arrays that pair up have the same length. */
 extern void csm_check_one_dimensional(ArrayType *array, const char *what);
 extern void csm_check_same_length(const char *what1, int n1, const char *what2, int n2);
+
+/*
+ * The row type of a function returning an array of a composite type, described once and
+ * cached in fn_extra: the blessed descriptor of the rows, and the storage properties of the
+ * type that construct_array needs.
+ */
+typedef struct CsmRowArrayType
+{
+	TupleDesc	tupdesc;		/* blessed descriptor of the element type */
+	Oid			elemtype;		/* the element (row) type */
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+} CsmRowArrayType;
+
+/*
+ * The default order of the type of argument argno (a btree "<", NULLs last, in the call's
+ * collation), prepared in ssup for sorting in cxt; an error names the values (what, plural)
+ * when the type has no default order. Gives the type's storage, for copying its values.
+ */
+extern void csm_argument_order(FunctionCallInfo fcinfo, int argno, MemoryContext cxt,
+							   const char *what, SortSupport ssup, int16 *typlen, bool *typbyval);
+
+extern void csm_describe_row_type(CsmRowArrayType *info, Oid elemtype);
+extern CsmRowArrayType *csm_result_row_type(FunctionCallInfo fcinfo, int natts);
+extern ArrayType *csm_row_array(const CsmRowArrayType *info, Datum *rows, int n);
 
 #endif							/* CSMETRICS_H */

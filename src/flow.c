@@ -28,9 +28,6 @@
 
 #include <math.h>
 
-/* Number of attributes of the composite type customer_flow. */
-#define FLOW_NATTS 7
-
 /* Transition state of the one-period aggregates (SQL type customer_flow_state, 64 bytes). */
 typedef struct FlowState
 {

@@ -19,6 +19,9 @@
 /* On-disk format version of both state types; input rejects any other. */
 #define FLOW_FORMAT_VERSION 1
 
+/* Number of attributes of the composite type customer_flow. */
+#define FLOW_NATTS 7
+
 /* The four independent counts of one period; customers_end follows from them. */
 typedef struct FlowCounts
 {

@@ -56,16 +56,6 @@ typedef struct FlowSeriesState
 #define SeriesLost(s)			((s)->data + 2 * (s)->periods + 1)
 #define SeriesLostNew(s)		((s)->data + 3 * (s)->periods + 1)
 
-/* Result-row description cached by the final functions in fn_extra. */
-typedef struct FlowResultInfo
-{
-	TupleDesc	tupdesc;		/* blessed descriptor of customer_flow */
-	Oid			elemtype;		/* customer_flow's type OID (array element) */
-	int16		typlen;			/* its storage properties, for construct_array */
-	bool		typbyval;
-	char		typalign;
-} FlowResultInfo;
-
 PG_FUNCTION_INFO_V1(customer_flows_state_in);
 PG_FUNCTION_INFO_V1(customer_flows_state_out);
 PG_FUNCTION_INFO_V1(customer_flows_state_recv);
@@ -314,39 +304,9 @@ customer_flows_combine(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(a);
 }
 
-/* Describes the row type elemtype (customer_flow) and its storage properties, in the current context. */
-static void
-FlowResultDescribe(FlowResultInfo *info, Oid elemtype)
-{
-	info->elemtype = elemtype;
-	info->tupdesc = BlessTupleDesc(lookup_rowtype_tupdesc_copy(elemtype, -1));
-	get_typlenbyvalalign(elemtype, &info->typlen, &info->typbyval, &info->typalign);
-}
-
-/* The customer_flow row type of a final function returning customer_flow[], cached in fn_extra. */
-static FlowResultInfo *
-FlowResultType(FunctionCallInfo fcinfo)
-{
-	FlowResultInfo *info = (FlowResultInfo *) fcinfo->flinfo->fn_extra;
-
-	if (info == NULL)
-	{
-		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
-		Oid			elemtype = get_element_type(get_func_rettype(fcinfo->flinfo->fn_oid));
-
-		if (!OidIsValid(elemtype))
-			elog(ERROR, "customer_flows_final must return an array");
-		info = (FlowResultInfo *) palloc(sizeof(FlowResultInfo));
-		FlowResultDescribe(info, elemtype);
-		fcinfo->flinfo->fn_extra = info;
-		MemoryContextSwitchTo(old);
-	}
-	return info;
-}
-
 /* One customer_flow per period of a series state from period from on, in order, as an array. */
 static ArrayType *
-SeriesArray(const FlowResultInfo *info, const FlowSeriesState *s, int from)
+SeriesArray(const CsmRowArrayType *info, const FlowSeriesState *s, int from)
 {
 	Datum	   *rows;
 	FlowCounts	c;
@@ -365,15 +325,14 @@ SeriesArray(const FlowResultInfo *info, const FlowSeriesState *s, int from)
 										   period_instant_to_timestamptz(SeriesBounds(s)[k + 1], s->kind), &c);
 		c.customers_start = FlowCountsEnd(&c);
 	}
-	return construct_array(rows, s->periods - from, info->elemtype, info->typlen, info->typbyval,
-						   info->typalign);
+	return csm_row_array(info, rows, s->periods - from);
 }
 
 /* The result of a final function returning customer_flow[]: one row per period of s. */
 static Datum
 SeriesResult(FunctionCallInfo fcinfo, const FlowSeriesState *s)
 {
-	PG_RETURN_ARRAYTYPE_P(SeriesArray(FlowResultType(fcinfo), s, 0));
+	PG_RETURN_ARRAYTYPE_P(SeriesArray(csm_result_row_type(fcinfo, FLOW_NATTS), s, 0));
 }
 
 /* Final function of customer_flows: one customer_flow per period, in order. */
@@ -485,24 +444,14 @@ static SubscriptionFlowsState *
 SubscriptionStateCreate(FunctionCallInfo fcinfo, MemoryContext cxt, Size size, const char *name,
 						const char *grain_name, DateADT today)
 {
-	Oid			customer_type = get_fn_expr_argtype(fcinfo->flinfo, 1);
 	MemoryContext old = MemoryContextSwitchTo(cxt);
 	SubscriptionFlowsState *st = (SubscriptionFlowsState *) palloc0(size);
-	TypeCacheEntry *type = lookup_type_cache(customer_type, TYPECACHE_LT_OPR);
 
-	if (!OidIsValid(type->lt_opr))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_FUNCTION),
-				 errmsg("customer ids of type %s cannot be sorted", format_type_be(customer_type)),
-				 errdetail("The customer id needs a default btree operator class.")));
+	csm_argument_order(fcinfo, 1, cxt, "customer ids", &st->customer_order, &st->customer_len,
+					   &st->customer_byval);
 	st->name = name;
 	st->cxt = cxt;
-	st->customer_type = customer_type;
-	st->customer_order.ssup_cxt = cxt;
-	st->customer_order.ssup_collation = PG_GET_COLLATION();
-	st->customer_order.ssup_nulls_first = false;
-	PrepareSortSupportFromOrderingOp(type->lt_opr, &st->customer_order);
-	get_typlenbyval(customer_type, &st->customer_len, &st->customer_byval);
+	st->customer_type = get_fn_expr_argtype(fcinfo->flinfo, 1);
 	st->grain_name = pstrdup(grain_name);
 	st->grain = GrainFromText(st->grain_name);
 	st->today = today;
@@ -938,8 +887,8 @@ typedef struct SegmentLifetime
 /* The row type of the result and of its flows, cached in fn_extra. */
 typedef struct LifetimeResultInfo
 {
-	FlowResultInfo row;			/* kpi_segment_lifetime */
-	FlowResultInfo flow;		/* customer_flow */
+	CsmRowArrayType row;		/* kpi_segment_lifetime */
+	CsmRowArrayType flow;		/* customer_flow */
 } LifetimeResultInfo;
 
 /* The number of a segment, numbering it when new; -1 for NULL (counted in '(all)' only). */
@@ -1119,8 +1068,8 @@ LifetimeResultType(FunctionCallInfo fcinfo)
 		if (!OidIsValid(rowtype))
 			elog(ERROR, "kpi_subscription_lifetimes_final must return an array");
 		info = (LifetimeResultInfo *) palloc(sizeof(LifetimeResultInfo));
-		FlowResultDescribe(&info->row, rowtype);
-		FlowResultDescribe(&info->flow,
+		csm_describe_row_type(&info->row, rowtype);
+		csm_describe_row_type(&info->flow,
 						   get_element_type(TupleDescAttr(info->row.tupdesc, 2)->atttypid));
 		fcinfo->flinfo->fn_extra = info;
 		MemoryContextSwitchTo(old);
@@ -1245,8 +1194,7 @@ kpi_subscription_lifetimes_final(PG_FUNCTION_ARGS)
 	for (i = 0; i < lt->nsegments; i++)
 		rows[i + 1] = LifetimeRow(info, cstring_to_text_with_len(lt->names[i].data, lt->names[i].len),
 								  latest, &segs[i + 1]);
-	PG_RETURN_ARRAYTYPE_P(construct_array(rows, lt->nsegments + 1, info->row.elemtype,
-										  info->row.typlen, info->row.typbyval, info->row.typalign));
+	PG_RETURN_ARRAYTYPE_P(csm_row_array(&info->row, rows, lt->nsegments + 1));
 }
 
 /* Rejects a series state read from outside (text or binary) that SeriesProblem finds wrong. */

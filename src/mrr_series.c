@@ -83,16 +83,6 @@ typedef struct MovementsSeries
 /* Number of fields of the composite mrr_period_movements. */
 #define PERIOD_NATTS 16
 
-/* Result-row type of the functions returning mrr_period_movements[], cached in fn_extra. */
-typedef struct PeriodRowType
-{
-	TupleDesc	tupdesc;		/* blessed descriptor of mrr_period_movements */
-	Oid			elemtype;		/* its type OID */
-	int16		typlen;			/* its storage properties, for construct_array */
-	bool		typbyval;
-	char		typalign;
-} PeriodRowType;
-
 PG_FUNCTION_INFO_V1(mrr_movements_series_in);
 PG_FUNCTION_INFO_V1(mrr_movements_series_out);
 PG_FUNCTION_INFO_V1(mrr_movements_series_recv);
@@ -389,32 +379,6 @@ mrr_movements_series_summary_final(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(PG_DETOAST_DATUM_COPY(PointerGetDatum(s)));
 }
 
-/* The mrr_period_movements type and its storage properties, cached in fn_extra. */
-static PeriodRowType *
-PeriodRowTypeOf(FunctionCallInfo fcinfo)
-{
-	PeriodRowType *info = (PeriodRowType *) fcinfo->flinfo->fn_extra;
-
-	if (info == NULL)
-	{
-		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
-		Oid			arraytype = get_func_rettype(fcinfo->flinfo->fn_oid);
-
-		info = (PeriodRowType *) palloc(sizeof(PeriodRowType));
-		info->elemtype = get_element_type(arraytype);
-		if (!OidIsValid(info->elemtype))
-			elog(ERROR, "mrr_movements: the function must return an array");
-		info->tupdesc = BlessTupleDesc(lookup_rowtype_tupdesc_copy(info->elemtype, -1));
-		if (info->tupdesc->natts != PERIOD_NATTS)
-			elog(ERROR, "mrr_period_movements has %d fields, expected %d",
-				 info->tupdesc->natts, PERIOD_NATTS);
-		get_typlenbyvalalign(info->elemtype, &info->typlen, &info->typbyval, &info->typalign);
-		fcinfo->flinfo->fn_extra = info;
-		MemoryContextSwitchTo(old);
-	}
-	return info;
-}
-
 /*
  * One mrr_period_movements per period: the bounds, starting and ending MRR (running sums of
  * the movements), the five movement amounts, then the matching customer counts.
@@ -422,7 +386,7 @@ PeriodRowTypeOf(FunctionCallInfo fcinfo)
 static Datum
 SeriesPeriods(FunctionCallInfo fcinfo, const MovementsSeries *s)
 {
-	PeriodRowType *info = PeriodRowTypeOf(fcinfo);
+	CsmRowArrayType *info = csm_result_row_type(fcinfo, PERIOD_NATTS);
 	int			P = SeriesP(s);
 	int16	   *dscale = DscalePeriods(SeriesDscales(s), P);
 	Datum	   *rows = (Datum *) palloc(sizeof(Datum) * P);
@@ -458,8 +422,7 @@ SeriesPeriods(FunctionCallInfo fcinfo, const MovementsSeries *s)
 		}
 		rows[k] = HeapTupleGetDatum(heap_form_tuple(info->tupdesc, values, nulls));
 	}
-	return PointerGetDatum(construct_array(rows, P, info->elemtype, info->typlen,
-										   info->typbyval, info->typalign));
+	return PointerGetDatum(csm_row_array(info, rows, P));
 }
 
 /* Final function of mrr_movements(path): one mrr_period_movements per period. */
