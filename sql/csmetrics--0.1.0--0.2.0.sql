@@ -2314,7 +2314,7 @@ COMMENT ON FUNCTION @extschema@.kpi_view_health_outcomes(jsonb) IS 'csmetrics in
 -- period, the customers scored, how many churned and the ROC AUC of the score, then the same
 -- per health band and per decile of the score, with the lift of each against the period's
 -- churn rate. One roc_summary per period, band and decile; the period's is the rollup of its
--- bands'.
+-- bands'. The deciles come from kpi_score_ntiles, which sorts each period's scores once.
 CREATE FUNCTION @extschema@.kpi_view_health_score_validation(ctx jsonb) RETURNS text
 LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
@@ -2324,26 +2324,33 @@ BEGIN
     -- the segment of each customer (kept in health_outcomes), and r_segment, segment_match for
     -- the rows of a segment
     ctx := ctx || CASE WHEN by_segment THEN '{"segment_column": ", o.segment", "r_segment": "r.segment, ", "segment_match": " AND t.segment = r.segment"}'::jsonb
-                       ELSE '{"segment_column": "", "r_segment": "", "segment_match": ""}'::jsonb END;
+                       ELSE '{"segment_column": "", "r_segment": "", "segment_match": ""}'::jsonb END
+               -- the outcomes are read twice: a stored helper twice, a view once into a store
+               || jsonb_build_object('o_materialized', CASE WHEN (ctx ->> 'materialized')::boolean THEN 'NOT MATERIALIZED' ELSE 'MATERIALIZED' END);
     RETURN @extschema@.kpi_render($t$
-WITH o AS (
+WITH o AS {{o_materialized}} (
     SELECT o.customer_id, o.{{period}}, o.horizon_periods, o.health_score, o.churned{{segment_column}}
     FROM {{health_outcomes}} AS o),
 groups AS (
-    -- deciles of the period's scores, ties split by customer
-    SELECT {{segment}}g.{{period}}, g.level, g.band, @extschema@.roc_summary(g.health_score, g.churned) AS s,
-           min(g.health_score) AS band_min_score, max(g.health_score) AS band_max_score
-    FROM (SELECT {{segment}}o.{{period}}, 'band' AS level, @extschema@.health_band(o.health_score) AS band, o.health_score, o.churned
+    -- the health bands of the period's scores
+    SELECT {{segment}}o.{{period}}, 'band' AS level, @extschema@.health_band(o.health_score) AS band,
+           @extschema@.roc_summary(o.health_score, o.churned) AS s, min(o.health_score) AS band_min_score,
+           max(o.health_score) AS band_max_score, max(o.horizon_periods) AS horizon_periods
+    FROM o
+    GROUP BY {{segment}}o.{{period}}, @extschema@.health_band(o.health_score)
+    UNION ALL
+    -- its deciles, ties split by customer as ntile(10) over (score, customer_id) splits them:
+    -- each period's scores sorted once, in kpi_score_ntiles
+    SELECT {{segment}}d.{{period}}, 'decile', 'decile ' || lpad(n.ntile::text, 2, '0'), n.summary, n.min_score, n.max_score,
+           d.horizon_periods
+    FROM (SELECT {{segment}}o.{{period}}, max(o.horizon_periods) AS horizon_periods,
+                 @extschema@.kpi_score_ntiles(10, o.health_score, o.churned, o.customer_id) AS ntiles
           FROM o
-          UNION ALL
-          SELECT {{segment}}o.{{period}}, 'decile',
-                 'decile ' || lpad((ntile(10) OVER (PARTITION BY {{segment}}o.{{period}} ORDER BY o.health_score, o.customer_id))::text, 2, '0'),
-                 o.health_score, o.churned
-          FROM o) AS g
-    GROUP BY {{segment}}g.{{period}}, g.level, g.band),
+          GROUP BY {{segment}}o.{{period}}) AS d
+    CROSS JOIN LATERAL unnest(d.ntiles) AS n),
 overall AS (
     SELECT {{segment}}b.{{period}}, @extschema@.rollup(b.s) AS s, min(b.band_min_score) AS band_min_score,
-           max(b.band_max_score) AS band_max_score
+           max(b.band_max_score) AS band_max_score, max(b.horizon_periods) AS horizon_periods
     FROM groups AS b
     WHERE b.level = 'band'
     GROUP BY {{segment}}b.{{period}}),
@@ -2351,7 +2358,7 @@ all_rows AS (
     SELECT {{segment}}t.{{period}}, 'overall' AS level, '(all)' AS band, t.s, t.band_min_score, t.band_max_score FROM overall AS t
     UNION ALL
     SELECT {{segment}}g.{{period}}, g.level, g.band, g.s, g.band_min_score, g.band_max_score FROM groups AS g)
-SELECT {{r_segment}}r.{{period}} AS period, r.level, r.band, h.horizon_periods,
+SELECT {{r_segment}}r.{{period}} AS period, r.level, r.band, t.horizon_periods,
        @extschema@.customers(t.s) AS customers, @extschema@.churned(t.s) AS churned,
        (@extschema@.churned(t.s)::float8 / @extschema@.customers(t.s))::float8 AS churn_rate,
        @extschema@.roc_auc(t.s)::float8 AS auc,
@@ -2361,8 +2368,7 @@ SELECT {{r_segment}}r.{{period}} AS period, r.level, r.band, h.horizon_periods,
         / nullif(@extschema@.churned(t.s)::float8 / @extschema@.customers(t.s), 0))::float8 AS lift,
        r.band_min_score, r.band_max_score
 FROM all_rows AS r
-JOIN overall AS t ON t.{{period}} = r.{{period}}{{segment_match}}
-JOIN (SELECT DISTINCT o.{{period}}, o.horizon_periods FROM o) AS h ON h.{{period}} = r.{{period}}$t$, ctx);
+JOIN overall AS t ON t.{{period}} = r.{{period}}{{segment_match}}$t$, ctx);
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_health_score_validation(jsonb) IS 'csmetrics internal: builder of health_score_validation';
 
@@ -3699,6 +3705,36 @@ CREATE AGGREGATE @extschema@.rollup(s @extschema@.roc_summary) (
 );
 COMMENT ON AGGREGATE @extschema@.rollup(@extschema@.roc_summary) IS
 'exact merge of ROC summaries (by period, segment...); NULL when they count no row';
+
+-- kpi_score_ntiles(buckets, score, churned, tiebreak): internal to the health validation
+-- views. The group's rows in order of score, then tiebreak (NULLs last), cut into ntiles as
+-- ntile(buckets) cuts them, and for each ntile with rows its number, the roc_summary of its
+-- rows and its lowest and highest score. Rows with a NULL score or churned flag are left
+-- out, as roc_summary leaves them out. It keeps every row of the group (about 24 bytes each,
+-- plus the tiebreak when it is passed by reference): no combine function.
+CREATE TYPE @extschema@.kpi_score_ntile AS (
+    ntile int,
+    summary @extschema@.roc_summary,
+    min_score float8,
+    max_score float8
+);
+COMMENT ON TYPE @extschema@.kpi_score_ntile IS 'csmetrics internal: one ntile of the scores of a group (kpi_score_ntiles): its number, the roc_summary of its rows, its lowest and highest score';
+
+CREATE FUNCTION @extschema@.kpi_score_ntiles_trans(pg_catalog.internal, pg_catalog.int4, pg_catalog.float8, pg_catalog.bool, anyelement)
+RETURNS pg_catalog.internal
+AS 'MODULE_PATHNAME', 'kpi_score_ntiles_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.kpi_score_ntiles_trans(pg_catalog.internal, pg_catalog.int4, pg_catalog.float8, pg_catalog.bool, anyelement) IS 'csmetrics internal: transition of kpi_score_ntiles (keeps each row)';
+
+CREATE FUNCTION @extschema@.kpi_score_ntiles_final(pg_catalog.internal)
+RETURNS @extschema@.kpi_score_ntile[]
+AS 'MODULE_PATHNAME', 'kpi_score_ntiles_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.kpi_score_ntiles_final(pg_catalog.internal) IS 'csmetrics internal: final function of kpi_score_ntiles (sorts the rows once and summarises each ntile)';
+
+CREATE AGGREGATE @extschema@.kpi_score_ntiles(buckets pg_catalog.int4, score pg_catalog.float8, churned pg_catalog.bool, tiebreak anyelement) (
+    SFUNC = @extschema@.kpi_score_ntiles_trans, STYPE = pg_catalog.internal,
+    FINALFUNC = @extschema@.kpi_score_ntiles_final, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.kpi_score_ntiles(pg_catalog.int4, pg_catalog.float8, pg_catalog.bool, anyelement) IS 'csmetrics internal: the ntiles of a score over ORDER BY score, tiebreak (as ntile(buckets) cuts them), each with the roc_summary of its rows and its lowest and highest score';
 
 -- The look-back measures of the health views (src/health_windows.c): one customer's rows as
 -- arrays, measured in every window at once.

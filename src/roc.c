@@ -27,6 +27,11 @@
  * the accessors compact the executor's state in place when an aggregate runs them (the next
  * transition, or a second final function sharing the state, sees the same value); called
  * directly they compact a copy (the rule in csmetrics.h).
+ *
+ * kpi_score_ntiles(buckets, score, churned, tiebreak), internal to the health validation
+ * views, splits a group's rows into ntiles of the score as ntile() would over ORDER BY
+ * score, tiebreak, and returns a compacted roc_summary of each: the rows are kept, sorted
+ * once and cut in runs, so that the deciles of a period cost no window over sorted rows.
  */
 #include "csmetrics.h"
 #include "state_io.h"
@@ -34,9 +39,12 @@
 #include <math.h>
 
 #include "common/shortest_dec.h"
+#include "funcapi.h"
 #include "lib/stringinfo.h"
 #include "libpq/pqformat.h"
+#include "utils/datum.h"
 #include "utils/memutils.h"
+
 
 #define ROC_VERSION			1
 #define ROC_INITIAL_SLOTS	8		/* room of a new transition state (it doubles as rows come) */
@@ -92,6 +100,8 @@ PG_FUNCTION_INFO_V1(roc_auc_summary);
 PG_FUNCTION_INFO_V1(roc_summary_customers);
 PG_FUNCTION_INFO_V1(roc_summary_retained);
 PG_FUNCTION_INFO_V1(roc_summary_churned);
+PG_FUNCTION_INFO_V1(kpi_score_ntiles_trans);
+PG_FUNCTION_INFO_V1(kpi_score_ntiles_final);
 
 /* ---------------------------------------------------------------------------------
  * Scores
@@ -1123,4 +1133,222 @@ Datum
 roc_summary_churned(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_INT64(RocArg(fcinfo)->churned);
+}
+
+/* ---------------------------------------------------------------------------------
+ * Ntiles of a score (kpi_score_ntiles)
+ * --------------------------------------------------------------------------------- */
+
+/* Fields of kpi_score_ntile: ntile, summary, min_score, max_score. */
+#define NTILE_NATTS			4
+#define NTILE_INITIAL_ROWS	1024
+
+/* One row of a group: its score, its class, and the value that orders equal scores. */
+typedef struct NtileRow
+{
+	float8		score;			/* finite, never -0 */
+	Datum		tiebreak;		/* a copy in the aggregate's context, when by reference */
+	bool		churned;
+	bool		tiebreak_null;
+} NtileRow;
+
+/* Transition state of kpi_score_ntiles: the group's rows, in the aggregate's context. */
+typedef struct NtileState
+{
+	MemoryContext cxt;
+	int32		buckets;		/* the same on every row of the group */
+	bool		sorted;			/* rows[] is in order (no row appended since the sort) */
+	int16		typlen;			/* storage of the tiebreak type */
+	bool		typbyval;
+	int64		nrows;
+	int64		allocated;
+	NtileRow   *rows;
+	SortSupportData order;		/* the tiebreak type's default order, NULLs last */
+} NtileState;
+
+/* The number of buckets of a row: positive, and the group's. */
+static int32
+NtileBuckets(FunctionCallInfo fcinfo, const NtileState *st)
+{
+	int32		buckets;
+
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_ARGUMENT_FOR_NTILE),
+				 errmsg("number of buckets is NULL"),
+				 errdetail("kpi_score_ntiles needs a positive number of buckets on every row.")));
+	buckets = PG_GETARG_INT32(1);
+	if (buckets <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_ARGUMENT_FOR_NTILE),
+				 errmsg("number of buckets must be greater than zero, not %d", buckets)));
+	if (st != NULL && buckets != st->buckets)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("number of buckets %d differs from %d on an earlier row of the group",
+						buckets, st->buckets),
+				 errdetail("The number of buckets must be the same on every row of a group.")));
+	return buckets;
+}
+
+/* A new state in cxt for the tiebreak type of argument 4. */
+static NtileState *
+NtileStateCreate(FunctionCallInfo fcinfo, MemoryContext cxt, int32 buckets)
+{
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+	NtileState *st = (NtileState *) palloc0(sizeof(NtileState));
+
+	csm_argument_order(fcinfo, 4, cxt, "tie-break values", &st->order, &st->typlen, &st->typbyval);
+	st->cxt = cxt;
+	st->buckets = buckets;
+	st->allocated = NTILE_INITIAL_ROWS;
+	st->rows = (NtileRow *) palloc(sizeof(NtileRow) * st->allocated);
+	MemoryContextSwitchTo(old);
+	return st;
+}
+
+/*
+ * kpi_score_ntiles transition: keep the row (score, churned, tiebreak). Rows with a NULL
+ * score or class are left out, as roc_summary leaves them out.
+ */
+Datum
+kpi_score_ntiles_trans(PG_FUNCTION_ARGS)
+{
+	MemoryContext cxt;
+	NtileState *st = PG_ARGISNULL(0) ? NULL : (NtileState *) PG_GETARG_POINTER(0);
+	int32		buckets;
+	NtileRow   *row;
+
+	if (!AggCheckCallContext(fcinfo, &cxt))
+		elog(ERROR, "kpi_score_ntiles_trans called outside its aggregate");
+	buckets = NtileBuckets(fcinfo, st);
+	if (st == NULL)
+		st = NtileStateCreate(fcinfo, cxt, buckets);
+	if (PG_ARGISNULL(2) || PG_ARGISNULL(3))
+		PG_RETURN_POINTER(st);
+	if (st->nrows == st->allocated)
+	{
+		if ((Size) st->allocated * 2 > MaxAllocHugeSize / sizeof(NtileRow))
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("kpi_score_ntiles cannot keep more than " INT64_FORMAT " rows in a group",
+							st->allocated)));
+		st->allocated *= 2;
+		st->rows = (NtileRow *) repalloc_huge(st->rows, sizeof(NtileRow) * st->allocated);
+	}
+	row = &st->rows[st->nrows];
+	row->score = CheckScore(PG_GETARG_FLOAT8(2));
+	row->churned = PG_GETARG_BOOL(3);
+	row->tiebreak_null = PG_ARGISNULL(4);
+	if (row->tiebreak_null || st->typbyval)
+		row->tiebreak = row->tiebreak_null ? (Datum) 0 : PG_GETARG_DATUM(4);
+	else
+	{
+		MemoryContext old = MemoryContextSwitchTo(st->cxt);
+
+		row->tiebreak = datumCopy(PG_GETARG_DATUM(4), false, st->typlen);
+		MemoryContextSwitchTo(old);
+	}
+	st->nrows++;
+	st->sorted = false;
+	PG_RETURN_POINTER(st);
+}
+
+/* Order of two rows: by score, then by tiebreak (NULLs last). */
+static int
+NtileRowCompare(const void *a, const void *b, void *arg)
+{
+	const NtileRow *x = (const NtileRow *) a;
+	const NtileRow *y = (const NtileRow *) b;
+
+	if (x->score != y->score)
+		return x->score < y->score ? -1 : 1;
+	return ApplySortComparator(x->tiebreak, x->tiebreak_null, y->tiebreak, y->tiebreak_null,
+							   (SortSupport) arg);
+}
+
+/* A compacted summary of n rows sorted by score. */
+static RocSummary *
+RocFromSortedRows(const NtileRow *rows, int64 n)
+{
+	RocSummary *s;
+	int64		distinct = 0;
+	int64		i;
+	int			out = -1;
+
+	for (i = 0; i < n; i++)
+		if (i == 0 || rows[i].score != rows[i - 1].score)
+			distinct++;
+	if (distinct > ROC_MAX_SCORES)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("roc_summary cannot hold " INT64_FORMAT " distinct scores", distinct)));
+	s = RocNew((int) distinct);
+	for (i = 0; i < n; i++)
+	{
+		if (i == 0 || rows[i].score != rows[i - 1].score)
+			s->scores[++out].score = rows[i].score;
+		if (rows[i].churned)
+			s->scores[out].churned++;
+		else
+			s->scores[out].retained++;
+	}
+	s->nscores = s->nsorted = (int) distinct;
+	for (i = 0; i < distinct; i++)
+		RocAddTotals(s, s->scores[i].retained, s->scores[i].churned);
+	return s;
+}
+
+/* One kpi_score_ntile: the ntile's number, its summary and its lowest and highest score. */
+static Datum
+NtileComposite(const CsmRowArrayType *info, int32 ntile, const NtileRow *rows, int64 n)
+{
+	Datum		values[NTILE_NATTS];
+	bool		nulls[NTILE_NATTS] = {false};
+
+	values[0] = Int32GetDatum(ntile);
+	values[1] = PointerGetDatum(RocFromSortedRows(rows, n));
+	values[2] = Float8GetDatum(rows[0].score);
+	values[3] = Float8GetDatum(rows[n - 1].score);
+	return HeapTupleGetDatum(heap_form_tuple(info->tupdesc, values, nulls));
+}
+
+/*
+ * kpi_score_ntiles final function: the rows in order of score and tiebreak, cut as ntile()
+ * cuts them (the first n mod buckets ntiles have one row more than the others; with fewer
+ * rows than buckets, one row each), one kpi_score_ntile per ntile that has rows; NULL
+ * without rows. Sorting the state in place changes the order of its rows only.
+ */
+Datum
+kpi_score_ntiles_final(PG_FUNCTION_ARGS)
+{
+	NtileState *st = PG_ARGISNULL(0) ? NULL : (NtileState *) PG_GETARG_POINTER(0);
+	CsmRowArrayType *info;
+	Datum	   *out;
+	int64		per;
+	int64		extra;
+	int64		from = 0;
+	int			ntiles;
+	int			b;
+
+	if (st == NULL || st->nrows == 0)
+		PG_RETURN_NULL();
+	info = csm_result_row_type(fcinfo, NTILE_NATTS);
+	if (!st->sorted)
+	{
+		qsort_arg(st->rows, st->nrows, sizeof(NtileRow), NtileRowCompare, &st->order);
+		st->sorted = true;
+	}
+	per = st->nrows / st->buckets;
+	extra = st->nrows % st->buckets;
+	ntiles = per > 0 ? st->buckets : (int) extra;
+	out = (Datum *) palloc(sizeof(Datum) * ntiles);
+	for (b = 0; b < ntiles; b++)
+	{
+		int64		size = per + (b < extra ? 1 : 0);
+
+		out[b] = NtileComposite(info, b + 1, st->rows + from, size);
+		from += size;
+	}
+	PG_RETURN_ARRAYTYPE_P(csm_row_array(info, out, ntiles));
 }

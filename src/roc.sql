@@ -160,3 +160,33 @@ CREATE AGGREGATE @extschema@.rollup(s @extschema@.roc_summary) (
 );
 COMMENT ON AGGREGATE @extschema@.rollup(@extschema@.roc_summary) IS
 'exact merge of ROC summaries (by period, segment...); NULL when they count no row';
+
+-- kpi_score_ntiles(buckets, score, churned, tiebreak): internal to the health validation
+-- views. The group's rows in order of score, then tiebreak (NULLs last), cut into ntiles as
+-- ntile(buckets) cuts them, and for each ntile with rows its number, the roc_summary of its
+-- rows and its lowest and highest score. Rows with a NULL score or churned flag are left
+-- out, as roc_summary leaves them out. It keeps every row of the group (about 24 bytes each,
+-- plus the tiebreak when it is passed by reference): no combine function.
+CREATE TYPE @extschema@.kpi_score_ntile AS (
+    ntile int,
+    summary @extschema@.roc_summary,
+    min_score float8,
+    max_score float8
+);
+COMMENT ON TYPE @extschema@.kpi_score_ntile IS 'csmetrics internal: one ntile of the scores of a group (kpi_score_ntiles): its number, the roc_summary of its rows, its lowest and highest score';
+
+CREATE FUNCTION @extschema@.kpi_score_ntiles_trans(pg_catalog.internal, pg_catalog.int4, pg_catalog.float8, pg_catalog.bool, anyelement)
+RETURNS pg_catalog.internal
+AS 'MODULE_PATHNAME', 'kpi_score_ntiles_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.kpi_score_ntiles_trans(pg_catalog.internal, pg_catalog.int4, pg_catalog.float8, pg_catalog.bool, anyelement) IS 'csmetrics internal: transition of kpi_score_ntiles (keeps each row)';
+
+CREATE FUNCTION @extschema@.kpi_score_ntiles_final(pg_catalog.internal)
+RETURNS @extschema@.kpi_score_ntile[]
+AS 'MODULE_PATHNAME', 'kpi_score_ntiles_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.kpi_score_ntiles_final(pg_catalog.internal) IS 'csmetrics internal: final function of kpi_score_ntiles (sorts the rows once and summarises each ntile)';
+
+CREATE AGGREGATE @extschema@.kpi_score_ntiles(buckets pg_catalog.int4, score pg_catalog.float8, churned pg_catalog.bool, tiebreak anyelement) (
+    SFUNC = @extschema@.kpi_score_ntiles_trans, STYPE = pg_catalog.internal,
+    FINALFUNC = @extschema@.kpi_score_ntiles_final, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.kpi_score_ntiles(pg_catalog.int4, pg_catalog.float8, pg_catalog.bool, anyelement) IS 'csmetrics internal: the ntiles of a score over ORDER BY score, tiebreak (as ntile(buckets) cuts them), each with the roc_summary of its rows and its lowest and highest score';

@@ -863,7 +863,7 @@ COMMENT ON FUNCTION @extschema@.kpi_view_health_outcomes(jsonb) IS 'csmetrics in
 -- period, the customers scored, how many churned and the ROC AUC of the score, then the same
 -- per health band and per decile of the score, with the lift of each against the period's
 -- churn rate. One roc_summary per period, band and decile; the period's is the rollup of its
--- bands'.
+-- bands'. The deciles come from kpi_score_ntiles, which sorts each period's scores once.
 CREATE FUNCTION @extschema@.kpi_view_health_score_validation(ctx jsonb) RETURNS text
 LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
@@ -873,26 +873,33 @@ BEGIN
     -- the segment of each customer (kept in health_outcomes), and r_segment, segment_match for
     -- the rows of a segment
     ctx := ctx || CASE WHEN by_segment THEN '{"segment_column": ", o.segment", "r_segment": "r.segment, ", "segment_match": " AND t.segment = r.segment"}'::jsonb
-                       ELSE '{"segment_column": "", "r_segment": "", "segment_match": ""}'::jsonb END;
+                       ELSE '{"segment_column": "", "r_segment": "", "segment_match": ""}'::jsonb END
+               -- the outcomes are read twice: a stored helper twice, a view once into a store
+               || jsonb_build_object('o_materialized', CASE WHEN (ctx ->> 'materialized')::boolean THEN 'NOT MATERIALIZED' ELSE 'MATERIALIZED' END);
     RETURN @extschema@.kpi_render($t$
-WITH o AS (
+WITH o AS {{o_materialized}} (
     SELECT o.customer_id, o.{{period}}, o.horizon_periods, o.health_score, o.churned{{segment_column}}
     FROM {{health_outcomes}} AS o),
 groups AS (
-    -- deciles of the period's scores, ties split by customer
-    SELECT {{segment}}g.{{period}}, g.level, g.band, @extschema@.roc_summary(g.health_score, g.churned) AS s,
-           min(g.health_score) AS band_min_score, max(g.health_score) AS band_max_score
-    FROM (SELECT {{segment}}o.{{period}}, 'band' AS level, @extschema@.health_band(o.health_score) AS band, o.health_score, o.churned
+    -- the health bands of the period's scores
+    SELECT {{segment}}o.{{period}}, 'band' AS level, @extschema@.health_band(o.health_score) AS band,
+           @extschema@.roc_summary(o.health_score, o.churned) AS s, min(o.health_score) AS band_min_score,
+           max(o.health_score) AS band_max_score, max(o.horizon_periods) AS horizon_periods
+    FROM o
+    GROUP BY {{segment}}o.{{period}}, @extschema@.health_band(o.health_score)
+    UNION ALL
+    -- its deciles, ties split by customer as ntile(10) over (score, customer_id) splits them:
+    -- each period's scores sorted once, in kpi_score_ntiles
+    SELECT {{segment}}d.{{period}}, 'decile', 'decile ' || lpad(n.ntile::text, 2, '0'), n.summary, n.min_score, n.max_score,
+           d.horizon_periods
+    FROM (SELECT {{segment}}o.{{period}}, max(o.horizon_periods) AS horizon_periods,
+                 @extschema@.kpi_score_ntiles(10, o.health_score, o.churned, o.customer_id) AS ntiles
           FROM o
-          UNION ALL
-          SELECT {{segment}}o.{{period}}, 'decile',
-                 'decile ' || lpad((ntile(10) OVER (PARTITION BY {{segment}}o.{{period}} ORDER BY o.health_score, o.customer_id))::text, 2, '0'),
-                 o.health_score, o.churned
-          FROM o) AS g
-    GROUP BY {{segment}}g.{{period}}, g.level, g.band),
+          GROUP BY {{segment}}o.{{period}}) AS d
+    CROSS JOIN LATERAL unnest(d.ntiles) AS n),
 overall AS (
     SELECT {{segment}}b.{{period}}, @extschema@.rollup(b.s) AS s, min(b.band_min_score) AS band_min_score,
-           max(b.band_max_score) AS band_max_score
+           max(b.band_max_score) AS band_max_score, max(b.horizon_periods) AS horizon_periods
     FROM groups AS b
     WHERE b.level = 'band'
     GROUP BY {{segment}}b.{{period}}),
@@ -900,7 +907,7 @@ all_rows AS (
     SELECT {{segment}}t.{{period}}, 'overall' AS level, '(all)' AS band, t.s, t.band_min_score, t.band_max_score FROM overall AS t
     UNION ALL
     SELECT {{segment}}g.{{period}}, g.level, g.band, g.s, g.band_min_score, g.band_max_score FROM groups AS g)
-SELECT {{r_segment}}r.{{period}} AS period, r.level, r.band, h.horizon_periods,
+SELECT {{r_segment}}r.{{period}} AS period, r.level, r.band, t.horizon_periods,
        @extschema@.customers(t.s) AS customers, @extschema@.churned(t.s) AS churned,
        (@extschema@.churned(t.s)::float8 / @extschema@.customers(t.s))::float8 AS churn_rate,
        @extschema@.roc_auc(t.s)::float8 AS auc,
@@ -910,8 +917,7 @@ SELECT {{r_segment}}r.{{period}} AS period, r.level, r.band, h.horizon_periods,
         / nullif(@extschema@.churned(t.s)::float8 / @extschema@.customers(t.s), 0))::float8 AS lift,
        r.band_min_score, r.band_max_score
 FROM all_rows AS r
-JOIN overall AS t ON t.{{period}} = r.{{period}}{{segment_match}}
-JOIN (SELECT DISTINCT o.{{period}}, o.horizon_periods FROM o) AS h ON h.{{period}} = r.{{period}}$t$, ctx);
+JOIN overall AS t ON t.{{period}} = r.{{period}}{{segment_match}}$t$, ctx);
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_health_score_validation(jsonb) IS 'csmetrics internal: builder of health_score_validation';
 

@@ -5,9 +5,10 @@
 SET search_path = csmetrics, public;
 
 -- Aggregates breaking a rule: only kpi_subscription_flows and kpi_subscription_lifetimes,
--- which the flow and ltv views use on a single server. Their state is every subscription,
--- sorted by customer at the end: there is nothing to combine or ship. Under Citus the views
--- count the spans with customer_flows.
+-- which the flow and ltv views use on a single server, and kpi_score_ntiles, the deciles of
+-- the health validation views. Their state is every row, sorted at the end: there is
+-- nothing to combine or ship. Under Citus the flow and ltv views count the spans with
+-- customer_flows.
 SELECT p.oid::regprocedure AS aggregate,
        p.proparallel <> 's' AS not_parallel_safe,
        a.aggcombinefn = 0 AS no_combine,
@@ -28,8 +29,9 @@ WHERE p.pronamespace = 'csmetrics'::regnamespace AND a.aggtranstype <> 'internal
 ORDER BY 1;
 
 -- Aggregates without a moving-aggregate mode: only those whose state is not a set of
--- counts (floating-point or numeric sums have no exact inverse), and kpi_subscription_flows
--- and kpi_subscription_lifetimes, which merge their subscriptions into spans only at the end.
+-- counts (floating-point or numeric sums have no exact inverse), kpi_subscription_flows
+-- and kpi_subscription_lifetimes, which merge their subscriptions into spans only at the end,
+-- and kpi_score_ntiles, whose ntiles depend on every row of the group.
 SELECT p.oid::regprocedure AS without_moving_mode
 FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid
 WHERE p.pronamespace = 'csmetrics'::regnamespace AND a.aggminvtransfn = 0

@@ -103,6 +103,15 @@ SELECT regress.expect_error($$SELECT recv(roc_bytes('01', '00000001', '403e00000
 SELECT regress.expect_error($$SELECT recv(roc_bytes('01', '00000001', '403e000000000000', '0000000000000000', '0000000000000000'))$$) AS no_rows;
 SELECT regress.expect_error($$SELECT recv(roc_bytes('01', '00000001', '403e000000000000', '7fffffffffffffff', '0000000000000001'))$$) AS too_many_rows;
 
+-- kpi_score_ntiles (the validation views' deciles): a positive number of buckets (22014, as
+-- ntile()), the same on every row of a group (22023), finite scores (22003) and a tiebreak
+-- that sorts (42883).
+SELECT regress.expect_error($$SELECT kpi_score_ntiles(0, 1, true, 1)$$) AS zero_buckets;
+SELECT regress.expect_error($$SELECT kpi_score_ntiles(NULL, 1, true, 1)$$) AS null_buckets;
+SELECT regress.expect_error($$SELECT kpi_score_ntiles(b, 1, true, 1) FROM (VALUES (2), (3)) v(b)$$) AS buckets_differ;
+SELECT regress.expect_error($$SELECT kpi_score_ntiles(2, 'Infinity', true, 1)$$) AS infinite_score;
+SELECT regress.expect_error($$SELECT kpi_score_ntiles(2, 1, true, '{}'::json)$$) AS unsortable_tiebreak;
+
 SET client_min_messages = warning;
 RESET search_path;
 DROP SCHEMA roc_errors_suite CASCADE;

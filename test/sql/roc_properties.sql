@@ -1,7 +1,8 @@
 -- roc_auc and roc_summary against plain SQL on seeded rows: the Mann-Whitney rank-sum formula
 -- with mid-ranks for ties, and a pair count; parallel plans forced on and off; sliding,
 -- growing and RANGE window frames against a recomputation of each frame; rollups of stored
--- summaries against the raw rows; text and binary round trips.
+-- summaries against the raw rows; text and binary round trips; kpi_score_ntiles against
+-- ntile().
 CREATE SCHEMA roc_properties_suite;
 SET search_path = roc_properties_suite, csmetrics, public;
 
@@ -202,6 +203,59 @@ FROM (SELECT i, roc_auc(score, churned) OVER (ORDER BY i ROWS BETWEEN 999 PRECED
       FROM spread WHERE i <= 5000) w
 CROSS JOIN LATERAL (SELECT roc_auc(score, churned) AS auc FROM spread n WHERE n.i BETWEEN w.i - 999 AND w.i) x
 WHERE w.i % 50 = 0;
+
+-- kpi_score_ntiles, the deciles of the health validation views, against ntile() over
+-- ORDER BY score, tiebreak: every ntile's roc_summary and lowest and highest score. The tied
+-- rows split across ntiles by the tiebreak: an integer, a text (by reference, in its
+-- collation's order: '10' before '9') and one with a NULL in each segment (last among its
+-- equal scores, as ORDER BY puts it);
+-- 10 buckets, 7, 1, and more buckets than rows (3,000 in a segment of about 1,200 rows).
+CREATE FUNCTION ntiles_mismatches(buckets int, tiebreak text) RETURNS TABLE (ntiles bigint, mismatches bigint)
+LANGUAGE plpgsql AS $$
+BEGIN
+    RETURN QUERY EXECUTE format($q$
+        WITH c AS (
+            SELECT g.segment, n.ntile, n.summary, n.min_score, n.max_score
+            FROM (SELECT t.segment, kpi_score_ntiles(%1$s, t.score, t.churned, %2$s) AS a FROM tied t GROUP BY t.segment) g,
+                 unnest(g.a) n),
+        s AS (
+            SELECT x.segment, x.nt, roc_summary(x.score, x.churned) AS summary, min(x.score) AS min_score, max(x.score) AS max_score
+            FROM (SELECT t.segment, t.score, t.churned, ntile(%1$s) OVER (PARTITION BY t.segment ORDER BY t.score, %2$s) AS nt
+                  FROM tied t WHERE t.score IS NOT NULL AND t.churned IS NOT NULL) x
+            GROUP BY x.segment, x.nt)
+        SELECT count(*), count(*) FILTER (WHERE c.summary IS NULL OR s.summary IS NULL OR NOT c.summary = s.summary
+                                           OR c.min_score <> s.min_score OR c.max_score <> s.max_score)
+        FROM c FULL JOIN s ON s.segment = c.segment AND s.nt = c.ntile$q$, buckets, tiebreak);
+END $$;
+SELECT b.buckets, t.tiebreak, m.*
+FROM (VALUES (10), (7), (1), (3000)) b(buckets)
+CROSS JOIN (VALUES ('t.i'), ('t.i::text'), ('CASE WHEN t.i > 5 THEN t.i END')) t(tiebreak)
+CROSS JOIN LATERAL ntiles_mismatches(b.buckets, t.tiebreak) m
+ORDER BY 1, 2;
+-- forced parallel: the same ntiles as the serial plan (no combine function: the rows reach
+-- one aggregate)
+SELECT regress.force_parallel();
+CREATE TABLE parallel_ntiles AS
+SELECT segment, kpi_score_ntiles(10, score, churned, i)::text AS a FROM tied GROUP BY segment;
+SELECT regress.plan_has('SELECT segment, kpi_score_ntiles(10, score, churned, i) FROM tied GROUP BY segment', 'Gather') AS ntiles_gather;
+SELECT regress.serial();
+SELECT count(*) AS groups, count(*) FILTER (WHERE p.a = s.a) AS identical
+FROM parallel_ntiles p
+JOIN (SELECT segment, kpi_score_ntiles(10, score, churned, i)::text AS a FROM tied GROUP BY segment) s USING (segment);
+-- a growing window frame (the state is sorted in place for each row, then takes more rows)
+-- against the aggregate over each prefix
+SELECT count(*) AS frames, count(*) FILTER (WHERE w.a IS DISTINCT FROM x.a) AS mismatches
+FROM (SELECT segment, rn, kpi_score_ntiles(4, score, churned, i) OVER (PARTITION BY segment ORDER BY rn)::text AS a
+      FROM numbered) w
+CROSS JOIN LATERAL (SELECT kpi_score_ntiles(4, score, churned, i)::text AS a FROM numbered n
+                    WHERE n.segment = w.segment AND n.rn <= w.rn) x
+WHERE w.rn % 13 = 0;
+-- a worked example: 5 rows in 2 ntiles (3 + 2); the tie at 2 is split by the tiebreak
+SELECT n.* FROM (SELECT kpi_score_ntiles(2, s, c, id) AS a
+                 FROM (VALUES (1, 1.0, false), (5, 2.0, true), (3, 2.0, false), (4, 3.5, false), (2, NULL, true),
+                              (6, 4.0, true)) v(id, s, c)) t, unnest(t.a) n;
+-- no rows (or only rows left out): NULL
+SELECT kpi_score_ntiles(3, s, true, 1) IS NULL AS no_rows FROM (VALUES (NULL::float8)) v(s);
 
 SET client_min_messages = warning;
 RESET search_path;
