@@ -1747,8 +1747,11 @@ COMMENT ON FUNCTION @extschema@.kpi_health_builtin_measure(jsonb, text) IS 'csme
 -- has a later local day only if its zone's offset fell by more than the time between them,
 -- and no offset ever fell by more than a day (24 hours, in Alaska in 1867). So it is the
 -- latest day of the rows of the 48 hours up to that instant, a cheap test of the instant
--- before the checks. Under Citus, whose planner refuses that correlated subquery, one
--- aggregate over each source's clean rows.
+-- before the checks. Two scans of a source find both: the latest instant of its raw rows,
+-- without the checks, then the clean rows of the 48 hours up to it, which hold that instant
+-- when the latest row passed its checks, as it most often does; when it did not, every clean
+-- row is read for the latest instant and the day found from it. Under Citus, whose planner
+-- refuses those subqueries, one aggregate over each source's clean rows.
 CREATE FUNCTION @extschema@.kpi_health_period(ctx jsonb, instants boolean DEFAULT false) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
@@ -1761,9 +1764,15 @@ BEGIN
                         CASE WHEN (ctx ->> 'distributed')::boolean
                              THEN format('(SELECT max(%I) AS latest_on%s FROM %s) AS e%s', e.day,
                                          CASE WHEN instants THEN format(', max(%I) AS latest_at', e.instant) ELSE '' END, ctx ->> e.kind, e.n)
-                             ELSE format($f$(SELECT (SELECT max(d.%1$I) FROM %2$s AS d WHERE d.%3$I >= l.since) AS latest_on, l.latest_at
-      FROM (SELECT t.latest_at, t.latest_at - '48 hours'::pg_catalog.interval AS since FROM (SELECT %4$s AS latest_at OFFSET 0) AS t OFFSET 0) AS l) AS e%5$s$f$,
-                                         e.day, ctx ->> e.kind, e.instant, @extschema@.kpi_latest_instant(ctx, e.kind, ctx ->> e.kind, e.instant), e.n) END,
+                             ELSE format($f$(WITH raw AS MATERIALIZED (SELECT max(x.%3$I) AS latest_at FROM (%4$s) AS x),
+      near AS MATERIALIZED (SELECT max(d.%3$I) AS latest_at, max(d.%1$I) AS latest_on FROM %2$s AS d
+                            WHERE d.%3$I >= (SELECT r.latest_at - '48 hours'::pg_catalog.interval FROM raw AS r))
+      SELECT CASE WHEN n.latest_at = r.latest_at THEN n.latest_on
+                  ELSE (SELECT max(d.%1$I) FROM %2$s AS d
+                        WHERE d.%3$I >= (SELECT max(c.%3$I) - '48 hours'::pg_catalog.interval FROM %2$s AS c)) END AS latest_on,
+             CASE WHEN n.latest_at = r.latest_at THEN n.latest_at ELSE (SELECT max(c.%3$I) FROM %2$s AS c) END AS latest_at
+      FROM raw AS r CROSS JOIN near AS n) AS e%5$s$f$,
+                                         e.day, ctx ->> e.kind, e.instant, @extschema@.kpi_source_select(ctx, e.kind, false), e.n) END,
                         ' CROSS JOIN ' ORDER BY e.n), '')))
             FROM @extschema@.kpi_health_sources() AS e WHERE @extschema@.kpi_has(ctx, e.kind));
 END $$;
@@ -2164,13 +2173,18 @@ SELECT c.customer_id::text AS customer_id, c.name, c.segment, c.{{period}}, s.us
 BEGIN
     columns := columns || $f$
 FROM {{rows}} AS c CROSS JOIN LATERAL (SELECT c.*) AS s
-LEFT JOIN {{rows}} AS p ON p.customer_id = c.customer_id AND p.{{period}} = (c.{{period}} - {{step}})::date
+LEFT JOIN {{previous_rows}} AS p ON p.customer_id = c.customer_id AND p.{{period}} = (c.{{period}} - {{step}})::date
 WHERE c.is_current$f$;
     IF helper IS NOT NULL THEN
-        RETURN @extschema@.kpi_render(columns, ctx || jsonb_build_object('rows', helper));
+        -- the helper holds the validated periods too: only the rows of the period before the
+        -- latest are hashed for the join, not every row
+        RETURN @extschema@.kpi_render(columns, ctx || jsonb_build_object('rows', helper,
+            'previous_rows', CASE WHEN ctx ? 'health_period' THEN @extschema@.kpi_render($p$(
+    SELECT x.* FROM {{health_scores}} AS x
+    WHERE x.{{period}} = (SELECT (a.current_period - {{step}})::date FROM {{health_period}} AS a))$p$, ctx) ELSE helper END));
     END IF;
     RETURN @extschema@.kpi_health_query(ctx, @extschema@.kpi_health_latest_periods(ctx),
-                                        @extschema@.kpi_render(columns, ctx || '{"rows": "scores"}'));
+                                        @extschema@.kpi_render(columns, ctx || '{"rows": "scores", "previous_rows": "scores"}'));
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_customer_health(jsonb) IS 'csmetrics internal: builder of customer_health';
 
