@@ -1662,26 +1662,23 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 $$;
 COMMENT ON FUNCTION @extschema@.kpi_health_sources() IS 'csmetrics internal: the sources of the health measures, as kpi_health_query() reads them (rows, columns, local day and instant of their events)';
 
--- The measures of a built-in kind, as kpi_health_query() reads them: the CTE computing the
--- raw values, the join that brings them to a customer's row s of the scope and the value on
--- that row, or for a measure with one row per customer (per_customer), the join to the
--- customer c and the array of its values by period (nothing when the source is not
--- registered). Each first keeps the rows within reach
--- of the periods (period_range): by their instant, a cheap comparison where their local day
--- would be computed for every row of the source, and a little wider, so that the rows kept
--- may fall outside the periods but never the other way round. Usage and tickets are summed
--- by the period of their day, which is the period of the scope row they join (the periods
--- are whole periods of the grain: kpi_period_start of their first day is that day; a sum for
--- a period outside them joins no row). Answers and invoices count for every period ending
--- within a year after them: a customer's rows are measured in the year before each period
--- end at once (kpi_latest_in_windows, kpi_days_late over period_windows), one row per
--- customer whose element k is the value in the period numbered k. Their WHERE only drops
--- the rows well before the first window (the functions skip rows in no window) and
--- answers other than NPS are left out by FILTER: from a WHERE of both bounds and the survey,
--- which it cannot estimate, the planner expected a handful of customers and joined them to
--- the scope by a loop over all of them for every customer.
+-- The measures of a built-in kind, as kpi_health_query() reads them: the CTE computing each
+-- customer's values, one row per customer whose element k is the value in the period
+-- numbered k, the join that brings them to the customer c of the scope, the array on that
+-- row, and whether the measure counts from zero (nothing when the source is not registered).
+-- Each first keeps the rows within reach of the periods (period_range): by their instant, a
+-- cheap comparison where their local day would be computed for every row of the source, and
+-- a little wider, so that the rows kept may fall outside the periods but never the other way
+-- round (the functions skip rows in no window). Usage and tickets are summed within each
+-- period (kpi_sums_in_windows over the periods: a customer's rows grouped once, not by
+-- customer and period and then joined to each of its period rows); answers and invoices
+-- count for every period ending within a year after them (kpi_latest_in_windows,
+-- kpi_days_late over the year before each period end). Answers other than NPS are left out
+-- by FILTER: from a WHERE of both bounds and the survey, which it cannot estimate, the
+-- planner expected a handful of customers and joined them to the scope by a loop over all of
+-- them for every customer.
 CREATE FUNCTION @extschema@.kpi_health_builtin_measure(ctx jsonb, measure text)
-RETURNS TABLE (kind text, cte text, join_sql text, value text, per_customer boolean)
+RETURNS TABLE (kind text, cte text, join_sql text, value text, from_zero boolean)
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -1695,10 +1692,12 @@ BEGIN
     cte := @extschema@.kpi_render(CASE measure
         WHEN 'usage' THEN $m$
 {{alias}} AS (
-    SELECT u.customer_id, @extschema@.kpi_period_start(u.occurred_on, {{grain}}) AS {{period}}, sum(coalesce(u.quantity, 1))::float8 AS raw_value
+    SELECT u.customer_id,
+           @extschema@.kpi_sums_in_windows(u.occurred_on, coalesce(u.quantity, 1),
+                                           (SELECT w.starts FROM period_windows AS w), (SELECT w.ends FROM period_windows AS w)) AS per_period
     FROM usage_rows AS u
     WHERE u.occurred_at >= (SELECT r.first_at FROM period_range AS r) AND u.occurred_at < (SELECT r.end_at FROM period_range AS r)
-    GROUP BY u.customer_id, 2)$m$
+    GROUP BY u.customer_id)$m$
         -- the latest NPS answer within a year: the lowest score of answers given at the same
         -- latest instant, so that the pick is the same on every run
         WHEN 'nps' THEN $m$
@@ -1713,10 +1712,11 @@ BEGIN
     GROUP BY r.customer_id)$m$
         WHEN 'support' THEN $m$
 {{alias}} AS (
-    SELECT t.customer_id, @extschema@.kpi_period_start(t.opened_on, {{grain}}) AS {{period}}, count(*)::float8 AS raw_value
+    SELECT t.customer_id,
+           @extschema@.kpi_sums_in_windows(t.opened_on, 1, (SELECT w.starts FROM period_windows AS w), (SELECT w.ends FROM period_windows AS w)) AS per_period
     FROM ticket_rows AS t
     WHERE t.opened_at >= (SELECT r.first_at FROM period_range AS r) AND t.opened_at < (SELECT r.end_at FROM period_range AS r)
-    GROUP BY t.customer_id, 2)$m$
+    GROUP BY t.customer_id)$m$
         -- days late: from the due instant to the payment, or to the period end while unpaid;
         -- the mean of exact seconds, so that it does not depend on the order of the rows
         ELSE $m$
@@ -1729,12 +1729,10 @@ BEGIN
     WHERE i.due_at >= (SELECT r.year_before_at FROM period_range AS r)
     GROUP BY i.customer_id)$m$ END, ctx);
     -- usage and tickets count from zero; a customer without an answer or invoice has no value
-    -- (answers and invoices come as one row per customer, its values in the order of the periods)
-    per_customer := measure NOT IN ('usage', 'support');
-    join_sql := @extschema@.kpi_render(' LEFT JOIN {{alias}} ON {{match}}'
-                                       || CASE WHEN per_customer THEN '' ELSE ' AND {{alias}}.{{period}} = s.{{period}}' END,
-                                       ctx || jsonb_build_object('match', @extschema@.kpi_customer_match(kind, alias, CASE WHEN per_customer THEN 'c' ELSE 's' END)));
-    value := CASE WHEN per_customer THEN alias || '.per_period' ELSE 'coalesce(' || alias || '.raw_value, 0)' END;
+    from_zero := measure IN ('usage', 'support');
+    join_sql := @extschema@.kpi_render(' LEFT JOIN {{alias}} ON {{match}}',
+                                       ctx || jsonb_build_object('match', @extschema@.kpi_customer_match(kind, alias, 'c')));
+    value := alias || '.per_period';
     RETURN NEXT;
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_health_builtin_measure(jsonb, text) IS 'csmetrics internal: the SQL of one built-in health measure for kpi_health_query() (none when its source is not registered)';
@@ -1819,8 +1817,8 @@ COMMENT ON FUNCTION @extschema@.kpi_health_settings() IS 'csmetrics internal: SE
 --   scope           customer_id, name, segment, {{period}}, period_end, is_current, k (the
 --                   period's number, in order): the customers in force at each period end
 --                   (all customers without subscriptions); from scope_customers, one row per
---                   customer, where the measures with one row per customer (answers,
---                   invoices) are joined once, not to the row of each of its periods
+--                   customer, where each built-in measure (an array of its values by period)
+--                   is joined once, not to the row of each of its periods
 --   measure_values  one row per customer in scope, period and measure (built-in measures of
 --                   registered sources, and every signal measure of the model when signals are
 --                   registered): position (order in the score), raw_value, in_model, weight
@@ -1835,8 +1833,13 @@ COMMENT ON FUNCTION @extschema@.kpi_health_settings() IS 'csmetrics internal: SE
 -- health_period in a materialized set, else from the same rows. The built-in measures stay
 -- side by side, one row per customer and period (builtin_values: raw_K, health_K, weight_K,
 -- impact_K, in_model_K for the K-th registered one), so that the scores are plain expressions
--- over a row and every rank window shares one sort; only the signal measures, whose number
--- the model decides, are in long form.
+-- over a row; only the signal measures, whose number the model decides, are in long form.
+-- A measure ranked among the period's customers is not a window over their rows (a sort of
+-- every row by period, and the window reading each row's arguments again): each period's
+-- values are gathered and sorted once (rank_samples, kpi_sorted_sample) and every row finds
+-- its own value in them (kpi_percentile_rank), with the percentile rule of
+-- health_score_ranked. The model's rows are joined to those few per-period rows, not to
+-- every customer's.
 -- Signal rows are matched with the windows of the measures that name their signal (one hash
 -- join on the signal name per period kept), so the work grows with the signal rows and the
 -- customers, never with customers x signals.
@@ -1849,7 +1852,6 @@ DECLARE
     k int := 0;
     mctx jsonb;
     builtin_ctes text := '';
-    builtin_joins text := '';
     customer_joins text := '';
     customer_columns text := '';
     scope_columns text := '';
@@ -1881,15 +1883,11 @@ BEGIN
         k := k + 1;
         mctx := ctx || jsonb_build_object('k', k::text, 'value', b.value, 'name', quote_literal(b.measure));
         builtin_ctes := builtin_ctes || ',' || b.cte;
-        IF b.per_customer THEN
-            customer_joins := customer_joins || E'\n   ' || b.join_sql;
-            customer_columns := customer_columns || @extschema@.kpi_render(', {{value}} AS values_{{k}}', mctx);
-            scope_columns := scope_columns || @extschema@.kpi_render(', c.values_{{k}}[p.k] AS raw_{{k}}', mctx);
-            raw_columns := raw_columns || @extschema@.kpi_render(', s.raw_{{k}}', mctx);
-        ELSE
-            builtin_joins := builtin_joins || b.join_sql;
-            raw_columns := raw_columns || @extschema@.kpi_render(', {{value}} AS raw_{{k}}', mctx);
-        END IF;
+        customer_joins := customer_joins || E'\n   ' || b.join_sql;
+        customer_columns := customer_columns || @extschema@.kpi_render(', {{value}} AS values_{{k}}', mctx);
+        scope_columns := scope_columns || @extschema@.kpi_render(CASE WHEN b.from_zero THEN ', coalesce(c.values_{{k}}[p.k], 0) AS raw_{{k}}'
+                                                                      ELSE ', c.values_{{k}}[p.k] AS raw_{{k}}' END, mctx);
+        raw_columns := raw_columns || @extschema@.kpi_render(', s.raw_{{k}}', mctx);
         model_joins := model_joins || @extschema@.kpi_render(' LEFT JOIN @extschema@.health_measures AS m{{k}} ON m{{k}}.measure = {{name}}', mctx);
         sample_columns := sample_columns || @extschema@.kpi_render($v$,
            @extschema@.kpi_sorted_sample(array_agg(r.raw_{{k}})
@@ -1940,7 +1938,6 @@ BEGIN
         'final', final,
         'pivot', pivot,
         'builtin_ctes', builtin_ctes,
-        'builtin_joins', builtin_joins,
         'customer_joins', customer_joins,
         'customer_columns', customer_columns,
         'scope_columns', scope_columns,
@@ -2079,9 +2076,10 @@ period_range AS (
            (min((p.period_end - '1 year'::interval)::date) - 2)::timestamp AT TIME ZONE {{zone}} AS year_before_at
     FROM periods AS p),
 period_windows AS (
-    -- the year before each period end, as the arrays the look-back measures take (in the
-    -- order of the periods: element k of their results is for the period numbered k)
-    SELECT array_agg((p.period_end - '1 year'::interval)::date ORDER BY p.{{period}}) AS year_starts,
+    -- the periods, and the year before each period end, as the arrays the measures take (in
+    -- the order of the periods: element k of their results is for the period numbered k)
+    SELECT array_agg(p.{{period}} ORDER BY p.{{period}}) AS starts,
+           array_agg((p.period_end - '1 year'::interval)::date ORDER BY p.{{period}}) AS year_starts,
            array_agg(p.period_end ORDER BY p.{{period}}) AS ends, array_agg(p.period_end_at ORDER BY p.{{period}}) AS end_ats
     FROM periods AS p){{builtin_ctes}},
 scope_customers AS {{customer_cte}}(
@@ -2094,7 +2092,7 @@ builtin_raw AS MATERIALIZED (
     -- (stored, also under Citus: each value must be found in its period's sorted sample, so
     -- the sample and the rows read the very same values)
     SELECT s.customer_id, s.name, s.segment, s.{{period}}, s.is_current, s.k{{raw_columns}}
-    FROM scope AS s{{builtin_joins}}),{{rank_samples}}
+    FROM scope AS s),{{rank_samples}}
 builtin_values AS (
     -- (OFFSET 0: the values are computed here, so that no join or sort above carries the
     -- periods' samples along with every row)
@@ -3775,6 +3773,28 @@ AS 'MODULE_PATHNAME', 'kpi_in_force_periods'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.kpi_in_force_periods(pg_catalog.date[], pg_catalog.date[], pg_catalog.date[]) IS
 'csmetrics internal: the numbers k (ascending) of the periods at whose end period_ends[k] a row is in force (started_on before it, ended_on NULL or not before it)';
+
+-- Usage and tickets per period (src/health_windows.c): an aggregate over one customer's rows,
+-- the exact sum of each window's values at once. Internal state (the windows and an exact sum
+-- per window), so no combine function: the health views group by customer, which under Citus
+-- is taken whole to the shards.
+CREATE FUNCTION @extschema@.kpi_sums_in_windows_trans(pg_catalog.internal, pg_catalog.date, pg_catalog.numeric, pg_catalog.date[], pg_catalog.date[])
+RETURNS pg_catalog.internal
+AS 'MODULE_PATHNAME', 'kpi_sums_in_windows_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.kpi_sums_in_windows_trans(pg_catalog.internal, pg_catalog.date, pg_catalog.numeric, pg_catalog.date[], pg_catalog.date[]) IS 'csmetrics internal: transition of kpi_sums_in_windows (adds the value to the sum of every window holding the day)';
+
+CREATE FUNCTION @extschema@.kpi_sums_in_windows_final(pg_catalog.internal)
+RETURNS pg_catalog.float8[]
+AS 'MODULE_PATHNAME', 'kpi_sums_in_windows_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.kpi_sums_in_windows_final(pg_catalog.internal) IS 'csmetrics internal: final function of kpi_sums_in_windows (each window''s sum as float8, NULL without a row)';
+
+-- SSPACE: a group keeps its windows and 24 bytes per window, about 500 bytes for the dozen
+-- periods the health views read.
+CREATE AGGREGATE @extschema@.kpi_sums_in_windows(day pg_catalog.date, value pg_catalog.numeric, window_starts pg_catalog.date[], window_ends pg_catalog.date[]) (
+    SFUNC = @extschema@.kpi_sums_in_windows_trans, STYPE = pg_catalog.internal, SSPACE = 512,
+    FINALFUNC = @extschema@.kpi_sums_in_windows_final, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.kpi_sums_in_windows(pg_catalog.date, pg_catalog.numeric, pg_catalog.date[], pg_catalog.date[]) IS 'csmetrics internal: per window [window_starts[k], window_ends[k]), the exact sum of the values of the rows whose day is in it, as float8 (sum(value)::float8), NULL where no row falls in it; the windows are the same on every row of a group';
 
 -- The rank normalization of the health views: each value's percentile rank in its period,
 -- searched in the period's values sorted once (src/health.c).

@@ -96,6 +96,28 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.kpi_in_force_periods(pg_catalog.date[], pg_catalog.date[], pg_catalog.date[]) IS
 'csmetrics internal: the numbers k (ascending) of the periods at whose end period_ends[k] a row is in force (started_on before it, ended_on NULL or not before it)';
 
+-- Usage and tickets per period (src/health_windows.c): an aggregate over one customer's rows,
+-- the exact sum of each window's values at once. Internal state (the windows and an exact sum
+-- per window), so no combine function: the health views group by customer, which under Citus
+-- is taken whole to the shards.
+CREATE FUNCTION @extschema@.kpi_sums_in_windows_trans(pg_catalog.internal, pg_catalog.date, pg_catalog.numeric, pg_catalog.date[], pg_catalog.date[])
+RETURNS pg_catalog.internal
+AS 'MODULE_PATHNAME', 'kpi_sums_in_windows_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.kpi_sums_in_windows_trans(pg_catalog.internal, pg_catalog.date, pg_catalog.numeric, pg_catalog.date[], pg_catalog.date[]) IS 'csmetrics internal: transition of kpi_sums_in_windows (adds the value to the sum of every window holding the day)';
+
+CREATE FUNCTION @extschema@.kpi_sums_in_windows_final(pg_catalog.internal)
+RETURNS pg_catalog.float8[]
+AS 'MODULE_PATHNAME', 'kpi_sums_in_windows_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.kpi_sums_in_windows_final(pg_catalog.internal) IS 'csmetrics internal: final function of kpi_sums_in_windows (each window''s sum as float8, NULL without a row)';
+
+-- SSPACE: a group keeps its windows and 24 bytes per window, about 500 bytes for the dozen
+-- periods the health views read.
+CREATE AGGREGATE @extschema@.kpi_sums_in_windows(day pg_catalog.date, value pg_catalog.numeric, window_starts pg_catalog.date[], window_ends pg_catalog.date[]) (
+    SFUNC = @extschema@.kpi_sums_in_windows_trans, STYPE = pg_catalog.internal, SSPACE = 512,
+    FINALFUNC = @extschema@.kpi_sums_in_windows_final, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.kpi_sums_in_windows(pg_catalog.date, pg_catalog.numeric, pg_catalog.date[], pg_catalog.date[]) IS 'csmetrics internal: per window [window_starts[k], window_ends[k]), the exact sum of the values of the rows whose day is in it, as float8 (sum(value)::float8), NULL where no row falls in it; the windows are the same on every row of a group';
+
 -- The rank normalization of the health views: each value's percentile rank in its period,
 -- searched in the period's values sorted once (src/health.c).
 CREATE FUNCTION @extschema@.kpi_sorted_sample(vals pg_catalog.float8[])

@@ -14,14 +14,19 @@
  * the same way: kpi_in_force_periods turns a customer's subscriptions into the numbers of the
  * periods at whose end one of them is in force, instead of a probe of every customer's
  * subscriptions for every period.
+ *
+ * Usage and tickets count within each period: kpi_sums_in_windows, an aggregate over a
+ * customer's rows, sums them per period at once.
  */
 #include "csmetrics.h"
+#include "decimal.h"
 
 #include "catalog/pg_type.h"
 #include "datatype/timestamp.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
 #include "utils/float.h"
+#include "utils/memutils.h"
 #include "utils/numeric.h"
 #include "utils/timestamp.h"
 
@@ -513,4 +518,161 @@ kpi_in_force_periods(PG_FUNCTION_ARGS)
 		if (in_force[k])
 			found[nfound++] = Int32GetDatum(k + 1);
 	PG_RETURN_ARRAYTYPE_P(construct_array(found, nfound, INT4OID, sizeof(int32), true, TYPALIGN_INT));
+}
+
+/*
+ * kpi_sums_in_windows(day date, value numeric, window_starts date[], window_ends date[])
+ * RETURNS float8[], an aggregate
+ *
+ * Per window, the exact sum of the values of the group's rows whose day is in it, as
+ * sum(value)::float8 gives it; NULL where no row falls in it. Usage and tickets are summed
+ * this way per customer for every period at once (one group per customer, the windows its
+ * periods), where a GROUP BY of customer and period followed by a join to the customer's
+ * period rows did the work twice. Rows with a NULL day or value are left out. The sums are
+ * int128 fixed point (decimal.c); the windows must be the same on every row of a group.
+ */
+/* Transition state: the group's windows and, per window, its exact sum and rows. */
+typedef struct SumsState
+{
+	int			n;				/* windows */
+	DateADT    *starts;
+	DateADT    *ends;
+	int128	   *sums;			/* at scale, the same for every window */
+	int64	   *rows;
+	int16		scale;
+} SumsState;
+
+/* Errors unless the windows of this row are those of the group. */
+static void
+SumsCheckWindows(const SumsState *st, const Windows *w)
+{
+	if (w->n != st->n || memcmp(w->starts, st->starts, sizeof(DateADT) * st->n) != 0 ||
+		memcmp(w->ends, st->ends, sizeof(DateADT) * st->n) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("windows differ between rows of a group"),
+				 errdetail("kpi_sums_in_windows takes the same window_starts and window_ends on every row of a group.")));
+}
+
+/* A state for the windows w, in the aggregate's context cxt. */
+static SumsState *
+SumsStateCreate(MemoryContext cxt, const Windows *w)
+{
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+	SumsState  *st = (SumsState *) palloc0(sizeof(SumsState));
+
+	st->n = w->n;
+	st->starts = CopyBytes(w->starts, sizeof(DateADT) * Max(w->n, 1));
+	st->ends = CopyBytes(w->ends, sizeof(DateADT) * Max(w->n, 1));
+	st->sums = palloc0(sizeof(int128) * Max(w->n, 1));
+	st->rows = palloc0(sizeof(int64) * Max(w->n, 1));
+	MemoryContextSwitchTo(old);
+	return st;
+}
+
+/* The error of a sum that does not fit. */
+static void
+SumsOverflow(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+			 errmsg("sum of values is out of range"),
+			 errdetail("kpi_sums_in_windows keeps exact sums of up to 38 significant digits.")));
+}
+
+PG_FUNCTION_INFO_V1(kpi_sums_in_windows_trans);
+Datum
+kpi_sums_in_windows_trans(PG_FUNCTION_ARGS)
+{
+	MemoryContext cxt;
+	SumsState  *st = PG_ARGISNULL(0) ? NULL : (SumsState *) PG_GETARG_POINTER(0);
+	const Windows *w;
+	DateADT		day;
+	DecimalNumber v;
+	int			k;
+
+	if (!AggCheckCallContext(fcinfo, &cxt))
+		elog(ERROR, "kpi_sums_in_windows_trans called outside its aggregate");
+	if (PG_ARGISNULL(3) || PG_ARGISNULL(4))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("window_starts or window_ends is NULL"),
+				 errdetail("kpi_sums_in_windows needs its windows on every row.")));
+	w = ReadWindows(fcinfo, 3, false);
+	if (st == NULL)
+		st = SumsStateCreate(cxt, w);
+	else
+		SumsCheckWindows(st, w);
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		PG_RETURN_POINTER(st);
+	switch (DecimalDecode(PG_GETARG_DATUM(2), DECIMAL_ANY_SCALE, &v))
+	{
+		case DECIMAL_OK:
+			break;
+		case DECIMAL_NAN:
+		case DECIMAL_INFINITY:
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("value %s is not finite",
+							DatumGetCString(DirectFunctionCall1(numeric_out, PG_GETARG_DATUM(2)))),
+					 errdetail("kpi_sums_in_windows adds finite values.")));
+			break;
+		case DECIMAL_TOO_LARGE:
+		case DECIMAL_TOO_PRECISE:
+			SumsOverflow();
+			break;
+	}
+	day = PG_GETARG_DATEADT(1);
+	for (k = 0; k < st->n; k++)
+	{
+		int128		sum;
+
+		if (day < st->starts[k] || day >= st->ends[k])
+			continue;
+		if (!DecimalRaiseScale(st->sums, st->n, &st->scale, v.scale) ||
+			!DecimalAddScaled(st->sums[k], v.negative ? -v.digits : v.digits, st->scale - v.scale, &sum))
+			SumsOverflow();
+		st->sums[k] = sum;
+		st->rows[k]++;
+	}
+	PG_RETURN_POINTER(st);
+}
+
+/* A sum at scale as float8, the value sum(numeric)::float8 gives (the nearest double). */
+static float8
+SumFloat8(int128 sum, int scale)
+{
+	StringInfoData buf;
+
+	if (scale == 0 && sum <= ((int128) 1 << 53) && sum >= -((int128) 1 << 53))
+		return (float8) sum;	/* exact */
+	initStringInfo(&buf);
+	DecimalAppendText(&buf, sum, scale, scale);
+	return DatumGetFloat8(DirectFunctionCall1(float8in, CStringGetDatum(buf.data)));
+}
+
+PG_FUNCTION_INFO_V1(kpi_sums_in_windows_final);
+Datum
+kpi_sums_in_windows_final(PG_FUNCTION_ARGS)
+{
+	SumsState  *st = PG_ARGISNULL(0) ? NULL : (SumsState *) PG_GETARG_POINTER(0);
+	Windows		w;
+	float8	   *values;
+	bool	   *has;
+	int			k;
+
+	if (st == NULL)
+		PG_RETURN_NULL();
+	w.n = st->n;
+	w.starts = st->starts;
+	w.ends = st->ends;
+	w.end_ats = NULL;
+	values = palloc(sizeof(float8) * Max(st->n, 1));
+	has = palloc(sizeof(bool) * Max(st->n, 1));
+	for (k = 0; k < st->n; k++)
+	{
+		has[k] = st->rows[k] > 0;
+		values[k] = has[k] ? SumFloat8(st->sums[k], st->scale) : 0.0;
+	}
+	PG_RETURN_DATUM(WindowResult(&w, values, has));
 }

@@ -206,26 +206,23 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 $$;
 COMMENT ON FUNCTION @extschema@.kpi_health_sources() IS 'csmetrics internal: the sources of the health measures, as kpi_health_query() reads them (rows, columns, local day and instant of their events)';
 
--- The measures of a built-in kind, as kpi_health_query() reads them: the CTE computing the
--- raw values, the join that brings them to a customer's row s of the scope and the value on
--- that row, or for a measure with one row per customer (per_customer), the join to the
--- customer c and the array of its values by period (nothing when the source is not
--- registered). Each first keeps the rows within reach
--- of the periods (period_range): by their instant, a cheap comparison where their local day
--- would be computed for every row of the source, and a little wider, so that the rows kept
--- may fall outside the periods but never the other way round. Usage and tickets are summed
--- by the period of their day, which is the period of the scope row they join (the periods
--- are whole periods of the grain: kpi_period_start of their first day is that day; a sum for
--- a period outside them joins no row). Answers and invoices count for every period ending
--- within a year after them: a customer's rows are measured in the year before each period
--- end at once (kpi_latest_in_windows, kpi_days_late over period_windows), one row per
--- customer whose element k is the value in the period numbered k. Their WHERE only drops
--- the rows well before the first window (the functions skip rows in no window) and
--- answers other than NPS are left out by FILTER: from a WHERE of both bounds and the survey,
--- which it cannot estimate, the planner expected a handful of customers and joined them to
--- the scope by a loop over all of them for every customer.
+-- The measures of a built-in kind, as kpi_health_query() reads them: the CTE computing each
+-- customer's values, one row per customer whose element k is the value in the period
+-- numbered k, the join that brings them to the customer c of the scope, the array on that
+-- row, and whether the measure counts from zero (nothing when the source is not registered).
+-- Each first keeps the rows within reach of the periods (period_range): by their instant, a
+-- cheap comparison where their local day would be computed for every row of the source, and
+-- a little wider, so that the rows kept may fall outside the periods but never the other way
+-- round (the functions skip rows in no window). Usage and tickets are summed within each
+-- period (kpi_sums_in_windows over the periods: a customer's rows grouped once, not by
+-- customer and period and then joined to each of its period rows); answers and invoices
+-- count for every period ending within a year after them (kpi_latest_in_windows,
+-- kpi_days_late over the year before each period end). Answers other than NPS are left out
+-- by FILTER: from a WHERE of both bounds and the survey, which it cannot estimate, the
+-- planner expected a handful of customers and joined them to the scope by a loop over all of
+-- them for every customer.
 CREATE FUNCTION @extschema@.kpi_health_builtin_measure(ctx jsonb, measure text)
-RETURNS TABLE (kind text, cte text, join_sql text, value text, per_customer boolean)
+RETURNS TABLE (kind text, cte text, join_sql text, value text, from_zero boolean)
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -239,10 +236,12 @@ BEGIN
     cte := @extschema@.kpi_render(CASE measure
         WHEN 'usage' THEN $m$
 {{alias}} AS (
-    SELECT u.customer_id, @extschema@.kpi_period_start(u.occurred_on, {{grain}}) AS {{period}}, sum(coalesce(u.quantity, 1))::float8 AS raw_value
+    SELECT u.customer_id,
+           @extschema@.kpi_sums_in_windows(u.occurred_on, coalesce(u.quantity, 1),
+                                           (SELECT w.starts FROM period_windows AS w), (SELECT w.ends FROM period_windows AS w)) AS per_period
     FROM usage_rows AS u
     WHERE u.occurred_at >= (SELECT r.first_at FROM period_range AS r) AND u.occurred_at < (SELECT r.end_at FROM period_range AS r)
-    GROUP BY u.customer_id, 2)$m$
+    GROUP BY u.customer_id)$m$
         -- the latest NPS answer within a year: the lowest score of answers given at the same
         -- latest instant, so that the pick is the same on every run
         WHEN 'nps' THEN $m$
@@ -257,10 +256,11 @@ BEGIN
     GROUP BY r.customer_id)$m$
         WHEN 'support' THEN $m$
 {{alias}} AS (
-    SELECT t.customer_id, @extschema@.kpi_period_start(t.opened_on, {{grain}}) AS {{period}}, count(*)::float8 AS raw_value
+    SELECT t.customer_id,
+           @extschema@.kpi_sums_in_windows(t.opened_on, 1, (SELECT w.starts FROM period_windows AS w), (SELECT w.ends FROM period_windows AS w)) AS per_period
     FROM ticket_rows AS t
     WHERE t.opened_at >= (SELECT r.first_at FROM period_range AS r) AND t.opened_at < (SELECT r.end_at FROM period_range AS r)
-    GROUP BY t.customer_id, 2)$m$
+    GROUP BY t.customer_id)$m$
         -- days late: from the due instant to the payment, or to the period end while unpaid;
         -- the mean of exact seconds, so that it does not depend on the order of the rows
         ELSE $m$
@@ -273,12 +273,10 @@ BEGIN
     WHERE i.due_at >= (SELECT r.year_before_at FROM period_range AS r)
     GROUP BY i.customer_id)$m$ END, ctx);
     -- usage and tickets count from zero; a customer without an answer or invoice has no value
-    -- (answers and invoices come as one row per customer, its values in the order of the periods)
-    per_customer := measure NOT IN ('usage', 'support');
-    join_sql := @extschema@.kpi_render(' LEFT JOIN {{alias}} ON {{match}}'
-                                       || CASE WHEN per_customer THEN '' ELSE ' AND {{alias}}.{{period}} = s.{{period}}' END,
-                                       ctx || jsonb_build_object('match', @extschema@.kpi_customer_match(kind, alias, CASE WHEN per_customer THEN 'c' ELSE 's' END)));
-    value := CASE WHEN per_customer THEN alias || '.per_period' ELSE 'coalesce(' || alias || '.raw_value, 0)' END;
+    from_zero := measure IN ('usage', 'support');
+    join_sql := @extschema@.kpi_render(' LEFT JOIN {{alias}} ON {{match}}',
+                                       ctx || jsonb_build_object('match', @extschema@.kpi_customer_match(kind, alias, 'c')));
+    value := alias || '.per_period';
     RETURN NEXT;
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_health_builtin_measure(jsonb, text) IS 'csmetrics internal: the SQL of one built-in health measure for kpi_health_query() (none when its source is not registered)';
@@ -363,8 +361,8 @@ COMMENT ON FUNCTION @extschema@.kpi_health_settings() IS 'csmetrics internal: SE
 --   scope           customer_id, name, segment, {{period}}, period_end, is_current, k (the
 --                   period's number, in order): the customers in force at each period end
 --                   (all customers without subscriptions); from scope_customers, one row per
---                   customer, where the measures with one row per customer (answers,
---                   invoices) are joined once, not to the row of each of its periods
+--                   customer, where each built-in measure (an array of its values by period)
+--                   is joined once, not to the row of each of its periods
 --   measure_values  one row per customer in scope, period and measure (built-in measures of
 --                   registered sources, and every signal measure of the model when signals are
 --                   registered): position (order in the score), raw_value, in_model, weight
@@ -398,7 +396,6 @@ DECLARE
     k int := 0;
     mctx jsonb;
     builtin_ctes text := '';
-    builtin_joins text := '';
     customer_joins text := '';
     customer_columns text := '';
     scope_columns text := '';
@@ -430,15 +427,11 @@ BEGIN
         k := k + 1;
         mctx := ctx || jsonb_build_object('k', k::text, 'value', b.value, 'name', quote_literal(b.measure));
         builtin_ctes := builtin_ctes || ',' || b.cte;
-        IF b.per_customer THEN
-            customer_joins := customer_joins || E'\n   ' || b.join_sql;
-            customer_columns := customer_columns || @extschema@.kpi_render(', {{value}} AS values_{{k}}', mctx);
-            scope_columns := scope_columns || @extschema@.kpi_render(', c.values_{{k}}[p.k] AS raw_{{k}}', mctx);
-            raw_columns := raw_columns || @extschema@.kpi_render(', s.raw_{{k}}', mctx);
-        ELSE
-            builtin_joins := builtin_joins || b.join_sql;
-            raw_columns := raw_columns || @extschema@.kpi_render(', {{value}} AS raw_{{k}}', mctx);
-        END IF;
+        customer_joins := customer_joins || E'\n   ' || b.join_sql;
+        customer_columns := customer_columns || @extschema@.kpi_render(', {{value}} AS values_{{k}}', mctx);
+        scope_columns := scope_columns || @extschema@.kpi_render(CASE WHEN b.from_zero THEN ', coalesce(c.values_{{k}}[p.k], 0) AS raw_{{k}}'
+                                                                      ELSE ', c.values_{{k}}[p.k] AS raw_{{k}}' END, mctx);
+        raw_columns := raw_columns || @extschema@.kpi_render(', s.raw_{{k}}', mctx);
         model_joins := model_joins || @extschema@.kpi_render(' LEFT JOIN @extschema@.health_measures AS m{{k}} ON m{{k}}.measure = {{name}}', mctx);
         sample_columns := sample_columns || @extschema@.kpi_render($v$,
            @extschema@.kpi_sorted_sample(array_agg(r.raw_{{k}})
@@ -489,7 +482,6 @@ BEGIN
         'final', final,
         'pivot', pivot,
         'builtin_ctes', builtin_ctes,
-        'builtin_joins', builtin_joins,
         'customer_joins', customer_joins,
         'customer_columns', customer_columns,
         'scope_columns', scope_columns,
@@ -628,9 +620,10 @@ period_range AS (
            (min((p.period_end - '1 year'::interval)::date) - 2)::timestamp AT TIME ZONE {{zone}} AS year_before_at
     FROM periods AS p),
 period_windows AS (
-    -- the year before each period end, as the arrays the look-back measures take (in the
-    -- order of the periods: element k of their results is for the period numbered k)
-    SELECT array_agg((p.period_end - '1 year'::interval)::date ORDER BY p.{{period}}) AS year_starts,
+    -- the periods, and the year before each period end, as the arrays the measures take (in
+    -- the order of the periods: element k of their results is for the period numbered k)
+    SELECT array_agg(p.{{period}} ORDER BY p.{{period}}) AS starts,
+           array_agg((p.period_end - '1 year'::interval)::date ORDER BY p.{{period}}) AS year_starts,
            array_agg(p.period_end ORDER BY p.{{period}}) AS ends, array_agg(p.period_end_at ORDER BY p.{{period}}) AS end_ats
     FROM periods AS p){{builtin_ctes}},
 scope_customers AS {{customer_cte}}(
@@ -643,7 +636,7 @@ builtin_raw AS MATERIALIZED (
     -- (stored, also under Citus: each value must be found in its period's sorted sample, so
     -- the sample and the rows read the very same values)
     SELECT s.customer_id, s.name, s.segment, s.{{period}}, s.is_current, s.k{{raw_columns}}
-    FROM scope AS s{{builtin_joins}}),{{rank_samples}}
+    FROM scope AS s),{{rank_samples}}
 builtin_values AS (
     -- (OFFSET 0: the values are computed here, so that no join or sort above carries the
     -- periods' samples along with every row)

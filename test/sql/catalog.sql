@@ -6,9 +6,10 @@ SET search_path = csmetrics, public;
 
 -- Aggregates breaking a rule: only kpi_subscription_flows and kpi_subscription_lifetimes,
 -- which the flow and ltv views use on a single server, and kpi_score_ntiles, the deciles of
--- the health validation views. Their state is every row, sorted at the end: there is
--- nothing to combine or ship. Under Citus the flow and ltv views count the spans with
--- customer_flows.
+-- the health validation views: their state is every row, sorted at the end, so there is
+-- nothing to combine or ship (under Citus the flow and ltv views count the spans with
+-- customer_flows). And kpi_sums_in_windows, which the health views group by customer: under
+-- Citus each customer's group is taken whole to its shard.
 SELECT p.oid::regprocedure AS aggregate,
        p.proparallel <> 's' AS not_parallel_safe,
        a.aggcombinefn = 0 AS no_combine,
@@ -31,7 +32,8 @@ ORDER BY 1;
 -- Aggregates without a moving-aggregate mode: only those whose state is not a set of
 -- counts (floating-point or numeric sums have no exact inverse), kpi_subscription_flows
 -- and kpi_subscription_lifetimes, which merge their subscriptions into spans only at the end,
--- and kpi_score_ntiles, whose ntiles depend on every row of the group.
+-- kpi_score_ntiles, whose ntiles depend on every row of the group, and kpi_sums_in_windows,
+-- which groups a customer's rows whole.
 SELECT p.oid::regprocedure AS without_moving_mode
 FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid
 WHERE p.pronamespace = 'csmetrics'::regnamespace AND a.aggminvtransfn = 0

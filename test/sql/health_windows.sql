@@ -1,8 +1,10 @@
 -- The per-customer functions of the health views: kpi_days_late and kpi_latest_in_windows
--- (one customer's rows as arrays, measured in every window at once) and kpi_in_force_periods
--- (the periods at whose end a customer has a subscription in force). Worked examples, then
--- each against the plain SQL the health views used before (a join of every row with every
--- window or period it counts in) on thousands of pseudo-random rows, then every error.
+-- (one customer's rows as arrays, measured in every window at once), kpi_in_force_periods
+-- (the periods at whose end a customer has a subscription in force) and the aggregate
+-- kpi_sums_in_windows (a customer's usage or tickets summed in every period at once). Worked
+-- examples, then each against the plain SQL the health views used before (a join of every
+-- row with every window or period it counts in) on thousands of pseudo-random rows, then
+-- every error.
 SET search_path = csmetrics, public;
 CREATE SCHEMA health_windows_suite;
 SET search_path = health_windows_suite, csmetrics, public;
@@ -210,6 +212,61 @@ FULL JOIN (SELECT DISTINCT s.c, p.k
                 ON s.started_on < p.period_end + s.c % 7 AND (s.ended_on IS NULL OR s.ended_on >= p.period_end + s.c % 7)) s
        USING (c, k);
 
+-- kpi_sums_in_windows, the aggregate that sums usage and tickets per period: a worked example
+-- (overlapping windows, fractions, a window without a row gives NULL, rows with a NULL day or
+-- value left out), then per customer and window against sum(value)::float8 over the join of
+-- every row with every window it falls in: exact amounts with 0 to 4 decimals, some whole
+-- numbers with trailing zeros, some negative, some too long for a double to hold exactly;
+-- the year windows above (overlapping) and 14 months (disjoint, with a gap).
+SELECT kpi_sums_in_windows(d, v, '{2025-01-01,2025-01-15,2025-03-01}', '{2025-02-01,2025-02-15,2025-04-01}') AS sums
+FROM (VALUES ('2025-01-10'::date, 1.25), ('2025-01-20', 2), ('2025-02-10', 0.5), (NULL, 7), ('2025-01-20', NULL)) v(d, v);
+CREATE TABLE amounts AS
+SELECT c, i, date '2023-06-01' + regress.rand_int(31, c * 100 + i, 0, 800)::int AS day,
+       CASE WHEN regress.rand(32, c * 100 + i) < 0.1 THEN -regress.rand_int(33, c * 100 + i, 1, 99)::numeric
+            WHEN regress.rand(32, c * 100 + i) < 0.2 THEN regress.rand_int(33, c * 100 + i, 1, 99)::numeric * 10000
+            WHEN regress.rand(32, c * 100 + i) < 0.25 THEN 123456789012345678.9 + i
+            ELSE round(regress.rand_int(33, c * 100 + i, 0, 10000000)::numeric / 10::numeric ^ regress.rand_int(34, c * 100 + i, 0, 4)::int, 4) END AS value
+FROM generate_series(1, 3000) c
+CROSS JOIN LATERAL generate_series(1, regress.rand_int(30, c, 0, 20)::int) i;
+CREATE TABLE months AS
+SELECT k, m::date AS window_start, (m + interval '1 month')::date AS window_end
+FROM generate_series(1, 14) k, LATERAL (SELECT timestamptz '2023-09-01' + (k - 1 + (k > 10)::int * 3) * interval '1 month' AS m) x;
+CREATE FUNCTION sums_mismatches(windows regclass) RETURNS TABLE (compared bigint, mismatches bigint)
+LANGUAGE plpgsql AS $$
+BEGIN
+    RETURN QUERY EXECUTE format($q$
+        SELECT count(*) FILTER (WHERE s.total IS NOT NULL), count(*) FILTER (WHERE f.total IS DISTINCT FROM s.total)
+        FROM (SELECT x.c, w.k, x.sums[w.k] AS total
+              FROM (SELECT a.c, kpi_sums_in_windows(a.day, a.value, (SELECT array_agg(window_start ORDER BY k) FROM %1$s),
+                                                    (SELECT array_agg(window_end ORDER BY k) FROM %1$s)) AS sums
+                    FROM amounts a GROUP BY a.c) x
+              CROSS JOIN %1$s w) f
+        FULL JOIN (SELECT a.c, w.k, sum(a.value)::float8 AS total
+                   FROM amounts a JOIN %1$s w ON a.day >= w.window_start AND a.day < w.window_end
+                   GROUP BY a.c, w.k) s USING (c, k)$q$, windows);
+END $$;
+SELECT (SELECT count(*) FROM amounts) AS amounts, w.windows, m.*
+FROM (VALUES ('windows'), ('months')) w(windows), LATERAL sums_mismatches(w.windows::regclass) m;
+-- a parallel plan gives the same sums; so does every prefix of a growing window frame
+CREATE TABLE sums_serial AS
+SELECT c, kpi_sums_in_windows(day, value, (SELECT array_agg(window_start ORDER BY k) FROM months),
+                              (SELECT array_agg(window_end ORDER BY k) FROM months)) AS sums
+FROM amounts GROUP BY c;
+SELECT regress.force_parallel();
+CREATE TABLE sums_parallel AS
+SELECT c, kpi_sums_in_windows(day, value, (SELECT array_agg(window_start ORDER BY k) FROM months),
+                              (SELECT array_agg(window_end ORDER BY k) FROM months)) AS sums
+FROM amounts GROUP BY c;
+SELECT regress.plan_has($$SELECT c, kpi_sums_in_windows(day, value, '{2024-01-01}', '{2024-02-01}') FROM amounts GROUP BY c$$, 'Gather') AS sums_gather;
+SELECT regress.serial();
+SELECT count(*) AS customers, count(*) FILTER (WHERE p.sums IS NOT DISTINCT FROM s.sums) AS identical
+FROM sums_serial s FULL JOIN sums_parallel p USING (c);
+SELECT count(*) AS frames, count(*) FILTER (WHERE w.sums IS DISTINCT FROM x.sums) AS mismatches
+FROM (SELECT c, i, kpi_sums_in_windows(day, value, '{2023-06-01,2024-06-01}', '{2024-06-01,2025-09-01}') OVER (PARTITION BY c ORDER BY i) AS sums
+      FROM amounts WHERE c <= 300) w
+CROSS JOIN LATERAL (SELECT kpi_sums_in_windows(day, value, '{2023-06-01,2024-06-01}', '{2024-06-01,2025-09-01}') AS sums
+                    FROM amounts a WHERE a.c = w.c AND a.i <= w.i) x;
+
 -- Errors: the rows' arrays and the windows' arrays pair up; windows and period ends are
 -- one-dimensional, finite and not NULL, windows not empty; an invoice's instants are finite.
 SELECT statement, regress.expect_error(statement) AS error
@@ -233,7 +290,16 @@ FROM (VALUES
     ($$SELECT csmetrics.kpi_in_force_periods('{2025-01-01}', '{}', '{2025-02-01}')$$),
     ($$SELECT csmetrics.kpi_in_force_periods('{2025-01-01}', '{NULL}', '{{2025-02-01}}')$$),
     ($$SELECT csmetrics.kpi_in_force_periods('{2025-01-01}', '{NULL}', '{2025-02-01,NULL}')$$),
-    ($$SELECT csmetrics.kpi_in_force_periods('{2025-01-01}', '{NULL}', '{infinity}')$$)
+    ($$SELECT csmetrics.kpi_in_force_periods('{2025-01-01}', '{NULL}', '{infinity}')$$),
+    ($$SELECT csmetrics.kpi_sums_in_windows('2025-01-01', 1, NULL, '{2025-02-01}')$$),
+    ($$SELECT csmetrics.kpi_sums_in_windows('2025-01-01', 1, '{2025-01-01}', '{2025-01-01}')$$),
+    ($$SELECT csmetrics.kpi_sums_in_windows('2025-01-01', 1, '{2025-01-01}', '{2025-02-01,2025-03-01}')$$),
+    ($$SELECT csmetrics.kpi_sums_in_windows('2025-01-01', 1, '{NULL}', '{2025-02-01}')$$),
+    ($$SELECT csmetrics.kpi_sums_in_windows(d, 1, s, '{2025-02-01}') FROM (VALUES ('2025-01-01'::date, '{2025-01-01}'::date[]), ('2025-01-02', '{2025-01-02}')) v(d, s)$$),
+    ($$SELECT csmetrics.kpi_sums_in_windows('2025-01-01', 'NaN', '{2025-01-01}', '{2025-02-01}')$$),
+    ($$SELECT csmetrics.kpi_sums_in_windows('2025-01-01', '-Infinity', '{2025-01-01}', '{2025-02-01}')$$),
+    ($$SELECT csmetrics.kpi_sums_in_windows('2025-01-01', v, '{2025-01-01}', '{2025-02-01}') FROM (VALUES (1e38), (1e38)) x(v)$$),
+    ($$SELECT csmetrics.kpi_sums_in_windows('2025-01-01', v, '{2025-01-01}', '{2025-02-01}') FROM (VALUES (1e30), (1e-20)) x(v)$$)
 ) AS cases(statement);
 
 RESET search_path;
