@@ -159,7 +159,8 @@ WHERE a.as_of_on - n.responded_on <= CASE n.action WHEN 'call_detractor' THEN l.
     -- triggered by the latest start or end of the customer's subscriptions in that period
     -- (not later than the as-of instant). Those instants come from one pass over the
     -- subscriptions grouped by customer (not a subquery per movement, which Citus cannot
-    -- run beside the views' CTEs).
+    -- run beside the views' CTEs), of the subscriptions starting or ending in that period
+    -- only: a customer without one has no instant either way.
     IF movements IS NOT NULL THEN
         parts := parts || @extschema@.kpi_render($p$
 SELECT m.customer_id, 'contact_contraction',
@@ -174,6 +175,8 @@ LEFT JOIN (SELECT s.customer_id::text AS customer_id,
                   greatest(max(s.started_at) FILTER (WHERE s.started_at >= b.period_start_at AND s.started_at < b.period_end_at),
                            max(s.ended_at) FILTER (WHERE s.ended_at >= b.period_start_at AND s.ended_at < b.period_end_at)) AS changed_at
            FROM {{subscriptions}} AS s CROSS JOIN as_of_period AS b
+           WHERE (s.started_at >= b.period_start_at AND s.started_at < b.period_end_at)
+              OR (s.ended_at >= b.period_start_at AND s.ended_at < b.period_end_at)
            GROUP BY s.customer_id) AS c ON c.customer_id = m.customer_id
 WHERE m.{{period}} = b.{{period}} AND m.movement = 'contraction'
   AND m.previous_mrr - m.mrr > l.contraction_at * m.previous_mrr$p$, ctx);
