@@ -8,7 +8,9 @@
 -- compute the same view again for each of its columns. NULL (no view) when no view feeds it.
 -- Over plain views, customer_actions would score the health of every customer again, as
 -- customer_health already does: the scores are computed once (a MATERIALIZED CTE) and the
--- query of customer_actions is read over them.
+-- query of customer_actions is read over them. Both would also find the latest period and
+-- the latest event of each health source on their own: those are read once too (the CTE
+-- overview_health_period, standing for the health_period helper of a materialized set).
 CREATE FUNCTION @extschema@.kpi_view_kpi_overview(ctx jsonb) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
@@ -24,7 +26,9 @@ DECLARE
                              AND ctx -> 'made' ? 'customer_health' AND ctx -> 'made' ? 'customer_actions';
 BEGIN
     IF shared_health THEN
-        reads := reads || ('overview_customer_health AS MATERIALIZED (SELECT * FROM ' || (ctx -> 'made' ->> 'customer_health') || ')');
+        reads := reads || ('overview_health_period AS MATERIALIZED (' || @extschema@.kpi_health_period(ctx, true) || ')');
+        ctx := jsonb_set(ctx, '{made,health_period}', '"overview_health_period"') || '{"health_period": "overview_health_period"}';
+        reads := reads || ('overview_customer_health AS MATERIALIZED (' || @extschema@.kpi_view_customer_health(ctx) || E'\n)');
     END IF;
     FOR v IN SELECT r.view_name, r.overview_pick, min(o.position) AS first
              FROM @extschema@.kpi_registry r JOIN @extschema@.kpi_overview_columns o ON o.view_name = r.view_name
