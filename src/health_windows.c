@@ -534,9 +534,7 @@ kpi_in_force_periods(PG_FUNCTION_ARGS)
 /* Transition state: the group's windows and, per window, its exact sum and rows. */
 typedef struct SumsState
 {
-	int			n;				/* windows */
-	DateADT    *starts;
-	DateADT    *ends;
+	Windows		windows;		/* without end instants */
 	int128	   *sums;			/* at scale, the same for every window */
 	int64	   *rows;
 	int16		scale;
@@ -546,8 +544,10 @@ typedef struct SumsState
 static void
 SumsCheckWindows(const SumsState *st, const Windows *w)
 {
-	if (w->n != st->n || memcmp(w->starts, st->starts, sizeof(DateADT) * st->n) != 0 ||
-		memcmp(w->ends, st->ends, sizeof(DateADT) * st->n) != 0)
+	const Windows *g = &st->windows;
+
+	if (w->n != g->n || memcmp(w->starts, g->starts, sizeof(DateADT) * g->n) != 0 ||
+		memcmp(w->ends, g->ends, sizeof(DateADT) * g->n) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("windows differ between rows of a group"),
@@ -561,9 +561,9 @@ SumsStateCreate(MemoryContext cxt, const Windows *w)
 	MemoryContext old = MemoryContextSwitchTo(cxt);
 	SumsState  *st = (SumsState *) palloc0(sizeof(SumsState));
 
-	st->n = w->n;
-	st->starts = CopyBytes(w->starts, sizeof(DateADT) * Max(w->n, 1));
-	st->ends = CopyBytes(w->ends, sizeof(DateADT) * Max(w->n, 1));
+	st->windows.n = w->n;
+	st->windows.starts = CopyBytes(w->starts, sizeof(DateADT) * Max(w->n, 1));
+	st->windows.ends = CopyBytes(w->ends, sizeof(DateADT) * Max(w->n, 1));
 	st->sums = palloc0(sizeof(int128) * Max(w->n, 1));
 	st->rows = palloc0(sizeof(int64) * Max(w->n, 1));
 	MemoryContextSwitchTo(old);
@@ -623,13 +623,13 @@ kpi_sums_in_windows_trans(PG_FUNCTION_ARGS)
 			break;
 	}
 	day = PG_GETARG_DATEADT(1);
-	for (k = 0; k < st->n; k++)
+	for (k = 0; k < st->windows.n; k++)
 	{
 		int128		sum;
 
-		if (day < st->starts[k] || day >= st->ends[k])
+		if (day < st->windows.starts[k] || day >= st->windows.ends[k])
 			continue;
-		if (!DecimalRaiseScale(st->sums, st->n, &st->scale, v.scale) ||
+		if (!DecimalRaiseScale(st->sums, st->windows.n, &st->scale, v.scale) ||
 			!DecimalAddScaled(st->sums[k], v.negative ? -v.digits : v.digits, st->scale - v.scale, &sum))
 			SumsOverflow();
 		st->sums[k] = sum;
@@ -656,23 +656,18 @@ Datum
 kpi_sums_in_windows_final(PG_FUNCTION_ARGS)
 {
 	SumsState  *st = PG_ARGISNULL(0) ? NULL : (SumsState *) PG_GETARG_POINTER(0);
-	Windows		w;
 	float8	   *values;
 	bool	   *has;
 	int			k;
 
 	if (st == NULL)
 		PG_RETURN_NULL();
-	w.n = st->n;
-	w.starts = st->starts;
-	w.ends = st->ends;
-	w.end_ats = NULL;
-	values = palloc(sizeof(float8) * Max(st->n, 1));
-	has = palloc(sizeof(bool) * Max(st->n, 1));
-	for (k = 0; k < st->n; k++)
+	values = palloc(sizeof(float8) * Max(st->windows.n, 1));
+	has = palloc(sizeof(bool) * Max(st->windows.n, 1));
+	for (k = 0; k < st->windows.n; k++)
 	{
 		has[k] = st->rows[k] > 0;
 		values[k] = has[k] ? SumFloat8(st->sums[k], st->scale) : 0.0;
 	}
-	PG_RETURN_DATUM(WindowResult(&w, values, has));
+	PG_RETURN_DATUM(WindowResult(&st->windows, values, has));
 }

@@ -1273,6 +1273,7 @@ RocFromSortedRows(const NtileRow *rows, int64 n)
 {
 	RocSummary *s;
 	int64		distinct = 0;
+	int64		churned = 0;
 	int64		i;
 	int			out = -1;
 
@@ -1292,10 +1293,10 @@ RocFromSortedRows(const NtileRow *rows, int64 n)
 			s->scores[out].churned++;
 		else
 			s->scores[out].retained++;
+		churned += rows[i].churned;
 	}
 	s->nscores = s->nsorted = (int) distinct;
-	for (i = 0; i < distinct; i++)
-		RocAddTotals(s, s->scores[i].retained, s->scores[i].churned);
+	RocAddTotals(s, n - churned, churned);
 	return s;
 }
 
