@@ -2642,6 +2642,11 @@ INSERT INTO @extschema@.kpi_columns (column_name, description) VALUES
 -- query of customer_actions is read over them. Both would also find the latest period and
 -- the latest event of each health source on their own: those are read once too (the CTE
 -- overview_health_period, standing for the health_period helper of a materialized set).
+-- Churn by reason is shown for the latest period only. Its customers there all have a
+-- subscription that ends in that period or later: a lost customer's span ends with one, and
+-- a customer whose MRR churns had paying subscriptions that all ended in it. Over plain views
+-- the spans and MRR paths of churn by reason are made for those customers only (a CTE of
+-- their subscriptions), not for every customer, which gives the same rows for that period.
 CREATE FUNCTION @extschema@.kpi_view_kpi_overview(ctx jsonb) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
@@ -2653,6 +2658,8 @@ DECLARE
     v record;
     made text;
     alias text;
+    flow_alias text;            -- the latest row of the customer flow, once read
+    churn_ctx jsonb;
     shared_health boolean := NOT (ctx ->> 'materialized')::boolean
                              AND ctx -> 'made' ? 'customer_health' AND ctx -> 'made' ? 'customer_actions';
 BEGIN
@@ -2671,8 +2678,22 @@ BEGIN
         ELSIF shared_health AND v.view_name = 'customer_actions' THEN
             made := '(' || @extschema@.kpi_view_customer_actions(
                                jsonb_set(ctx, '{made,customer_health}', '"overview_customer_health"')) || E'\n)';
+        ELSIF v.view_name = 'churn_by_reason_by_{{grain_name}}' AND flow_alias IS NOT NULL
+              AND NOT (ctx ->> 'materialized')::boolean AND NOT (ctx ->> 'distributed')::boolean THEN
+            reads := reads || @extschema@.kpi_render($c$overview_churn_subscriptions AS MATERIALIZED (
+    SELECT s.* FROM {{subscriptions}} AS s
+    WHERE s.customer_id IN (SELECT e.customer_id FROM {{subscriptions}} AS e
+                            WHERE e.ended_on >= (SELECT f.as_of FROM {{flow_alias}} AS f)))$c$,
+                ctx || jsonb_build_object('flow_alias', flow_alias));
+            churn_ctx := ctx || '{"subscriptions": "overview_churn_subscriptions"}';
+            churn_ctx := churn_ctx || jsonb_build_object('spans', '(' || @extschema@.kpi_view_spans(churn_ctx) || E'\n)',
+                                                         'mrr_paths', '(' || @extschema@.kpi_view_mrr_paths(churn_ctx) || E'\n)');
+            made := '(' || @extschema@.kpi_view_churn_by_reason(churn_ctx) || E'\n)';
         END IF;
         alias := quote_ident('latest_' || @extschema@.kpi_render(v.view_name, ctx));
+        IF v.view_name = 'customer_flow_by_{{grain_name}}' THEN
+            flow_alias := alias;
+        END IF;
         ctx := ctx || jsonb_build_object('view', made, 'alias', alias,
             'columns', (SELECT string_agg(@extschema@.kpi_render(o.expression, ctx) || ' AS ' || quote_ident(o.column_name), ', ' ORDER BY o.position)
                         FROM @extschema@.kpi_overview_columns o WHERE o.view_name = v.view_name));

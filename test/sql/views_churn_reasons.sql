@@ -209,6 +209,39 @@ SELECT as_of, top_churn_reason,
        (SELECT churn_reason FROM churn.churn_by_reason_by_month WHERE month = o.as_of
         ORDER BY lost_customers DESC, churned_mrr DESC, churn_reason COLLATE "C" LIMIT 1) AS expected
 FROM churn.kpi_overview o;
+-- kpi_overview reads churn by reason only for the customers with a subscription ending in
+-- the latest period or later. Its top reason agrees with the whole view's at every cut-off
+-- month of the data (the subscriptions as known then: started by the cut-off, and open when
+-- they ended after it), each month a different latest period.
+CREATE VIEW churn_src.subscriptions_then AS
+SELECT customer_id, started_at, CASE WHEN ended_at <= current_setting('churn_test.cut')::date THEN ended_at END AS ended_at,
+       mrr, CASE WHEN ended_at <= current_setting('churn_test.cut')::date THEN reason END AS reason
+FROM churn_src.subscriptions WHERE started_at <= current_setting('churn_test.cut')::date;
+SELECT register_source('subscriptions', 'churn_src.subscriptions_then', '{"churn_reason": "reason"}');
+SET churn_test.cut = '2024-01-01';
+SET client_min_messages = warning;
+SELECT count(*) > 0 AS views_made FROM create_kpi_views('churn_then', 'month', time_zone => 'UTC');
+RESET client_min_messages;
+CREATE TEMP TABLE tops (cut date, as_of date, top_churn_reason text, expected text, lost_in_as_of bigint);
+DO $$
+DECLARE
+    cut date;
+BEGIN
+    FOR cut IN SELECT d::date FROM generate_series(date '2022-03-20', date '2024-08-20', interval '1 month') d LOOP
+        PERFORM set_config('churn_test.cut', cut::text, true);
+        INSERT INTO tops
+        SELECT cut, o.as_of, o.top_churn_reason,
+               (SELECT r.churn_reason FROM churn_then.churn_by_reason_by_month r WHERE r.month = o.as_of
+                ORDER BY r.lost_customers DESC, r.churned_mrr DESC, r.churn_reason COLLATE "C" LIMIT 1),
+               (SELECT sum(r.lost_customers) FROM churn_then.churn_by_reason_by_month r WHERE r.month = o.as_of)
+        FROM churn_then.kpi_overview o;
+    END LOOP;
+END $$;
+SELECT count(*) AS cut_offs, count(DISTINCT as_of) AS latest_periods, count(DISTINCT top_churn_reason) AS top_reasons,
+       min(lost_in_as_of) AS fewest_lost, count(*) FILTER (WHERE top_churn_reason IS DISTINCT FROM expected) AS mismatches
+FROM tops;
+SELECT register_source('subscriptions', 'churn_src.subscriptions', '{"churn_reason": "reason"}');
+
 -- Other grains.
 SET client_min_messages = warning;
 SELECT count(*) AS views_made FROM create_kpi_views('churn', 'week', time_zone => 'UTC');
@@ -260,5 +293,5 @@ SET client_min_messages = warning;
 \set ECHO none
 \i test/fixtures/views_reset.sql
 \set ECHO all
-DROP SCHEMA churn_src, churn, churn_internal, churn_mat, churn_mat_internal, churn_kolkata, churn_kolkata_internal CASCADE;
+DROP SCHEMA churn_src, churn, churn_internal, churn_mat, churn_mat_internal, churn_then, churn_then_internal, churn_kolkata, churn_kolkata_internal CASCADE;
 RESET client_min_messages;
