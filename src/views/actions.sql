@@ -99,6 +99,7 @@ SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     health text := ctx -> 'made' ->> 'customer_health';
     movements text := ctx -> 'made' ->> 'customer_mrr_movements';
+    own_paths boolean := NOT ((ctx ->> 'materialized')::boolean OR (ctx ->> 'distributed')::boolean);
     parts text[] := '{}';
     latest text[] := '{}';
     event_kinds constant text[] := ARRAY['usage_events', 'survey_responses', 'tickets', 'invoices', 'subscriptions'];
@@ -136,7 +137,8 @@ WHERE x.action IS NOT NULL$p$, ctx);
     END IF;
 
     -- the latest NPS answer of each customer (the lowest score of answers given at the same
-    -- latest instant, as customer_health picks it), when it is not older than the rule says
+    -- latest instant, as customer_health picks it), when it is not older than the rule says:
+    -- answers older than every rule allows are left out before the latest is picked
     IF @extschema@.kpi_has(ctx, 'survey_responses') THEN
         parts := parts || @extschema@.kpi_render($p$
 SELECT n.customer_id::text, n.action,
@@ -145,8 +147,9 @@ SELECT n.customer_id::text, n.action,
        n.responded_at, true
 FROM (SELECT n.*, CASE WHEN n.score <= 6 THEN 'call_detractor' WHEN n.score <= 8 THEN 'send_value' ELSE 'ask_referral' END AS action
       FROM (SELECT DISTINCT ON (r.customer_id) r.customer_id, r.responded_at, r.responded_on, r.score
-            FROM {{survey_responses}} AS r CROSS JOIN asof AS a
+            FROM {{survey_responses}} AS r CROSS JOIN asof AS a CROSS JOIN limits AS l
             WHERE r.customer_id IS NOT NULL AND coalesce(lower(r.survey), 'nps') = 'nps' AND r.responded_at <= a.as_of
+              AND a.as_of_on - r.responded_on <= greatest(l.detractor_days, l.passive_days, l.promoter_days)
             ORDER BY r.customer_id, r.responded_at DESC, r.score) AS n) AS n
 CROSS JOIN asof AS a CROSS JOIN limits AS l
 WHERE a.as_of_on - n.responded_on <= CASE n.action WHEN 'call_detractor' THEN l.detractor_days
@@ -161,6 +164,10 @@ WHERE a.as_of_on - n.responded_on <= CASE n.action WHEN 'call_detractor' THEN l.
     -- subscriptions grouped by customer (not a subquery per movement, which Citus cannot
     -- run beside the views' CTEs), of the subscriptions starting or ending in that period
     -- only: a customer without one has no instant either way.
+    -- Over plain views the MRR paths are made here, and only for the customers with a
+    -- subscription starting or ending in that period or later (the CTE
+    -- contraction_subscriptions): the MRR of any other customer is the same at both ends of
+    -- the period. A materialized set reads its stored paths.
     IF movements IS NOT NULL THEN
         parts := parts || @extschema@.kpi_render($p$
 SELECT m.customer_id, 'contact_contraction',
@@ -169,7 +176,7 @@ SELECT m.customer_id, 'contact_contraction',
        coalesce(least(c.changed_at, a.as_of), b.period_start_at),
        false
 FROM (SELECT p.customer_id::text AS customer_id, c.period_start::date AS {{period}}, c.previous_mrr, c.mrr, c.movement
-      FROM {{mrr_paths}} AS p CROSS JOIN LATERAL @extschema@.customer_mrr_changes(p.path) AS c) AS m
+      FROM {{contraction_paths}} AS p CROSS JOIN LATERAL @extschema@.customer_mrr_changes(p.path) AS c) AS m
 CROSS JOIN asof AS a CROSS JOIN limits AS l CROSS JOIN as_of_period AS b
 LEFT JOIN (SELECT s.customer_id::text AS customer_id,
                   greatest(max(s.started_at) FILTER (WHERE s.started_at >= b.period_start_at AND s.started_at < b.period_end_at),
@@ -179,7 +186,10 @@ LEFT JOIN (SELECT s.customer_id::text AS customer_id,
               OR (s.ended_at >= b.period_start_at AND s.ended_at < b.period_end_at)
            GROUP BY s.customer_id) AS c ON c.customer_id = m.customer_id
 WHERE m.{{period}} = b.{{period}} AND m.movement = 'contraction'
-  AND m.previous_mrr - m.mrr > l.contraction_at * m.previous_mrr$p$, ctx);
+  AND m.previous_mrr - m.mrr > l.contraction_at * m.previous_mrr$p$,
+            ctx || jsonb_build_object('contraction_paths', CASE WHEN own_paths
+                THEN '(' || @extschema@.kpi_view_mrr_paths(ctx || '{"subscriptions": "contraction_subscriptions"}') || E'\n)'
+                ELSE ctx ->> 'mrr_paths' END));
     END IF;
 
     -- unpaid invoices more than the grace days past their due date, one action per customer
@@ -233,7 +243,7 @@ as_of_period AS (
     -- the period of the as-of date, and its bounds as instants
     SELECT p.{{period}}, (p.{{period}}::timestamp AT TIME ZONE {{zone}}) AS period_start_at,
            ((p.{{period}} + {{step}})::timestamp AT TIME ZONE {{zone}}) AS period_end_at
-    FROM (SELECT @extschema@.kpi_period_start(a.as_of_on, {{grain}}) AS {{period}} FROM asof AS a) AS p){{health_cte}},
+    FROM (SELECT @extschema@.kpi_period_start(a.as_of_on, {{grain}}) AS {{period}} FROM asof AS a) AS p){{contraction_cte}}{{health_cte}},
 triggers (customer_id, action, reason, triggered_at, current_only) AS ({{parts}})
 SELECT c.customer_id::text AS customer_id, c.name, c.segment, t.action, t.reason, r.priority::bigint AS priority,
        t.triggered_at, ((t.triggered_at AT TIME ZONE {{zone}}) + r.due_within) AT TIME ZONE {{zone}} AS due_at
@@ -243,6 +253,11 @@ JOIN {{customers}} AS c ON c.customer_id::text = t.customer_id
 WHERE NOT t.current_only OR {{current}}$t$,
         ctx || jsonb_build_object(
             'latest', coalesce(array_to_string(latest, ', '), 'NULL::timestamptz'),
+            'contraction_cte', CASE WHEN movements IS NOT NULL AND own_paths THEN @extschema@.kpi_render($s$,
+contraction_subscriptions AS MATERIALIZED (
+    SELECT s.* FROM {{subscriptions}} AS s
+    WHERE s.customer_id IN (SELECT e.customer_id FROM {{subscriptions}} AS e CROSS JOIN as_of_period AS b
+                            WHERE e.started_on >= b.{{period}} OR e.ended_on >= b.{{period}}))$s$, ctx) ELSE '' END,
             -- customer_health is read once, by the health rules and renewal_risk
             'health_cte', CASE WHEN health IS NULL THEN '' ELSE @extschema@.kpi_render($h$,
 health AS MATERIALIZED (

@@ -1,7 +1,8 @@
 -- customer_actions on a small hand-made CRM: every rule fires once where it should, and the
 -- cases already handled (a later answer, a paid invoice, a recovered score, an earlier
 -- contraction, a renewal signed, a former customer) do not; the rules tuned in
--- action_rules; plain and materialized views; kpi_overview; the errors of action_rules.
+-- action_rules; plain and materialized views; kpi_overview; the errors of action_rules; the
+-- contraction and NPS rules against plain SQL on seeded random data.
 -- Not echoed: the registry emptied (test/fixtures/views_reset.sql).
 \set ECHO none
 \i test/fixtures/views_reset.sql
@@ -185,9 +186,98 @@ FROM pg_constraint WHERE conrelid = 'csmetrics.action_rules'::regclass AND conty
 -- Clean up: the health model as it was, the registry empty.
 UPDATE health_measures h SET weight = b.weight, impact = b.impact FROM health_before b WHERE b.measure = h.measure;
 DROP TABLE health_before;
+
+-- Seeded random data: the contraction and NPS rules against plain SQL, over plain views
+-- (which make the MRR paths of the customers whose subscriptions start or end in the as-of
+-- month or later, and pick the latest answer among those recent enough for some rule) and
+-- materialized ones (which read the stored paths). 2,000 customers with one to three
+-- subscriptions each, a fifth ending in June 2025; 4,000 answers, some given at the same
+-- instant; the latest event is an answer of June 20, 2025.
+CREATE SCHEMA actions_rand;
+CREATE TABLE actions_rand.customers AS SELECT c AS customer_id, 'customer ' || c AS name FROM generate_series(1, 2000) c;
+CREATE TABLE actions_rand.subscriptions AS
+SELECT c AS customer_id, s AS started_at,
+       CASE WHEN e < 0.3 THEN NULL WHEN e < 0.5 THEN date '2025-06-01' + regress.rand_int(41, c * 10 + i, 0, 29)::int
+            ELSE s + regress.rand_int(42, c * 10 + i, 1, 500)::int END AS ended_at,
+       (ARRAY[0, 50, 80, 120, 200, 35.5])[1 + regress.rand_int(43, c * 10 + i, 0, 5)::int] AS mrr
+FROM (SELECT c, i, date '2023-01-01' + regress.rand_int(44, c * 10 + i, 0, 900)::int AS s, regress.rand(45, c * 10 + i) AS e
+      FROM generate_series(1, 2000) c, generate_series(1, 3) i WHERE i <= regress.rand_int(46, c, 1, 3)) x;
+UPDATE actions_rand.subscriptions SET ended_at = started_at WHERE ended_at < started_at;
+CREATE TABLE actions_rand.answers AS
+SELECT 1 + regress.rand_int(47, a, 0, 1999)::int AS customer_id,
+       timestamptz '2024-01-01 00:00+00' + regress.rand_int(48, a, 0, 535 * 24)::int * interval '1 hour' AS responded_at,
+       CASE WHEN a % 7 = 0 THEN 'csat' ELSE 'nps' END AS survey,
+       CASE WHEN a % 7 = 0 THEN regress.rand_int(49, a, 1, 5) ELSE regress.rand_int(49, a, 0, 10) END::int AS score
+FROM generate_series(1, 4000) a;
+INSERT INTO actions_rand.answers SELECT customer_id, responded_at, survey, 10 - score FROM actions_rand.answers WHERE survey = 'nps' AND customer_id % 9 = 0;
+INSERT INTO actions_rand.answers VALUES (1, '2025-06-20 12:00+00', 'nps', 7);
+SELECT count(*) AS subscriptions, count(*) FILTER (WHERE ended_at >= '2025-06-01' AND ended_at < '2025-07-01') AS ending_in_june,
+       (SELECT count(*) FROM actions_rand.answers) AS answers FROM actions_rand.subscriptions;
+SELECT register_source('customers', 'actions_rand.customers');
+SELECT register_source('subscriptions', 'actions_rand.subscriptions');
+SELECT register_source('survey_responses', 'actions_rand.answers');
+UPDATE action_rules SET threshold = CASE action WHEN 'call_detractor' THEN 200 WHEN 'send_value' THEN 60 WHEN 'ask_referral' THEN 30
+                                                WHEN 'contact_contraction' THEN 0.1 END
+WHERE action IN ('call_detractor', 'send_value', 'ask_referral', 'contact_contraction');
+SET client_min_messages = warning;
+SELECT count(*) > 0 AS views_made FROM create_kpi_views('actions_rand_kpi');
+SELECT count(*) > 0 AS views_made FROM create_kpi_views('actions_rand_mat', materialized => true);
+RESET client_min_messages;
+-- The MRR at a month end: the subscriptions started before it and not ended before it. A
+-- contraction: MRR lower at the end of June than at the end of May, not zero, by more than a
+-- tenth. The latest NPS answer up to the as-of instant (the lowest score of those given at
+-- the same instant), of a customer with a subscription in force then, acted upon while not
+-- older than its rule's days.
+CREATE TEMP VIEW expected_actions AS
+WITH asof AS (
+    SELECT t.as_of, (t.as_of AT TIME ZONE 'UTC')::date AS as_of_on, date_trunc('month', t.as_of AT TIME ZONE 'UTC')::date AS ps
+    FROM (SELECT greatest((SELECT max(responded_at) FROM actions_rand.answers),
+                          (SELECT max(started_at) FROM actions_rand.subscriptions)::timestamptz) AS as_of) t),
+mrr AS (
+    SELECT s.customer_id, sum(s.mrr) FILTER (WHERE s.started_at < a.ps AND (s.ended_at IS NULL OR s.ended_at >= a.ps)) AS before,
+           sum(s.mrr) FILTER (WHERE s.started_at < (a.ps + interval '1 month')::date
+                              AND (s.ended_at IS NULL OR s.ended_at >= (a.ps + interval '1 month')::date)) AS after
+    FROM actions_rand.subscriptions s CROSS JOIN asof a GROUP BY s.customer_id),
+latest AS (
+    SELECT DISTINCT ON (r.customer_id) r.customer_id, r.responded_at, r.score
+    FROM actions_rand.answers r CROSS JOIN asof a WHERE r.survey = 'nps' AND r.responded_at <= a.as_of
+    ORDER BY r.customer_id, r.responded_at DESC, r.score)
+SELECT customer_id::text AS customer_id, 'contact_contraction' AS action, before AS previous_mrr, after AS mrr
+FROM mrr WHERE before > 0 AND after > 0 AND before - after > 0.1 * before
+UNION ALL
+SELECT l.customer_id::text, x.action, NULL, NULL
+FROM latest l CROSS JOIN asof a
+CROSS JOIN LATERAL (SELECT CASE WHEN l.score <= 6 THEN 'call_detractor' WHEN l.score <= 8 THEN 'send_value' ELSE 'ask_referral' END AS action) x
+WHERE a.as_of_on - (l.responded_at AT TIME ZONE 'UTC')::date <= CASE x.action WHEN 'call_detractor' THEN 200 WHEN 'send_value' THEN 60 ELSE 30 END
+  AND EXISTS (SELECT FROM actions_rand.subscriptions s
+              WHERE s.customer_id = l.customer_id AND s.started_at <= a.as_of AND (s.ended_at IS NULL OR s.ended_at > a.as_of));
+CREATE FUNCTION pg_temp.compare_actions(rel text)
+RETURNS TABLE (action text, expected bigint, mismatches bigint) LANGUAGE plpgsql AS $$
+BEGIN
+    RETURN QUERY EXECUTE format($q$
+        SELECT coalesce(e.action, v.action), count(e.action),
+               count(*) FILTER (WHERE e.action IS NULL OR v.action IS NULL
+                                OR (e.previous_mrr, e.mrr) IS DISTINCT FROM (v.previous_mrr, v.mrr))
+        FROM expected_actions e
+        FULL JOIN (SELECT customer_id, action,
+                          substring(reason FROM ' from ([0-9.]+) to ')::numeric AS previous_mrr,
+                          substring(reason FROM ' to ([0-9.]+) in ')::numeric AS mrr
+                   FROM %s WHERE action IN ('contact_contraction', 'call_detractor', 'send_value', 'ask_referral')) v
+        USING (customer_id, action)
+        GROUP BY 1 ORDER BY 1$q$, rel);
+END $$;
+SELECT * FROM pg_temp.compare_actions('actions_rand_kpi.customer_actions');
+SELECT * FROM pg_temp.compare_actions('actions_rand_mat.customer_actions');
+-- kpi_overview reads the plain view's query: the same counts
+SELECT o.open_actions = (SELECT count(*) FROM actions_rand_kpi.customer_actions) AS same_open_actions
+FROM actions_rand_kpi.kpi_overview o;
+DROP VIEW expected_actions;
+INSERT INTO action_rules VALUES ('call_detractor', true, 1, '1 day', 365), ('send_value', true, 3, '7 days', 365),
+                                ('ask_referral', true, 4, '14 days', 365), ('contact_contraction', true, 1, '2 days', 0);
 \set ECHO none
 \i test/fixtures/views_reset.sql
 \set ECHO all
 SET client_min_messages = warning;
-DROP SCHEMA actions_kpi, actions_kpi_internal, actions_nightly, actions_nightly_internal, actions_crm CASCADE;
+DROP SCHEMA actions_kpi, actions_kpi_internal, actions_nightly, actions_nightly_internal, actions_crm,
+            actions_rand, actions_rand_kpi, actions_rand_kpi_internal, actions_rand_mat, actions_rand_mat_internal CASCADE;
 RESET client_min_messages;
