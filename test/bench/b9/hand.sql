@@ -217,7 +217,9 @@ $q$);
 -- and of the month before (one hash aggregate, no series); support from the tickets
 -- resolved in the latest month; the health score of the current customers from their
 -- usage, latest NPS answer, tickets and days late in the health period, usage ranked with
--- rank() and cume_dist() in one window.
+-- rank() and cume_dist() in one window; the open actions by priority from those scores, the
+-- latest NPS answer of the last year, the same MRR pairs and the unpaid invoices; the top
+-- churn reason.
 INSERT INTO b9.hand VALUES ('kpi_overview', :'hand_with' || $q$
 , per_span AS (
     -- spans (subscriptions merged where they overlap or touch) by start and end period and tenure
@@ -236,7 +238,7 @@ INSERT INTO b9.hand VALUES ('kpi_overview', :'hand_with' || $q$
     FROM per_span CROSS JOIN bounds CROSS JOIN LATERAL generate_series(greatest(1, bounds.last_k - 11), bounds.last_k) k
     GROUP BY k
 ), flow AS (
-    SELECT (at_start + new - lost - lost_new)::bigint AS customers, lost::float8 / nullif(at_start, 0) AS churn_rate,
+    SELECT (at_start + new - lost - lost_new)::bigint AS customers, lost, lost::float8 / nullif(at_start, 0) AS churn_rate,
            (at_start - lost - lost_new)::float8 / nullif(at_start, 0) AS retention_rate,
            (SELECT avg(f.lost::float8 / nullif(f.at_start, 0)) FROM flows f) AS churn_12
     FROM flows CROSS JOIN bounds WHERE k = bounds.last_k
@@ -268,7 +270,7 @@ INSERT INTO b9.hand VALUES ('kpi_overview', :'hand_with' || $q$
                                   FROM per_span GROUP BY tenure) t) r
                       WINDOW w AS (ORDER BY tenure ROWS UNBOUNDED PRECEDING)) x) km
 ), survey_months AS (
-    SELECT r.survey, date_trunc('month', r.responded_at) AS month, count(*) AS responses,
+    SELECT r.survey, date_trunc('month', r.responded_at) AS month, max(r.responded_at) AS latest_at, count(*) AS responses,
            count(*) FILTER (WHERE r.score >= 9) AS promoters, count(*) FILTER (WHERE r.score <= 6) AS detractors,
            count(*) FILTER (WHERE r.score >= 4) AS satisfied, sum(r.score) AS score_sum
     FROM b9.survey_responses r
@@ -342,7 +344,9 @@ INSERT INTO b9.hand VALUES ('kpi_overview', :'hand_with' || $q$
     FROM (SELECT customer_id, coalesce(usage, 0) AS usage, nps_answer, tickets, days_late FROM measures) m
     WINDOW w AS (ORDER BY usage)
 ), health AS (
-    SELECT avg(score) AS average_health_score, count(*) FILTER (WHERE score <= 40) AS red_customers
+    -- red (40 or less) and yellow (up to 70) are also the health rules of the action list
+    SELECT avg(score) AS average_health_score, count(*) FILTER (WHERE score <= 40) AS red_customers,
+           count(*) FILTER (WHERE score > 40 AND score <= 70) AS yellow_customers
     FROM (SELECT (40 * usage_health + coalesce(10 * nps_health, 0) + 20 * support_health + coalesce(30 * billing_health, 0))
                  / (60 + CASE WHEN nps_health IS NULL THEN 0 ELSE 10 END + CASE WHEN billing_health IS NULL THEN 0 ELSE 30 END) AS score
           FROM (SELECT CASE WHEN n = 1 THEN 50.0 ELSE 100.0 * (below::float8 + (upto - below - 1)::float8 / 2.0) / (n - 1)::float8 END AS usage_health,
@@ -350,6 +354,37 @@ INSERT INTO b9.hand VALUES ('kpi_overview', :'hand_with' || $q$
                        100.0 - CASE WHEN tickets <= 0 THEN 0 WHEN tickets >= 5 THEN 1 ELSE tickets::float8 / 5 END * 100.0 AS support_health,
                        100.0 - CASE WHEN days_late <= 0 THEN 0 WHEN days_late >= 30 THEN 1 ELSE days_late / 30 END * 100.0 AS billing_health
                 FROM ranked) h) s
+), asof AS (
+    -- the action list is as of the latest event of the sources (never later than now)
+    SELECT t.as_of, (t.as_of AT TIME ZONE 'UTC')::date AS as_of_on, date_trunc('month', t.as_of) AS ps
+    FROM (SELECT least(now(), greatest((SELECT max(occurred_at) FROM usage), (SELECT max(latest_at) FROM survey_months),
+                                       (SELECT max(opened_at) FROM tickets), (SELECT max(due_at) FROM invoices),
+                                       (SELECT max(started_at) FROM subs))) AS as_of
+          OFFSET 0) t
+), nps_actions AS (
+    -- each current customer's latest NPS answer of the last 365 days: 0-6 call, 7-8 send value, 9-10 ask a referral
+    SELECT count(*) FILTER (WHERE n.score <= 6) AS detractors, count(*) FILTER (WHERE n.score BETWEEN 7 AND 8) AS passives,
+           count(*) FILTER (WHERE n.score >= 9) AS promoters
+    FROM (SELECT DISTINCT ON (r.customer_id) r.customer_id, r.score
+          FROM b9.survey_responses r CROSS JOIN asof a
+          WHERE r.survey = 'nps' AND r.score BETWEEN 0 AND 10 AND r.responded_at <= a.as_of
+            AND (r.responded_at AT TIME ZONE 'UTC')::date >= a.as_of_on - 365 AND r.customer_id IN (SELECT c.id FROM b9.customers c)
+          ORDER BY r.customer_id, r.responded_at DESC, r.score) n
+    CROSS JOIN asof a
+    WHERE EXISTS (SELECT FROM subs s WHERE s.customer_id = n.customer_id AND s.started_at <= a.as_of
+                                        AND (s.ended_at IS NULL OR s.ended_at > a.as_of))
+), other_actions AS (
+    -- a contraction of the MRR in the month of the as-of date (the last month of the MRR
+    -- series here; another month gives none, and the check fails); unpaid invoices past due
+    SELECT (SELECT count(*) FROM cust_mrr m CROSS JOIN asof a CROSS JOIN bounds
+            WHERE a.ps = bounds.ps AND m.prev > 0 AND m.curr > 0 AND m.curr < m.prev) AS contractions,
+           (SELECT count(DISTINCT i.customer_id) FROM invoices i CROSS JOIN asof a
+            WHERE (i.paid_at IS NULL OR i.paid_at > a.as_of) AND a.as_of_on - (i.due_at AT TIME ZONE 'UTC')::date > 0) AS reminders
+), actions AS (
+    -- open actions by priority, as action_rules sets them by default
+    SELECT h.red_customers + n.detractors + o.contractions AS p1, o.reminders AS p2, h.yellow_customers + n.passives AS p3,
+           n.promoters AS p4
+    FROM health h CROSS JOIN nps_actions n CROSS JOIN other_actions o
 )
 SELECT greatest(nps.month, (SELECT month FROM survey WHERE survey = 'enps'), (SELECT month FROM survey WHERE survey = 'csat'),
                 (SELECT month FROM survey WHERE survey = 'ces'), (bounds.ps)::date, support.month, (SELECT ps FROM health_period)::date) AS as_of,
@@ -361,8 +396,14 @@ SELECT greatest(nps.month, (SELECT month FROM survey WHERE survey = 'enps'), (SE
        ((mrr.starting - mrr.churned - mrr.contraction) / nullif(mrr.starting, 0))::float8 AS grr,
        ((mrr.new_and_back + mrr.expansion) / nullif(mrr.contraction + mrr.churned, 0))::float8 AS quick_ratio,
        mrr.ending / nullif(mrr.paying, 0) AS arpa,
-       support.fcr, support.median_hours AS median_resolution_hours, ltv.ltv, ltv.ltv_km,
-       health.average_health_score, health.red_customers
-FROM bounds CROSS JOIN flow CROSS JOIN mrr CROSS JOIN ltv CROSS JOIN support CROSS JOIN health
+       support.fcr, support.median_hours AS median_resolution_hours,
+       -- no renewals or trials in the seeded CRM
+       NULL::float8 AS renewal_rate, NULL::float8 AS trial_conversion_rate, ltv.ltv, ltv.ltv_km,
+       health.average_health_score, health.red_customers,
+       -- the seeded CRM records no churn reasons: every churn of the month is unknown
+       CASE WHEN flow.lost > 0 OR mrr.churned > 0 THEN 'unknown' END AS top_churn_reason,
+       actions.p1 + actions.p2 + actions.p3 + actions.p4 AS open_actions, actions.p1 AS open_actions_priority_1,
+       actions.p2 AS open_actions_priority_2, actions.p3 AS open_actions_priority_3, actions.p4 AS open_actions_priority_4
+FROM bounds CROSS JOIN flow CROSS JOIN mrr CROSS JOIN ltv CROSS JOIN support CROSS JOIN health CROSS JOIN actions
 LEFT JOIN (SELECT * FROM survey WHERE survey = 'nps') nps ON true
 $q$);
