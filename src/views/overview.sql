@@ -11,6 +11,9 @@
 -- query of customer_actions is read over them. Both would also find the latest period and
 -- the latest event of each health source on their own: those are read once too (the CTE
 -- overview_health_period, standing for the health_period helper of a materialized set).
+-- The scores are those of the latest period only: the overview shows no change against the
+-- period before (customer_health's health_trend, which only the reasons of the actions
+-- mention), so that period is not scored.
 -- Churn by reason is shown for the latest period only. Its customers there all have a
 -- subscription that ends in that period or later: a lost customer's span ends with one, and
 -- a customer whose MRR churns had paying subscriptions that all ended in it. Over plain views
@@ -35,7 +38,12 @@ BEGIN
     IF shared_health THEN
         reads := reads || ('overview_health_period AS MATERIALIZED (' || @extschema@.kpi_health_period(ctx, true) || ')');
         ctx := jsonb_set(ctx, '{made,health_period}', '"overview_health_period"') || '{"health_period": "overview_health_period"}';
-        reads := reads || ('overview_customer_health AS MATERIALIZED (' || @extschema@.kpi_view_customer_health(ctx) || E'\n)');
+        reads := reads || ('overview_customer_health AS MATERIALIZED (' || @extschema@.kpi_health_query(ctx,
+            @extschema@.kpi_render('SELECT a.current_period AS {{period}}, true AS is_current FROM asof AS a', ctx),
+            @extschema@.kpi_render($h$
+SELECT c.customer_id::text AS customer_id, c.{{period}}, c.health_score::float8 AS health_score,
+       @extschema@.health_band(c.health_score) AS health_band, NULL::float8 AS health_trend, c.health_points::float8 AS health_points
+FROM scores AS c$h$, ctx)) || E'\n)');
     END IF;
     FOR v IN SELECT r.view_name, r.overview_pick, min(o.position) AS first
              FROM @extschema@.kpi_registry r JOIN @extschema@.kpi_overview_columns o ON o.view_name = r.view_name

@@ -268,8 +268,16 @@ BEGIN
 END $$;
 SELECT * FROM pg_temp.compare_actions('actions_rand_kpi.customer_actions');
 SELECT * FROM pg_temp.compare_actions('actions_rand_mat.customer_actions');
--- kpi_overview reads the plain view's query: the same counts
-SELECT o.open_actions = (SELECT count(*) FROM actions_rand_kpi.customer_actions) AS same_open_actions
+-- kpi_overview reads the plain views' queries (the health scores of the latest period only):
+-- the same counts and health summary as the views
+SELECT o.open_actions, o.red_customers, round(o.average_health_score::numeric, 6) AS average_health_score,
+       (o.open_actions, o.open_actions_priority_1, o.open_actions_priority_2, o.open_actions_priority_3, o.open_actions_priority_4)
+       = (SELECT count(*), count(*) FILTER (WHERE a.priority = 1), count(*) FILTER (WHERE a.priority = 2),
+                 count(*) FILTER (WHERE a.priority = 3), count(*) FILTER (WHERE a.priority = 4)
+          FROM actions_rand_kpi.customer_actions a) AS same_actions,
+       (o.average_health_score, o.red_customers)
+       = (SELECT avg(h.health_score::numeric)::float8, count(*) FILTER (WHERE h.health_band = 'red')
+          FROM actions_rand_kpi.customer_health h) AS same_health
 FROM actions_rand_kpi.kpi_overview o;
 DROP VIEW expected_actions;
 INSERT INTO action_rules VALUES ('call_detractor', true, 1, '1 day', 365), ('send_value', true, 3, '7 days', 365),
