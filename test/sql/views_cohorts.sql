@@ -42,8 +42,9 @@ SELECT a.attname, format_type(a.atttypid, a.atttypmod) AS type, col_description(
 FROM pg_attribute a WHERE a.attrelid = 'cohorts.cohort_retention_by_month'::regclass AND a.attnum > 0 ORDER BY a.attnum;
 SELECT obj_description('cohorts.cohort_retention_by_month'::regclass, 'pg_class') AS view_comment;
 -- The cohort views read the customers' MRR paths, the helper relation mrr_paths that the MRR
--- and churn-by-reason views and customer_actions (its contractions) read too: the paths are
--- computed once per series, not per view.
+-- and churn-by-reason views read too: the paths are computed once per series, not per view.
+-- (A plain customer_actions makes the paths of the few customers whose MRR can contract in
+-- its period instead; a materialized one reads the stored paths.)
 SELECT view_name, relation_schema, internal FROM kpi_views
 WHERE target_schema = 'cohorts' AND (internal OR view_name LIKE 'cohort%') ORDER BY position;
 SELECT DISTINCT w.ev_class::regclass AS reads_mrr_paths
