@@ -2650,6 +2650,8 @@ INSERT INTO @extschema@.kpi_columns (column_name, description) VALUES
 -- a customer whose MRR churns had paying subscriptions that all ended in it. Over plain views
 -- the spans and MRR paths of churn by reason are made for those customers only (a CTE of
 -- their subscriptions), not for every customer, which gives the same rows for that period.
+-- Likewise each survey's latest period only depends on its answers of that period: over plain
+-- views the survey views read those answers only (one CTE for every survey), not every answer.
 CREATE FUNCTION @extschema@.kpi_view_kpi_overview(ctx jsonb) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
@@ -2663,6 +2665,8 @@ DECLARE
     alias text;
     flow_alias text;            -- the latest row of the customer flow, once read
     churn_ctx jsonb;
+    inline boolean := NOT (ctx ->> 'materialized')::boolean AND NOT (ctx ->> 'distributed')::boolean;
+    latest_answers boolean := false;  -- the CTE of the answers of each survey's latest period is there
     shared_health boolean := NOT (ctx ->> 'materialized')::boolean
                              AND ctx -> 'made' ? 'customer_health' AND ctx -> 'made' ? 'customer_actions';
 BEGIN
@@ -2676,9 +2680,9 @@ SELECT c.customer_id::text AS customer_id, c.{{period}}, c.health_score::float8 
        @extschema@.health_band(c.health_score) AS health_band, NULL::float8 AS health_trend, c.health_points::float8 AS health_points
 FROM scores AS c$h$, ctx)) || E'\n)');
     END IF;
-    FOR v IN SELECT r.view_name, r.overview_pick, min(o.position) AS first
+    FOR v IN SELECT r.view_name, r.family, r.builder::text AS builder, r.overview_pick, min(o.position) AS first
              FROM @extschema@.kpi_registry r JOIN @extschema@.kpi_overview_columns o ON o.view_name = r.view_name
-             GROUP BY r.view_name, r.overview_pick ORDER BY 3 LOOP
+             GROUP BY r.view_name, r.family, r.builder, r.overview_pick ORDER BY 5 LOOP
         made := ctx -> 'made' ->> @extschema@.kpi_render(v.view_name, ctx);
         CONTINUE WHEN made IS NULL;
         IF shared_health AND v.view_name = 'customer_health' THEN
@@ -2686,8 +2690,25 @@ FROM scores AS c$h$, ctx)) || E'\n)');
         ELSIF shared_health AND v.view_name = 'customer_actions' THEN
             made := '(' || @extschema@.kpi_view_customer_actions(
                                jsonb_set(ctx, '{made,customer_health}', '"overview_customer_health"')) || E'\n)';
-        ELSIF v.view_name = 'churn_by_reason_by_{{grain_name}}' AND flow_alias IS NOT NULL
-              AND NOT (ctx ->> 'materialized')::boolean AND NOT (ctx ->> 'distributed')::boolean THEN
+        ELSIF v.family = 'survey' AND v.overview_pick = 'latest' AND inline THEN
+            IF NOT latest_answers THEN
+                -- the clean answers' surveys are these four, lower-cased (NULL is nps)
+                reads := reads || @extschema@.kpi_render($a$overview_latest_answers AS MATERIALIZED (
+    SELECT r.survey, r.score, r.responded_on
+    FROM {{survey_responses}} AS r
+    CROSS JOIN (SELECT max(x.responded_on) FILTER (WHERE coalesce(lower(x.survey), 'nps') = 'nps') AS nps,
+                       max(x.responded_on) FILTER (WHERE lower(x.survey) = 'enps') AS enps,
+                       max(x.responded_on) FILTER (WHERE lower(x.survey) = 'csat') AS csat,
+                       max(x.responded_on) FILTER (WHERE lower(x.survey) = 'ces') AS ces
+                FROM {{survey_responses}} AS x) AS l
+    WHERE r.responded_on >= @extschema@.kpi_period_start(CASE coalesce(lower(r.survey), 'nps') WHEN 'nps' THEN l.nps
+                                                         WHEN 'enps' THEN l.enps WHEN 'csat' THEN l.csat WHEN 'ces' THEN l.ces END,
+                                                         {{grain}}))$a$, ctx);
+                latest_answers := true;
+            END IF;
+            EXECUTE format('SELECT %s($1)', v.builder) INTO made USING ctx || '{"survey_responses": "overview_latest_answers"}';
+            made := '(' || made || E'\n)';
+        ELSIF v.view_name = 'churn_by_reason_by_{{grain_name}}' AND flow_alias IS NOT NULL AND inline THEN
             reads := reads || @extschema@.kpi_render($c$overview_churn_subscriptions AS MATERIALIZED (
     SELECT s.* FROM {{subscriptions}} AS s
     WHERE s.customer_id IN (SELECT e.customer_id FROM {{subscriptions}} AS e

@@ -279,6 +279,19 @@ SELECT o.open_actions, o.red_customers, round(o.average_health_score::numeric, 6
        = (SELECT avg(h.health_score::numeric)::float8, count(*) FILTER (WHERE h.health_band = 'red')
           FROM actions_rand_kpi.customer_health h) AS same_health
 FROM actions_rand_kpi.kpi_overview o;
+-- ... and each survey's latest period from its answers of that period only: CES answers
+-- whose latest month (March) is not that of the NPS answers (June).
+INSERT INTO actions_rand.answers
+SELECT 1 + regress.rand_int(50, a, 0, 1999)::int, timestamptz '2025-02-01 00:00+00' + regress.rand_int(51, a, 0, 55 * 24)::int * interval '1 hour',
+       'CES', regress.rand_int(52, a, 1, 7)::int
+FROM generate_series(1, 60) a;
+SELECT o.as_of, n.month AS nps_month, c.month AS csat_month, e.month AS ces_month,
+       (o.nps, o.nps_ci_lower, o.nps_ci_upper, o.csat, o.ces) = (n.nps, n.nps_ci_lower, n.nps_ci_upper, c.csat, e.ces) AS same_surveys,
+       o.enps IS NULL AS no_enps
+FROM actions_rand_kpi.kpi_overview o,
+     (SELECT * FROM actions_rand_kpi.nps_by_month ORDER BY month DESC LIMIT 1) n,
+     (SELECT * FROM actions_rand_kpi.csat_by_month ORDER BY month DESC LIMIT 1) c,
+     (SELECT * FROM actions_rand_kpi.ces_by_month ORDER BY month DESC LIMIT 1) e;
 DROP VIEW expected_actions;
 INSERT INTO action_rules VALUES ('call_detractor', true, 1, '1 day', 365), ('send_value', true, 3, '7 days', 365),
                                 ('ask_referral', true, 4, '14 days', 365), ('contact_contraction', true, 1, '2 days', 0);
