@@ -2651,7 +2651,8 @@ INSERT INTO @extschema@.kpi_columns (column_name, description) VALUES
 -- the spans and MRR paths of churn by reason are made for those customers only (a CTE of
 -- their subscriptions), not for every customer, which gives the same rows for that period.
 -- Likewise each survey's latest period only depends on its answers of that period: over plain
--- views the survey views read those answers only (one CTE for every survey), not every answer.
+-- views the survey views read those answers only (one CTE for every survey), not every answer;
+-- and support's latest period on the tickets opened or resolved in it.
 CREATE FUNCTION @extschema@.kpi_view_kpi_overview(ctx jsonb) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
@@ -2696,11 +2697,10 @@ FROM scores AS c$h$, ctx)) || E'\n)');
                 reads := reads || @extschema@.kpi_render($a$overview_latest_answers AS MATERIALIZED (
     SELECT r.survey, r.score, r.responded_on
     FROM {{survey_responses}} AS r
-    CROSS JOIN (SELECT max(x.responded_on) FILTER (WHERE coalesce(lower(x.survey), 'nps') = 'nps') AS nps,
-                       max(x.responded_on) FILTER (WHERE lower(x.survey) = 'enps') AS enps,
-                       max(x.responded_on) FILTER (WHERE lower(x.survey) = 'csat') AS csat,
-                       max(x.responded_on) FILTER (WHERE lower(x.survey) = 'ces') AS ces
-                FROM {{survey_responses}} AS x) AS l
+    CROSS JOIN (SELECT max(x.day) FILTER (WHERE x.survey = 'nps') AS nps, max(x.day) FILTER (WHERE x.survey = 'enps') AS enps,
+                       max(x.day) FILTER (WHERE x.survey = 'csat') AS csat, max(x.day) FILTER (WHERE x.survey = 'ces') AS ces
+                FROM (SELECT coalesce(lower(x.survey), 'nps') AS survey, x.responded_on AS day
+                      FROM {{survey_responses}} AS x OFFSET 0) AS x) AS l
     WHERE r.responded_on >= @extschema@.kpi_period_start(CASE coalesce(lower(r.survey), 'nps') WHEN 'nps' THEN l.nps
                                                          WHEN 'enps' THEN l.enps WHEN 'csat' THEN l.csat WHEN 'ces' THEN l.ces END,
                                                          {{grain}}))$a$, ctx);
@@ -2708,6 +2708,14 @@ FROM scores AS c$h$, ctx)) || E'\n)');
             END IF;
             EXECUTE format('SELECT %s($1)', v.builder) INTO made USING ctx || '{"survey_responses": "overview_latest_answers"}';
             made := '(' || made || E'\n)';
+        ELSIF v.view_name = 'support_by_{{grain_name}}' AND inline THEN
+            reads := reads || @extschema@.kpi_render($s$overview_latest_tickets AS MATERIALIZED (
+    SELECT t.opened_at, t.opened_on, t.resolved_at, t.resolved_on, t.first_contact_resolved, t.contacts
+    FROM {{tickets}} AS t
+    CROSS JOIN (SELECT @extschema@.kpi_period_start(greatest(max(x.opened_on), max(x.resolved_on)), {{grain}}) AS latest
+                FROM {{tickets}} AS x) AS l
+    WHERE t.opened_on >= l.latest OR t.resolved_on >= l.latest)$s$, ctx);
+            made := '(' || @extschema@.kpi_view_support(ctx || '{"tickets": "overview_latest_tickets"}') || E'\n)';
         ELSIF v.view_name = 'churn_by_reason_by_{{grain_name}}' AND flow_alias IS NOT NULL AND inline THEN
             reads := reads || @extschema@.kpi_render($c$overview_churn_subscriptions AS MATERIALIZED (
     SELECT s.* FROM {{subscriptions}} AS s

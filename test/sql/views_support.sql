@@ -27,6 +27,41 @@ SELECT month, tickets_opened, tickets_resolved, first_contact_resolutions, round
        round(median_resolution_hours::numeric, 2) AS median_hours
 FROM "KPI ""Views""".support_by_month ORDER BY month LIMIT 2;
 
+-- kpi_overview reads support from the tickets opened or resolved in the latest month only.
+-- Its columns agree with the view's latest row at every cut-off of the tickets (as known
+-- then: opened by the cut-off, resolved only if by then), early in a month (its tickets
+-- mostly resolved, opened the month before) or later.
+CREATE VIEW "CRM Data".tickets_then AS
+SELECT customer_id, opened_at,
+       CASE WHEN resolved_at <= current_setting('support_test.cut')::timestamptz THEN resolved_at END AS resolved_at, contacts
+FROM "CRM Data".tickets WHERE opened_at <= current_setting('support_test.cut')::timestamptz;
+SELECT register_source('tickets', '"CRM Data".tickets_then');
+SET support_test.cut = '2025-01-01';
+SET client_min_messages = warning;
+SELECT count(*) > 0 AS made FROM create_kpi_views('support_then', 'month', time_zone => 'UTC');
+RESET client_min_messages;
+CREATE TEMP TABLE support_cuts (cut timestamptz, month date, opened bigint, resolved bigint, same boolean);
+DO $$
+DECLARE
+    cut timestamptz;
+BEGIN
+    FOR cut IN SELECT c FROM generate_series(timestamptz '2024-02-02 06:00+00', '2025-12-31', interval '1 month 11 days') c LOOP
+        PERFORM set_config('support_test.cut', cut::text, true);
+        INSERT INTO support_cuts
+        SELECT cut, s.month, s.tickets_opened, s.tickets_resolved,
+               (o.fcr, o.median_resolution_hours) IS NOT DISTINCT FROM (s.fcr, s.median_resolution_hours)
+        FROM support_then.kpi_overview o, (SELECT * FROM support_then.support_by_month ORDER BY month DESC LIMIT 1) s;
+    END LOOP;
+END $$;
+SELECT count(*) AS cut_offs, count(DISTINCT month) AS latest_months, min(opened) AS fewest_opened, max(resolved) AS most_resolved,
+       count(*) FILTER (WHERE resolved > opened) AS more_resolved_than_opened, count(*) FILTER (WHERE NOT same) AS mismatches
+FROM support_cuts;
+SELECT register_source('tickets', '"CRM Data".tickets');
+SET client_min_messages = warning;
+DROP SCHEMA support_then, support_then_internal CASCADE;
+RESET client_min_messages;
+DROP VIEW "CRM Data".tickets_then;
+
 -- Time to first value: days from a customer's first subscription to its first usage event.
 WITH f AS (SELECT customer_id, min(started_at) AS started_at FROM t_subs GROUP BY 1),
      d AS (SELECT date_trunc('month', f.started_at)::date AS month, count(*) AS started,
