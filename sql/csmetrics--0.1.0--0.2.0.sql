@@ -2657,7 +2657,7 @@ CREATE FUNCTION @extschema@.kpi_view_kpi_overview(ctx jsonb) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    reads text[] := '{}';       -- one WITH entry per feeding view
+    reads text[] := '{}';       -- the WITH entries: one per feeding view, and the CTEs they read
     joins text := '';
     dates text[] := '{}';       -- the periods the as_of date is the latest of
     cols text := '';
