@@ -2666,6 +2666,7 @@ DECLARE
     alias text;
     flow_alias text;            -- the latest row of the customer flow, once read
     churn_ctx jsonb;
+    survey_ctx jsonb;
     inline boolean := NOT (ctx ->> 'materialized')::boolean AND NOT (ctx ->> 'distributed')::boolean;
     latest_answers boolean := false;  -- the CTE of the answers of each survey's latest period is there
     shared_health boolean := NOT (ctx ->> 'materialized')::boolean
@@ -2681,9 +2682,9 @@ SELECT c.customer_id::text AS customer_id, c.{{period}}, c.health_score::float8 
        @extschema@.health_band(c.health_score) AS health_band, NULL::float8 AS health_trend, c.health_points::float8 AS health_points
 FROM scores AS c$h$, ctx)) || E'\n)');
     END IF;
-    FOR v IN SELECT r.view_name, r.family, r.builder::text AS builder, r.overview_pick, min(o.position) AS first
+    FOR v IN SELECT r.view_name, r.overview_pick, min(o.position) AS first
              FROM @extschema@.kpi_registry r JOIN @extschema@.kpi_overview_columns o ON o.view_name = r.view_name
-             GROUP BY r.view_name, r.family, r.builder, r.overview_pick ORDER BY 5 LOOP
+             GROUP BY r.view_name, r.overview_pick ORDER BY 3 LOOP
         made := ctx -> 'made' ->> @extschema@.kpi_render(v.view_name, ctx);
         CONTINUE WHEN made IS NULL;
         IF shared_health AND v.view_name = 'customer_health' THEN
@@ -2691,7 +2692,8 @@ FROM scores AS c$h$, ctx)) || E'\n)');
         ELSIF shared_health AND v.view_name = 'customer_actions' THEN
             made := '(' || @extschema@.kpi_view_customer_actions(
                                jsonb_set(ctx, '{made,customer_health}', '"overview_customer_health"')) || E'\n)';
-        ELSIF v.family = 'survey' AND v.overview_pick = 'latest' AND inline THEN
+        ELSIF v.view_name IN ('nps_by_{{grain_name}}', 'enps_by_{{grain_name}}', 'csat_by_{{grain_name}}', 'ces_by_{{grain_name}}')
+              AND inline THEN
             IF NOT latest_answers THEN
                 -- the clean answers' surveys are these four, lower-cased (NULL is nps)
                 reads := reads || @extschema@.kpi_render($a$overview_latest_answers AS MATERIALIZED (
@@ -2706,8 +2708,11 @@ FROM scores AS c$h$, ctx)) || E'\n)');
                                                          {{grain}}))$a$, ctx);
                 latest_answers := true;
             END IF;
-            EXECUTE format('SELECT %s($1)', v.builder) INTO made USING ctx || '{"survey_responses": "overview_latest_answers"}';
-            made := '(' || made || E'\n)';
+            survey_ctx := ctx || '{"survey_responses": "overview_latest_answers"}';
+            made := '(' || CASE v.view_name WHEN 'nps_by_{{grain_name}}' THEN @extschema@.kpi_view_nps(survey_ctx)
+                                            WHEN 'enps_by_{{grain_name}}' THEN @extschema@.kpi_view_enps(survey_ctx)
+                                            WHEN 'csat_by_{{grain_name}}' THEN @extschema@.kpi_view_csat(survey_ctx)
+                                            WHEN 'ces_by_{{grain_name}}' THEN @extschema@.kpi_view_ces(survey_ctx) END || E'\n)';
         ELSIF v.view_name = 'support_by_{{grain_name}}' AND inline THEN
             reads := reads || @extschema@.kpi_render($s$overview_latest_tickets AS MATERIALIZED (
     SELECT t.opened_at, t.opened_on, t.resolved_at, t.resolved_on, t.first_contact_resolved, t.contacts
