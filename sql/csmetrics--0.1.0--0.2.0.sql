@@ -1826,7 +1826,9 @@ COMMENT ON FUNCTION @extschema@.kpi_health_settings() IS 'csmetrics internal: SE
 --                   (NULL for a points measure), impact, health (0..100; NULL for points)
 --   scores          per customer in scope and period (and its number k), with its name,
 --                   segment and is_current: health_score, health_points, measures_scored and
---                   the built-in measures' raw and health values
+--                   the built-in measures' raw and health values; with validation and
+--                   subscriptions, churned: in a validated period where the customer pays,
+--                   whether it stopped paying within the next horizon_periods (else NULL)
 --   signal_scores   (when signals are registered) per customer and period, the signal
 --                   measures in the order of their names: measures, raws, healths, and the
 --                   parts of the scores they give
@@ -1878,6 +1880,8 @@ DECLARE
     scored text[] := '{}';
     m text;
     signals boolean := @extschema@.kpi_has(ctx, 'signals');
+    -- with validation and subscriptions, each score of a validated period carries its outcome
+    outcomes boolean := validation AND @extschema@.kpi_has(ctx, 'subscriptions');
 BEGIN
     FOR b IN SELECT x.measure, f.* FROM unnest(@extschema@.kpi_health_builtin()) WITH ORDINALITY AS x(measure, n)
              CROSS JOIN LATERAL @extschema@.kpi_health_builtin_measure(ctx, x.measure) AS f ORDER BY x.n LOOP
@@ -1989,18 +1993,40 @@ rank_samples AS (
                               ELSE @extschema@.kpi_health_period(ctx || (SELECT jsonb_object_agg(e.kind, e.rows) FROM @extschema@.kpi_health_sources() AS e)) END,
         -- the customers in force at each period end: from each one's subscriptions, the numbers
         -- of those periods (ks_join, ks_column), one row per number (every customer in every
-        -- period without subscriptions)
+        -- period without subscriptions); with validation, in the same pass, the numbers of the
+        -- outcome periods at whose end it pays (paying_ks: kpi_in_force_periods leaves out the
+        -- rows without a start, here those without MRR, and shares the array of the ends)
         'ks_join', CASE WHEN @extschema@.kpi_has(ctx, 'subscriptions') THEN @extschema@.kpi_render($m$
     JOIN (SELECT {{subscription_key}} AS customer_id,
-                 @extschema@.kpi_in_force_periods(array_agg(s.started_on), array_agg(s.ended_on), (SELECT w.ends FROM period_windows AS w)) AS ks
+                 @extschema@.kpi_in_force_periods(array_agg(s.started_on), array_agg(s.ended_on), (SELECT w.ends FROM period_windows AS w)) AS ks{{paying_ks}}
           FROM {{subscriptions}} AS s
           GROUP BY 1) AS f ON {{match}}$m$,
             ctx || jsonb_build_object('match', @extschema@.kpi_customer_match('subscriptions', 'c', 'f'),
-                                      'subscription_key', @extschema@.kpi_customer_key('subscriptions', 's'))) ELSE '' END,
-        'ks_column', CASE WHEN @extschema@.kpi_has(ctx, 'subscriptions') THEN ', f.ks' ELSE '' END,
+                                      'subscription_key', @extschema@.kpi_customer_key('subscriptions', 's'),
+                                      'paying_ks', CASE WHEN outcomes THEN $m$,
+                 @extschema@.kpi_in_force_periods(array_agg(CASE WHEN s.mrr > 0 THEN s.started_on END), array_agg(s.ended_on),
+                                                  (SELECT w.outcome_ends FROM period_windows AS w)) AS paying_ks$m$ ELSE '' END)) ELSE '' END,
+        'ks_column', CASE WHEN @extschema@.kpi_has(ctx, 'subscriptions') THEN ', f.ks' || CASE WHEN outcomes THEN ', f.paying_ks' ELSE '' END ELSE '' END,
         'scope_periods', CASE WHEN @extschema@.kpi_has(ctx, 'subscriptions') THEN '
     CROSS JOIN LATERAL unnest(c.ks) AS u(k)
-    JOIN periods AS p ON p.k = u.k' ELSE ' CROSS JOIN periods AS p' END);
+    JOIN periods AS p ON p.k = u.k' || CASE WHEN outcomes THEN '
+    CROSS JOIN settings AS st' ELSE '' END ELSE ' CROSS JOIN periods AS p' END,
+        -- with validation, the outcome of each validated period (the first look_back_periods,
+        -- numbered alike in periods and in outcome_ends): NULL unless the customer pays at its
+        -- end; else whether it stopped paying within the N periods after it, that is unless
+        -- its N-th next paying period is k + N
+        'outcome_ends', CASE WHEN outcomes THEN @extschema@.kpi_render($m$,
+           (SELECT array_agg((o + {{step}})::date ORDER BY o)
+            FROM asof AS a CROSS JOIN settings AS st,
+                 @extschema@.kpi_period_series((a.current_period - (st.horizon_periods + st.look_back_periods) * {{step}})::date,
+                                               (a.current_period - {{step}})::date, {{step}}) AS o) AS outcome_ends$m$, ctx) ELSE '' END,
+        'churned', CASE WHEN outcomes THEN ',
+           CASE WHEN p.k <= st.look_back_periods AND p.k = ANY (c.paying_ks)
+                THEN c.paying_ks[array_position(c.paying_ks, p.k) + st.horizon_periods] IS DISTINCT FROM p.k + st.horizon_periods END AS churned'
+                        ELSE '' END,
+        'churned_s', CASE WHEN outcomes THEN ', s.churned' ELSE '' END,
+        'churned_r', CASE WHEN outcomes THEN ', r.churned' ELSE '' END,
+        'churned_v', CASE WHEN outcomes THEN ', v.churned' ELSE '' END);
     -- the signal measures of the model, when signals are registered: their values in long
     -- form, and per customer and period the parts of the scores they give, in the order of
     -- their names (after the built-in measures)
@@ -2086,21 +2112,21 @@ period_windows AS (
     -- the order of the periods: element k of their results is for the period numbered k)
     SELECT array_agg(p.{{period}} ORDER BY p.{{period}}) AS starts,
            array_agg((p.period_end - '1 year'::interval)::date ORDER BY p.{{period}}) AS year_starts,
-           array_agg(p.period_end ORDER BY p.{{period}}) AS ends, array_agg(p.period_end_at ORDER BY p.{{period}}) AS end_ats
+           array_agg(p.period_end ORDER BY p.{{period}}) AS ends, array_agg(p.period_end_at ORDER BY p.{{period}}) AS end_ats{{outcome_ends}}
     FROM periods AS p){{builtin_ctes}},
 scope_customers AS {{customer_cte}}(
     SELECT c.customer_id, c.name, c.segment{{ks_column}}{{customer_columns}}
     FROM {{customers}} AS c{{ks_join}}{{customer_joins}}),
 scope AS {{row_cte}}(
-    SELECT c.customer_id, c.name, c.segment, p.{{period}}, p.period_end, p.is_current, p.k{{scope_columns}}
+    SELECT c.customer_id, c.name, c.segment, p.{{period}}, p.period_end, p.is_current, p.k{{scope_columns}}{{churned}}
     FROM scope_customers AS c{{scope_periods}}),
 builtin_raw AS {{raw_cte}}(
-    SELECT s.customer_id, s.name, s.segment, s.{{period}}, s.is_current, s.k{{raw_columns}}
+    SELECT s.customer_id, s.name, s.segment, s.{{period}}, s.is_current, s.k{{raw_columns}}{{churned_s}}
     FROM scope AS s),{{rank_samples}}
 builtin_values AS (
     -- (OFFSET 0: the values are computed here, so that no join or sort above carries the
     -- periods' samples along with every row)
-    SELECT r.customer_id, r.name, r.segment, r.{{period}}, r.is_current, r.k{{value_columns}}
+    SELECT r.customer_id, r.name, r.segment, r.{{period}}, r.is_current, r.k{{value_columns}}{{churned_r}}
     FROM builtin_raw AS r{{rank_join}}
     OFFSET 0){{signal_ctes}},{{measure_values}}
 scores AS (
@@ -2111,7 +2137,7 @@ scores AS (
                 THEN @extschema@.health_score(ARRAY[{{healths}}]::float8[]{{signal_healths}}, ARRAY[{{score_weights}}]::float8[]{{signal_weights}}) END AS health_score,
            CASE WHEN {{any_impact}}
                 THEN @extschema@.health_points(ARRAY[{{points_counts}}]::float8[]{{signal_counts}}, ARRAY[{{points_impacts}}]::float8[]{{signal_impacts}}) END AS health_points,
-           ({{scored}})::bigint AS measures_scored{{pivot}}
+           ({{scored}})::bigint AS measures_scored{{pivot}}{{churned_v}}
     FROM builtin_values AS v{{signal_join}})
 {{final}}$t$,
         ctx || jsonb_build_object('measure_values', CASE WHEN long_form THEN @extschema@.kpi_render($m$
@@ -2247,7 +2273,8 @@ COMMENT ON FUNCTION @extschema@.kpi_health_validated_periods(jsonb) IS 'csmetric
 -- Those relations read their periods from it, so that a refresh reads the sources and ranks
 -- the customers once, where each relation did it again. Signal measures, when signals are
 -- registered, come as arrays in the order of their names (signal_measures, signal_raws,
--- signal_healths).
+-- signal_healths). With validation, the scores of the validated periods carry their outcome
+-- (churned), which health_outcomes keeps; NULL in every other row.
 CREATE FUNCTION @extschema@.kpi_view_health_scores(ctx jsonb) RETURNS text
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp AS $$
@@ -2263,9 +2290,11 @@ BEGIN
         || CASE WHEN validation THEN E'\n        UNION ALL' || @extschema@.kpi_health_validated_periods(ctx) ELSE '' END,
         @extschema@.kpi_render($f$
 SELECT s.customer_id, s.name, s.segment, s.{{period}}, s.is_current, s.health_score, s.health_points, s.measures_scored,
-       s.usage, s.nps_answer, s.tickets, s.days_late, s.usage_health, s.nps_health, s.support_health, s.billing_health{{signal_columns}}
+       s.usage, s.nps_answer, s.tickets, s.days_late, s.usage_health, s.nps_health, s.support_health, s.billing_health,
+       {{churned}} AS churned{{signal_columns}}
 FROM scores AS s{{signal_join}}$f$,
             ctx || jsonb_build_object(
+                'churned', CASE WHEN validation THEN 's.churned' ELSE 'NULL::boolean' END,
                 'signal_columns', CASE WHEN signals THEN ', g.measures AS signal_measures, g.raws AS signal_raws, g.healths AS signal_healths' ELSE '' END,
                 'signal_join', CASE WHEN signals THEN @extschema@.kpi_render(E'\nLEFT JOIN signal_scores AS g ON g.customer_id = s.customer_id AND g.{{period}} = s.{{period}}', ctx)
                                     ELSE '' END)),
@@ -2275,54 +2304,28 @@ COMMENT ON FUNCTION @extschema@.kpi_view_health_scores(jsonb) IS 'csmetrics inte
 
 -- Builder of health_outcomes (a helper relation): for each validated period p and each
 -- customer paying at the end of p (MRR > 0) with a health score: the score, whether the
--- customer stopped paying at the end of one of the N periods after p, and its segment. Health
--- is computed for those periods only (customers x periods kept), or read from the
--- health_scores helper in a materialized set; the paying flags come from one join of the
--- subscriptions with those periods and the N after them.
+-- customer stopped paying at the end of one of the N periods after p, and its segment. The
+-- health query gives both (its scores of the validated periods carry churned, from the same
+-- pass over the subscriptions that finds the customers in force): computed for those periods
+-- only, or read from the health_scores helper in a materialized set, which keeps them.
 CREATE FUNCTION @extschema@.kpi_view_health_outcomes(ctx jsonb) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    outcomes text;
+    outcomes constant text := $f$
+SELECT sc.customer_id, sc.{{period}}, st.horizon_periods, sc.health_score::float8 AS health_score, sc.churned, sc.segment
+FROM {{scores}} AS sc CROSS JOIN settings AS st
+WHERE sc.churned IS NOT NULL AND sc.health_score IS NOT NULL$f$;
 BEGIN
-    -- the validated periods and the N after them, numbered in order (the validated periods
-    -- come first, so that a score's k numbers its period in both), and the scores (sc) with
-    -- those numbers
-    outcomes := @extschema@.kpi_render($f$
-outcome_periods AS (
-    SELECT p AS {{period}}, (p + {{step}})::date AS period_end, row_number() OVER (ORDER BY p)::int AS k
-    FROM asof AS a CROSS JOIN settings AS st,
-         @extschema@.kpi_period_series((a.current_period - (st.horizon_periods + st.look_back_periods) * {{step}})::date,
-                                       (a.current_period - {{step}})::date, {{step}}) AS p),
-paying AS (
-    -- the numbers of the periods at whose end the customer pays, ascending
-    SELECT {{subscription_key}} AS customer_id,
-           @extschema@.kpi_in_force_periods(array_agg(s.started_on), array_agg(s.ended_on),
-                                            (SELECT array_agg(o.period_end ORDER BY o.k) FROM outcome_periods AS o)) AS ks
-    FROM {{subscriptions}} AS s
-    WHERE s.mrr > 0
-    GROUP BY 1)
--- a paying customer's score, churned unless paying at the end of each of the N next periods:
--- unless its N-th next paying period is k + N
-SELECT sc.customer_id, sc.{{period}}, st.horizon_periods, sc.health_score::float8 AS health_score,
-       y.ks[array_position(y.ks, sc.k) + st.horizon_periods] IS DISTINCT FROM sc.k + st.horizon_periods AS churned, sc.segment
-FROM {{scores}} AS sc JOIN paying AS y ON {{match}} AND sc.k = ANY (y.ks) CROSS JOIN settings AS st
-WHERE sc.health_score IS NOT NULL$f$,
-        ctx || jsonb_build_object('match', @extschema@.kpi_customer_match('subscriptions', 'sc', 'y'),
-                                  'subscription_key', @extschema@.kpi_customer_key('subscriptions', 's'),
-                                  -- (the helper's rows of the validated periods: the first look_back_periods)
-                                  'scores', CASE WHEN ctx ? 'health_scores' THEN @extschema@.kpi_render($s$(
-    SELECT h.customer_id, h.segment, h.{{period}}, o.k, h.health_score
-    FROM {{health_scores}} AS h JOIN outcome_periods AS o ON o.{{period}} = h.{{period}} CROSS JOIN settings AS st
-    WHERE o.k <= st.look_back_periods)$s$, ctx) ELSE 'scores' END));
     IF ctx ? 'health_scores' THEN
         RETURN @extschema@.kpi_render($t$
-WITH asof AS (SELECT a.current_period FROM {{health_period}} AS a),
-settings AS (
-    {{settings}}),{{outcomes}}$t$,
-            ctx || jsonb_build_object('settings', @extschema@.kpi_health_settings(), 'outcomes', outcomes));
+WITH settings AS (
+    {{settings}}){{outcomes}}$t$,
+            ctx || jsonb_build_object('settings', @extschema@.kpi_health_settings(),
+                                      'outcomes', @extschema@.kpi_render(outcomes, ctx || jsonb_build_object('scores', ctx ->> 'health_scores'))));
     END IF;
-    RETURN @extschema@.kpi_health_query(ctx, @extschema@.kpi_health_validated_periods(ctx), ',' || outcomes, true);
+    RETURN @extschema@.kpi_health_query(ctx, @extschema@.kpi_health_validated_periods(ctx),
+                                        @extschema@.kpi_render(outcomes, ctx || '{"scores": "scores"}'), true);
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_health_outcomes(jsonb) IS 'csmetrics internal: builder of the health_outcomes helper relation (health score and churn outcome per paying customer and validated period)';
 
