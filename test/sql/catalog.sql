@@ -9,7 +9,9 @@ SET search_path = csmetrics, public;
 -- the health validation views: their state is every row, sorted at the end, so there is
 -- nothing to combine or ship (under Citus the flow and ltv views count the spans with
 -- customer_flows). And kpi_sums_in_windows, which the health views group by customer: under
--- Citus each customer's group is taken whole to its shard.
+-- Citus each customer's group is taken whole to its shard. And kpi_id_set_agg, the set of the
+-- customer ids a clean relation tests its rows against, made once per scan on a single server
+-- (under Citus the clean relations use a semi-join).
 SELECT p.oid::regprocedure AS aggregate,
        p.proparallel <> 's' AS not_parallel_safe,
        a.aggcombinefn = 0 AS no_combine,
