@@ -339,6 +339,10 @@ INSERT INTO @extschema@.source_checks (kind, position, problem, bad_when) VALUES
     -- no number of money, usage or contacts
     ('subscriptions', 8, 'mrr is not a finite number', 'x.mrr - x.mrr <> 0'),
     ('tickets', 6, 'contacts is not a finite number', 'x.contacts - x.contacts <> 0'),
+    -- a count of contacts is whole; an invoice counts for its customer only (billing health,
+    -- payment reminders)
+    ('tickets', 7, 'contacts is not a whole number', 'x.contacts <> trunc(x.contacts)'),
+    ('invoices', 7, 'customer_id is NULL', 'x.customer_id IS NULL'),
     ('invoices', 6, 'amount is not a finite number', 'x.amount - x.amount <> 0'),
     ('usage_events', 4, 'quantity is not a finite number', 'x.quantity - x.quantity <> 0'),
     ('renewals', 5, 'amount is not a finite number', 'x.amount - x.amount <> 0'),
@@ -466,7 +470,8 @@ BEGIN
         END IF;
     END LOOP;
     IF with_row THEN
-        cols := cols || ('pg_catalog.to_jsonb(r)'
+        -- (r.*: the whole row even when the relation has a column named r)
+        cols := cols || ('pg_catalog.to_jsonb(r.*)'
                          || coalesce((SELECT string_agg(' || pg_catalog.jsonb_build_object(' || quote_literal(a.attname) || ', (r.'
                                                         || quote_ident(a.attname) || '::pg_catalog.timestamptz AT TIME ZONE ' || zone || '))',
                                                         '' ORDER BY a.attnum)
@@ -505,13 +510,20 @@ COMMENT ON FUNCTION @extschema@.kpi_latest_instant(jsonb, text, text, text) IS '
 -- passed its checks (a view that does not read the column makes no numeric of it). A float is
 -- cast only when finite: a condition of the reader on the column may be tested before the
 -- checks, and the cast of an infinity fails before PostgreSQL 14 (the row, left out by the
--- checks, never shows its NULL).
+-- checks, never shows its NULL). An MRR amount with more than 8 significant fraction digits
+-- (an ARR divided by 12, a float) is rounded to 8, the most the MRR aggregates sum exactly;
+-- others keep their digits and display scale.
 CREATE FUNCTION @extschema@.kpi_source_columns(kind text) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN (SELECT string_agg(CASE WHEN c.type_class = 'timestamp'
                                    THEN 'x.' || quote_ident(c.role) || ', x.' || quote_ident(@extschema@.kpi_local_date_column(c.role))
+                                   WHEN c.kind = 'subscriptions' AND c.role = 'mrr'
+                                        AND @extschema@.kpi_role_column_type(c.kind, c.role) NOT IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype)
+                                   THEN format('CASE WHEN %1$s = pg_catalog.round(%1$s, 8) THEN %1$s ELSE pg_catalog.round(%1$s, 8) END AS mrr',
+                                               CASE WHEN @extschema@.kpi_stored_number_role(c.kind, c.role)
+                                                    THEN '(CASE WHEN x.mrr - x.mrr = 0 THEN x.mrr::pg_catalog.numeric END)' ELSE 'x.mrr' END)
                                    WHEN NOT @extschema@.kpi_stored_number_role(c.kind, c.role)
                                    THEN 'x.' || quote_ident(c.role)
                                    WHEN @extschema@.kpi_role_column_type(c.kind, c.role) IN ('float4'::regtype, 'float8'::regtype)
@@ -677,10 +689,11 @@ ORDER BY x.customer_id, x.name, x.segment$t$, ctx);
         RETURN @extschema@.kpi_render($t$
 SELECT {{columns}} FROM ({{canonical}}) AS x WHERE NOT coalesce({{rejects}}, false)$t$, ctx);
     ELSIF with_customers THEN
-        -- The segment comes from the one row of each customer: a view that shows no segment
-        -- does not read it, and the planner drops that join.
+        -- The segment comes from the one row of each customer ((none) for a row without
+        -- customer, as for a customer without segment): a view that shows no segment does not
+        -- read it, and the planner drops that join.
         RETURN @extschema@.kpi_render($t$
-SELECT {{columns}}, k.segment
+SELECT {{columns}}, coalesce(k.segment, '(none)') AS segment
 FROM ({{canonical}}) AS x
 {{customer_join}}
 WHERE NOT coalesce({{rejects}}, false)
@@ -1340,7 +1353,7 @@ INSERT INTO @extschema@.kpi_overview_columns (position, column_name, view_name, 
      -- the latest period is that of customer_flow_by_<grain>, made whenever this view is (both
      -- need the subscriptions alone), over the same series; kpi_overview reads it first
      '(pg_catalog.array_agg(v.churn_reason ORDER BY v.lost_customers DESC, v.churned_mrr DESC, v.churn_reason COLLATE pg_catalog."C")'
-     ' FILTER (WHERE v.{{period}} = (SELECT f.as_of FROM latest_customer_flow_by_{{grain_name}} AS f)))[1]',
+     ' FILTER (WHERE v.{{period}} = (SELECT f.as_of FROM latest_customer_flow_by_{{grain_name}} AS f) AND v.lost_customers > 0))[1]',
      'text', 'churn reason of the most customers lost in the latest period (ties: more MRR churned, then the reason in byte order); NULL when no customer was lost in it');
 -- END src/views/retention.sql
 
@@ -1749,7 +1762,8 @@ END $$;
 COMMENT ON FUNCTION @extschema@.kpi_health_builtin_measure(jsonb, text) IS 'csmetrics internal: the SQL of one built-in health measure for kpi_health_query() (none when its source is not registered)';
 
 -- The latest period of the health views: the period of the latest event of the sources the
--- measures read (usage, answer, ticket, invoice due, signal); subscription end dates may lie
+-- measures read (usage, answer, ticket, invoice due, signal), but never one after today's (an
+-- invoice due next month does not make next month current); subscription end dates may lie
 -- in the future and do not count. A SELECT of current_period, and with instants, of the
 -- latest instant of each of those sources (<kind>_at). The latest local day of a source is
 -- that of its latest instant, except where a clock went back over midnight: an earlier row
@@ -1765,7 +1779,7 @@ CREATE FUNCTION @extschema@.kpi_health_period(ctx jsonb, instants boolean DEFAUL
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    RETURN (SELECT @extschema@.kpi_render('SELECT @extschema@.kpi_period_start(greatest({{days}}), {{grain}}) AS current_period{{instants}}{{from}}',
+    RETURN (SELECT @extschema@.kpi_render('SELECT @extschema@.kpi_period_start(CASE WHEN greatest({{days}}) > {{today}} THEN {{today}} ELSE greatest({{days}}) END, {{grain}}) AS current_period{{instants}}{{from}}',
                 ctx || jsonb_build_object(
                     'days', coalesce(string_agg('e' || e.n || '.latest_on', ', ' ORDER BY e.n), 'NULL::date'),
                     'instants', CASE WHEN instants THEN coalesce(string_agg(', e' || e.n || '.latest_at AS ' || quote_ident(e.kind || '_at'), '' ORDER BY e.n), '') ELSE '' END,
@@ -2671,6 +2685,8 @@ INSERT INTO @extschema@.kpi_columns (column_name, description) VALUES
 -- Likewise each survey's latest period only depends on its answers of that period: over plain
 -- views the survey views read those answers only (one CTE for every survey), not every answer;
 -- and support's latest period on the tickets opened or resolved in it.
+-- A feeding view's latest row is never that of a period after today's: a renewal due next
+-- quarter, or an answer dated ahead, does not make a period to come the overview's as_of.
 CREATE FUNCTION @extschema@.kpi_view_kpi_overview(ctx jsonb) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
@@ -2758,10 +2774,12 @@ FROM scores AS c$h$, ctx)) || E'\n)');
             'columns', (SELECT string_agg(@extschema@.kpi_render(o.expression, ctx) || ' AS ' || quote_ident(o.column_name), ', ' ORDER BY o.position)
                         FROM @extschema@.kpi_overview_columns o WHERE o.view_name = v.view_name));
         reads := reads || @extschema@.kpi_render(CASE v.overview_pick
-            WHEN 'latest' THEN '{{alias}} AS (SELECT v.{{period}} AS as_of, {{columns}} FROM {{view}} AS v ORDER BY v.{{period}} DESC LIMIT 1)'
+            WHEN 'latest' THEN '{{alias}} AS (SELECT v.{{period}} AS as_of, {{columns}} FROM {{view}} AS v
+    WHERE v.{{period}} <= @extschema@.kpi_period_start({{today}}, {{grain}}) ORDER BY v.{{period}} DESC LIMIT 1)'
             WHEN 'all' THEN '{{alias}} AS (SELECT {{columns}} FROM {{view}} AS v WHERE v.segment = ''(all)'')'
             WHEN 'totals' THEN '{{alias}} AS (SELECT {{columns}} FROM {{view}} AS v)'
-            ELSE '{{alias}} AS (SELECT max(v.{{period}}) AS as_of, {{columns}} FROM {{view}} AS v)' END, ctx);
+            ELSE '{{alias}} AS (SELECT max(v.{{period}}) AS as_of, {{columns}} FROM {{view}} AS v
+    WHERE v.{{period}} <= @extschema@.kpi_period_start({{today}}, {{grain}}))' END, ctx);
         joins := joins || ' LEFT JOIN ' || alias || ' ON true';
         IF v.overview_pick NOT IN ('all', 'totals') THEN
             dates := dates || (alias || '.as_of');
@@ -3136,6 +3154,11 @@ DECLARE
     started timestamptz;
     n bigint := 0;
 BEGIN
+    IF target_schema IS NOT NULL AND NOT EXISTS (SELECT FROM @extschema@.kpi_views k WHERE k.target_schema = refresh_kpi_views.target_schema) THEN
+        RAISE EXCEPTION 'no KPI views in schema %', quote_ident(target_schema)
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'csmetrics.kpi_views lists the schemas create_kpi_views() made views in.';
+    END IF;
     FOR v IN SELECT k.target_schema, k.relation_schema, k.view_name, k.internal,
                     k.internal AND @extschema@.kpi_refreshed_in_place(c.oid) AS in_place
              FROM @extschema@.kpi_views k

@@ -357,6 +357,11 @@ DECLARE
     started timestamptz;
     n bigint := 0;
 BEGIN
+    IF target_schema IS NOT NULL AND NOT EXISTS (SELECT FROM @extschema@.kpi_views k WHERE k.target_schema = refresh_kpi_views.target_schema) THEN
+        RAISE EXCEPTION 'no KPI views in schema %', quote_ident(target_schema)
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'csmetrics.kpi_views lists the schemas create_kpi_views() made views in.';
+    END IF;
     FOR v IN SELECT k.target_schema, k.relation_schema, k.view_name, k.internal,
                     k.internal AND @extschema@.kpi_refreshed_in_place(c.oid) AS in_place
              FROM @extschema@.kpi_views k

@@ -282,7 +282,8 @@ END $$;
 COMMENT ON FUNCTION @extschema@.kpi_health_builtin_measure(jsonb, text) IS 'csmetrics internal: the SQL of one built-in health measure for kpi_health_query() (none when its source is not registered)';
 
 -- The latest period of the health views: the period of the latest event of the sources the
--- measures read (usage, answer, ticket, invoice due, signal); subscription end dates may lie
+-- measures read (usage, answer, ticket, invoice due, signal), but never one after today's (an
+-- invoice due next month does not make next month current); subscription end dates may lie
 -- in the future and do not count. A SELECT of current_period, and with instants, of the
 -- latest instant of each of those sources (<kind>_at). The latest local day of a source is
 -- that of its latest instant, except where a clock went back over midnight: an earlier row
@@ -298,7 +299,7 @@ CREATE FUNCTION @extschema@.kpi_health_period(ctx jsonb, instants boolean DEFAUL
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    RETURN (SELECT @extschema@.kpi_render('SELECT @extschema@.kpi_period_start(greatest({{days}}), {{grain}}) AS current_period{{instants}}{{from}}',
+    RETURN (SELECT @extschema@.kpi_render('SELECT @extschema@.kpi_period_start(CASE WHEN greatest({{days}}) > {{today}} THEN {{today}} ELSE greatest({{days}}) END, {{grain}}) AS current_period{{instants}}{{from}}',
                 ctx || jsonb_build_object(
                     'days', coalesce(string_agg('e' || e.n || '.latest_on', ', ' ORDER BY e.n), 'NULL::date'),
                     'instants', CASE WHEN instants THEN coalesce(string_agg(', e' || e.n || '.latest_at AS ' || quote_ident(e.kind || '_at'), '' ORDER BY e.n), '') ELSE '' END,

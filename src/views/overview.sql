@@ -22,6 +22,8 @@
 -- Likewise each survey's latest period only depends on its answers of that period: over plain
 -- views the survey views read those answers only (one CTE for every survey), not every answer;
 -- and support's latest period on the tickets opened or resolved in it.
+-- A feeding view's latest row is never that of a period after today's: a renewal due next
+-- quarter, or an answer dated ahead, does not make a period to come the overview's as_of.
 CREATE FUNCTION @extschema@.kpi_view_kpi_overview(ctx jsonb) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
@@ -109,10 +111,12 @@ FROM scores AS c$h$, ctx)) || E'\n)');
             'columns', (SELECT string_agg(@extschema@.kpi_render(o.expression, ctx) || ' AS ' || quote_ident(o.column_name), ', ' ORDER BY o.position)
                         FROM @extschema@.kpi_overview_columns o WHERE o.view_name = v.view_name));
         reads := reads || @extschema@.kpi_render(CASE v.overview_pick
-            WHEN 'latest' THEN '{{alias}} AS (SELECT v.{{period}} AS as_of, {{columns}} FROM {{view}} AS v ORDER BY v.{{period}} DESC LIMIT 1)'
+            WHEN 'latest' THEN '{{alias}} AS (SELECT v.{{period}} AS as_of, {{columns}} FROM {{view}} AS v
+    WHERE v.{{period}} <= @extschema@.kpi_period_start({{today}}, {{grain}}) ORDER BY v.{{period}} DESC LIMIT 1)'
             WHEN 'all' THEN '{{alias}} AS (SELECT {{columns}} FROM {{view}} AS v WHERE v.segment = ''(all)'')'
             WHEN 'totals' THEN '{{alias}} AS (SELECT {{columns}} FROM {{view}} AS v)'
-            ELSE '{{alias}} AS (SELECT max(v.{{period}}) AS as_of, {{columns}} FROM {{view}} AS v)' END, ctx);
+            ELSE '{{alias}} AS (SELECT max(v.{{period}}) AS as_of, {{columns}} FROM {{view}} AS v
+    WHERE v.{{period}} <= @extschema@.kpi_period_start({{today}}, {{grain}}))' END, ctx);
         joins := joins || ' LEFT JOIN ' || alias || ' ON true';
         IF v.overview_pick NOT IN ('all', 'totals') THEN
             dates := dates || (alias || '.as_of');

@@ -115,5 +115,5 @@ INSERT INTO @extschema@.kpi_overview_columns (position, column_name, view_name, 
      -- the latest period is that of customer_flow_by_<grain>, made whenever this view is (both
      -- need the subscriptions alone), over the same series; kpi_overview reads it first
      '(pg_catalog.array_agg(v.churn_reason ORDER BY v.lost_customers DESC, v.churned_mrr DESC, v.churn_reason COLLATE pg_catalog."C")'
-     ' FILTER (WHERE v.{{period}} = (SELECT f.as_of FROM latest_customer_flow_by_{{grain_name}} AS f)))[1]',
+     ' FILTER (WHERE v.{{period}} = (SELECT f.as_of FROM latest_customer_flow_by_{{grain_name}} AS f) AND v.lost_customers > 0))[1]',
      'text', 'churn reason of the most customers lost in the latest period (ties: more MRR churned, then the reason in byte order); NULL when no customer was lost in it');

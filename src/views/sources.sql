@@ -329,6 +329,10 @@ INSERT INTO @extschema@.source_checks (kind, position, problem, bad_when) VALUES
     -- no number of money, usage or contacts
     ('subscriptions', 8, 'mrr is not a finite number', 'x.mrr - x.mrr <> 0'),
     ('tickets', 6, 'contacts is not a finite number', 'x.contacts - x.contacts <> 0'),
+    -- a count of contacts is whole; an invoice counts for its customer only (billing health,
+    -- payment reminders)
+    ('tickets', 7, 'contacts is not a whole number', 'x.contacts <> trunc(x.contacts)'),
+    ('invoices', 7, 'customer_id is NULL', 'x.customer_id IS NULL'),
     ('invoices', 6, 'amount is not a finite number', 'x.amount - x.amount <> 0'),
     ('usage_events', 4, 'quantity is not a finite number', 'x.quantity - x.quantity <> 0'),
     ('renewals', 5, 'amount is not a finite number', 'x.amount - x.amount <> 0'),
@@ -445,7 +449,8 @@ BEGIN
         END IF;
     END LOOP;
     IF with_row THEN
-        cols := cols || ('pg_catalog.to_jsonb(r)'
+        -- (r.*: the whole row even when the relation has a column named r)
+        cols := cols || ('pg_catalog.to_jsonb(r.*)'
                          || coalesce((SELECT string_agg(' || pg_catalog.jsonb_build_object(' || quote_literal(a.attname) || ', (r.'
                                                         || quote_ident(a.attname) || '::pg_catalog.timestamptz AT TIME ZONE ' || zone || '))',
                                                         '' ORDER BY a.attnum)
@@ -484,13 +489,20 @@ COMMENT ON FUNCTION @extschema@.kpi_latest_instant(jsonb, text, text, text) IS '
 -- passed its checks (a view that does not read the column makes no numeric of it). A float is
 -- cast only when finite: a condition of the reader on the column may be tested before the
 -- checks, and the cast of an infinity fails before PostgreSQL 14 (the row, left out by the
--- checks, never shows its NULL).
+-- checks, never shows its NULL). An MRR amount with more than 8 significant fraction digits
+-- (an ARR divided by 12, a float) is rounded to 8, the most the MRR aggregates sum exactly;
+-- others keep their digits and display scale.
 CREATE FUNCTION @extschema@.kpi_source_columns(kind text) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN (SELECT string_agg(CASE WHEN c.type_class = 'timestamp'
                                    THEN 'x.' || quote_ident(c.role) || ', x.' || quote_ident(@extschema@.kpi_local_date_column(c.role))
+                                   WHEN c.kind = 'subscriptions' AND c.role = 'mrr'
+                                        AND @extschema@.kpi_role_column_type(c.kind, c.role) NOT IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype)
+                                   THEN format('CASE WHEN %1$s = pg_catalog.round(%1$s, 8) THEN %1$s ELSE pg_catalog.round(%1$s, 8) END AS mrr',
+                                               CASE WHEN @extschema@.kpi_stored_number_role(c.kind, c.role)
+                                                    THEN '(CASE WHEN x.mrr - x.mrr = 0 THEN x.mrr::pg_catalog.numeric END)' ELSE 'x.mrr' END)
                                    WHEN NOT @extschema@.kpi_stored_number_role(c.kind, c.role)
                                    THEN 'x.' || quote_ident(c.role)
                                    WHEN @extschema@.kpi_role_column_type(c.kind, c.role) IN ('float4'::regtype, 'float8'::regtype)
@@ -656,10 +668,11 @@ ORDER BY x.customer_id, x.name, x.segment$t$, ctx);
         RETURN @extschema@.kpi_render($t$
 SELECT {{columns}} FROM ({{canonical}}) AS x WHERE NOT coalesce({{rejects}}, false)$t$, ctx);
     ELSIF with_customers THEN
-        -- The segment comes from the one row of each customer: a view that shows no segment
-        -- does not read it, and the planner drops that join.
+        -- The segment comes from the one row of each customer ((none) for a row without
+        -- customer, as for a customer without segment): a view that shows no segment does not
+        -- read it, and the planner drops that join.
         RETURN @extschema@.kpi_render($t$
-SELECT {{columns}}, k.segment
+SELECT {{columns}}, coalesce(k.segment, '(none)') AS segment
 FROM ({{canonical}}) AS x
 {{customer_join}}
 WHERE NOT coalesce({{rejects}}, false)

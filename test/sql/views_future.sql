@@ -69,6 +69,29 @@ SELECT regress.expect_error('SELECT * FROM future_kpi.mrr_by_week') AS error;
 SELECT regress.expect_error('SELECT * FROM future_kpi.customer_flow_by_week') AS error;
 RESET datestyle;
 
+-- Rows dated ahead in other sources do not make a period to come current either: an upcoming
+-- renewal leaves kpi_overview at the current month with the renewal rate of the latest month
+-- that has come (June 2024: renewed), and an invoice due next millennium leaves the health
+-- period at the current month (its customer's invoices of the year before: none).
+CREATE TABLE future_src.accounts (id text);
+INSERT INTO future_src.accounts VALUES ('a'), ('b');
+CREATE TABLE future_src.renewals (customer_id text, due_at date, renewed boolean);
+INSERT INTO future_src.renewals VALUES ('a', '2024-06-15', true), ('b', '2999-02-15', false);
+CREATE TABLE future_src.invoices (customer_id text, due_at date, paid_at date, amount numeric);
+INSERT INTO future_src.invoices VALUES ('a', '2024-02-01', '2024-02-01', 100), ('b', '2999-01-15', NULL, 100);
+TRUNCATE future_src.subs;
+INSERT INTO future_src.subs VALUES ('a', '2024-01-01', NULL, 100), ('b', '2024-01-01', NULL, 100);
+SELECT register_source('customers', 'future_src.accounts', '{"customer_id": "id"}');
+SELECT register_source('renewals', 'future_src.renewals');
+SELECT register_source('invoices', 'future_src.invoices');
+SELECT count(*) > 0 AS views_made FROM create_kpi_views('future_kpi', 'month');
+SELECT max(month) > now() AS renewals_ahead_are_listed FROM future_kpi.renewals_by_month;
+SELECT as_of = date_trunc('month', now())::date AS as_of_is_current_month, renewal_rate
+FROM future_kpi.kpi_overview;
+SELECT customer_id, month = date_trunc('month', now())::date AS current_month, days_late
+FROM future_kpi.customer_health ORDER BY customer_id;
+SELECT unregister_source('renewals'), unregister_source('invoices'), unregister_source('customers');
+
 -- Dropping a KPI schema by hand leaves csmetrics' list of views behind; granting access
 -- afterwards skips what is gone instead of failing.
 DROP SCHEMA future_kpi CASCADE;

@@ -400,8 +400,8 @@ SELECT greatest(nps.month, (SELECT month FROM survey WHERE survey = 'enps'), (SE
        -- no renewals or trials in the seeded CRM
        NULL::float8 AS renewal_rate, NULL::float8 AS trial_conversion_rate, ltv.ltv, ltv.ltv_km,
        health.average_health_score, health.red_customers,
-       -- the seeded CRM records no churn reasons: every churn of the month is unknown
-       CASE WHEN flow.lost > 0 OR mrr.churned > 0 THEN 'unknown' END AS top_churn_reason,
+       -- the seeded CRM records no churn reasons: every customer lost in the month is unknown
+       CASE WHEN flow.lost > 0 THEN 'unknown' END AS top_churn_reason,
        actions.p1 + actions.p2 + actions.p3 + actions.p4 AS open_actions, actions.p1 AS open_actions_priority_1,
        actions.p2 AS open_actions_priority_2, actions.p3 AS open_actions_priority_3, actions.p4 AS open_actions_priority_4
 FROM bounds CROSS JOIN flow CROSS JOIN mrr CROSS JOIN ltv CROSS JOIN support CROSS JOIN health CROSS JOIN actions
