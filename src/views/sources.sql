@@ -429,7 +429,10 @@ BEGIN
                 || (CASE WHEN base IS NULL THEN 'NULL::pg_catalog.timestamptz'
                          WHEN base = 'timestamptz'::regtype THEN ref
                          WHEN base = 'timestamp'::regtype THEN '(' || ref || '::pg_catalog.timestamp AT TIME ZONE ' || zone || ')'
-                         ELSE '(' || ref || '::pg_catalog.date::pg_catalog.timestamp AT TIME ZONE ' || zone || ')' END
+                         -- a date past the range of timestamps (year 294276) has no instant:
+                         -- infinity, which the checks list as not a finite time
+                         ELSE '(CASE WHEN ' || ref || '::pg_catalog.date > ''294000-12-31''::pg_catalog.date THEN ''infinity''::pg_catalog.timestamptz ELSE '
+                              || ref || '::pg_catalog.date::pg_catalog.timestamp AT TIME ZONE ' || zone || ' END)' END
                     || ' AS ' || quote_ident(spec.role))
                 || (CASE WHEN base IS NULL THEN 'NULL::pg_catalog.date'
                          WHEN base = 'timestamptz'::regtype THEN '(' || ref || '::pg_catalog.timestamptz AT TIME ZONE ' || zone || ')::pg_catalog.date'

@@ -2,7 +2,7 @@
 -- or a broken view: MRR with more fraction digits than the MRR aggregates sum (ARR / 12, a
 -- float), a source column named r, rows without customer in the _by_segment views, a month
 -- whose only churn is MRR, a contacts count that is not whole, an invoice without customer,
--- and a refresh of a schema that has no KPI views.
+-- a date past the range of timestamps, and a refresh of a schema that has no KPI views.
 SET search_path = csmetrics, public;
 SET client_min_messages = warning;
 SET datestyle = ISO;
@@ -89,6 +89,15 @@ SELECT register_source('subscriptions', 'edges_src.subs_lost', '{"customer_id": 
 SELECT count(*) > 0 AS views_made FROM create_kpi_views('edges_kpi', 'month', time_zone => 'UTC');
 SELECT month, churn_reason, lost_customers FROM edges_kpi.churn_by_reason_by_month ORDER BY month;
 SELECT as_of, churn_rate, top_churn_reason FROM edges_kpi.kpi_overview;
+
+-- A date past the range of timestamps (a typo'd year 300000) is listed as not a finite time,
+-- like 'infinity', and the views read the other rows.
+CREATE TABLE edges_src.subs_far (account int, starts date, ends date, mrr numeric);
+INSERT INTO edges_src.subs_far VALUES (1, '2026-01-01', NULL, 100), (2, '2026-01-01', '300000-01-01', 50);
+SELECT register_source('subscriptions', 'edges_src.subs_far', '{"customer_id": "account", "started_at": "starts", "ended_at": "ends"}');
+SELECT count(*) > 0 AS views_made FROM create_kpi_views('edges_kpi', 'month', time_zone => 'UTC');
+SELECT customer_id, problem FROM edges_kpi.data_issues;
+SELECT month, mrr FROM edges_kpi.mrr_by_month ORDER BY month LIMIT 1;
 
 -- Refreshing a schema without KPI views is an error, not a silent 0.
 SELECT regress.expect_error('SELECT csmetrics.refresh_kpi_views(''edges_typo'')') AS refresh_typo;
