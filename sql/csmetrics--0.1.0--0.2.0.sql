@@ -3184,6 +3184,95 @@ BEGIN
     RETURN n;
 END $$;
 COMMENT ON FUNCTION @extschema@.refresh_kpi_views(name) IS 'Refreshes every materialized KPI view (of one schema, or all) with REFRESH MATERIALIZED VIEW CONCURRENTLY, and their helper relations, in dependency order; NOTICE per relation with its time; returns how many KPI views were refreshed';
+-- kpi_check_source: a NULL relation is reported as such (it printed as <NULL>, with an empty name).
+CREATE OR REPLACE FUNCTION @extschema@.kpi_check_source(kind text, relation regclass, relation_name text, columns jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    problems text[] := '{}';
+    states text[] := '{}';
+    resolved jsonb := '{}';
+    role_list text;
+    spec record;
+    key text;
+    wanted text;
+    att record;
+    relkind "char";
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM @extschema@.source_columns c WHERE c.kind = kpi_check_source.kind) THEN
+        RAISE EXCEPTION 'unknown source kind "%"', kind
+            USING ERRCODE = '22023',
+                  DETAIL = 'Kinds: ' || (SELECT string_agg(DISTINCT c.kind, ', ') FROM @extschema@.source_columns c) || '.';
+    END IF;
+    SELECT string_agg(c.role, ', ' ORDER BY c.position) INTO role_list
+    FROM @extschema@.source_columns c WHERE c.kind = kpi_check_source.kind;
+
+    IF columns IS NULL OR jsonb_typeof(columns) <> 'object' THEN
+        problems := problems || 'columns must be a JSON object mapping canonical names to column names'::text;
+        states := states || '22023'::text;
+        columns := '{}';
+    END IF;
+    FOR key IN SELECT jsonb_object_keys(columns) ORDER BY 1 LOOP
+        IF NOT EXISTS (SELECT 1 FROM @extschema@.source_columns c WHERE c.kind = kpi_check_source.kind AND c.role = key) THEN
+            problems := problems || format('"%s" is not a column of kind %s (its columns: %s)', key, kind, role_list);
+            states := states || '22023'::text;
+        ELSIF jsonb_typeof(columns -> key) <> 'string' THEN
+            problems := problems || format('the column for %s must be given as a JSON string, not %s', key, columns -> key);
+            states := states || '22023'::text;
+        END IF;
+    END LOOP;
+
+    IF relation IS NULL AND relation_name IS NULL THEN
+        problems := problems || 'no relation was given (NULL)'::text;
+        states := states || '22004'::text;
+    ELSIF relation IS NULL THEN
+        problems := problems || format('relation %s does not exist', relation_name);
+        states := states || '42P01'::text;
+    ELSE
+        SELECT c.relkind INTO relkind FROM pg_class c WHERE c.oid = relation;
+        IF relkind IS NULL THEN
+            problems := problems || 'the registered relation was dropped'::text;
+            states := states || '42P01'::text;
+        ELSIF relkind NOT IN ('r', 'p', 'v', 'm', 'f') THEN
+            problems := problems || format('%s is not a table, view, materialized view or foreign table', relation);
+            states := states || '42809'::text;
+        ELSE
+            FOR spec IN SELECT * FROM @extschema@.source_columns c WHERE c.kind = kpi_check_source.kind ORDER BY c.position LOOP
+                wanted := coalesce(columns ->> spec.role, spec.role);
+                SELECT a.attname, a.atttypid INTO att FROM pg_attribute a
+                WHERE a.attrelid = relation AND a.attname = wanted AND a.attnum > 0 AND NOT a.attisdropped;
+                IF NOT FOUND THEN
+                    IF spec.required OR columns ? spec.role THEN
+                        problems := problems || format('column "%s" (for %s) does not exist in %s', wanted, spec.role, relation);
+                        states := states || '42703'::text;
+                    END IF;
+                ELSIF NOT @extschema@.kpi_type_fits(att.atttypid, spec.type_class) THEN
+                    problems := problems || format('column "%s" (for %s) has type %s; %s needs %s', wanted, spec.role,
+                        format_type(att.atttypid, NULL), spec.role,
+                        CASE spec.type_class
+                            WHEN 'timestamp' THEN 'date, timestamp or timestamp with time zone'
+                            WHEN 'number' THEN 'an integer, numeric or floating-point type'
+                            WHEN 'integer' THEN 'an integer type or numeric'
+                            WHEN 'boolean' THEN 'boolean'
+                            ELSE 'a scalar type (text, an integer, uuid...), not json, a row or an array' END);
+                    states := states || '42804'::text;
+                ELSE
+                    resolved := resolved || jsonb_build_object(spec.role, wanted);
+                END IF;
+            END LOOP;
+        END IF;
+    END IF;
+
+    IF cardinality(problems) > 0 THEN
+        RAISE EXCEPTION 'cannot register % as the % source: % problem%', coalesce(relation::text, relation_name, 'NULL'), kind,
+            cardinality(problems), CASE WHEN cardinality(problems) > 1 THEN 's' ELSE '' END
+            USING ERRCODE = states[1],
+                  DETAIL = array_to_string(problems, E';\n') || '.',
+                  HINT = 'Map canonical names to your columns, e.g. columns => ''{"customer_id": "Account Id"}'', or register a view that renames and casts them.';
+    END IF;
+    RETURN resolved;
+END $$;
 -- END views layer
 
 -- ---------------------------------------------------------------------------------------

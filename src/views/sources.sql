@@ -165,7 +165,10 @@ BEGIN
         END IF;
     END LOOP;
 
-    IF relation IS NULL THEN
+    IF relation IS NULL AND relation_name IS NULL THEN
+        problems := problems || 'no relation was given (NULL)'::text;
+        states := states || '22004'::text;
+    ELSIF relation IS NULL THEN
         problems := problems || format('relation %s does not exist', relation_name);
         states := states || '42P01'::text;
     ELSE
@@ -204,7 +207,7 @@ BEGIN
     END IF;
 
     IF cardinality(problems) > 0 THEN
-        RAISE EXCEPTION 'cannot register % as the % source: % problem%', coalesce(relation::text, relation_name), kind,
+        RAISE EXCEPTION 'cannot register % as the % source: % problem%', coalesce(relation::text, relation_name, 'NULL'), kind,
             cardinality(problems), CASE WHEN cardinality(problems) > 1 THEN 's' ELSE '' END
             USING ERRCODE = states[1],
                   DETAIL = array_to_string(problems, E';\n') || '.',

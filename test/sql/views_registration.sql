@@ -14,6 +14,9 @@ SELECT regress.expect_error($$SELECT register_source('subscriptions', '"CRM Data
 SELECT regress.expect_error($$SELECT register_source('subscriptions', '"CRM Data"."Sub""scriptions; DROP TABLE x; --"',
                                                      '{"customer_id": "Name", "started_at": "MRR $", "mrr": "Start Date"}')$$);
 SELECT regress.expect_error($$SELECT register_source('customers', '"CRM Data"."Customers"', '["Customer ID"]')$$);
+-- no relation at all: said so (not a blank name)
+SELECT regress.expect_error($$SELECT register_source('subscriptions', NULL::text)$$);
+SELECT regress.expect_error($$SELECT register_source('subscriptions', NULL::regclass)$$);
 SELECT regress.expect_error($$SELECT register_source('survey_responses', '"CRM Data"."survey answers"',
                                                      '{"customer_id": "Customer ID", "responded_at": "When", "score": "Survey"}')$$);
 SELECT regress.expect_error($$SELECT register_source('customers', 'csmetrics.sources_pkey')$$);
