@@ -20,12 +20,13 @@ done
 
 psql_cmd=psql
 command -v psql >/dev/null || psql_cmd=$STAGE_BIN/psql
+connect="To connect psql or a BI tool (Metabase, Grafana, Superset, ...)"
+[ -n "${KEEP:-}" ] || connect="Run the demo with KEEP=1 to keep its server; then, to connect psql or a BI tool (Metabase, Grafana, Superset, ...)"
 cat <<END
 
 == Next steps ==
 The KPI views are in schema kpi (live) and kpi_nightly (materialized); csmetrics' functions
-and the source registry are in schema csmetrics. To connect psql or a BI tool (Metabase,
-Grafana, Superset, ...):
+and the source registry are in schema csmetrics. $connect:
     host localhost   port $PORT   database demo   no password
     user bi_reader (reads the KPI views only) or $PG_USER (owns everything)
     psql: $psql_cmd "postgresql://$PG_USER@localhost:$PORT/demo"

@@ -100,7 +100,8 @@ apt_run() {
 		sleep 1
 		t=$((t + 1))
 		[ $((t % 15)) -eq 0 ] || continue
-		total=$(sed -n 's/.* \([0-9][0-9]*\) newly installed.*/\1/p' "$log" | head -n 1)
+		# "N upgraded, M newly installed": both are fetched and unpacked
+		total=$(sed -n 's/^\([0-9][0-9]*\) upgraded, \([0-9][0-9]*\) newly installed.*/\1 \2/p' "$log" | head -n 1 | awk '{print $1 + $2}')
 		got=$(grep -c '^Get:' "$log" || true)
 		unpacked=$(grep -c '^Unpacking ' "$log" || true)
 		setup=$(grep -c '^Setting up ' "$log" || true)
@@ -251,6 +252,7 @@ run_psql() {
 # Stop the server and remove $WORK: always on failure; on success unless KEEP is set.
 cleanup() {
 	local rc=$?
+	[ -z "${HEARTBEAT_PID:-}" ] || kill "$HEARTBEAT_PID" 2>/dev/null || true
 	if [ "$rc" -ne 0 ] || [ -z "${KEEP:-}" ]; then
 		if [ -n "${SERVER_STARTED:-}" ]; then
 			as_pg "$STAGE_BIN/pg_ctl" -D "$PGDATA" -m immediate stop >/dev/null 2>&1 || true

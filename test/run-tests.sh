@@ -9,7 +9,7 @@ build_and_stage
 # they run one after the other. 00_setup creates the extension and the test helpers every
 # suite uses, so it always runs first. Without arguments, the pg_regress suites run as
 # test/schedule says (groups in parallel), then every shell test.
-schedule=() unscheduled=() tests=() shell_tests=()
+schedule=() scheduled=() unscheduled=() tests=() shell_tests=()
 if [ $# -gt 0 ]; then
 	for t in 00_setup "$@"; do
 		[ -f "$TOP/test/sql/$t.sql" ] && { [[ " ${tests[*]} " == *" $t "* ]] || tests+=("$t"); }
@@ -35,6 +35,18 @@ fi
 mkdir -p "$WORK/out"
 [ "$PG_USER" = "$(id -un)" ] || chown "$PG_USER" "$WORK/out"
 pg_regress=$PG_REGRESS
+
+# pg_regress prints a group of suites when all of them have ended, and a shell test prints its
+# line when it ends: some minutes can pass without a line. A line every 30 seconds says how
+# far the run got (stopped with the run, by cleanup in lib.sh).
+total=$((${#scheduled[@]} + ${#tests[@]} + ${#shell_tests[@]}))
+(
+	while sleep 30; do
+		finished=$(grep -cE '(\.\.\. +(ok|FAILED|failed|skipped))|^(not )?ok [0-9]+ ' "$WORK/out/summary.log" 2>/dev/null || true)
+		say "$((SECONDS / 60))m$((SECONDS % 60))s since the start: ${finished:-0} of $total suites done"
+	done
+) &
+HEARTBEAT_PID=$!
 
 # pg_regress runs from the copied checkout: suites include test/fixtures/*.sql and read
 # test/data/ by paths relative to it (psql \i, \copy), the same on every PostgreSQL version.
@@ -73,6 +85,9 @@ if [ ${#shell_tests[@]} -gt 0 ]; then
 		esac
 	done
 fi
+
+kill "$HEARTBEAT_PID" 2>/dev/null || true
+HEARTBEAT_PID=
 
 # pg_regress 15 prints "test name ... ok"; 16 and later print TAP ("ok 1 - name").
 passed=$(grep -cE '(\.\.\. +ok)|^ok [0-9]+ ' "$WORK/out/summary.log" || true)
