@@ -1,7 +1,7 @@
 -- kpi_id_set, the set of customer ids a clean relation tests its rows against when the ids
 -- are integers: worked examples; membership against plain SQL on seeded ids (repeats, the
--- whole bigint range, both extremes), serial and in parallel workers; the layout's size; text
--- and binary round trips; every malformed input; the planner's estimate.
+-- whole bigint range, both extremes), serial and in parallel workers; window frames; the
+-- layout's size; text and binary round trips; every malformed input; the planner's estimate.
 CREATE SCHEMA id_set_suite;
 SET search_path = id_set_suite, csmetrics, public;
 
@@ -56,6 +56,21 @@ SELECT regress.plan_has('SELECT count(*) FROM probes p WHERE kpi_id_set_contains
 SELECT count(*) AS members_in_parallel FROM probes p WHERE kpi_id_set_contains((SELECT kpi_id_set_agg(id) FROM ids), p.id);
 SELECT regress.serial();
 SELECT count(*) AS members_serial FROM probes p WHERE kpi_id_set_contains((SELECT kpi_id_set_agg(id) FROM ids), p.id);
+
+-- As a window aggregate (no inverse: a frame that moves is gathered again): the set of each
+-- row's frame against its distinct ids listed by plain SQL, for 500 rows with repeats and
+-- NULLs, growing and sliding frames.
+CREATE TABLE framed AS
+SELECT i, CASE WHEN i % 11 = 0 THEN NULL ELSE regress.rand_int(51, i, -20, 20) END AS id FROM generate_series(1, 500) i;
+SELECT count(*) AS frames, count(*) FILTER (WHERE w.growing = g.growing AND w.sliding = g.sliding) AS agree
+FROM (SELECT i, kpi_id_set_agg(id) OVER (ORDER BY i)::text AS growing,
+             kpi_id_set_agg(id) OVER (ORDER BY i ROWS BETWEEN 5 PRECEDING AND CURRENT ROW)::text AS sliding
+      FROM framed) w
+CROSS JOIN LATERAL (
+    SELECT (SELECT 'v1 ids={' || coalesce(string_agg(d.id::text, ',' ORDER BY d.id), '') || '}'
+            FROM (SELECT DISTINCT f.id FROM framed f WHERE f.i <= w.i AND f.id IS NOT NULL) d) AS growing,
+           (SELECT 'v1 ids={' || coalesce(string_agg(d.id::text, ',' ORDER BY d.id), '') || '}'
+            FROM (SELECT DISTINCT f.id FROM framed f WHERE f.i BETWEEN w.i - 5 AND w.i AND f.id IS NOT NULL) d) AS sliding) g;
 
 -- Size: 16 bytes of header and 8 per slot, the slots a power of two at least twice the ids
 -- (at least 8): 0, 4 and 5 ids take 8, 8 and 16 slots; 1,000 take 2,048; 100,000 take 262,144.
