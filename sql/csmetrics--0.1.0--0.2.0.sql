@@ -541,16 +541,16 @@ COMMENT ON FUNCTION @extschema@.kpi_source_columns(text) IS 'csmetrics internal:
 -- rows by with NOT coalesce(..., false), which the planner takes for half of the rows: its
 -- estimate of the checks themselves (a dozen conditions ANDed, or the OR under IS NOT TRUE)
 -- can fall to a handful of rows and make it pick nested loops.
-CREATE FUNCTION @extschema@.kpi_source_rejects(kind text, with_customers boolean) RETURNS text
+CREATE FUNCTION @extschema@.kpi_source_rejects(kind text, unknown_customer text DEFAULT NULL) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN (SELECT coalesce(string_agg('(' || c.bad_when || ')', ' OR ' ORDER BY c.position), 'false')
             FROM (SELECT k.bad_when, k.position FROM @extschema@.source_checks k WHERE k.kind = kpi_source_rejects.kind
                   UNION ALL
-                  SELECT 'x.customer_id IS NOT NULL AND k.customer_id IS NULL', 1000000 WHERE with_customers) c);
+                  SELECT unknown_customer, 1000000 WHERE unknown_customer IS NOT NULL) c);
 END $$;
-COMMENT ON FUNCTION @extschema@.kpi_source_rejects(text, boolean) IS 'csmetrics internal: the checks of a source kind ORed into one SQL condition, true for a row left out of the KPIs';
+COMMENT ON FUNCTION @extschema@.kpi_source_rejects(text, text) IS 'csmetrics internal: the checks of a source kind ORed into one SQL condition, true for a row left out of the KPIs (with the condition of an unknown customer, when given)';
 
 -- Whether rows of a kind belong to a customer (the kind has a customer_id role).
 CREATE FUNCTION @extschema@.kpi_per_customer(kind text) RETURNS boolean
@@ -633,25 +633,46 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_segment_keys(jsonb, text, text, boolean) IS 'csmetrics internal: template keys that give a view the segment of the customer of its rows';
 
--- Whether the customer of a source row x is known. When the ids of the row's kind and of the
--- customers are integers of the same type, a probe into the set of the customers' ids, made
--- once per scan (an InitPlan, kpi_id_set_agg): at 100k customers that costs a fifth of the
--- other way, a semi-join on the ids, for which PostgreSQL builds a generic hash table of them
--- at every scan (about 85 ms) and tests each row through it (a third of a microsecond).
--- Other ids, and every id under Citus (whose planner takes the semi-join to the shards), use
--- the semi-join. A row without customer passes unless the kind has a check against that.
+-- Whether the customers of a source kind are told known or unknown by a probe into the set
+-- of the customers' ids (kpi_id_set), made once per scan: when the ids of the kind and of the
+-- customers are integers of the same type. At 100k customers that costs a fifth of the other
+-- way, a join or semi-join on the ids, for which PostgreSQL builds a generic hash table of
+-- them at every scan (about 85 ms) and tests each row through it (a third of a microsecond).
+-- Other ids, and every id under Citus (whose planner takes the join to the shards), are
+-- joined.
+CREATE FUNCTION @extschema@.kpi_id_set_probe(ctx jsonb, kind text) RETURNS boolean
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    RETURN NOT (ctx ->> 'distributed')::boolean AND @extschema@.kpi_customer_key(kind, 'x') = 'x.customer_id'
+           AND @extschema@.kpi_role_column_type(kind, 'customer_id') IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype);
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_id_set_probe(jsonb, text) IS 'csmetrics internal: whether the customers of a source kind are looked up in a kpi_id_set of the customers'' ids (integer ids of one type, not distributed)';
+
+-- The ids of the valid customers (a SELECT of customer_id).
+CREATE FUNCTION @extschema@.kpi_customer_ids(ctx jsonb) RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    RETURN @extschema@.kpi_render($t$SELECT x.customer_id FROM ({{customers_canonical}}) AS x
+                WHERE NOT coalesce({{customers_rejects}}, false)$t$,
+        jsonb_build_object('customers_canonical', @extschema@.kpi_source_select(ctx, 'customers', false),
+                           'customers_rejects', @extschema@.kpi_source_rejects('customers')));
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_customer_ids(jsonb) IS 'csmetrics internal: SELECT of the ids of the customers that pass their checks';
+
+-- Whether the customer of a source row x is known: a probe into the set of the customers'
+-- ids, made once per scan by an InitPlan (kpi_id_set_agg), where kpi_id_set_probe() allows;
+-- else a semi-join on the ids. A row without customer passes unless the kind has a check
+-- against that.
 CREATE FUNCTION @extschema@.kpi_known_customer(ctx jsonb, kind text) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    customers text := @extschema@.kpi_render($t$SELECT x.customer_id FROM ({{customers_canonical}}) AS x
-                WHERE NOT coalesce({{customers_rejects}}, false)$t$,
-        jsonb_build_object('customers_canonical', @extschema@.kpi_source_select(ctx, 'customers', false),
-                           'customers_rejects', @extschema@.kpi_source_rejects('customers', false)));
+    customers text := @extschema@.kpi_customer_ids(ctx);
     known text;
 BEGIN
-    IF NOT (ctx ->> 'distributed')::boolean AND @extschema@.kpi_customer_key(kind, 'x') = 'x.customer_id'
-       AND @extschema@.kpi_role_column_type(kind, 'customer_id') IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype) THEN
+    IF @extschema@.kpi_id_set_probe(ctx, kind) THEN
         known := '@extschema@.kpi_id_set_contains((SELECT @extschema@.kpi_id_set_agg(c.customer_id) FROM (' || customers
                  || ') AS c), x.customer_id)';
     ELSE
@@ -676,7 +697,7 @@ BEGIN
     ctx := ctx || jsonb_build_object(
         'canonical', @extschema@.kpi_source_select(ctx, kind, false),
         'columns', @extschema@.kpi_source_columns(kind),
-        'rejects', @extschema@.kpi_source_rejects(kind, false));
+        'rejects', @extschema@.kpi_source_rejects(kind));
     IF kind = 'customers' THEN
         -- One row per customer: a customer listed more than once gets its row with the
         -- first name, then segment (NULL after any value). DISTINCT ON over the rows sorted
@@ -718,6 +739,10 @@ SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     with_customers boolean := @extschema@.kpi_has(ctx, 'customers') AND @extschema@.kpi_per_customer(kind)
                               AND kind <> 'customers';
+    probe boolean := with_customers AND @extschema@.kpi_id_set_probe(ctx, kind);
+    unknown text := CASE WHEN NOT with_customers THEN NULL
+                         WHEN probe THEN 'x.customer_id IS NOT NULL AND NOT @extschema@.kpi_id_set_contains(k.ids, x.customer_id)'
+                         ELSE 'x.customer_id IS NOT NULL AND k.customer_id IS NULL' END;
     problems text;
     issues text;
 BEGIN
@@ -725,20 +750,20 @@ BEGIN
     INTO problems
     FROM (SELECT k.bad_when, k.problem, k.position FROM @extschema@.source_checks k WHERE k.kind = kpi_source_issues.kind
           UNION ALL
-          SELECT 'x.customer_id IS NOT NULL AND k.customer_id IS NULL', 'unknown customer', 1000000 WHERE with_customers) c;
+          SELECT unknown, 'unknown customer', 1000000 WHERE unknown IS NOT NULL) c;
     ctx := ctx || jsonb_build_object(
         'source', quote_literal(kind),
         'relation', quote_literal((SELECT s.relation::text FROM @extschema@.sources s WHERE s.kind = kpi_source_issues.kind)),
         'source_id', CASE WHEN @extschema@.kpi_per_customer(kind) THEN 'x.customer_id::pg_catalog.text' ELSE 'NULL::pg_catalog.text' END,
         'canonical_row', @extschema@.kpi_source_select(ctx, kind, true),
-        -- the known customer ids, once each (no labels to pick: a hash of the ids)
-        'customer_join', CASE WHEN with_customers THEN @extschema@.kpi_render(
-                $j$LEFT JOIN (SELECT DISTINCT x.customer_id FROM ({{customers_canonical}}) AS x
-           WHERE NOT coalesce({{customers_rejects}}, false)) AS k ON {{match}}$j$,
-                jsonb_build_object('customers_canonical', @extschema@.kpi_source_select(ctx, 'customers', false),
-                                   'customers_rejects', @extschema@.kpi_source_rejects('customers', false),
-                                   'match', @extschema@.kpi_customer_match(kind, 'k'))) ELSE '' END,
-        'rejects', @extschema@.kpi_source_rejects(kind, with_customers),
+        -- the known customer ids, once each (no labels to pick): their set, made once, or a
+        -- hash of them
+        'customer_join', CASE WHEN NOT with_customers THEN ''
+                              WHEN probe THEN 'CROSS JOIN (SELECT @extschema@.kpi_id_set_agg(c.customer_id) AS ids FROM ('
+                                              || @extschema@.kpi_customer_ids(ctx) || ') AS c) AS k'
+                              ELSE 'LEFT JOIN (SELECT DISTINCT c.customer_id FROM (' || @extschema@.kpi_customer_ids(ctx)
+                                   || ') AS c) AS k ON ' || @extschema@.kpi_customer_match(kind, 'k') END,
+        'rejects', @extschema@.kpi_source_rejects(kind, unknown),
         'problems', coalesce(problems, 'NULL'));
     issues := @extschema@.kpi_render($t$
 SELECT {{source}}::text AS source, {{relation}}::text AS relation, {{source_id}} AS customer_id, p.problem,

@@ -2,7 +2,8 @@
 -- or a broken view: MRR with more fraction digits than the MRR aggregates sum (ARR / 12, a
 -- float), a source column named r, rows without customer in the _by_segment views, a month
 -- whose only churn is MRR, a contacts count that is not whole, an invoice without customer,
--- a date past the range of timestamps, and a refresh of a schema that has no KPI views.
+-- a date past the range of timestamps, unknown customers with integer and text ids, and a
+-- refresh of a schema that has no KPI views.
 SET search_path = csmetrics, public;
 SET client_min_messages = warning;
 SET datestyle = ISO;
@@ -98,6 +99,42 @@ SELECT register_source('subscriptions', 'edges_src.subs_far', '{"customer_id": "
 SELECT count(*) > 0 AS views_made FROM create_kpi_views('edges_kpi', 'month', time_zone => 'UTC');
 SELECT customer_id, problem FROM edges_kpi.data_issues;
 SELECT month, mrr FROM edges_kpi.mrr_by_month ORDER BY month LIMIT 1;
+
+-- Unknown customers are found the same way whatever the type of the ids: integer ids of one
+-- type are looked up in a set of the customers' ids, other ids (text here) joined to them.
+-- The extreme ids, a row without customer (allowed for tickets) and a customers row that
+-- fails its checks (no id) are among them.
+DELETE FROM csmetrics.sources;
+CREATE TABLE edges_src.people (id bigint, plan text);
+INSERT INTO edges_src.people VALUES (1, 'SMB'), (2, 'SMB'), (9223372036854775807, 'ENT'), (NULL, 'SMB');
+CREATE TABLE edges_src.cases (account bigint, opened timestamptz, resolved timestamptz);
+INSERT INTO edges_src.cases VALUES (1, '2026-10-01 10:00+00', '2026-10-01 12:00+00'), (3, '2026-10-01 10:00+00', NULL),
+    (-9223372036854775808, '2026-10-02 10:00+00', NULL), (9223372036854775807, '2026-10-02 10:00+00', NULL),
+    (NULL, '2026-10-03 10:00+00', NULL), (3, '2026-10-04 10:00+00', '2026-10-03 10:00+00');
+CREATE VIEW edges_src.people_text AS SELECT id::text AS id, plan FROM edges_src.people;
+CREATE VIEW edges_src.cases_text AS SELECT account::text AS account, opened, resolved FROM edges_src.cases;
+SELECT register_source('customers', 'edges_src.people', '{"customer_id": "id", "segment": "plan"}');
+SELECT register_source('tickets', 'edges_src.cases', '{"customer_id": "account", "opened_at": "opened", "resolved_at": "resolved"}');
+SELECT count(*) > 0 AS views_made FROM create_kpi_views('edges_kpi', 'month', time_zone => 'UTC');
+SELECT source, customer_id, problem FROM edges_kpi.data_issues ORDER BY source, problem, customer_id;
+SELECT count(*) AS clean_tickets FROM edges_kpi_internal.tickets;
+SELECT pg_get_viewdef('edges_kpi.data_issues') LIKE '%kpi_id_set_contains(k.ids, x.customer_id)%' AS probes_id_set;
+CREATE TEMP TABLE issues_by_set AS SELECT source, customer_id, problem, source_row::jsonb - 'account' - 'id' AS source_row FROM edges_kpi.data_issues;
+SELECT register_source('customers', 'edges_src.people_text', '{"customer_id": "id", "segment": "plan"}');
+SELECT register_source('tickets', 'edges_src.cases_text', '{"customer_id": "account", "opened_at": "opened", "resolved_at": "resolved"}');
+SELECT count(*) > 0 AS views_made FROM create_kpi_views('edges_kpi', 'month', time_zone => 'UTC');
+SELECT pg_get_viewdef('edges_kpi.data_issues') LIKE '%kpi_id_set%' AS probes_id_set;
+SELECT count(*) AS differences
+FROM ((SELECT source, customer_id, problem, source_row::jsonb - 'account' - 'id' FROM edges_kpi.data_issues EXCEPT ALL SELECT * FROM issues_by_set)
+      UNION ALL (SELECT * FROM issues_by_set EXCEPT ALL SELECT source, customer_id, problem, source_row::jsonb - 'account' - 'id' FROM edges_kpi.data_issues)) d;
+-- No valid customer at all: every ticket of a customer is of an unknown one (an empty set,
+-- not NULL, which would leave them out of data_issues too).
+SELECT register_source('customers', 'edges_src.people', '{"customer_id": "id", "segment": "plan"}');
+SELECT register_source('tickets', 'edges_src.cases', '{"customer_id": "account", "opened_at": "opened", "resolved_at": "resolved"}');
+DELETE FROM edges_src.people WHERE id IS NOT NULL;
+SELECT count(*) > 0 AS views_made FROM create_kpi_views('edges_kpi', 'month', time_zone => 'UTC');
+SELECT source, customer_id, problem FROM edges_kpi.data_issues ORDER BY source, problem, customer_id;
+SELECT count(*) AS clean_tickets FROM edges_kpi_internal.tickets;
 
 -- Refreshing a schema without KPI views is an error, not a silent 0.
 SELECT regress.expect_error('SELECT csmetrics.refresh_kpi_views(''edges_typo'')') AS refresh_typo;
