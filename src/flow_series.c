@@ -1077,9 +1077,24 @@ LifetimeResultType(FunctionCallInfo fcinfo)
 	return info;
 }
 
+/* Orders segment numbers (int32) by the bytes of their names, a shorter name first. */
+static int
+SegmentNameCompare(const void *a, const void *b, void *arg)
+{
+	const SegmentKey *names = (const SegmentKey *) arg;
+	const SegmentKey *x = &names[*(const int32 *) a];
+	const SegmentKey *y = &names[*(const int32 *) b];
+	int			c = memcmp(x->data, y->data, Min(x->len, y->len));
+
+	if (c != 0)
+		return c;
+	return (x->len > y->len) - (x->len < y->len);
+}
+
 /*
  * Final function: one kpi_segment_lifetime for all customers ('(all)') and one per segment,
- * or NULL when no subscription was given. When there is no month to show, a row's flows and
+ * the segments in the byte order of their names (not the order the rows came in, which under
+ * Citus or a parallel plan is not the same twice), or NULL when no subscription was given. When there is no month to show, a row's flows and
  * latest month are NULL and nothing is in force.
  */
 Datum
@@ -1091,6 +1106,7 @@ kpi_subscription_lifetimes_final(PG_FUNCTION_ARGS)
 	SegmentLifetime *segs;
 	FlowSeriesState *empty;
 	Datum	   *rows;
+	int32	   *order;
 	Datum		zone;
 	Datum		zero;
 	DateADT		first = 0,
@@ -1189,11 +1205,15 @@ kpi_subscription_lifetimes_final(PG_FUNCTION_ARGS)
 		}
 	}
 
+	order = palloc(sizeof(int32) * Max(lt->nsegments, 1));
+	for (i = 0; i < lt->nsegments; i++)
+		order[i] = i;
+	qsort_arg(order, lt->nsegments, sizeof(int32), SegmentNameCompare, lt->names);
 	rows = palloc(sizeof(Datum) * (lt->nsegments + 1));
 	rows[0] = LifetimeRow(info, cstring_to_text("(all)"), latest, &segs[0]);
 	for (i = 0; i < lt->nsegments; i++)
-		rows[i + 1] = LifetimeRow(info, cstring_to_text_with_len(lt->names[i].data, lt->names[i].len),
-								  latest, &segs[i + 1]);
+		rows[i + 1] = LifetimeRow(info, cstring_to_text_with_len(lt->names[order[i]].data, lt->names[order[i]].len),
+								  latest, &segs[order[i] + 1]);
 	PG_RETURN_ARRAYTYPE_P(csm_row_array(&info->row, rows, lt->nsegments + 1));
 }
 

@@ -363,6 +363,16 @@ SELECT count(*) FILTER (WHERE segment <> '(all)') AS segments,
        sum(recent_flows[12].customers_end) FILTER (WHERE segment <> '(all)') = sum(recent_flows[12].customers_end) FILTER (WHERE segment = '(all)') AS flows_add_up
 FROM l;
 
+-- The segments come in the byte order of their names (a shorter name before a longer one it
+-- begins), not in the order their rows came: under Citus or a parallel plan the rows of a
+-- group come in no set order, and the same rows must give the same value.
+WITH v(id, c, seg) AS (VALUES (1, 1, 'ba'), (2, 2, 'Éclair'), (3, 3, 'alpha'), (4, 4, 'b'), (5, 5, 'Zeta'), (6, 6, NULL))
+SELECT (SELECT array_agg(l.segment) FROM unnest((SELECT kpi_subscription_lifetimes(c, timestamptz '2024-01-01', NULL, date '2024-01-01', NULL, seg, 10, 'UTC', date '2024-04-15' ORDER BY id) FROM v)) l) AS segments,
+       (SELECT kpi_subscription_lifetimes(c, timestamptz '2024-01-01', NULL, date '2024-01-01', NULL, seg, 10, 'UTC', date '2024-04-15' ORDER BY id) FROM v)::text
+       = (SELECT kpi_subscription_lifetimes(c, timestamptz '2024-01-01', NULL, date '2024-01-01', NULL, seg, 10, 'UTC', date '2024-04-15' ORDER BY id DESC) FROM v)::text AS same_both_ways;
+SELECT (SELECT kpi_subscription_lifetimes(customer, started_at, ended_at, started_at::date, ended_at::date, segment_of(customer), mrr, 'UTC', '2023-02-14' ORDER BY id) FROM subs)::text
+       = (SELECT kpi_subscription_lifetimes(customer, started_at, ended_at, started_at::date, ended_at::date, segment_of(customer), mrr, 'UTC', '2023-02-14' ORDER BY id DESC) FROM subs)::text AS same_both_ways_1200;
+
 -- As a window function over a growing frame (the final function sorts the rows it keeps, then
 -- the frame takes more), against the aggregate over each prefix.
 SELECT count(*) AS frames,
