@@ -108,6 +108,24 @@ INSERT INTO citus_check.cases (agg, source, expr, period_key, partial) VALUES
      'kpi_subscription_flows(customer_id, started_at, ended_at, started_at::date, ended_at::date, ''month'', ''2025-01-01'')',
      'date_trunc(''quarter'', started_at)', false);
 
+-- The other internal aggregates of the views (no combine function either): the lifetimes
+-- and flows of ltv, the per-window sums of the health measures, the score ntiles of the
+-- health validation and the set of known customer ids. Each sorts or hashes its rows
+-- itself, so rows brought from the shards in any order give the same value.
+INSERT INTO citus_check.cases (agg, source, expr, period_key, partial) VALUES
+    ('kpi_subscription_lifetimes(anyelement, timestamptz, timestamptz, date, date, text, numeric, text, date)',
+     'subscriptions WHERE ended_at IS NULL OR ended_at >= started_at',
+     'kpi_subscription_lifetimes(customer_id, started_at::timestamptz, ended_at::timestamptz, started_at, ended_at, '
+     || 'CASE mod(customer_id, 3) WHEN 0 THEN ''smb'' ELSE ''enterprise'' END, mrr, ''UTC'', ''2025-01-01'')',
+     'date_trunc(''quarter'', started_at)', false),
+    ('kpi_sums_in_windows(date, numeric, date[], date[])', 'usage_events',
+     'kpi_sums_in_windows((occurred_at AT TIME ZONE ''UTC'')::date, quantity::numeric, '
+     || 'ARRAY[date ''2023-07-01'', date ''2024-01-01'', date ''2024-04-01''], ARRAY[date ''2024-01-01'', date ''2024-04-01'', date ''2025-01-01''])',
+     'date_trunc(''quarter'', occurred_at)', false),
+    ('kpi_score_ntiles(int, float8, boolean, anyelement)', 'customer_months',
+     'kpi_score_ntiles(4, measures[1], churned, customer_id * 1000 + (month - date ''2023-01-01''))', 'month', false),
+    ('kpi_id_set_agg(bigint)', 'subscriptions', 'kpi_id_set_agg(customer_id)', 'date_trunc(''quarter'', started_at)', false);
+
 -- The test covers every aggregate of the extension: a new one must be added above.
 SELECT 'aggregate without a case: ' || p.oid::regprocedure::text AS missing
 FROM pg_proc p
