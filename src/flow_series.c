@@ -1094,8 +1094,9 @@ SegmentNameCompare(const void *a, const void *b, void *arg)
 /*
  * Final function: one kpi_segment_lifetime for all customers ('(all)') and one per segment,
  * the segments in the byte order of their names (not the order the rows came in, which under
- * Citus or a parallel plan is not the same twice), or NULL when no subscription was given. When there is no month to show, a row's flows and
- * latest month are NULL and nothing is in force.
+ * Citus or a parallel plan is not the same twice), or NULL when no subscription was given.
+ * When there is no month to show, a row's flows and latest month are NULL and nothing is in
+ * force.
  */
 Datum
 kpi_subscription_lifetimes_final(PG_FUNCTION_ARGS)
@@ -1212,8 +1213,12 @@ kpi_subscription_lifetimes_final(PG_FUNCTION_ARGS)
 	rows = palloc(sizeof(Datum) * (lt->nsegments + 1));
 	rows[0] = LifetimeRow(info, cstring_to_text("(all)"), latest, &segs[0]);
 	for (i = 0; i < lt->nsegments; i++)
-		rows[i + 1] = LifetimeRow(info, cstring_to_text_with_len(lt->names[order[i]].data, lt->names[order[i]].len),
-								  latest, &segs[order[i] + 1]);
+	{
+		const SegmentKey *name = &lt->names[order[i]];
+
+		rows[i + 1] = LifetimeRow(info, cstring_to_text_with_len(name->data, name->len), latest,
+								  &segs[order[i] + 1]);
+	}
 	PG_RETURN_ARRAYTYPE_P(csm_row_array(&info->row, rows, lt->nsegments + 1));
 }
 
