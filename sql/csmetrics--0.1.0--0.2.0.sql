@@ -1446,9 +1446,13 @@ COMMENT ON FUNCTION @extschema@.kpi_view_trials(jsonb) IS 'csmetrics internal: b
 -- helper first_values, or of time_to_value_by_<grain> itself outside a materialized set. The
 -- two sources' ids are compared as each is matched with the customers (kpi_pair_key): as
 -- they are when all the types agree, as text otherwise, the subscriptions then grouped by
--- that text. The first usage is found by joining the usage events with the customers' first
--- starts and grouping by the customer alone: grouped by every column of the customer after
--- the join, the plan also sorted every joined row.
+-- that text. The first usage is found by joining the usage events with each customer's first
+-- start, taken again from the subscriptions grouped by the customer alone, and grouping by
+-- the customer: a start per customer, over the same rows, is the earliest start of its
+-- (customer, segment) rows. Grouped by the customer, the planner knows each start row is
+-- one customer's, so it hashes them and probes them with the usage events; over the
+-- CTE f, whose rows it cannot count, it hashed every usage event instead, and sorted every
+-- joined row for the grouping (about half the time of the helper at 100k customers).
 CREATE FUNCTION @extschema@.kpi_first_values(ctx jsonb) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
@@ -1460,7 +1464,9 @@ BEGIN
     FROM {{subscriptions}} GROUP BY {{subscription_key}}, segment)
 SELECT f.customer_id, f.segment, f.started_at, f.started_on, v.first_value_at
 FROM f LEFT JOIN (SELECT g.customer_id, min(u.occurred_at) AS first_value_at
-                  FROM f AS g JOIN {{usage_events}} AS u ON {{usage_key}} = g.customer_id AND u.occurred_at >= g.started_at
+                  FROM (SELECT {{subscription_id}}, min(started_at) AS started_at
+                        FROM {{subscriptions}} GROUP BY {{subscription_key}}) AS g
+                  JOIN {{usage_events}} AS u ON {{usage_key}} = g.customer_id AND u.occurred_at >= g.started_at
                   GROUP BY g.customer_id) AS v ON v.customer_id = f.customer_id$t$,
         ctx || jsonb_build_object(
             'subscription_key', subscription_key,
