@@ -28,6 +28,7 @@
 #include "csmetrics.h"
 #include "state_io.h"
 
+#include "access/detoast.h"
 #include "libpq/pqformat.h"
 #include "nodes/supportnodes.h"
 
@@ -389,10 +390,72 @@ kpi_id_set_agg_final(PG_FUNCTION_ARGS)
  * kpi_id_set_contains(set kpi_id_set, id bigint): whether id is a member.
  * --------------------------------------------------------------------------------------- */
 
+/*
+ * A set read from a table arrives as a TOAST pointer (or compressed in its row) for every
+ * row a query tests, as the value of the InitPlan that read it: detoasting it each time would
+ * copy the whole table of ids per row. The call site keeps the last set it detoasted, known
+ * by its TOAST pointer (a stored value is never changed in place, and is not removed while
+ * the query's snapshot can see it) or, compressed in its row, by its compressed bytes.
+ */
+typedef struct IdSetCache
+{
+	Oid			toastrelid;		/* the set's TOAST pointer, when it came as one */
+	Oid			valueid;
+	struct varlena *compressed; /* else its compressed bytes */
+	const IdSet *set;			/* the set, detoasted, in fn_mcxt */
+} IdSetCache;
+
+static const IdSet *
+IdSetArgCached(FunctionCallInfo fcinfo, int argno)
+{
+	struct varlena *raw = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(argno));
+	IdSetCache *cache = (IdSetCache *) fcinfo->flinfo->fn_extra;
+	struct varatt_external pointer = {0};
+	bool		ondisk = VARATT_IS_EXTERNAL_ONDISK(raw);
+	MemoryContext old;
+
+	if (!ondisk && !VARATT_IS_COMPRESSED(raw))
+		return IdSetArg(fcinfo, argno);		/* in memory already, or a short copy */
+	if (ondisk)
+		VARATT_EXTERNAL_GET_POINTER(pointer, raw);
+	if (cache != NULL && cache->set != NULL
+		&& (ondisk ? cache->compressed == NULL && cache->toastrelid == pointer.va_toastrelid
+			&& cache->valueid == pointer.va_valueid
+			: cache->compressed != NULL && VARSIZE(cache->compressed) == VARSIZE(raw)
+			&& memcmp(cache->compressed, raw, VARSIZE(raw)) == 0))
+		return cache->set;
+
+	if (cache == NULL)
+	{
+		cache = (IdSetCache *) MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(IdSetCache));
+		fcinfo->flinfo->fn_extra = cache;
+	}
+	if (cache->set != NULL)
+		pfree((void *) cache->set);
+	if (cache->compressed != NULL)
+		pfree(cache->compressed);
+	cache->set = NULL;
+	cache->compressed = NULL;
+	old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+	if (ondisk)
+	{
+		cache->toastrelid = pointer.va_toastrelid;
+		cache->valueid = pointer.va_valueid;
+	}
+	else
+	{
+		cache->compressed = (struct varlena *) palloc(VARSIZE(raw));
+		memcpy(cache->compressed, raw, VARSIZE(raw));
+	}
+	cache->set = IdSetArg(fcinfo, argno);
+	MemoryContextSwitchTo(old);
+	return cache->set;
+}
+
 Datum
 kpi_id_set_contains(PG_FUNCTION_ARGS)
 {
-	const IdSet *set = IdSetArg(fcinfo, 0);
+	const IdSet *set = IdSetArgCached(fcinfo, 0);
 
 	PG_RETURN_BOOL(IdSetContains(set, PG_GETARG_INT64(1)));
 }

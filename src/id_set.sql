@@ -6,7 +6,10 @@
 -- kpi_id_set: a set of integer ids that is its own hash table. The clean relations of the
 -- views test each row's customer against the set of the customers' ids, made once per scan
 -- (an InitPlan), when those ids are integers: a probe into the value instead of the hash
--- table PostgreSQL builds for an EXISTS over the customers at every scan.
+-- table PostgreSQL builds for an EXISTS over the customers at every scan. A materialized
+-- set stores it once (the helper customer_id_set) uncompressed (STORAGE external): writing it
+-- then costs no compression, and each query reads it back once (kpi_id_set_contains keeps
+-- what it read).
 CREATE TYPE @extschema@.kpi_id_set;
 
 CREATE FUNCTION @extschema@.kpi_id_set_in(pg_catalog.cstring)
@@ -36,7 +39,7 @@ CREATE TYPE @extschema@.kpi_id_set (
     SEND = @extschema@.kpi_id_set_send,
     INTERNALLENGTH = VARIABLE,
     ALIGNMENT = double,
-    STORAGE = extended
+    STORAGE = external
 );
 COMMENT ON TYPE @extschema@.kpi_id_set IS 'csmetrics internal: a set of bigint ids stored as its own hash table (made by kpi_id_set_agg, tested by kpi_id_set_contains); text form v1 ids={<id>,...}, ascending';
 

@@ -95,6 +95,19 @@ BEGIN
         column_descriptions := '{}';
         definition := btrim(@extschema@.kpi_source_view(ctx || jsonb_build_object('kind', src.k)), E'\n');
         RETURN NEXT;
+        -- In a materialized set, the set of the ids of the customers, which the clean
+        -- relations of the other sources read (kpi_view_customer_id_set()), is made once per
+        -- refresh.
+        definition := CASE WHEN src.k = 'customers' THEN @extschema@.kpi_view_customer_id_set(ctx) END;
+        IF definition IS NOT NULL THEN
+            ordinal := ordinal + 1;
+            relation_name := 'customer_id_set';
+            is_materialized := true;
+            keys := '{customer_rows}';
+            description := 'the set of the ids of the customers (kpi_id_set) that the clean relations test each row''s customer against, made once per refresh';
+            RETURN NEXT;
+            ctx := ctx || jsonb_build_object('customer_id_set', quote_ident(internal_schema) || '.customer_id_set');
+        END IF;
     END LOOP;
 
     -- The registered views, in dependency order.

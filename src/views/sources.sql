@@ -643,10 +643,42 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_customer_ids(jsonb) IS 'csmetrics internal: SELECT of the ids of the customers that pass their checks';
 
+-- The set of the customers' ids that a probe tests rows against (kpi_id_set_probe), as an
+-- expression: read from the helper customer_id_set in a materialized set, which the refresh
+-- makes once for every relation after it; else made by each scan (an InitPlan).
+CREATE FUNCTION @extschema@.kpi_customer_id_set(ctx jsonb) RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF ctx ? 'customer_id_set' THEN
+        RETURN '(SELECT s.ids FROM ' || (ctx ->> 'customer_id_set') || ' AS s)';
+    END IF;
+    RETURN '(SELECT @extschema@.kpi_id_set_agg(c.customer_id) FROM (' || @extschema@.kpi_customer_ids(ctx) || ') AS c)';
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_customer_id_set(jsonb) IS 'csmetrics internal: SQL expression of the set of the customers'' ids (read from the helper customer_id_set where there is one)';
+
+-- The query of the helper customer_id_set: one row, the set of the customers' ids and, as its
+-- key, the customers' rows that passed their checks. NULL (no helper) outside a materialized
+-- set, under Citus, or when the customers' ids are not integers: where the sources cannot
+-- probe a set. A refresh scans the sources some fifty times; each scan then reads the set (a
+-- few milliseconds at 100k customers) instead of making it again from the customers (some
+-- 20 ms).
+CREATE FUNCTION @extschema@.kpi_view_customer_id_set(ctx jsonb) RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF NOT (ctx ->> 'materialized')::boolean OR (ctx ->> 'distributed')::boolean OR NOT @extschema@.kpi_has(ctx, 'customers')
+       OR @extschema@.kpi_role_column_type('customers', 'customer_id') NOT IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype) THEN
+        RETURN NULL;
+    END IF;
+    RETURN 'SELECT count(*) AS customer_rows, @extschema@.kpi_id_set_agg(c.customer_id) AS ids FROM ('
+           || @extschema@.kpi_customer_ids(ctx) || ') AS c';
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_view_customer_id_set(jsonb) IS 'csmetrics internal: builder of the customer_id_set helper relation (materialized sets with integer customer ids, not under Citus)';
+
 -- Whether the customer of a source row x is known: a probe into the set of the customers'
--- ids, made once per scan by an InitPlan (kpi_id_set_agg), where kpi_id_set_probe() allows;
--- else a semi-join on the ids. A row without customer passes unless the kind has a check
--- against that.
+-- ids (kpi_customer_id_set), where kpi_id_set_probe() allows; else a semi-join on the ids.
+-- A row without customer passes unless the kind has a check against that.
 CREATE FUNCTION @extschema@.kpi_known_customer(ctx jsonb, kind text) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
@@ -655,8 +687,7 @@ DECLARE
     known text;
 BEGIN
     IF @extschema@.kpi_id_set_probe(ctx, kind) THEN
-        known := '@extschema@.kpi_id_set_contains((SELECT @extschema@.kpi_id_set_agg(c.customer_id) FROM (' || customers
-                 || ') AS c), x.customer_id)';
+        known := '@extschema@.kpi_id_set_contains(' || @extschema@.kpi_customer_id_set(ctx) || ', x.customer_id)';
     ELSE
         known := 'EXISTS (SELECT FROM (' || customers || ') AS c WHERE ' || @extschema@.kpi_customer_match(kind, 'c') || ')';
     END IF;
@@ -738,11 +769,9 @@ BEGIN
         'relation', quote_literal((SELECT s.relation::text FROM @extschema@.sources s WHERE s.kind = kpi_source_issues.kind)),
         'source_id', CASE WHEN @extschema@.kpi_per_customer(kind) THEN 'x.customer_id::pg_catalog.text' ELSE 'NULL::pg_catalog.text' END,
         'canonical_row', @extschema@.kpi_source_select(ctx, kind, true),
-        -- the known customer ids, once each (no labels to pick): their set, made once, or a
-        -- hash of them
+        -- the known customer ids, once each (no labels to pick): their set, or a hash of them
         'customer_join', CASE WHEN NOT with_customers THEN ''
-                              WHEN probe THEN 'CROSS JOIN (SELECT @extschema@.kpi_id_set_agg(c.customer_id) AS ids FROM ('
-                                              || @extschema@.kpi_customer_ids(ctx) || ') AS c) AS k'
+                              WHEN probe THEN 'CROSS JOIN (SELECT ' || @extschema@.kpi_customer_id_set(ctx) || ' AS ids) AS k'
                               ELSE 'LEFT JOIN (SELECT DISTINCT c.customer_id FROM (' || @extschema@.kpi_customer_ids(ctx)
                                    || ') AS c) AS k ON ' || @extschema@.kpi_customer_match(kind, 'k') END,
         'rejects', @extschema@.kpi_source_rejects(kind, unknown),

@@ -79,6 +79,26 @@ FROM unnest(ARRAY[0, 4, 5, 1000, 100000]) n
 LEFT JOIN LATERAL (SELECT g::bigint FROM generate_series(1, n) g) g ON true
 GROUP BY n ORDER BY n;
 
+-- Stored in a table, a set is read back as a TOAST pointer (stored out of line, uncompressed:
+-- the type's storage is external) or compressed in its row (a column set to main), for every
+-- row a query tests. Each call site keeps the last set it read, known by its pointer or
+-- compressed bytes: the answers are those of the sets themselves, also when the rows
+-- alternate between sets, and when one set is tested for many rows.
+CREATE TABLE stored_sets (k int, ids kpi_id_set, small kpi_id_set);
+ALTER TABLE stored_sets ALTER COLUMN small SET STORAGE main;
+INSERT INTO stored_sets
+SELECT k, (SELECT kpi_id_set_agg(g * k) FROM generate_series(1, 2000) g), (SELECT kpi_id_set_agg(g * k) FROM generate_series(1, 400) g)
+FROM generate_series(1, 3) k;
+SELECT k, pg_column_size(ids) AS stored_bytes, pg_column_size(small) < 16 + 8 * 1024 AS small_compressed
+FROM stored_sets ORDER BY k;
+SELECT a.k, count(*) FILTER (WHERE kpi_id_set_contains(a.ids, p)) AS members,
+       count(*) FILTER (WHERE kpi_id_set_contains(a.small, p)) AS small_members,
+       count(*) FILTER (WHERE kpi_id_set_contains(a.ids, p) <> (p % a.k = 0 AND p BETWEEN a.k AND 2000 * a.k)
+                           OR kpi_id_set_contains(a.small, p) <> (p % a.k = 0 AND p BETWEEN a.k AND 400 * a.k)) AS wrong
+FROM generate_series(1, 5000) p CROSS JOIN stored_sets a GROUP BY a.k ORDER BY a.k;
+SELECT count(*) FILTER (WHERE kpi_id_set_contains((SELECT s.ids FROM stored_sets s WHERE s.k = 2), p)) AS members_of_one_set
+FROM generate_series(1, 100000) p;
+
 -- Text and binary round trips (binary through COPY, so that the receive function reads
 -- exactly the bytes send wrote).
 CREATE TABLE round_trip (name text, s kpi_id_set);

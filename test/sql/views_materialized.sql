@@ -43,6 +43,36 @@ RESET client_min_messages;
 SELECT (SELECT responses FROM kpi_mat.nps_by_month WHERE month = '2025-12-01') = (SELECT responses FROM "KPI ""Views""".nps_by_month WHERE month = '2025-12-01') AS refreshed;
 SELECT view_name FROM kpi_views WHERE target_schema = 'kpi_mat' ORDER BY position DESC LIMIT 1;
 
+-- The set of the customers' ids that the clean relations test rows against is made once per
+-- refresh in a materialized set (the helper customer_id_set, refreshed first), and made by
+-- each scan in the plain set. A customer added shows after a refresh, and one removed turns
+-- its rows into unknown customers, in every view as in the plain ones.
+SELECT pg_get_viewdef('kpi_mat_internal.subscriptions'::regclass) LIKE '%kpi_mat_internal.customer_id_set%' AS materialized_reads_set,
+       pg_get_viewdef('"KPI ""Views""_internal".subscriptions'::regclass) LIKE '%customer_id_set%' AS plain_reads_set,
+       (SELECT view_name FROM kpi_views WHERE target_schema = 'kpi_mat' AND materialized ORDER BY position LIMIT 1) AS refreshed_first;
+INSERT INTO "CRM Data"."Customers" VALUES (9001, 'new', 'Newcomer');
+INSERT INTO "CRM Data"."Sub""scriptions; DROP TABLE x; --" VALUES (9001, '2025-11-01', NULL, 77), (9002, '2025-11-01', NULL, 88);
+SET client_min_messages = warning;
+SELECT refresh_kpi_views('kpi_mat');
+RESET client_min_messages;
+SELECT kpi_id_set_contains(s.ids, 9001) AS added_known, kpi_id_set_contains(s.ids, 9002) AS other_known,
+       s.customer_rows = (SELECT count(*) FROM "CRM Data"."Customers" WHERE "Customer ID" IS NOT NULL) AS rows_counted
+FROM kpi_mat_internal.customer_id_set s;
+SELECT count(*) AS views, sum(pg_temp.differing_rows(format('"KPI ""Views""".%I', k.view_name), format('kpi_mat.%I', k.view_name))) AS differing_rows
+FROM kpi_views k WHERE k.target_schema = 'kpi_mat' AND NOT k.internal;
+SELECT customer_id, problem FROM kpi_mat.data_issues WHERE customer_id IN ('9001', '9002') ORDER BY 1, 2;
+DELETE FROM "CRM Data"."Customers" WHERE "Customer ID" = 9001;
+SET client_min_messages = warning;
+SELECT refresh_kpi_views('kpi_mat');
+RESET client_min_messages;
+SELECT count(*) AS views, sum(pg_temp.differing_rows(format('"KPI ""Views""".%I', k.view_name), format('kpi_mat.%I', k.view_name))) AS differing_rows
+FROM kpi_views k WHERE k.target_schema = 'kpi_mat' AND NOT k.internal;
+SELECT customer_id, problem FROM kpi_mat.data_issues WHERE customer_id IN ('9001', '9002') ORDER BY 1, 2;
+DELETE FROM "CRM Data"."Sub""scriptions; DROP TABLE x; --" WHERE "Customer ID" IN (9001, 9002);
+SET client_min_messages = warning;
+SELECT refresh_kpi_views('kpi_mat');
+RESET client_min_messages;
+
 -- customer_mrr_movements stays a plain view over the materialized MRR paths: reading it
 -- unfolds them (its cost is its output), and the refresh only refreshes the paths (then
 -- concurrently, so that its readers do not wait either).
