@@ -261,18 +261,31 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_drop_views(name) IS 'csmetrics internal: drops the KPI views and helper relations an earlier create_kpi_views() made for a schema';
 
--- Whether refresh_kpi_views() refreshes a helper relation in place: when no plain view reads
--- it (materialized views hold their own copy of its rows, so no reader waits for the lock).
--- A helper a plain view reads is refreshed concurrently, which needs its unique index.
+-- Whether refresh_kpi_views() refreshes a helper relation in place: when no reader waits for
+-- its lock. Materialized views hold their own copy of its rows, and the plain helpers of a
+-- set (the clean sources) are read by the refresh itself, in its transaction. A helper that
+-- another plain view reads, directly or through plain helpers (customer_mrr_movements reads
+-- the MRR paths; a user may have made a view of their own), is refreshed concurrently, which
+-- needs its unique index.
 CREATE FUNCTION @extschema@.kpi_refreshed_in_place(relation oid) RETURNS boolean
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
-    SELECT NOT EXISTS (SELECT FROM pg_depend d
-                       JOIN pg_rewrite rw ON rw.oid = d.objid AND d.classid = 'pg_rewrite'::regclass
-                       JOIN pg_class reader ON reader.oid = rw.ev_class AND reader.relkind = 'v'
-                       WHERE d.refclassid = 'pg_class'::regclass AND d.refobjid = relation)
+    -- the relation, then every plain view that reads one of those that are the relation or a
+    -- plain helper of a set, with whether it is one
+    WITH RECURSIVE readers (oid, helper) AS (
+        SELECT relation, true
+        UNION
+        SELECT reader.oid, EXISTS (SELECT FROM @extschema@.kpi_views k
+                                   WHERE k.internal AND NOT k.materialized AND k.view_name = reader.relname AND k.relation_schema = n.nspname)
+        FROM readers h
+        JOIN pg_depend d ON d.refclassid = 'pg_class'::regclass AND d.refobjid = h.oid AND d.classid = 'pg_rewrite'::regclass
+        JOIN pg_rewrite rw ON rw.oid = d.objid
+        JOIN pg_class reader ON reader.oid = rw.ev_class AND reader.relkind = 'v' AND reader.oid <> h.oid
+        JOIN pg_namespace n ON n.oid = reader.relnamespace
+        WHERE h.helper)
+    SELECT NOT EXISTS (SELECT FROM readers WHERE NOT helper)
 $$;
-COMMENT ON FUNCTION @extschema@.kpi_refreshed_in_place(oid) IS 'csmetrics internal: whether refresh_kpi_views() refreshes a helper relation in place (no plain view reads it)';
+COMMENT ON FUNCTION @extschema@.kpi_refreshed_in_place(oid) IS 'csmetrics internal: whether refresh_kpi_views() refreshes a helper relation in place (no plain view reads it, but the plain helpers of its set)';
 
 -- Writes every KPI view whose sources are registered into target_schema (helper relations
 -- into target_schema_internal), replacing what an earlier call made there, all in the
@@ -375,8 +388,11 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'csmetrics.kpi_views lists the schemas create_kpi_views() made views in.';
     END IF;
+    -- (a helper that lost its unique index, or never had it because no plain view read it
+    -- when the set was made, is refreshed in place: a view made over it since then waits)
     FOR v IN SELECT k.target_schema, k.relation_schema, k.view_name, k.internal,
-                    k.internal AND @extschema@.kpi_refreshed_in_place(c.oid) AS in_place
+                    k.internal AND (@extschema@.kpi_refreshed_in_place(c.oid)
+                                    OR NOT EXISTS (SELECT FROM pg_index i WHERE i.indrelid = c.oid AND i.indisunique)) AS in_place
              FROM @extschema@.kpi_views k
              JOIN pg_namespace ns ON ns.nspname = k.relation_schema
              JOIN pg_class c ON c.relnamespace = ns.oid AND c.relname = k.view_name AND c.relkind = 'm'

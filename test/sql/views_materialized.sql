@@ -79,13 +79,27 @@ RESET client_min_messages;
 SELECT c.relname, c.relkind FROM pg_class c
 WHERE c.oid IN ('kpi_mat.customer_mrr_movements'::regclass, 'kpi_mat_internal.mrr_paths'::regclass, 'kpi_mat_internal.spans'::regclass)
 ORDER BY 1;
--- The helpers only materialized views read are refreshed in place, which rebuilds their
--- indexes: they keep none. mrr_paths, which the plain customer_mrr_movements reads, keeps its
--- unique index for a concurrent refresh.
+-- The helpers only materialized views and the clean sources read are refreshed in place,
+-- which rebuilds their indexes: they keep none. mrr_paths, which the plain
+-- customer_mrr_movements reads, keeps its unique index for a concurrent refresh.
 SELECT k.view_name, kpi_refreshed_in_place(c.oid) AS in_place,
        (SELECT string_agg(pg_get_indexdef(i.indexrelid), '; ') FROM pg_index i WHERE i.indrelid = c.oid) AS indexes
 FROM kpi_views k JOIN pg_class c ON c.relnamespace = 'kpi_mat_internal'::regnamespace AND c.relname = k.view_name AND c.relkind = 'm'
 WHERE k.target_schema = 'kpi_mat' AND k.internal ORDER BY k.position;
+-- A helper is refreshed concurrently when a plain view other than the set's own helpers reads
+-- it, directly or through them: a view of a user's own over a clean source reads the set of
+-- the customers' ids. Made after the set, when the set's unique index is gone, the refresh
+-- still refreshes the set (in place: that view waits for it).
+CREATE VIEW public.my_subscriptions AS SELECT * FROM kpi_mat_internal.subscriptions;
+SELECT kpi_refreshed_in_place('kpi_mat_internal.customer_id_set'::regclass) AS set_in_place,
+       kpi_refreshed_in_place('kpi_mat_internal.spans'::regclass) AS spans_in_place;
+SET client_min_messages = warning;
+SELECT refresh_kpi_views('kpi_mat');
+RESET client_min_messages;
+SELECT count(*) = (SELECT count(*) FROM "KPI ""Views""_internal".subscriptions) AS user_view_reads FROM public.my_subscriptions;
+DROP VIEW public.my_subscriptions;
+SELECT kpi_refreshed_in_place('kpi_mat_internal.customer_id_set'::regclass) AS set_in_place_again;
+
 SELECT count(*) AS differing_rows FROM (
     (SELECT * FROM "KPI ""Views""".customer_mrr_movements EXCEPT ALL SELECT * FROM kpi_mat.customer_mrr_movements)
     UNION ALL
