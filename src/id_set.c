@@ -13,7 +13,9 @@
  * When the ids are integers, the views compute the set once per scan instead, as a value
  * (an InitPlan: SELECT kpi_id_set_agg(id) FROM the clean customers), and each row asks
  * kpi_id_set_contains(set, id): a hash of the id and, most often, one or two slots read in the
- * value itself, which PostgreSQL passes to every call without copying it.
+ * value itself, which PostgreSQL passes to every call without copying it. A materialized set
+ * of views stores the set once per refresh instead (the helper customer_id_set); read from a
+ * table, the value comes as a TOAST pointer, and kpi_id_set_contains keeps what it fetched.
  *
  * Layout: the members at the slot of their hash (linear probing), PG_INT64_MIN marking an
  * empty slot and a flag telling whether PG_INT64_MIN is itself a member. The number of slots
