@@ -375,11 +375,14 @@ kpi_days_late(PG_FUNCTION_ARGS)
 		has[k] = count[k] > 0;
 		if (!has[k])
 			continue;
-		/*
-		 * As SQL would: each invoice's seconds carry six decimals, but an invoice paid on
-		 * time adds the integer 0, so a sum of such zeros only has no decimals.
-		 */
-		sum = positive[k] ? SecondsNumeric(late_usecs[k]) : csm_int64_to_numeric(0);
+		/* no invoice late: the mean of zeros, 0 (the numeric division below gives 0 too) */
+		if (!positive[k])
+		{
+			values[k] = 0.0;
+			continue;
+		}
+		/* as SQL would: each late invoice's seconds carry six decimals */
+		sum = SecondsNumeric(late_usecs[k]);
 		mean = DatumGetNumeric(DirectFunctionCall2(numeric_div, NumericGetDatum(sum),
 												   NumericGetDatum(csm_int64_to_numeric(count[k]))));
 		mean = DatumGetNumeric(DirectFunctionCall2(numeric_div, NumericGetDatum(mean), NumericGetDatum(per_day)));
