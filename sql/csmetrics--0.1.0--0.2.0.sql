@@ -1480,8 +1480,8 @@ COMMENT ON FUNCTION @extschema@.kpi_view_trials(jsonb) IS 'csmetrics internal: b
 -- the customer: a start per customer, over the same rows, is the earliest start of its
 -- (customer, segment) rows. Grouped by the customer, the planner knows each start row is
 -- one customer's, so it hashes them and probes them with the usage events; over the
--- CTE f, whose rows it cannot count, it hashed every usage event instead, and sorted every
--- joined row for the grouping (about half the time of the helper at 100k customers).
+-- CTE f, whose rows it cannot count, it could hash every usage event instead and sort every
+-- joined row for the grouping (half of the helper's time at 100k customers where it did).
 CREATE FUNCTION @extschema@.kpi_first_values(ctx jsonb) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
