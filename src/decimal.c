@@ -5,6 +5,8 @@
  */
 #include "decimal.h"
 
+#include <math.h>
+
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
 
@@ -337,4 +339,30 @@ DecimalToNumeric(int128 value, int scale, int dscale)
 	DecimalAppendText(&buf, value, scale, dscale);
 	return DirectFunctionCall3(numeric_in, CStringGetDatum(buf.data),
 							   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+}
+
+/*
+ * kpi_finite_number(numeric) and kpi_finite_number(float8): whether a number is finite, not
+ * NaN nor an infinity. The clean sources check every number column of every row with it,
+ * where x - x <> 0 cost a numeric subtraction per row (a tenth of a microsecond, on every
+ * scan of every source); a numeric's header bits say it at once.
+ */
+PG_FUNCTION_INFO_V1(kpi_finite_number_numeric);
+Datum
+kpi_finite_number_numeric(PG_FUNCTION_ARGS)
+{
+	struct varlena *v = (struct varlena *) PG_DETOAST_DATUM_PACKED(PG_GETARG_DATUM(0));
+	uint16		header;
+
+	memcpy(&header, VARDATA_ANY(v), sizeof(uint16));
+	PG_RETURN_BOOL((header & NUM_FLAG_MASK) != NUM_FLAG_SPECIAL);
+}
+
+PG_FUNCTION_INFO_V1(kpi_finite_number_float8);
+Datum
+kpi_finite_number_float8(PG_FUNCTION_ARGS)
+{
+	float8		x = PG_GETARG_FLOAT8(0);
+
+	PG_RETURN_BOOL(!isnan(x) && !isinf(x));
 }

@@ -25,7 +25,7 @@ ORDER BY c.kind, c.position;
 -- NaN and infinities are not).
 SELECT c.kind, c.role, string_agg(k.problem, '; ' ORDER BY k.position) AS problems
 FROM source_columns c
-LEFT JOIN source_checks k ON k.kind = c.kind AND (k.bad_when LIKE format('%%x.%s - x.%s <> 0', c.role, c.role)
+LEFT JOIN source_checks k ON k.kind = c.kind AND (k.bad_when LIKE format('%%kpi_finite_number(x.%s)', c.role)
                                                   OR k.bad_when LIKE format('%%x.%s NOT BETWEEN%%', c.role))
 WHERE c.type_class IN ('number', 'integer')
 GROUP BY c.kind, c.role, c.position
