@@ -337,9 +337,8 @@ INSERT INTO @extschema@.source_checks (kind, position, problem, bad_when) VALUES
     ('trials', 3, 'started_at is not a finite time', 'NOT isfinite(x.started_at)'),
     ('trials', 4, 'converted_at is not a finite time', 'NOT isfinite(x.converted_at)'),
     ('costs', 5, 'incurred_at is not a finite time', 'NOT isfinite(x.incurred_at)'),
-    -- x - x is 0 for every finite number, NaN for NaN and for an infinity: the same test on
-    -- every major (numeric has no infinity before PostgreSQL 14); a sum over such a value is
-    -- no number of money, usage or contacts
+    -- NaN and the infinities (numeric has them from PostgreSQL 14 on): a sum over such a
+    -- value is no number of money, usage or contacts
     ('subscriptions', 8, 'mrr is not a finite number', 'NOT @extschema@.kpi_finite_number(x.mrr)'),
     ('tickets', 6, 'contacts is not a finite number', 'NOT @extschema@.kpi_finite_number(x.contacts)'),
     -- a count of contacts is whole; an invoice counts for its customer only (billing health,
@@ -677,8 +676,8 @@ CREATE FUNCTION @extschema@.kpi_view_customer_id_set(ctx jsonb) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    IF NOT (ctx ->> 'materialized')::boolean OR (ctx ->> 'distributed')::boolean OR NOT @extschema@.kpi_has(ctx, 'customers')
-       OR @extschema@.kpi_role_column_type('customers', 'customer_id') NOT IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype) THEN
+    IF NOT (ctx ->> 'materialized')::boolean OR NOT @extschema@.kpi_has(ctx, 'customers')
+       OR NOT @extschema@.kpi_id_set_probe(ctx, 'customers') THEN
         RETURN NULL;
     END IF;
     RETURN 'SELECT count(*) AS customer_rows, @extschema@.kpi_id_set_agg(c.customer_id) AS ids FROM ('
