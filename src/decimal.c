@@ -329,6 +329,96 @@ DecimalReadText(CsmInput *in, const char *what, DecimalNumber *out)
 	}
 }
 
+/*
+ * The weight and the leading digit of v / 10^scale (v > 0) in numeric's base 10000: the
+ * value is first x 10000^weight plus lower digits, 1 <= first <= 9999.
+ */
+static void
+LeadingBaseDigit(int128 v, int scale, int *weight, int *first)
+{
+	int			ndigits = 1;	/* decimal digits of v */
+	int			exponent;		/* the value is in [10^exponent, 10^(exponent + 1)) */
+	int			shift;
+
+	Assert(v > 0);
+	while (ndigits <= DECIMAL_MAX_POW10 && v >= Pow10(ndigits))
+		ndigits++;
+	exponent = ndigits - 1 - scale;
+	*weight = exponent >= 0 ? exponent / 4 : -((3 - exponent) / 4);
+	/* the value's digits from 10000^weight on: v / 10^(scale + 4 weight), at most 4 digits */
+	shift = scale + 4 * *weight;
+	*first = shift >= 0 ? (int) (v / Pow10(shift)) : (int) (v * Pow10(-shift));
+}
+
+/*
+ * a / b for a >= 0 and b > 0, each at its scale (which is also its display scale), as
+ * numeric division gives it: at the scale that keeps at least 16 significant digits and no
+ * fewer fraction digits than either operand (the rule of select_div_scale in PostgreSQL's
+ * numeric.c, the same in 13 to 18), rounded half away from zero. That scale goes in
+ * *q_scale. false when a step would not fit in an int128.
+ */
+bool
+DecimalDivide(int128 a, int a_scale, int128 b, int b_scale, int128 *q, int *q_scale)
+{
+	int			weight_a = 0,
+				first_a = 0,
+				weight_b,
+				first_b,
+				qweight,
+				rscale,
+				shift;
+	int128		num,
+				den,
+				rem;
+
+	Assert(a >= 0 && b > 0 && a_scale >= 0 && b_scale >= 0);
+	if (a > 0)
+		LeadingBaseDigit(a, a_scale, &weight_a, &first_a);
+	LeadingBaseDigit(b, b_scale, &weight_b, &first_b);
+	/* the quotient's weight, one less when the leading digits do not show a >= b */
+	qweight = weight_a - weight_b;
+	if (first_a <= first_b)
+		qweight--;
+	rscale = Max(Max(16 - 4 * qweight, a_scale), Max(b_scale, 0));
+	if (rscale > DECIMAL_MAX_DSCALE)
+		return false;
+	/* q = a x 10^(b_scale + rscale - a_scale) / b, rounded */
+	shift = b_scale + rscale - a_scale;
+	num = a;
+	den = b;
+	if (shift >= 0 ? !DecimalScaleUp(a, shift, &num) : !DecimalScaleUp(b, -shift, &den))
+		return false;
+	*q = num / den;
+	rem = num % den;
+	if (rem >= den - rem)
+		(*q)++;
+	*q_scale = rscale;
+	return true;
+}
+
+/*
+ * v / 10^scale as float8, as a numeric of that value is cast to float8 (float8in of its
+ * decimal text): the nearest double.
+ */
+float8
+DecimalToFloat8(int128 v, int scale)
+{
+	StringInfoData buf;
+	float8		result;
+
+	/*
+	 * Both v and 10^scale are exact doubles here, and IEEE division rounds the exact
+	 * quotient to the nearest double, as strtod does with the text.
+	 */
+	if (scale >= 0 && scale <= 22 && v <= ((int128) 1 << 53) && v >= -((int128) 1 << 53))
+		return (float8) v / (float8) Pow10(scale);
+	initStringInfo(&buf);
+	DecimalAppendText(&buf, v, scale, scale);
+	result = DatumGetFloat8(DirectFunctionCall1(float8in, CStringGetDatum(buf.data)));
+	pfree(buf.data);
+	return result;
+}
+
 /* value / 10^scale as numeric showing dscale (>= scale) fraction digits. */
 Datum
 DecimalToNumeric(int128 value, int scale, int dscale)

@@ -57,6 +57,8 @@ extern bool DecimalAddScaled(int128 sum, int128 v, int k, int128 *result);
 extern void DecimalAppendText(StringInfo buf, int128 value, int scale, int dscale);
 extern void DecimalReadText(CsmInput *in, const char *what, DecimalNumber *out);
 extern Datum DecimalToNumeric(int128 value, int scale, int dscale);
+extern bool DecimalDivide(int128 a, int a_scale, int128 b, int b_scale, int128 *q, int *q_scale);
+extern float8 DecimalToFloat8(int128 v, int scale);
 
 /* An int128 from the two int64 halves the binary forms send (high first). */
 static inline int128

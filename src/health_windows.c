@@ -257,36 +257,6 @@ WindowResult(const Windows *w, const float8 *values, const bool *has)
 }
 
 /*
- * A number of microseconds as numeric seconds with six decimals, the value (and scale) that
- * extract(epoch FROM interval) gives from PostgreSQL 14 on.
- */
-static Numeric
-SecondsNumeric(int128 usecs)
-{
-	bool		negative = usecs < 0;
-	uint128		magnitude = negative ? -(uint128) usecs : (uint128) usecs;
-	uint128		whole = magnitude / USECS_PER_SEC;
-	char		digits[48];
-	char		text[64];
-	int			len = 0;
-	int			pos = 0;
-
-	/* the whole seconds, written backwards, then the six decimals */
-	do
-	{
-		digits[len++] = '0' + (int) (whole % 10);
-		whole /= 10;
-	} while (whole > 0);
-	if (negative)
-		text[pos++] = '-';
-	while (len > 0)
-		text[pos++] = digits[--len];
-	snprintf(text + pos, sizeof(text) - pos, ".%06d", (int) (magnitude % USECS_PER_SEC));
-	return DatumGetNumeric(DirectFunctionCall3(numeric_in, CStringGetDatum(text),
-											   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
-}
-
-/*
  * kpi_days_late(due_on date[], due_at timestamptz[], paid_at timestamptz[],
  *               window_starts date[], window_ends date[], window_end_ats timestamptz[])
  *
@@ -316,10 +286,8 @@ kpi_days_late(PG_FUNCTION_ARGS)
 				k;
 	int128	   *late_usecs;
 	int64	   *count;
-	bool	   *positive;
 	float8	   *values;
 	bool	   *has;
-	Numeric		per_day = csm_int64_to_numeric(SECS_PER_DAY);
 
 	ReadRows(fcinfo, names, types, &rows);
 	due_on = rows.values[0];
@@ -333,7 +301,6 @@ kpi_days_late(PG_FUNCTION_ARGS)
 
 	late_usecs = palloc0(sizeof(int128) * Max(w->n, 1));
 	count = palloc0(sizeof(int64) * Max(w->n, 1));
-	positive = palloc0(sizeof(bool) * Max(w->n, 1));
 	for (i = 0; i < n; i++)
 	{
 		DateADT		day;
@@ -358,10 +325,7 @@ kpi_days_late(PG_FUNCTION_ARGS)
 				until = DatumGetTimestampTz(paid_at[i]);
 			count[k]++;
 			if (until > due)
-			{
 				late_usecs[k] += (int128) until - due;
-				positive[k] = true;
-			}
 		}
 	}
 
@@ -369,24 +333,24 @@ kpi_days_late(PG_FUNCTION_ARGS)
 	has = palloc(sizeof(bool) * Max(w->n, 1));
 	for (k = 0; k < w->n; k++)
 	{
-		Numeric		sum;
-		Numeric		mean;
+		int128		seconds,	/* the mean seconds late, at seconds_scale */
+					days;
+		int			seconds_scale,
+					days_scale;
 
 		has[k] = count[k] > 0;
 		if (!has[k])
 			continue;
-		/* no invoice late: the mean of zeros, 0 (the numeric division below gives 0 too) */
-		if (!positive[k])
-		{
-			values[k] = 0.0;
-			continue;
-		}
-		/* as SQL would: each late invoice's seconds carry six decimals */
-		sum = SecondsNumeric(late_usecs[k]);
-		mean = DatumGetNumeric(DirectFunctionCall2(numeric_div, NumericGetDatum(sum),
-												   NumericGetDatum(csm_int64_to_numeric(count[k]))));
-		mean = DatumGetNumeric(DirectFunctionCall2(numeric_div, NumericGetDatum(mean), NumericGetDatum(per_day)));
-		values[k] = DatumGetFloat8(DirectFunctionCall1(numeric_float8, NumericGetDatum(mean)));
+		/*
+		 * As SQL computes it: the sum of the seconds (six decimals) divided by the count, then
+		 * by 86400, both as numeric divides. A sum of at most 2^63 microseconds for each of at
+		 * most 2^27 invoices (an array's limit) and a mean of at most 20 significant digits
+		 * leave both steps far inside an int128.
+		 */
+		if (!DecimalDivide(late_usecs[k], 6, count[k], 0, &seconds, &seconds_scale) ||
+			!DecimalDivide(seconds, seconds_scale, SECS_PER_DAY, 0, &days, &days_scale))
+			elog(ERROR, "mean days late of window %d does not fit in an int128", k + 1);
+		values[k] = DecimalToFloat8(days, days_scale);
 	}
 	PG_RETURN_DATUM(WindowResult(w, values, has));
 }
@@ -641,19 +605,6 @@ kpi_sums_in_windows_trans(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(st);
 }
 
-/* A sum at scale as float8, the value sum(numeric)::float8 gives (the nearest double). */
-static float8
-SumFloat8(int128 sum, int scale)
-{
-	StringInfoData buf;
-
-	if (scale == 0 && sum <= ((int128) 1 << 53) && sum >= -((int128) 1 << 53))
-		return (float8) sum;	/* exact */
-	initStringInfo(&buf);
-	DecimalAppendText(&buf, sum, scale, scale);
-	return DatumGetFloat8(DirectFunctionCall1(float8in, CStringGetDatum(buf.data)));
-}
-
 PG_FUNCTION_INFO_V1(kpi_sums_in_windows_final);
 Datum
 kpi_sums_in_windows_final(PG_FUNCTION_ARGS)
@@ -670,7 +621,7 @@ kpi_sums_in_windows_final(PG_FUNCTION_ARGS)
 	for (k = 0; k < st->windows.n; k++)
 	{
 		has[k] = st->rows[k] > 0;
-		values[k] = has[k] ? SumFloat8(st->sums[k], st->scale) : 0.0;
+		values[k] = has[k] ? DecimalToFloat8(st->sums[k], st->scale) : 0.0;
 	}
 	PG_RETURN_DATUM(WindowResult(&st->windows, values, has));
 }

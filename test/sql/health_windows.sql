@@ -165,6 +165,24 @@ LEFT JOIN (SELECT DISTINCT ON (a.c, h.k) a.c, h.k, a.score
            FROM answers a JOIN shifted h ON h.c = a.c AND a.day >= h.window_start AND a.day < h.window_end
            ORDER BY a.c, h.k, a.at DESC, a.score) s USING (c, k);
 
+-- Delays of every size, from a microsecond to thirty years (below a billion seconds, which
+-- 13's float8 epoch still gives to the microsecond), with one to 400 invoices a customer:
+-- the two divisions keep numeric's scales and rounding whatever the size of the mean.
+CREATE TABLE late_sizes AS
+SELECT c, i, due_at::date AS due_on, due_at,
+       due_at + regress.rand_int(32, c * 1000 + i, 0, power(10::numeric, 3 + 4 * (c % 4) - c % 3)::bigint - 1) * interval '1 microsecond' AS paid_at
+FROM (SELECT c, i, timestamptz '2024-01-01' + regress.rand_int(31, c * 1000 + i, 0, 300 * 86400) * interval '1 second' AS due_at
+      FROM generate_series(1, 2000) c
+      CROSS JOIN LATERAL generate_series(1, CASE WHEN c % 7 = 0 THEN 400 ELSE 1 + c % 13 END) i) x;
+SELECT count(*) AS compared, count(*) FILTER (WHERE f.days_late IS DISTINCT FROM s.days_late) AS mismatches,
+       min(s.days_late) FILTER (WHERE s.days_late > 0) < 1e-9 AS means_below_1e_9_days, max(s.days_late) > 1000 AS means_above_1000_days,
+       count(*) FILTER (WHERE s.days_late = 0) AS zero
+FROM (SELECT c, (kpi_days_late(array_agg(due_on), array_agg(due_at), array_agg(paid_at),
+                               '{2023-01-01}', '{2100-01-01}', '{2100-01-01 00:00+00}'))[1] AS days_late
+      FROM late_sizes GROUP BY c) f
+JOIN (SELECT c, (avg(round(extract(epoch FROM paid_at - due_at)::numeric, 6)) / 86400)::float8 AS days_late
+      FROM late_sizes GROUP BY c) s USING (c);
+
 -- The periods in force: a subscription counts at a period end when it started before it and
 -- has not ended before it (ending on the period end itself still counts).
 SELECT kpi_in_force_periods('{2025-01-15,2025-03-01}', '{2025-03-01,NULL}',
