@@ -5,6 +5,7 @@
  */
 #include "decimal.h"
 
+#include <float.h>
 #include <math.h>
 
 #include "utils/builtins.h"
@@ -329,6 +330,25 @@ DecimalReadText(CsmInput *in, const char *what, DecimalNumber *out)
 	}
 }
 
+#if LDBL_MANT_DIG >= 64
+/* The bits of 5^k (k <= DECIMAL_MAX_POW10): 10^k is exact in a significand that wide. */
+static int
+Pow5Bits(int k)
+{
+	uint128		p = 1;
+	int			bits = 0;
+
+	while (k-- > 0)
+		p *= 5;
+	while (p > 0)
+	{
+		bits++;
+		p >>= 1;
+	}
+	return bits;
+}
+#endif
+
 /*
  * The weight and the leading digit of v / 10^scale (v > 0) in numeric's base 10000: the
  * value is first x 10000^weight plus lower digits, 1 <= first <= 9999.
@@ -412,6 +432,26 @@ DecimalToFloat8(int128 v, int scale)
 	 */
 	if (scale >= 0 && scale <= 22 && v <= ((int128) 1 << 53) && v >= -((int128) 1 << 53))
 		return (float8) v / (float8) Pow10(scale);
+
+	/*
+	 * Where long double is wider (x86's 64-bit or a 113-bit significand), v and 10^scale may
+	 * still be exact in it (10^scale is 5^scale shifted). Its quotient q is then the nearest
+	 * long double, and q rounded to a double is the nearest double to the exact quotient
+	 * unless q lies on the midpoint between two doubles: no other midpoint can lie between
+	 * the exact value and q, or it would be a nearer long double. That case takes the text.
+	 */
+#if LDBL_MANT_DIG >= 64
+	if (scale >= 0 && scale <= DECIMAL_MAX_POW10 && Pow5Bits(scale) <= LDBL_MANT_DIG &&
+		v < ((int128) 1 << (LDBL_MANT_DIG - 1)) && v > -((int128) 1 << (LDBL_MANT_DIG - 1)))
+	{
+		long double q = (long double) v / (long double) Pow10(scale);
+		float8		d = (float8) q;
+		float8		next = nextafter(d, q > d ? INFINITY : -INFINITY);	/* on q's side */
+
+		if (fabsl(q - (long double) d) != fabsl((long double) next - (long double) d) / 2)
+			return d;
+	}
+#endif
 	initStringInfo(&buf);
 	DecimalAppendText(&buf, v, scale, scale);
 	result = DatumGetFloat8(DirectFunctionCall1(float8in, CStringGetDatum(buf.data)));

@@ -285,6 +285,20 @@ FROM (SELECT c, i, kpi_sums_in_windows(day, value, '{2023-06-01,2024-06-01}', '{
 CROSS JOIN LATERAL (SELECT kpi_sums_in_windows(day, value, '{2023-06-01,2024-06-01}', '{2024-06-01,2025-09-01}') AS sums
                     FROM amounts a WHERE a.c = w.c AND a.i <= w.i) x;
 
+-- A sum comes out as the cast of the exact sum to float8 (the double nearest to it): one value
+-- per group, of up to 30 digits at scales up to 30, and values that lie on a midpoint between
+-- two doubles (2^53 + 1 and 2^60 + 128 round to even).
+CREATE TABLE conversions AS
+SELECT i, CASE WHEN i % 3 = 0 THEN -1 ELSE 1 END
+          * trunc((regress.rand_int(41, i, 0, 999999999999999)::numeric * 1000000000000000
+                   + regress.rand_int(42, i, 0, 999999999999999)) / power(10::numeric, regress.rand_int(43, i, 0, 29)))
+          * power(10::numeric, -regress.rand_int(44, i, 0, 30)::int) AS value
+FROM generate_series(1, 30000) i
+UNION ALL VALUES (-1, 9007199254740993), (-2, 1152921504606847104), (-3, -1152921504606847105), (-4, 0.1);
+SELECT count(*) AS compared, count(*) FILTER (WHERE x.sum IS DISTINCT FROM x.value::float8) AS mismatches
+FROM (SELECT i, value, (kpi_sums_in_windows(date '2025-01-01', value, '{2025-01-01}', '{2025-02-01}'))[1] AS sum
+      FROM conversions GROUP BY i, value) x;
+
 -- Errors: the rows' arrays and the windows' arrays pair up; windows and period ends are
 -- one-dimensional, finite and not NULL, windows not empty; an invoice's instants are finite.
 SELECT statement, regress.expect_error(statement) AS error
