@@ -10,6 +10,7 @@
 
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
+#include "utils/numeric.h"
 
 /*
  * numeric's stored form, read directly so that a row costs no allocation. Reading it is
@@ -399,9 +400,9 @@ DecimalDivide(int128 a, int a_scale, int128 b, int b_scale, int128 *q, int *q_sc
 	qweight = weight_a - weight_b;
 	if (first_a <= first_b)
 		qweight--;
-	rscale = Max(Max(16 - 4 * qweight, a_scale), Max(b_scale, 0));
-	if (rscale > DECIMAL_MAX_DSCALE)
-		return false;
+	rscale = Max(Max(NUMERIC_MIN_SIG_DIGITS - 4 * qweight, a_scale), Max(b_scale, NUMERIC_MIN_DISPLAY_SCALE));
+	if (rscale > NUMERIC_MAX_DISPLAY_SCALE)
+		return false;			/* numeric would cut it to that */
 	/* q = a x 10^(b_scale + rscale - a_scale) / b, rounded */
 	shift = b_scale + rscale - a_scale;
 	num = a;
