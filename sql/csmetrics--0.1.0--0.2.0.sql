@@ -4447,7 +4447,7 @@ CREATE TYPE @extschema@.kpi_id_set (
     ALIGNMENT = double,
     STORAGE = external
 );
-COMMENT ON TYPE @extschema@.kpi_id_set IS 'csmetrics internal: a set of bigint ids stored as its own hash table (made by kpi_id_set_agg, tested by kpi_id_set_contains); text form v1 ids={<id>,...}, ascending';
+COMMENT ON TYPE @extschema@.kpi_id_set IS 'csmetrics internal: a set of bigint ids stored as its own bitmap or hash table (made by kpi_id_set_agg, tested by kpi_id_set_contains); text form v1 ids={<id>,...}, ascending';
 
 CREATE FUNCTION @extschema@.kpi_id_set_agg_trans(pg_catalog.internal, pg_catalog.int8)
 RETURNS pg_catalog.internal

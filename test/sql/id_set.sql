@@ -16,6 +16,12 @@ FROM unnest(ARRAY[-9223372036854775808, -9223372036854775807, -1, 0, 1, 7, 8, 92
                   9223372036854775807, NULL]::bigint[]) id;
 SELECT kpi_id_set_contains('v1 ids={}', 0) AS in_empty, kpi_id_set_contains('v1 ids={}', -9223372036854775808) AS min_in_empty,
        kpi_id_set_contains('v1 ids={-9223372036854775808}', -9223372036854775808) AS min_alone;
+-- Ids close together (a bitmap), at either end of bigint: members, and the ids just outside.
+SELECT id, kpi_id_set_contains('v1 ids={-9223372036854775808,-9223372036854775806}', id) AS by_the_smallest,
+       kpi_id_set_contains('v1 ids={9223372036854775806,9223372036854775807}', id) AS by_the_largest,
+       kpi_id_set_contains('v1 ids={-64,-1,0,63,64}', id) AS around_zero
+FROM unnest(ARRAY[-9223372036854775808, -9223372036854775807, -9223372036854775806, -9223372036854775805, -65, -64, -63,
+                  -1, 0, 1, 63, 64, 65, 127, 128, 9223372036854775805, 9223372036854775806, 9223372036854775807]::bigint[]) id;
 
 -- 20,000 seeded ids: a narrow range (many repeats), the whole bigint range, and 50 values
 -- next to each extreme; a few NULLs. 60,000 probes: every id once, each id's neighbours, and
@@ -49,6 +55,16 @@ SELECT s::text = 'v1 ids={' || (SELECT string_agg(id::text, ',' ORDER BY id) FRO
        AS text_lists_distinct_ids
 FROM id_sets;
 
+-- Each kind of id alone: the narrow range and the ids next to each extreme make bitmaps (a
+-- few words over their range), the whole range a hash table; the same answers for every
+-- probe, the neighbours just outside a bitmap's range included.
+WITH sets AS (SELECT i % 4 AS r, kpi_id_set_agg(id) AS s FROM ids GROUP BY 1),
+     members AS (SELECT DISTINCT i % 4 AS r, id FROM ids WHERE id IS NOT NULL)
+SELECT r, bytes, count(*) FILTER (WHERE got) AS members, count(*) FILTER (WHERE got <> expected) AS mismatches
+FROM (SELECT sets.r, pg_column_size(sets.s) AS bytes, kpi_id_set_contains(sets.s, p.id) AS got, m.id IS NOT NULL AS expected
+      FROM sets CROSS JOIN probes p LEFT JOIN members m ON m.r = sets.r AND m.id = p.id) x
+GROUP BY r, bytes ORDER BY r;
+
 -- The same answers when the set is made once (an InitPlan) and read by parallel workers.
 SELECT regress.force_parallel();
 SELECT regress.plan_has('SELECT count(*) FROM probes p WHERE kpi_id_set_contains((SELECT kpi_id_set_agg(id) FROM ids), p.id)',
@@ -72,9 +88,13 @@ CROSS JOIN LATERAL (
            (SELECT 'v1 ids={' || coalesce(string_agg(d.id::text, ',' ORDER BY d.id), '') || '}'
             FROM (SELECT DISTINCT f.id FROM framed f WHERE f.i BETWEEN w.i - 5 AND w.i AND f.id IS NOT NULL) d) AS sliding) g;
 
--- Size: 16 bytes of header and 8 per slot, the slots a power of two at least twice the ids
--- (at least 8): 0, 4 and 5 ids take 8, 8 and 16 slots; 1,000 take 2,048; 100,000 take 262,144.
-SELECT n, pg_column_size(kpi_id_set_agg(g)) AS bytes, (pg_column_size(kpi_id_set_agg(g)) - 16) / 8 AS slots
+-- Size: 24 bytes of header, then 8 bytes per word or slot. Ids 1 to n (serial ids) take a
+-- bitmap, a bit per id of their range: 4 ids one word, 1,000 ids 16 words, 100,000 ids 1,563
+-- words. Every thousandth id (1,000 to 1,000 n) takes a hash table, its slots a power of two
+-- at least twice the ids (at least 8): 4 and 5 ids take 8 and 16 slots, 1,000 take 2,048,
+-- 100,000 take 262,144. No id: an empty table of 8 slots.
+SELECT n, (pg_column_size(kpi_id_set_agg(g)) - 24) / 8 AS serial_words,
+       (pg_column_size(kpi_id_set_agg(g * 1000)) - 24) / 8 AS sparse_slots
 FROM unnest(ARRAY[0, 4, 5, 1000, 100000]) n
 LEFT JOIN LATERAL (SELECT g::bigint FROM generate_series(1, n) g) g ON true
 GROUP BY n ORDER BY n;
@@ -83,20 +103,28 @@ GROUP BY n ORDER BY n;
 -- the type's storage is external) or compressed in its row (a column set to main), for every
 -- row a query tests. Each call site keeps the last set it read, known by its pointer or
 -- compressed bytes: the answers are those of the sets themselves, also when the rows
--- alternate between sets, and when one set is tested for many rows.
-CREATE TABLE stored_sets (k int, ids kpi_id_set, small kpi_id_set);
+-- alternate between sets, and when one set is tested for many rows. Multiples of 1009 k make
+-- hash tables; the column serial holds serial ids, as bitmaps (20,000 ids: 2.5 kB, out of line
+-- too).
+CREATE TABLE stored_sets (k int, ids kpi_id_set, small kpi_id_set, serial kpi_id_set);
 ALTER TABLE stored_sets ALTER COLUMN small SET STORAGE main;
 INSERT INTO stored_sets
-SELECT k, (SELECT kpi_id_set_agg(g * k) FROM generate_series(1, 2000) g), (SELECT kpi_id_set_agg(g * k) FROM generate_series(1, 400) g)
+SELECT k, (SELECT kpi_id_set_agg(g * k * 1009) FROM generate_series(1, 2000) g),
+       (SELECT kpi_id_set_agg(g * k * 1009) FROM generate_series(1, 400) g),
+       (SELECT kpi_id_set_agg(g) FROM generate_series(k, 20000 * k) g)
 FROM generate_series(1, 3) k;
-SELECT k, pg_column_size(ids) AS stored_bytes, pg_column_size(small) < 16 + 8 * 1024 AS small_compressed
+SELECT k, pg_column_size(ids) AS stored_bytes, pg_column_size(small) < 24 + 8 * 1024 AS small_compressed,
+       pg_column_size(serial) AS serial_bytes
 FROM stored_sets ORDER BY k;
-SELECT a.k, count(*) FILTER (WHERE kpi_id_set_contains(a.ids, p)) AS members,
-       count(*) FILTER (WHERE kpi_id_set_contains(a.small, p)) AS small_members,
-       count(*) FILTER (WHERE kpi_id_set_contains(a.ids, p) <> (p % a.k = 0 AND p BETWEEN a.k AND 2000 * a.k)
-                           OR kpi_id_set_contains(a.small, p) <> (p % a.k = 0 AND p BETWEEN a.k AND 400 * a.k)) AS wrong
+SELECT a.k, count(*) FILTER (WHERE kpi_id_set_contains(a.ids, p * 1009)) AS members,
+       count(*) FILTER (WHERE kpi_id_set_contains(a.small, p * 1009)) AS small_members,
+       count(*) FILTER (WHERE kpi_id_set_contains(a.serial, p * 13)) AS serial_members,
+       count(*) FILTER (WHERE kpi_id_set_contains(a.ids, p * 1009) <> (p % a.k = 0 AND p BETWEEN a.k AND 2000 * a.k)
+                           OR kpi_id_set_contains(a.small, p * 1009) <> (p % a.k = 0 AND p BETWEEN a.k AND 400 * a.k)
+                           OR kpi_id_set_contains(a.serial, p * 13) <> (p * 13 BETWEEN a.k AND 20000 * a.k)) AS wrong
 FROM generate_series(1, 5000) p CROSS JOIN stored_sets a GROUP BY a.k ORDER BY a.k;
-SELECT count(*) FILTER (WHERE kpi_id_set_contains((SELECT s.ids FROM stored_sets s WHERE s.k = 2), p)) AS members_of_one_set
+SELECT count(*) FILTER (WHERE kpi_id_set_contains((SELECT s.ids FROM stored_sets s WHERE s.k = 2), p)) AS members_of_one_set,
+       count(*) FILTER (WHERE kpi_id_set_contains((SELECT s.serial FROM stored_sets s WHERE s.k = 2), p)) AS members_of_one_serial_set
 FROM generate_series(1, 100000) p;
 
 -- Text and binary round trips (binary through COPY, so that the receive function reads
