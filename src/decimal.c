@@ -332,21 +332,28 @@ DecimalReadText(CsmInput *in, const char *what, DecimalNumber *out)
 }
 
 #if LDBL_MANT_DIG >= 64
-/* The bits of 5^k (k <= DECIMAL_MAX_POW10): 10^k is exact in a significand that wide. */
+/*
+ * The largest k (at most DECIMAL_MAX_POW10) for which 10^k is exact in a long double: 10^k is
+ * 5^k shifted, so 5^k must fit its significand. Found once.
+ */
 static int
-Pow5Bits(int k)
+LongDoublePow10Limit(void)
 {
-	uint128		p = 1;
-	int			bits = 0;
+	static int	limit = -1;
 
-	while (k-- > 0)
-		p *= 5;
-	while (p > 0)
+	if (limit < 0)
 	{
-		bits++;
-		p >>= 1;
+		uint128		p = 1;
+		int			k = 0;
+
+		while (k < DECIMAL_MAX_POW10 && p * 5 < ((uint128) 1 << LDBL_MANT_DIG))
+		{
+			p *= 5;
+			k++;
+		}
+		limit = k;
 	}
-	return bits;
+	return limit;
 }
 #endif
 
@@ -442,7 +449,7 @@ DecimalToFloat8(int128 v, int scale)
 	 * the exact value and q, or it would be a nearer long double. That case takes the text.
 	 */
 #if LDBL_MANT_DIG >= 64
-	if (scale >= 0 && scale <= DECIMAL_MAX_POW10 && Pow5Bits(scale) <= LDBL_MANT_DIG &&
+	if (scale >= 0 && scale <= LongDoublePow10Limit() &&
 		v < ((int128) 1 << (LDBL_MANT_DIG - 1)) && v > -((int128) 1 << (LDBL_MANT_DIG - 1)))
 	{
 		long double q = (long double) v / (long double) Pow10(scale);
