@@ -27,7 +27,6 @@
 #include "utils/date.h"
 #include "utils/float.h"
 #include "utils/memutils.h"
-#include "utils/numeric.h"
 #include "utils/timestamp.h"
 
 /* The windows of one call: [starts[k], ends[k]) as dates, and end_ats[k] the instant of ends[k]. */
