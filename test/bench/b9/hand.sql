@@ -312,12 +312,16 @@ INSERT INTO b9.hand VALUES ('kpi_overview', :'hand_with' || $q$
 ), invoices AS NOT MATERIALIZED (
     SELECT i.customer_id, i.due_at, i.paid_at FROM b9.invoices i
     WHERE i.amount >= 0 AND i.customer_id IN (SELECT c.id FROM b9.customers c)
+), latest AS MATERIALIZED (
+    -- the latest usage event and invoice, each source read once for both the health period
+    -- and the as-of date of the actions
+    SELECT (SELECT max(occurred_at) FROM usage) AS usage_at, (SELECT max(due_at) FROM invoices) AS invoice_at
 ), health_period AS (
     -- the month of the latest event
     SELECT p.ps, p.ps + interval '1 month' AS pe
-    FROM (SELECT greatest(date_trunc('month', (SELECT max(occurred_at) FROM usage)), (SELECT max(month) FROM survey_months),
-                          (SELECT opened_month FROM ticket_months), date_trunc('month', (SELECT max(due_at) FROM invoices))) AS ps
-          OFFSET 0) p
+    FROM (SELECT greatest(date_trunc('month', l.usage_at), (SELECT max(month) FROM survey_months),
+                          (SELECT opened_month FROM ticket_months), date_trunc('month', l.invoice_at)) AS ps
+          FROM latest l OFFSET 0) p
 ), measures AS (
     -- each current customer's measures in the health period, on 0..100
     SELECT c.customer_id, um.usage, nm.score AS nps_answer, coalesce(tm.tickets, 0) AS tickets, bm.days_late
@@ -357,10 +361,10 @@ INSERT INTO b9.hand VALUES ('kpi_overview', :'hand_with' || $q$
 ), asof AS (
     -- the action list is as of the latest event of the sources (never later than now)
     SELECT t.as_of, (t.as_of AT TIME ZONE 'UTC')::date AS as_of_on, date_trunc('month', t.as_of) AS ps
-    FROM (SELECT least(now(), greatest((SELECT max(occurred_at) FROM usage), (SELECT max(latest_at) FROM survey_months),
-                                       (SELECT max(opened_at) FROM tickets), (SELECT max(due_at) FROM invoices),
+    FROM (SELECT least(now(), greatest(l.usage_at, (SELECT max(latest_at) FROM survey_months),
+                                       (SELECT max(opened_at) FROM tickets), l.invoice_at,
                                        (SELECT max(started_at) FROM subs))) AS as_of
-          OFFSET 0) t
+          FROM latest l OFFSET 0) t
 ), nps_actions AS (
     -- each current customer's latest NPS answer of the last 365 days: 0-6 call, 7-8 send value, 9-10 ask a referral
     SELECT count(*) FILTER (WHERE n.score <= 6) AS detractors, count(*) FILTER (WHERE n.score BETWEEN 7 AND 8) AS passives,
