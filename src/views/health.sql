@@ -860,7 +860,10 @@ COMMENT ON FUNCTION @extschema@.kpi_view_health_scores(jsonb) IS 'csmetrics inte
 -- customer stopped paying at the end of one of the N periods after p, and its segment. The
 -- health query gives both (its scores of the validated periods carry churned, from the same
 -- pass over the subscriptions that finds the customers in force): computed for those periods
--- only, or read from the health_scores helper in a materialized set, which keeps them.
+-- only, or read from the health_scores helper in a materialized set, which keeps them. It
+-- stays a plain view there: it only filters the stored scores, and storing its rows again
+-- (650k at 100k customers) cost a refresh more than the two validation views save by reading
+-- them from a table.
 CREATE FUNCTION @extschema@.kpi_view_health_outcomes(ctx jsonb) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
@@ -897,7 +900,7 @@ BEGIN
     -- the rows of a segment
     ctx := ctx || CASE WHEN by_segment THEN '{"segment_column": ", o.segment", "r_segment": "r.segment, ", "segment_match": " AND t.segment = r.segment"}'::jsonb
                        ELSE '{"segment_column": "", "r_segment": "", "segment_match": ""}'::jsonb END
-               -- the outcomes are read twice: a stored helper twice, a view once into a store
+               -- the outcomes are read twice: over the stored health scores twice, else once into a store
                || jsonb_build_object('o_materialized', CASE WHEN (ctx ->> 'materialized')::boolean THEN 'NOT MATERIALIZED' ELSE 'MATERIALIZED' END);
     RETURN @extschema@.kpi_render($t$
 WITH o AS {{o_materialized}} (
@@ -945,23 +948,23 @@ END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_health_score_validation(jsonb) IS 'csmetrics internal: builder of health_score_validation';
 
 INSERT INTO @extschema@.kpi_registry (position, view_name, family, builder, sources, any_sources, optional_sources, config_tables,
-                                      keys, by_segment, internal, overview_pick, description, column_descriptions) VALUES
+                                      keys, by_segment, internal, materialize, overview_pick, description, column_descriptions) VALUES
     (490, 'health_period', 'health', '@extschema@.kpi_view_health_period', '{customers}',
-     '{usage_events,survey_responses,tickets,invoices,signals}', '{}', '{health_measures}', ARRAY['current_period'], false, true, NULL,
+     '{usage_events,survey_responses,tickets,invoices,signals}', '{}', '{health_measures}', ARRAY['current_period'], false, true, true, NULL,
      'The latest period of the health views, that of the latest event of their sources, and the latest instant of each source (helper of the health views and customer_actions in a materialized set)',
      '{}'),
     (495, 'health_scores', 'health', '@extschema@.kpi_view_health_scores', '{customers}',
-     '{usage_events,survey_responses,tickets,invoices,signals}', '{subscriptions}', '{health_measures}', ARRAY['customer_id', '{{grain_name}}'], false, true, NULL,
+     '{usage_events,survey_responses,tickets,invoices,signals}', '{subscriptions}', '{health_measures}', ARRAY['customer_id', '{{grain_name}}'], false, true, true, NULL,
      'Health scores and built-in measures of every customer in scope in each {{grain_name}} the health views show: the latest, the one before, and those of the validation horizon (helper of customer_health, customer_health_measures and health_outcomes in a materialized set)',
      '{}'),
     (500, 'customer_health', 'health', '@extschema@.kpi_view_customer_health', '{customers}',
-     '{usage_events,survey_responses,tickets,invoices,signals}', '{subscriptions}', '{health_measures}', ARRAY['customer_id'], false, false,
+     '{usage_events,survey_responses,tickets,invoices,signals}', '{subscriptions}', '{health_measures}', ARRAY['customer_id'], false, false, true,
      'summary',
      'Health of each current customer in the latest {{grain_name}}: the built-in measures raw and on 0..100, the weighted score over every measure of the model (csmetrics.health_measures), band, quartile band, change against the previous {{grain_name}}, and the points score; the same columns whatever the model holds (each measure: customer_health_measures)',
      '{}'),
     (510, 'customer_health_measures', 'health', '@extschema@.kpi_view_customer_health_measures', '{customers}',
      '{usage_events,survey_responses,tickets,invoices,signals}', '{subscriptions}', '{health_measures}', ARRAY['customer_id', 'measure'],
-     false, false, NULL,
+     false, false, true, NULL,
      'Every measure of the health model (csmetrics.health_measures) for each current customer in the latest {{grain_name}}, one row each: raw value, health on 0..100 and weight, or points for a points measure',
      jsonb_build_object(
         'measure', 'name of the measure (a row of csmetrics.health_measures)',
@@ -972,12 +975,12 @@ INSERT INTO @extschema@.kpi_registry (position, view_name, family, builder, sour
         'points', 'raw value x impact, the measure''s part of health_points (NULL for a weighted measure)')),
     (520, 'health_outcomes', 'health', '@extschema@.kpi_view_health_outcomes', '{customers,subscriptions}',
      '{usage_events,survey_responses,tickets,invoices,signals}', '{}', '{health_measures,health_validation_settings}',
-     ARRAY['customer_id', '{{grain_name}}'], false, true, NULL,
+     ARRAY['customer_id', '{{grain_name}}'], false, true, false, NULL,
      'Health score at the end of each validated {{grain_name}} of each paying customer, and whether it stopped paying within the next horizon_periods (helper of health_score_validation)',
      '{}'),
     (530, 'health_score_validation', 'health', '@extschema@.kpi_view_health_score_validation', '{customers,subscriptions}',
      '{usage_events,survey_responses,tickets,invoices,signals}', '{}', '{health_measures,health_validation_settings}',
-     ARRAY['period', 'level', 'band'], true, false, NULL,
+     ARRAY['period', 'level', 'band'], true, false, true, NULL,
      'Does the health score predict churn? For each {{grain_name}} of the validation horizon (csmetrics.health_validation_settings){{and_segment}}: the paying customers scored at its end, how many stopped paying within the next horizon_periods, the ROC AUC of the score, and the churn rate and lift of each health band and score decile',
      jsonb_build_object(
         'period', 'first day of the validated period (the customers are scored at its end; the views'' grain)',

@@ -75,9 +75,11 @@ RESET client_min_messages;
 
 -- customer_mrr_movements stays a plain view over the materialized MRR paths: reading it
 -- unfolds them (its cost is its output), and the refresh only refreshes the paths (then
--- concurrently, so that its readers do not wait either).
+-- concurrently, so that its readers do not wait either). The health_outcomes helper stays a
+-- plain view over the stored health scores, which it only filters.
 SELECT c.relname, c.relkind FROM pg_class c
-WHERE c.oid IN ('kpi_mat.customer_mrr_movements'::regclass, 'kpi_mat_internal.mrr_paths'::regclass, 'kpi_mat_internal.spans'::regclass)
+WHERE c.oid IN ('kpi_mat.customer_mrr_movements'::regclass, 'kpi_mat_internal.mrr_paths'::regclass, 'kpi_mat_internal.spans'::regclass,
+                'kpi_mat_internal.health_scores'::regclass, 'kpi_mat_internal.health_outcomes'::regclass)
 ORDER BY 1;
 -- The helpers only materialized views and the clean sources read are refreshed in place,
 -- which rebuilds their indexes: they keep none. mrr_paths, which the plain
