@@ -2371,7 +2371,7 @@ COMMENT ON FUNCTION @extschema@.kpi_health_validated_periods(jsonb) IS 'csmetric
 -- the customers once, where each relation did it again. Signal measures, when signals are
 -- registered, come as arrays in the order of their names (signal_measures, signal_raws,
 -- signal_healths). With validation, the scores of the validated periods carry their outcome
--- (churned), which health_outcomes keeps; NULL in every other row. Only the latest period's
+-- (churned), which health_outcomes reads; NULL in every other row. Only the latest period's
 -- rows keep the name, the measures and the points: the period before gives its score to the
 -- trend, and the validated periods their score and outcome. Its rows are then half as wide,
 -- which halves what a refresh writes (784k rows at 100k customers) and what its readers read
