@@ -8,6 +8,10 @@
 --                     mrr_by_month query. Goal at 100k customers: at most 10x.
 --   B9 growth a -> b  the refresh at size b against size a (ratio = 1 / growth). Goal from
 --                     100k to 1M customers: at most 12x.
+-- The machine's speed can change by tens of percent between two sizes, which are minutes
+-- apart. So each size also times a fixed piece of work, the same at every size (b9_check_ms,
+-- just before the views and just after the refresh), and the growth line says how much
+-- slower the machine was at the larger size, and the growth at the speed of the smaller one.
 -- The views are used only through their public interface: register_source(),
 -- create_kpi_views(), refresh_kpi_views() and the documented columns of kpi.*.
 \if :{?b9_size}
@@ -38,8 +42,23 @@ SET client_min_messages = warning;    -- the generator drops the previous size's
 CREATE TABLE IF NOT EXISTS bench.b9_sizes (
     customers   bigint PRIMARY KEY,
     refresh_ms  float8 NOT NULL,
-    hand_mrr_ms float8 NOT NULL
+    hand_mrr_ms float8 NOT NULL,
+    check_ms    float8 NOT NULL     -- the machine check, mean of before the views and after the refresh
 );
+
+-- The machine check: a fixed piece of work that reads no table and allocates next to no
+-- memory (hashing 3M integers streamed by the executor: a grouping of as many varied in one
+-- session with the state of the backend's memory), the median of five runs in ms.
+CREATE OR REPLACE FUNCTION bench.b9_check_ms() RETURNS float8
+LANGUAGE plpgsql AS $$
+DECLARE
+    t float8[] := '{}';
+BEGIN
+    FOR i IN 1 .. 5 LOOP
+        t := t || bench.time_statement($q$SELECT sum(hashint8(x)) FROM (SELECT generate_series(1, 3000000)::int8 AS x) s$q$);
+    END LOOP;
+    RETURN (SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY x) FROM unnest(t) x);
+END $$;
 \ir b9/generate.sql
 \ir b9/check.sql
 \ir b9/hand.sql
@@ -91,6 +110,9 @@ DECLARE
     hand_mrr float8;
     prev record;
     i int;
+    check_before float8 := bench.b9_check_ms();
+    check_after float8;
+    check_ms float8;
 BEGIN
     FOREACH v IN ARRAY ARRAY['mrr_by_month', 'customer_flow_by_month', 'customer_mrr_movements', 'ltv', 'kpi_overview'] LOOP
         PERFORM bench.compare(format('B9 %s %s', label, v),
@@ -106,6 +128,10 @@ BEGIN
     END LOOP;
     PERFORM set_config('client_min_messages', 'notice', false);
     refresh := (SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY x) FROM unnest(t) x);
+    check_after := bench.b9_check_ms();
+    check_ms := (check_before + check_after) / 2;
+    RAISE NOTICE 'B9 % machine check: % ms before the views, % ms after the refresh', label,
+        round(check_before::numeric, 1), round(check_after::numeric, 1);
     hand_mrr := (SELECT r.theirs_ms FROM bench.results r WHERE r.workload = format('B9 %s mrr_by_month', label));
     PERFORM bench.record(format('B9 %s refresh', label),
         format('refresh_kpi_views() (%s materialized views) vs hand mrr_by_month, %s customers',
@@ -117,19 +143,25 @@ BEGIN
         round((refresh / hand_mrr)::numeric, 1);
 
     -- Growth against the largest smaller size of this run.
-    INSERT INTO bench.b9_sizes VALUES (current_setting('b9.size')::bigint, refresh, hand_mrr)
-    ON CONFLICT (customers) DO UPDATE SET refresh_ms = EXCLUDED.refresh_ms, hand_mrr_ms = EXCLUDED.hand_mrr_ms;
+    INSERT INTO bench.b9_sizes VALUES (current_setting('b9.size')::bigint, refresh, hand_mrr, check_ms)
+    ON CONFLICT (customers) DO UPDATE
+        SET refresh_ms = EXCLUDED.refresh_ms, hand_mrr_ms = EXCLUDED.hand_mrr_ms, check_ms = EXCLUDED.check_ms;
     SELECT * INTO prev FROM bench.b9_sizes s WHERE s.customers < current_setting('b9.size')::bigint
     ORDER BY s.customers DESC LIMIT 1;
     IF FOUND THEN
         PERFORM bench.record(format('B9 growth %s -> %s', bench.b9_label(prev.customers), label),
-            format('refresh_kpi_views() at %s customers vs at %s (ratio = 1 / growth; hand MRR grew %sx)',
-                   label, bench.b9_label(prev.customers), round((hand_mrr / prev.hand_mrr_ms)::numeric, 1)),
+            format('refresh_kpi_views() at %s customers vs at %s (ratio = 1 / growth; hand MRR grew %sx; machine check %sx, growth at the speed of %s %sx)',
+                   label, bench.b9_label(prev.customers), round((hand_mrr / prev.hand_mrr_ms)::numeric, 1),
+                   round((check_ms / prev.check_ms)::numeric, 2), bench.b9_label(prev.customers),
+                   round((refresh / prev.refresh_ms * prev.check_ms / check_ms)::numeric, 1)),
             refresh, prev.refresh_ms,
             CASE WHEN prev.customers = 100000 AND label = '1M' THEN '<= 12x from 100k to 1M (ratio >= 0.083)'
                  ELSE 'goal from 100k to 1M: <= 12x' END,
             CASE WHEN prev.customers = 100000 AND label = '1M' THEN 1 / 12.0 END);
-        RAISE NOTICE 'B9 growth % -> %: refresh %x, hand MRR query %x', bench.b9_label(prev.customers), label,
-            round((refresh / prev.refresh_ms)::numeric, 1), round((hand_mrr / prev.hand_mrr_ms)::numeric, 1);
+        RAISE NOTICE 'B9 growth % -> %: refresh %x, hand MRR query %x; the machine check took %x the time, so at the speed of % the refresh grew %x',
+            bench.b9_label(prev.customers), label,
+            round((refresh / prev.refresh_ms)::numeric, 1), round((hand_mrr / prev.hand_mrr_ms)::numeric, 1),
+            round((check_ms / prev.check_ms)::numeric, 2), bench.b9_label(prev.customers),
+            round((refresh / prev.refresh_ms * prev.check_ms / check_ms)::numeric, 1);
     END IF;
 END $$;
