@@ -21,7 +21,7 @@ OBJS       = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
 # with the registry (tables, renderer) and end with the driver (create_kpi_views).
 VIEW_PARTS = registry sources survey flow revenue retention support health onboarding actions issues overview driver
 SQL_PARTS  = src/preamble.sql src/survey.sql src/flow.sql src/revenue.sql src/mrr_paths.sql \
-             src/survival.sql src/health.sql src/roc.sql src/id_set.sql $(patsubst %,src/views/%.sql,$(VIEW_PARTS))
+             src/survival.sql src/health.sql src/roc.sql src/id_set.sql src/median.sql $(patsubst %,src/views/%.sql,$(VIEW_PARTS))
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 # sql/ keeps the install scripts of released versions (frozen, so that an upgrade can start
 # from them) and the hand-written update scripts between versions.

@@ -214,6 +214,9 @@ BEGIN
         'materialized', materialized,
         'distributed', distributed,
         'row_cte', CASE WHEN distributed THEN 'NOT MATERIALIZED ' ELSE '' END,
+        -- a median per group, written {{median_of}}value): kpi_median, which can be hashed,
+        -- or under Citus percentile_cont, which the coordinator computes from the shards' rows
+        'median_of', CASE WHEN distributed THEN 'percentile_cont(0.5) WITHIN GROUP (ORDER BY ' ELSE '@extschema@.kpi_median(' END,
         'made', '{}'::jsonb)
         -- the clean relation of each source kind, by kind
         || coalesce((SELECT jsonb_object_agg(k, quote_ident(internal_schema) || '.' || quote_ident(k))
@@ -1441,7 +1444,7 @@ resolved AS (
     SELECT {{segment}}@extschema@.kpi_period_start(t.resolved_on, {{grain}}) AS {{period}}, count(*) AS tickets_resolved,
            count(*) FILTER (WHERE coalesce(t.first_contact_resolved, t.contacts <= 1)) AS first_contact_resolutions,
            count(coalesce(t.first_contact_resolved, t.contacts <= 1)) AS with_contact_data,
-           percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM t.resolved_at - t.opened_at)::float8 / 3600) AS median_resolution_hours
+           {{median_of}}extract(epoch FROM t.resolved_at - t.opened_at)::float8 / 3600) AS median_resolution_hours
     FROM tickets AS t WHERE t.resolved_at IS NOT NULL GROUP BY {{segment}}{{period}})
 SELECT {{segment}}{{period}}, coalesce(o.tickets_opened, 0) AS tickets_opened, coalesce(r.tickets_resolved, 0) AS tickets_resolved,
        coalesce(r.first_contact_resolutions, 0) AS first_contact_resolutions,
@@ -1475,7 +1478,7 @@ SELECT {{segment}}{{period}}, trials_started, trials_converted, trials_converted
        median_days_to_convert
 FROM (SELECT {{segment}}@extschema@.kpi_period_start(t.started_on, {{grain}}) AS {{period}}, count(*) AS trials_started,
              count(t.converted_at) AS trials_converted,
-             percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM t.converted_at - t.started_at)::float8 / 86400) AS median_days_to_convert
+             {{median_of}}extract(epoch FROM t.converted_at - t.started_at)::float8 / 86400) AS median_days_to_convert
       FROM {{trials}} AS t GROUP BY {{segment}}{{period}}) AS q$t$, ctx);
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_trials(jsonb) IS 'csmetrics internal: builder of trials_by_<grain>';
@@ -1535,7 +1538,7 @@ BEGIN
     RETURN @extschema@.kpi_render($t$
 SELECT {{segment}}@extschema@.kpi_period_start(started_on, {{grain}}) AS {{period}}, count(*) AS customers_started,
        count(first_value_at) AS customers_reaching_value,
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM first_value_at - started_at)::float8 / 86400) AS median_days_to_first_value
+       {{median_of}}extract(epoch FROM first_value_at - started_at)::float8 / 86400) AS median_days_to_first_value
 FROM ({{first_values_query}}) AS v
 GROUP BY {{segment}}{{period}}$t$,
         ctx || jsonb_build_object('first_values_query', CASE WHEN ctx -> 'made' ? 'first_values'
@@ -2684,7 +2687,7 @@ BEGIN
 SELECT {{segment}}@extschema@.kpi_period_start((o.started_at AT TIME ZONE {{zone}})::date, {{grain}}) AS {{period}},
        count(*) AS customers_started, count(*) FILTER (WHERE o.activated) AS customers_activated,
        count(*) FILTER (WHERE o.activated)::float8 / count(*) AS activation_rate,
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY o.days_to_activation) AS median_days_to_activation,
+       {{median_of}}o.days_to_activation) AS median_days_to_activation,
        avg(o.onboarding_score) AS mean_onboarding_score
 FROM {{customer_onboarding}} AS o
 GROUP BY {{segment}}{{period}}$t$,
@@ -4478,3 +4481,41 @@ RETURNS pg_catalog.bool
 AS 'MODULE_PATHNAME', 'kpi_id_set_contains' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
 SUPPORT @extschema@.kpi_id_set_contains_support;
 COMMENT ON FUNCTION @extschema@.kpi_id_set_contains(@extschema@.kpi_id_set, pg_catalog.int8) IS 'csmetrics internal: whether id is in the set';
+
+-- kpi_median(value): the median the views report per period (src/median.c). The same number
+-- as percentile_cont(0.5) WITHIN GROUP (ORDER BY value), but an ordinary aggregate, which
+-- the planner may compute by hashing the groups instead of sorting every row by them.
+CREATE FUNCTION @extschema@.kpi_median_trans(pg_catalog.internal, pg_catalog.float8)
+RETURNS pg_catalog.internal
+AS 'MODULE_PATHNAME', 'kpi_median_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.kpi_median_trans(pg_catalog.internal, pg_catalog.float8) IS 'csmetrics internal: transition of kpi_median (keeps each value that is not NULL)';
+
+CREATE FUNCTION @extschema@.kpi_median_combine(pg_catalog.internal, pg_catalog.internal)
+RETURNS pg_catalog.internal
+AS 'MODULE_PATHNAME', 'kpi_median_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.kpi_median_combine(pg_catalog.internal, pg_catalog.internal) IS 'csmetrics internal: combine function of kpi_median (the values of both states)';
+
+CREATE FUNCTION @extschema@.kpi_median_serialize(pg_catalog.internal)
+RETURNS pg_catalog.bytea
+AS 'MODULE_PATHNAME', 'kpi_median_serialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.kpi_median_serialize(pg_catalog.internal) IS 'csmetrics internal: binary form of a kpi_median state, for parallel workers';
+
+CREATE FUNCTION @extschema@.kpi_median_deserialize(pg_catalog.bytea, pg_catalog.internal)
+RETURNS pg_catalog.internal
+AS 'MODULE_PATHNAME', 'kpi_median_deserialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.kpi_median_deserialize(pg_catalog.bytea, pg_catalog.internal) IS 'csmetrics internal: reads back the binary form of a kpi_median state';
+
+CREATE FUNCTION @extschema@.kpi_median_final(pg_catalog.internal)
+RETURNS pg_catalog.float8
+AS 'MODULE_PATHNAME', 'kpi_median_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.kpi_median_final(pg_catalog.internal) IS 'csmetrics internal: final function of kpi_median (sorts the values in place and interpolates the two middle ones as percentile_cont does)';
+
+-- SSPACE: the views' groups (a period, or a segment and a period) hold hundreds to
+-- thousands of values, 8 bytes each.
+CREATE AGGREGATE @extschema@.kpi_median(value pg_catalog.float8) (
+    SFUNC = @extschema@.kpi_median_trans, STYPE = pg_catalog.internal, SSPACE = 8192,
+    COMBINEFUNC = @extschema@.kpi_median_combine,
+    SERIALFUNC = @extschema@.kpi_median_serialize, DESERIALFUNC = @extschema@.kpi_median_deserialize,
+    FINALFUNC = @extschema@.kpi_median_final, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.kpi_median(pg_catalog.float8) IS 'csmetrics internal: the median of the values that are not NULL, as percentile_cont(0.5) WITHIN GROUP (ORDER BY value) gives it (NaN sorts above every number), NULL without one; hashable, unlike percentile_cont';

@@ -107,7 +107,7 @@ BEGIN
 SELECT {{segment}}@extschema@.kpi_period_start((o.started_at AT TIME ZONE {{zone}})::date, {{grain}}) AS {{period}},
        count(*) AS customers_started, count(*) FILTER (WHERE o.activated) AS customers_activated,
        count(*) FILTER (WHERE o.activated)::float8 / count(*) AS activation_rate,
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY o.days_to_activation) AS median_days_to_activation,
+       {{median_of}}o.days_to_activation) AS median_days_to_activation,
        avg(o.onboarding_score) AS mean_onboarding_score
 FROM {{customer_onboarding}} AS o
 GROUP BY {{segment}}{{period}}$t$,

@@ -227,6 +227,9 @@ BEGIN
         'materialized', materialized,
         'distributed', distributed,
         'row_cte', CASE WHEN distributed THEN 'NOT MATERIALIZED ' ELSE '' END,
+        -- a median per group, written {{median_of}}value): kpi_median, which can be hashed,
+        -- or under Citus percentile_cont, which the coordinator computes from the shards' rows
+        'median_of', CASE WHEN distributed THEN 'percentile_cont(0.5) WITHIN GROUP (ORDER BY ' ELSE '@extschema@.kpi_median(' END,
         'made', '{}'::jsonb)
         -- the clean relation of each source kind, by kind
         || coalesce((SELECT jsonb_object_agg(k, quote_ident(internal_schema) || '.' || quote_ident(k))

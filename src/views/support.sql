@@ -18,7 +18,7 @@ resolved AS (
     SELECT {{segment}}@extschema@.kpi_period_start(t.resolved_on, {{grain}}) AS {{period}}, count(*) AS tickets_resolved,
            count(*) FILTER (WHERE coalesce(t.first_contact_resolved, t.contacts <= 1)) AS first_contact_resolutions,
            count(coalesce(t.first_contact_resolved, t.contacts <= 1)) AS with_contact_data,
-           percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM t.resolved_at - t.opened_at)::float8 / 3600) AS median_resolution_hours
+           {{median_of}}extract(epoch FROM t.resolved_at - t.opened_at)::float8 / 3600) AS median_resolution_hours
     FROM tickets AS t WHERE t.resolved_at IS NOT NULL GROUP BY {{segment}}{{period}})
 SELECT {{segment}}{{period}}, coalesce(o.tickets_opened, 0) AS tickets_opened, coalesce(r.tickets_resolved, 0) AS tickets_resolved,
        coalesce(r.first_contact_resolutions, 0) AS first_contact_resolutions,
@@ -52,7 +52,7 @@ SELECT {{segment}}{{period}}, trials_started, trials_converted, trials_converted
        median_days_to_convert
 FROM (SELECT {{segment}}@extschema@.kpi_period_start(t.started_on, {{grain}}) AS {{period}}, count(*) AS trials_started,
              count(t.converted_at) AS trials_converted,
-             percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM t.converted_at - t.started_at)::float8 / 86400) AS median_days_to_convert
+             {{median_of}}extract(epoch FROM t.converted_at - t.started_at)::float8 / 86400) AS median_days_to_convert
       FROM {{trials}} AS t GROUP BY {{segment}}{{period}}) AS q$t$, ctx);
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_trials(jsonb) IS 'csmetrics internal: builder of trials_by_<grain>';
@@ -112,7 +112,7 @@ BEGIN
     RETURN @extschema@.kpi_render($t$
 SELECT {{segment}}@extschema@.kpi_period_start(started_on, {{grain}}) AS {{period}}, count(*) AS customers_started,
        count(first_value_at) AS customers_reaching_value,
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM first_value_at - started_at)::float8 / 86400) AS median_days_to_first_value
+       {{median_of}}extract(epoch FROM first_value_at - started_at)::float8 / 86400) AS median_days_to_first_value
 FROM ({{first_values_query}}) AS v
 GROUP BY {{segment}}{{period}}$t$,
         ctx || jsonb_build_object('first_values_query', CASE WHEN ctx -> 'made' ? 'first_values'

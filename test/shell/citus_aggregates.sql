@@ -108,10 +108,12 @@ INSERT INTO citus_check.cases (agg, source, expr, period_key, partial) VALUES
      'kpi_subscription_flows(customer_id, started_at, ended_at, started_at::date, ended_at::date, ''month'', ''2025-01-01'')',
      'date_trunc(''quarter'', started_at)', false);
 
--- The other internal aggregates of the views (no combine function either): the lifetimes
+-- The other internal aggregates of the views, whose states have no text form: the lifetimes
 -- and flows of ltv, the per-window sums of the health measures, the score ntiles of the
--- health validation and the set of known customer ids. Each sorts or hashes its rows
--- itself, so rows brought from the shards in any order give the same value.
+-- health validation, the set of known customer ids (no combine function: Citus brings a
+-- group's rows to the coordinator) and the median (a combine function and a binary form,
+-- which Citus ships from version 14 on; before, it brings the rows). Each sorts or hashes its
+-- rows itself, so rows brought from the shards in any order give the same value.
 INSERT INTO citus_check.cases (agg, source, expr, period_key, partial) VALUES
     ('kpi_subscription_lifetimes(anyelement, timestamptz, timestamptz, date, date, text, numeric, text, date)',
      'subscriptions WHERE ended_at IS NULL OR ended_at >= started_at',
@@ -124,7 +126,9 @@ INSERT INTO citus_check.cases (agg, source, expr, period_key, partial) VALUES
      'date_trunc(''quarter'', occurred_at)', false),
     ('kpi_score_ntiles(int, float8, boolean, anyelement)', 'customer_months',
      'kpi_score_ntiles(4, measures[1], churned, customer_id * 1000 + (month - date ''2023-01-01''))', 'month', false),
-    ('kpi_id_set_agg(bigint)', 'subscriptions', 'kpi_id_set_agg(customer_id)', 'date_trunc(''quarter'', started_at)', false);
+    ('kpi_id_set_agg(bigint)', 'subscriptions', 'kpi_id_set_agg(customer_id)', 'date_trunc(''quarter'', started_at)', false),
+    ('kpi_median(float8)', 'tickets WHERE resolved_at >= opened_at',
+     'kpi_median(extract(epoch FROM resolved_at - opened_at)::float8 / 3600)', 'date_trunc(''month'', opened_at)', false);
 
 -- The test covers every aggregate of the extension: a new one must be added above.
 SELECT 'aggregate without a case: ' || p.oid::regprocedure::text AS missing

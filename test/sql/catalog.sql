@@ -11,7 +11,9 @@ SET search_path = csmetrics, public;
 -- customer_flows). And kpi_sums_in_windows, which the health views group by customer: under
 -- Citus each customer's group is taken whole to its shard. And kpi_id_set_agg, the set of the
 -- customer ids a clean relation tests its rows against, made once per scan on a single server
--- (under Citus the clean relations use a semi-join).
+-- (under Citus the clean relations use a semi-join). And kpi_median, whose state is every
+-- value of the group, combined across parallel workers in its binary form (under Citus the
+-- views use percentile_cont).
 SELECT p.oid::regprocedure AS aggregate,
        p.proparallel <> 's' AS not_parallel_safe,
        a.aggcombinefn = 0 AS no_combine,
@@ -34,8 +36,9 @@ ORDER BY 1;
 -- Aggregates without a moving-aggregate mode: only those whose state is not a set of
 -- counts (floating-point or numeric sums have no exact inverse), kpi_subscription_flows
 -- and kpi_subscription_lifetimes, which merge their subscriptions into spans only at the end,
--- kpi_score_ntiles, whose ntiles depend on every row of the group, and kpi_sums_in_windows,
--- which groups a customer's rows whole.
+-- kpi_score_ntiles, whose ntiles depend on every row of the group, kpi_sums_in_windows,
+-- which groups a customer's rows whole, and kpi_median, which the views use over whole
+-- groups only.
 SELECT p.oid::regprocedure AS without_moving_mode
 FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid
 WHERE p.pronamespace = 'csmetrics'::regnamespace AND a.aggminvtransfn = 0
