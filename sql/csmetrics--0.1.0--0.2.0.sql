@@ -1327,7 +1327,9 @@ CROSS JOIN LATERAL @extschema@.cohort_retention(q.summary) AS r$t$,
 END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_cohort_retention(jsonb) IS 'csmetrics internal: builder of cohort_retention_by_<grain>';
 
--- Builder of churn_by_reason_by_<grain>. Two counts, each the same as in the view it splits:
+-- The churn events behind churn_by_reason_by_<grain>, a query ending in the CTE events (one
+-- row per event: period_start, churn_reason, lost 1 or 0, churned_mrr, with the segment first
+-- when by_segment is true). Two counts, each the same as in the view it splits:
 --   churned_mrr: the MRR movement churn of mrr_by_<grain> (a customer paying at the end of
 --     the previous period and not at the end of this one), from customer_mrr_changes() over
 --     the MRR paths. Its reason: of the paying subscriptions in force at the end of the
@@ -1337,12 +1339,10 @@ COMMENT ON FUNCTION @extschema@.kpi_view_cohort_retention(jsonb) IS 'csmetrics i
 --     that ends it.
 -- Ties between subscriptions that ended at the same instant: the larger MRR, then the later
 -- start, then a reason before none, then the reasons in byte order. A blank reason is none;
--- none is shown as 'unknown'. A reason with only one of the two counts gets 0 for the other.
-CREATE FUNCTION @extschema@.kpi_view_churn_by_reason(ctx jsonb) RETURNS text
+-- none is shown as 'unknown'.
+CREATE FUNCTION @extschema@.kpi_churn_events(ctx jsonb, by_segment boolean) RETURNS text
 LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    by_segment boolean := (ctx ->> 'by_segment')::boolean;
 BEGIN
     RETURN @extschema@.kpi_render($t$
 WITH subs AS {{row_cte}}(
@@ -1370,27 +1370,66 @@ lost_reason AS (
     JOIN subs AS s ON s.customer_id = l.customer_id AND s.ended_at = l.ended_at
     ORDER BY l.customer_id, l.ended_at, {{last_ended}}),
 events AS (
-    SELECT {{segment}}period_start, coalesce(churn_reason, 'unknown') AS churn_reason, 1 AS lost, 0::numeric AS churned_mrr
+    SELECT {{event_segment}}period_start, coalesce(churn_reason, 'unknown') AS churn_reason, 1 AS lost, 0::numeric AS churned_mrr
     FROM lost_reason
     UNION ALL
-    SELECT {{segment}}period_start, coalesce(churn_reason, 'unknown'), 0, churned_mrr
-    FROM mrr_churn_reason)
-SELECT {{segment}}e.period_start AS {{period}}, e.churn_reason, sum(e.lost)::bigint AS lost_customers,
-       sum(e.churned_mrr) AS churned_mrr,
-       sum(e.lost)::float8 / nullif(sum(sum(e.lost)) OVER w, 0) AS share_of_lost_customers,
-       (sum(e.churned_mrr) / nullif(sum(sum(e.churned_mrr)) OVER w, 0))::float8 AS share_of_churned_mrr
-FROM events AS e
-GROUP BY {{segment}}e.period_start, e.churn_reason
-WINDOW w AS (PARTITION BY {{segment}}e.period_start)$t$,
-        -- the segment, where it is shown, from the subscription that gives the reason (the
+    SELECT {{event_segment}}period_start, coalesce(churn_reason, 'unknown'), 0, churned_mrr
+    FROM mrr_churn_reason)$t$,
+        -- the segment, where it is wanted, from the subscription that gives the reason (the
         -- clean subscriptions carry their customer's; elsewhere that lookup is dropped)
         ctx || jsonb_build_object(
             'subs_segment', CASE WHEN by_segment THEN ', segment' ELSE '' END,
             's_segment', CASE WHEN by_segment THEN ', s.segment' ELSE '' END,
+            'event_segment', CASE WHEN by_segment THEN 'segment, ' ELSE '' END,
             'bounds', @extschema@.kpi_series_bounds(ctx, ctx ->> 'spans', ctx ->> 'grain'),
             'last_ended', 's.ended_at DESC NULLS LAST, s.mrr DESC, s.started_at DESC, s.churn_reason COLLATE pg_catalog."C" ASC NULLS LAST'));
 END $$;
+COMMENT ON FUNCTION @extschema@.kpi_churn_events(jsonb, boolean) IS 'csmetrics internal: the query of the churn events (lost customers and churned MRR with their reasons) up to the CTE events';
+
+-- Builder of churn_summaries (a helper, made in materialized sets only): the churn events
+-- counted by segment, period and reason, in one pass, which both variants of
+-- churn_by_reason_by_<grain> add up (the same sums: a customer's events carry one segment).
+CREATE FUNCTION @extschema@.kpi_view_churn_summaries(ctx jsonb) RETURNS text
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF NOT (ctx ->> 'materialized')::boolean THEN
+        RETURN NULL;
+    END IF;
+    RETURN @extschema@.kpi_churn_events(ctx, true) || @extschema@.kpi_render($t$
+SELECT e.segment, e.period_start AS {{period}}, e.churn_reason, sum(e.lost)::bigint AS lost_customers, sum(e.churned_mrr) AS churned_mrr
+FROM events AS e
+GROUP BY e.segment, e.period_start, e.churn_reason$t$, ctx);
+END $$;
+COMMENT ON FUNCTION @extschema@.kpi_view_churn_summaries(jsonb) IS 'csmetrics internal: builder of the churn_summaries helper relation (materialized sets only)';
+
+-- Builder of churn_by_reason_by_<grain>: the churn events (kpi_churn_events) counted by period
+-- and reason, or in a materialized set the counts of churn_summaries added up; each reason's
+-- share of its period's churn. A reason with only one of the two counts gets 0 for the other.
+CREATE FUNCTION @extschema@.kpi_view_churn_by_reason(ctx jsonb) RETURNS text
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    summaries boolean := ctx -> 'made' ? 'churn_summaries';
+BEGIN
+    RETURN CASE WHEN summaries THEN '' ELSE @extschema@.kpi_churn_events(ctx, (ctx ->> 'by_segment')::boolean) END
+        || @extschema@.kpi_render($t$
+SELECT {{segment}}e.{{source_period}} AS {{period}}, e.churn_reason, sum(e.{{lost}})::bigint AS lost_customers,
+       sum(e.churned_mrr) AS churned_mrr,
+       sum(e.{{lost}})::float8 / nullif(sum(sum(e.{{lost}})) OVER w, 0) AS share_of_lost_customers,
+       (sum(e.churned_mrr) / nullif(sum(sum(e.churned_mrr)) OVER w, 0))::float8 AS share_of_churned_mrr
+FROM {{events}} AS e
+GROUP BY {{segment}}e.{{source_period}}, e.churn_reason
+WINDOW w AS (PARTITION BY {{segment}}e.{{source_period}})$t$,
+            ctx || CASE WHEN summaries
+                        THEN jsonb_build_object('events', ctx ->> 'churn_summaries', 'source_period', ctx ->> 'period', 'lost', 'lost_customers')
+                        ELSE '{"events": "events", "source_period": "period_start", "lost": "lost"}'::jsonb END);
+END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_churn_by_reason(jsonb) IS 'csmetrics internal: builder of churn_by_reason_by_<grain>';
+
+INSERT INTO @extschema@.kpi_registry (position, view_name, family, builder, sources, keys, internal, description) VALUES
+    (345, 'churn_summaries', 'flow', '@extschema@.kpi_view_churn_summaries', '{subscriptions}', ARRAY['segment', '{{grain_name}}', 'churn_reason'], true,
+     'The churn events (customers lost and MRR churned) counted by segment, {{grain_name}} and churn reason (helper of churn_by_reason in a materialized set)');
 
 INSERT INTO @extschema@.kpi_registry (position, view_name, family, builder, sources, keys, by_segment, overview_pick,
                                       description, column_descriptions) VALUES
