@@ -185,6 +185,10 @@ COMMENT ON FUNCTION @extschema@.kpi_has(jsonb, text) IS 'csmetrics internal: whe
 --                             computed once and shared), 'NOT MATERIALIZED ' under Citus
 --                             (shared rows would be shipped to the coordinator; each reader
 --                             runs in the shards instead, where the customer's rows are)
+--   median_of                 the start of a median per group, closed by the value and ')':
+--                             {{median_of}}x) is kpi_median(x) on a single server (it can
+--                             be hashed), percentile_cont(0.5) WITHIN GROUP (ORDER BY x)
+--                             under Citus
 -- Facts: available (jsonb array of the valid source kinds), segmented (customers have a
 -- segment), by_segment (this is the _by_segment variant), materialized (the set is),
 -- distributed (Citus is installed in the database: read from the catalog, which makes this
@@ -214,8 +218,7 @@ BEGIN
         'materialized', materialized,
         'distributed', distributed,
         'row_cte', CASE WHEN distributed THEN 'NOT MATERIALIZED ' ELSE '' END,
-        -- a median per group, written {{median_of}}value): kpi_median, which can be hashed,
-        -- or under Citus percentile_cont, which the coordinator computes from the shards' rows
+        -- under Citus percentile_cont, which the coordinator computes from the shards' rows
         'median_of', CASE WHEN distributed THEN 'percentile_cont(0.5) WITHIN GROUP (ORDER BY ' ELSE '@extschema@.kpi_median(' END,
         'made', '{}'::jsonb)
         -- the clean relation of each source kind, by kind
@@ -1388,7 +1391,9 @@ COMMENT ON FUNCTION @extschema@.kpi_churn_events(jsonb, boolean) IS 'csmetrics i
 
 -- Builder of churn_summaries (a helper, made in materialized sets only): the churn events
 -- counted by segment, period and reason, in one pass, which both variants of
--- churn_by_reason_by_<grain> add up (the same sums: a customer's events carry one segment).
+-- churn_by_reason_by_<grain> add up. The events are those the views find (which subscription
+-- gives an event its reason does not depend on the segment), split by segment; their counts
+-- and MRR are exact sums, so adding up the segments gives each period's and reason's.
 CREATE FUNCTION @extschema@.kpi_view_churn_summaries(ctx jsonb) RETURNS text
 LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
@@ -4549,10 +4554,8 @@ RETURNS pg_catalog.float8
 AS 'MODULE_PATHNAME', 'kpi_median_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.kpi_median_final(pg_catalog.internal) IS 'csmetrics internal: final function of kpi_median (sorts the values in place and interpolates the two middle ones as percentile_cont does)';
 
--- SSPACE: the views' groups (a period, or a segment and a period) hold hundreds to
--- thousands of values, 8 bytes each.
 CREATE AGGREGATE @extschema@.kpi_median(value pg_catalog.float8) (
-    SFUNC = @extschema@.kpi_median_trans, STYPE = pg_catalog.internal, SSPACE = 8192,
+    SFUNC = @extschema@.kpi_median_trans, STYPE = pg_catalog.internal,
     COMBINEFUNC = @extschema@.kpi_median_combine,
     SERIALFUNC = @extschema@.kpi_median_serialize, DESERIALFUNC = @extschema@.kpi_median_deserialize,
     FINALFUNC = @extschema@.kpi_median_final, PARALLEL = SAFE

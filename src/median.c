@@ -10,7 +10,9 @@
  * aggregate can be hashed: each group keeps its values in an array, and the final function
  * sorts only the group's own values. The result is computed the way percentile_cont
  * computes it (the two middle values of the sorted values, NaN above every number,
- * interpolated as lo + 0.5 * (hi - lo)), so the numbers are the same to the last bit.
+ * interpolated as lo + 0.5 * (hi - lo)), so the numbers are the same to the last bit, but
+ * for the sign of a zero: where -0 and 0 are the middle values, which of the two equal
+ * values comes first depends on the sort.
  *
  * The state is every value of the group: internal, with a combine function and a binary
  * form so that parallel workers can aggregate their part of a group. The views use it on a
@@ -93,7 +95,11 @@ kpi_median_combine(PG_FUNCTION_ARGS)
 	if (!AggCheckCallContext(fcinfo, &cxt))
 		elog(ERROR, "kpi_median_combine called outside its aggregate");
 	if (other == NULL)
+	{
+		if (st == NULL)
+			PG_RETURN_NULL();
 		PG_RETURN_POINTER(st);
+	}
 	if (st == NULL)
 		st = MedianStateCreate(cxt, other->n);
 	MedianStateReserve(st, other->n);
@@ -105,7 +111,8 @@ kpi_median_combine(PG_FUNCTION_ARGS)
 /*
  * The binary form of a state: each value's IEEE 754 bits in network byte order, the count
  * given by the length. PostgreSQL passes it between parallel workers; Citus (from 14) sends
- * it from the shards to the coordinator, possibly another machine.
+ * it from the shards to the coordinator, possibly another machine. Like any bytea it holds at
+ * most 1 GB: a worker's part of one group of more than 134M values cannot be passed on.
  */
 PG_FUNCTION_INFO_V1(kpi_median_serialize);
 Datum
@@ -140,15 +147,15 @@ kpi_median_deserialize(PG_FUNCTION_ARGS)
 	bytea	   *bytes = PG_GETARG_BYTEA_PP(0);
 	Size		size = VARSIZE_ANY_EXHDR(bytes);
 	const char *in = VARDATA_ANY(bytes);
-	MemoryContext cxt;
 	MedianState *st;
 	int64		i;
 
-	if (!AggCheckCallContext(fcinfo, &cxt))
+	if (!AggCheckCallContext(fcinfo, NULL))
 		elog(ERROR, "kpi_median_deserialize called outside its aggregate");
 	if (size % sizeof(uint64) != 0)
 		elog(ERROR, "kpi_median_deserialize: a state of %zu bytes is not a list of float8 values", size);
-	st = MedianStateCreate(cxt, size / sizeof(uint64));
+	/* short-lived, as the executor expects: the combine function copies the values it keeps */
+	st = MedianStateCreate(CurrentMemoryContext, size / sizeof(uint64));
 	for (i = 0; i < (int64) (size / sizeof(uint64)); i++)
 	{
 		uint64		bits;
@@ -162,9 +169,10 @@ kpi_median_deserialize(PG_FUNCTION_ARGS)
 }
 
 /*
- * The median: NULL without a value; else the middle value of the sorted values, or when
- * there are two, the lower plus half their difference. The sort happens in place: the state
- * still holds the same values, so a window frame may add rows and ask again.
+ * The median: NULL without a value; with an odd count the middle value of the sorted values,
+ * with an even count the lower middle value plus half the difference to the upper one. The
+ * sort happens in place: the state still holds the same values, so a window frame may add
+ * rows and ask again.
  */
 PG_FUNCTION_INFO_V1(kpi_median_final);
 Datum

@@ -26,10 +26,8 @@ RETURNS pg_catalog.float8
 AS 'MODULE_PATHNAME', 'kpi_median_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.kpi_median_final(pg_catalog.internal) IS 'csmetrics internal: final function of kpi_median (sorts the values in place and interpolates the two middle ones as percentile_cont does)';
 
--- SSPACE: the views' groups (a period, or a segment and a period) hold hundreds to
--- thousands of values, 8 bytes each.
 CREATE AGGREGATE @extschema@.kpi_median(value pg_catalog.float8) (
-    SFUNC = @extschema@.kpi_median_trans, STYPE = pg_catalog.internal, SSPACE = 8192,
+    SFUNC = @extschema@.kpi_median_trans, STYPE = pg_catalog.internal,
     COMBINEFUNC = @extschema@.kpi_median_combine,
     SERIALFUNC = @extschema@.kpi_median_serialize, DESERIALFUNC = @extschema@.kpi_median_deserialize,
     FINALFUNC = @extschema@.kpi_median_final, PARALLEL = SAFE

@@ -198,6 +198,10 @@ COMMENT ON FUNCTION @extschema@.kpi_has(jsonb, text) IS 'csmetrics internal: whe
 --                             computed once and shared), 'NOT MATERIALIZED ' under Citus
 --                             (shared rows would be shipped to the coordinator; each reader
 --                             runs in the shards instead, where the customer's rows are)
+--   median_of                 the start of a median per group, closed by the value and ')':
+--                             {{median_of}}x) is kpi_median(x) on a single server (it can
+--                             be hashed), percentile_cont(0.5) WITHIN GROUP (ORDER BY x)
+--                             under Citus
 -- Facts: available (jsonb array of the valid source kinds), segmented (customers have a
 -- segment), by_segment (this is the _by_segment variant), materialized (the set is),
 -- distributed (Citus is installed in the database: read from the catalog, which makes this
@@ -227,8 +231,7 @@ BEGIN
         'materialized', materialized,
         'distributed', distributed,
         'row_cte', CASE WHEN distributed THEN 'NOT MATERIALIZED ' ELSE '' END,
-        -- a median per group, written {{median_of}}value): kpi_median, which can be hashed,
-        -- or under Citus percentile_cont, which the coordinator computes from the shards' rows
+        -- under Citus percentile_cont, which the coordinator computes from the shards' rows
         'median_of', CASE WHEN distributed THEN 'percentile_cont(0.5) WITHIN GROUP (ORDER BY ' ELSE '@extschema@.kpi_median(' END,
         'made', '{}'::jsonb)
         -- the clean relation of each source kind, by kind

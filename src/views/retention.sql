@@ -81,7 +81,9 @@ COMMENT ON FUNCTION @extschema@.kpi_churn_events(jsonb, boolean) IS 'csmetrics i
 
 -- Builder of churn_summaries (a helper, made in materialized sets only): the churn events
 -- counted by segment, period and reason, in one pass, which both variants of
--- churn_by_reason_by_<grain> add up (the same sums: a customer's events carry one segment).
+-- churn_by_reason_by_<grain> add up. The events are those the views find (which subscription
+-- gives an event its reason does not depend on the segment), split by segment; their counts
+-- and MRR are exact sums, so adding up the segments gives each period's and reason's.
 CREATE FUNCTION @extschema@.kpi_view_churn_summaries(ctx jsonb) RETURNS text
 LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$

@@ -24,10 +24,14 @@ SELECT kpi_median(v) AS infinities, percentile_cont(0.5) WITHIN GROUP (ORDER BY 
 FROM unnest('{-Infinity,Infinity}'::float8[]) v;
 SELECT kpi_median(v) AS infinity_and_number, percentile_cont(0.5) WITHIN GROUP (ORDER BY v) AS cont
 FROM unnest('{Infinity,5}'::float8[]) v;
+-- The interpolation is lo + 0.5 * (hi - lo), as percentile_cont's, not (lo + hi) / 2: their
+-- difference overflows here, so both give Infinity where the midpoint would be 0.
+SELECT kpi_median(v) AS overflowing_difference, percentile_cont(0.5) WITHIN GROUP (ORDER BY v) AS cont
+FROM unnest('{-1e308,1e308}'::float8[]) v;
 
 -- 20 000 values in 400 groups of 1 to 100 values (some groups all NULL): whole numbers with
--- many ties, fractions, values near the largest float8, and NULLs. Each group's median is
--- compared with percentile_cont's as bits (float8send), so -0 and 0 would differ too.
+-- many ties, fractions, values up to half the largest float8, and NULLs. Each group's median
+-- is compared with percentile_cont's as bits (float8send).
 CREATE TABLE vals AS
 SELECT g, i,
        CASE WHEN r < 0.05 OR g % 97 = 0 THEN NULL

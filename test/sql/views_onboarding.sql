@@ -84,6 +84,7 @@ INSERT INTO onboarding_src.steps VALUES
 SET client_min_messages = warning;
 SELECT count(*) AS views_made FROM create_kpi_views('onb', 'month', time_zone => 'UTC');
 RESET client_min_messages;
+SELECT position('kpi_median(' IN pg_get_viewdef('onb.onboarding_by_month'::regclass)) > 0 AS median_from_kpi_median;
 SELECT customer_id, name, segment, started_at, milestones_reached, milestones_total, round(onboarding_score::numeric, 2) AS onboarding_score,
        activated, activated_at, round(days_to_activation::numeric, 4) AS days_to_activation, stalled
 FROM onb.customer_onboarding;
