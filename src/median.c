@@ -31,7 +31,7 @@ typedef struct MedianState
 	float8	   *values;
 } MedianState;
 
-/* An empty state in the aggregate's memory context. */
+/* An empty state with room for size values (at least 16), in the memory context cxt. */
 static MedianState *
 MedianStateCreate(MemoryContext cxt, int64 size)
 {
