@@ -95,7 +95,9 @@ END $$;
 COMMENT ON FUNCTION @extschema@.kpi_view_customer_onboarding(jsonb) IS 'csmetrics internal: builder of customer_onboarding';
 
 -- Builder of onboarding_by_<grain>: the customers of customer_onboarding by the period they
--- started in (their start cohort). NULL (no view) when customer_onboarding was not made.
+-- started in (their start cohort). NULL (no view) when customer_onboarding was not made. The
+-- mean score adds the scores in ascending order: a float8 sum depends on the order of its
+-- terms, which would otherwise be that of the rows, and differ between plans.
 CREATE FUNCTION @extschema@.kpi_view_onboarding(ctx jsonb) RETURNS text
 LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
@@ -108,7 +110,7 @@ SELECT {{segment}}@extschema@.kpi_period_start((o.started_at AT TIME ZONE {{zone
        count(*) AS customers_started, count(*) FILTER (WHERE o.activated) AS customers_activated,
        count(*) FILTER (WHERE o.activated)::float8 / count(*) AS activation_rate,
        {{median_of}}o.days_to_activation) AS median_days_to_activation,
-       avg(o.onboarding_score) AS mean_onboarding_score
+       avg(o.onboarding_score ORDER BY o.onboarding_score) AS mean_onboarding_score
 FROM {{customer_onboarding}} AS o
 GROUP BY {{segment}}{{period}}$t$,
         ctx || jsonb_build_object('customer_onboarding', ctx -> 'made' ->> 'customer_onboarding'));
