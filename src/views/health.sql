@@ -770,9 +770,10 @@ LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF ctx ? 'health_scores' THEN
-        -- (the customers come sorted by id, so that the rows need only be put in the order of
-        -- the measures within each customer: at 1M customers a sort of all the rows, four
-        -- or more per customer, spilled to disk and took half of the query)
+        -- (the customers come sorted by id, so that the planner may put only the measures of
+        -- each customer in order, an incremental sort: at 1M customers the sort of all the
+        -- rows, four or more per customer, spilled to disk and took half of the query; with
+        -- fewer, where they fit in memory, it still sorts them all, as fast)
         RETURN (SELECT @extschema@.kpi_render($h$
 SELECT h.customer_text AS customer_id, h.{{period}}, x.measure, x.raw_value, x.health,
        CASE WHEN m.impact IS NULL THEN m.weight END AS weight, m.impact,
